@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 
 apt_packages=(
   emscripten protobuf-compiler libprotobuf-dev libonnx-dev libsimde-dev
-  libgtest-dev cmake make g++ chromium libonnx-testdata dpkg-dev
+  libgtest-dev nlohmann-json3-dev cmake make g++ chromium libonnx-testdata dpkg-dev
 )
 
 missing=()

@@ -1,0 +1,76 @@
+// Element types, numbered as ONNX's TensorProto.DataType so values pass through unchanged.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace qplay {
+
+enum class DataType : int32_t {
+  kUndefined = 0,
+  kFloat = 1,
+  kUint8 = 2,
+  kInt8 = 3,
+  kUint16 = 4,
+  kInt16 = 5,
+  kInt32 = 6,
+  kInt64 = 7,
+  kString = 8,
+  kBool = 9,
+  kFloat16 = 10,
+  kDouble = 11,
+  kUint32 = 12,
+  kUint64 = 13,
+  kComplex64 = 14,
+  kComplex128 = 15,
+  kBfloat16 = 16,
+};
+
+// Size in bytes of one element; 0 for types the runtime does not store (string, complex).
+size_t ElementSize(DataType type);
+// "float32", "int8", ... as numpy and ONNX Runtime name them.
+std::string DataTypeName(DataType type);
+bool IsSupportedDataType(DataType type);
+
+template <typename T> struct DataTypeOf;
+template <> struct DataTypeOf<float> { static constexpr DataType value = DataType::kFloat; };
+template <> struct DataTypeOf<double> { static constexpr DataType value = DataType::kDouble; };
+template <> struct DataTypeOf<int8_t> { static constexpr DataType value = DataType::kInt8; };
+template <> struct DataTypeOf<uint8_t> { static constexpr DataType value = DataType::kUint8; };
+template <> struct DataTypeOf<int16_t> { static constexpr DataType value = DataType::kInt16; };
+template <> struct DataTypeOf<uint16_t> { static constexpr DataType value = DataType::kUint16; };
+template <> struct DataTypeOf<int32_t> { static constexpr DataType value = DataType::kInt32; };
+template <> struct DataTypeOf<uint32_t> { static constexpr DataType value = DataType::kUint32; };
+template <> struct DataTypeOf<int64_t> { static constexpr DataType value = DataType::kInt64; };
+template <> struct DataTypeOf<uint64_t> { static constexpr DataType value = DataType::kUint64; };
+template <> struct DataTypeOf<bool> { static constexpr DataType value = DataType::kBool; };
+
+// Calls fn(T{}) with the C++ type for `type`. Returns false for types it does not cover.
+template <typename Fn>
+bool VisitNumeric(DataType type, Fn&& fn) {
+  switch (type) {
+    case DataType::kFloat: fn(float{}); return true;
+    case DataType::kDouble: fn(double{}); return true;
+    case DataType::kInt8: fn(int8_t{}); return true;
+    case DataType::kUint8: fn(uint8_t{}); return true;
+    case DataType::kInt16: fn(int16_t{}); return true;
+    case DataType::kUint16: fn(uint16_t{}); return true;
+    case DataType::kInt32: fn(int32_t{}); return true;
+    case DataType::kUint32: fn(uint32_t{}); return true;
+    case DataType::kInt64: fn(int64_t{}); return true;
+    case DataType::kUint64: fn(uint64_t{}); return true;
+    default: return false;
+  }
+}
+
+// As VisitNumeric, plus bool.
+template <typename Fn>
+bool VisitAny(DataType type, Fn&& fn) {
+  if (type == DataType::kBool) {
+    fn(bool{});
+    return true;
+  }
+  return VisitNumeric(type, fn);
+}
+
+}  // namespace qplay

@@ -1,0 +1,63 @@
+#include "core/tensor.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <sstream>
+
+namespace qplay {
+
+int64_t NumElements(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+std::string ShapeToString(const Shape& shape) {
+  std::ostringstream out;
+  out << "[";
+  for (size_t i = 0; i < shape.size(); ++i) out << (i ? ", " : "") << shape[i];
+  out << "]";
+  return out.str();
+}
+
+Tensor::Tensor(DataType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)), size_(NumElements(shape_)) {
+  constexpr size_t kAlignment = 64;
+  size_t bytes = (nbytes() + kAlignment - 1) / kAlignment * kAlignment;
+  if (bytes == 0) bytes = kAlignment;
+  void* memory = std::aligned_alloc(kAlignment, bytes);
+  std::memset(memory, 0, bytes);
+  storage_ = std::shared_ptr<uint8_t>(static_cast<uint8_t*>(memory), [](uint8_t* p) { std::free(p); });
+}
+
+Tensor Tensor::Reshaped(Shape shape) const {
+  Tensor t = *this;
+  t.shape_ = std::move(shape);
+  t.size_ = NumElements(t.shape_);
+  return t;
+}
+
+Tensor Tensor::Clone() const {
+  Tensor t(dtype_, shape_);
+  if (nbytes()) std::memcpy(t.raw(), raw(), nbytes());
+  return t;
+}
+
+double Tensor::GetAsDouble(int64_t i) const {
+  double v = 0;
+  VisitAny(dtype_, [&](auto tag) { v = static_cast<double>(data<decltype(tag)>()[i]); });
+  return v;
+}
+
+int64_t Tensor::GetAsInt64(int64_t i) const {
+  int64_t v = 0;
+  VisitAny(dtype_, [&](auto tag) { v = static_cast<int64_t>(data<decltype(tag)>()[i]); });
+  return v;
+}
+
+std::vector<int64_t> Tensor::ToInt64Vector() const {
+  std::vector<int64_t> out(static_cast<size_t>(size_));
+  for (int64_t i = 0; i < size_; ++i) out[i] = GetAsInt64(i);
+  return out;
+}
+
+}  // namespace qplay

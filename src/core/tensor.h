@@ -1,0 +1,62 @@
+// A dense tensor: element type, shape and a shared, 64-byte aligned buffer.
+// Copies of a Tensor share the buffer; Clone() makes an independent copy.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/dtype.h"
+
+namespace qplay {
+
+using Shape = std::vector<int64_t>;
+
+int64_t NumElements(const Shape& shape);
+std::string ShapeToString(const Shape& shape);
+
+class Tensor {
+ public:
+  Tensor() = default;
+  // Zero-filled tensor.
+  Tensor(DataType dtype, Shape shape);
+
+  template <typename T>
+  static Tensor FromVector(Shape shape, const std::vector<T>& values) {
+    Tensor t(DataTypeOf<T>::value, std::move(shape));
+    for (size_t i = 0; i < values.size() && i < static_cast<size_t>(t.size()); ++i) t.data<T>()[i] = values[i];
+    return t;
+  }
+  template <typename T>
+  static Tensor Scalar(T value) { return FromVector<T>({}, {value}); }
+
+  DataType dtype() const { return dtype_; }
+  const Shape& shape() const { return shape_; }
+  int64_t rank() const { return static_cast<int64_t>(shape_.size()); }
+  int64_t dim(int64_t axis) const { return shape_[axis]; }
+  int64_t size() const { return size_; }
+  size_t nbytes() const { return static_cast<size_t>(size_) * ElementSize(dtype_); }
+  bool empty() const { return !storage_; }
+
+  template <typename T> T* data() { return reinterpret_cast<T*>(raw()); }
+  template <typename T> const T* data() const { return reinterpret_cast<const T*>(raw()); }
+  uint8_t* raw() { return storage_ ? storage_.get() : nullptr; }
+  const uint8_t* raw() const { return storage_ ? storage_.get() : nullptr; }
+
+  // Same buffer, new shape with the same element count.
+  Tensor Reshaped(Shape shape) const;
+  Tensor Clone() const;
+
+  // Reads element i of any numeric or bool tensor as double / int64 (for attributes, indices, shapes).
+  double GetAsDouble(int64_t i) const;
+  int64_t GetAsInt64(int64_t i) const;
+  std::vector<int64_t> ToInt64Vector() const;
+
+ private:
+  DataType dtype_ = DataType::kUndefined;
+  Shape shape_;
+  int64_t size_ = 0;
+  std::shared_ptr<uint8_t> storage_;
+};
+
+}  // namespace qplay

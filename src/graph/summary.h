@@ -1,0 +1,36 @@
+// What a person wants to know about a model before running it: inputs and outputs with
+// shapes, op histogram, parameter count and size, opsets, and what the runtime cannot run.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "onnx/model.h"
+
+namespace qplay {
+
+struct ValueSummary {
+  std::string name;
+  std::string dtype;
+  std::vector<std::string> shape;  // numbers or symbols ("batch"), "?" when unknown
+};
+
+struct ModelSummary {
+  std::string graph_name;
+  std::string producer;
+  int64_t ir_version = 0;
+  std::map<std::string, int64_t> opsets;
+  std::vector<ValueSummary> inputs, outputs;
+  int64_t node_count = 0;
+  std::map<std::string, int64_t> op_histogram;
+  int64_t parameter_count = 0;  // elements in initializers
+  int64_t parameter_bytes = 0;
+  std::vector<std::string> unsupported;  // one line per node the runtime cannot run
+};
+
+ModelSummary Summarize(const Model& model);
+// The summary as JSON text (the CLI's `info --json` and the wasm `model.info()`).
+std::string SummaryToJson(const ModelSummary& summary);
+std::string SummaryToText(const ModelSummary& summary);
+
+}  // namespace qplay

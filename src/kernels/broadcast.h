@@ -1,0 +1,43 @@
+// Numpy-style broadcasting: the output shape of several inputs, and a walk over the output
+// that keeps each input's flat offset in step.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/tensor.h"
+
+namespace qplay {
+
+// Fails with both shapes in the message when they do not broadcast.
+Result<Shape> BroadcastShapes(const std::vector<Shape>& shapes);
+
+// Calls fn(output_index, offsets) for every output element; offsets[k] indexes input k.
+template <typename Fn>
+void ForEachBroadcast(const Shape& out, const std::vector<Shape>& ins, Fn&& fn) {
+  const size_t rank = out.size(), n = ins.size();
+  const int64_t total = NumElements(out);
+  if (total == 0) return;
+  std::vector<std::vector<int64_t>> strides(n, std::vector<int64_t>(rank, 0));
+  for (size_t k = 0; k < n; ++k) {
+    int64_t stride = 1;
+    for (size_t j = 0; j < ins[k].size(); ++j) {
+      size_t in_axis = ins[k].size() - 1 - j, out_axis = rank - 1 - j;
+      strides[k][out_axis] = ins[k][in_axis] == 1 ? 0 : stride;
+      stride *= ins[k][in_axis];
+    }
+  }
+  std::vector<int64_t> counter(rank, 0), offsets(n, 0);
+  for (int64_t i = 0; i < total; ++i) {
+    fn(i, offsets.data());
+    for (size_t d = rank; d-- > 0;) {
+      for (size_t k = 0; k < n; ++k) offsets[k] += strides[k][d];
+      if (++counter[d] < out[d]) break;
+      for (size_t k = 0; k < n; ++k) offsets[k] -= strides[k][d] * out[d];
+      counter[d] = 0;
+    }
+  }
+}
+
+}  // namespace qplay

@@ -1,0 +1,37 @@
+// Window geometry shared by Conv, ConvTranspose and the pooling ops: kernel size, strides,
+// dilations and pads (explicit or auto_pad), and the resulting output size, per spatial axis.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "kernels/kernel.h"
+
+namespace qplay {
+
+struct WindowGeometry {
+  Shape input;                     // spatial input dims
+  Shape kernel, strides, dilations;
+  Shape pad_begin, pad_end;
+  Shape output;                    // spatial output dims
+  int64_t spatial_rank() const { return static_cast<int64_t>(input.size()); }
+};
+
+// Reads kernel_shape (or `kernel` when given), strides, dilations, pads/auto_pad and
+// ceil_mode from the node. `input` holds the spatial input dims.
+Result<WindowGeometry> ComputeWindow(const Node& node, const Shape& input, const Shape& kernel);
+
+// Calls fn(out_offset, out_index) over every spatial output position in row-major order.
+template <typename Fn>
+void ForEachPosition(const Shape& dims, Fn&& fn) {
+  const int64_t total = NumElements(dims);
+  std::vector<int64_t> index(dims.size(), 0);
+  for (int64_t flat = 0; flat < total; ++flat) {
+    fn(flat, index);
+    for (size_t d = dims.size(); d-- > 0;) {
+      if (++index[d] < dims[d]) break;
+      index[d] = 0;
+    }
+  }
+}
+
+}  // namespace qplay

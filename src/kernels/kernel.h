@@ -1,0 +1,60 @@
+// What a kernel sees: the node, its inputs and the outputs to fill. Kernels are plain
+// functions registered by op type (registry.h); they return a Status, never throw.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/tensor.h"
+#include "graph/ir.h"
+
+namespace qplay {
+
+class KernelContext {
+ public:
+  using SubgraphRunner = std::function<Result<std::vector<Tensor>>(const Graph&, const std::vector<Tensor>&)>;
+
+  KernelContext(const Node& node, int64_t opset, std::vector<const Tensor*> inputs, SubgraphRunner run_subgraph)
+      : node(node), opset(opset), inputs_(std::move(inputs)), outputs_(node.outputs.size()),
+        run_subgraph_(std::move(run_subgraph)) {}
+
+  const Node& node;
+  const int64_t opset;  // version of the node's domain that the model imports
+
+  size_t num_inputs() const { return inputs_.size(); }
+  // True when input i is present (optional inputs may be omitted or "").
+  bool has(size_t i) const { return i < inputs_.size() && inputs_[i] != nullptr; }
+  const Tensor& in(size_t i) const { return *inputs_[i]; }
+
+  size_t num_outputs() const { return outputs_.size(); }
+  bool wants(size_t i) const { return i < node.outputs.size() && !node.outputs[i].empty(); }
+  Tensor& Output(size_t i, DataType dtype, Shape shape) { return outputs_[i] = Tensor(dtype, std::move(shape)); }
+  void SetOutput(size_t i, Tensor tensor) { outputs_[i] = std::move(tensor); }
+  std::vector<Tensor>& outputs() { return outputs_; }
+
+  // Runs a subgraph (If/Loop body) with the given inputs in the current scope.
+  Result<std::vector<Tensor>> RunSubgraph(const Graph& graph, const std::vector<Tensor>& inputs = {}) const {
+    return run_subgraph_(graph, inputs);
+  }
+
+  template <typename... Parts>
+  Status Unsupported(const Parts&... parts) const { return Fail(StatusCode::kUnsupported, parts...); }
+  template <typename... Parts>
+  Status Invalid(const Parts&... parts) const { return Fail(StatusCode::kInvalidArgument, parts...); }
+
+ private:
+  std::vector<const Tensor*> inputs_;
+  std::vector<Tensor> outputs_;
+  SubgraphRunner run_subgraph_;
+};
+
+using KernelFn = Status (*)(KernelContext&);
+
+// Normalizes a possibly negative axis against `rank`; returns false when out of range.
+inline bool NormalizeAxis(int64_t& axis, int64_t rank) {
+  if (axis < 0) axis += rank;
+  return axis >= 0 && axis < rank;
+}
+
+}  // namespace qplay

@@ -1,0 +1,161 @@
+// Activation functions. Float32/float64; computed in the input's own precision.
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/broadcast.h"
+#include "kernels/registry.h"
+
+namespace qplay {
+namespace {
+
+// Applies fn(x) element-wise to a float32/float64 input.
+template <typename Fn>
+Status Activation(KernelContext& ctx, Fn fn) {
+  const Tensor& x = ctx.in(0);
+  Tensor& out = ctx.Output(0, x.dtype(), x.shape());
+  if (x.dtype() == DataType::kFloat) {
+    const float* in = x.data<float>();
+    float* o = out.data<float>();
+    for (int64_t i = 0; i < x.size(); ++i) o[i] = static_cast<float>(fn(in[i]));
+  } else if (x.dtype() == DataType::kDouble) {
+    const double* in = x.data<double>();
+    double* o = out.data<double>();
+    for (int64_t i = 0; i < x.size(); ++i) o[i] = fn(in[i]);
+  } else {
+    return ctx.Unsupported("element type ", DataTypeName(x.dtype()), " (float32/float64 only)");
+  }
+  return Status::Ok();
+}
+
+Status Relu(KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  if (x.dtype() == DataType::kFloat || x.dtype() == DataType::kDouble)
+    return Activation(ctx, [](auto v) { return v > 0 ? v : decltype(v)(0); });
+  Tensor& out = ctx.Output(0, x.dtype(), x.shape());
+  bool visited = VisitNumeric(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    for (int64_t i = 0; i < x.size(); ++i) out.data<T>()[i] = std::max(x.data<T>()[i], T(0));
+  });
+  return visited ? Status::Ok() : ctx.Unsupported("element type ", DataTypeName(x.dtype()));
+}
+
+Status LeakyRelu(KernelContext& ctx) {
+  const double alpha = ctx.node.GetFloat("alpha", 0.01f);
+  return Activation(ctx, [alpha](auto v) { return v >= 0 ? v : decltype(v)(v * alpha); });
+}
+
+Status Elu(KernelContext& ctx) {
+  const double alpha = ctx.node.GetFloat("alpha", 1.0f);
+  return Activation(ctx, [alpha](auto v) { return v >= 0 ? v : decltype(v)(alpha * (std::exp(v) - 1)); });
+}
+
+Status Celu(KernelContext& ctx) {
+  const double alpha = ctx.node.GetFloat("alpha", 1.0f);
+  return Activation(ctx, [alpha](auto v) {
+    return decltype(v)(std::max(0.0, double(v)) + std::min(0.0, alpha * (std::exp(v / alpha) - 1)));
+  });
+}
+
+Status Selu(KernelContext& ctx) {
+  const double alpha = ctx.node.GetFloat("alpha", 1.67326319217681884765625f);
+  const double gamma = ctx.node.GetFloat("gamma", 1.05070102214813232421875f);
+  return Activation(ctx, [=](auto v) { return decltype(v)(v > 0 ? gamma * v : gamma * (alpha * std::exp(v) - alpha)); });
+}
+
+Status ThresholdedRelu(KernelContext& ctx) {
+  const double alpha = ctx.node.GetFloat("alpha", 1.0f);
+  return Activation(ctx, [alpha](auto v) { return v > alpha ? v : decltype(v)(0); });
+}
+
+Status Sigmoid(KernelContext& ctx) {
+  return Activation(ctx, [](auto v) {
+    using T = decltype(v);
+    return v >= 0 ? T(1) / (T(1) + std::exp(-v)) : std::exp(v) / (T(1) + std::exp(v));
+  });
+}
+
+Status Tanh(KernelContext& ctx) {
+  return Activation(ctx, [](auto v) { return std::tanh(v); });
+}
+
+Status Softplus(KernelContext& ctx) {
+  return Activation(ctx, [](auto v) { return std::log1p(std::exp(v)); });
+}
+
+Status Softsign(KernelContext& ctx) {
+  return Activation(ctx, [](auto v) { return v / (decltype(v)(1) + std::abs(v)); });
+}
+
+Status HardSigmoid(KernelContext& ctx) {
+  const double alpha = ctx.node.GetFloat("alpha", 0.2f), beta = ctx.node.GetFloat("beta", 0.5f);
+  return Activation(ctx, [=](auto v) { return decltype(v)(std::clamp(alpha * v + beta, 0.0, 1.0)); });
+}
+
+Status HardSwish(KernelContext& ctx) {
+  return Activation(ctx, [](auto v) { return decltype(v)(v * std::clamp(v / 6.0 + 0.5, 0.0, 1.0)); });
+}
+
+Status Gelu(KernelContext& ctx) {
+  const bool tanh_approx = ctx.node.GetString("approximate", "none") == "tanh";
+  return Activation(ctx, [tanh_approx](auto v) {
+    double x = v;
+    if (tanh_approx) return decltype(v)(0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x))));
+    return decltype(v)(0.5 * x * (1 + std::erf(x / std::sqrt(2.0))));
+  });
+}
+
+Status PRelu(KernelContext& ctx) {
+  const Tensor &x = ctx.in(0), &slope = ctx.in(1);
+  if (x.dtype() != DataType::kFloat) return ctx.Unsupported("element type ", DataTypeName(x.dtype()));
+  auto shape = BroadcastShapes({x.shape(), slope.shape()});
+  if (!shape.ok()) return shape.status();
+  Tensor& out = ctx.Output(0, x.dtype(), *shape);
+  const float *px = x.data<float>(), *ps = slope.data<float>();
+  float* po = out.data<float>();
+  ForEachBroadcast(*shape, {x.shape(), slope.shape()}, [&](int64_t i, const int64_t* o) {
+    float v = px[o[0]];
+    po[i] = v < 0 ? v * ps[o[1]] : v;
+  });
+  return Status::Ok();
+}
+
+// Clip: bounds are attributes before opset 11 and optional inputs from 11 on.
+Status Clip(KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  Tensor& out = ctx.Output(0, x.dtype(), x.shape());
+  bool visited = VisitNumeric(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T lo = std::numeric_limits<T>::lowest(), hi = std::numeric_limits<T>::max();
+    if (ctx.opset < 11) {
+      lo = static_cast<T>(ctx.node.GetFloat("min", -std::numeric_limits<float>::max()));
+      hi = static_cast<T>(ctx.node.GetFloat("max", std::numeric_limits<float>::max()));
+    } else {
+      if (ctx.has(1)) lo = ctx.in(1).data<T>()[0];
+      if (ctx.has(2)) hi = ctx.in(2).data<T>()[0];
+    }
+    for (int64_t i = 0; i < x.size(); ++i) out.data<T>()[i] = std::min(std::max(x.data<T>()[i], lo), hi);
+  });
+  return visited ? Status::Ok() : ctx.Unsupported("element type ", DataTypeName(x.dtype()));
+}
+
+}  // namespace
+
+void RegisterActivationKernels(KernelRegistry& r) {
+  r.Add("Relu", Relu);
+  r.Add("LeakyRelu", LeakyRelu);
+  r.Add("PRelu", PRelu);
+  r.Add("Elu", Elu);
+  r.Add("Celu", Celu);
+  r.Add("Selu", Selu);
+  r.Add("ThresholdedRelu", ThresholdedRelu);
+  r.Add("Sigmoid", Sigmoid);
+  r.Add("Tanh", Tanh);
+  r.Add("Softplus", Softplus);
+  r.Add("Softsign", Softsign);
+  r.Add("HardSigmoid", HardSigmoid);
+  r.Add("HardSwish", HardSwish);
+  r.Add("Gelu", Gelu);
+  r.Add("Clip", Clip);
+}
+
+}  // namespace qplay

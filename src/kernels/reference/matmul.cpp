@@ -1,0 +1,114 @@
+// Gemm, MatMul and their integer forms (MatMulInteger, QLinearMatMul).
+#include "kernels/broadcast.h"
+#include "kernels/matmul_plan.h"
+#include "kernels/quant_math.h"
+#include "kernels/registry.h"
+
+namespace qplay {
+namespace {
+
+Status MatMul(KernelContext& ctx) {
+  const Tensor &a = ctx.in(0), &b = ctx.in(1);
+  if (a.dtype() != b.dtype()) return ctx.Invalid("A is ", DataTypeName(a.dtype()), " but B is ", DataTypeName(b.dtype()));
+  auto plan = PlanMatMul(a.shape(), b.shape());
+  if (!plan.ok()) return plan.status();
+  Tensor& out = ctx.Output(0, a.dtype(), plan->output);
+  bool visited = VisitNumeric(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    using Acc = std::conditional_t<std::is_floating_point_v<T>, T, int64_t>;
+    const T *pa = a.data<T>(), *pb = b.data<T>();
+    T* po = out.data<T>();
+    RunMatMul<Acc>(*plan, [pa](int64_t i, int64_t) { return pa[i]; }, [pb](int64_t i, int64_t) { return pb[i]; },
+                   [po](int64_t i, Acc acc, int64_t, int64_t) { po[i] = static_cast<T>(acc); });
+  });
+  return visited ? Status::Ok() : ctx.Unsupported("element type ", DataTypeName(a.dtype()));
+}
+
+Status Gemm(KernelContext& ctx) {
+  const Tensor &a = ctx.in(0), &b = ctx.in(1);
+  if (a.rank() != 2 || b.rank() != 2)
+    return ctx.Invalid("A and B must be 2-D, got ", ShapeToString(a.shape()), " and ", ShapeToString(b.shape()));
+  const bool ta = ctx.node.GetInt("transA", 0), tb = ctx.node.GetInt("transB", 0);
+  const double alpha = ctx.node.GetFloat("alpha", 1.0f), beta = ctx.node.GetFloat("beta", 1.0f);
+  const int64_t m = ta ? a.dim(1) : a.dim(0), k = ta ? a.dim(0) : a.dim(1);
+  const int64_t n = tb ? b.dim(0) : b.dim(1), kb = tb ? b.dim(1) : b.dim(0);
+  if (k != kb)
+    return ctx.Invalid("A ", ShapeToString(a.shape()), (ta ? " (transposed)" : ""), " and B ", ShapeToString(b.shape()),
+                       (tb ? " (transposed)" : ""), " disagree on K (", k, " vs ", kb, ")");
+  Tensor c_broadcast;
+  if (ctx.has(2)) {
+    auto shape = BroadcastShapes({ctx.in(2).shape(), {m, n}});
+    if (!shape.ok() || *shape != Shape{m, n})
+      return ctx.Invalid("C of shape ", ShapeToString(ctx.in(2).shape()), " does not broadcast to [", m, ", ", n, "]");
+  }
+  Tensor& out = ctx.Output(0, a.dtype(), {m, n});
+  bool visited = VisitNumeric(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    using Acc = std::conditional_t<std::is_floating_point_v<T>, T, int64_t>;
+    const T *pa = a.data<T>(), *pb = b.data<T>();
+    T* po = out.data<T>();
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        Acc acc = 0;
+        for (int64_t p = 0; p < k; ++p)
+          acc += static_cast<Acc>(pa[ta ? p * m + i : i * k + p]) * static_cast<Acc>(pb[tb ? j * k + p : p * n + j]);
+        po[i * n + j] = static_cast<T>(alpha * acc);
+      }
+    if (ctx.has(2)) {
+      const Tensor& c = ctx.in(2);
+      ForEachBroadcast({m, n}, {c.shape()}, [&](int64_t i, const int64_t* o) {
+        po[i] = static_cast<T>(po[i] + beta * static_cast<double>(c.data<T>()[o[0]]));
+      });
+    }
+  });
+  return visited ? Status::Ok() : ctx.Unsupported("element type ", DataTypeName(a.dtype()));
+}
+
+Status MatMulInteger(KernelContext& ctx) {
+  const Tensor &a = ctx.in(0), &b = ctx.in(1);
+  if (!Is8Bit(a) || !Is8Bit(b)) return ctx.Unsupported("A and B must be uint8/int8");
+  auto plan = PlanMatMul(a.shape(), b.shape());
+  if (!plan.ok()) return plan.status();
+  const Tensor* a_zp = ctx.has(2) ? &ctx.in(2) : nullptr;
+  const Tensor* b_zp = ctx.has(3) ? &ctx.in(3) : nullptr;
+  Tensor& out = ctx.Output(0, DataType::kInt32, plan->output);
+  int32_t* po = out.data<int32_t>();
+  RunMatMul<int32_t>(*plan, [&](int64_t i, int64_t row) { return LoadInt8(a, i) - ZeroPointAt(a_zp, row); },
+                     [&](int64_t i, int64_t col) { return LoadInt8(b, i) - ZeroPointAt(b_zp, col); },
+                     [po](int64_t i, int32_t acc, int64_t, int64_t) { po[i] = acc; });
+  return Status::Ok();
+}
+
+Status QLinearMatMul(KernelContext& ctx) {
+  const Tensor &a = ctx.in(0), &b = ctx.in(3), &y_zp = ctx.in(7);
+  if (!Is8Bit(a) || !Is8Bit(b)) return ctx.Unsupported("A and B must be uint8/int8");
+  auto plan = PlanMatMul(a.shape(), b.shape());
+  if (!plan.ok()) return plan.status();
+  const Tensor &a_scale = ctx.in(1), &b_scale = ctx.in(4), &y_scale = ctx.in(6);
+  const Tensor *a_zp = &ctx.in(2), *b_zp = &ctx.in(5);
+  std::vector<int32_t> acc(static_cast<size_t>(NumElements(plan->output)));
+  std::vector<float> multiplier(acc.size());
+  RunMatMul<int32_t>(*plan, [&](int64_t i, int64_t row) { return LoadInt8(a, i) - ZeroPointAt(a_zp, row); },
+                     [&](int64_t i, int64_t col) { return LoadInt8(b, i) - ZeroPointAt(b_zp, col); },
+                     [&](int64_t i, int32_t value, int64_t row, int64_t col) {
+                       acc[i] = value;
+                       float sa = a_scale.data<float>()[a_scale.size() == 1 ? 0 : row];
+                       float sb = b_scale.data<float>()[b_scale.size() == 1 ? 0 : col];
+                       multiplier[i] = sa * sb / y_scale.data<float>()[0];
+                     });
+  Tensor& out = ctx.Output(0, y_zp.dtype(), plan->output);
+  const int32_t zp = ZeroPointAt(&y_zp, 0);
+  StoreQuantized(out, [&](int64_t i) { return static_cast<float>(acc[i]) * multiplier[i] + static_cast<float>(zp); });
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterMatMulKernels(KernelRegistry& r) {
+  r.Add("MatMul", MatMul);
+  r.Add("Gemm", Gemm);
+  r.Add("MatMulInteger", MatMulInteger);
+  r.Add("QLinearMatMul", QLinearMatMul);
+}
+
+}  // namespace qplay

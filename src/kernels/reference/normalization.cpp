@@ -1,0 +1,187 @@
+// Normalization and softmax-family ops, float32/float64.
+#include <cmath>
+
+#include "kernels/registry.h"
+
+namespace qplay {
+namespace {
+
+bool IsFloat(const Tensor& t) { return t.dtype() == DataType::kFloat || t.dtype() == DataType::kDouble; }
+
+// Calls fn with float or double for a float tensor.
+template <typename Fn>
+void VisitFloat(DataType type, Fn&& fn) {
+  if (type == DataType::kFloat) fn(float{});
+  else fn(double{});
+}
+
+Status BatchNormalization(KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  if (!IsFloat(x)) return ctx.Unsupported("element type ", DataTypeName(x.dtype()));
+  if (ctx.node.GetInt("training_mode", 0) != 0 || ctx.num_outputs() > 1 && ctx.wants(1))
+    return ctx.Unsupported("training mode (qplay runs BatchNormalization for inference)");
+  if (x.rank() < 2) return ctx.Invalid("X must have rank >= 2, got ", ShapeToString(x.shape()));
+  const double eps = ctx.node.GetFloat("epsilon", 1e-5f);
+  const int64_t channels = x.dim(1), spatial = x.size() / (x.dim(0) * channels);
+  for (size_t i = 1; i <= 4; ++i)
+    if (ctx.in(i).size() != channels)
+      return ctx.Invalid("input ", i, " has ", ctx.in(i).size(), " values but X has ", channels, " channels");
+  Tensor& y = ctx.Output(0, x.dtype(), x.shape());
+  VisitFloat(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T *scale = ctx.in(1).data<T>(), *bias = ctx.in(2).data<T>(), *mean = ctx.in(3).data<T>(), *var = ctx.in(4).data<T>();
+    for (int64_t n = 0; n < x.dim(0); ++n)
+      for (int64_t c = 0; c < channels; ++c) {
+        const T a = static_cast<T>(scale[c] / std::sqrt(var[c] + eps));
+        const T b = bias[c] - mean[c] * a;
+        const int64_t base = (n * channels + c) * spatial;
+        for (int64_t i = 0; i < spatial; ++i) y.data<T>()[base + i] = x.data<T>()[base + i] * a + b;
+      }
+  });
+  return Status::Ok();
+}
+
+Status InstanceNormalization(KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  if (!IsFloat(x)) return ctx.Unsupported("element type ", DataTypeName(x.dtype()));
+  const double eps = ctx.node.GetFloat("epsilon", 1e-5f);
+  const int64_t channels = x.dim(1), spatial = x.size() / (x.dim(0) * channels);
+  Tensor& y = ctx.Output(0, x.dtype(), x.shape());
+  VisitFloat(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    for (int64_t plane = 0; plane < x.dim(0) * channels; ++plane) {
+      const T* px = x.data<T>() + plane * spatial;
+      double mean = 0, var = 0;
+      for (int64_t i = 0; i < spatial; ++i) mean += px[i];
+      mean /= spatial;
+      for (int64_t i = 0; i < spatial; ++i) var += (px[i] - mean) * (px[i] - mean);
+      var /= spatial;
+      const int64_t c = plane % channels;
+      const double scale = ctx.in(1).GetAsDouble(c) / std::sqrt(var + eps), bias = ctx.in(2).GetAsDouble(c);
+      for (int64_t i = 0; i < spatial; ++i) y.data<T>()[plane * spatial + i] = static_cast<T>((px[i] - mean) * scale + bias);
+    }
+  });
+  return Status::Ok();
+}
+
+Status LayerNormalization(KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  if (!IsFloat(x)) return ctx.Unsupported("element type ", DataTypeName(x.dtype()));
+  int64_t axis = ctx.node.GetInt("axis", -1);
+  if (!NormalizeAxis(axis, x.rank())) return ctx.Invalid("axis ", ctx.node.GetInt("axis", -1), " out of range for rank ", x.rank());
+  const double eps = ctx.node.GetFloat("epsilon", 1e-5f);
+  int64_t outer = 1;
+  for (int64_t d = 0; d < axis; ++d) outer *= x.dim(d);
+  const int64_t inner = outer ? x.size() / outer : 0;
+  Shape stat_shape = x.shape();
+  for (int64_t d = axis; d < x.rank(); ++d) stat_shape[d] = 1;
+  Tensor& y = ctx.Output(0, x.dtype(), x.shape());
+  Tensor* mean_out = ctx.wants(1) ? &ctx.Output(1, DataType::kFloat, stat_shape) : nullptr;
+  Tensor* inv_std_out = ctx.wants(2) ? &ctx.Output(2, DataType::kFloat, stat_shape) : nullptr;
+  const Tensor& scale = ctx.in(1);
+  const Tensor* bias = ctx.has(2) ? &ctx.in(2) : nullptr;
+  VisitFloat(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    for (int64_t o = 0; o < outer; ++o) {
+      const T* px = x.data<T>() + o * inner;
+      double mean = 0, var = 0;
+      for (int64_t i = 0; i < inner; ++i) mean += px[i];
+      mean /= inner;
+      for (int64_t i = 0; i < inner; ++i) var += (px[i] - mean) * (px[i] - mean);
+      var /= inner;
+      const double inv_std = 1.0 / std::sqrt(var + eps);
+      for (int64_t i = 0; i < inner; ++i) {
+        // scale and bias broadcast over the normalized dims
+        const int64_t si = i % scale.size();
+        double v = (px[i] - mean) * inv_std * scale.GetAsDouble(si);
+        if (bias) v += bias->GetAsDouble(i % bias->size());
+        y.data<T>()[o * inner + i] = static_cast<T>(v);
+      }
+      if (mean_out) mean_out->data<float>()[o] = static_cast<float>(mean);
+      if (inv_std_out) inv_std_out->data<float>()[o] = static_cast<float>(inv_std);
+    }
+  });
+  return Status::Ok();
+}
+
+enum class SoftmaxKind { kSoftmax, kLogSoftmax, kHardmax };
+
+// Before opset 13 the input is coerced to 2-D at `axis` (default 1); from 13 on the op
+// works along one axis (default -1).
+template <SoftmaxKind kKind>
+Status SoftmaxFamily(KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  if (!IsFloat(x)) return ctx.Unsupported("element type ", DataTypeName(x.dtype()));
+  const bool legacy = ctx.opset < 13;
+  int64_t axis = ctx.node.GetInt("axis", legacy ? 1 : -1);
+  if (x.rank() == 0) axis = 0;
+  else if (!NormalizeAxis(axis, x.rank())) return ctx.Invalid("axis out of range for rank ", x.rank());
+  int64_t outer = 1, length = 1, inner = 1;
+  for (int64_t d = 0; d < x.rank(); ++d) {
+    if (d < axis) outer *= x.dim(d);
+    else if (d == axis || legacy) length *= x.dim(d);
+    else inner *= x.dim(d);
+  }
+  Tensor& y = ctx.Output(0, x.dtype(), x.shape());
+  VisitFloat(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* px = x.data<T>();
+    T* py = y.data<T>();
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t in = 0; in < inner; ++in) {
+        auto at = [&](int64_t i) { return (o * length + i) * inner + in; };
+        int64_t arg = 0;
+        for (int64_t i = 1; i < length; ++i)
+          if (px[at(i)] > px[at(arg)]) arg = i;
+        const T max = length ? px[at(arg)] : T(0);
+        if constexpr (kKind == SoftmaxKind::kHardmax) {
+          for (int64_t i = 0; i < length; ++i) py[at(i)] = i == arg ? T(1) : T(0);
+        } else {
+          T sum = 0;
+          for (int64_t i = 0; i < length; ++i) sum += std::exp(px[at(i)] - max);
+          for (int64_t i = 0; i < length; ++i) {
+            if constexpr (kKind == SoftmaxKind::kSoftmax) py[at(i)] = std::exp(px[at(i)] - max) / sum;
+            else py[at(i)] = px[at(i)] - max - std::log(sum);
+          }
+        }
+      }
+  });
+  return Status::Ok();
+}
+
+Status Lrn(KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  if (x.dtype() != DataType::kFloat) return ctx.Unsupported("element type ", DataTypeName(x.dtype()));
+  const double alpha = ctx.node.GetFloat("alpha", 1e-4f), beta = ctx.node.GetFloat("beta", 0.75f);
+  const double bias = ctx.node.GetFloat("bias", 1.0f);
+  const int64_t size = ctx.node.GetInt("size", 1), channels = x.dim(1), spatial = x.size() / (x.dim(0) * channels);
+  Tensor& y = ctx.Output(0, x.dtype(), x.shape());
+  const float* px = x.data<float>();
+  for (int64_t n = 0; n < x.dim(0); ++n)
+    for (int64_t c = 0; c < channels; ++c)
+      for (int64_t i = 0; i < spatial; ++i) {
+        double sum = 0;
+        const int64_t lo = std::max<int64_t>(0, c - (size - 1) / 2), hi = std::min(channels - 1, c + size / 2);
+        for (int64_t j = lo; j <= hi; ++j) {
+          double v = px[(n * channels + j) * spatial + i];
+          sum += v * v;
+        }
+        const int64_t at = (n * channels + c) * spatial + i;
+        y.data<float>()[at] = static_cast<float>(px[at] / std::pow(bias + alpha / size * sum, beta));
+      }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterNormalizationKernels(KernelRegistry& r) {
+  r.Add("BatchNormalization", BatchNormalization);
+  r.Add("InstanceNormalization", InstanceNormalization);
+  r.Add("LayerNormalization", LayerNormalization);
+  r.Add("Softmax", SoftmaxFamily<SoftmaxKind::kSoftmax>);
+  r.Add("LogSoftmax", SoftmaxFamily<SoftmaxKind::kLogSoftmax>);
+  r.Add("Hardmax", SoftmaxFamily<SoftmaxKind::kHardmax>);
+  r.Add("LRN", Lrn);
+}
+
+}  // namespace qplay

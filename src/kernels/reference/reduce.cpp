@@ -1,0 +1,135 @@
+// Reductions (ReduceMean, ReduceSum, ...) and ArgMax/ArgMin.
+#include <cmath>
+#include <limits>
+
+#include "kernels/conv_geometry.h"
+#include "kernels/registry.h"
+
+namespace qplay {
+namespace {
+
+enum class Reduce { kSum, kMean, kMax, kMin, kProd, kL1, kL2, kLogSum, kLogSumExp, kSumSquare };
+
+// Output element offsets: for each input element, the output element it reduces into.
+struct ReducePlan {
+  Shape output;
+  std::vector<int64_t> target;
+  int64_t group = 1;  // input elements per output element
+};
+
+Result<ReducePlan> PlanReduce(const KernelContext& ctx, const Tensor& x) {
+  // axes are an attribute before opset 18, except ReduceSum which moved them to an input at 13.
+  const int64_t input_since = ctx.node.op_type == "ReduceSum" ? 13 : 18;
+  std::vector<int64_t> axes = ctx.opset >= input_since ? (ctx.has(1) ? ctx.in(1).ToInt64Vector() : std::vector<int64_t>{})
+                                                       : ctx.node.GetInts("axes");
+  const bool keepdims = ctx.node.GetInt("keepdims", 1) != 0;
+  const bool noop = ctx.node.GetInt("noop_with_empty_axes", 0) != 0;
+  std::vector<bool> reduced(x.rank(), axes.empty() && !noop);
+  for (int64_t axis : axes) {
+    if (!NormalizeAxis(axis, x.rank())) return ctx.Invalid("axis out of range for rank ", x.rank());
+    reduced[axis] = true;
+  }
+  ReducePlan plan;
+  Shape kept;
+  for (int64_t d = 0; d < x.rank(); ++d) {
+    if (reduced[d]) plan.group *= x.dim(d);
+    else kept.push_back(x.dim(d));
+    if (!reduced[d] || keepdims) plan.output.push_back(reduced[d] ? 1 : x.dim(d));
+  }
+  plan.target.resize(static_cast<size_t>(x.size()));
+  ForEachPosition(x.shape(), [&](int64_t i, const std::vector<int64_t>& index) {
+    int64_t t = 0;
+    for (int64_t d = 0; d < x.rank(); ++d)
+      if (!reduced[d]) t = t * x.dim(d) + index[d];
+    plan.target[i] = t;
+  });
+  return plan;
+}
+
+template <Reduce kOp>
+Status ReduceKernel(KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  auto plan = PlanReduce(ctx, x);
+  if (!plan.ok()) return plan.status();
+  const int64_t n = NumElements(plan->output);
+  double init = 0;
+  if (kOp == Reduce::kMax) init = -std::numeric_limits<double>::infinity();
+  if (kOp == Reduce::kMin) init = std::numeric_limits<double>::infinity();
+  if (kOp == Reduce::kProd) init = 1;
+  std::vector<double> acc(static_cast<size_t>(n), init);
+  std::vector<double> max_for_lse(kOp == Reduce::kLogSumExp ? n : 0, -std::numeric_limits<double>::infinity());
+  if (kOp == Reduce::kLogSumExp)
+    for (int64_t i = 0; i < x.size(); ++i) max_for_lse[plan->target[i]] = std::max(max_for_lse[plan->target[i]], x.GetAsDouble(i));
+  for (int64_t i = 0; i < x.size(); ++i) {
+    const double v = x.GetAsDouble(i);
+    double& a = acc[plan->target[i]];
+    switch (kOp) {
+      case Reduce::kMax: a = std::max(a, v); break;
+      case Reduce::kMin: a = std::min(a, v); break;
+      case Reduce::kProd: a *= v; break;
+      case Reduce::kL1: a += std::abs(v); break;
+      case Reduce::kL2: case Reduce::kSumSquare: a += v * v; break;
+      case Reduce::kLogSumExp: a += std::exp(v - max_for_lse[plan->target[i]]); break;
+      default: a += v; break;
+    }
+  }
+  Tensor& out = ctx.Output(0, x.dtype(), plan->output);
+  bool visited = VisitNumeric(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    for (int64_t i = 0; i < n; ++i) {
+      double v = acc[i];
+      if (kOp == Reduce::kMean) v /= static_cast<double>(plan->group);
+      if (kOp == Reduce::kL2) v = std::sqrt(v);
+      if (kOp == Reduce::kLogSum) v = std::log(v);
+      if (kOp == Reduce::kLogSumExp) v = std::log(v) + max_for_lse[i];
+      out.data<T>()[i] = static_cast<T>(v);
+    }
+  });
+  return visited ? Status::Ok() : ctx.Unsupported("element type ", DataTypeName(x.dtype()));
+}
+
+template <bool kMax>
+Status ArgKernel(KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  int64_t axis = ctx.node.GetInt("axis", 0);
+  if (!NormalizeAxis(axis, x.rank())) return ctx.Invalid("axis out of range for rank ", x.rank());
+  const bool keepdims = ctx.node.GetInt("keepdims", 1) != 0, last = ctx.node.GetInt("select_last_index", 0) != 0;
+  Shape out_shape;
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < x.rank(); ++d) {
+    if (d < axis) outer *= x.dim(d);
+    if (d > axis) inner *= x.dim(d);
+    if (d != axis || keepdims) out_shape.push_back(d == axis ? 1 : x.dim(d));
+  }
+  const int64_t n = x.dim(axis);
+  Tensor& out = ctx.Output(0, DataType::kInt64, out_shape);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t in = 0; in < inner; ++in) {
+      int64_t best = 0;
+      for (int64_t j = 1; j < n; ++j) {
+        const double v = x.GetAsDouble((o * n + j) * inner + in), b = x.GetAsDouble((o * n + best) * inner + in);
+        if (kMax ? (v > b || (last && v == b)) : (v < b || (last && v == b))) best = j;
+      }
+      out.data<int64_t>()[o * inner + in] = best;
+    }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterReduceKernels(KernelRegistry& r) {
+  r.Add("ReduceSum", ReduceKernel<Reduce::kSum>);
+  r.Add("ReduceMean", ReduceKernel<Reduce::kMean>);
+  r.Add("ReduceMax", ReduceKernel<Reduce::kMax>);
+  r.Add("ReduceMin", ReduceKernel<Reduce::kMin>);
+  r.Add("ReduceProd", ReduceKernel<Reduce::kProd>);
+  r.Add("ReduceL1", ReduceKernel<Reduce::kL1>);
+  r.Add("ReduceL2", ReduceKernel<Reduce::kL2>);
+  r.Add("ReduceLogSum", ReduceKernel<Reduce::kLogSum>);
+  r.Add("ReduceLogSumExp", ReduceKernel<Reduce::kLogSumExp>);
+  r.Add("ReduceSumSquare", ReduceKernel<Reduce::kSumSquare>);
+  r.Add("ArgMax", ArgKernel<true>);
+  r.Add("ArgMin", ArgKernel<false>);
+}
+
+}  // namespace qplay

@@ -1,0 +1,140 @@
+// Resize (opset 10+) and Upsample (opset 7-9): nearest and (multi)linear interpolation with
+// the ONNX coordinate transformation modes.
+#include <cmath>
+
+#include "kernels/conv_geometry.h"
+#include "kernels/registry.h"
+
+namespace qplay {
+namespace {
+
+struct ResizeMode {
+  bool linear = false;
+  std::string coordinates = "half_pixel";
+  std::string nearest = "round_prefer_floor";
+};
+
+// Maps an output coordinate to the input coordinate it samples.
+double SourceCoordinate(const ResizeMode& mode, double out, double scale, int64_t in_len, int64_t out_len) {
+  const std::string& m = mode.coordinates;
+  if (m == "asymmetric") return out / scale;
+  if (m == "align_corners") return out_len == 1 ? 0 : out * (in_len - 1) / static_cast<double>(out_len - 1);
+  if (m == "pytorch_half_pixel") return out_len > 1 ? (out + 0.5) / scale - 0.5 : 0;
+  return (out + 0.5) / scale - 0.5;  // half_pixel
+}
+
+int64_t NearestIndex(const ResizeMode& mode, double x, int64_t len) {
+  double r;
+  if (mode.nearest == "floor") r = std::floor(x);
+  else if (mode.nearest == "ceil") r = std::ceil(x);
+  else if (mode.nearest == "round_prefer_ceil") r = std::floor(x + 0.5);
+  else r = x == std::floor(x) + 0.5 ? std::floor(x) : std::round(x);  // round_prefer_floor
+  return std::clamp<int64_t>(static_cast<int64_t>(r), 0, len - 1);
+}
+
+Status Interpolate(KernelContext& ctx, const ResizeMode& mode, std::vector<double> scales, Shape out_shape) {
+  const Tensor& x = ctx.in(0);
+  const int64_t rank = x.rank();
+  if (x.dtype() != DataType::kFloat) return ctx.Unsupported("element type ", DataTypeName(x.dtype()));
+  Tensor& y = ctx.Output(0, x.dtype(), out_shape);
+  std::vector<int64_t> strides(rank, 1);
+  for (int64_t d = rank - 1; d > 0; --d) strides[d - 1] = strides[d] * x.dim(d);
+  // Per axis and output index: the two source indices and the weight of the second.
+  std::vector<std::vector<int64_t>> lo(rank), hi(rank);
+  std::vector<std::vector<double>> weight(rank);
+  for (int64_t d = 0; d < rank; ++d)
+    for (int64_t o = 0; o < out_shape[d]; ++o) {
+      const double src = SourceCoordinate(mode, static_cast<double>(o), scales[d], x.dim(d), out_shape[d]);
+      if (!mode.linear) {
+        lo[d].push_back(NearestIndex(mode, src, x.dim(d)));
+        hi[d].push_back(lo[d].back());
+        weight[d].push_back(0);
+        continue;
+      }
+      const double clamped = std::clamp(src, 0.0, static_cast<double>(x.dim(d) - 1));
+      const int64_t l = static_cast<int64_t>(std::floor(clamped));
+      lo[d].push_back(l);
+      hi[d].push_back(std::min(l + 1, x.dim(d) - 1));
+      weight[d].push_back(clamped - l);
+    }
+  const float* px = x.data<float>();
+  ForEachPosition(out_shape, [&](int64_t i, const std::vector<int64_t>& index) {
+    double acc = 0;
+    for (int64_t corner = 0; corner < (int64_t{1} << rank); ++corner) {
+      double w = 1;
+      int64_t src = 0;
+      for (int64_t d = 0; d < rank; ++d) {
+        const bool upper = (corner >> d) & 1;
+        const double wd = weight[d][index[d]];
+        w *= upper ? wd : 1 - wd;
+        src += (upper ? hi[d][index[d]] : lo[d][index[d]]) * strides[d];
+      }
+      if (w != 0) acc += w * px[src];
+    }
+    y.data<float>()[i] = static_cast<float>(acc);
+  });
+  return Status::Ok();
+}
+
+Result<ResizeMode> ReadMode(const KernelContext& ctx, bool legacy) {
+  ResizeMode mode;
+  const std::string name = ctx.node.GetString("mode", "nearest");
+  if (name == "linear" || name == "bilinear") mode.linear = true;
+  else if (name != "nearest") return ctx.Unsupported("mode '", name, "'");
+  if (legacy) {  // Upsample and Resize-10 sample asymmetrically and round nearest down
+    mode.coordinates = "asymmetric";
+    mode.nearest = "floor";
+  } else {
+    mode.coordinates = ctx.node.GetString("coordinate_transformation_mode", "half_pixel");
+    mode.nearest = ctx.node.GetString("nearest_mode", "round_prefer_floor");
+  }
+  if (mode.coordinates == "tf_crop_and_resize" || mode.coordinates == "tf_half_pixel_for_nn")
+    return ctx.Unsupported("coordinate_transformation_mode '", mode.coordinates, "'");
+  if (ctx.node.GetInt("antialias", 0) != 0) return ctx.Unsupported("antialias=1");
+  return mode;
+}
+
+Status Resize(KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  auto mode = ReadMode(ctx, ctx.opset < 11);
+  if (!mode.ok()) return mode.status();
+  if (ctx.node.Has("axes")) return ctx.Unsupported("the axes attribute");
+  const size_t scales_input = ctx.opset < 11 ? 1 : 2;
+  std::vector<double> scales;
+  Shape out_shape(x.rank());
+  if (ctx.has(scales_input) && ctx.in(scales_input).size() > 0) {
+    for (int64_t d = 0; d < ctx.in(scales_input).size(); ++d) scales.push_back(ctx.in(scales_input).GetAsDouble(d));
+    if (static_cast<int64_t>(scales.size()) != x.rank()) return ctx.Invalid("scales has ", scales.size(), " values for rank ", x.rank());
+    for (int64_t d = 0; d < x.rank(); ++d) out_shape[d] = static_cast<int64_t>(std::floor(x.dim(d) * scales[d]));
+  } else if (ctx.has(3)) {
+    out_shape = ctx.in(3).ToInt64Vector();
+    if (static_cast<int64_t>(out_shape.size()) != x.rank()) return ctx.Invalid("sizes has ", out_shape.size(), " values for rank ", x.rank());
+    if (ctx.node.GetString("keep_aspect_ratio_policy", "stretch") != "stretch") return ctx.Unsupported("keep_aspect_ratio_policy");
+    for (int64_t d = 0; d < x.rank(); ++d) scales.push_back(static_cast<double>(out_shape[d]) / x.dim(d));
+  } else {
+    return ctx.Invalid("needs scales or sizes");
+  }
+  return Interpolate(ctx, *mode, scales, out_shape);
+}
+
+Status Upsample(KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  auto mode = ReadMode(ctx, true);
+  if (!mode.ok()) return mode.status();
+  std::vector<double> scales;
+  if (ctx.has(1)) for (int64_t d = 0; d < ctx.in(1).size(); ++d) scales.push_back(ctx.in(1).GetAsDouble(d));
+  else for (float s : ctx.node.GetFloats("scales")) scales.push_back(s);
+  if (static_cast<int64_t>(scales.size()) != x.rank()) return ctx.Invalid("scales has ", scales.size(), " values for rank ", x.rank());
+  Shape out_shape(x.rank());
+  for (int64_t d = 0; d < x.rank(); ++d) out_shape[d] = static_cast<int64_t>(std::floor(x.dim(d) * scales[d]));
+  return Interpolate(ctx, *mode, scales, out_shape);
+}
+
+}  // namespace
+
+void RegisterResizeKernels(KernelRegistry& r) {
+  r.Add("Resize", Resize);
+  r.Add("Upsample", Upsample);
+}
+
+}  // namespace qplay

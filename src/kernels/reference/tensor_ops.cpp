@@ -1,0 +1,203 @@
+// Ops that create or index tensors: Constant, ConstantOfShape, Cast, CastLike, Range,
+// Gather, GatherElements, EyeLike, Trilu, CumSum.
+#include <cmath>
+#include <cstring>
+
+#include "kernels/conv_geometry.h"
+#include "kernels/registry.h"
+
+namespace qplay {
+namespace {
+
+Status Constant(KernelContext& ctx) {
+  const Node& node = ctx.node;
+  if (node.Has("value")) ctx.SetOutput(0, node.attributes.at("value").t);
+  else if (node.Has("value_float")) ctx.SetOutput(0, Tensor::Scalar<float>(node.GetFloat("value_float", 0)));
+  else if (node.Has("value_int")) ctx.SetOutput(0, Tensor::Scalar<int64_t>(node.GetInt("value_int", 0)));
+  else if (node.Has("value_floats")) {
+    auto v = node.GetFloats("value_floats");
+    ctx.SetOutput(0, Tensor::FromVector<float>({static_cast<int64_t>(v.size())}, v));
+  } else if (node.Has("value_ints")) {
+    auto v = node.GetInts("value_ints");
+    ctx.SetOutput(0, Tensor::FromVector<int64_t>({static_cast<int64_t>(v.size())}, v));
+  } else {
+    return ctx.Unsupported("Constant without a numeric value attribute (sparse or string values)");
+  }
+  return Status::Ok();
+}
+
+Status ConstantOfShape(KernelContext& ctx) {
+  Shape shape = ctx.in(0).ToInt64Vector();
+  Tensor value = ctx.node.Has("value") ? ctx.node.attributes.at("value").t : Tensor::Scalar<float>(0.0f);
+  Tensor& out = ctx.Output(0, value.dtype(), shape);
+  const size_t bytes = ElementSize(value.dtype());
+  for (int64_t i = 0; i < out.size(); ++i) std::memcpy(out.raw() + i * bytes, value.raw(), bytes);
+  return Status::Ok();
+}
+
+// Converts every element of `x` to `to` the way numpy's astype does for these types.
+Status CastTo(KernelContext& ctx, const Tensor& x, DataType to) {
+  if (!IsSupportedDataType(to)) return ctx.Unsupported("cast to ", DataTypeName(to));
+  if (!IsSupportedDataType(x.dtype())) return ctx.Unsupported("cast from ", DataTypeName(x.dtype()));
+  Tensor& out = ctx.Output(0, to, x.shape());
+  VisitAny(x.dtype(), [&](auto from_tag) {
+    using From = decltype(from_tag);
+    VisitAny(to, [&](auto to_tag) {
+      using To = decltype(to_tag);
+      const From* src = x.data<From>();
+      To* dst = out.data<To>();
+      for (int64_t i = 0; i < x.size(); ++i) {
+        if constexpr (std::is_same_v<To, bool>) dst[i] = src[i] != From(0);
+        else if constexpr (std::is_floating_point_v<From> && std::is_integral_v<To>)
+          dst[i] = std::isfinite(src[i]) ? static_cast<To>(static_cast<int64_t>(src[i])) : To(0);
+        else dst[i] = static_cast<To>(src[i]);
+      }
+    });
+  });
+  return Status::Ok();
+}
+
+Status Cast(KernelContext& ctx) {
+  return CastTo(ctx, ctx.in(0), static_cast<DataType>(ctx.node.GetInt("to", 0)));
+}
+
+Status CastLike(KernelContext& ctx) { return CastTo(ctx, ctx.in(0), ctx.in(1).dtype()); }
+
+Status Range(KernelContext& ctx) {
+  const Tensor& start = ctx.in(0);
+  const double s = start.GetAsDouble(0), limit = ctx.in(1).GetAsDouble(0), delta = ctx.in(2).GetAsDouble(0);
+  if (delta == 0) return ctx.Invalid("delta is 0");
+  const int64_t n = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((limit - s) / delta)));
+  Tensor& out = ctx.Output(0, start.dtype(), {n});
+  bool visited = VisitNumeric(start.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T first = start.data<T>()[0], step = ctx.in(2).data<T>()[0];
+    for (int64_t i = 0; i < n; ++i) out.data<T>()[i] = static_cast<T>(first + static_cast<T>(i) * step);
+  });
+  return visited ? Status::Ok() : ctx.Unsupported("element type ", DataTypeName(start.dtype()));
+}
+
+Status Gather(KernelContext& ctx) {
+  const Tensor &x = ctx.in(0), &indices = ctx.in(1);
+  int64_t axis = ctx.node.GetInt("axis", 0);
+  if (!NormalizeAxis(axis, x.rank())) return ctx.Invalid("axis out of range for rank ", x.rank());
+  Shape out_shape(x.shape().begin(), x.shape().begin() + axis);
+  out_shape.insert(out_shape.end(), indices.shape().begin(), indices.shape().end());
+  out_shape.insert(out_shape.end(), x.shape().begin() + axis + 1, x.shape().end());
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d) outer *= x.dim(d);
+  for (int64_t d = axis + 1; d < x.rank(); ++d) inner *= x.dim(d);
+  const int64_t dim = x.dim(axis);
+  Tensor& out = ctx.Output(0, x.dtype(), out_shape);
+  const size_t bytes = ElementSize(x.dtype()) * inner;
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t k = 0; k < indices.size(); ++k) {
+      int64_t index = indices.GetAsInt64(k);
+      if (index < 0) index += dim;
+      if (index < 0 || index >= dim) return ctx.Invalid("index ", indices.GetAsInt64(k), " out of range for dim ", dim);
+      std::memcpy(out.raw() + (o * indices.size() + k) * bytes, x.raw() + (o * dim + index) * bytes, bytes);
+    }
+  return Status::Ok();
+}
+
+Status GatherElements(KernelContext& ctx) {
+  const Tensor &x = ctx.in(0), &indices = ctx.in(1);
+  int64_t axis = ctx.node.GetInt("axis", 0);
+  if (!NormalizeAxis(axis, x.rank()) || indices.rank() != x.rank())
+    return ctx.Invalid("indices ", ShapeToString(indices.shape()), " must have X's rank ", x.rank());
+  Tensor& out = ctx.Output(0, x.dtype(), indices.shape());
+  const size_t bytes = ElementSize(x.dtype());
+  std::vector<int64_t> strides(x.rank(), 1);
+  for (int64_t d = x.rank() - 1; d > 0; --d) strides[d - 1] = strides[d] * x.dim(d);
+  Status status;
+  ForEachPosition(indices.shape(), [&](int64_t i, const std::vector<int64_t>& index) {
+    int64_t k = indices.GetAsInt64(i);
+    if (k < 0) k += x.dim(axis);
+    if (k < 0 || k >= x.dim(axis)) {
+      status = ctx.Invalid("index ", indices.GetAsInt64(i), " out of range for dim ", x.dim(axis));
+      return;
+    }
+    int64_t src = 0;
+    for (int64_t d = 0; d < x.rank(); ++d) src += (d == axis ? k : index[d]) * strides[d];
+    std::memcpy(out.raw() + i * bytes, x.raw() + src * bytes, bytes);
+  });
+  return status;
+}
+
+Status EyeLike(KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  if (x.rank() != 2) return ctx.Invalid("input must be 2-D");
+  const DataType type = ctx.node.Has("dtype") ? static_cast<DataType>(ctx.node.GetInt("dtype", 1)) : x.dtype();
+  const int64_t k = ctx.node.GetInt("k", 0);
+  Tensor& out = ctx.Output(0, type, x.shape());
+  bool visited = VisitAny(type, [&](auto tag) {
+    using T = decltype(tag);
+    for (int64_t i = 0; i < x.dim(0); ++i)
+      if (i + k >= 0 && i + k < x.dim(1)) out.data<T>()[i * x.dim(1) + i + k] = T(1);
+  });
+  return visited ? Status::Ok() : ctx.Unsupported("element type ", DataTypeName(type));
+}
+
+Status Trilu(KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  if (x.rank() < 2) return ctx.Invalid("input must have rank >= 2");
+  const int64_t k = ctx.has(1) ? ctx.in(1).GetAsInt64(0) : 0;
+  const bool upper = ctx.node.GetInt("upper", 1) != 0;
+  const int64_t rows = x.dim(x.rank() - 2), cols = x.dim(x.rank() - 1);
+  Tensor out = x.Clone();
+  const size_t bytes = ElementSize(x.dtype());
+  for (int64_t i = 0; i < out.size(); ++i) {
+    const int64_t c = i % cols, r = (i / cols) % rows;
+    if (upper ? c - r < k : c - r > k) std::memset(out.raw() + i * bytes, 0, bytes);
+  }
+  ctx.SetOutput(0, out);
+  return Status::Ok();
+}
+
+Status CumSum(KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  int64_t axis = ctx.in(1).GetAsInt64(0);
+  if (!NormalizeAxis(axis, x.rank())) return ctx.Invalid("axis out of range for rank ", x.rank());
+  const bool exclusive = ctx.node.GetInt("exclusive", 0), reverse = ctx.node.GetInt("reverse", 0);
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d) outer *= x.dim(d);
+  for (int64_t d = axis + 1; d < x.rank(); ++d) inner *= x.dim(d);
+  const int64_t n = x.dim(axis);
+  Tensor& out = ctx.Output(0, x.dtype(), x.shape());
+  bool visited = VisitNumeric(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t in = 0; in < inner; ++in) {
+        T acc = 0;
+        for (int64_t step = 0; step < n; ++step) {
+          const int64_t j = reverse ? n - 1 - step : step;
+          const int64_t at = (o * n + j) * inner + in;
+          if (exclusive) {
+            out.data<T>()[at] = acc;
+            acc += x.data<T>()[at];
+          } else {
+            acc += x.data<T>()[at];
+            out.data<T>()[at] = acc;
+          }
+        }
+      }
+  });
+  return visited ? Status::Ok() : ctx.Unsupported("element type ", DataTypeName(x.dtype()));
+}
+
+}  // namespace
+
+void RegisterTensorKernels(KernelRegistry& r) {
+  r.Add("Constant", Constant);
+  r.Add("ConstantOfShape", ConstantOfShape);
+  r.Add("Cast", Cast);
+  r.Add("CastLike", CastLike);
+  r.Add("Range", Range);
+  r.Add("Gather", Gather);
+  r.Add("GatherElements", GatherElements);
+  r.Add("EyeLike", EyeLike);
+  r.Add("Trilu", Trilu);
+  r.Add("CumSum", CumSum);
+}
+
+}  // namespace qplay

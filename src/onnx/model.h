@@ -1,0 +1,42 @@
+// A loaded ONNX model: the graph IR plus the original protobuf, kept so that fields the
+// IR does not model (metadata, doc strings, functions, unknown fields) survive a save.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "graph/ir.h"
+
+namespace qplay {
+
+class ProtoStore;  // wraps onnx::ModelProto; only onnx/ sees protobuf types
+
+struct Model {
+  Graph graph;
+  std::map<std::string, int64_t> opsets;  // domain ("" = ai.onnx) -> version
+  int64_t ir_version = 0;
+  std::string producer_name;
+  std::string producer_version;
+  std::shared_ptr<const ProtoStore> proto;
+
+  int64_t DefaultOpset() const;
+};
+
+// Parses and validates ONNX bytes. `source` names the file in error messages.
+Result<Model> LoadModel(const uint8_t* data, size_t size, const std::string& source = "model");
+Result<Model> LoadModelFile(const std::string& path);
+Result<std::vector<uint8_t>> SaveModel(const Model& model);
+
+// One serialized onnx.TensorProto (the conformance tests' input_*.pb / output_*.pb).
+struct NamedTensor {
+  std::string name;
+  Tensor tensor;
+};
+Result<NamedTensor> ParseTensorProto(const uint8_t* data, size_t size, const std::string& source);
+
+Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path);
+
+}  // namespace qplay

@@ -1,0 +1,191 @@
+#include <fstream>
+#include <iterator>
+#include <set>
+
+#include "onnx/model.h"
+#include "onnx/proto_store.h"
+#include "onnx/tensor_proto.h"
+
+namespace qplay {
+namespace {
+
+ValueType TypeFromProto(const onnx::TypeProto& type) {
+  ValueType out;
+  if (!type.has_tensor_type()) {
+    out.is_tensor = false;
+    return out;
+  }
+  const auto& tensor = type.tensor_type();
+  out.dtype = static_cast<DataType>(tensor.elem_type());
+  if (tensor.has_shape()) {
+    std::vector<Dim> dims;
+    for (const auto& d : tensor.shape().dim())
+      dims.push_back(d.has_dim_value() ? Dim::Known(d.dim_value()) : Dim::Symbolic(d.dim_param()));
+    out.shape = std::move(dims);
+  }
+  return out;
+}
+
+class GraphReader {
+ public:
+  // `outer` holds the names visible from enclosing graphs (for subgraphs).
+  Result<Graph> Read(const onnx::GraphProto& proto, const std::set<std::string>& outer) {
+    Graph graph;
+    graph.name = proto.name();
+    for (const auto& init : proto.initializer()) {
+      auto tensor = TensorFromProto(init, "initializer '" + init.name() + "'");
+      if (tensor.ok()) {
+        graph.initializers[init.name()] = std::move(tensor.value());
+      } else if (tensor.status().code() == StatusCode::kUnsupported) {
+        graph.unreadable[init.name()] = tensor.status().message();  // loads, but cannot run
+      } else {
+        return tensor.status();
+      }
+    }
+    for (const auto& sparse : proto.sparse_initializer())
+      graph.unreadable[sparse.values().name()] = "initializer '" + sparse.values().name() +
+                                                 "' is sparse; qplay runs dense initializers only";
+    for (const auto& input : proto.input()) {
+      graph.value_types[input.name()] = TypeFromProto(input.type());
+      if (!graph.IsInitializer(input.name())) graph.inputs.push_back(input.name());
+    }
+    for (const auto& output : proto.output()) {
+      graph.value_types[output.name()] = TypeFromProto(output.type());
+      graph.outputs.push_back(output.name());
+    }
+    for (const auto& info : proto.value_info()) graph.value_types[info.name()] = TypeFromProto(info.type());
+
+    std::set<std::string> scope = outer;
+    for (const auto& name : graph.inputs) scope.insert(name);
+    for (const auto& [name, _] : graph.initializers) scope.insert(name);
+    for (const auto& [name, _] : graph.unreadable) scope.insert(name);
+    for (const auto& node : proto.node())
+      for (const auto& out : node.output()) scope.insert(out);
+
+    for (const auto& node_proto : proto.node()) {
+      auto node = ReadNode(node_proto, scope);
+      if (!node.ok()) return node.status();
+      graph.nodes.push_back(std::move(node.value()));
+    }
+    QPLAY_RETURN_IF_ERROR(TopologicalSort(graph, {outer.begin(), outer.end()}));
+    return graph;
+  }
+
+ private:
+  Result<Node> ReadNode(const onnx::NodeProto& proto, const std::set<std::string>& scope) {
+    Node node;
+    node.name = proto.name();
+    node.op_type = proto.op_type();
+    node.domain = proto.domain() == "ai.onnx" ? "" : proto.domain();
+    node.inputs.assign(proto.input().begin(), proto.input().end());
+    node.outputs.assign(proto.output().begin(), proto.output().end());
+    for (const auto& a : proto.attribute()) {
+      Attribute attr;
+      switch (a.type()) {
+        case onnx::AttributeProto::FLOAT: attr.kind = Attribute::Kind::kFloat; attr.f = a.f(); break;
+        case onnx::AttributeProto::INT: attr.kind = Attribute::Kind::kInt; attr.i = a.i(); break;
+        case onnx::AttributeProto::STRING: attr.kind = Attribute::Kind::kString; attr.s = a.s(); break;
+        case onnx::AttributeProto::FLOATS:
+          attr.kind = Attribute::Kind::kFloats;
+          attr.floats.assign(a.floats().begin(), a.floats().end());
+          break;
+        case onnx::AttributeProto::INTS:
+          attr.kind = Attribute::Kind::kInts;
+          attr.ints.assign(a.ints().begin(), a.ints().end());
+          break;
+        case onnx::AttributeProto::STRINGS:
+          attr.kind = Attribute::Kind::kStrings;
+          attr.strings.assign(a.strings().begin(), a.strings().end());
+          break;
+        case onnx::AttributeProto::TENSOR: {
+          attr.kind = Attribute::Kind::kTensor;
+          auto t = TensorFromProto(a.t(), node.Describe() + " attribute '" + a.name() + "'");
+          if (t.ok()) {
+            attr.t = std::move(t.value());
+          } else if (t.status().code() == StatusCode::kUnsupported) {
+            attr.unreadable = t.status().message();
+          } else {
+            return t.status();
+          }
+          break;
+        }
+        case onnx::AttributeProto::GRAPH: {
+          attr.kind = Attribute::Kind::kGraph;
+          auto g = Read(a.g(), scope);
+          if (!g.ok()) return g.status().WithContext(node.Describe() + " attribute '" + a.name() + "'");
+          attr.g = std::make_shared<Graph>(std::move(g.value()));
+          break;
+        }
+        default: attr.kind = Attribute::Kind::kOther; break;
+      }
+      node.attributes[a.name()] = std::move(attr);
+    }
+    return node;
+  }
+};
+
+}  // namespace
+
+int64_t Model::DefaultOpset() const {
+  auto it = opsets.find("");
+  return it == opsets.end() ? 1 : it->second;
+}
+
+Result<Model> LoadModel(const uint8_t* data, size_t size, const std::string& source) {
+  if (size == 0) return Fail(StatusCode::kInvalidModel, source, " is empty (0 bytes)");
+  auto store = std::make_shared<ProtoStore>();
+  if (size > static_cast<size_t>(INT32_MAX))
+    return Fail(StatusCode::kInvalidModel, source, " is ", size, " bytes; ONNX protobuf files are limited to 2 GB");
+  if (!store->model.ParseFromArray(data, static_cast<int>(size)))
+    return Fail(StatusCode::kInvalidModel, source,
+                " is not an ONNX model: protobuf parsing failed (the file is truncated or not an .onnx file)");
+  const onnx::ModelProto& proto = store->model;
+  if (!proto.has_graph())
+    return Fail(StatusCode::kInvalidModel, source,
+                proto.ir_version() == 0 ? " is not an ONNX model: it has no ir_version and no graph"
+                                        : " has no graph");
+
+  Model model;
+  model.ir_version = proto.ir_version();
+  model.producer_name = proto.producer_name();
+  model.producer_version = proto.producer_version();
+  for (const auto& opset : proto.opset_import())
+    model.opsets[opset.domain() == "ai.onnx" ? "" : opset.domain()] = opset.version();
+
+  auto graph = GraphReader().Read(proto.graph(), {});
+  if (!graph.ok()) return graph.status().WithContext(source);
+  model.graph = std::move(graph.value());
+  model.proto = std::move(store);
+  return model;
+}
+
+Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return Fail(StatusCode::kInvalidArgument, "cannot open '", path, "'");
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(file), {});
+}
+
+Result<Model> LoadModelFile(const std::string& path) {
+  auto bytes = ReadFileBytes(path);
+  if (!bytes.ok()) return bytes.status();
+  return LoadModel(bytes->data(), bytes->size(), path);
+}
+
+Result<std::vector<uint8_t>> SaveModel(const Model& model) {
+  if (!model.proto) return Fail(StatusCode::kInternal, "model has no protobuf to save");
+  std::vector<uint8_t> bytes(model.proto->model.ByteSizeLong());
+  if (!model.proto->model.SerializeToArray(bytes.data(), static_cast<int>(bytes.size())))
+    return Fail(StatusCode::kInternal, "serializing the model failed");
+  return bytes;
+}
+
+Result<NamedTensor> ParseTensorProto(const uint8_t* data, size_t size, const std::string& source) {
+  onnx::TensorProto proto;
+  if (!proto.ParseFromArray(data, static_cast<int>(size)))
+    return Fail(StatusCode::kInvalidArgument, source, " is not a serialized onnx.TensorProto");
+  auto tensor = TensorFromProto(proto, source);
+  if (!tensor.ok()) return tensor.status();
+  return NamedTensor{proto.name(), std::move(tensor.value())};
+}
+
+}  // namespace qplay

@@ -1,0 +1,180 @@
+#include "runtime/session.h"
+
+#include <set>
+
+#include "kernels/registry.h"
+
+namespace qplay {
+namespace {
+
+constexpr int64_t kMinOpset = 1;
+constexpr int64_t kMaxOpset = 17;  // ONNX 1.12, the version of Debian's schema and test data
+
+void CollectUnsupported(const Graph& graph, const Model& model, std::vector<std::string>& problems) {
+  const auto& registry = KernelRegistry::Get();
+  for (const Node& node : graph.nodes) {
+    auto opset = model.opsets.find(node.domain);
+    if (opset == model.opsets.end()) {
+      problems.push_back(node.Describe() + " uses domain '" + node.domain + "', which the model does not import");
+    } else if (!registry.Find(node.domain, node.op_type)) {
+      problems.push_back(node.Describe() + ": op " + (node.domain.empty() ? "" : node.domain + ".") + node.op_type +
+                         " is not supported by qplay's runtime");
+    }
+    for (const auto& [name, attr] : node.attributes) {
+      if (!attr.unreadable.empty()) problems.push_back(node.Describe() + ": " + attr.unreadable);
+      if (attr.g) CollectUnsupported(*attr.g, model, problems);
+    }
+    for (const auto& input : node.inputs) {
+      auto it = graph.unreadable.find(input);
+      if (it != graph.unreadable.end()) problems.push_back(node.Describe() + ": " + it->second);
+    }
+  }
+}
+
+std::string DescribeType(DataType dtype, const Shape& shape) { return DataTypeName(dtype) + " " + ShapeToString(shape); }
+
+Status CheckInput(const std::string& name, const ValueType* declared, const Tensor& tensor) {
+  if (!declared || !declared->is_tensor) return Status::Ok();
+  bool matches = declared->dtype == DataType::kUndefined || declared->dtype == tensor.dtype();
+  if (matches && declared->shape) {
+    const auto& dims = *declared->shape;
+    matches = dims.size() == tensor.shape().size();
+    for (size_t i = 0; matches && i < dims.size(); ++i)
+      matches = !dims[i].known() || *dims[i].value == tensor.shape()[i];
+  }
+  if (matches) return Status::Ok();
+  return Fail(StatusCode::kInvalidArgument, "input '", name, "' expects ", DataTypeName(declared->dtype), " ",
+              declared->ShapeString(), " but got ", DescribeType(tensor.dtype(), tensor.shape()));
+}
+
+class GraphRunner {
+ public:
+  GraphRunner(const Model& model, const TensorObserver& observer) : model_(model), observer_(observer) {}
+
+  // Runs `graph` with `scope` holding its inputs and every outer value it may read.
+  Result<std::vector<Tensor>> Run(const Graph& graph, TensorMap scope) {
+    for (const auto& [name, tensor] : graph.initializers) scope.emplace(name, tensor);
+    std::map<std::string, size_t> last_use = LastUses(graph);
+    std::set<std::string> keep(graph.outputs.begin(), graph.outputs.end());
+
+    for (size_t n = 0; n < graph.nodes.size(); ++n) {
+      const Node& node = graph.nodes[n];
+      std::vector<const Tensor*> inputs;
+      for (const auto& name : node.inputs) {
+        if (name.empty()) {
+          inputs.push_back(nullptr);
+          continue;
+        }
+        auto it = scope.find(name);
+        if (it == scope.end())
+          return Fail(StatusCode::kInternal, node.Describe(), ": input '", name, "' was not computed");
+        inputs.push_back(&it->second);
+      }
+      // Trailing omitted inputs are dropped so num_inputs() counts what is present.
+      while (!inputs.empty() && !inputs.back()) inputs.pop_back();
+
+      auto opset = model_.opsets.find(node.domain);
+      KernelContext ctx(node, opset == model_.opsets.end() ? 0 : opset->second, std::move(inputs),
+                        [this, &scope](const Graph& sub, const std::vector<Tensor>& sub_inputs) {
+                          TensorMap sub_scope = scope;
+                          for (size_t i = 0; i < sub.inputs.size() && i < sub_inputs.size(); ++i)
+                            sub_scope[sub.inputs[i]] = sub_inputs[i];
+                          return Run(sub, std::move(sub_scope));
+                        });
+      KernelFn kernel = KernelRegistry::Get().Find(node.domain, node.op_type);
+      if (!kernel) return Fail(StatusCode::kUnsupported, node.Describe(), ": op ", node.op_type, " is not supported");
+      Status status = kernel(ctx);
+      if (!status.ok()) return status.WithContext(node.Describe());
+
+      for (size_t i = 0; i < node.outputs.size(); ++i) {
+        const std::string& name = node.outputs[i];
+        if (name.empty()) continue;
+        if (ctx.outputs()[i].empty())
+          return Fail(StatusCode::kInternal, node.Describe(), ": kernel did not produce output '", name, "'");
+        if (observer_) observer_(node, name, ctx.outputs()[i]);
+        scope[name] = std::move(ctx.outputs()[i]);
+      }
+      for (const auto& name : node.inputs) {
+        auto it = last_use.find(name);
+        if (it != last_use.end() && it->second == n && !keep.count(name)) scope.erase(name);
+      }
+    }
+
+    std::vector<Tensor> outputs;
+    for (const auto& name : graph.outputs) {
+      auto it = scope.find(name);
+      if (it == scope.end()) return Fail(StatusCode::kInvalidModel, "graph output '", name, "' is never computed");
+      outputs.push_back(it->second);
+    }
+    return outputs;
+  }
+
+ private:
+  // The index of the last node that reads each value, counting reads from subgraphs.
+  static std::map<std::string, size_t> LastUses(const Graph& graph) {
+    std::map<std::string, size_t> last;
+    for (size_t n = 0; n < graph.nodes.size(); ++n) {
+      const Node& node = graph.nodes[n];
+      for (const auto& name : node.inputs) last[name] = n;
+      for (const auto& [_, attr] : node.attributes)
+        if (attr.g)
+          for (const auto& name : attr.g->OuterScopeNames()) last[name] = n;
+    }
+    return last;
+  }
+
+  const Model& model_;
+  const TensorObserver& observer_;
+};
+
+}  // namespace
+
+std::vector<std::string> UnsupportedNodes(const Model& model) {
+  std::vector<std::string> problems;
+  for (const auto& [domain, version] : model.opsets)
+    if ((domain.empty() || domain == "ai.onnx") && (version < kMinOpset || version > kMaxOpset))
+      problems.push_back("the model imports ai.onnx opset " + std::to_string(version) + "; qplay runs opsets " +
+                         std::to_string(kMinOpset) + " to " + std::to_string(kMaxOpset));
+  CollectUnsupported(model.graph, model, problems);
+  return problems;
+}
+
+Result<Session> Session::Create(const Model& model) {
+  auto problems = UnsupportedNodes(model);
+  if (!problems.empty()) {
+    std::string message = problems.front();
+    if (problems.size() > 1) message += " (and " + std::to_string(problems.size() - 1) + " more problems)";
+    return Fail(StatusCode::kUnsupported, message);
+  }
+  return Session(model);
+}
+
+Result<TensorMap> Session::Run(const TensorMap& inputs, const TensorObserver& observer) const {
+  const Graph& graph = model_->graph;
+  TensorMap scope;
+  for (const auto& name : graph.inputs) {
+    auto it = inputs.find(name);
+    if (it == inputs.end()) {
+      const ValueType* type = graph.TypeOf(name);
+      return Fail(StatusCode::kInvalidArgument, "missing input '", name, "'",
+                  type ? " (" + DataTypeName(type->dtype) + " " + type->ShapeString() + ")" : "");
+    }
+    QPLAY_RETURN_IF_ERROR(CheckInput(name, graph.TypeOf(name), it->second));
+    scope[name] = it->second;
+  }
+  for (const auto& [name, _] : inputs)
+    if (!scope.count(name)) {
+      std::string expected;
+      for (const auto& n : graph.inputs) expected += (expected.empty() ? "'" : ", '") + n + "'";
+      return Fail(StatusCode::kInvalidArgument, "unknown input '", name, "'; the model's inputs are ", expected);
+    }
+
+  GraphRunner runner(*model_, observer);
+  auto outputs = runner.Run(graph, std::move(scope));
+  if (!outputs.ok()) return outputs.status();
+  TensorMap result;
+  for (size_t i = 0; i < graph.outputs.size(); ++i) result[graph.outputs[i]] = outputs.value()[i];
+  return result;
+}
+
+}  // namespace qplay

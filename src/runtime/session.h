@@ -1,0 +1,38 @@
+// The float reference runtime: executes a Model node by node in topological order.
+// Every produced tensor is offered to an observer (calibration hooks in here) and freed
+// as soon as no later node needs it.
+#pragma once
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "onnx/model.h"
+
+namespace qplay {
+
+using TensorMap = std::map<std::string, Tensor>;
+// Called with the producing node, the value's name and the tensor, once per produced value.
+using TensorObserver = std::function<void(const Node&, const std::string&, const Tensor&)>;
+
+class Session {
+ public:
+  // Fails, naming the node, when the model uses an op, opset or element type the runtime lacks.
+  static Result<Session> Create(const Model& model);
+
+  // Checks inputs against the model's declared inputs (names, element types, known dims).
+  Result<TensorMap> Run(const TensorMap& inputs, const TensorObserver& observer = {}) const;
+
+  const Model& model() const { return *model_; }
+
+ private:
+  explicit Session(const Model& model) : model_(&model) {}
+  const Model* model_;
+};
+
+// The first reason `model` cannot run (empty Status if it can). Used by Session::Create and
+// by the summary, which lists every unsupported node.
+std::vector<std::string> UnsupportedNodes(const Model& model);
+
+}  // namespace qplay
