@@ -105,8 +105,15 @@ Status Gelu(KernelContext& ctx) {
 }
 
 Status PRelu(KernelContext& ctx) {
-  const Tensor &x = ctx.in(0), &slope = ctx.in(1);
+  const Tensor& x = ctx.in(0);
+  Tensor slope = ctx.in(1);
   if (x.dtype() != DataType::kFloat) return ctx.Unsupported("element type ", DataTypeName(x.dtype()));
+  // Before opset 7 a 1-D slope holds one value per channel (axis 1).
+  if (ctx.opset < 7 && slope.rank() == 1 && x.rank() > 2 && slope.size() == x.dim(1) && slope.size() > 1) {
+    Shape per_channel(static_cast<size_t>(x.rank() - 1), 1);
+    per_channel[0] = slope.size();
+    slope = slope.Reshaped(per_channel);
+  }
   auto shape = BroadcastShapes({x.shape(), slope.shape()});
   if (!shape.ok()) return shape.status();
   Tensor& out = ctx.Output(0, x.dtype(), *shape);

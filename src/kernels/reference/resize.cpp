@@ -15,11 +15,12 @@ struct ResizeMode {
 };
 
 // Maps an output coordinate to the input coordinate it samples.
-double SourceCoordinate(const ResizeMode& mode, double out, double scale, int64_t in_len, int64_t out_len) {
+// `resized` is in_len * scale before flooring, as the ONNX reference uses it.
+double SourceCoordinate(const ResizeMode& mode, double out, double scale, int64_t in_len, double resized) {
   const std::string& m = mode.coordinates;
   if (m == "asymmetric") return out / scale;
-  if (m == "align_corners") return out_len == 1 ? 0 : out * (in_len - 1) / static_cast<double>(out_len - 1);
-  if (m == "pytorch_half_pixel") return out_len > 1 ? (out + 0.5) / scale - 0.5 : 0;
+  if (m == "align_corners") return resized == 1 ? 0 : out * (in_len - 1) / (resized - 1);
+  if (m == "pytorch_half_pixel") return resized > 1 ? (out + 0.5) / scale - 0.5 : 0;
   return (out + 0.5) / scale - 0.5;  // half_pixel
 }
 
@@ -44,7 +45,7 @@ Status Interpolate(KernelContext& ctx, const ResizeMode& mode, std::vector<doubl
   std::vector<std::vector<double>> weight(rank);
   for (int64_t d = 0; d < rank; ++d)
     for (int64_t o = 0; o < out_shape[d]; ++o) {
-      const double src = SourceCoordinate(mode, static_cast<double>(o), scales[d], x.dim(d), out_shape[d]);
+      const double src = SourceCoordinate(mode, static_cast<double>(o), scales[d], x.dim(d), x.dim(d) * scales[d]);
       if (!mode.linear) {
         lo[d].push_back(NearestIndex(mode, src, x.dim(d)));
         hi[d].push_back(lo[d].back());

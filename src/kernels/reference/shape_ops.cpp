@@ -23,6 +23,9 @@ Status Identity(KernelContext& ctx) {
 }
 
 Status Dropout(KernelContext& ctx) {
+  const bool training = ctx.has(2) && ctx.in(2).GetAsInt64(0) != 0;
+  const double ratio = ctx.has(1) ? ctx.in(1).GetAsDouble(0) : ctx.node.GetFloat("ratio", 0.5f);
+  if (training && ratio > 0) return ctx.Unsupported("training_mode=true (random dropout)");
   ctx.SetOutput(0, ctx.in(0));  // inference: identity; the mask is all true
   if (ctx.wants(1)) {
     Tensor& mask = ctx.Output(1, DataType::kBool, ctx.in(0).shape());
