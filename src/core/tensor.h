@@ -21,6 +21,10 @@ class Tensor {
   // Zero-filled tensor.
   Tensor(DataType dtype, Shape shape);
 
+  // A tensor over memory someone else owns; `storage` keeps that owner alive (a shared_ptr
+  // aliasing the owner), so loading a model does not copy its weights again.
+  static Tensor View(DataType dtype, Shape shape, std::shared_ptr<uint8_t> storage);
+
   template <typename T>
   static Tensor FromVector(Shape shape, const std::vector<T>& values) {
     Tensor t(DataTypeOf<T>::value, std::move(shape));

@@ -12,8 +12,7 @@ ValueSummary DescribeValue(const Graph& graph, const std::string& name) {
   ValueSummary v{name, "unknown", {}};
   if (const ValueType* type = graph.TypeOf(name)) {
     v.dtype = type->is_tensor ? DataTypeName(type->dtype) : "non-tensor";
-    if (type->shape)
-      for (const Dim& d : *type->shape) v.shape.push_back(d.ToString());
+    v.shape = type->shape;
   }
   return v;
 }
@@ -29,7 +28,14 @@ void CountOps(const Graph& graph, std::map<std::string, int64_t>& histogram, int
 
 nlohmann::json ValuesToJson(const std::vector<ValueSummary>& values) {
   auto out = nlohmann::json::array();
-  for (const auto& v : values) out.push_back({{"name", v.name}, {"dtype", v.dtype}, {"shape", v.shape}});
+  for (const auto& v : values) {
+    nlohmann::json shape = nullptr;  // unknown rank
+    if (v.shape) {
+      shape = nlohmann::json::array();
+      for (const Dim& d : *v.shape) shape.push_back(d.known() ? nlohmann::json(*d.value) : nlohmann::json(d.ToString()));
+    }
+    out.push_back({{"name", v.name}, {"dtype", v.dtype}, {"shape", shape}});
+  }
   return out;
 }
 
@@ -69,9 +75,7 @@ std::string SummaryToText(const ModelSummary& s) {
   auto values = [&](const char* title, const std::vector<ValueSummary>& vs) {
     out << title << ":\n";
     for (const auto& v : vs) {
-      out << "  " << v.name << ": " << v.dtype << " [";
-      for (size_t i = 0; i < v.shape.size(); ++i) out << (i ? ", " : "") << v.shape[i];
-      out << "]\n";
+      out << "  " << v.name << ": " << v.dtype << " " << ValueType{DataType::kUndefined, v.shape}.ShapeString() << "\n";
     }
   };
   out << "graph: " << s.graph_name << " (producer " << s.producer << ", ir_version " << s.ir_version << ")\nopsets:";

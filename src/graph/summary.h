@@ -2,6 +2,7 @@
 // shapes, op histogram, parameter count and size, opsets, and what the runtime cannot run.
 #pragma once
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,7 +13,7 @@ namespace qplay {
 struct ValueSummary {
   std::string name;
   std::string dtype;
-  std::vector<std::string> shape;  // numbers or symbols ("batch"), "?" when unknown
+  std::optional<std::vector<Dim>> shape;  // nullopt when the rank is unknown
 };
 
 struct ModelSummary {

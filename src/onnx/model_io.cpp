@@ -28,12 +28,15 @@ ValueType TypeFromProto(const onnx::TypeProto& type) {
 
 class GraphReader {
  public:
+  // `owner` keeps the ModelProto alive; initializers view its raw data in place.
+  explicit GraphReader(std::shared_ptr<const void> owner) : owner_(std::move(owner)) {}
+
   // `outer` holds the names visible from enclosing graphs (for subgraphs).
   Result<Graph> Read(const onnx::GraphProto& proto, const std::set<std::string>& outer) {
     Graph graph;
     graph.name = proto.name();
     for (const auto& init : proto.initializer()) {
-      auto tensor = TensorFromProto(init, "initializer '" + init.name() + "'");
+      auto tensor = TensorFromProto(init, "initializer '" + init.name() + "'", owner_);
       if (tensor.ok()) {
         graph.initializers[init.name()] = std::move(tensor.value());
       } else if (tensor.status().code() == StatusCode::kUnsupported) {
@@ -122,6 +125,8 @@ class GraphReader {
     }
     return node;
   }
+
+  std::shared_ptr<const void> owner_;
 };
 
 }  // namespace
@@ -152,7 +157,7 @@ Result<Model> LoadModel(const uint8_t* data, size_t size, const std::string& sou
   for (const auto& opset : proto.opset_import())
     model.opsets[opset.domain() == "ai.onnx" ? "" : opset.domain()] = opset.version();
 
-  auto graph = GraphReader().Read(proto.graph(), {});
+  auto graph = GraphReader(store).Read(proto.graph(), {});
   if (!graph.ok()) return graph.status().WithContext(source);
   model.graph = std::move(graph.value());
   model.proto = std::move(store);

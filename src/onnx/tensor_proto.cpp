@@ -13,7 +13,8 @@ void CopyField(const Field& field, Tensor& out) {
 
 }  // namespace
 
-Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string& context) {
+Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string& context,
+                               const std::shared_ptr<const void>& owner) {
   if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
     std::string file;
     for (const auto& entry : proto.external_data())
@@ -30,17 +31,21 @@ Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string
   Shape shape(proto.dims().begin(), proto.dims().end());
   for (int64_t d : shape)
     if (d < 0) return Fail(StatusCode::kInvalidModel, context, " has a negative dimension in ", ShapeToString(shape));
-  Tensor tensor(dtype, shape);
-
-  if (!proto.raw_data().empty()) {
-    if (proto.raw_data().size() != tensor.nbytes())
+  const std::string& raw = proto.raw_data();
+  const size_t expected_bytes = static_cast<size_t>(NumElements(shape)) * ElementSize(dtype);
+  if (!raw.empty()) {
+    if (raw.size() != expected_bytes)
       return Fail(StatusCode::kInvalidModel, context, " of shape ", ShapeToString(shape), " and type ",
-                  DataTypeName(dtype), " needs ", tensor.nbytes(), " bytes of raw_data but has ",
-                  proto.raw_data().size());
-    std::memcpy(tensor.raw(), proto.raw_data().data(), tensor.nbytes());
+                  DataTypeName(dtype), " needs ", expected_bytes, " bytes of raw_data but has ", raw.size());
+    auto* bytes = reinterpret_cast<uint8_t*>(const_cast<char*>(raw.data()));
+    if (owner && reinterpret_cast<uintptr_t>(bytes) % ElementSize(dtype) == 0)
+      return Tensor::View(dtype, shape, std::shared_ptr<uint8_t>(std::const_pointer_cast<void>(owner), bytes));
+    Tensor tensor(dtype, shape);
+    std::memcpy(tensor.raw(), raw.data(), raw.size());
     return tensor;
   }
 
+  Tensor tensor(dtype, shape);
   int64_t stored = 0;
   switch (dtype) {
     case DataType::kFloat: stored = proto.float_data_size(); CopyField<float>(proto.float_data(), tensor); break;

@@ -8,7 +8,9 @@
 
 namespace qplay {
 
-// `context` names the tensor in errors, e.g. "initializer 'conv1.weight'".
-Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string& context);
+// `context` names the tensor in errors, e.g. "initializer 'conv1.weight'". When `owner`
+// (whatever keeps `proto` alive) is given, raw data is viewed in place instead of copied.
+Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string& context,
+                               const std::shared_ptr<const void>& owner = nullptr);
 
 }  // namespace qplay

@@ -46,7 +46,7 @@ Status ArithmeticKernel(KernelContext& ctx) {
   Status status = ctx.Unsupported("element type ", DataTypeName(a.dtype()));
   VisitNumeric(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    status = Broadcast2<T, T>(ctx, a, ctx.in(1), a.dtype(), [fmod](T x, T y) -> T {
+    status = Broadcast2<T, T>(ctx, a, ctx.in(1), a.dtype(), [&](T x, T y) -> T {
       if constexpr (kOp == Arith::kAdd) return static_cast<T>(x + y);
       if constexpr (kOp == Arith::kSub) return static_cast<T>(x - y);
       if constexpr (kOp == Arith::kMul) return static_cast<T>(x * y);

@@ -1,0 +1,189 @@
+// The JavaScript API of the wasm module; the only file that includes <emscripten/bind.h>.
+//   const qp = await createQplay({ wasmBinary });
+//   const model = qp.loadModel(bytes);          // throws Error with the message on bad input
+//   model.info();                               // summary as a plain object
+//   model.run({ x: { data: Float32Array, dims: [1, 3] } });  // -> { y: { data, dims, type } }
+//   model.save();                               // Uint8Array
+//   model.delete();
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <memory>
+#include <optional>
+
+#include "graph/summary.h"
+#include "runtime/session.h"
+
+using emscripten::val;
+
+namespace qplay {
+namespace {
+
+// JS typed array constructor for each element type (bool travels as Uint8Array).
+const char* TypedArrayName(DataType type) {
+  switch (type) {
+    case DataType::kFloat: return "Float32Array";
+    case DataType::kDouble: return "Float64Array";
+    case DataType::kInt8: return "Int8Array";
+    case DataType::kUint8: case DataType::kBool: return "Uint8Array";
+    case DataType::kInt16: return "Int16Array";
+    case DataType::kUint16: return "Uint16Array";
+    case DataType::kInt32: return "Int32Array";
+    case DataType::kUint32: return "Uint32Array";
+    case DataType::kInt64: return "BigInt64Array";
+    case DataType::kUint64: return "BigUint64Array";
+    default: return nullptr;
+  }
+}
+
+DataType TypeFromJs(const val& tensor) {
+  if (tensor["type"].isString()) {
+    const std::string name = tensor["type"].as<std::string>();
+    for (DataType t : {DataType::kFloat, DataType::kDouble, DataType::kInt8, DataType::kUint8, DataType::kInt16,
+                       DataType::kUint16, DataType::kInt32, DataType::kUint32, DataType::kInt64, DataType::kUint64,
+                       DataType::kBool})
+      if (DataTypeName(t) == name) return t;
+    return DataType::kUndefined;
+  }
+  const std::string ctor = tensor["data"]["constructor"]["name"].as<std::string>();
+  for (DataType t : {DataType::kFloat, DataType::kDouble, DataType::kInt8, DataType::kUint8, DataType::kInt16,
+                     DataType::kUint16, DataType::kInt32, DataType::kUint32, DataType::kInt64, DataType::kUint64})
+    if (ctor == TypedArrayName(t)) return t;
+  return DataType::kUndefined;
+}
+
+bool IsObject(const val& v) { return !v.isNull() && v.typeOf().as<std::string>() == "object"; }
+
+// A view of wasm memory as bytes; valid until memory grows, so use it at once.
+val ByteView(const uint8_t* data, size_t size) { return val(emscripten::typed_memory_view(size, data)); }
+
+Result<Tensor> TensorFromJs(const std::string& name, const val& js) {
+  if (!IsObject(js) || js["data"].isUndefined() || js["dims"].isUndefined())
+    return Fail(StatusCode::kInvalidArgument, "input '", name, "' must be { data: TypedArray, dims: number[] }");
+  const DataType type = TypeFromJs(js);
+  if (type == DataType::kUndefined)
+    return Fail(StatusCode::kInvalidArgument, "input '", name, "' has data of an unsupported type");
+  Shape shape;
+  const unsigned rank = js["dims"]["length"].as<unsigned>();
+  for (unsigned i = 0; i < rank; ++i) {
+    const double d = js["dims"][i].as<double>();
+    if (d < 0 || d != static_cast<int64_t>(d)) return Fail(StatusCode::kInvalidArgument, "input '", name, "' has a bad dim ", d);
+    shape.push_back(static_cast<int64_t>(d));
+  }
+  Tensor tensor(type, shape);
+  const size_t given = js["data"]["byteLength"].as<size_t>();
+  if (given != tensor.nbytes())
+    return Fail(StatusCode::kInvalidArgument, "input '", name, "' has ", given / ElementSize(type), " values but dims ",
+                ShapeToString(shape), " need ", tensor.size());
+  val bytes = val::global("Uint8Array").new_(js["data"]["buffer"], js["data"]["byteOffset"], given);
+  ByteView(tensor.raw(), tensor.nbytes()).call<void>("set", bytes);
+  return tensor;
+}
+
+val TensorToJs(const Tensor& tensor) {
+  val copy = ByteView(tensor.raw(), tensor.nbytes()).call<val>("slice");
+  val out = val::object();
+  out.set("data", val::global(TypedArrayName(tensor.dtype())).new_(copy["buffer"]));
+  val dims = val::array();
+  for (int64_t d : tensor.shape()) dims.call<void>("push", static_cast<double>(d));
+  out.set("dims", dims);
+  out.set("type", DataTypeName(tensor.dtype()));
+  return out;
+}
+
+// Throws a JS Error. Call only when no C++ object with a destructor is alive in the caller
+// (a JS throw unwinds wasm frames without running destructors).
+[[noreturn]] void ThrowJsError(const char* message) { val::global("Error").new_(val(message)).throw_(); }
+
+class WasmModel {
+ public:
+  explicit WasmModel(Model model) : model_(std::make_unique<Model>(std::move(model))) {}
+
+  val Info() const { return val::global("JSON").call<val>("parse", SummaryToJson(Summarize(*model_))); }
+
+  val Run(const val& inputs) {
+    std::string error;
+    val result = RunOrError(inputs, error);
+    if (!error.empty()) {
+      static std::string message;
+      message.swap(error);
+      ThrowJsError(message.c_str());
+    }
+    return result;
+  }
+
+  val Save() const {
+    auto bytes = SaveModel(*model_);
+    if (!bytes.ok()) return val::null();
+    return ByteView(bytes->data(), bytes->size()).call<val>("slice");
+  }
+
+ private:
+  val RunOrError(const val& inputs, std::string& error) {
+    if (!session_) {
+      auto session = Session::Create(*model_);
+      if (!session.ok()) {
+        error = session.status().message();
+        return val::undefined();
+      }
+      session_.emplace(session.value());
+    }
+    TensorMap tensors;
+    val names = val::global("Object").call<val>("keys", inputs);
+    const unsigned count = names["length"].as<unsigned>();
+    for (unsigned i = 0; i < count; ++i) {
+      const std::string name = names[i].as<std::string>();
+      auto tensor = TensorFromJs(name, inputs[name]);
+      if (!tensor.ok()) {
+        error = tensor.status().message();
+        return val::undefined();
+      }
+      tensors[name] = tensor.value();
+    }
+    auto outputs = session_->Run(tensors);
+    if (!outputs.ok()) {
+      error = outputs.status().message();
+      return val::undefined();
+    }
+    val out = val::object();
+    for (const auto& [name, tensor] : *outputs) out.set(name, TensorToJs(tensor));
+    return out;
+  }
+
+  std::unique_ptr<Model> model_;  // stable address: the session points at it
+  std::optional<Session> session_;
+};
+
+std::unique_ptr<WasmModel> LoadModelOrNull(const val& bytes, std::string& error) {
+  const std::vector<uint8_t> data = emscripten::convertJSArrayToNumberVector<uint8_t>(bytes);
+  auto model = LoadModel(data.data(), data.size(), "model");
+  if (!model.ok()) {
+    error = model.status().message();
+    return nullptr;
+  }
+  return std::make_unique<WasmModel>(std::move(model.value()));
+}
+
+WasmModel* LoadModelJs(const val& bytes) {
+  static std::string error;
+  error.clear();
+  if (!IsObject(bytes) || bytes["byteLength"].isUndefined()) ThrowJsError("loadModel expects a Uint8Array or ArrayBuffer");
+  val view = val::global("Uint8Array").new_(bytes["buffer"].isUndefined() ? bytes : bytes["buffer"],
+                                             bytes["byteOffset"].isUndefined() ? val(0) : bytes["byteOffset"],
+                                             bytes["byteLength"]);
+  WasmModel* model = LoadModelOrNull(view, error).release();
+  if (!model) ThrowJsError(error.c_str());
+  return model;
+}
+
+}  // namespace
+}  // namespace qplay
+
+EMSCRIPTEN_BINDINGS(qplay) {
+  using namespace qplay;
+  emscripten::class_<WasmModel>("Model")
+      .function("info", &WasmModel::Info)
+      .function("run", &WasmModel::Run)
+      .function("save", &WasmModel::Save);
+  emscripten::function("loadModel", &LoadModelJs, emscripten::allow_raw_pointers());
+}
