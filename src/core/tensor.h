@@ -41,6 +41,8 @@ class Tensor {
   int64_t size() const { return size_; }
   size_t nbytes() const { return static_cast<size_t>(size_) * ElementSize(dtype_); }
   bool empty() const { return !storage_; }
+  // How many tensors share this buffer (buffer lifetime checks).
+  long use_count() const { return storage_.use_count(); }
 
   template <typename T> T* data() { return reinterpret_cast<T*>(raw()); }
   template <typename T> const T* data() const { return reinterpret_cast<const T*>(raw()); }

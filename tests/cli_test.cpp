@@ -1,0 +1,84 @@
+// The qplay CLI as a user runs it.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "onnx/model.h"
+#include "test_paths.h"
+
+namespace qplay {
+namespace {
+
+struct CommandResult {
+  int exit_code;
+  std::string output;
+};
+
+CommandResult RunCli(const std::string& args) {
+  std::string command = std::string(QPLAY_CLI) + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string output;
+  std::array<char, 4096> buffer;
+  while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) output.append(buffer.data(), n);
+  int status = pclose(pipe);
+  return {WEXITSTATUS(status), output};
+}
+
+TEST(Cli, InfoJsonDescribesTheModel) {
+  auto r = RunCli("info " + testing::SourcePath("tests/models/cnn_bn.onnx") + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["inputs"][0]["name"], "input");
+  EXPECT_EQ(j["inputs"][0]["shape"], nlohmann::json::parse(R"(["batch", 1, 28, 28])"));
+  EXPECT_EQ(j["outputs"][0]["dtype"], "float32");
+  EXPECT_EQ(j["op_histogram"]["Conv"], 3);
+  EXPECT_EQ(j["op_histogram"]["BatchNormalization"], 3);
+  EXPECT_EQ(j["parameter_count"], 386);  // elements of all initializers in the committed model
+  EXPECT_TRUE(j["unsupported"].empty());
+}
+
+TEST(Cli, RunWritesOutputsAsNpy) {
+  const auto dir = std::filesystem::temp_directory_path() / "qplay_cli_run";
+  std::filesystem::remove_all(dir);
+  auto r = RunCli("run " + testing::SourcePath("tests/models/lstm.onnx") + " --input input=" +
+                  testing::SourcePath("tests/models/lstm.input.npy") + " --output-dir " + dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("logits: float32 [2, 10]"), std::string::npos) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(dir / "logits.npy"));
+}
+
+TEST(Cli, RunReportsBadInputByName) {
+  auto r = RunCli("run " + testing::SourcePath("tests/models/lstm.onnx") + " --input wrong=" +
+                  testing::SourcePath("tests/models/lstm.input.npy"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.output, "qplay: missing input 'input' (float32 [batch, 1, 28, 28])\n");
+}
+
+TEST(Cli, RoundtripIsByteIdentical) {
+  const auto out = std::filesystem::temp_directory_path() / "qplay_roundtrip.onnx";
+  const std::string in = testing::SourcePath("tests/models/transformer_block.onnx");
+  auto r = RunCli("roundtrip " + in + " -o " + out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(*ReadFileBytes(out.string()), *ReadFileBytes(in));
+}
+
+TEST(Cli, ConformanceJsonCounts) {
+  auto r = RunCli("conformance " + testing::kTestData + "/node/test_relu " + testing::kTestData + "/node/test_nonzero_example --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["passed"], 1);
+  EXPECT_EQ(j["failed"], 0);
+  EXPECT_EQ(j["unsupported"], 1);
+}
+
+TEST(Cli, BadModelFileGetsAClearError) {
+  auto r = RunCli("info " + testing::SourcePath("tests/models/lstm.input.npy"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("is not an ONNX model"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace qplay
