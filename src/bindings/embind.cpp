@@ -5,6 +5,7 @@
 //   model.run({ x: { data: Float32Array, dims: [1, 3] } });  // -> { y: { data, dims, type } }
 //   model.save();                               // Uint8Array
 //   model.delete();
+//   qp.parseTensorProto(bytes);                 // { name, data, dims, type } from an onnx.TensorProto
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -176,6 +177,25 @@ WasmModel* LoadModelJs(const val& bytes) {
   return model;
 }
 
+// A serialized onnx.TensorProto (e.g. ONNX test data input_0.pb) as { name, data, dims, type }.
+val ParseTensorProtoJs(const val& bytes) {
+  static std::string error;
+  error.clear();
+  val result = val::undefined();
+  {
+    const std::vector<uint8_t> data = emscripten::convertJSArrayToNumberVector<uint8_t>(bytes);
+    auto parsed = ParseTensorProto(data.data(), data.size(), "tensor");
+    if (parsed.ok()) {
+      result = TensorToJs(parsed->tensor);
+      result.set("name", parsed->name);
+    } else {
+      error = parsed.status().message();
+    }
+  }
+  if (!error.empty()) ThrowJsError(error.c_str());
+  return result;
+}
+
 }  // namespace
 }  // namespace qplay
 
@@ -186,4 +206,5 @@ EMSCRIPTEN_BINDINGS(qplay) {
       .function("run", &WasmModel::Run)
       .function("save", &WasmModel::Save);
   emscripten::function("loadModel", &LoadModelJs, emscripten::allow_raw_pointers());
+  emscripten::function("parseTensorProto", &ParseTensorProtoJs);
 }

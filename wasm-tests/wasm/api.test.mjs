@@ -1,0 +1,92 @@
+// The wasm API as a page or a Node script uses it.
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { conformanceRoot, loadQplay, repoRoot } from './load-qplay.mjs';
+
+let qp;
+beforeAll(async () => {
+  qp = await loadQplay();
+});
+
+const modelPath = (name) => path.join(repoRoot, 'tests/models', name);
+
+describe('loadModel / info / run / save', () => {
+  test('runs a model and returns typed outputs', () => {
+    const model = qp.loadModel(fs.readFileSync(path.join(conformanceRoot, 'node/test_relu/model.onnx')));
+    const x = Float32Array.from({ length: 60 }, (_, i) => i - 30);
+    const { y } = model.run({ x: { data: x, dims: [3, 4, 5] } });
+    expect(y.type).toBe('float32');
+    expect(y.dims).toEqual([3, 4, 5]);
+    expect(y.data).toBeInstanceOf(Float32Array);
+    expect(Array.from(y.data.slice(28, 33))).toEqual([0, 0, 0, 1, 2]);
+    model.delete();
+  });
+
+  test('info() is a plain object with shapes, ops and parameters', () => {
+    const model = qp.loadModel(fs.readFileSync(modelPath('cnn_bn.onnx')));
+    const info = model.info();
+    expect(info.inputs).toEqual([{ name: 'input', dtype: 'float32', shape: ['batch', 1, 28, 28] }]);
+    expect(info.op_histogram.Conv).toBe(3);
+    expect(info.parameter_count).toBe(386);
+    expect(info.unsupported).toEqual([]);
+    model.delete();
+  });
+
+  test('save() gives back the same bytes', () => {
+    const bytes = fs.readFileSync(modelPath('transformer_block.onnx'));
+    const model = qp.loadModel(new Uint8Array(bytes));
+    expect(Buffer.from(model.save()).equals(bytes)).toBe(true);
+    model.delete();
+  });
+
+  test('int64 and bool tensors cross the boundary', () => {
+    const model = qp.loadModel(fs.readFileSync(path.join(conformanceRoot, 'node/test_not_2d/model.onnx')));
+    const x = Uint8Array.from({ length: 12 }, (_, i) => i % 3 === 0);
+    const { not: out } = model.run({ x: { data: x, dims: [3, 4], type: 'bool' } });
+    expect(out.type).toBe('bool');
+    expect(Array.from(out.data)).toEqual(Array.from(x, (v) => 1 - v));
+    model.delete();
+    const shape = qp.loadModel(fs.readFileSync(path.join(conformanceRoot, 'node/test_shape/model.onnx')));
+    const { y } = shape.run({ x: { data: new Float32Array(60), dims: [3, 4, 5] } });
+    expect(y.data).toBeInstanceOf(BigInt64Array);
+    expect(Array.from(y.data, Number)).toEqual([3, 4, 5]);
+    shape.delete();
+  });
+});
+
+describe('bad input gives an Error naming the problem and leaves the module usable', () => {
+  test('bytes that are not a model', () => {
+    expect(() => qp.loadModel(new Uint8Array([8, 1, 2, 3, 250]))).toThrow(/not an ONNX model/);
+    expect(() => qp.loadModel(new Uint8Array())).toThrow('model is empty (0 bytes)');
+    expect(() => qp.loadModel('model.onnx')).toThrow('loadModel expects a Uint8Array or ArrayBuffer');
+  });
+
+  test('truncated model', () => {
+    const bytes = fs.readFileSync(modelPath('lstm.onnx'));
+    expect(() => qp.loadModel(bytes.subarray(0, bytes.length - 100))).toThrow(/truncated/);
+  });
+
+  test('wrong inputs at run time', () => {
+    const model = qp.loadModel(fs.readFileSync(modelPath('lstm.onnx')));
+    expect(() => model.run({})).toThrow("missing input 'input' (float32 [batch, 1, 28, 28])");
+    expect(() => model.run({ input: { data: new Float32Array(10), dims: [1, 1, 28, 28] } })).toThrow(
+      "input 'input' has 10 values but dims [1, 1, 28, 28] need 784",
+    );
+    expect(() => model.run({ input: { data: new Float32Array(784), dims: [1, 1, 14, 56] } })).toThrow(
+      "input 'input' expects float32 [batch, 1, 28, 28] but got float32 [1, 1, 14, 56]",
+    );
+    const { logits } = model.run({ input: { data: new Float32Array(784), dims: [1, 1, 28, 28] } });
+    expect(logits.dims).toEqual([1, 10]);
+    model.delete();
+  });
+
+  test('an op the runtime lacks is named with its node', () => {
+    const model = qp.loadModel(fs.readFileSync(path.join(conformanceRoot, 'node/test_nonzero_example/model.onnx')));
+    expect(model.info().unsupported[0]).toMatch(/op NonZero is not supported/);
+    expect(() => model.run({ condition: { data: new Uint8Array(4), dims: [2, 2], type: 'bool' } })).toThrow(
+      /node '.*' \(NonZero\): op NonZero is not supported/,
+    );
+    model.delete();
+  });
+});
