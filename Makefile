@@ -30,6 +30,7 @@ wasm: setup $(PROTOBUF_WASM)
 web: wasm
 	@npx vite build --config web/vite.config.js --logLevel warn
 	@cp $(WASM)/qplay.js $(WASM)/qplay.wasm $(WEB)/
+	@mkdir -p $(WEB)/examples && cp tests/models/cnn_bn.onnx $(WEB)/examples/
 
 serve: all
 	@echo "qplay: serving http://localhost:$(PORT)/"
