@@ -71,13 +71,15 @@ Result<Tensor> TensorFromJs(const std::string& name, const val& js) {
     if (d < 0 || d != static_cast<int64_t>(d)) return Fail(StatusCode::kInvalidArgument, "input '", name, "' has a bad dim ", d);
     shape.push_back(static_cast<int64_t>(d));
   }
-  Tensor tensor(type, shape);
+  const std::optional<int64_t> count = CheckedNumElements(shape);
   const size_t given = js["data"]["byteLength"].as<size_t>();
-  if (given != tensor.nbytes())
+  if (!count || given != static_cast<uint64_t>(*count) * ElementSize(type))
     return Fail(StatusCode::kInvalidArgument, "input '", name, "' has ", given / ElementSize(type), " values but dims ",
-                ShapeToString(shape), " need ", tensor.size());
+                ShapeToString(shape), " need ", count ? std::to_string(*count) : std::string("more"));
+  auto tensor = Tensor::Allocate(type, shape, "input '" + name + "'");
+  if (!tensor.ok()) return tensor;
   val bytes = val::global("Uint8Array").new_(js["data"]["buffer"], js["data"]["byteOffset"], given);
-  ByteView(tensor.raw(), tensor.nbytes()).call<void>("set", bytes);
+  ByteView(tensor->raw(), tensor->nbytes()).call<void>("set", bytes);
   return tensor;
 }
 

@@ -1,5 +1,6 @@
 #include "core/tensor.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
@@ -9,6 +10,16 @@ namespace qplay {
 int64_t NumElements(const Shape& shape) {
   int64_t n = 1;
   for (int64_t d : shape) n *= d;
+  return n;
+}
+
+std::optional<int64_t> CheckedNumElements(const Shape& shape) {
+  constexpr int64_t kMax = int64_t{1} << 40;
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0 || (d > 0 && n > kMax / d)) return std::nullopt;
+    n *= d;
+  }
   return n;
 }
 
@@ -25,8 +36,19 @@ Tensor::Tensor(DataType dtype, Shape shape) : dtype_(dtype), shape_(std::move(sh
   size_t bytes = (nbytes() + kAlignment - 1) / kAlignment * kAlignment;
   if (bytes == 0) bytes = kAlignment;
   void* memory = std::aligned_alloc(kAlignment, bytes);
+  if (!memory) return;
   std::memset(memory, 0, bytes);
   storage_ = std::shared_ptr<uint8_t>(static_cast<uint8_t*>(memory), [](uint8_t* p) { std::free(p); });
+}
+
+Result<Tensor> Tensor::Allocate(DataType dtype, Shape shape, const std::string& what) {
+  const std::optional<int64_t> elements = CheckedNumElements(shape);
+  if (!elements) return Fail(StatusCode::kInvalidArgument, what, " has invalid dims ", ShapeToString(shape));
+  const uint64_t bytes = static_cast<uint64_t>(*elements) * ElementSize(dtype);
+  Tensor t(dtype, std::move(shape));
+  if (t.empty())
+    return Fail(StatusCode::kInvalidArgument, "out of memory: ", what, " needs ", bytes / (1024 * 1024), " MiB");
+  return t;
 }
 
 Tensor Tensor::View(DataType dtype, Shape shape, std::shared_ptr<uint8_t> storage) {

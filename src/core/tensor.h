@@ -3,23 +3,31 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/dtype.h"
+#include "core/status.h"
 
 namespace qplay {
 
 using Shape = std::vector<int64_t>;
 
 int64_t NumElements(const Shape& shape);
+// NumElements, or nullopt for negative dims or a count beyond 2^40 (malformed input).
+std::optional<int64_t> CheckedNumElements(const Shape& shape);
 std::string ShapeToString(const Shape& shape);
 
 class Tensor {
  public:
   Tensor() = default;
-  // Zero-filled tensor.
+  // Zero-filled tensor. If memory runs out the tensor is empty(); code that sizes a tensor
+  // from user input uses Allocate instead, which says so.
   Tensor(DataType dtype, Shape shape);
+  // As the constructor, but fails (naming `what`) on negative or overflowing dims or when
+  // memory runs out.
+  static Result<Tensor> Allocate(DataType dtype, Shape shape, const std::string& what);
 
   // A tensor over memory someone else owns; `storage` keeps that owner alive (a shared_ptr
   // aliasing the owner), so loading a model does not copy its weights again.

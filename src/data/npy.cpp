@@ -58,12 +58,14 @@ Result<Tensor> ParseNpy(const uint8_t* data, size_t size, const std::string& sou
   for (std::sregex_iterator it(dims.begin(), dims.end(), kNumber), end; it != end; ++it)
     shape.push_back(std::stoll(it->str()));
 
-  Tensor tensor(dtype, shape);
-  const size_t body = offset + header_len;
-  if (size - body < tensor.nbytes())
+  const std::optional<int64_t> count = CheckedNumElements(shape);
+  if (!count) return Fail(StatusCode::kInvalidArgument, source, " has invalid shape ", ShapeToString(shape));
+  const size_t body = offset + header_len, needed = static_cast<size_t>(*count) * ElementSize(dtype);
+  if (size - body < needed)
     return Fail(StatusCode::kInvalidArgument, source, " holds ", size - body, " bytes of data but shape ",
-                ShapeToString(shape), " of ", DataTypeName(dtype), " needs ", tensor.nbytes());
-  std::memcpy(tensor.raw(), data + body, tensor.nbytes());
+                ShapeToString(shape), " of ", DataTypeName(dtype), " needs ", needed);
+  auto tensor = Tensor::Allocate(dtype, shape, source);
+  if (tensor.ok()) std::memcpy(tensor->raw(), data + body, needed);
   return tensor;
 }
 

@@ -84,7 +84,7 @@ std::string SummaryToText(const ModelSummary& s) {
   values("inputs", s.inputs);
   values("outputs", s.outputs);
   out << "nodes: " << s.node_count << "\nops:";
-  for (const auto& [op, count] : s.op_histogram) out << " " << op << "x" << count;
+  for (const auto& [op, count] : s.op_histogram) out << " " << op << ":" << count;
   out << "\nparameters: " << s.parameter_count << " (" << s.parameter_bytes << " bytes)\n";
   if (s.unsupported.empty()) out << "runnable: yes\n";
   for (const auto& line : s.unsupported) out << "cannot run: " << line << "\n";

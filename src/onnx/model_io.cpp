@@ -2,6 +2,7 @@
 #include <iterator>
 #include <set>
 
+#include "graph/shape_inference.h"
 #include "onnx/model.h"
 #include "onnx/proto_store.h"
 #include "onnx/tensor_proto.h"
@@ -161,6 +162,7 @@ Result<Model> LoadModel(const uint8_t* data, size_t size, const std::string& sou
   if (!graph.ok()) return graph.status().WithContext(source);
   model.graph = std::move(graph.value());
   model.proto = std::move(store);
+  InferShapes(model);
   return model;
 }
 

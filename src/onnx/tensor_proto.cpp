@@ -29,42 +29,53 @@ Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string
     return Fail(StatusCode::kUnsupported, context, " has element type ", DataTypeName(dtype),
                 ", which qplay does not run");
   Shape shape(proto.dims().begin(), proto.dims().end());
-  for (int64_t d : shape)
-    if (d < 0) return Fail(StatusCode::kInvalidModel, context, " has a negative dimension in ", ShapeToString(shape));
+  const std::optional<int64_t> count = CheckedNumElements(shape);
+  if (!count) return Fail(StatusCode::kInvalidModel, context, " has invalid dims ", ShapeToString(shape));
+
+  // Sizes are checked against the stored data before anything is allocated from the dims.
   const std::string& raw = proto.raw_data();
-  const size_t expected_bytes = static_cast<size_t>(NumElements(shape)) * ElementSize(dtype);
   if (!raw.empty()) {
+    const uint64_t expected_bytes = static_cast<uint64_t>(*count) * ElementSize(dtype);
     if (raw.size() != expected_bytes)
       return Fail(StatusCode::kInvalidModel, context, " of shape ", ShapeToString(shape), " and type ",
                   DataTypeName(dtype), " needs ", expected_bytes, " bytes of raw_data but has ", raw.size());
     auto* bytes = reinterpret_cast<uint8_t*>(const_cast<char*>(raw.data()));
     if (owner && reinterpret_cast<uintptr_t>(bytes) % ElementSize(dtype) == 0)
       return Tensor::View(dtype, shape, std::shared_ptr<uint8_t>(std::const_pointer_cast<void>(owner), bytes));
-    Tensor tensor(dtype, shape);
-    std::memcpy(tensor.raw(), raw.data(), raw.size());
+    auto tensor = Tensor::Allocate(dtype, shape, context);
+    if (tensor.ok()) std::memcpy(tensor->raw(), raw.data(), raw.size());
     return tensor;
   }
 
-  Tensor tensor(dtype, shape);
   int64_t stored = 0;
   switch (dtype) {
-    case DataType::kFloat: stored = proto.float_data_size(); CopyField<float>(proto.float_data(), tensor); break;
-    case DataType::kDouble: stored = proto.double_data_size(); CopyField<double>(proto.double_data(), tensor); break;
-    case DataType::kInt64: stored = proto.int64_data_size(); CopyField<int64_t>(proto.int64_data(), tensor); break;
-    case DataType::kUint32: stored = proto.uint64_data_size(); CopyField<uint32_t>(proto.uint64_data(), tensor); break;
-    case DataType::kUint64: stored = proto.uint64_data_size(); CopyField<uint64_t>(proto.uint64_data(), tensor); break;
-    case DataType::kInt32: stored = proto.int32_data_size(); CopyField<int32_t>(proto.int32_data(), tensor); break;
-    case DataType::kInt16: stored = proto.int32_data_size(); CopyField<int16_t>(proto.int32_data(), tensor); break;
-    case DataType::kUint16: stored = proto.int32_data_size(); CopyField<uint16_t>(proto.int32_data(), tensor); break;
-    case DataType::kInt8: stored = proto.int32_data_size(); CopyField<int8_t>(proto.int32_data(), tensor); break;
-    case DataType::kUint8: stored = proto.int32_data_size(); CopyField<uint8_t>(proto.int32_data(), tensor); break;
-    case DataType::kBool: stored = proto.int32_data_size(); CopyField<bool>(proto.int32_data(), tensor); break;
+    case DataType::kFloat: stored = proto.float_data_size(); break;
+    case DataType::kDouble: stored = proto.double_data_size(); break;
+    case DataType::kInt64: stored = proto.int64_data_size(); break;
+    case DataType::kUint32: case DataType::kUint64: stored = proto.uint64_data_size(); break;
+    default: stored = proto.int32_data_size(); break;  // int32, int16, uint16, int8, uint8, bool
+  }
+  if (stored != *count)
+    return Fail(StatusCode::kInvalidModel, context, " of shape ", ShapeToString(shape), " should hold ", *count,
+                " values but stores ", stored);
+  auto allocated = Tensor::Allocate(dtype, shape, context);
+  if (!allocated.ok()) return allocated;
+  Tensor& tensor = allocated.value();
+  switch (dtype) {
+    case DataType::kFloat: CopyField<float>(proto.float_data(), tensor); break;
+    case DataType::kDouble: CopyField<double>(proto.double_data(), tensor); break;
+    case DataType::kInt64: CopyField<int64_t>(proto.int64_data(), tensor); break;
+    case DataType::kUint32: CopyField<uint32_t>(proto.uint64_data(), tensor); break;
+    case DataType::kUint64: CopyField<uint64_t>(proto.uint64_data(), tensor); break;
+    case DataType::kInt32: CopyField<int32_t>(proto.int32_data(), tensor); break;
+    case DataType::kInt16: CopyField<int16_t>(proto.int32_data(), tensor); break;
+    case DataType::kUint16: CopyField<uint16_t>(proto.int32_data(), tensor); break;
+    case DataType::kInt8: CopyField<int8_t>(proto.int32_data(), tensor); break;
+    case DataType::kUint8: CopyField<uint8_t>(proto.int32_data(), tensor); break;
+    case DataType::kBool: CopyField<bool>(proto.int32_data(), tensor); break;
     default: break;
   }
-  if (stored != tensor.size())
-    return Fail(StatusCode::kInvalidModel, context, " of shape ", ShapeToString(shape), " should hold ",
-                tensor.size(), " values but stores ", stored);
-  return tensor;
+  return allocated;
 }
 
 }  // namespace qplay

@@ -18,7 +18,7 @@ void VisitFloat(DataType type, Fn&& fn) {
 Status BatchNormalization(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
   if (!IsFloat(x)) return ctx.Unsupported("element type ", DataTypeName(x.dtype()));
-  if (ctx.node.GetInt("training_mode", 0) != 0 || ctx.num_outputs() > 1 && ctx.wants(1))
+  if (ctx.node.GetInt("training_mode", 0) != 0 || (ctx.num_outputs() > 1 && ctx.wants(1)))
     return ctx.Unsupported("training mode (qplay runs BatchNormalization for inference)");
   if (x.rank() < 2) return ctx.Invalid("X must have rank >= 2, got ", ShapeToString(x.shape()));
   const double eps = ctx.node.GetFloat("epsilon", 1e-5f);
