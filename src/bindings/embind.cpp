@@ -9,6 +9,7 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <cstdio>
 #include <memory>
 #include <optional>
 
@@ -171,6 +172,15 @@ WasmModel* LoadModelJs(const val& bytes) {
   static std::string error;
   error.clear();
   if (!IsObject(bytes) || bytes["byteLength"].isUndefined()) ThrowJsError("loadModel expects a Uint8Array or ArrayBuffer");
+  // Parsing keeps the file and its weights in wasm memory at once (at most 4 GB); refuse
+  // early rather than run out of memory half-way.
+  constexpr double kMaxModelBytes = 1.5 * 1024 * 1024 * 1024;
+  if (bytes["byteLength"].as<double>() > kMaxModelBytes) {
+    static char message[160];
+    std::snprintf(message, sizeof message, "model is %.0f MB; qplay in the browser loads models up to 1536 MB (wasm memory is limited to 4 GB)",
+                  bytes["byteLength"].as<double>() / (1024 * 1024));
+    ThrowJsError(message);
+  }
   val view = val::global("Uint8Array").new_(bytes["buffer"].isUndefined() ? bytes : bytes["buffer"],
                                              bytes["byteOffset"].isUndefined() ? val(0) : bytes["byteOffset"],
                                              bytes["byteLength"]);
