@@ -6,6 +6,7 @@
 //   model.save();                               // Uint8Array
 //   model.delete();
 //   qp.parseTensorProto(bytes);                 // { name, data, dims, type } from an onnx.TensorProto
+//   qp.parseNpy(bytes);                         // { data, dims, type } from a .npy file
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -13,6 +14,7 @@
 #include <memory>
 #include <optional>
 
+#include "data/npy.h"
 #include "graph/summary.h"
 #include "runtime/session.h"
 
@@ -189,23 +191,39 @@ WasmModel* LoadModelJs(const val& bytes) {
   return model;
 }
 
-// A serialized onnx.TensorProto (e.g. ONNX test data input_0.pb) as { name, data, dims, type }.
-val ParseTensorProtoJs(const val& bytes) {
+// Parses bytes into a tensor with `parse` and returns it as { data, dims, type } (plus `name`
+// when the format has one), or throws the parser's message.
+template <typename Parse>
+val ParseTensorJs(const val& bytes, Parse parse) {
   static std::string error;
   error.clear();
   val result = val::undefined();
   {
     const std::vector<uint8_t> data = emscripten::convertJSArrayToNumberVector<uint8_t>(bytes);
-    auto parsed = ParseTensorProto(data.data(), data.size(), "tensor");
+    auto parsed = parse(data);
     if (parsed.ok()) {
       result = TensorToJs(parsed->tensor);
-      result.set("name", parsed->name);
+      if (!parsed->name.empty()) result.set("name", parsed->name);
     } else {
       error = parsed.status().message();
     }
   }
   if (!error.empty()) ThrowJsError(error.c_str());
   return result;
+}
+
+// A serialized onnx.TensorProto (e.g. ONNX test data input_0.pb).
+val ParseTensorProtoJs(const val& bytes) {
+  return ParseTensorJs(bytes, [](const std::vector<uint8_t>& data) { return ParseTensorProto(data.data(), data.size(), "tensor"); });
+}
+
+// A NumPy .npy file.
+val ParseNpyJs(const val& bytes) {
+  return ParseTensorJs(bytes, [](const std::vector<uint8_t>& data) -> Result<NamedTensor> {
+    auto tensor = ParseNpy(data.data(), data.size(), "the .npy file");
+    if (!tensor.ok()) return tensor.status();
+    return NamedTensor{"", tensor.value()};
+  });
 }
 
 }  // namespace
@@ -219,4 +237,5 @@ EMSCRIPTEN_BINDINGS(qplay) {
       .function("save", &WasmModel::Save);
   emscripten::function("loadModel", &LoadModelJs, emscripten::allow_raw_pointers());
   emscripten::function("parseTensorProto", &ParseTensorProtoJs);
+  emscripten::function("parseNpy", &ParseNpyJs);
 }

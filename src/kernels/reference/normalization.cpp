@@ -15,6 +15,16 @@ void VisitFloat(DataType type, Fn&& fn) {
   else fn(double{});
 }
 
+// Mean and (biased) variance of n values, accumulated in double.
+template <typename T>
+std::pair<double, double> MeanAndVariance(const T* p, int64_t n) {
+  double mean = 0, var = 0;
+  for (int64_t i = 0; i < n; ++i) mean += p[i];
+  mean /= n;
+  for (int64_t i = 0; i < n; ++i) var += (p[i] - mean) * (p[i] - mean);
+  return {mean, var / n};
+}
+
 Status BatchNormalization(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
   if (!IsFloat(x)) return ctx.Unsupported("element type ", DataTypeName(x.dtype()));
@@ -51,11 +61,7 @@ Status InstanceNormalization(KernelContext& ctx) {
     using T = decltype(tag);
     for (int64_t plane = 0; plane < x.dim(0) * channels; ++plane) {
       const T* px = x.data<T>() + plane * spatial;
-      double mean = 0, var = 0;
-      for (int64_t i = 0; i < spatial; ++i) mean += px[i];
-      mean /= spatial;
-      for (int64_t i = 0; i < spatial; ++i) var += (px[i] - mean) * (px[i] - mean);
-      var /= spatial;
+      const auto [mean, var] = MeanAndVariance(px, spatial);
       const int64_t c = plane % channels;
       const double scale = ctx.in(1).GetAsDouble(c) / std::sqrt(var + eps), bias = ctx.in(2).GetAsDouble(c);
       for (int64_t i = 0; i < spatial; ++i) y.data<T>()[plane * spatial + i] = static_cast<T>((px[i] - mean) * scale + bias);
@@ -84,11 +90,7 @@ Status LayerNormalization(KernelContext& ctx) {
     using T = decltype(tag);
     for (int64_t o = 0; o < outer; ++o) {
       const T* px = x.data<T>() + o * inner;
-      double mean = 0, var = 0;
-      for (int64_t i = 0; i < inner; ++i) mean += px[i];
-      mean /= inner;
-      for (int64_t i = 0; i < inner; ++i) var += (px[i] - mean) * (px[i] - mean);
-      var /= inner;
+      const auto [mean, var] = MeanAndVariance(px, inner);
       const double inv_std = 1.0 / std::sqrt(var + eps);
       for (int64_t i = 0; i < inner; ++i) {
         // scale and bias broadcast over the normalized dims
