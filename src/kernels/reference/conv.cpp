@@ -49,29 +49,36 @@ void ConvLoop(const ConvShape& s, LoadX load_x, LoadW load_w, Init init, Store s
     for (int64_t d = 0; d < rank; ++d) off[d] = k[d] * g.dilations[d];
     kernel_offsets.push_back(off);
   });
+  // For each output position, the (kernel offset, input offset) pairs that fall inside the
+  // input: computed once per position, shared by every channel and batch.
+  std::vector<std::vector<std::pair<int64_t, int64_t>>> taps(static_cast<size_t>(out_size));
   std::vector<int64_t> base(rank);
+  ForEachPosition(g.output, [&](int64_t o, const std::vector<int64_t>& oi) {
+    for (int64_t d = 0; d < rank; ++d) base[d] = oi[d] * g.strides[d] - g.pad_begin[d];
+    for (int64_t k = 0; k < k_size; ++k) {
+      int64_t flat = 0;
+      bool inside = true;
+      for (int64_t d = 0; d < rank && inside; ++d) {
+        const int64_t p = base[d] + kernel_offsets[k][d];
+        inside = p >= 0 && p < g.input[d];
+        flat = flat * g.input[d] + p;
+      }
+      if (inside) taps[o].emplace_back(k, flat);
+    }
+  });
   for (int64_t b = 0; b < s.batch; ++b)
     for (int64_t m = 0; m < s.out_channels; ++m) {
       const int64_t grp = m / mpg;
-      ForEachPosition(g.output, [&](int64_t o, const std::vector<int64_t>& oi) {
-        for (int64_t d = 0; d < rank; ++d) base[d] = oi[d] * g.strides[d] - g.pad_begin[d];
+      for (int64_t o = 0; o < out_size; ++o) {
         Acc acc = init(m);
         for (int64_t cc = 0; cc < cpg; ++cc) {
           const int64_t x_channel = (b * s.in_channels + grp * cpg + cc) * in_size;
           const int64_t w_channel = (m * cpg + cc) * k_size;
-          for (int64_t k = 0; k < k_size; ++k) {
-            int64_t flat = 0;
-            bool inside = true;
-            for (int64_t d = 0; d < rank && inside; ++d) {
-              int64_t p = base[d] + kernel_offsets[k][d];
-              inside = p >= 0 && p < g.input[d];
-              flat = flat * g.input[d] + p;
-            }
-            if (inside) acc += static_cast<Acc>(load_x(x_channel + flat)) * static_cast<Acc>(load_w(w_channel + k, m));
-          }
+          for (const auto& [k, flat] : taps[o])
+            acc += static_cast<Acc>(load_x(x_channel + flat)) * static_cast<Acc>(load_w(w_channel + k, m));
         }
         store((b * s.out_channels + m) * out_size + o, acc, m);
-      });
+      }
     }
 }
 
