@@ -1,5 +1,6 @@
 # qplay: one entry point for set-up, builds and tests. See README.md.
 SHELL := /bin/bash
+MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc)
 PORT ?= 8080
 export NODE_PATH := /usr/share/nodejs
@@ -30,7 +31,7 @@ wasm: setup $(PROTOBUF_WASM)
 web: wasm
 	@npx vite build --config web/vite.config.js --logLevel warn
 	@cp $(WASM)/qplay.js $(WASM)/qplay.wasm $(WEB)/
-	@mkdir -p $(WEB)/examples && cp tests/models/cnn_bn.onnx $(WEB)/examples/
+	@mkdir -p $(WEB)/examples && cp examples/models/*.onnx examples/models/*.json $(WEB)/examples/
 
 serve: all
 	@echo "qplay: serving http://localhost:$(PORT)/"
@@ -42,7 +43,7 @@ test-native: native
 	@cd $(NATIVE) && ctest --output-on-failure -j$(JOBS)
 	@$(NATIVE)/qplay conformance /usr/share/libonnx-testdata/data | tail -n 1
 
-test-wasm: wasm
+test-wasm: native wasm
 	@npx vitest run --root wasm-tests --project wasm
 
 test-browser: web

@@ -16,7 +16,7 @@ test('shows the bundled example model summary', async () => {
   const { page, url } = session;
   await page.goto(url);
   await page.locator('#summary h2').waitFor();
-  expect(await page.locator('#summary h2').textContent()).toBe('cnn_bn.onnx');
+  expect(await page.locator('#summary h2').textContent()).toBe('cnn.onnx');
   const text = await page.locator('#summary').textContent();
   expect(text).toContain('BatchNormalization');
   expect(text).toContain('[batch, 1, 28, 28]');
@@ -28,7 +28,7 @@ test('a file that is not a model gets an error and the previous model stays', as
   await page.locator('#file').setInputFiles(path.join(repoRoot, 'tests/models/lstm.input.npy'));
   await page.locator('#error').waitFor({ state: 'visible' });
   expect(await page.locator('#error').textContent()).toMatch(/Could not load lstm.input.npy: model is not an ONNX model/);
-  expect(await page.locator('#summary h2').textContent()).toBe('cnn_bn.onnx');
+  expect(await page.locator('#summary h2').textContent()).toBe('cnn.onnx');
 });
 
 test('a dropped model replaces the summary', async () => {
@@ -36,6 +36,13 @@ test('a dropped model replaces the summary', async () => {
   await page.locator('#file').setInputFiles(path.join(repoRoot, 'tests/models/lstm.onnx'));
   await page.waitForFunction(() => document.querySelector('#summary h2')?.textContent === 'lstm.onnx');
   expect(await page.locator('#error').isHidden()).toBe(true);
+  expect(await page.locator('#summary').textContent()).toContain('LSTM');
+});
+
+test('?model= loads a model from the same site', async () => {
+  const { page, url } = session;
+  await page.goto(`${url}?model=examples/lstm.onnx`);
+  await page.waitForFunction(() => document.querySelector('#summary h2')?.textContent === 'lstm.onnx');
   expect(await page.locator('#summary').textContent()).toContain('LSTM');
 });
 

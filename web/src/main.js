@@ -40,7 +40,7 @@ document.addEventListener('drop', async (event) => {
 });
 
 const requested = new URLSearchParams(location.search).get('model');
-fetchModel(requested || 'examples/cnn_bn.onnx').catch((e) => {
+fetchModel(requested || 'examples/cnn.onnx').catch((e) => {
   error.textContent = e.message;
   error.hidden = false;
 });
