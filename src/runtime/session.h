@@ -31,8 +31,8 @@ class Session {
   const Model* model_;
 };
 
-// The first reason `model` cannot run (empty Status if it can). Used by Session::Create and
-// by the summary, which lists every unsupported node.
+// Every reason `model` cannot run, one line each, naming the node (empty when it can run).
+// Session::Create reports the first; the summary lists them all.
 std::vector<std::string> UnsupportedNodes(const Model& model);
 
 }  // namespace qplay
