@@ -53,6 +53,7 @@ struct Node {
   std::vector<std::string> inputs;   // "" marks an omitted optional input
   std::vector<std::string> outputs;
   std::map<std::string, Attribute> attributes;
+  std::string doc_string;
 
   bool Has(const std::string& attr) const { return attributes.count(attr) > 0; }
   int64_t GetInt(const std::string& attr, int64_t fallback) const;
@@ -66,6 +67,7 @@ struct Node {
 
 struct Graph {
   std::string name;
+  std::string doc_string;
   std::vector<Node> nodes;                      // topological order after Reader
   std::vector<std::string> inputs;              // runtime inputs (initializers excluded)
   std::vector<std::string> outputs;

@@ -28,7 +28,12 @@ struct Model {
 // Parses and validates ONNX bytes. `source` names the file in error messages.
 Result<Model> LoadModel(const uint8_t* data, size_t size, const std::string& source = "model");
 Result<Model> LoadModelFile(const std::string& path);
+// The model exactly as it was loaded (byte-identical when nothing changed the protobuf).
 Result<std::vector<uint8_t>> SaveModel(const Model& model);
+// The IR as it is now (after passes or quantization), written as a new ModelProto that keeps
+// the original's model-level fields (metadata, functions, doc strings, unknown fields) and
+// imports the opsets in model.opsets.
+Result<std::vector<uint8_t>> ExportModel(const Model& model);
 
 // One serialized onnx.TensorProto (the conformance tests' input_*.pb / output_*.pb).
 struct NamedTensor {

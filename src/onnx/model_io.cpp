@@ -36,6 +36,7 @@ class GraphReader {
   Result<Graph> Read(const onnx::GraphProto& proto, const std::set<std::string>& outer) {
     Graph graph;
     graph.name = proto.name();
+    graph.doc_string = proto.doc_string();
     for (const auto& init : proto.initializer()) {
       auto tensor = TensorFromProto(init, "initializer '" + init.name() + "'", owner_);
       if (tensor.ok()) {
@@ -83,6 +84,7 @@ class GraphReader {
     node.domain = proto.domain() == "ai.onnx" ? "" : proto.domain();
     node.inputs.assign(proto.input().begin(), proto.input().end());
     node.outputs.assign(proto.output().begin(), proto.output().end());
+    node.doc_string = proto.doc_string();
     for (const auto& a : proto.attribute()) {
       Attribute attr;
       switch (a.type()) {

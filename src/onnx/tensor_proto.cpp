@@ -78,4 +78,13 @@ Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string
   return allocated;
 }
 
+onnx::TensorProto TensorToProto(const Tensor& tensor, const std::string& name) {
+  onnx::TensorProto proto;
+  proto.set_name(name);
+  proto.set_data_type(static_cast<int32_t>(tensor.dtype()));
+  for (int64_t d : tensor.shape()) proto.add_dims(d);
+  proto.set_raw_data(tensor.raw(), tensor.nbytes());
+  return proto;
+}
+
 }  // namespace qplay

@@ -13,4 +13,7 @@ namespace qplay {
 Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string& context,
                                const std::shared_ptr<const void>& owner = nullptr);
 
+// Tensor -> onnx.TensorProto with raw_data (little-endian, as ONNX requires).
+onnx::TensorProto TensorToProto(const Tensor& tensor, const std::string& name);
+
 }  // namespace qplay
