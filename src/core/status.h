@@ -8,7 +8,7 @@
 
 namespace qplay {
 
-enum class StatusCode { kOk, kInvalidModel, kUnsupported, kInvalidArgument, kInternal };
+enum class StatusCode { kOk, kInvalidModel, kUnsupported, kInvalidArgument, kCancelled, kInternal };
 
 class Status {
  public:

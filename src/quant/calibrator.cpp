@@ -1,0 +1,84 @@
+#include "quant/calibrator.h"
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <set>
+
+#include "runtime/session.h"
+
+namespace qplay {
+namespace {
+
+// Samples [start, start + count) of a tensor whose first dimension counts samples.
+Tensor SliceSamples(const Tensor& all, int64_t start, int64_t count) {
+  Shape shape = all.shape();
+  shape[0] = count;
+  Tensor out(all.dtype(), shape);
+  const size_t per_sample = all.nbytes() / static_cast<size_t>(all.dim(0));
+  std::memcpy(out.raw(), all.raw() + start * per_sample, count * per_sample);
+  return out;
+}
+
+Status CheckFinite(const std::string& input, const Tensor& t, int64_t first_sample) {
+  if (t.dtype() != DataType::kFloat) return Status::Ok();
+  const int64_t per_sample = t.size() / std::max<int64_t>(t.dim(0), 1);
+  for (int64_t i = 0; i < t.size(); ++i) {
+    const float v = t.data<float>()[i];
+    if (!std::isfinite(v))
+      return Fail(StatusCode::kInvalidArgument, "calibration sample ", first_sample + i / per_sample, " of input '", input,
+                  "' contains ", std::isnan(v) ? "NaN" : "Inf", " at element ", i % per_sample);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::map<std::string, FloatRange>> Calibrate(const Model& model, const std::vector<std::string>& tensors,
+                                                    const SampleSet& samples, const CalibrationOptions& options,
+                                                    const ProgressFn& progress) {
+  auto session = Session::Create(model);
+  if (!session.ok()) return session.status();
+  int64_t total = -1;
+  for (const auto& name : model.graph.inputs) {
+    auto it = samples.find(name);
+    if (it == samples.end()) return Fail(StatusCode::kInvalidArgument, "no calibration samples for input '", name, "'");
+    if (it->second.rank() == 0) return Fail(StatusCode::kInvalidArgument, "calibration samples for input '", name, "' have no sample dimension");
+    if (total >= 0 && it->second.dim(0) != total)
+      return Fail(StatusCode::kInvalidArgument, "calibration inputs disagree on the number of samples (", total, " vs ",
+                  it->second.dim(0), " for '", name, "')");
+    total = it->second.dim(0);
+  }
+  if (total <= 0) return Fail(StatusCode::kInvalidArgument, "the calibration set is empty");
+  if (options.limit > 0) total = std::min(total, options.limit);
+
+  std::map<std::string, std::unique_ptr<Observer>> observers;
+  for (const auto& name : tensors) {
+    auto custom = options.per_tensor.find(name);
+    observers[name] = MakeObserver(custom == options.per_tensor.end() ? options.observer : custom->second);
+  }
+  auto observe = [&](const std::string& name, const Tensor& t) {
+    auto it = observers.find(name);
+    if (it != observers.end() && t.dtype() == DataType::kFloat) it->second->Observe(t.data<float>(), t.size());
+  };
+
+  const int64_t batch = std::max<int64_t>(options.batch_size, 1);
+  for (int64_t start = 0; start < total; start += batch) {
+    const int64_t count = std::min(batch, total - start);
+    TensorMap inputs;
+    for (const auto& name : model.graph.inputs) {
+      inputs[name] = SliceSamples(samples.at(name), start, count);
+      QPLAY_RETURN_IF_ERROR(CheckFinite(name, inputs[name], start));
+      observe(name, inputs[name]);
+    }
+    auto run = session->Run(inputs, [&](const Node&, const std::string& name, const Tensor& t) { observe(name, t); });
+    if (!run.ok()) return run.status().WithContext("calibration sample " + std::to_string(start));
+    if (progress && !progress(start + count, total)) return Fail(StatusCode::kCancelled, "calibration cancelled");
+  }
+
+  std::map<std::string, FloatRange> ranges;
+  for (const auto& [name, observer] : observers) ranges[name] = observer->Range();
+  return ranges;
+}
+
+}  // namespace qplay

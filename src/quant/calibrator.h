@@ -1,0 +1,33 @@
+// Calibration: runs the float model over samples and feeds every tensor to be quantized to
+// its own streaming observer. Samples are processed one batch at a time and dropped.
+#pragma once
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "onnx/model.h"
+#include "quant/observers.h"
+
+namespace qplay {
+
+// Calibration data: for each model input, a tensor whose first dimension counts samples.
+using SampleSet = std::map<std::string, Tensor>;
+
+// Called after each batch with (samples done, samples total); return false to cancel.
+using ProgressFn = std::function<bool(int64_t, int64_t)>;
+
+struct CalibrationOptions {
+  ObserverOptions observer;
+  std::map<std::string, ObserverOptions> per_tensor;  // overrides by tensor name
+  int64_t batch_size = 1;
+  int64_t limit = 0;  // use at most this many samples (0: all)
+};
+
+// Ranges of `tensors` (graph inputs or node outputs). Fails on an empty set, samples of the
+// wrong shape or type, NaN/Inf (naming sample, input and element), or cancellation.
+Result<std::map<std::string, FloatRange>> Calibrate(const Model& model, const std::vector<std::string>& tensors,
+                                                    const SampleSet& samples, const CalibrationOptions& options,
+                                                    const ProgressFn& progress = {});
+
+}  // namespace qplay
