@@ -1,0 +1,149 @@
+#include "quant/config.h"
+
+#include <cctype>
+#include <nlohmann/json.hpp>
+#include <tuple>
+
+namespace qplay {
+namespace {
+
+Result<DataType> ParseType(const std::string& name, const std::string& key) {
+  // ONNX Runtime spells them QUInt8 / QInt8 / QUInt16 / QInt16; numpy names work too.
+  if (name == "uint8" || name == "QUInt8") return DataType::kUint8;
+  if (name == "int8" || name == "QInt8") return DataType::kInt8;
+  if (name == "uint16" || name == "QUInt16") return DataType::kUint16;
+  if (name == "int16" || name == "QInt16") return DataType::kInt16;
+  return Fail(StatusCode::kInvalidArgument, key, " '", name, "' is not one of uint8, int8, uint16, int16");
+}
+
+}  // namespace
+
+Status QuantizationConfig::Validate() const {
+  if (weight_type != DataType::kInt8 && weight_type != DataType::kUint8)
+    return Fail(StatusCode::kInvalidArgument, "weight_type must be int8 or uint8, got ", DataTypeName(weight_type));
+  if (reduce_range && (activation_type == DataType::kInt16 || activation_type == DataType::kUint16))
+    return Fail(StatusCode::kInvalidArgument, "reduce_range applies to 8-bit types, not activation_type ",
+                DataTypeName(activation_type));
+  if (calibrate_method == CalibrationMethod::kPercentile && !(percentile > 50 && percentile <= 100))
+    return Fail(StatusCode::kInvalidArgument, "CalibPercentile must be in (50, 100], got ", percentile);
+  if (format == QuantFormat::kQOperator && activation_type != DataType::kUint8 && activation_type != DataType::kInt8)
+    return Fail(StatusCode::kInvalidArgument, "the QOperator format needs 8-bit activations, got ", DataTypeName(activation_type));
+  return Status::Ok();
+}
+
+std::string QuantizationConfig::ToJson() const {
+  nlohmann::json j = {
+      {"quant_format", format == QuantFormat::kQdq ? "QDQ" : "QOperator"},
+      {"activation_type", DataTypeName(activation_type)},
+      {"weight_type", DataTypeName(weight_type)},
+      {"per_channel", per_channel},
+      {"reduce_range", reduce_range},
+      {"calibrate_method", CalibrationMethodName(calibrate_method)},
+      {"op_types_to_quantize", op_types_to_quantize},
+      {"nodes_to_exclude", nodes_to_exclude},
+      {"calibration_limit", calibration_limit},
+      {"extra_options", {{"ActivationSymmetric", activation_symmetric}, {"WeightSymmetric", weight_symmetric},
+                         {"CalibPercentile", percentile}}},
+  };
+  return j.dump(2);
+}
+
+namespace {
+
+// Typed reads that fail with the key's name instead of throwing (the wasm build has no
+// exception handling, and a bad config must never abort it).
+class JsonReader {
+ public:
+  explicit JsonReader(const nlohmann::json& object) : object_(object) {}
+
+  Status Bool(const char* key, bool& out) const {
+    if (!object_.contains(key)) return Status::Ok();
+    if (!object_[key].is_boolean()) return Fail(StatusCode::kInvalidArgument, key, " must be true or false");
+    out = object_[key].get<bool>();
+    return Status::Ok();
+  }
+  Status Number(const char* key, double& out) const {
+    if (!object_.contains(key)) return Status::Ok();
+    if (!object_[key].is_number()) return Fail(StatusCode::kInvalidArgument, key, " must be a number");
+    out = object_[key].get<double>();
+    return Status::Ok();
+  }
+  Status String(const char* key, std::string& out) const {
+    if (!object_.contains(key)) return Status::Ok();
+    if (!object_[key].is_string()) return Fail(StatusCode::kInvalidArgument, key, " must be a string");
+    out = object_[key].get<std::string>();
+    return Status::Ok();
+  }
+  Status Strings(const char* key, std::set<std::string>& out) const {
+    if (!object_.contains(key)) return Status::Ok();
+    const auto& v = object_[key];
+    if (!v.is_array()) return Fail(StatusCode::kInvalidArgument, key, " must be a list of strings");
+    for (const auto& item : v) {
+      if (!item.is_string()) return Fail(StatusCode::kInvalidArgument, key, " must be a list of strings");
+      out.insert(item.get<std::string>());
+    }
+    return Status::Ok();
+  }
+  Status OnlyKeys(const std::set<std::string>& allowed, const char* what) const {
+    for (const auto& [key, _] : object_.items())
+      if (!allowed.count(key)) return Fail(StatusCode::kInvalidArgument, "unknown ", what, " key '", key, "'");
+    return Status::Ok();
+  }
+
+ private:
+  const nlohmann::json& object_;
+};
+
+}  // namespace
+
+Result<QuantizationConfig> QuantizationConfig::FromJson(const std::string& text) {
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Fail(StatusCode::kInvalidArgument, "the config is not a JSON object");
+  const JsonReader read(j);
+  QPLAY_RETURN_IF_ERROR(read.OnlyKeys({"quant_format", "activation_type", "weight_type", "per_channel", "reduce_range",
+                                       "calibrate_method", "op_types_to_quantize", "nodes_to_exclude",
+                                       "calibration_limit", "extra_options"}, "config"));
+  QuantizationConfig c;
+  std::string format, activation, weight, method;
+  double limit = 0;
+  QPLAY_RETURN_IF_ERROR(read.String("quant_format", format));
+  QPLAY_RETURN_IF_ERROR(read.String("activation_type", activation));
+  QPLAY_RETURN_IF_ERROR(read.String("weight_type", weight));
+  QPLAY_RETURN_IF_ERROR(read.String("calibrate_method", method));
+  QPLAY_RETURN_IF_ERROR(read.Bool("per_channel", c.per_channel));
+  QPLAY_RETURN_IF_ERROR(read.Bool("reduce_range", c.reduce_range));
+  QPLAY_RETURN_IF_ERROR(read.Strings("op_types_to_quantize", c.op_types_to_quantize));
+  QPLAY_RETURN_IF_ERROR(read.Strings("nodes_to_exclude", c.nodes_to_exclude));
+  QPLAY_RETURN_IF_ERROR(read.Number("calibration_limit", limit));
+  c.calibration_limit = static_cast<int64_t>(limit);
+  if (!format.empty()) {
+    if (format != "QDQ" && format != "QOperator")
+      return Fail(StatusCode::kInvalidArgument, "quant_format '", format, "' is not QDQ or QOperator");
+    c.format = format == "QDQ" ? QuantFormat::kQdq : QuantFormat::kQOperator;
+  }
+  for (auto [key, name, field] : {std::tuple<const char*, std::string*, DataType*>{"activation_type", &activation, &c.activation_type},
+                                  {"weight_type", &weight, &c.weight_type}})
+    if (!name->empty()) {
+      auto t = ParseType(*name, key);
+      if (!t.ok()) return t.status();
+      *field = t.value();
+    }
+  if (!method.empty()) {
+    for (char& ch : method) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));  // "MinMax", "Entropy"...
+    auto m = ParseCalibrationMethod(method);
+    if (!m.ok()) return m.status();
+    c.calibrate_method = m.value();
+  }
+  if (j.contains("extra_options")) {
+    if (!j["extra_options"].is_object()) return Fail(StatusCode::kInvalidArgument, "extra_options must be an object");
+    const JsonReader extra(j["extra_options"]);
+    QPLAY_RETURN_IF_ERROR(extra.OnlyKeys({"ActivationSymmetric", "WeightSymmetric", "CalibPercentile"}, "extra_options"));
+    QPLAY_RETURN_IF_ERROR(extra.Bool("ActivationSymmetric", c.activation_symmetric));
+    QPLAY_RETURN_IF_ERROR(extra.Bool("WeightSymmetric", c.weight_symmetric));
+    QPLAY_RETURN_IF_ERROR(extra.Number("CalibPercentile", c.percentile));
+  }
+  QPLAY_RETURN_IF_ERROR(c.Validate());
+  return c;
+}
+
+}  // namespace qplay

@@ -1,0 +1,35 @@
+// QuantizationConfig: what to quantize and how, with ONNX Runtime's quantize_static option
+// names where one exists. Serializable as JSON; Validate() names invalid combinations.
+#pragma once
+#include <map>
+#include <set>
+#include <string>
+
+#include "core/dtype.h"
+#include "core/status.h"
+#include "quant/observers.h"
+
+namespace qplay {
+
+enum class QuantFormat { kQdq, kQOperator };
+
+struct QuantizationConfig {
+  QuantFormat format = QuantFormat::kQdq;
+  DataType activation_type = DataType::kUint8;
+  DataType weight_type = DataType::kInt8;
+  bool per_channel = false;
+  bool reduce_range = false;
+  bool activation_symmetric = false;  // extra_options ActivationSymmetric
+  bool weight_symmetric = true;       // extra_options WeightSymmetric
+  CalibrationMethod calibrate_method = CalibrationMethod::kMinMax;
+  double percentile = 99.999;         // extra_options CalibPercentile
+  std::set<std::string> op_types_to_quantize;  // empty: every op the quantizer supports
+  std::set<std::string> nodes_to_exclude;
+  int64_t calibration_limit = 0;      // 0: every sample
+
+  Status Validate() const;
+  std::string ToJson() const;
+  static Result<QuantizationConfig> FromJson(const std::string& json);
+};
+
+}  // namespace qplay

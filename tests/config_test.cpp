@@ -1,0 +1,51 @@
+#include <gtest/gtest.h>
+
+#include "quant/config.h"
+
+namespace qplay {
+namespace {
+
+TEST(QuantizationConfig, JsonRoundTrip) {
+  QuantizationConfig c;
+  c.per_channel = true;
+  c.activation_type = DataType::kInt8;
+  c.calibrate_method = CalibrationMethod::kEntropy;
+  c.nodes_to_exclude = {"conv1"};
+  c.op_types_to_quantize = {"Conv", "Gemm"};
+  c.activation_symmetric = true;
+  auto back = QuantizationConfig::FromJson(c.ToJson());
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->ToJson(), c.ToJson());
+}
+
+TEST(QuantizationConfig, AcceptsOnnxRuntimeSpellings) {
+  auto c = QuantizationConfig::FromJson(R"({"activation_type": "QUInt8", "weight_type": "QInt8",
+      "calibrate_method": "Percentile", "per_channel": true,
+      "extra_options": {"WeightSymmetric": true, "CalibPercentile": 99.99}})");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->activation_type, DataType::kUint8);
+  EXPECT_EQ(c->calibrate_method, CalibrationMethod::kPercentile);
+  EXPECT_DOUBLE_EQ(c->percentile, 99.99);
+  EXPECT_TRUE(c->per_channel);
+}
+
+TEST(QuantizationConfig, ErrorsNameTheKey) {
+  auto message = [](const std::string& json) { return QuantizationConfig::FromJson(json).status().message(); };
+  EXPECT_EQ(message("[1, 2]"), "the config is not a JSON object");
+  EXPECT_EQ(message("{not json"), "the config is not a JSON object");
+  EXPECT_EQ(message(R"({"per_chanel": true})"), "unknown config key 'per_chanel'");
+  EXPECT_EQ(message(R"({"per_channel": "yes"})"), "per_channel must be true or false");
+  EXPECT_EQ(message(R"({"weight_type": "float16"})"), "weight_type 'float16' is not one of uint8, int8, uint16, int16");
+  EXPECT_EQ(message(R"({"weight_type": "int16"})"), "weight_type must be int8 or uint8, got int16");
+  EXPECT_EQ(message(R"({"calibrate_method": "kl"})"),
+            "unknown calibration method 'kl'; expected minmax, moving-average, percentile, entropy or mse");
+  EXPECT_EQ(message(R"({"calibrate_method": "percentile", "extra_options": {"CalibPercentile": 20}})"),
+            "CalibPercentile must be in (50, 100], got 20");
+  EXPECT_EQ(message(R"({"quant_format": "QOperator", "activation_type": "int16"})"),
+            "the QOperator format needs 8-bit activations, got int16");
+  EXPECT_EQ(message(R"({"extra_options": {"Foo": 1}})"), "unknown extra_options key 'Foo'");
+  EXPECT_EQ(message(R"({"nodes_to_exclude": [1]})"), "nodes_to_exclude must be a list of strings");
+}
+
+}  // namespace
+}  // namespace qplay
