@@ -1,0 +1,58 @@
+#include "passes/graph_edit.h"
+
+#include <algorithm>
+#include <set>
+
+namespace qplay {
+
+std::vector<size_t> Consumers(const Graph& graph, const std::string& value) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    const Node& node = graph.nodes[i];
+    bool reads = std::find(node.inputs.begin(), node.inputs.end(), value) != node.inputs.end();
+    for (const auto& [_, attr] : node.attributes)
+      if (attr.g) {
+        auto outer = attr.g->OuterScopeNames();
+        reads = reads || std::find(outer.begin(), outer.end(), value) != outer.end();
+      }
+    if (reads) out.push_back(i);
+  }
+  return out;
+}
+
+bool IsGraphOutput(const Graph& graph, const std::string& value) {
+  return std::find(graph.outputs.begin(), graph.outputs.end(), value) != graph.outputs.end();
+}
+
+void ReplaceUses(Graph& graph, const std::string& from, const std::string& to) {
+  for (Node& node : graph.nodes) {
+    std::replace(node.inputs.begin(), node.inputs.end(), from, to);
+    for (auto& [_, attr] : node.attributes)
+      if (attr.g) ReplaceUses(*attr.g, from, to);
+  }
+  std::replace(graph.outputs.begin(), graph.outputs.end(), from, to);
+}
+
+void RemoveUnusedInitializers(Graph& graph) {
+  std::set<std::string> used(graph.outputs.begin(), graph.outputs.end());
+  for (const Node& node : graph.nodes) {
+    used.insert(node.inputs.begin(), node.inputs.end());
+    for (const auto& [_, attr] : node.attributes)
+      if (attr.g)
+        for (const auto& name : attr.g->OuterScopeNames()) used.insert(name);
+  }
+  for (auto it = graph.initializers.begin(); it != graph.initializers.end();)
+    it = used.count(it->first) ? std::next(it) : graph.initializers.erase(it);
+}
+
+std::string FreshName(const Graph& graph, const std::string& base) {
+  std::set<std::string> taken(graph.inputs.begin(), graph.inputs.end());
+  for (const auto& [name, _] : graph.initializers) taken.insert(name);
+  for (const Node& node : graph.nodes) taken.insert(node.outputs.begin(), node.outputs.end());
+  for (const auto& [name, _] : graph.value_types) taken.insert(name);
+  std::string name = base;
+  for (int i = 1; taken.count(name); ++i) name = base + "_" + std::to_string(i);
+  return name;
+}
+
+}  // namespace qplay

@@ -1,0 +1,20 @@
+// Small helpers shared by the passes: who reads a value, renaming, unused initializers.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "graph/ir.h"
+
+namespace qplay {
+
+// Indices of the nodes that read `value` (subgraph reads count for their parent node).
+std::vector<size_t> Consumers(const Graph& graph, const std::string& value);
+bool IsGraphOutput(const Graph& graph, const std::string& value);
+// Replaces every read of `from` by `to` (in nodes, subgraphs and graph outputs).
+void ReplaceUses(Graph& graph, const std::string& from, const std::string& to);
+// Drops initializers no node or output reads.
+void RemoveUnusedInitializers(Graph& graph);
+// A value name not used in the graph yet, built from `base`.
+std::string FreshName(const Graph& graph, const std::string& base);
+
+}  // namespace qplay

@@ -1,0 +1,174 @@
+#include "passes/passes.h"
+
+#include <cmath>
+
+#include "graph/shape_inference.h"
+#include "kernels/registry.h"
+#include "passes/graph_edit.h"
+
+namespace qplay {
+namespace {
+
+int64_t OpsetOf(const Model& model, const Node& node) {
+  auto it = model.opsets.find(node.domain);
+  return it == model.opsets.end() ? 0 : it->second;
+}
+
+const Tensor* FloatInitializer(const Graph& graph, const Node& node, size_t input) {
+  if (input >= node.inputs.size() || node.inputs[input].empty()) return nullptr;
+  auto it = graph.initializers.find(node.inputs[input]);
+  return it != graph.initializers.end() && it->second.dtype() == DataType::kFloat ? &it->second : nullptr;
+}
+
+}  // namespace
+
+Result<PassReport> FoldConstants(Model& model) {
+  PassReport report{"fold constants", {}};
+  Graph& graph = model.graph;
+  std::vector<Node> kept;
+  for (Node& node : graph.nodes) {
+    bool constant = !node.outputs.empty();
+    for (const auto& in : node.inputs) constant = constant && (in.empty() || graph.IsInitializer(in));
+    for (const auto& [_, attr] : node.attributes) constant = constant && !attr.g && attr.unreadable.empty();
+    KernelFn kernel = constant ? KernelRegistry::Get().Find(node.domain, node.op_type) : nullptr;
+    if (!kernel) {
+      kept.push_back(std::move(node));
+      continue;
+    }
+    std::vector<const Tensor*> inputs;
+    for (const auto& in : node.inputs) inputs.push_back(in.empty() ? nullptr : &graph.initializers.at(in));
+    while (!inputs.empty() && !inputs.back()) inputs.pop_back();
+    KernelContext ctx(node, OpsetOf(model, node), inputs, nullptr);
+    if (!kernel(ctx).ok()) {  // leave it for the runtime to report
+      kept.push_back(std::move(node));
+      continue;
+    }
+    for (size_t i = 0; i < node.outputs.size(); ++i)
+      if (!node.outputs[i].empty()) graph.initializers[node.outputs[i]] = ctx.outputs()[i];
+    report.changes.push_back(node.Describe() + " folded into initializer '" + node.outputs[0] + "'");
+  }
+  graph.nodes = std::move(kept);
+  RemoveUnusedInitializers(graph);
+  return report;
+}
+
+Result<PassReport> RemoveIdentities(Model& model) {
+  PassReport report{"remove identities", {}};
+  Graph& graph = model.graph;
+  for (size_t i = 0; i < graph.nodes.size();) {
+    const Node& node = graph.nodes[i];
+    const bool identity = node.op_type == "Identity" && node.domain.empty();
+    const bool dropout = node.op_type == "Dropout" && node.domain.empty() &&
+                         (node.outputs.size() < 2 || node.outputs[1].empty()) &&
+                         (node.inputs.size() < 3 || node.inputs[2].empty());
+    if (!(identity || dropout) || node.inputs.empty() || node.inputs[0].empty()) {
+      ++i;
+      continue;
+    }
+    const std::string x = node.inputs[0], y = node.outputs[0];
+    if (IsGraphOutput(graph, y)) {
+      // Keep the output's name: the producer of x writes y directly, when nothing else needs x.
+      auto producer = std::find_if(graph.nodes.begin(), graph.nodes.end(), [&](const Node& n) {
+        return std::find(n.outputs.begin(), n.outputs.end(), x) != n.outputs.end();
+      });
+      if (producer == graph.nodes.end() || IsGraphOutput(graph, x) || Consumers(graph, x).size() != 1) {
+        ++i;
+        continue;
+      }
+      std::replace(producer->outputs.begin(), producer->outputs.end(), x, y);
+    } else {
+      ReplaceUses(graph, y, x);
+    }
+    report.changes.push_back(node.Describe() + " removed");
+    graph.nodes.erase(graph.nodes.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+  return report;
+}
+
+Result<PassReport> FoldBatchNormalization(Model& model) {
+  PassReport report{"fold BatchNormalization", {}};
+  Graph& graph = model.graph;
+  for (size_t i = 0; i < graph.nodes.size();) {
+    const Node bn = graph.nodes[i];
+    auto skip = [&] { ++i; };
+    if (bn.op_type != "BatchNormalization" || !bn.domain.empty() || bn.GetInt("training_mode", 0) ||
+        (bn.outputs.size() > 1 && !bn.outputs[1].empty())) {
+      skip();
+      continue;
+    }
+    const std::string x = bn.inputs[0];
+    auto producer_it = std::find_if(graph.nodes.begin(), graph.nodes.end(), [&](const Node& n) {
+      return !n.outputs.empty() && n.outputs[0] == x;
+    });
+    const Tensor *scale = FloatInitializer(graph, bn, 1), *shift = FloatInitializer(graph, bn, 2),
+                 *mean = FloatInitializer(graph, bn, 3), *var = FloatInitializer(graph, bn, 4);
+    if (producer_it == graph.nodes.end() || !scale || !shift || !mean || !var || IsGraphOutput(graph, x) ||
+        Consumers(graph, x).size() != 1) {
+      skip();
+      continue;
+    }
+    Node& producer = *producer_it;
+    const std::string& op = producer.op_type;
+    const Tensor* weight = FloatInitializer(graph, producer, 1);
+    const Tensor* bias = FloatInitializer(graph, producer, 2);
+    const bool has_bias_input = producer.inputs.size() > 2 && !producer.inputs[2].empty();
+    const bool foldable_op = (op == "Conv" || (op == "ConvTranspose" && producer.GetInt("group", 1) == 1) ||
+                              (op == "Gemm" && producer.GetFloat("beta", 1.0f) == 1.0f)) && producer.domain.empty();
+    const int64_t channels = scale->size();
+    if (!foldable_op || !weight || (has_bias_input && (!bias || bias->size() != channels))) {
+      skip();
+      continue;
+    }
+    // y = a * x + b per channel
+    const double eps = bn.GetFloat("epsilon", 1e-5f);
+    std::vector<double> a(channels), b(channels);
+    for (int64_t c = 0; c < channels; ++c) {
+      a[c] = scale->data<float>()[c] / std::sqrt(static_cast<double>(var->data<float>()[c]) + eps);
+      b[c] = shift->data<float>()[c] - mean->data<float>()[c] * a[c];
+    }
+    // Which weight axis holds the output channel, and how many elements per (outer, channel) slice.
+    int64_t axis = 0;
+    if (op == "ConvTranspose") axis = 1;
+    if (op == "Gemm") axis = producer.GetInt("transB", 0) ? 0 : 1;
+    if (weight->dim(axis) != channels) {
+      skip();
+      continue;
+    }
+    Tensor new_weight = weight->Clone();
+    int64_t inner = 1;
+    for (int64_t d = axis + 1; d < weight->rank(); ++d) inner *= weight->dim(d);
+    for (int64_t e = 0; e < new_weight.size(); ++e) {
+      const int64_t c = (e / inner) % channels;
+      new_weight.data<float>()[e] = static_cast<float>(new_weight.data<float>()[e] * a[c]);
+    }
+    Tensor new_bias(DataType::kFloat, {channels});
+    for (int64_t c = 0; c < channels; ++c)
+      new_bias.data<float>()[c] = static_cast<float>((bias ? bias->data<float>()[c] : 0.0f) * a[c] + b[c]);
+
+    const std::string weight_name = FreshName(graph, producer.inputs[1] + "_bn_folded");
+    graph.initializers[weight_name] = new_weight;
+    const std::string bias_name = FreshName(graph, (has_bias_input ? producer.inputs[2] : producer.name + ".bias") + "_bn_folded");
+    graph.initializers[bias_name] = new_bias;
+    producer.inputs[1] = weight_name;
+    producer.inputs.resize(std::max<size_t>(producer.inputs.size(), 3));
+    producer.inputs[2] = bias_name;
+    producer.outputs[0] = bn.outputs[0];
+    report.changes.push_back(bn.Describe() + " folded into " + producer.Describe());
+    graph.nodes.erase(graph.nodes.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+  RemoveUnusedInitializers(graph);
+  return report;
+}
+
+Result<std::vector<PassReport>> PrepareForQuantization(Model& model) {
+  std::vector<PassReport> reports;
+  for (auto pass : {FoldConstants, RemoveIdentities, FoldBatchNormalization}) {
+    auto report = pass(model);
+    if (!report.ok()) return report.status();
+    reports.push_back(std::move(report.value()));
+  }
+  InferShapes(model);
+  return reports;
+}
+
+}  // namespace qplay

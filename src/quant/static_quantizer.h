@@ -1,0 +1,28 @@
+// StaticQuantizer: calibrates activation ranges on sample data, then writes a QDQ model
+// the way ONNX Runtime's quantize_static does: QuantizeLinear/DequantizeLinear pairs on
+// the activations of quantized nodes, weights stored as int8 (per tensor or per channel)
+// behind a DequantizeLinear, int32 biases with scale = input scale x weight scale.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "onnx/model.h"
+#include "passes/passes.h"
+#include "quant/calibrator.h"
+#include "quant/config.h"
+#include "quant/qparams.h"
+
+namespace qplay {
+
+struct QuantizationResult {
+  Model model;                                   // the QDQ model (ExportModel writes it)
+  std::vector<PassReport> passes;                // what the preparation passes changed
+  std::vector<std::string> quantized_nodes;      // names of the nodes that run quantized
+  std::map<std::string, QParams> activations;    // quantization parameters per activation tensor
+};
+
+Result<QuantizationResult> QuantizeStatic(const Model& model, const QuantizationConfig& config,
+                                          const SampleSet& calibration, const ProgressFn& progress = {});
+
+}  // namespace qplay

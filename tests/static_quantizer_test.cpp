@@ -1,0 +1,97 @@
+// StaticQuantizer on the bundled CNN: a QDQ model that keeps accuracy, stores int8 weights
+// and int32 biases, honours exclusions, and survives export.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "analysis/metrics.h"
+#include "data/npy.h"
+#include "quant/static_quantizer.h"
+#include "runtime/session.h"
+#include "test_paths.h"
+
+namespace qplay {
+namespace {
+
+Tensor Npy(const std::string& relative, int64_t limit) {
+  auto bytes = ReadFileBytes(testing::SourcePath(relative));
+  Tensor all = ParseNpy(bytes->data(), bytes->size(), relative).value();
+  Shape shape = all.shape();
+  shape[0] = std::min(limit, shape[0]);
+  Tensor out(all.dtype(), shape);
+  std::memcpy(out.raw(), all.raw(), out.nbytes());
+  return out;
+}
+
+ClassificationMetrics Compare(const Model& reference, const Model& quantized, int64_t samples) {
+  Tensor x = Npy("examples/data/evaluation_images.npy", samples), labels = Npy("examples/data/evaluation_labels.npy", samples);
+  auto a = Session::Create(reference)->Run({{"input", x}});
+  auto b = Session::Create(quantized)->Run({{"input", x}});
+  EXPECT_TRUE(a.ok() && b.ok()) << (b.ok() ? a.status().message() : b.status().message());
+  ClassificationMetrics m;
+  EXPECT_TRUE(AddClassificationBatch(m, a->at("logits"), b->at("logits"), &labels).ok());
+  return m;
+}
+
+class StaticQuantizerCnn : public ::testing::Test {
+ protected:
+  void SetUp() override { model_ = LoadModelFile(testing::SourcePath("examples/models/cnn.onnx")).value(); }
+  Result<QuantizationResult> Quantize(QuantizationConfig config) {
+    config.calibration_limit = 50;
+    return QuantizeStatic(model_, config, {{"input", Npy("examples/data/calibration_images.npy", 200)}});
+  }
+  Model model_;
+};
+
+TEST_F(StaticQuantizerCnn, PerChannelQdqKeepsAccuracy) {
+  QuantizationConfig config;
+  config.per_channel = true;
+  auto result = Quantize(config);
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  const Graph& g = result->model.graph;
+  int q = 0, dq = 0, bn = 0;
+  for (const Node& n : g.nodes) q += n.op_type == "QuantizeLinear", dq += n.op_type == "DequantizeLinear", bn += n.op_type == "BatchNormalization";
+  EXPECT_GT(q, 3);
+  EXPECT_GT(dq, q);
+  EXPECT_EQ(bn, 0);
+  int int8_weights = 0, int32_biases = 0;
+  for (const auto& [name, t] : g.initializers) int8_weights += t.dtype() == DataType::kInt8 && t.rank() > 1, int32_biases += t.dtype() == DataType::kInt32;
+  EXPECT_EQ(int8_weights, 5);  // 4 Conv + 1 Gemm
+  EXPECT_EQ(int32_biases, 5);
+  ClassificationMetrics m = Compare(model_, result->model, 300);
+  EXPECT_GE(m.test_accuracy(), m.reference_accuracy() - 0.01);
+  EXPECT_GE(m.agreement(), 0.97);
+
+  auto bytes = ExportModel(result->model);
+  ASSERT_TRUE(bytes.ok());
+  auto reloaded = LoadModel(bytes->data(), bytes->size());
+  ASSERT_TRUE(reloaded.ok()) << reloaded.status().message();
+  EXPECT_EQ(Compare(result->model, *reloaded, 50).agreement(), 1.0);
+}
+
+TEST_F(StaticQuantizerCnn, ExcludedNodesStayFloat) {
+  QuantizationConfig config;
+  const std::string first_conv = model_.graph.nodes[0].name;
+  config.nodes_to_exclude = {first_conv};
+  auto result = Quantize(config);
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  for (const Node& n : result->model.graph.nodes)
+    if (n.name == first_conv) {
+      ASSERT_TRUE(result->model.graph.IsInitializer(n.inputs[1]));
+      EXPECT_EQ(result->model.graph.initializers.at(n.inputs[1]).dtype(), DataType::kFloat);
+    }
+  const auto& nodes = result->quantized_nodes;
+  EXPECT_EQ(std::count(nodes.begin(), nodes.end(), first_conv), 0);
+}
+
+TEST_F(StaticQuantizerCnn, ErrorsAreNamed) {
+  QuantizationConfig qoperator;
+  qoperator.format = QuantFormat::kQOperator;
+  EXPECT_EQ(Quantize(qoperator).status().message(), "the QOperator format is not written yet; use QDQ");
+  auto empty = QuantizeStatic(model_, QuantizationConfig{}, {{"input", Tensor(DataType::kFloat, {0, 1, 28, 28})}});
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.status().message(), "the calibration set is empty");
+}
+
+}  // namespace
+}  // namespace qplay
