@@ -74,6 +74,36 @@ TEST(Cli, ConformanceJsonCounts) {
   EXPECT_EQ(j["unsupported"], 1);
 }
 
+TEST(Cli, QuantizeThenEvalCompare) {
+  const auto out = std::filesystem::temp_directory_path() / "qplay_cli_cnn.qdq.onnx";
+  const std::string model = testing::SourcePath("examples/models/cnn.onnx");
+  auto q = RunCli("quantize " + model + " -o " + out.string() + " --calib " +
+                  testing::SourcePath("examples/data/calibration_images.npy") + " --calib-limit 20 --per-channel --json");
+  ASSERT_EQ(q.exit_code, 0) << q.output;
+  auto qj = nlohmann::json::parse(q.output);
+  EXPECT_EQ(qj["config"]["per_channel"], true);
+  EXPECT_EQ(qj["passes"]["fold BatchNormalization"].size(), 4u);
+  EXPECT_GT(qj["quantized_nodes"].size(), 5u);
+
+  auto e = RunCli("eval " + model + " --data " + testing::SourcePath("examples/data/calibration_images.npy") + " --labels " +
+                  testing::SourcePath("examples/data/calibration_labels.npy") + " --compare " + out.string() + " --json");
+  ASSERT_EQ(e.exit_code, 0) << e.output;
+  auto ej = nlohmann::json::parse(e.output);
+  EXPECT_EQ(ej["samples"], 200);
+  EXPECT_GT(ej["accuracy"].get<double>(), 0.85);
+  EXPECT_GT(ej["compare"]["agreement"].get<double>(), 0.95);
+  EXPECT_GT(ej["compare"]["outputs"]["logits"]["sqnr_db"].get<double>(), 20.0);
+}
+
+TEST(Cli, QuantizeErrorsAreNamed) {
+  const std::string model = testing::SourcePath("examples/models/cnn.onnx");
+  auto missing = RunCli("quantize " + model + " -o /tmp/x.onnx");
+  EXPECT_EQ(missing.output, "qplay: quantize takes MODEL -o OUT --calib X.npy\n");
+  auto method = RunCli("quantize " + model + " -o /tmp/x.onnx --calib " + testing::SourcePath("examples/data/calibration_images.npy") +
+                       " --method kl");
+  EXPECT_EQ(method.output, "qplay: unknown calibration method 'kl'; expected minmax, moving-average, percentile, entropy or mse\n");
+}
+
 TEST(Cli, BadModelFileGetsAClearError) {
   auto r = RunCli("info " + testing::SourcePath("tests/models/lstm.input.npy"));
   EXPECT_EQ(r.exit_code, 1);
