@@ -66,7 +66,7 @@ class RowLstm(nn.Module):
         self.fc = nn.Linear(hidden, 10)
 
     def forward(self, x):
-        out, _ = self.lstm(x.reshape(x.shape[0], 28, 28))
+        out = self.lstm(x.reshape(x.shape[0], 28, 28))[0]  # indexing, not unpacking: FX can trace it
         return self.fc(out[:, -1])
 
 

@@ -1,0 +1,121 @@
+// Graph passes keep the float model's outputs (1e-5 relative) and report what they changed.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "data/npy.h"
+#include "model_builder.h"
+#include "passes/passes.h"
+#include "runtime/session.h"
+#include "test_paths.h"
+
+namespace qplay {
+namespace {
+
+Tensor EvaluationBatch(int64_t count) {
+  auto bytes = ReadFileBytes(testing::SourcePath("examples/data/evaluation_images.npy"));
+  Tensor all = ParseNpy(bytes->data(), bytes->size(), "evaluation").value();
+  Tensor batch(DataType::kFloat, {count, 1, 28, 28});
+  std::memcpy(batch.raw(), all.raw(), batch.nbytes());
+  return batch;
+}
+
+void ExpectSameOutputs(const Model& before, const Model& after, const TensorMap& inputs) {
+  auto a = Session::Create(before)->Run(inputs);
+  auto b = Session::Create(after)->Run(inputs);
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  for (const auto& [name, expected] : *a) {
+    const Tensor& got = b->at(name);
+    ASSERT_EQ(got.shape(), expected.shape());
+    float scale = 0;
+    for (int64_t i = 0; i < expected.size(); ++i) scale = std::max(scale, std::abs(expected.data<float>()[i]));
+    for (int64_t i = 0; i < expected.size(); ++i)
+      ASSERT_NEAR(got.data<float>()[i], expected.data<float>()[i], 1e-5 * scale) << name << " element " << i;
+  }
+}
+
+int CountOps(const Model& model, const std::string& op) {
+  int n = 0;
+  for (const Node& node : model.graph.nodes) n += node.op_type == op;
+  return n;
+}
+
+class PreparedModels : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(PreparedModels, KeepOutputsAndLeaveNoBatchNormIdentityOrConstant) {
+  auto before = LoadModelFile(testing::SourcePath(GetParam()));
+  ASSERT_TRUE(before.ok());
+  Model after = *before;
+  auto reports = PrepareForQuantization(after);
+  ASSERT_TRUE(reports.ok()) << reports.status().message();
+  EXPECT_EQ(CountOps(after, "BatchNormalization"), 0);
+  EXPECT_EQ(CountOps(after, "Identity"), 0);
+  EXPECT_EQ(CountOps(after, "Constant"), 0);
+  size_t changes = 0;
+  for (const auto& r : *reports) changes += r.changes.size();
+  EXPECT_GT(changes, 0u);
+  ExpectSameOutputs(*before, after, {{"input", EvaluationBatch(50)}});
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, PreparedModels,
+                         ::testing::Values("examples/models/cnn.onnx", "examples/models/transformer.onnx",
+                                           "tests/models/cnn_bn.onnx", "tests/models/transformer_block.onnx"));
+
+TEST(Passes, FoldBatchNormReportsTheNodes) {
+  auto model = LoadModelFile(testing::SourcePath("examples/models/cnn.onnx"));
+  ASSERT_TRUE(model.ok());
+  auto report = FoldBatchNormalization(*model);
+  ASSERT_TRUE(report.ok());
+  ASSERT_EQ(report->changes.size(), 4u);
+  EXPECT_NE(report->changes[0].find("(BatchNormalization) folded into node"), std::string::npos) << report->changes[0];
+  EXPECT_NE(report->changes[0].find("(Conv)"), std::string::npos) << report->changes[0];
+}
+
+// A Gemm (or ConvTranspose) followed by BatchNormalization, with random parameters.
+Model GemmOrConvTransposeWithBatchNorm(const std::string& op, bool trans_b) {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f), positive(0.5f, 2.0f);
+  auto values = [&](int n, bool pos = false) {
+    std::vector<float> v(n);
+    for (float& x : v) x = pos ? positive(rng) : u(rng);
+    return v;
+  };
+  testing::ModelBuilder b;
+  const bool gemm = op == "Gemm";
+  b.Input("x", gemm ? std::vector<int64_t>{3, 5} : std::vector<int64_t>{2, 3, 4, 4}).Output("y");
+  if (gemm) b.Initializer("w", trans_b ? std::vector<int64_t>{4, 5} : std::vector<int64_t>{5, 4}, values(20));
+  else b.Initializer("w", {3, 4, 3, 3}, values(108));
+  b.Initializer("bias", {4}, values(4));
+  b.Initializer("scale", {4}, values(4)).Initializer("shift", {4}, values(4));
+  b.Initializer("mean", {4}, values(4)).Initializer("var", {4}, values(4, true));
+  auto* node = b.Node(op, {"x", "w", "bias"}, {"h"});
+  if (gemm && trans_b) {
+    auto* a = node->add_attribute();
+    a->set_name("transB");
+    a->set_type(onnx::AttributeProto::INT);
+    a->set_i(1);
+  }
+  b.Node("BatchNormalization", {"h", "scale", "shift", "mean", "var"}, {"y"});
+  std::string bytes = b.Bytes();
+  return LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()).value();
+}
+
+TEST(Passes, FoldBatchNormIntoGemmAndConvTranspose) {
+  for (auto [op, trans_b] : {std::pair<std::string, bool>{"Gemm", false}, {"Gemm", true}, {"ConvTranspose", false}}) {
+    Model before = GemmOrConvTransposeWithBatchNorm(op, trans_b);
+    Model after = before;
+    auto report = FoldBatchNormalization(after);
+    ASSERT_TRUE(report.ok());
+    EXPECT_EQ(report->changes.size(), 1u) << op;
+    EXPECT_EQ(CountOps(after, "BatchNormalization"), 0) << op;
+    Tensor x(DataType::kFloat, op == "Gemm" ? Shape{3, 5} : Shape{2, 3, 4, 4});
+    for (int64_t i = 0; i < x.size(); ++i) x.data<float>()[i] = std::sin(static_cast<float>(i));
+    ExpectSameOutputs(before, after, {{"x", x}});
+  }
+}
+
+}  // namespace
+}  // namespace qplay
