@@ -4,6 +4,8 @@
 //   model.info();                               // summary as a plain object
 //   model.run({ x: { data: Float32Array, dims: [1, 3] } });  // -> { y: { data, dims, type } }
 //   model.save();                               // Uint8Array
+//   model.quantize(config, { input: samples }, progress)  // a new, quantized Model (QDQ);
+//                                               // progress(done, total) returns false to cancel, or pass null
 //   model.delete();
 //   qp.parseTensorProto(bytes);                 // { name, data, dims, type } from an onnx.TensorProto
 //   qp.parseNpy(bytes);                         // { data, dims, type } from a .npy file
@@ -16,6 +18,7 @@
 
 #include "data/npy.h"
 #include "graph/summary.h"
+#include "quant/static_quantizer.h"
 #include "runtime/session.h"
 
 using emscripten::val;
@@ -97,13 +100,36 @@ val TensorToJs(const Tensor& tensor) {
   return out;
 }
 
+// { name: { data, dims } } -> TensorMap; sets `error` on the first bad entry.
+TensorMap TensorsFromJs(const val& object, std::string& error) {
+  TensorMap tensors;
+  if (!IsObject(object)) {
+    error = "expected an object of tensors { name: { data, dims } }";
+    return tensors;
+  }
+  val names = val::global("Object").call<val>("keys", object);
+  const unsigned count = names["length"].as<unsigned>();
+  for (unsigned i = 0; i < count; ++i) {
+    const std::string name = names[i].as<std::string>();
+    auto tensor = TensorFromJs(name, object[name]);
+    if (!tensor.ok()) {
+      error = tensor.status().message();
+      return {};
+    }
+    tensors[name] = tensor.value();
+  }
+  return tensors;
+}
+
 // Throws a JS Error. Call only when no C++ object with a destructor is alive in the caller
 // (a JS throw unwinds wasm frames without running destructors).
 [[noreturn]] void ThrowJsError(const char* message) { val::global("Error").new_(val(message)).throw_(); }
 
 class WasmModel {
  public:
-  explicit WasmModel(Model model) : model_(std::make_unique<Model>(std::move(model))) {}
+  // `edited`: the IR no longer matches the loaded file (e.g. a quantized model), so save()
+  // writes the IR instead of the original bytes.
+  explicit WasmModel(Model model, bool edited = false) : model_(std::make_unique<Model>(std::move(model))), edited_(edited) {}
 
   val Info() const { return val::global("JSON").call<val>("parse", SummaryToJson(Summarize(*model_))); }
 
@@ -118,8 +144,18 @@ class WasmModel {
     return result;
   }
 
+  // config: QuantizationConfig as an object or JSON text; calibration: { input: { data, dims } }
+  // with samples along the first dim; progress(done, total) may return false to cancel.
+  WasmModel* Quantize(const val& config, const val& calibration, const val& progress) {
+    static std::string error;
+    error.clear();
+    WasmModel* quantized = QuantizeOrError(config, calibration, progress, error);
+    if (!quantized) ThrowJsError(error.c_str());
+    return quantized;
+  }
+
   val Save() const {
-    auto bytes = SaveModel(*model_);
+    auto bytes = edited_ ? ExportModel(*model_) : SaveModel(*model_);
     if (!bytes.ok()) return val::null();
     return ByteView(bytes->data(), bytes->size()).call<val>("slice");
   }
@@ -134,18 +170,8 @@ class WasmModel {
       }
       session_.emplace(session.value());
     }
-    TensorMap tensors;
-    val names = val::global("Object").call<val>("keys", inputs);
-    const unsigned count = names["length"].as<unsigned>();
-    for (unsigned i = 0; i < count; ++i) {
-      const std::string name = names[i].as<std::string>();
-      auto tensor = TensorFromJs(name, inputs[name]);
-      if (!tensor.ok()) {
-        error = tensor.status().message();
-        return val::undefined();
-      }
-      tensors[name] = tensor.value();
-    }
+    TensorMap tensors = TensorsFromJs(inputs, error);
+    if (!error.empty()) return val::undefined();
     auto outputs = session_->Run(tensors);
     if (!outputs.ok()) {
       error = outputs.status().message();
@@ -156,7 +182,31 @@ class WasmModel {
     return out;
   }
 
+  WasmModel* QuantizeOrError(const val& config_js, const val& calibration, const val& progress, std::string& error) {
+    const std::string text = config_js.isString() ? config_js.as<std::string>()
+                                                  : val::global("JSON").call<std::string>("stringify", config_js);
+    auto config = QuantizationConfig::FromJson(text);
+    if (!config.ok()) {
+      error = config.status().message();
+      return nullptr;
+    }
+    auto samples = TensorsFromJs(calibration, error);
+    if (!error.empty()) return nullptr;
+    ProgressFn report;
+    if (progress.typeOf().as<std::string>() == "function")
+      report = [&progress](int64_t done, int64_t total) {
+        return !progress(static_cast<double>(done), static_cast<double>(total)).strictlyEquals(val(false));
+      };
+    auto result = QuantizeStatic(*model_, *config, samples, report);
+    if (!result.ok()) {
+      error = result.status().message();
+      return nullptr;
+    }
+    return new WasmModel(std::move(result->model), true);
+  }
+
   std::unique_ptr<Model> model_;  // stable address: the session points at it
+  bool edited_;
   std::optional<Session> session_;
 };
 
@@ -234,7 +284,8 @@ EMSCRIPTEN_BINDINGS(qplay) {
   emscripten::class_<WasmModel>("Model")
       .function("info", &WasmModel::Info)
       .function("run", &WasmModel::Run)
-      .function("save", &WasmModel::Save);
+      .function("save", &WasmModel::Save)
+      .function("quantize", &WasmModel::Quantize, emscripten::allow_raw_pointers());
   emscripten::function("loadModel", &LoadModelJs, emscripten::allow_raw_pointers());
   emscripten::function("parseTensorProto", &ParseTensorProtoJs);
   emscripten::function("parseNpy", &ParseNpyJs);

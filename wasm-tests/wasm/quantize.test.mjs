@@ -1,0 +1,75 @@
+// Static quantization through the wasm API: the QDQ model it writes loads and runs in
+// onnxruntime-node and onnxruntime-web, and agrees with qplay's own execution of it.
+import fs from 'node:fs';
+import path from 'node:path';
+import * as ortNode from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { loadQplay, repoRoot } from './load-qplay.mjs';
+
+const examples = path.join(repoRoot, 'examples');
+let qp;
+let calibration;
+let evaluation;
+beforeAll(async () => {
+  qp = await loadQplay();
+  ortWeb.env.wasm.numThreads = 1;
+  calibration = qp.parseNpy(fs.readFileSync(path.join(examples, 'data/calibration_images.npy')));
+  const all = qp.parseNpy(fs.readFileSync(path.join(examples, 'data/evaluation_images.npy')));
+  evaluation = { data: all.data.slice(0, 200 * 784), dims: [200, 1, 28, 28], type: 'float32' };
+});
+
+// Fraction of elements where |a - b| is within `tolerance`.
+function withinFraction(a, b, tolerance) {
+  let ok = 0;
+  for (let i = 0; i < a.length; i++) ok += Math.abs(a[i] - b[i]) <= tolerance;
+  return ok / a.length;
+}
+
+describe.each([
+  ['per-tensor MinMax', { calibrate_method: 'MinMax' }],
+  ['per-channel MinMax', { calibrate_method: 'MinMax', per_channel: true }],
+  ['per-channel entropy', { calibrate_method: 'Entropy', per_channel: true }],
+  ['int8 activations, percentile', { calibrate_method: 'Percentile', activation_type: 'QInt8', per_channel: true }],
+])('CNN quantized with %s', (_, config) => {
+  let bytes;
+  let ours;
+  beforeAll(() => {
+    const model = qp.loadModel(fs.readFileSync(path.join(examples, 'models/cnn.onnx')));
+    let calls = 0;
+    const quantized = model.quantize({ ...config, calibration_limit: 100 }, { input: calibration }, (done, total) => {
+      calls++;
+      expect(total).toBe(100);
+      return true;
+    });
+    expect(calls).toBe(100);
+    bytes = quantized.save();
+    ours = quantized.run({ input: evaluation }).logits;
+    quantized.delete();
+    model.delete();
+  });
+
+  test('onnxruntime-node runs it and agrees with qplay', async () => {
+    const session = await ortNode.InferenceSession.create(bytes);
+    const { logits } = await session.run({ input: new ortNode.Tensor('float32', evaluation.data, evaluation.dims) });
+    // The final Gemm output stays float; its error is a fraction of the logit scale.
+    expect(withinFraction(logits.data, ours.data, 0.1)).toBeGreaterThanOrEqual(0.999);
+  });
+
+  test('onnxruntime-web runs it and agrees with qplay', async () => {
+    const session = await ortWeb.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+    const { logits } = await session.run({ input: new ortWeb.Tensor('float32', evaluation.data, evaluation.dims) });
+    expect(withinFraction(logits.data, ours.data, 0.1)).toBeGreaterThanOrEqual(0.999);
+  });
+});
+
+test('bad configurations and cancellation give errors and leave the model usable', () => {
+  const model = qp.loadModel(fs.readFileSync(path.join(examples, 'models/cnn.onnx')));
+  expect(() => model.quantize({ per_chanel: true }, { input: calibration }, null)).toThrow("unknown config key 'per_chanel'");
+  expect(() => model.quantize({}, { input: calibration }, () => false)).toThrow('calibration cancelled');
+  expect(() => model.quantize({}, { image: calibration }, null)).toThrow("no calibration samples for input 'input'");
+  const nan = { data: new Float32Array(784).fill(NaN), dims: [1, 1, 28, 28] };
+  expect(() => model.quantize({}, { input: nan }, null)).toThrow("calibration sample 0 of input 'input' contains NaN at element 0");
+  expect(model.run({ input: evaluation }).logits.dims).toEqual([200, 10]);
+  model.delete();
+});
