@@ -95,6 +95,17 @@ TEST(Observers, EntropyIgnoresOutliersButNotTheBulk) {
   EXPECT_EQ(r.min, -r.max);
 }
 
+TEST(Observers, EntropyKeepsEachSideOfAsymmetricData) {
+  // Like a normalized image: 70% dark background at -0.8, the rest spread up to 2.
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> bright(0.0f, 2.0f);
+  std::vector<float> pixels(50000);
+  for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = i % 10 < 7 ? -0.8f : bright(rng);
+  FloatRange r = Observe(Options(CalibrationMethod::kEntropy), {pixels});
+  EXPECT_NEAR(r.min, -0.8f, 0.01f);
+  EXPECT_GT(r.max, 1.8f) << "the bright side must not be clipped to the background's magnitude";
+}
+
 TEST(Observers, EntropyOfNonNegativeDataStartsAtZero) {
   auto batches = GaussianWithOutliers();
   for (auto& b : batches)

@@ -161,29 +161,48 @@ class PercentileObserver : public Observer {
   Histogram histogram_;
 };
 
-// Entropy calibration (TensorRT's KL method) on the histogram of |x|: for each candidate
-// threshold, compare the clipped distribution with its `quantized_bins`-level
-// quantization and keep the threshold with the smallest KL divergence.
+// Entropy calibration (TensorRT's KL method): for each candidate threshold, compare the
+// clipped histogram with its quantization to the available levels and keep the threshold
+// with the smallest KL divergence. Positive values and magnitudes of negative values are
+// searched separately, so asymmetric data (an image's dark background, a Relu's zeros)
+// keeps its own range on each side; each side gets the levels it will really use.
 class EntropyObserver : public Observer {
  public:
-  explicit EntropyObserver(const ObserverOptions& o) : options_(o), histogram_(o.bins), min_max_(false) {}
+  explicit EntropyObserver(const ObserverOptions& o) : options_(o), positive_(o.bins), negative_(o.bins) {}
   void Observe(const float* v, int64_t n) override {
-    histogram_.Add(v, n, true);
-    min_max_.Observe(v, n);
+    std::vector<float> pos, neg;
+    for (int64_t i = 0; i < n; ++i) {
+      if (options_.symmetric) pos.push_back(std::abs(v[i]));
+      else if (v[i] >= 0) pos.push_back(v[i]);
+      else neg.push_back(-v[i]);
+    }
+    // Magnitude histograms start at 0 (absolute = true; the values are already non-negative).
+    positive_.Add(pos.data(), static_cast<int64_t>(pos.size()), true);
+    negative_.Add(neg.data(), static_cast<int64_t>(neg.size()), true);
   }
   FloatRange Range() const override {
-    if (histogram_.total() == 0) return {};
-    const float t = static_cast<float>(BestThreshold());
-    if (options_.symmetric) return {-t, t};
-    const FloatRange seen = min_max_.Range();  // e.g. [0, t] after a Relu
-    return {std::max(seen.min, -t), std::min(seen.max, t)};
+    const bool has_pos = positive_.total() > 0, has_neg = negative_.total() > 0;
+    if (!has_pos && !has_neg) return {};
+    const int levels = options_.quant_levels;
+    if (options_.symmetric) {
+      const float t = static_cast<float>(BestThreshold(positive_, levels / 2));
+      return {-t, t};
+    }
+    const int per_side = has_pos && has_neg ? levels / 2 : levels;
+    return {has_neg ? -static_cast<float>(BestThreshold(negative_, per_side)) : 0.0f,
+            has_pos ? static_cast<float>(BestThreshold(positive_, per_side)) : 0.0f};
   }
-  size_t StateBytes() const override { return sizeof(*this) + histogram_.counts().size() * sizeof(double); }
+  size_t StateBytes() const override { return sizeof(*this) + 2 * positive_.counts().size() * sizeof(double); }
 
  private:
-  double BestThreshold() const {
-    const auto& hist = histogram_.counts();
-    const int bins = static_cast<int>(hist.size()), levels = options_.quantized_bins;
+  // `histogram` holds magnitudes from 0 up; `levels` is how many quantization levels cover [0, threshold].
+  double BestThreshold(const Histogram& histogram, int levels) const {
+    std::vector<double> hist = histogram.counts();
+    const int bins = static_cast<int>(hist.size());
+    if (bins <= levels) return histogram.hi();
+    // As TensorRT does: exact zeros (padding, a Relu's output) would dominate the first bin
+    // and push the search towards clipping.
+    hist[0] = hist[1];
     double best_kl = std::numeric_limits<double>::infinity();
     int best = bins;
     std::vector<double> p, q;
@@ -191,17 +210,17 @@ class EntropyObserver : public Observer {
       p.assign(hist.begin(), hist.begin() + i);
       for (int j = i; j < bins; ++j) p[i - 1] += hist[j];  // outliers clipped into the last bin
       q.assign(i, 0.0);
-      for (int k = 0; k < levels; ++k) {  // merge into `levels` bins, then spread back over non-empty bins
+      for (int k = 0; k < levels; ++k) {  // merge into `levels` bins, spread back over the bins p uses
         const int start = k * i / levels, end = (k + 1) * i / levels;
         double sum = 0;
         int nonzero = 0;
-        for (int j = start; j < end; ++j) sum += hist[j], nonzero += hist[j] > 0;
-        for (int j = start; j < end; ++j) q[j] = hist[j] > 0 ? sum / nonzero : 0;
+        for (int j = start; j < end; ++j) sum += hist[j], nonzero += p[j] > 0;
+        for (int j = start; j < end; ++j) q[j] = p[j] > 0 ? sum / nonzero : 0;
       }
       const double kl = Divergence(p, q);
       if (kl < best_kl) best_kl = kl, best = i;
     }
-    return histogram_.Edge(best);
+    return histogram.Edge(best);
   }
 
   static double Divergence(const std::vector<double>& p, const std::vector<double>& q) {
@@ -216,8 +235,7 @@ class EntropyObserver : public Observer {
   }
 
   ObserverOptions options_;
-  Histogram histogram_;
-  MinMaxObserver min_max_;
+  Histogram positive_, negative_;
 };
 
 // MSE search in the spirit of PyTorch's HistogramObserver: shrink the range from the side

@@ -31,8 +31,7 @@ struct ObserverOptions {
   double percentile = 99.999;     // kPercentile
   double averaging_constant = 0.01;  // kMovingAverage
   int bins = 2048;                // histogram methods
-  int quantized_bins = 128;       // kEntropy: levels the target type has on one side (int8: 128)
-  int quant_levels = 256;         // kMse: levels of the target type
+  int quant_levels = 256;         // kEntropy, kMse: levels of the target type (8-bit: 256)
 };
 
 class Observer {
