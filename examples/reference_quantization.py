@@ -6,8 +6,10 @@ For each model and each of PyTorch's CPU engines here (qnnpack, onednn): static 
 with FX graph mode, calibrated on the 200 calibration images, using the engine's default
 qconfig (onednn: per-channel weights; qnnpack: per-tensor); and dynamic quantization
 (int8 weights, activations quantized per batch) for the transformer and the LSTM.
-Accuracy is measured on the 1000-image evaluation set. Prints a Markdown table.
+Accuracy is measured on the 1000-image evaluation set. Prints a Markdown table and writes
+models/reference_quantization.json, which `node bench/ptq-accuracy.mjs` shows beside qplay's numbers.
 """
+import json
 import copy
 import os
 import sys
@@ -73,6 +75,7 @@ def dynamic_quantize(name, engine):
 def main(names):
     calibration, _ = data("calibration")
     images, labels = data("evaluation")
+    results = {}
     print("| model | float | engine | static PTQ | dynamic |")
     print("| --- | --- | --- | --- | --- |")
     for name in names:
@@ -82,6 +85,11 @@ def main(names):
             dynamic = accuracy(dynamic_quantize(name, engine), images, labels) if name != "cnn" else None
             dyn = f"{dynamic * 100:.1f}%" if dynamic is not None else "—"
             print(f"| {name} | {float_acc * 100:.1f}% | {engine} | {static * 100:.1f}% | {dyn} |", flush=True)
+            entry = results.setdefault(name, {"float": round(float_acc, 4), "engines": {}})
+            entry["engines"][engine] = {"static": round(static, 4), "dynamic": None if dynamic is None else round(dynamic, 4)}
+    with open(os.path.join(HERE, "models", "reference_quantization.json"), "w") as f:
+        json.dump(results, f, indent=2)
+        f.write("\n")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "analysis/metrics.h"
 #include "data/npy.h"
@@ -91,6 +93,38 @@ TEST_F(StaticQuantizerCnn, ErrorsAreNamed) {
   auto empty = QuantizeStatic(model_, QuantizationConfig{}, {{"input", Tensor(DataType::kFloat, {0, 1, 28, 28})}});
   ASSERT_FALSE(empty.ok());
   EXPECT_EQ(empty.status().message(), "the calibration set is empty");
+}
+
+}  // namespace
+}  // namespace qplay
+
+namespace qplay {
+namespace {
+
+// The acceptance bar: on the bundled CNN with per-channel weights, the best of these methods
+// loses at most 0.5 points against float on the 1000 evaluation images, and no more than
+// PyTorch's own PTQ (examples/models/reference_quantization.json). bench/ptq-accuracy.mjs
+// prints every method beside PyTorch's numbers.
+TEST(StaticQuantizerAcceptance, BundledCnnKeepsAccuracyLikePyTorch) {
+  Model model = LoadModelFile(testing::SourcePath("examples/models/cnn.onnx")).value();
+  std::ifstream reference_file(testing::SourcePath("examples/models/reference_quantization.json"));
+  const auto reference = nlohmann::json::parse(reference_file)["cnn"];
+  double pytorch_loss = 1;
+  for (const auto& [engine, r] : reference["engines"].items())
+    pytorch_loss = std::min(pytorch_loss, reference["float"].get<double>() - r["static"].get<double>());
+  double best = 0, float_accuracy = 0;
+  for (auto method : {CalibrationMethod::kPercentile, CalibrationMethod::kMovingAverage}) {
+    QuantizationConfig config;
+    config.per_channel = true;
+    config.calibrate_method = method;
+    auto result = QuantizeStatic(model, config, {{"input", Npy("examples/data/calibration_images.npy", 200)}});
+    ASSERT_TRUE(result.ok()) << result.status().message();
+    ClassificationMetrics m = Compare(model, result->model, 1000);
+    best = std::max(best, m.test_accuracy());
+    float_accuracy = m.reference_accuracy();
+  }
+  EXPECT_GE(best, float_accuracy - 0.005);
+  EXPECT_GE(best, float_accuracy - pytorch_loss - 1e-9);
 }
 
 }  // namespace
