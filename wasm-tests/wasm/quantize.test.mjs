@@ -26,16 +26,25 @@ function withinFraction(a, b, tolerance) {
   return ok / a.length;
 }
 
+// Tolerance on the float logits. onnxruntime executes DequantizeLinear -> op -> QuantizeLinear
+// groups as integer kernels, qplay's reference runtime simulates them in float: the rounding
+// differs by up to a step per quantized tensor. In the transformer that compounds over two
+// attention blocks of integer MatMuls; qplay's integer engine (issue 5) runs the same groups.
+const toleranceByModel = { cnn: 0.1, lstm: 0.1, transformer: 0.5 };
+
 describe.each([
-  ['per-tensor MinMax', { calibrate_method: 'MinMax' }],
-  ['per-channel MinMax', { calibrate_method: 'MinMax', per_channel: true }],
-  ['per-channel entropy', { calibrate_method: 'Entropy', per_channel: true }],
-  ['int8 activations, percentile', { calibrate_method: 'Percentile', activation_type: 'QInt8', per_channel: true }],
-])('CNN quantized with %s', (_, config) => {
+  ['cnn', 'per-tensor MinMax', { calibrate_method: 'MinMax' }],
+  ['cnn', 'per-channel MinMax', { calibrate_method: 'MinMax', per_channel: true }],
+  ['cnn', 'per-channel entropy', { calibrate_method: 'Entropy', per_channel: true }],
+  ['cnn', 'int8 activations, percentile', { calibrate_method: 'Percentile', activation_type: 'QInt8', per_channel: true }],
+  ['transformer', 'per-channel MinMax', { calibrate_method: 'MinMax', per_channel: true }],
+  ['lstm', 'per-tensor MSE', { calibrate_method: 'mse' }],
+])('%s quantized with %s', (name, _, config) => {
+  const tolerance = toleranceByModel[name];
   let bytes;
   let ours;
   beforeAll(() => {
-    const model = qp.loadModel(fs.readFileSync(path.join(examples, 'models/cnn.onnx')));
+    const model = qp.loadModel(fs.readFileSync(path.join(examples, `models/${name}.onnx`)));
     let calls = 0;
     const quantized = model.quantize({ ...config, calibration_limit: 100 }, { input: calibration }, (done, total) => {
       calls++;
@@ -52,14 +61,13 @@ describe.each([
   test('onnxruntime-node runs it and agrees with qplay', async () => {
     const session = await ortNode.InferenceSession.create(bytes);
     const { logits } = await session.run({ input: new ortNode.Tensor('float32', evaluation.data, evaluation.dims) });
-    // The final Gemm output stays float; its error is a fraction of the logit scale.
-    expect(withinFraction(logits.data, ours.data, 0.1)).toBeGreaterThanOrEqual(0.999);
+    expect(withinFraction(logits.data, ours.data, tolerance)).toBeGreaterThanOrEqual(0.999);
   });
 
   test('onnxruntime-web runs it and agrees with qplay', async () => {
     const session = await ortWeb.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
     const { logits } = await session.run({ input: new ortWeb.Tensor('float32', evaluation.data, evaluation.dims) });
-    expect(withinFraction(logits.data, ours.data, 0.1)).toBeGreaterThanOrEqual(0.999);
+    expect(withinFraction(logits.data, ours.data, tolerance)).toBeGreaterThanOrEqual(0.999);
   });
 });
 
