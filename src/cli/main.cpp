@@ -22,6 +22,7 @@
 #include "analysis/metrics.h"
 #include "data/npy.h"
 #include "graph/summary.h"
+#include "quant/backend.h"
 #include "quant/static_quantizer.h"
 #include "runtime/session.h"
 #include "tools/conformance.h"
@@ -38,7 +39,7 @@ constexpr const char* kUsage =
     "  qplay roundtrip MODEL -o OUT\n"
     "  qplay quantize MODEL -o OUT --calib X.npy [--calib-limit N]\n"
     "        [--method minmax|moving-average|percentile|entropy|mse] [--percentile P] [--per-channel]\n"
-    "        [--format qdq] [--activation-type uint8|int8|int16] [--weight-type int8|uint8]\n"
+    "        [--backend onnxruntime|tflite|tensorrt|xnnpack] [--format qdq] [--activation-type uint8|int8|int16] [--weight-type int8|uint8]\n"
     "        [--symmetric-activations] [--symmetric-weights] [--reduce-range] [--exclude NODE ...]\n"
     "        [--op-types T,...] [--config FILE.json] [--json]\n"
     "  qplay eval MODEL --data X.npy [--labels Y.npy] [--compare QMODEL] [--batch N] [--json]\n";
@@ -163,8 +164,11 @@ Result<QuantizationConfig> ConfigFromArgs(const Args& args) {
     if (!parsed.ok()) return parsed.status().WithContext(args.Value("--config"));
     config = parsed.value();
   }
-  if (!args.Value("--backend").empty())
-    return Fail(StatusCode::kUnsupported, "backend presets are not available yet (asked for '", args.Value("--backend"), "')");
+  if (!args.Value("--backend").empty()) {
+    auto backend = FindBackend(args.Value("--backend"));
+    if (!backend.ok()) return backend.status();
+    backend->ApplyDefaults(config);
+  }
   const std::string format = args.Value("--format", "qdq");
   if (format != "qdq" && format != "qoperator") return Fail(StatusCode::kInvalidArgument, "--format must be qdq or qoperator");
   if (format == "qoperator") config.format = QuantFormat::kQOperator;

@@ -1,5 +1,7 @@
 #include "quant/config.h"
 
+#include "quant/backend.h"
+
 #include <cctype>
 #include <nlohmann/json.hpp>
 #include <tuple>
@@ -19,6 +21,8 @@ Result<DataType> ParseType(const std::string& name, const std::string& key) {
 }  // namespace
 
 Status QuantizationConfig::Validate() const {
+  auto known = FindBackend(backend);
+  if (!known.ok()) return known.status();
   if (weight_type != DataType::kInt8 && weight_type != DataType::kUint8)
     return Fail(StatusCode::kInvalidArgument, "weight_type must be int8 or uint8, got ", DataTypeName(weight_type));
   if (reduce_range && (activation_type == DataType::kInt16 || activation_type == DataType::kUint16))
@@ -33,6 +37,7 @@ Status QuantizationConfig::Validate() const {
 
 std::string QuantizationConfig::ToJson() const {
   nlohmann::json j = {
+      {"backend", backend},
       {"quant_format", format == QuantFormat::kQdq ? "QDQ" : "QOperator"},
       {"activation_type", DataTypeName(activation_type)},
       {"weight_type", DataTypeName(weight_type)},
@@ -100,12 +105,17 @@ Result<QuantizationConfig> QuantizationConfig::FromJson(const std::string& text)
   const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Fail(StatusCode::kInvalidArgument, "the config is not a JSON object");
   const JsonReader read(j);
-  QPLAY_RETURN_IF_ERROR(read.OnlyKeys({"quant_format", "activation_type", "weight_type", "per_channel", "reduce_range",
+  QPLAY_RETURN_IF_ERROR(read.OnlyKeys({"backend", "quant_format", "activation_type", "weight_type", "per_channel", "reduce_range",
                                        "calibrate_method", "op_types_to_quantize", "nodes_to_exclude",
                                        "calibration_limit", "extra_options"}, "config"));
   QuantizationConfig c;
   std::string format, activation, weight, method;
   double limit = 0;
+  // The backend's defaults first; every key given explicitly overrides them.
+  QPLAY_RETURN_IF_ERROR(read.String("backend", c.backend));
+  auto backend = FindBackend(c.backend);
+  if (!backend.ok()) return backend.status();
+  backend->ApplyDefaults(c);
   QPLAY_RETURN_IF_ERROR(read.String("quant_format", format));
   QPLAY_RETURN_IF_ERROR(read.String("activation_type", activation));
   QPLAY_RETURN_IF_ERROR(read.String("weight_type", weight));

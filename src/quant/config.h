@@ -14,6 +14,7 @@ namespace qplay {
 enum class QuantFormat { kQdq, kQOperator };
 
 struct QuantizationConfig {
+  std::string backend = "onnxruntime";  // a QuantizationBackend preset (quant/backend.h)
   QuantFormat format = QuantFormat::kQdq;
   DataType activation_type = DataType::kUint8;
   DataType weight_type = DataType::kInt8;

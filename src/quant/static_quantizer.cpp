@@ -1,5 +1,7 @@
 #include "quant/static_quantizer.h"
 
+#include "quant/backend.h"
+
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -11,15 +13,6 @@
 namespace qplay {
 namespace {
 
-// Ops with a weight (input 1) and an optional bias (input 2) that are quantized.
-const std::set<std::string> kWeighted = {"Conv", "Gemm", "MatMul"};
-// Ops whose float activations are quantized on input and output.
-const std::set<std::string> kActivationOps = {"Add", "Mul", "Relu", "Clip", "LeakyRelu", "Sigmoid",
-                                              "GlobalAveragePool", "AveragePool", "Concat", "Softmax"};
-// Ops that only move or select values: their output keeps their input's parameters.
-const std::set<std::string> kSharesInputParams = {"MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze",
-                                                  "Unsqueeze", "Split"};
-
 bool IsFloatValue(const Graph& graph, const std::string& name) {
   if (name.empty()) return false;
   auto init = graph.initializers.find(name);
@@ -29,8 +22,8 @@ bool IsFloatValue(const Graph& graph, const std::string& name) {
 }
 
 // The weight axis that holds output channels, or -1 when the node has no quantizable weight.
-int64_t WeightChannelAxis(const Graph& graph, const Node& node) {
-  if (!kWeighted.count(node.op_type) || node.inputs.size() < 2 || !graph.IsInitializer(node.inputs[1])) return -1;
+int64_t WeightChannelAxis(const Graph& graph, const Node& node, const QuantizationBackend& backend) {
+  if (!backend.weighted_ops.count(node.op_type) || node.inputs.size() < 2 || !graph.IsInitializer(node.inputs[1])) return -1;
   const Tensor& w = graph.initializers.at(node.inputs[1]);
   if (w.dtype() != DataType::kFloat) return -1;
   if (node.op_type == "Conv") return 0;
@@ -143,6 +136,7 @@ class QdqWriter {
 Result<QuantizationResult> QuantizeStatic(const Model& input, const QuantizationConfig& config,
                                           const SampleSet& calibration, const ProgressFn& progress) {
   QPLAY_RETURN_IF_ERROR(config.Validate());
+  const QuantizationBackend backend = FindBackend(config.backend).value();
   if (config.format != QuantFormat::kQdq)
     return Fail(StatusCode::kUnsupported, "the QOperator format is not written yet; use QDQ");
   QuantizationResult result{input, {}, {}, {}};
@@ -159,8 +153,7 @@ Result<QuantizationResult> QuantizeStatic(const Model& input, const Quantization
   // Which nodes run quantized.
   std::set<std::string> quantized;  // node output[0] names identify nodes
   for (const Node& node : graph.nodes) {
-    const bool supported = node.domain.empty() && (kWeighted.count(node.op_type) || kActivationOps.count(node.op_type) ||
-                                                   kSharesInputParams.count(node.op_type));
+    const bool supported = node.domain.empty() && backend.Quantizes(node.op_type);
     const bool selected = config.op_types_to_quantize.empty() || config.op_types_to_quantize.count(node.op_type);
     if (supported && selected && !config.nodes_to_exclude.count(node.name) && IsFloatValue(graph, node.inputs[0]))
       quantized.insert(node.outputs[0]);
@@ -170,7 +163,7 @@ Result<QuantizationResult> QuantizeStatic(const Model& input, const Quantization
   std::set<std::string> activations;
   for (const Node& node : graph.nodes) {
     if (!quantized.count(node.outputs[0])) continue;
-    const int64_t weight_axis = WeightChannelAxis(graph, node);
+    const int64_t weight_axis = WeightChannelAxis(graph, node, backend);
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       if (weight_axis >= 0 && i >= 1) break;  // weight and bias are handled as constants
       if (IsFloatValue(graph, node.inputs[i]) && !graph.IsInitializer(node.inputs[i])) activations.insert(node.inputs[i]);
@@ -193,23 +186,46 @@ Result<QuantizationResult> QuantizeStatic(const Model& input, const Quantization
   if (!weight_range.ok()) return weight_range.status();
   std::map<std::string, QParams>& params = result.activations;
   for (const auto& [name, range] : *ranges) params[name] = ComputeQParams(range.min, range.max, *activation_range, config.activation_symmetric);
-  // Data-movement ops pass their input's parameters on (Split: to every output).
-  for (const Node& node : graph.nodes)
-    if (quantized.count(node.outputs[0]) && kSharesInputParams.count(node.op_type) && params.count(node.inputs[0]))
+  for (const Node& node : graph.nodes) {
+    if (!quantized.count(node.outputs[0])) continue;
+    // Data-movement ops pass their input's parameters on (Split: to every output).
+    if (backend.shares_input_params.count(node.op_type) && params.count(node.inputs[0]))
       for (const auto& out : node.outputs)
         if (params.count(out)) params[out] = params[node.inputs[0]];
+    // Fixed output ranges (e.g. Sigmoid 1/256 in TFLite).
+    auto fixed = backend.fixed_output_ranges.find(node.op_type);
+    if (fixed != backend.fixed_output_ranges.end() && params.count(node.outputs[0]))
+      params[node.outputs[0]] = ComputeQParams(fixed->second.first, fixed->second.second, *activation_range, false);
+    // Concat: one set of parameters for every input and the output, covering all their ranges.
+    if (backend.shared_inputs_and_output.count(node.op_type)) {
+      std::vector<std::string> members(node.inputs.begin(), node.inputs.end());
+      members.push_back(node.outputs[0]);
+      FloatRange merged{0, 0};
+      bool all = true;
+      for (const auto& m : members) {
+        auto r = ranges->find(m);
+        all = all && r != ranges->end();
+        if (r != ranges->end()) merged = {std::min(merged.min, r->second.min), std::max(merged.max, r->second.max)};
+      }
+      if (all)
+        for (const auto& m : members) params[m] = ComputeQParams(merged.min, merged.max, *activation_range, config.activation_symmetric);
+    }
+  }
 
   // A Relu right after a quantized node whose output only it reads is dropped: quantizing
   // the producer's output with the Relu's range (zero point at qmin) clamps negatives the same way.
   std::set<std::string> fused_relus;
   for (const Node& node : graph.nodes) {
-    if (node.op_type != "Relu" || !quantized.count(node.outputs[0]) || !params.count(node.outputs[0])) continue;
+    if (!backend.fuse_relu || node.op_type != "Relu" || !quantized.count(node.outputs[0]) || !params.count(node.outputs[0]))
+      continue;
     const QParams& relu = params[node.outputs[0]];
     if (relu.zero_point != activation_range->qmin || Consumers(graph, node.inputs[0]).size() != 1 ||
         IsGraphOutput(graph, node.inputs[0]))
       continue;
     auto producer = std::find_if(graph.nodes.begin(), graph.nodes.end(), [&](const Node& n) { return n.outputs[0] == node.inputs[0]; });
-    if (producer == graph.nodes.end() || !quantized.count(producer->outputs[0]) || kSharesInputParams.count(producer->op_type)) continue;
+    if (producer == graph.nodes.end() || !quantized.count(producer->outputs[0]) ||
+        backend.shares_input_params.count(producer->op_type))
+      continue;
     fused_relus.insert(node.outputs[0]);
   }
 
@@ -226,13 +242,14 @@ Result<QuantizationResult> QuantizeStatic(const Model& input, const Quantization
     if (fused_relus.count(node.outputs[0])) renamed[node.inputs[0]] = node.outputs[0];
   for (Node node : std::vector<Node>(graph.nodes)) {
     if (fused_relus.count(node.outputs[0])) continue;
-    const int64_t axis = quantized.count(node.outputs[0]) ? WeightChannelAxis(graph, node) : -1;
+    const int64_t axis = quantized.count(node.outputs[0]) ? WeightChannelAxis(graph, node, backend) : -1;
+    const bool per_channel = config.per_channel && !backend.per_tensor_ops.count(node.op_type);
     const std::string original_input = node.inputs[0];
     for (auto& in : node.inputs)
       if (dequantized.count(in)) in = dequantized[in];
     if (axis >= 0) {
       const Tensor& w = graph.initializers.at(node.inputs[1]);
-      QuantizedWeight qw = QuantizeWeight(w, axis, config.per_channel, config.weight_type, *weight_range, config.weight_symmetric);
+      QuantizedWeight qw = QuantizeWeight(w, axis, per_channel, config.weight_type, *weight_range, config.weight_symmetric);
       const std::string weight_name = node.inputs[1];
       node.inputs[1] = writer.AddDequantized(weight_name, qw.values, qw.params, config.weight_type, axis, true, nodes);
       const bool has_bias = node.inputs.size() > 2 && graph.IsInitializer(node.inputs[2]) && node.op_type != "MatMul";

@@ -1,0 +1,106 @@
+// Backend presets: each imposes its types, symmetry, granularity, shared and fixed parameters.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "data/npy.h"
+#include "model_builder.h"
+#include "quant/backend.h"
+#include "quant/static_quantizer.h"
+#include "test_paths.h"
+
+namespace qplay {
+namespace {
+
+QuantizationConfig ConfigFor(const std::string& backend) {
+  QuantizationConfig c;
+  FindBackend(backend)->ApplyDefaults(c);
+  c.calibration_limit = 20;
+  return c;
+}
+
+Tensor Calibration() {
+  auto bytes = ReadFileBytes(testing::SourcePath("examples/data/calibration_images.npy"));
+  return ParseNpy(bytes->data(), bytes->size(), "calibration").value();
+}
+
+const Tensor* WeightOf(const Graph& g, const std::string& op) {
+  for (const Node& n : g.nodes)
+    if (n.op_type == op)
+      for (const Node& dq : g.nodes)
+        if (dq.op_type == "DequantizeLinear" && dq.outputs[0] == n.inputs[1]) return &g.initializers.at(dq.inputs[1]);
+  return nullptr;
+}
+
+TEST(Backends, NamesAndUnknownBackend) {
+  EXPECT_EQ(BackendNames(), (std::vector<std::string>{"onnxruntime", "tflite", "tensorrt", "xnnpack"}));
+  EXPECT_EQ(FindBackend("tvm").status().message(), "unknown backend 'tvm'; expected one of onnxruntime, tflite, tensorrt, xnnpack");
+  EXPECT_EQ(QuantizationConfig::FromJson(R"({"backend": "tvm"})").status().message(),
+            "unknown backend 'tvm'; expected one of onnxruntime, tflite, tensorrt, xnnpack");
+}
+
+TEST(Backends, ConfigJsonStartsFromTheBackendDefaults) {
+  auto c = QuantizationConfig::FromJson(R"({"backend": "tflite", "per_channel": false})");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->activation_type, DataType::kInt8);
+  EXPECT_FALSE(c->per_channel) << "explicit keys override the preset";
+}
+
+TEST(Backends, TfLiteInt8ActivationsPerChannelConvPerTensorGemm) {
+  Model model = LoadModelFile(testing::SourcePath("examples/models/cnn.onnx")).value();
+  auto result = QuantizeStatic(model, ConfigFor("tflite"), {{"input", Calibration()}});
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  const Graph& g = result->model.graph;
+  for (const Node& n : g.nodes)
+    if (n.op_type == "QuantizeLinear") EXPECT_EQ(g.initializers.at(n.inputs[2]).dtype(), DataType::kInt8) << n.name;
+  ASSERT_NE(WeightOf(g, "Conv"), nullptr);
+  EXPECT_EQ(WeightOf(g, "Conv")->rank(), 1) << "per-channel Conv scales";
+  EXPECT_EQ(WeightOf(g, "Gemm")->rank(), 0) << "per-tensor fully connected";
+}
+
+TEST(Backends, TensorRtIsSymmetricEverywhere) {
+  Model model = LoadModelFile(testing::SourcePath("examples/models/cnn.onnx")).value();
+  auto result = QuantizeStatic(model, ConfigFor("tensorrt"), {{"input", Calibration()}});
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  for (const auto& [name, p] : result->activations) EXPECT_EQ(p.zero_point, 0) << name;
+}
+
+// x -> Sigmoid -> s ; Concat(s, t = Relu(x)) -> y
+Model SigmoidConcatModel() {
+  testing::ModelBuilder b;
+  b.Input("x", {-1, 4}).Output("y");
+  b.Node("Sigmoid", {"x"}, {"s"});
+  b.Node("Tanh", {"x"}, {"t"});
+  auto* concat = b.Node("Concat", {"s", "t"}, {"c"});
+  auto* axis = concat->add_attribute();
+  axis->set_name("axis");
+  axis->set_type(onnx::AttributeProto::INT);
+  axis->set_i(1);
+  b.Node("Neg", {"c"}, {"y"});
+  std::string bytes = b.Bytes();
+  return LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()).value();
+}
+
+TEST(Backends, FixedAndSharedParameters) {
+  Tensor samples(DataType::kFloat, {8, 4});
+  for (int64_t i = 0; i < samples.size(); ++i) samples.data<float>()[i] = static_cast<float>(i % 9) - 4.0f;
+  QuantizationConfig tflite = ConfigFor("tflite");
+  tflite.op_types_to_quantize = {"Sigmoid", "Tanh"};
+  auto fixed = QuantizeStatic(SigmoidConcatModel(), tflite, {{"x", samples}});
+  ASSERT_TRUE(fixed.ok()) << fixed.status().message();
+  EXPECT_FLOAT_EQ(fixed->activations.at("s").scale, 1.0f / 256);
+  EXPECT_EQ(fixed->activations.at("s").zero_point, -128);
+  EXPECT_FLOAT_EQ(fixed->activations.at("t").scale, 1.0f / 128);
+  EXPECT_EQ(fixed->activations.at("t").zero_point, 0);
+
+  QuantizationConfig ort = ConfigFor("onnxruntime");
+  auto shared = QuantizeStatic(SigmoidConcatModel(), ort, {{"x", samples}});
+  ASSERT_TRUE(shared.ok()) << shared.status().message();
+  const QParams& s = shared->activations.at("s");
+  const QParams& c = shared->activations.at("c");
+  EXPECT_EQ(s.scale, c.scale) << "Concat inputs and output share one set";
+  EXPECT_EQ(s.zero_point, c.zero_point);
+}
+
+}  // namespace
+}  // namespace qplay
