@@ -37,7 +37,11 @@ describe.each([
   ['cnn', 'per-channel MinMax', { calibrate_method: 'MinMax', per_channel: true }],
   ['cnn', 'per-channel entropy', { calibrate_method: 'Entropy', per_channel: true }],
   ['cnn', 'int8 activations, percentile', { calibrate_method: 'Percentile', activation_type: 'QInt8', per_channel: true }],
+  ['cnn', 'the tflite preset', { backend: 'tflite' }],
+  ['cnn', 'the tensorrt preset', { backend: 'tensorrt' }],
+  ['cnn', 'the xnnpack preset', { backend: 'xnnpack', calibrate_method: 'Percentile' }],
   ['transformer', 'per-channel MinMax', { calibrate_method: 'MinMax', per_channel: true }],
+  ['transformer', 'the tflite preset', { backend: 'tflite' }],
   ['lstm', 'per-tensor MSE', { calibrate_method: 'mse' }],
 ])('%s quantized with %s', (name, _, config) => {
   const tolerance = toleranceByModel[name];
