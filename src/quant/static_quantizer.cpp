@@ -109,9 +109,16 @@ class QdqWriter {
     return scale_name;
   }
 
+  // ai.onnx QuantizeLinear takes 16-bit types only from opset 21; ONNX Runtime's
+  // com.microsoft versions take them at any opset.
+  bool UsesContribQdq() const {
+    return config_.activation_type == DataType::kInt16 || config_.activation_type == DataType::kUint16;
+  }
+
   Node MakeNode(const std::string& op, const std::string& name, std::vector<std::string> inputs, const std::string& output) {
     Node n;
     n.op_type = op;
+    if (UsesContribQdq()) n.domain = "com.microsoft";
     n.name = FreshName(graph_, name);
     n.inputs = std::move(inputs);
     n.outputs = {FreshName(graph_, output)};
@@ -276,6 +283,7 @@ Result<QuantizationResult> QuantizeStatic(const Model& input, const Quantization
     for (const auto& out : node.outputs) quantize_activation(out);
   }
   graph.nodes = std::move(nodes);
+  if (config.activation_type == DataType::kInt16 || config.activation_type == DataType::kUint16) model.opsets["com.microsoft"] = 1;
   for (auto& [name, type] : std::map<std::string, ValueType>(graph.value_types))
     if (type.dtype == DataType::kUndefined && !type.shape) graph.value_types.erase(name);
   RemoveUnusedInitializers(graph);

@@ -37,6 +37,7 @@ describe.each([
   ['cnn', 'per-channel MinMax', { calibrate_method: 'MinMax', per_channel: true }],
   ['cnn', 'per-channel entropy', { calibrate_method: 'Entropy', per_channel: true }],
   ['cnn', 'int8 activations, percentile', { calibrate_method: 'Percentile', activation_type: 'QInt8', per_channel: true }],
+  ['cnn', 'int16 activations (com.microsoft Q/DQ)', { activation_type: 'QInt16', per_channel: true }],
   ['cnn', 'the tflite preset', { backend: 'tflite' }],
   ['cnn', 'the tensorrt preset', { backend: 'tensorrt' }],
   ['cnn', 'the xnnpack preset', { backend: 'xnnpack', calibrate_method: 'Percentile' }],

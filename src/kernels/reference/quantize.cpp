@@ -82,6 +82,9 @@ void RegisterQuantizeKernels(KernelRegistry& r) {
   r.Add("QuantizeLinear", QuantizeLinear);
   r.Add("DequantizeLinear", DequantizeLinear);
   r.Add("DynamicQuantizeLinear", DynamicQuantizeLinear);
+  // ONNX Runtime's contrib versions, which also take 16-bit types before ai.onnx opset 21.
+  r.Add("QuantizeLinear", QuantizeLinear, "com.microsoft");
+  r.Add("DequantizeLinear", DequantizeLinear, "com.microsoft");
 }
 
 }  // namespace qplay
