@@ -86,6 +86,22 @@ TEST_F(StaticQuantizerCnn, ExcludedNodesStayFloat) {
   EXPECT_EQ(std::count(nodes.begin(), nodes.end(), first_conv), 0);
 }
 
+TEST_F(StaticQuantizerCnn, Int16ActivationsUseContribQdq) {
+  QuantizationConfig config;
+  config.activation_type = DataType::kInt16;
+  config.per_channel = true;
+  auto result = Quantize(config);
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  int contrib = 0;
+  for (const Node& n : result->model.graph.nodes)
+    if (n.op_type == "QuantizeLinear" || (n.op_type == "DequantizeLinear" && n.inputs.size() > 2))
+      contrib += n.domain == "com.microsoft";
+  EXPECT_GT(contrib, 10);
+  EXPECT_EQ(result->model.opsets.at("com.microsoft"), 1);
+  ClassificationMetrics m = Compare(model_, result->model, 200);
+  EXPECT_GE(m.agreement(), 0.99);
+}
+
 TEST_F(StaticQuantizerCnn, ErrorsAreNamed) {
   QuantizationConfig qoperator;
   qoperator.format = QuantFormat::kQOperator;
