@@ -138,6 +138,90 @@ class QdqWriter {
   std::map<std::string, std::string> scale_to_zero_point_;
 };
 
+// Output[0] names of the nodes that run quantized.
+std::set<std::string> SelectQuantizedNodes(const Graph& graph, const QuantizationConfig& config,
+                                           const QuantizationBackend& backend) {
+  std::set<std::string> quantized;
+  for (const Node& node : graph.nodes) {
+    const bool supported = node.domain.empty() && backend.Quantizes(node.op_type);
+    const bool selected = config.op_types_to_quantize.empty() || config.op_types_to_quantize.count(node.op_type);
+    if (supported && selected && !config.nodes_to_exclude.count(node.name) && IsFloatValue(graph, node.inputs[0]))
+      quantized.insert(node.outputs[0]);
+  }
+  return quantized;
+}
+
+// Float non-constant inputs and outputs of quantized nodes (weights and biases are constants).
+std::set<std::string> ActivationsToCalibrate(const Graph& graph, const std::set<std::string>& quantized,
+                                             const QuantizationBackend& backend) {
+  std::set<std::string> activations;
+  for (const Node& node : graph.nodes) {
+    if (!quantized.count(node.outputs[0])) continue;
+    const int64_t weight_axis = WeightChannelAxis(graph, node, backend);
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      if (weight_axis >= 0 && i >= 1) break;
+      if (IsFloatValue(graph, node.inputs[i]) && !graph.IsInitializer(node.inputs[i])) activations.insert(node.inputs[i]);
+    }
+    for (const auto& out : node.outputs)
+      if (IsFloatValue(graph, out) && !IsGraphOutput(graph, out)) activations.insert(out);
+  }
+  return activations;
+}
+
+// Parameters per calibrated activation, then the backend's rules: data-movement outputs take
+// their input's, fixed output ranges, one set shared by Concat's inputs and output.
+std::map<std::string, QParams> ActivationParams(const Graph& graph, const std::set<std::string>& quantized,
+                                                const std::map<std::string, FloatRange>& ranges, QuantRange range,
+                                                const QuantizationConfig& config, const QuantizationBackend& backend) {
+  std::map<std::string, QParams> params;
+  for (const auto& [name, r] : ranges) params[name] = ComputeQParams(r.min, r.max, range, config.activation_symmetric);
+  for (const Node& node : graph.nodes) {
+    if (!quantized.count(node.outputs[0])) continue;
+    if (backend.shares_input_params.count(node.op_type) && params.count(node.inputs[0]))
+      for (const auto& out : node.outputs)
+        if (params.count(out)) params[out] = params[node.inputs[0]];
+    auto fixed = backend.fixed_output_ranges.find(node.op_type);
+    if (fixed != backend.fixed_output_ranges.end() && params.count(node.outputs[0]))
+      params[node.outputs[0]] = ComputeQParams(fixed->second.first, fixed->second.second, range, false);
+    if (backend.shared_inputs_and_output.count(node.op_type)) {
+      std::vector<std::string> members(node.inputs.begin(), node.inputs.end());
+      members.push_back(node.outputs[0]);
+      FloatRange merged{0, 0};
+      bool all = true;
+      for (const auto& m : members) {
+        auto r = ranges.find(m);
+        all = all && r != ranges.end();
+        if (r != ranges.end()) merged = {std::min(merged.min, r->second.min), std::max(merged.max, r->second.max)};
+      }
+      if (all)
+        for (const auto& m : members) params[m] = ComputeQParams(merged.min, merged.max, range, config.activation_symmetric);
+    }
+  }
+  return params;
+}
+
+// Relu nodes right after a quantized node whose output only they read: they can be dropped,
+// quantizing the producer's output with the Relu's range (zero point at qmin) clamps
+// negatives the same way.
+std::set<std::string> FusibleRelus(const Graph& graph, const std::set<std::string>& quantized,
+                                   const std::map<std::string, QParams>& params, int32_t qmin,
+                                   const QuantizationBackend& backend) {
+  std::set<std::string> fused;
+  if (!backend.fuse_relu) return fused;
+  for (const Node& node : graph.nodes) {
+    if (node.op_type != "Relu" || !quantized.count(node.outputs[0]) || !params.count(node.outputs[0])) continue;
+    if (params.at(node.outputs[0]).zero_point != qmin || Consumers(graph, node.inputs[0]).size() != 1 ||
+        IsGraphOutput(graph, node.inputs[0]))
+      continue;
+    auto producer = std::find_if(graph.nodes.begin(), graph.nodes.end(), [&](const Node& n) { return n.outputs[0] == node.inputs[0]; });
+    if (producer == graph.nodes.end() || !quantized.count(producer->outputs[0]) ||
+        backend.shares_input_params.count(producer->op_type))
+      continue;
+    fused.insert(node.outputs[0]);
+  }
+  return fused;
+}
+
 }  // namespace
 
 Result<QuantizationResult> QuantizeStatic(const Model& input, const QuantizationConfig& config,
@@ -157,28 +241,8 @@ Result<QuantizationResult> QuantizeStatic(const Model& input, const Quantization
                 config.per_channel ? 13 : 10, " or later; the model imports opset ", opset);
   Graph& graph = model.graph;
 
-  // Which nodes run quantized.
-  std::set<std::string> quantized;  // node output[0] names identify nodes
-  for (const Node& node : graph.nodes) {
-    const bool supported = node.domain.empty() && backend.Quantizes(node.op_type);
-    const bool selected = config.op_types_to_quantize.empty() || config.op_types_to_quantize.count(node.op_type);
-    if (supported && selected && !config.nodes_to_exclude.count(node.name) && IsFloatValue(graph, node.inputs[0]))
-      quantized.insert(node.outputs[0]);
-  }
-
-  // Activations to calibrate: float non-constant inputs and outputs of quantized nodes.
-  std::set<std::string> activations;
-  for (const Node& node : graph.nodes) {
-    if (!quantized.count(node.outputs[0])) continue;
-    const int64_t weight_axis = WeightChannelAxis(graph, node, backend);
-    for (size_t i = 0; i < node.inputs.size(); ++i) {
-      if (weight_axis >= 0 && i >= 1) break;  // weight and bias are handled as constants
-      if (IsFloatValue(graph, node.inputs[i]) && !graph.IsInitializer(node.inputs[i])) activations.insert(node.inputs[i]);
-    }
-    for (const auto& out : node.outputs)
-      if (IsFloatValue(graph, out) && !IsGraphOutput(graph, out)) activations.insert(out);
-  }
-
+  const std::set<std::string> quantized = SelectQuantizedNodes(graph, config, backend);
+  const std::set<std::string> activations = ActivationsToCalibrate(graph, quantized, backend);
   CalibrationOptions calibration_options;
   calibration_options.observer.method = config.calibrate_method;
   calibration_options.observer.symmetric = config.activation_symmetric;
@@ -192,49 +256,9 @@ Result<QuantizationResult> QuantizeStatic(const Model& input, const Quantization
   auto weight_range = RangeFor(config.weight_type, config.weight_symmetric, config.reduce_range);
   if (!weight_range.ok()) return weight_range.status();
   std::map<std::string, QParams>& params = result.activations;
-  for (const auto& [name, range] : *ranges) params[name] = ComputeQParams(range.min, range.max, *activation_range, config.activation_symmetric);
-  for (const Node& node : graph.nodes) {
-    if (!quantized.count(node.outputs[0])) continue;
-    // Data-movement ops pass their input's parameters on (Split: to every output).
-    if (backend.shares_input_params.count(node.op_type) && params.count(node.inputs[0]))
-      for (const auto& out : node.outputs)
-        if (params.count(out)) params[out] = params[node.inputs[0]];
-    // Fixed output ranges (e.g. Sigmoid 1/256 in TFLite).
-    auto fixed = backend.fixed_output_ranges.find(node.op_type);
-    if (fixed != backend.fixed_output_ranges.end() && params.count(node.outputs[0]))
-      params[node.outputs[0]] = ComputeQParams(fixed->second.first, fixed->second.second, *activation_range, false);
-    // Concat: one set of parameters for every input and the output, covering all their ranges.
-    if (backend.shared_inputs_and_output.count(node.op_type)) {
-      std::vector<std::string> members(node.inputs.begin(), node.inputs.end());
-      members.push_back(node.outputs[0]);
-      FloatRange merged{0, 0};
-      bool all = true;
-      for (const auto& m : members) {
-        auto r = ranges->find(m);
-        all = all && r != ranges->end();
-        if (r != ranges->end()) merged = {std::min(merged.min, r->second.min), std::max(merged.max, r->second.max)};
-      }
-      if (all)
-        for (const auto& m : members) params[m] = ComputeQParams(merged.min, merged.max, *activation_range, config.activation_symmetric);
-    }
-  }
+  params = ActivationParams(graph, quantized, *ranges, *activation_range, config, backend);
 
-  // A Relu right after a quantized node whose output only it reads is dropped: quantizing
-  // the producer's output with the Relu's range (zero point at qmin) clamps negatives the same way.
-  std::set<std::string> fused_relus;
-  for (const Node& node : graph.nodes) {
-    if (!backend.fuse_relu || node.op_type != "Relu" || !quantized.count(node.outputs[0]) || !params.count(node.outputs[0]))
-      continue;
-    const QParams& relu = params[node.outputs[0]];
-    if (relu.zero_point != activation_range->qmin || Consumers(graph, node.inputs[0]).size() != 1 ||
-        IsGraphOutput(graph, node.inputs[0]))
-      continue;
-    auto producer = std::find_if(graph.nodes.begin(), graph.nodes.end(), [&](const Node& n) { return n.outputs[0] == node.inputs[0]; });
-    if (producer == graph.nodes.end() || !quantized.count(producer->outputs[0]) ||
-        backend.shares_input_params.count(producer->op_type))
-      continue;
-    fused_relus.insert(node.outputs[0]);
-  }
+  const std::set<std::string> fused_relus = FusibleRelus(graph, quantized, params, activation_range->qmin, backend);
 
   // Rewrite the graph: Q/DQ after every calibrated activation, DequantizeLinear before weights and biases.
   QdqWriter writer(graph, config);
