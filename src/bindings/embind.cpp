@@ -6,6 +6,7 @@
 //   model.save();                               // Uint8Array
 //   model.quantize(config, { input: samples }, progress)  // a new, quantized Model (QDQ);
 //                                               // progress(done, total) returns false to cancel, or pass null
+//   model.evaluate(data, labels, compared)      // accuracy; with `compared`, agreement and SQNR per output
 //   model.delete();
 //   qp.parseTensorProto(bytes);                 // { name, data, dims, type } from an onnx.TensorProto
 //   qp.parseNpy(bytes);                         // { data, dims, type } from a .npy file
@@ -16,6 +17,7 @@
 #include <memory>
 #include <optional>
 
+#include "analysis/evaluate.h"
 #include "data/npy.h"
 #include "graph/summary.h"
 #include "quant/static_quantizer.h"
@@ -154,6 +156,16 @@ class WasmModel {
     return quantized;
   }
 
+  // data: { data, dims } for the single input; labels: int64/int32 tensor or null;
+  // compared: another Model or null. Returns the report as a plain object.
+  val Evaluate(const val& data, const val& labels, const val& compared) {
+    static std::string error;
+    error.clear();
+    val report = EvaluateOrError(data, labels, compared, error);
+    if (!error.empty()) ThrowJsError(error.c_str());
+    return report;
+  }
+
   val Save() const {
     auto bytes = edited_ ? ExportModel(*model_) : SaveModel(*model_);
     if (!bytes.ok()) return val::null();
@@ -180,6 +192,30 @@ class WasmModel {
     val out = val::object();
     for (const auto& [name, tensor] : *outputs) out.set(name, TensorToJs(tensor));
     return out;
+  }
+
+  val EvaluateOrError(const val& data_js, const val& labels_js, const val& compared_js, std::string& error) {
+    auto data = TensorFromJs("data", data_js);
+    if (!data.ok()) {
+      error = data.status().message();
+      return val::undefined();
+    }
+    std::optional<Tensor> labels;
+    if (!labels_js.isNull() && !labels_js.isUndefined()) {
+      auto parsed = TensorFromJs("labels", labels_js);
+      if (!parsed.ok()) {
+        error = parsed.status().message();
+        return val::undefined();
+      }
+      labels = parsed.value();
+    }
+    const Model* compared = compared_js.isNull() || compared_js.isUndefined() ? nullptr : compared_js.as<WasmModel*>(emscripten::allow_raw_pointers())->model_.get();
+    auto report = qplay::Evaluate(*model_, compared, *data, labels ? &*labels : nullptr);
+    if (!report.ok()) {
+      error = report.status().message();
+      return val::undefined();
+    }
+    return val::global("JSON").call<val>("parse", report->ToJson());
   }
 
   WasmModel* QuantizeOrError(const val& config_js, const val& calibration, const val& progress, std::string& error) {
@@ -285,7 +321,8 @@ EMSCRIPTEN_BINDINGS(qplay) {
       .function("info", &WasmModel::Info)
       .function("run", &WasmModel::Run)
       .function("save", &WasmModel::Save)
-      .function("quantize", &WasmModel::Quantize, emscripten::allow_raw_pointers());
+      .function("quantize", &WasmModel::Quantize, emscripten::allow_raw_pointers())
+      .function("evaluate", &WasmModel::Evaluate);
   emscripten::function("loadModel", &LoadModelJs, emscripten::allow_raw_pointers());
   emscripten::function("parseTensorProto", &ParseTensorProtoJs);
   emscripten::function("parseNpy", &ParseNpyJs);

@@ -14,12 +14,11 @@
 #include <string>
 #include <vector>
 
-#include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "analysis/metrics.h"
+#include "analysis/evaluate.h"
 #include "data/npy.h"
 #include "graph/summary.h"
 #include "quant/backend.h"
@@ -233,89 +232,35 @@ int Eval(const Args& args) {
     return Report(Fail(StatusCode::kInvalidArgument, "eval takes MODEL --data X.npy"));
   auto reference = LoadModelFile(args.positional[0]);
   if (!reference.ok()) return Report(reference.status());
-  Result<Model> compared = Fail(StatusCode::kInvalidArgument, "");
+  std::optional<Model> compared;
   if (!args.Value("--compare").empty()) {
-    compared = LoadModelFile(args.Value("--compare"));
-    if (!compared.ok()) return Report(compared.status());
+    auto loaded = LoadModelFile(args.Value("--compare"));
+    if (!loaded.ok()) return Report(loaded.status());
+    compared = std::move(loaded.value());
   }
-  if (reference->graph.inputs.size() != 1)
-    return Report(Fail(StatusCode::kInvalidArgument, "--data feeds one input; the model has ", reference->graph.inputs.size()));
   auto data = LoadNpyFile(args.Value("--data"));
   if (!data.ok()) return Report(data.status());
-  Result<Tensor> labels = Fail(StatusCode::kInvalidArgument, "");
+  std::optional<Tensor> labels;
   if (!args.Value("--labels").empty()) {
-    labels = LoadNpyFile(args.Value("--labels"));
-    if (!labels.ok()) return Report(labels.status());
+    auto loaded = LoadNpyFile(args.Value("--labels"));
+    if (!loaded.ok()) return Report(loaded.status());
+    labels = loaded.value();
   }
-  auto ref_session = Session::Create(*reference);
-  if (!ref_session.ok()) return Report(ref_session.status());
-  std::optional<Session> cmp_session;
-  if (compared.ok()) {
-    auto s = Session::Create(*compared);
-    if (!s.ok()) return Report(s.status());
-    cmp_session.emplace(s.value());
-  }
-  const std::string input = reference->graph.inputs[0];
-  const int64_t n = data->dim(0), batch = std::max<int64_t>(1, std::atoll(args.Value("--batch", "100").c_str()));
-  const size_t per_sample = data->nbytes() / static_cast<size_t>(std::max<int64_t>(n, 1));
-  ClassificationMetrics classes;
-  std::map<std::string, ErrorAccumulator> errors;
-  bool classification = true;
-  for (int64_t start = 0; start < n; start += batch) {
-    const int64_t count = std::min(batch, n - start);
-    Shape shape = data->shape();
-    shape[0] = count;
-    Tensor slice(data->dtype(), shape);
-    std::memcpy(slice.raw(), data->raw() + start * per_sample, count * per_sample);
-    auto ref_out = ref_session->Run({{input, slice}});
-    if (!ref_out.ok()) return Report(ref_out.status());
-    TensorMap cmp_out = *ref_out;
-    if (cmp_session) {
-      auto out = cmp_session->Run({{input, slice}});
-      if (!out.ok()) return Report(out.status().WithContext(args.Value("--compare")));
-      cmp_out = *out;
-      for (const auto& [name, t] : *ref_out) {
-        Status s = errors[name].Add(t, cmp_out.at(name));
-        if (!s.ok()) return Report(s.WithContext("output '" + name + "'"));
-      }
-    }
-    const Tensor& logits = ref_out->begin()->second;
-    classification = classification && logits.rank() == 2 && logits.dtype() == DataType::kFloat;
-    if (!classification) continue;
-    Tensor label_slice;
-    if (labels.ok()) {
-      label_slice = Tensor(labels->dtype(), {count});
-      std::memcpy(label_slice.raw(), labels->raw() + start * ElementSize(labels->dtype()), count * ElementSize(labels->dtype()));
-    }
-    Status s = AddClassificationBatch(classes, logits, cmp_out.at(ref_out->begin()->first), labels.ok() ? &label_slice : nullptr);
-    if (!s.ok()) return Report(s);
-  }
-  auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
-  nlohmann::json j = {{"samples", n}};
-  if (classification && labels.ok()) j["accuracy"] = classes.reference_accuracy();
-  if (cmp_session) {
-    nlohmann::json c;
-    if (classification) {
-      if (labels.ok()) c["accuracy"] = classes.test_accuracy();
-      c["agreement"] = classes.agreement();
-    }
-    for (const auto& [name, acc] : errors) {
-      ErrorMetrics m = acc.Result();
-      c["outputs"][name] = {{"sqnr_db", number(m.sqnr_db)}, {"cosine", m.cosine}, {"mse", m.mse}, {"max_abs", m.max_abs}};
-    }
-    j["compare"] = c;
-  }
+  auto report = Evaluate(*reference, compared ? &*compared : nullptr, *data, labels ? &*labels : nullptr,
+                         std::max<int64_t>(1, std::atoll(args.Value("--batch", "100").c_str())));
+  if (!report.ok()) return Report(report.status());
   if (args.json) {
-    std::cout << j.dump(2) << "\n";
-  } else {
-    if (j.contains("accuracy")) std::cout << "accuracy " << j["accuracy"].get<double>() * 100 << "%\n";
-    if (cmp_session) {
-      if (j["compare"].contains("accuracy")) std::cout << "compared accuracy " << j["compare"]["accuracy"].get<double>() * 100 << "%\n";
-      if (j["compare"].contains("agreement")) std::cout << "top-1 agreement " << j["compare"]["agreement"].get<double>() * 100 << "%\n";
-      for (const auto& [name, m] : j["compare"]["outputs"].items())
-        std::cout << name << ": SQNR " << m["sqnr_db"] << " dB, cosine " << m["cosine"] << ", MSE " << m["mse"]
-                  << ", max |error| " << m["max_abs"] << "\n";
-    }
+    std::cout << report->ToJson() << "\n";
+    return 0;
+  }
+  const ClassificationMetrics& c = report->classes;
+  if (report->classification && report->has_labels) std::cout << "accuracy " << c.reference_accuracy() * 100 << "%\n";
+  if (report->has_comparison) {
+    if (report->classification && report->has_labels) std::cout << "compared accuracy " << c.test_accuracy() * 100 << "%\n";
+    if (report->classification) std::cout << "top-1 agreement " << c.agreement() * 100 << "%\n";
+    for (const auto& [name, m] : report->outputs)
+      std::cout << name << ": SQNR " << m.sqnr_db << " dB, cosine " << m.cosine << ", MSE " << m.mse << ", max |error| "
+                << m.max_abs << "\n";
   }
   return 0;
 }

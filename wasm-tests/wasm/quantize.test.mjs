@@ -76,6 +76,23 @@ describe.each([
   });
 });
 
+test('evaluate() reports accuracy, agreement and SQNR like qplay eval', () => {
+  const model = qp.loadModel(fs.readFileSync(path.join(examples, 'models/cnn.onnx')));
+  const quantized = model.quantize({ per_channel: true, calibration_limit: 50 }, { input: calibration }, null);
+  const labels = qp.parseNpy(fs.readFileSync(path.join(examples, 'data/evaluation_labels.npy')));
+  const firstLabels = { data: labels.data.slice(0, 200), dims: [200], type: 'int64' };
+  const report = model.evaluate(evaluation, firstLabels, quantized);
+  expect(report.samples).toBe(200);
+  expect(report.accuracy).toBeGreaterThan(0.85);
+  expect(report.compare.accuracy).toBeGreaterThan(report.accuracy - 0.02);
+  expect(report.compare.agreement).toBeGreaterThan(0.97);
+  expect(report.compare.outputs.logits.sqnr_db).toBeGreaterThan(20);
+  expect(model.evaluate(evaluation, null, null)).toEqual({ samples: 200 });
+  expect(() => model.evaluate(evaluation, { data: new BigInt64Array(3), dims: [3] }, null)).toThrow('3 labels for 200 samples');
+  quantized.delete();
+  model.delete();
+});
+
 test('bad configurations and cancellation give errors and leave the model usable', () => {
   const model = qp.loadModel(fs.readFileSync(path.join(examples, 'models/cnn.onnx')));
   expect(() => model.quantize({ per_chanel: true }, { input: calibration }, null)).toThrow("unknown config key 'per_chanel'");

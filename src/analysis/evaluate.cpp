@@ -1,0 +1,92 @@
+#include "analysis/evaluate.h"
+
+#include <cmath>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "runtime/session.h"
+
+namespace qplay {
+namespace {
+
+Tensor Rows(const Tensor& all, int64_t start, int64_t count) {
+  Shape shape = all.shape();
+  shape[0] = count;
+  Tensor out(all.dtype(), shape);
+  const size_t per_row = all.nbytes() / static_cast<size_t>(std::max<int64_t>(all.dim(0), 1));
+  std::memcpy(out.raw(), all.raw() + start * per_row, count * per_row);
+  return out;
+}
+
+}  // namespace
+
+Result<EvaluationReport> Evaluate(const Model& reference, const Model* compared, const Tensor& data,
+                                  const Tensor* labels, int64_t batch_size, const ProgressFn& progress) {
+  if (reference.graph.inputs.size() != 1)
+    return Fail(StatusCode::kInvalidArgument, "evaluation data feeds one input; the model has ", reference.graph.inputs.size());
+  if (data.rank() == 0 || data.dim(0) == 0) return Fail(StatusCode::kInvalidArgument, "the evaluation set is empty");
+  if (labels && labels->size() != data.dim(0))
+    return Fail(StatusCode::kInvalidArgument, labels->size(), " labels for ", data.dim(0), " samples");
+  auto ref_session = Session::Create(reference);
+  if (!ref_session.ok()) return ref_session.status();
+  std::optional<Session> cmp_session;
+  if (compared) {
+    auto s = Session::Create(*compared);
+    if (!s.ok()) return s.status().WithContext("compared model");
+    cmp_session.emplace(s.value());
+  }
+  const std::string input = reference.graph.inputs[0];
+  EvaluationReport report;
+  report.samples = data.dim(0);
+  report.has_labels = labels != nullptr;
+  report.has_comparison = compared != nullptr;
+  report.classification = true;
+  std::map<std::string, ErrorAccumulator> errors;
+  const int64_t batch = std::max<int64_t>(batch_size, 1);
+  for (int64_t start = 0; start < report.samples; start += batch) {
+    const int64_t count = std::min(batch, report.samples - start);
+    const Tensor slice = Rows(data, start, count);
+    auto ref_out = ref_session->Run({{input, slice}});
+    if (!ref_out.ok()) return ref_out.status();
+    TensorMap cmp_out = *ref_out;
+    if (cmp_session) {
+      auto out = cmp_session->Run({{input, slice}});
+      if (!out.ok()) return out.status().WithContext("compared model");
+      cmp_out = *out;
+      for (const auto& [name, t] : *ref_out) {
+        auto other = cmp_out.find(name);
+        if (other == cmp_out.end()) return Fail(StatusCode::kInvalidArgument, "the compared model has no output '", name, "'");
+        QPLAY_RETURN_IF_ERROR(errors[name].Add(t, other->second).WithContext("output '" + name + "'"));
+      }
+    }
+    const auto& [first_name, logits] = *ref_out->begin();
+    report.classification = report.classification && logits.rank() == 2 && logits.dtype() == DataType::kFloat;
+    if (report.classification) {
+      const Tensor label_rows = labels ? Rows(*labels, start, count) : Tensor();
+      QPLAY_RETURN_IF_ERROR(AddClassificationBatch(report.classes, logits, cmp_out.at(first_name), labels ? &label_rows : nullptr));
+    }
+    if (progress && !progress(start + count, report.samples)) return Fail(StatusCode::kCancelled, "evaluation cancelled");
+  }
+  for (const auto& [name, acc] : errors) report.outputs[name] = acc.Result();
+  return report;
+}
+
+std::string EvaluationReport::ToJson() const {
+  auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  nlohmann::json j = {{"samples", samples}};
+  if (classification && has_labels) j["accuracy"] = classes.reference_accuracy();
+  if (has_comparison) {
+    nlohmann::json c = nlohmann::json::object();
+    if (classification) {
+      if (has_labels) c["accuracy"] = classes.test_accuracy();
+      c["agreement"] = classes.agreement();
+    }
+    for (const auto& [name, m] : outputs)
+      c["outputs"][name] = {{"sqnr_db", number(m.sqnr_db)}, {"cosine", m.cosine}, {"mse", m.mse}, {"max_abs", m.max_abs}};
+    j["compare"] = c;
+  }
+  return j.dump(2);
+}
+
+}  // namespace qplay
