@@ -5,6 +5,8 @@
 //   qplay roundtrip MODEL -o OUT
 //   qplay quantize MODEL -o OUT --calib X.npy [options]   (see kUsage)
 //   qplay eval MODEL --data X.npy [--labels Y.npy] [--compare QMODEL] [--json]
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -204,11 +206,12 @@ int Quantize(const Args& args) {
   if (!config.ok()) return Report(config.status());
   auto samples = LoadNpyFile(args.Value("--calib"));
   if (!samples.ok()) return Report(samples.status());
+  const bool show_progress = !args.json && isatty(STDERR_FILENO);
   auto result = QuantizeStatic(*model, *config, {{model->graph.inputs[0], *samples}}, [&](int64_t done, int64_t total) {
-    if (!args.json) std::cerr << "\rcalibrating " << done << "/" << total << std::flush;
+    if (show_progress) std::cerr << "\rcalibrating " << done << "/" << total << std::flush;
     return true;
   });
-  if (!args.json) std::cerr << "\n";
+  if (show_progress) std::cerr << "\n";
   if (!result.ok()) return Report(result.status());
   auto bytes = ExportModel(result->model);
   if (!bytes.ok()) return Report(bytes.status());
