@@ -63,13 +63,12 @@ TEST_P(ExampleModels, FloatRuntimeMatchesPyTorchOnEveryEvaluationImage) {
   Tensor torch_predictions = LoadNpy("models/" + GetParam() + ".torch_predictions.npy");
 
   constexpr int64_t kBatch = 100;
-  const int64_t n = images.dim(0), image_size = images.size() / n;
+  const int64_t n = images.dim(0);
   int64_t correct = 0;
   std::vector<int64_t> differences;
   for (int64_t start = 0; start < n; start += kBatch) {
     const int64_t count = std::min(kBatch, n - start);
-    Tensor batch(DataType::kFloat, {count, 1, 28, 28});
-    std::memcpy(batch.raw(), images.data<float>() + start * image_size, batch.nbytes());
+    Tensor batch = images.SliceRows(start, count);
     auto out = session->Run({{card["input"].get<std::string>(), batch}});
     ASSERT_TRUE(out.ok()) << out.status().message();
     const Tensor& logits = out->at(card["output"].get<std::string>());

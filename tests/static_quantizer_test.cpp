@@ -18,11 +18,7 @@ namespace {
 Tensor Npy(const std::string& relative, int64_t limit) {
   auto bytes = ReadFileBytes(testing::SourcePath(relative));
   Tensor all = ParseNpy(bytes->data(), bytes->size(), relative).value();
-  Shape shape = all.shape();
-  shape[0] = std::min(limit, shape[0]);
-  Tensor out(all.dtype(), shape);
-  std::memcpy(out.raw(), all.raw(), out.nbytes());
-  return out;
+  return all.SliceRows(0, std::min(limit, all.dim(0)));
 }
 
 ClassificationMetrics Compare(const Model& reference, const Model& quantized, int64_t samples) {

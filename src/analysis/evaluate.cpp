@@ -1,26 +1,12 @@
 #include "analysis/evaluate.h"
 
 #include <cmath>
-#include <cstring>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "runtime/session.h"
 
 namespace qplay {
-namespace {
-
-Tensor Rows(const Tensor& all, int64_t start, int64_t count) {
-  Shape shape = all.shape();
-  shape[0] = count;
-  Tensor out(all.dtype(), shape);
-  const size_t per_row = all.nbytes() / static_cast<size_t>(std::max<int64_t>(all.dim(0), 1));
-  std::memcpy(out.raw(), all.raw() + start * per_row, count * per_row);
-  return out;
-}
-
-}  // namespace
-
 Result<EvaluationReport> Evaluate(const Model& reference, const Model* compared, const Tensor& data,
                                   const Tensor* labels, int64_t batch_size, const ProgressFn& progress) {
   if (reference.graph.inputs.size() != 1)
@@ -46,7 +32,7 @@ Result<EvaluationReport> Evaluate(const Model& reference, const Model* compared,
   const int64_t batch = std::max<int64_t>(batch_size, 1);
   for (int64_t start = 0; start < report.samples; start += batch) {
     const int64_t count = std::min(batch, report.samples - start);
-    const Tensor slice = Rows(data, start, count);
+    const Tensor slice = data.SliceRows(start, count);
     auto ref_out = ref_session->Run({{input, slice}});
     if (!ref_out.ok()) return ref_out.status();
     TensorMap cmp_out = *ref_out;
@@ -63,7 +49,7 @@ Result<EvaluationReport> Evaluate(const Model& reference, const Model* compared,
     const auto& [first_name, logits] = *ref_out->begin();
     report.classification = report.classification && logits.rank() == 2 && logits.dtype() == DataType::kFloat;
     if (report.classification) {
-      const Tensor label_rows = labels ? Rows(*labels, start, count) : Tensor();
+      const Tensor label_rows = labels ? labels->SliceRows(start, count) : Tensor();
       QPLAY_RETURN_IF_ERROR(AddClassificationBatch(report.classes, logits, cmp_out.at(first_name), labels ? &label_rows : nullptr));
     }
     if (progress && !progress(start + count, report.samples)) return Fail(StatusCode::kCancelled, "evaluation cancelled");

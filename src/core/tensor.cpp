@@ -73,6 +73,15 @@ Tensor Tensor::Clone() const {
   return t;
 }
 
+Tensor Tensor::SliceRows(int64_t start, int64_t count) const {
+  Shape shape = shape_;
+  shape[0] = count;
+  Tensor out(dtype_, shape);
+  const size_t per_row = shape_[0] ? nbytes() / static_cast<size_t>(shape_[0]) : 0;
+  if (count > 0) std::memcpy(out.raw(), raw() + start * per_row, count * per_row);
+  return out;
+}
+
 double Tensor::GetAsDouble(int64_t i) const {
   double v = 0;
   VisitAny(dtype_, [&](auto tag) { v = static_cast<double>(data<decltype(tag)>()[i]); });

@@ -60,6 +60,8 @@ class Tensor {
   // Same buffer, new shape with the same element count.
   Tensor Reshaped(Shape shape) const;
   Tensor Clone() const;
+  // A copy of entries [start, start + count) along the first dimension (samples of a batch).
+  Tensor SliceRows(int64_t start, int64_t count) const;
 
   // Reads element i of any numeric or bool tensor as double / int64 (for attributes, indices, shapes).
   double GetAsDouble(int64_t i) const;

@@ -1,7 +1,6 @@
 #include "quant/calibrator.h"
 
 #include <cmath>
-#include <cstring>
 #include <memory>
 #include <set>
 
@@ -9,16 +8,6 @@
 
 namespace qplay {
 namespace {
-
-// Samples [start, start + count) of a tensor whose first dimension counts samples.
-Tensor SliceSamples(const Tensor& all, int64_t start, int64_t count) {
-  Shape shape = all.shape();
-  shape[0] = count;
-  Tensor out(all.dtype(), shape);
-  const size_t per_sample = all.nbytes() / static_cast<size_t>(all.dim(0));
-  std::memcpy(out.raw(), all.raw() + start * per_sample, count * per_sample);
-  return out;
-}
 
 Status CheckFinite(const std::string& input, const Tensor& t, int64_t first_sample) {
   if (t.dtype() != DataType::kFloat) return Status::Ok();
@@ -67,7 +56,7 @@ Result<std::map<std::string, FloatRange>> Calibrate(const Model& model, const st
     const int64_t count = std::min(batch, total - start);
     TensorMap inputs;
     for (const auto& name : model.graph.inputs) {
-      inputs[name] = SliceSamples(samples.at(name), start, count);
+      inputs[name] = samples.at(name).SliceRows(start, count);
       QPLAY_RETURN_IF_ERROR(CheckFinite(name, inputs[name], start));
       observe(name, inputs[name]);
     }
