@@ -29,6 +29,23 @@ TEST(QuantizationConfig, AcceptsOnnxRuntimeSpellings) {
   EXPECT_TRUE(c->per_channel);
 }
 
+TEST(QuantizationConfig, TensorQuantOverrides) {
+  auto c = QuantizationConfig::FromJson(R"({"extra_options": {"TensorQuantOverrides": {
+      "a": [{"scale": 0.5, "zero_point": 3}], "b": [{"rmin": -1, "rmax": 2}]}}})");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(*c->tensor_overrides.at("a").scale, 0.5f);
+  EXPECT_EQ(*c->tensor_overrides.at("a").zero_point, 3);
+  EXPECT_EQ(*c->tensor_overrides.at("b").rmax, 2.0f);
+  EXPECT_EQ(QuantizationConfig::FromJson(c->ToJson())->ToJson(), c->ToJson());
+  auto message = [](const std::string& json) { return QuantizationConfig::FromJson(json).status().message(); };
+  EXPECT_EQ(message(R"({"extra_options": {"TensorQuantOverrides": {"a": [{"scale": 0.5}]}}})"),
+            "TensorQuantOverrides for 'a' needs either scale and zero_point, or rmin and rmax");
+  EXPECT_EQ(message(R"({"extra_options": {"TensorQuantOverrides": {"a": [{"rmin": 1}, {"rmin": 2}]}}})"),
+            "TensorQuantOverrides for 'a' must be a list of one object (per-channel activation overrides are not supported)");
+  EXPECT_EQ(message(R"({"extra_options": {"TensorQuantOverrides": {"a": [{"scale": -1, "zero_point": 0}]}}})"),
+            "TensorQuantOverrides for 'a': scale must be positive");
+}
+
 TEST(QuantizationConfig, ErrorsNameTheKey) {
   auto message = [](const std::string& json) { return QuantizationConfig::FromJson(json).status().message(); };
   EXPECT_EQ(message("[1, 2]"), "the config is not a JSON object");

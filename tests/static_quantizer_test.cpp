@@ -98,6 +98,22 @@ TEST_F(StaticQuantizerCnn, Int16ActivationsUseContribQdq) {
   EXPECT_GE(m.agreement(), 0.99);
 }
 
+TEST_F(StaticQuantizerCnn, TensorOverridesReplaceCalibration) {
+  QuantizationConfig config;
+  config.tensor_overrides["input"].scale = 0.25f;
+  config.tensor_overrides["input"].zero_point = 4;
+  auto result = Quantize(config);
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  EXPECT_EQ(result->activations.at("input").scale, 0.25f);
+  EXPECT_EQ(result->activations.at("input").zero_point, 4);
+
+  QuantizationConfig unknown;
+  unknown.tensor_overrides["no_such_tensor"].rmin = 0.0f;
+  unknown.tensor_overrides["no_such_tensor"].rmax = 1.0f;
+  EXPECT_EQ(Quantize(unknown).status().message(),
+            "TensorQuantOverrides names 'no_such_tensor', which is not a quantized activation");
+}
+
 TEST_F(StaticQuantizerCnn, ErrorsAreNamed) {
   QuantizationConfig qoperator;
   qoperator.format = QuantFormat::kQOperator;

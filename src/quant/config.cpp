@@ -50,6 +50,14 @@ std::string QuantizationConfig::ToJson() const {
       {"extra_options", {{"ActivationSymmetric", activation_symmetric}, {"WeightSymmetric", weight_symmetric},
                          {"CalibPercentile", percentile}}},
   };
+  for (const auto& [name, o] : tensor_overrides) {
+    nlohmann::json entry = nlohmann::json::object();
+    if (o.scale) entry["scale"] = *o.scale;
+    if (o.zero_point) entry["zero_point"] = *o.zero_point;
+    if (o.rmin) entry["rmin"] = *o.rmin;
+    if (o.rmax) entry["rmax"] = *o.rmax;
+    j["extra_options"]["TensorQuantOverrides"][name] = nlohmann::json::array({entry});
+  }
   return j.dump(2);
 }
 
@@ -99,6 +107,42 @@ class JsonReader {
   const nlohmann::json& object_;
 };
 
+// extra_options.TensorQuantOverrides: { "tensor": [ { "scale": s, "zero_point": z } | { "rmin": a, "rmax": b } ] }
+Status ReadOverrides(const nlohmann::json& extra, std::map<std::string, TensorOverride>& out) {
+  if (!extra.contains("TensorQuantOverrides")) return Status::Ok();
+  const auto& all = extra["TensorQuantOverrides"];
+  if (!all.is_object()) return Fail(StatusCode::kInvalidArgument, "TensorQuantOverrides must map tensor names to lists");
+  for (const auto& [name, list] : all.items()) {
+    if (!list.is_array() || list.size() != 1 || !list[0].is_object())
+      return Fail(StatusCode::kInvalidArgument, "TensorQuantOverrides for '", name,
+                  "' must be a list of one object (per-channel activation overrides are not supported)");
+    const JsonReader read(list[0]);
+    QPLAY_RETURN_IF_ERROR(read.OnlyKeys({"scale", "zero_point", "rmin", "rmax"}, "TensorQuantOverrides"));
+    double scale = 0, zero_point = 0, rmin = 0, rmax = 0;
+    QPLAY_RETURN_IF_ERROR(read.Number("scale", scale));
+    QPLAY_RETURN_IF_ERROR(read.Number("zero_point", zero_point));
+    QPLAY_RETURN_IF_ERROR(read.Number("rmin", rmin));
+    QPLAY_RETURN_IF_ERROR(read.Number("rmax", rmax));
+    TensorOverride o;
+    const auto& e = list[0];
+    if (e.contains("scale") != e.contains("zero_point") || e.contains("rmin") != e.contains("rmax") ||
+        e.contains("scale") == e.contains("rmin"))
+      return Fail(StatusCode::kInvalidArgument, "TensorQuantOverrides for '", name,
+                  "' needs either scale and zero_point, or rmin and rmax");
+    if (e.contains("scale")) {
+      if (!(scale > 0)) return Fail(StatusCode::kInvalidArgument, "TensorQuantOverrides for '", name, "': scale must be positive");
+      o.scale = static_cast<float>(scale);
+      o.zero_point = static_cast<int32_t>(zero_point);
+    } else {
+      if (!(rmin <= rmax)) return Fail(StatusCode::kInvalidArgument, "TensorQuantOverrides for '", name, "': rmin > rmax");
+      o.rmin = static_cast<float>(rmin);
+      o.rmax = static_cast<float>(rmax);
+    }
+    out[name] = o;
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<QuantizationConfig> QuantizationConfig::FromJson(const std::string& text) {
@@ -147,7 +191,9 @@ Result<QuantizationConfig> QuantizationConfig::FromJson(const std::string& text)
   if (j.contains("extra_options")) {
     if (!j["extra_options"].is_object()) return Fail(StatusCode::kInvalidArgument, "extra_options must be an object");
     const JsonReader extra(j["extra_options"]);
-    QPLAY_RETURN_IF_ERROR(extra.OnlyKeys({"ActivationSymmetric", "WeightSymmetric", "CalibPercentile"}, "extra_options"));
+    QPLAY_RETURN_IF_ERROR(
+        extra.OnlyKeys({"ActivationSymmetric", "WeightSymmetric", "CalibPercentile", "TensorQuantOverrides"}, "extra_options"));
+    QPLAY_RETURN_IF_ERROR(ReadOverrides(j["extra_options"], c.tensor_overrides));
     QPLAY_RETURN_IF_ERROR(extra.Bool("ActivationSymmetric", c.activation_symmetric));
     QPLAY_RETURN_IF_ERROR(extra.Bool("WeightSymmetric", c.weight_symmetric));
     QPLAY_RETURN_IF_ERROR(extra.Number("CalibPercentile", c.percentile));

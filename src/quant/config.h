@@ -2,6 +2,7 @@
 // names where one exists. Serializable as JSON; Validate() names invalid combinations.
 #pragma once
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -12,6 +13,14 @@
 namespace qplay {
 
 enum class QuantFormat { kQdq, kQOperator };
+
+// A user's choice for one activation, as ONNX Runtime's TensorQuantOverrides: either fixed
+// parameters (scale and zero point) or a range to compute them from instead of calibrating.
+struct TensorOverride {
+  std::optional<float> scale;
+  std::optional<int32_t> zero_point;
+  std::optional<float> rmin, rmax;
+};
 
 struct QuantizationConfig {
   std::string backend = "onnxruntime";  // a QuantizationBackend preset (quant/backend.h)
@@ -27,6 +36,7 @@ struct QuantizationConfig {
   std::set<std::string> op_types_to_quantize;  // empty: every op the quantizer supports
   std::set<std::string> nodes_to_exclude;
   int64_t calibration_limit = 0;      // 0: every sample
+  std::map<std::string, TensorOverride> tensor_overrides;  // extra_options TensorQuantOverrides
 
   Status Validate() const;
   std::string ToJson() const;

@@ -257,6 +257,15 @@ Result<QuantizationResult> QuantizeStatic(const Model& input, const Quantization
   if (!weight_range.ok()) return weight_range.status();
   std::map<std::string, QParams>& params = result.activations;
   params = ActivationParams(graph, quantized, *ranges, *activation_range, config, backend);
+  for (const auto& [name, o] : config.tensor_overrides) {
+    if (!params.count(name))
+      return Fail(StatusCode::kInvalidArgument, "TensorQuantOverrides names '", name, "', which is not a quantized activation");
+    params[name] = o.scale ? QParams{*o.scale, *o.zero_point}
+                           : ComputeQParams(*o.rmin, *o.rmax, *activation_range, config.activation_symmetric);
+    if (params[name].zero_point < activation_range->qmin || params[name].zero_point > activation_range->qmax)
+      return Fail(StatusCode::kInvalidArgument, "TensorQuantOverrides for '", name, "': zero point ", params[name].zero_point,
+                  " is outside ", activation_range->qmin, "..", activation_range->qmax);
+  }
 
   const std::set<std::string> fused_relus = FusibleRelus(graph, quantized, params, activation_range->qmin, backend);
 
