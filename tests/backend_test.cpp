@@ -7,6 +7,7 @@
 #include "model_builder.h"
 #include "quant/backend.h"
 #include "quant/static_quantizer.h"
+#include "runtime/session.h"
 #include "test_paths.h"
 
 namespace qplay {
@@ -100,6 +101,31 @@ TEST(Backends, FixedAndSharedParameters) {
   const QParams& c = shared->activations.at("c");
   EXPECT_EQ(s.scale, c.scale) << "Concat inputs and output share one set";
   EXPECT_EQ(s.zero_point, c.zero_point);
+}
+
+TEST(Backends, ClipIsFusedIntoItsProducer) {
+  // y = Clip(Gemm(x, w), 0, 6): the Clip disappears and the Gemm's output is quantized to [0, 6].
+  testing::ModelBuilder b;
+  b.Input("x", {-1, 4}).Output("y");
+  std::vector<float> w(16);
+  for (int i = 0; i < 16; ++i) w[i] = static_cast<float>((i * 7) % 11) / 5.0f - 0.8f;
+  b.Initializer("w", {4, 4}, w).Initializer("lo", {}, {0.0f}).Initializer("hi", {}, {6.0f});
+  b.Node("Gemm", {"x", "w"}, {"g"});
+  b.Node("Clip", {"g", "lo", "hi"}, {"c"});
+  b.Node("Neg", {"c"}, {"y"});
+  std::string bytes = b.Bytes();
+  Model model = LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()).value();
+  Tensor x(DataType::kFloat, {64, 4});
+  for (int64_t i = 0; i < x.size(); ++i) x.data<float>()[i] = static_cast<float>((i * 13) % 17) / 2.0f - 4.0f;
+  auto result = QuantizeStatic(model, ConfigFor("onnxruntime"), {{"x", x}});
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  for (const Node& n : result->model.graph.nodes) EXPECT_NE(n.op_type, "Clip");
+  const QParams& p = result->activations.at("c");
+  auto expected = Session::Create(model)->Run({{"x", x}});
+  auto got = Session::Create(result->model)->Run({{"x", x}});
+  ASSERT_TRUE(expected.ok() && got.ok());
+  for (int64_t i = 0; i < x.size(); ++i)
+    EXPECT_NEAR(got->at("y").data<float>()[i], expected->at("y").data<float>()[i], 2 * p.scale) << i;
 }
 
 }  // namespace

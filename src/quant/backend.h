@@ -29,7 +29,7 @@ struct QuantizationBackend {
   std::set<std::string> shared_inputs_and_output;  // Concat: inputs and output share one set
   // Outputs with fixed parameters, as (real min, real max) of the op's output range.
   std::map<std::string, std::pair<float, float>> fixed_output_ranges;
-  bool fuse_relu = true;
+  bool fuse_relu = true;  // drop Relu/Clip into the producer's quantization when ranges allow
 
   bool Quantizes(const std::string& op) const {
     return weighted_ops.count(op) || activation_ops.count(op) || shares_input_params.count(op) ||

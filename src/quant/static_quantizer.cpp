@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <optional>
 #include <set>
 
 #include "graph/shape_inference.h"
@@ -200,19 +202,40 @@ std::map<std::string, QParams> ActivationParams(const Graph& graph, const std::s
   return params;
 }
 
-// Relu nodes right after a quantized node whose output only they read: they can be dropped,
-// quantizing the producer's output with the Relu's range (zero point at qmin) clamps
-// negatives the same way.
-std::set<std::string> FusibleRelus(const Graph& graph, const std::set<std::string>& quantized,
-                                   const std::map<std::string, QParams>& params, int32_t qmin,
-                                   const QuantizationBackend& backend) {
+// The range a Relu or Clip passes unchanged, or nullopt for other nodes and Clip bounds
+// that are not constants.
+std::optional<FloatRange> IdentityRange(const Graph& graph, const Node& node, int64_t opset) {
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  if (node.op_type == "Relu") return FloatRange{0.0f, kInf};
+  if (node.op_type != "Clip") return std::nullopt;
+  if (opset < 11) return FloatRange{node.GetFloat("min", -kInf), node.GetFloat("max", kInf)};
+  FloatRange r{-kInf, kInf};
+  for (size_t i : {1, 2}) {
+    if (i >= node.inputs.size() || node.inputs[i].empty()) continue;
+    auto bound = graph.initializers.find(node.inputs[i]);
+    if (bound == graph.initializers.end() || bound->second.size() != 1) return std::nullopt;
+    (i == 1 ? r.min : r.max) = static_cast<float>(bound->second.GetAsDouble(0));
+  }
+  return r;
+}
+
+// Relu/Clip nodes right after a quantized node whose output only they read, whose
+// quantization can only represent values the activation passes unchanged: they are
+// dropped, and the producer's output is quantized with their parameters (the
+// QuantizeLinear clamps exactly as they would).
+std::set<std::string> FusibleActivations(const Graph& graph, const std::set<std::string>& quantized,
+                                         const std::map<std::string, QParams>& params, QuantRange range,
+                                         int64_t opset, const QuantizationBackend& backend) {
   std::set<std::string> fused;
   if (!backend.fuse_relu) return fused;
   for (const Node& node : graph.nodes) {
-    if (node.op_type != "Relu" || !quantized.count(node.outputs[0]) || !params.count(node.outputs[0])) continue;
-    if (params.at(node.outputs[0]).zero_point != qmin || Consumers(graph, node.inputs[0]).size() != 1 ||
-        IsGraphOutput(graph, node.inputs[0]))
-      continue;
+    const auto identity = IdentityRange(graph, node, opset);
+    if (!identity || !quantized.count(node.outputs[0]) || !params.count(node.outputs[0])) continue;
+    const QParams& p = params.at(node.outputs[0]);
+    const float lo = static_cast<float>(range.qmin - p.zero_point) * p.scale;
+    const float hi = static_cast<float>(range.qmax - p.zero_point) * p.scale;
+    if (lo < identity->min - p.scale / 2 || hi > identity->max + p.scale / 2) continue;
+    if (Consumers(graph, node.inputs[0]).size() != 1 || IsGraphOutput(graph, node.inputs[0])) continue;
     auto producer = std::find_if(graph.nodes.begin(), graph.nodes.end(), [&](const Node& n) { return n.outputs[0] == node.inputs[0]; });
     if (producer == graph.nodes.end() || !quantized.count(producer->outputs[0]) ||
         backend.shares_input_params.count(producer->op_type))
@@ -267,7 +290,7 @@ Result<QuantizationResult> QuantizeStatic(const Model& input, const Quantization
                   " is outside ", activation_range->qmin, "..", activation_range->qmax);
   }
 
-  const std::set<std::string> fused_relus = FusibleRelus(graph, quantized, params, activation_range->qmin, backend);
+  const std::set<std::string> fused = FusibleActivations(graph, quantized, params, *activation_range, opset, backend);
 
   // Rewrite the graph: Q/DQ after every calibrated activation, DequantizeLinear before weights and biases.
   QdqWriter writer(graph, config);
@@ -277,11 +300,11 @@ Result<QuantizationResult> QuantizeStatic(const Model& input, const Quantization
     if (params.count(name) && !dequantized.count(name)) dequantized[name] = writer.AddQdq(name, params[name], nodes);
   };
   for (const auto& name : graph.inputs) quantize_activation(name);
-  std::map<std::string, std::string> renamed;  // fused Relu input -> Relu output
+  std::map<std::string, std::string> renamed;  // fused activation's input -> its output
   for (const Node& node : graph.nodes)
-    if (fused_relus.count(node.outputs[0])) renamed[node.inputs[0]] = node.outputs[0];
+    if (fused.count(node.outputs[0])) renamed[node.inputs[0]] = node.outputs[0];
   for (Node node : std::vector<Node>(graph.nodes)) {
-    if (fused_relus.count(node.outputs[0])) continue;
+    if (fused.count(node.outputs[0])) continue;
     const int64_t axis = quantized.count(node.outputs[0]) ? WeightChannelAxis(graph, node, backend) : -1;
     const bool per_channel = config.per_channel && !backend.per_tensor_ops.count(node.op_type);
     const std::string original_input = node.inputs[0];
