@@ -136,13 +136,10 @@ class WasmModel {
   val Info() const { return val::global("JSON").call<val>("parse", SummaryToJson(Summarize(*model_))); }
 
   val Run(const val& inputs) {
-    std::string error;
+    static std::string error;
+    error.clear();
     val result = RunOrError(inputs, error);
-    if (!error.empty()) {
-      static std::string message;
-      message.swap(error);
-      ThrowJsError(message.c_str());
-    }
+    if (!error.empty()) ThrowJsError(error.c_str());
     return result;
   }
 
@@ -167,9 +164,16 @@ class WasmModel {
   }
 
   val Save() const {
-    auto bytes = edited_ ? ExportModel(*model_) : SaveModel(*model_);
-    if (!bytes.ok()) return val::null();
-    return ByteView(bytes->data(), bytes->size()).call<val>("slice");
+    static std::string error;
+    error.clear();
+    val saved = val::undefined();
+    {
+      auto bytes = edited_ ? ExportModel(*model_) : SaveModel(*model_);
+      if (bytes.ok()) saved = ByteView(bytes->data(), bytes->size()).call<val>("slice");
+      else error = bytes.status().message();
+    }
+    if (!error.empty()) ThrowJsError(error.c_str());
+    return saved;
   }
 
  private:
