@@ -46,6 +46,13 @@ test('?model= loads a model from the same site', async () => {
   expect(await page.locator('#summary').textContent()).toContain('LSTM');
 });
 
+test('?model= naming a missing file says so', async () => {
+  const { page, url } = session;
+  await page.goto(`${url}?model=examples/missing.onnx`);
+  await page.locator('#error').waitFor({ state: 'visible' });
+  expect(await page.locator('#error').textContent()).toMatch(/^Could not fetch examples\/missing.onnx: HTTP 404/);
+});
+
 test('the page fetches only its own files', () => {
   const { requests, url } = session;
   const origin = new URL(url).origin;

@@ -23,7 +23,7 @@ async function show(name, bytes) {
 
 async function fetchModel(url) {
   const response = await fetch(url);
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  if (!response.ok) throw new Error(`Could not fetch ${url}: HTTP ${response.status} ${response.statusText}`.trim());
   await show(url.split('/').pop(), await response.arrayBuffer());
 }
 
