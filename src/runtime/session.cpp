@@ -47,14 +47,31 @@ Status CheckInput(const std::string& name, const ValueType* declared, const Tens
               declared->ShapeString(), " but got ", DescribeType(tensor.dtype(), tensor.shape()));
 }
 
+// The index of the last node that reads each value, counting reads from subgraphs; the
+// same for every subgraph, recursively.
+void CollectLastUses(const Graph& graph, std::map<const Graph*, std::map<std::string, size_t>>& out) {
+  auto& last = out[&graph];
+  for (size_t n = 0; n < graph.nodes.size(); ++n) {
+    const Node& node = graph.nodes[n];
+    for (const auto& name : node.inputs) last[name] = n;
+    for (const auto& [_, attr] : node.attributes)
+      if (attr.g) {
+        for (const auto& name : attr.g->OuterScopeNames()) last[name] = n;
+        CollectLastUses(*attr.g, out);
+      }
+  }
+}
+
 class GraphRunner {
  public:
-  GraphRunner(const Model& model, const TensorObserver& observer) : model_(model), observer_(observer) {}
+  GraphRunner(const Model& model, const std::map<const Graph*, std::map<std::string, size_t>>& last_uses,
+              const TensorObserver& observer)
+      : model_(model), last_uses_(last_uses), observer_(observer) {}
 
   // Runs `graph` with `scope` holding its inputs and every outer value it may read.
   Result<std::vector<Tensor>> Run(const Graph& graph, TensorMap scope) {
     for (const auto& [name, tensor] : graph.initializers) scope.emplace(name, tensor);
-    std::map<std::string, size_t> last_use = LastUses(graph);
+    const std::map<std::string, size_t>& last_use = last_uses_.at(&graph);
     std::set<std::string> keep(graph.outputs.begin(), graph.outputs.end());
 
     for (size_t n = 0; n < graph.nodes.size(); ++n) {
@@ -110,20 +127,8 @@ class GraphRunner {
   }
 
  private:
-  // The index of the last node that reads each value, counting reads from subgraphs.
-  static std::map<std::string, size_t> LastUses(const Graph& graph) {
-    std::map<std::string, size_t> last;
-    for (size_t n = 0; n < graph.nodes.size(); ++n) {
-      const Node& node = graph.nodes[n];
-      for (const auto& name : node.inputs) last[name] = n;
-      for (const auto& [_, attr] : node.attributes)
-        if (attr.g)
-          for (const auto& name : attr.g->OuterScopeNames()) last[name] = n;
-    }
-    return last;
-  }
-
   const Model& model_;
+  const std::map<const Graph*, std::map<std::string, size_t>>& last_uses_;
   const TensorObserver& observer_;
 };
 
@@ -146,7 +151,9 @@ Result<Session> Session::Create(const Model& model) {
     if (problems.size() > 1) message += " (and " + std::to_string(problems.size() - 1) + " more problems)";
     return Fail(StatusCode::kUnsupported, message);
   }
-  return Session(model);
+  auto last_uses = std::make_shared<LastUses>();
+  CollectLastUses(model.graph, *last_uses);
+  return Session(model, std::move(last_uses));
 }
 
 Result<TensorMap> Session::Run(const TensorMap& inputs, const TensorObserver& observer) const {
@@ -169,7 +176,7 @@ Result<TensorMap> Session::Run(const TensorMap& inputs, const TensorObserver& ob
       return Fail(StatusCode::kInvalidArgument, "unknown input '", name, "'; the model's inputs are ", expected);
     }
 
-  GraphRunner runner(*model_, observer);
+  GraphRunner runner(*model_, *last_uses_, observer);
   auto outputs = runner.Run(graph, std::move(scope));
   if (!outputs.ok()) return outputs.status();
   TensorMap result;

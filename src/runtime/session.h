@@ -4,6 +4,7 @@
 #pragma once
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,8 +28,13 @@ class Session {
   const Model& model() const { return *model_; }
 
  private:
-  explicit Session(const Model& model) : model_(&model) {}
+  // For every graph (main and subgraphs): the index of the last node reading each value.
+  // Computed once at Create; Run frees each intermediate right after that node.
+  using LastUses = std::map<const Graph*, std::map<std::string, size_t>>;
+
+  Session(const Model& model, std::shared_ptr<const LastUses> last_uses) : model_(&model), last_uses_(std::move(last_uses)) {}
   const Model* model_;
+  std::shared_ptr<const LastUses> last_uses_;
 };
 
 // Every reason `model` cannot run, one line each, naming the node (empty when it can run).
