@@ -3,11 +3,11 @@
 
 #include <cstring>
 
-#include "data/npy.h"
 #include "model_builder.h"
 #include "quant/backend.h"
 #include "quant/static_quantizer.h"
 #include "runtime/session.h"
+#include "test_data.h"
 #include "test_paths.h"
 
 namespace qplay {
@@ -20,10 +20,7 @@ QuantizationConfig ConfigFor(const std::string& backend) {
   return c;
 }
 
-Tensor Calibration() {
-  auto bytes = ReadFileBytes(testing::SourcePath("examples/data/calibration_images.npy"));
-  return ParseNpy(bytes->data(), bytes->size(), "calibration").value();
-}
+Tensor Calibration() { return testing::LoadSourceNpy("examples/data/calibration_images.npy"); }
 
 const Tensor* WeightOf(const Graph& g, const std::string& op) {
   for (const Node& n : g.nodes)

@@ -7,8 +7,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "data/npy.h"
 #include "runtime/session.h"
+#include "test_data.h"
 #include "test_paths.h"
 
 namespace qplay {
@@ -16,14 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Tensor LoadNpy(const std::string& relative) {
-  const std::string path = testing::SourcePath("examples/" + relative);
-  auto bytes = ReadFileBytes(path);
-  EXPECT_TRUE(bytes.ok()) << path;
-  auto t = ParseNpy(bytes->data(), bytes->size(), path);
-  EXPECT_TRUE(t.ok()) << t.status().message();
-  return t.value();
-}
+Tensor LoadNpy(const std::string& relative) { return testing::LoadSourceNpy("examples/" + relative); }
 
 nlohmann::json LoadCard(const std::string& name) {
   std::ifstream in(testing::SourcePath("examples/models/" + name + ".json"));

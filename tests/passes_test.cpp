@@ -5,19 +5,16 @@
 #include <cstring>
 #include <random>
 
-#include "data/npy.h"
 #include "model_builder.h"
 #include "passes/passes.h"
 #include "runtime/session.h"
+#include "test_data.h"
 #include "test_paths.h"
 
 namespace qplay {
 namespace {
 
-Tensor EvaluationBatch(int64_t count) {
-  auto bytes = ReadFileBytes(testing::SourcePath("examples/data/evaluation_images.npy"));
-  return ParseNpy(bytes->data(), bytes->size(), "evaluation").value().SliceRows(0, count);
-}
+Tensor EvaluationBatch(int64_t count) { return testing::LoadSourceNpy("examples/data/evaluation_images.npy", count); }
 
 void ExpectSameOutputs(const Model& before, const Model& after, const TensorMap& inputs) {
   auto a = Session::Create(before)->Run(inputs);

@@ -2,9 +2,9 @@
 // use, subgraphs run, and PyTorch-exported models match PyTorch's own outputs.
 #include <gtest/gtest.h>
 
-#include "data/npy.h"
 #include "model_builder.h"
 #include "runtime/session.h"
+#include "test_data.h"
 #include "test_paths.h"
 
 namespace qplay {
@@ -18,13 +18,7 @@ Model LoadBytes(const std::string& bytes) {
   return std::move(m.value());
 }
 
-Tensor LoadNpy(const std::string& path) {
-  auto bytes = ReadFileBytes(path);
-  EXPECT_TRUE(bytes.ok()) << path;
-  auto t = ParseNpy(bytes->data(), bytes->size(), path);
-  EXPECT_TRUE(t.ok()) << t.status().message();
-  return t.value();
-}
+using testing::LoadNpy;
 
 TEST(Runtime, ObserverSeesEveryIntermediateOnceAndBuffersAreFreed) {
   ModelBuilder b;

@@ -7,19 +7,15 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/metrics.h"
-#include "data/npy.h"
 #include "quant/static_quantizer.h"
 #include "runtime/session.h"
+#include "test_data.h"
 #include "test_paths.h"
 
 namespace qplay {
 namespace {
 
-Tensor Npy(const std::string& relative, int64_t limit) {
-  auto bytes = ReadFileBytes(testing::SourcePath(relative));
-  Tensor all = ParseNpy(bytes->data(), bytes->size(), relative).value();
-  return all.SliceRows(0, std::min(limit, all.dim(0)));
-}
+Tensor Npy(const std::string& relative, int64_t limit) { return testing::LoadSourceNpy(relative, limit); }
 
 ClassificationMetrics Compare(const Model& reference, const Model& quantized, int64_t samples) {
   Tensor x = Npy("examples/data/evaluation_images.npy", samples), labels = Npy("examples/data/evaluation_labels.npy", samples);
