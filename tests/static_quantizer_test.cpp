@@ -1,5 +1,5 @@
 // StaticQuantizer on the bundled CNN: a QDQ model that keeps accuracy, stores int8 weights
-// and int32 biases, honours exclusions, and survives export.
+// and int32 biases, honours exclusions, and survives export; the QOperator format.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/metrics.h"
+#include "quant/backend.h"
 #include "quant/static_quantizer.h"
 #include "runtime/session.h"
 #include "test_data.h"
@@ -110,10 +111,69 @@ TEST_F(StaticQuantizerCnn, TensorOverridesReplaceCalibration) {
             "TensorQuantOverrides names 'no_such_tensor', which is not a quantized activation");
 }
 
+// Op histogram of a graph, contrib ops as "com.microsoft.Op".
+std::map<std::string, int> OpCounts(const Graph& g) {
+  std::map<std::string, int> counts;
+  for (const Node& n : g.nodes) ++counts[(n.domain.empty() ? "" : n.domain + ".") + n.op_type];
+  return counts;
+}
+
+TEST_F(StaticQuantizerCnn, QOperatorFormatIsOneIntegerOperatorPerGroup) {
+  QuantizationConfig config = FindBackend("onnxruntime-qoperator").value().Defaults();
+  config.per_channel = true;
+  auto qop = Quantize(config);
+  ASSERT_TRUE(qop.ok()) << qop.status().message();
+  EXPECT_EQ(OpCounts(qop->model.graph),
+            (std::map<std::string, int>{{"QuantizeLinear", 1}, {"QLinearConv", 4}, {"MaxPool", 2}, {"Flatten", 1},
+                                        {"com.microsoft.QLinearAdd", 1}, {"com.microsoft.QLinearGlobalAveragePool", 1},
+                                        {"com.microsoft.QGemm", 1}}));
+  EXPECT_EQ(qop->model.opsets.at("com.microsoft"), 1);
+  for (const Node& n : qop->model.graph.nodes)
+    if (n.op_type == "MaxPool") EXPECT_EQ(qop->model.graph.TypeOf(n.inputs[0])->dtype, DataType::kUint8);
+
+  // The same recipe in QDQ runs through the same integer operators: identical logits.
+  config.format = QuantFormat::kQdq;
+  auto qdq = Quantize(config);
+  ASSERT_TRUE(qdq.ok()) << qdq.status().message();
+  Tensor x = Npy("examples/data/evaluation_images.npy", 100);
+  auto from_qop = Session::Create(qop->model)->Run({{"input", x}});
+  auto from_qdq = Session::Create(qdq->model)->Run({{"input", x}});
+  ASSERT_TRUE(from_qop.ok() && from_qdq.ok());
+  const Tensor &a = from_qop->at("logits"), &b = from_qdq->at("logits");
+  EXPECT_EQ(std::memcmp(a.data<float>(), b.data<float>(), a.size() * sizeof(float)), 0);
+
+  auto bytes = ExportModel(qop->model);
+  ASSERT_TRUE(bytes.ok());
+  auto reloaded = LoadModel(bytes->data(), bytes->size());
+  ASSERT_TRUE(reloaded.ok()) << reloaded.status().message();
+  EXPECT_EQ(Compare(qop->model, *reloaded, 50).agreement(), 1.0);
+}
+
+TEST_F(StaticQuantizerCnn, FloatSimulationOfQdqStaysAvailableAsTheOracle) {
+  QuantizationConfig config;
+  config.per_channel = true;
+  auto qdq = Quantize(config);
+  ASSERT_TRUE(qdq.ok()) << qdq.status().message();
+  Tensor x = Npy("examples/data/evaluation_images.npy", 100);
+  SessionOptions simulate;
+  simulate.qdq = QdqExecution::kFloatSimulation;
+  auto integer = Session::Create(qdq->model)->Run({{"input", x}});
+  auto simulated = Session::Create(qdq->model, simulate)->Run({{"input", x}});
+  ASSERT_TRUE(integer.ok() && simulated.ok());
+  const Tensor &a = integer->at("logits"), &b = simulated->at("logits");
+  float max_error = 0;
+  for (int64_t i = 0; i < a.size(); ++i) max_error = std::max(max_error, std::abs(a.data<float>()[i] - b.data<float>()[i]));
+  EXPECT_LT(max_error, 0.5f);  // rounding ties land differently in a few intermediate tensors
+  ClassificationMetrics m;
+  ASSERT_TRUE(AddClassificationBatch(m, a, b, nullptr).ok());
+  EXPECT_GE(m.agreement(), 0.99);
+}
+
 TEST_F(StaticQuantizerCnn, ErrorsAreNamed) {
   QuantizationConfig qoperator;
   qoperator.format = QuantFormat::kQOperator;
-  EXPECT_EQ(Quantize(qoperator).status().message(), "the QOperator format is not written yet; use QDQ");
+  qoperator.activation_type = DataType::kInt16;
+  EXPECT_EQ(Quantize(qoperator).status().message(), "the QOperator format needs 8-bit activations, got int16");
   auto empty = QuantizeStatic(model_, QuantizationConfig{}, {{"input", Tensor(DataType::kFloat, {0, 1, 28, 28})}});
   ASSERT_FALSE(empty.ok());
   EXPECT_EQ(empty.status().message(), "the calibration set is empty");

@@ -40,7 +40,7 @@ constexpr const char* kUsage =
     "  qplay roundtrip MODEL -o OUT\n"
     "  qplay quantize MODEL -o OUT --calib X.npy [--calib-limit N]\n"
     "        [--method minmax|moving-average|percentile|entropy|mse] [--percentile P] [--per-channel]\n"
-    "        [--backend onnxruntime|tflite|tensorrt|xnnpack] [--format qdq] [--activation-type uint8|int8|int16] [--weight-type int8|uint8]\n"
+    "        [--backend onnxruntime|onnxruntime-qoperator|tflite|tensorrt|xnnpack] [--format qdq|qoperator] [--activation-type uint8|int8|int16] [--weight-type int8|uint8]\n"
     "        [--symmetric-activations] [--symmetric-weights] [--reduce-range] [--exclude NODE ...]\n"
     "        [--op-types T,...] [--config FILE.json] [--json]\n"
     "  qplay eval MODEL --data X.npy [--labels Y.npy] [--compare QMODEL] [--batch N] [--json]\n";
@@ -170,9 +170,10 @@ Result<QuantizationConfig> ConfigFromArgs(const Args& args) {
     if (!backend.ok()) return backend.status();
     backend->ApplyDefaults(config);
   }
-  const std::string format = args.Value("--format", "qdq");
-  if (format != "qdq" && format != "qoperator") return Fail(StatusCode::kInvalidArgument, "--format must be qdq or qoperator");
-  if (format == "qoperator") config.format = QuantFormat::kQOperator;
+  const std::string format = args.Value("--format");
+  if (!format.empty() && format != "qdq" && format != "qoperator")
+    return Fail(StatusCode::kInvalidArgument, "--format must be qdq or qoperator, got '", format, "'");
+  if (!format.empty()) config.format = format == "qdq" ? QuantFormat::kQdq : QuantFormat::kQOperator;
   // Command-line options override the config file.
   nlohmann::json overrides = nlohmann::json::parse(config.ToJson());
   if (!args.Value("--method").empty()) overrides["calibrate_method"] = args.Value("--method");

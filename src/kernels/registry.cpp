@@ -18,6 +18,7 @@ const KernelRegistry& KernelRegistry::Get() {
     RegisterRecurrentKernels(r);
     RegisterControlFlowKernels(r);
     RegisterResizeKernels(r);
+    RegisterQLinearContribKernels(r);
     return r;
   }();
   return registry;

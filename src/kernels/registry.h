@@ -34,5 +34,6 @@ void RegisterQuantizeKernels(KernelRegistry& registry);
 void RegisterRecurrentKernels(KernelRegistry& registry);
 void RegisterControlFlowKernels(KernelRegistry& registry);
 void RegisterResizeKernels(KernelRegistry& registry);
+void RegisterQLinearContribKernels(KernelRegistry& registry);
 
 }  // namespace qplay

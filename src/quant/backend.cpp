@@ -14,6 +14,18 @@ QuantizationBackend OnnxRuntimeQdq() {
   b.activation_ops = {"Add", "Mul", "Relu", "Clip", "LeakyRelu", "Sigmoid", "GlobalAveragePool", "AveragePool", "Softmax"};
   b.shares_input_params = kDataMovement;
   b.shared_inputs_and_output = {"Concat"};
+  // Its quantizer pins Softmax's output to scale 1/256 (zero point 0 for uint8, -128 for int8).
+  b.fixed_output_ranges = {{"Softmax", {0.0f, 255.0f / 256}}};
+  return b;
+}
+
+QuantizationBackend OnnxRuntimeQOperator() {
+  QuantizationBackend b = OnnxRuntimeQdq();
+  b.name = "onnxruntime-qoperator";
+  b.description = "ONNX Runtime CPU, QOperator format: the same choices as its QDQ preset, written as QLinearConv, "
+                  "QLinearMatMul and com.microsoft QGemm/QLinearAdd/QLinearMul/QLinearConcat/... with Q/DQ kept around "
+                  "anything else";
+  b.format = QuantFormat::kQOperator;
   return b;
 }
 
@@ -61,6 +73,7 @@ QuantizationBackend Xnnpack() {
 
 void QuantizationBackend::ApplyDefaults(QuantizationConfig& config) const {
   config.backend = name;
+  config.format = format;
   config.activation_type = activation_type;
   config.activation_symmetric = activation_symmetric;
   config.weight_type = weight_type;
@@ -70,6 +83,7 @@ void QuantizationBackend::ApplyDefaults(QuantizationConfig& config) const {
 
 Result<QuantizationBackend> FindBackend(const std::string& name) {
   if (name == "onnxruntime") return OnnxRuntimeQdq();
+  if (name == "onnxruntime-qoperator") return OnnxRuntimeQOperator();
   if (name == "tflite") return TfLite();
   if (name == "tensorrt") return TensorRt();
   if (name == "xnnpack") return Xnnpack();
@@ -78,6 +92,6 @@ Result<QuantizationBackend> FindBackend(const std::string& name) {
   return Fail(StatusCode::kInvalidArgument, "unknown backend '", name, "'; expected one of ", names);
 }
 
-std::vector<std::string> BackendNames() { return {"onnxruntime", "tflite", "tensorrt", "xnnpack"}; }
+std::vector<std::string> BackendNames() { return {"onnxruntime", "onnxruntime-qoperator", "tflite", "tensorrt", "xnnpack"}; }
 
 }  // namespace qplay

@@ -17,6 +17,7 @@ namespace qplay {
 struct QuantizationBackend {
   std::string name;
   std::string description;
+  QuantFormat format = QuantFormat::kQdq;
   DataType activation_type = DataType::kUint8;
   bool activation_symmetric = false;
   DataType weight_type = DataType::kInt8;
@@ -35,8 +36,13 @@ struct QuantizationBackend {
     return weighted_ops.count(op) || activation_ops.count(op) || shares_input_params.count(op) ||
            shared_inputs_and_output.count(op);
   }
-  // Sets the config's types, symmetry and granularity to the backend's.
+  // Sets the config's format, types, symmetry and granularity to the backend's.
   void ApplyDefaults(QuantizationConfig& config) const;
+  QuantizationConfig Defaults() const {
+    QuantizationConfig config;
+    ApplyDefaults(config);
+    return config;
+  }
 };
 
 Result<QuantizationBackend> FindBackend(const std::string& name);

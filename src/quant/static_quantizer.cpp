@@ -11,6 +11,7 @@
 #include "graph/shape_inference.h"
 #include "kernels/quant_math.h"
 #include "passes/graph_edit.h"
+#include "passes/qdq_fusion.h"
 
 namespace qplay {
 namespace {
@@ -251,8 +252,6 @@ Result<QuantizationResult> QuantizeStatic(const Model& input, const Quantization
                                           const SampleSet& calibration, const ProgressFn& progress) {
   QPLAY_RETURN_IF_ERROR(config.Validate());
   const QuantizationBackend backend = FindBackend(config.backend).value();
-  if (config.format != QuantFormat::kQdq)
-    return Fail(StatusCode::kUnsupported, "the QOperator format is not written yet; use QDQ");
   QuantizationResult result{input, {}, {}, {}};
   Model& model = result.model;
   auto passes = PrepareForQuantization(model);
@@ -344,6 +343,10 @@ Result<QuantizationResult> QuantizeStatic(const Model& input, const Quantization
     if (type.dtype == DataType::kUndefined && !type.shape) graph.value_types.erase(name);
   RemoveUnusedInitializers(graph);
   QPLAY_RETURN_IF_ERROR(TopologicalSort(graph));
+  if (config.format == QuantFormat::kQOperator) {
+    auto converted = FuseQdqGroups(model);
+    if (!converted.ok()) return converted.status();
+  }
   InferShapes(model);
   return result;
 }

@@ -16,7 +16,7 @@
 namespace qplay {
 
 struct QuantizationResult {
-  Model model;                                   // the QDQ model (ExportModel writes it)
+  Model model;                                   // the quantized model (ExportModel writes it)
   std::vector<PassReport> passes;                // what the preparation passes changed
   std::vector<std::string> quantized_nodes;      // names of the nodes that run quantized
   std::map<std::string, QParams> activations;    // quantization parameters per activation tensor

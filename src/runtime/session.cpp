@@ -1,8 +1,10 @@
 #include "runtime/session.h"
 
+#include <algorithm>
 #include <set>
 
 #include "kernels/registry.h"
+#include "passes/qdq_fusion.h"
 
 namespace qplay {
 namespace {
@@ -144,16 +146,24 @@ std::vector<std::string> UnsupportedNodes(const Model& model) {
   return problems;
 }
 
-Result<Session> Session::Create(const Model& model) {
+Result<Session> Session::Create(const Model& model, const SessionOptions& options) {
   auto problems = UnsupportedNodes(model);
   if (!problems.empty()) {
     std::string message = problems.front();
     if (problems.size() > 1) message += " (and " + std::to_string(problems.size() - 1) + " more problems)";
     return Fail(StatusCode::kUnsupported, message);
   }
+  std::shared_ptr<Model> fused;
+  const bool has_qdq = std::any_of(model.graph.nodes.begin(), model.graph.nodes.end(),
+                                   [](const Node& n) { return n.op_type == "DequantizeLinear"; });
+  if (options.qdq == QdqExecution::kIntegerKernels && has_qdq) {
+    fused = std::make_shared<Model>(model);
+    auto converted = FuseQdqGroups(*fused);
+    if (!converted.ok()) return converted.status();
+  }
   auto last_uses = std::make_shared<LastUses>();
-  CollectLastUses(model.graph, *last_uses);
-  return Session(model, std::move(last_uses));
+  CollectLastUses((fused ? *fused : model).graph, *last_uses);
+  return Session(model, std::move(fused), std::move(last_uses));
 }
 
 Result<TensorMap> Session::Run(const TensorMap& inputs, const TensorObserver& observer) const {

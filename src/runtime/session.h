@@ -1,6 +1,8 @@
-// The float reference runtime: executes a Model node by node in topological order.
-// Every produced tensor is offered to an observer (calibration hooks in here) and freed
-// as soon as no later node needs it.
+// The reference runtime: executes a Model node by node in topological order. Every
+// produced tensor is offered to an observer (calibration hooks in here) and freed as soon
+// as no later node needs it. A QDQ model runs the way ONNX Runtime runs it: its
+// DequantizeLinear -> op -> QuantizeLinear groups become integer operators first
+// (passes/qdq_fusion.h); the float simulation of the same model is the oracle.
 #pragma once
 #include <functional>
 #include <map>
@@ -17,10 +19,20 @@ using TensorMap = std::map<std::string, Tensor>;
 // Called with the producing node, the value's name and the tensor, once per produced value.
 using TensorObserver = std::function<void(const Node&, const std::string&, const Tensor&)>;
 
+enum class QdqExecution {
+  kIntegerKernels,   // fuse Q/DQ groups into integer operators, as ONNX Runtime does
+  kFloatSimulation,  // run every DequantizeLinear, float op and QuantizeLinear as written
+};
+
+struct SessionOptions {
+  QdqExecution qdq = QdqExecution::kIntegerKernels;
+};
+
 class Session {
  public:
   // Fails, naming the node, when the model uses an op, opset or element type the runtime lacks.
-  static Result<Session> Create(const Model& model);
+  // `model` must outlive the session (unless the session runs its own fused copy).
+  static Result<Session> Create(const Model& model, const SessionOptions& options = {});
 
   // Checks inputs against the model's declared inputs (names, element types, known dims).
   Result<TensorMap> Run(const TensorMap& inputs, const TensorObserver& observer = {}) const;
@@ -32,8 +44,10 @@ class Session {
   // Computed once at Create; Run frees each intermediate right after that node.
   using LastUses = std::map<const Graph*, std::map<std::string, size_t>>;
 
-  Session(const Model& model, std::shared_ptr<const LastUses> last_uses) : model_(&model), last_uses_(std::move(last_uses)) {}
+  Session(const Model& model, std::shared_ptr<const Model> fused, std::shared_ptr<const LastUses> last_uses)
+      : model_(fused ? fused.get() : &model), fused_(std::move(fused)), last_uses_(std::move(last_uses)) {}
   const Model* model_;
+  std::shared_ptr<const Model> fused_;  // the integer form of a QDQ model, when one was made
   std::shared_ptr<const LastUses> last_uses_;
 };
 

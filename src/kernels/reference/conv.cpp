@@ -135,7 +135,7 @@ Status QLinearConv(KernelContext& ctx) {
                     [bias](int64_t m) { return bias ? bias->data<int32_t>()[m] : 0; },
                     [&](int64_t i, int32_t acc, int64_t m) {
                       const float multiplier = x_scale * w_scale.data<float>()[w_scale.size() == 1 ? 0 : m] / y_scale;
-                      real[i] = static_cast<float>(acc) * multiplier + static_cast<float>(out_zp);
+                      real[i] = std::nearbyint(static_cast<float>(acc) * multiplier) + static_cast<float>(out_zp);
                     });
   StoreQuantized(y, [&](int64_t i) { return real[i]; });
   return Status::Ok();

@@ -1,4 +1,4 @@
-// Gemm, MatMul and their integer forms (MatMulInteger, QLinearMatMul).
+// Gemm, MatMul and their integer forms (MatMulInteger, QLinearMatMul, com.microsoft QGemm).
 #include "kernels/broadcast.h"
 #include "kernels/matmul_plan.h"
 #include "kernels/quant_math.h"
@@ -98,7 +98,53 @@ Status QLinearMatMul(KernelContext& ctx) {
                      });
   Tensor& out = ctx.Output(0, y_zp.dtype(), plan->output);
   const int32_t zp = ZeroPointAt(&y_zp, 0);
-  StoreQuantized(out, [&](int64_t i) { return static_cast<float>(acc[i]) * multiplier[i] + static_cast<float>(zp); });
+  StoreQuantized(out, [&](int64_t i) { return std::nearbyint(static_cast<float>(acc[i]) * multiplier[i]) + static_cast<float>(zp); });
+  return Status::Ok();
+}
+
+// com.microsoft QGemm: alpha x (A - a_zp)(B - b_zp) x a_scale x b_scale (+ int32 C at that
+// scale), requantized with y_scale / y_zero_point, or returned as float when they are absent.
+Status QGemm(KernelContext& ctx) {
+  const Tensor &a = ctx.in(0), &b = ctx.in(3);
+  if (!Is8Bit(a) || !Is8Bit(b)) return ctx.Unsupported("A and B must be uint8/int8");
+  if (a.rank() != 2 || b.rank() != 2)
+    return ctx.Invalid("A and B must be 2-D, got ", ShapeToString(a.shape()), " and ", ShapeToString(b.shape()));
+  const bool ta = ctx.node.GetInt("transA", 0), tb = ctx.node.GetInt("transB", 0);
+  const float alpha = ctx.node.GetFloat("alpha", 1.0f);
+  const int64_t m = ta ? a.dim(1) : a.dim(0), k = ta ? a.dim(0) : a.dim(1);
+  const int64_t n = tb ? b.dim(0) : b.dim(1), kb = tb ? b.dim(1) : b.dim(0);
+  if (k != kb) return ctx.Invalid("A ", ShapeToString(a.shape()), " and B ", ShapeToString(b.shape()), " disagree on K");
+  const Tensor &a_scale = ctx.in(1), &b_scale = ctx.in(4);
+  const Tensor *a_zp = &ctx.in(2), *b_zp = &ctx.in(5);
+  if (b_scale.size() != 1 && b_scale.size() != n) return ctx.Invalid("b_scale must hold 1 or N = ", n, " values");
+  std::vector<int32_t> acc(static_cast<size_t>(m * n), 0);
+  if (ctx.has(6)) {
+    const Tensor& c = ctx.in(6);
+    if (c.dtype() != DataType::kInt32) return ctx.Invalid("C must be int32, got ", DataTypeName(c.dtype()));
+    auto shape = BroadcastShapes({c.shape(), {m, n}});
+    if (!shape.ok() || *shape != Shape{m, n})
+      return ctx.Invalid("C of shape ", ShapeToString(c.shape()), " does not broadcast to [", m, ", ", n, "]");
+    ForEachBroadcast({m, n}, {c.shape()}, [&](int64_t i, const int64_t* o) { acc[i] = c.data<int32_t>()[o[0]]; });
+  }
+  const int32_t za = ZeroPointAt(a_zp, 0);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t p = 0; p < k; ++p)
+        acc[i * n + j] += (LoadInt8(a, ta ? p * m + i : i * k + p) - za) *
+                          (LoadInt8(b, tb ? j * k + p : p * n + j) - ZeroPointAt(b_zp, j));
+  auto multiplier = [&](int64_t j) {
+    return alpha * a_scale.data<float>()[0] * b_scale.data<float>()[b_scale.size() == 1 ? 0 : j];
+  };
+  if (!ctx.has(7)) {
+    Tensor& y = ctx.Output(0, DataType::kFloat, {m, n});
+    for (int64_t i = 0; i < m * n; ++i) y.data<float>()[i] = static_cast<float>(acc[i]) * multiplier(i % n);
+    return Status::Ok();
+  }
+  const float y_scale = ctx.in(7).data<float>()[0];
+  const Tensor* y_zp = ctx.has(8) ? &ctx.in(8) : nullptr;
+  Tensor& y = ctx.Output(0, y_zp ? y_zp->dtype() : DataType::kUint8, {m, n});
+  const float zp = static_cast<float>(ZeroPointAt(y_zp, 0));
+  StoreQuantized(y, [&](int64_t i) { return std::nearbyint(static_cast<float>(acc[i]) * (multiplier(i % n) / y_scale)) + zp; });
   return Status::Ok();
 }
 
@@ -109,6 +155,7 @@ void RegisterMatMulKernels(KernelRegistry& r) {
   r.Add("Gemm", Gemm);
   r.Add("MatMulInteger", MatMulInteger);
   r.Add("QLinearMatMul", QLinearMatMul);
+  r.Add("QGemm", QGemm, "com.microsoft");
 }
 
 }  // namespace qplay

@@ -1,0 +1,100 @@
+// ONNX Runtime's com.microsoft QLinear element-wise, activation and pooling ops
+// (QLinearAdd, QLinearMul, QLinearSigmoid, QLinearLeakyRelu, QLinearSoftmax,
+// QLinearAveragePool, QLinearGlobalAveragePool, QLinearConcat). Each is defined as its
+// float op on dequantized operands, requantized with round-half-to-even: the value every
+// faster integer formulation (lookup tables, fixed-point ratios) approximates.
+#include <cmath>
+
+#include "kernels/quant_math.h"
+#include "kernels/registry.h"
+
+namespace qplay {
+namespace {
+
+// Inputs of a QLinear op: the first index of each (tensor, scale, zero point) operand and of
+// the output's (scale, zero point).
+struct QLinearLayout {
+  std::vector<size_t> operands;
+  size_t output_params;
+};
+
+Result<Tensor> Dequantize(const KernelContext& ctx, size_t first) {
+  const Tensor &q = ctx.in(first), &scale = ctx.in(first + 1);
+  const Tensor* zero_point = ctx.has(first + 2) ? &ctx.in(first + 2) : nullptr;
+  if (!Is8Bit(q)) return ctx.Unsupported("input ", first, " must be uint8/int8, got ", DataTypeName(q.dtype()));
+  if (scale.size() != 1 || scale.dtype() != DataType::kFloat)
+    return ctx.Invalid("input ", first + 1, " must be one float32 scale, got ", DataTypeName(scale.dtype()), " ",
+                       ShapeToString(scale.shape()));
+  Tensor real(DataType::kFloat, q.shape());
+  const float s = scale.data<float>()[0];
+  const int32_t zp = ZeroPointAt(zero_point, 0);
+  for (int64_t i = 0; i < q.size(); ++i) real.data<float>()[i] = static_cast<float>(LoadInt8(q, i) - zp) * s;
+  return real;
+}
+
+template <const char* kFloatOp>
+Status RunDequantized(KernelContext& ctx, const QLinearLayout& layout) {
+  if (ctx.node.GetInt("channels_last", 0) != 0) return ctx.Unsupported("channels_last=1");
+  std::vector<Tensor> reals;
+  for (size_t first : layout.operands) {
+    auto real = Dequantize(ctx, first);
+    if (!real.ok()) return real.status();
+    reals.push_back(std::move(*real));
+  }
+  std::vector<const Tensor*> inputs;
+  for (const Tensor& t : reals) inputs.push_back(&t);
+
+  Node float_node = ctx.node;
+  float_node.op_type = kFloatOp;
+  float_node.domain.clear();
+  float_node.attributes.erase("channels_last");
+  float_node.attributes.erase("opset");
+  // QLinearSoftmax carries the ai.onnx opset whose Softmax semantics it follows.
+  KernelContext inner(float_node, ctx.node.GetInt("opset", 13), inputs, nullptr);
+  QPLAY_RETURN_IF_ERROR(KernelRegistry::Get().Find("", kFloatOp)(inner));
+
+  const Tensor& real = inner.outputs()[0];
+  const Tensor &y_scale = ctx.in(layout.output_params);
+  const Tensor* y_zp = ctx.has(layout.output_params + 1) ? &ctx.in(layout.output_params + 1) : nullptr;
+  if (y_scale.size() != 1) return ctx.Invalid("the output scale must be one value, got ", ShapeToString(y_scale.shape()));
+  Tensor& y = ctx.Output(0, y_zp ? y_zp->dtype() : DataType::kUint8, real.shape());
+  const float s = y_scale.data<float>()[0];
+  const float zp = static_cast<float>(ZeroPointAt(y_zp, 0));
+  const bool stored = StoreQuantized(y, [&](int64_t i) { return std::nearbyint(real.data<float>()[i] / s) + zp; });
+  return stored ? Status::Ok() : ctx.Unsupported("output type ", DataTypeName(y.dtype()));
+}
+
+constexpr char kAdd[] = "Add", kMul[] = "Mul", kSigmoid[] = "Sigmoid", kLeakyRelu[] = "LeakyRelu",
+               kSoftmax[] = "Softmax", kAveragePool[] = "AveragePool", kGlobalAveragePool[] = "GlobalAveragePool",
+               kConcat[] = "Concat";
+
+template <const char* kFloatOp>
+Status Binary(KernelContext& ctx) { return RunDequantized<kFloatOp>(ctx, {{0, 3}, 6}); }
+
+template <const char* kFloatOp>
+Status Unary(KernelContext& ctx) { return RunDequantized<kFloatOp>(ctx, {{0}, 3}); }
+
+// QLinearConcat: Y_scale, Y_zero_point, then (X, X_scale, X_zero_point) per input.
+Status QLinearConcat(KernelContext& ctx) {
+  if (ctx.num_inputs() < 5 || (ctx.num_inputs() - 2) % 3)
+    return ctx.Invalid("expects Y_scale, Y_zero_point and (X, scale, zero point) triples, got ", ctx.num_inputs(), " inputs");
+  QLinearLayout layout{{}, 0};
+  for (size_t first = 2; first < ctx.num_inputs(); first += 3) layout.operands.push_back(first);
+  return RunDequantized<kConcat>(ctx, layout);
+}
+
+}  // namespace
+
+void RegisterQLinearContribKernels(KernelRegistry& r) {
+  const std::string ms = "com.microsoft";
+  r.Add("QLinearAdd", Binary<kAdd>, ms);
+  r.Add("QLinearMul", Binary<kMul>, ms);
+  r.Add("QLinearSigmoid", Unary<kSigmoid>, ms);
+  r.Add("QLinearLeakyRelu", Unary<kLeakyRelu>, ms);
+  r.Add("QLinearSoftmax", Unary<kSoftmax>, ms);
+  r.Add("QLinearAveragePool", Unary<kAveragePool>, ms);
+  r.Add("QLinearGlobalAveragePool", Unary<kGlobalAveragePool>, ms);
+  r.Add("QLinearConcat", QLinearConcat, ms);
+}
+
+}  // namespace qplay
