@@ -125,5 +125,30 @@ TEST(Backends, ClipIsFusedIntoItsProducer) {
     EXPECT_NEAR(got->at("y").data<float>()[i], expected->at("y").data<float>()[i], 2 * p.scale) << i;
 }
 
+TEST(Backends, ConstantOperandsOfAddAreQuantizedExceptForTensorRt) {
+  // A linear layer on a sequence: MatMul on 3-D input, then Add of the bias (not a Gemm).
+  testing::ModelBuilder b;
+  b.Input("x", {-1, 2, 4}).Output("y");
+  std::vector<float> w(12);
+  for (int i = 0; i < 12; ++i) w[i] = static_cast<float>(i % 5) * 0.5f - 1.0f;
+  b.Initializer("w", {4, 3}, w).Initializer("bias", {3}, {0.5f, -0.25f, 1.0f});
+  b.Node("MatMul", {"x", "w"}, {"m"});
+  b.Node("Add", {"m", "bias"}, {"a"});
+  b.Node("Neg", {"a"}, {"y"});
+  std::string bytes = b.Bytes();
+  Model model = LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()).value();
+  Tensor x(DataType::kFloat, {16, 2, 4});
+  for (int64_t i = 0; i < x.size(); ++i) x.data<float>()[i] = static_cast<float>((i * 5) % 9) / 4.0f - 1.0f;
+  auto add_reads_float_bias = [&](const std::string& backend) {
+    auto result = QuantizeStatic(model, ConfigFor(backend), {{"x", x}});
+    EXPECT_TRUE(result.ok()) << result.status().message();
+    for (const Node& n : result->model.graph.nodes)
+      if (n.op_type == "Add") return result->model.graph.IsInitializer(n.inputs[1]);
+    return false;
+  };
+  EXPECT_FALSE(add_reads_float_bias("onnxruntime")) << "bias stored as uint8 behind a DequantizeLinear";
+  EXPECT_TRUE(add_reads_float_bias("tensorrt"));
+}
+
 }  // namespace
 }  // namespace qplay

@@ -31,11 +31,16 @@ TEST(QuantizationConfig, AcceptsOnnxRuntimeSpellings) {
 
 TEST(QuantizationConfig, TensorQuantOverrides) {
   auto c = QuantizationConfig::FromJson(R"({"extra_options": {"TensorQuantOverrides": {
-      "a": [{"scale": 0.5, "zero_point": 3}], "b": [{"rmin": -1, "rmax": 2}]}}})");
+      "a": [{"scale": 0.5, "zero_point": 3}], "b": [{"rmin": -1, "rmax": 2, "quant_type": "QInt16"}],
+      "w": [{"axis": 0, "symmetric": false, "quant_type": "QUInt8"}]}}})");
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(*c->tensor_overrides.at("a").scale, 0.5f);
   EXPECT_EQ(*c->tensor_overrides.at("a").zero_point, 3);
   EXPECT_EQ(*c->tensor_overrides.at("b").rmax, 2.0f);
+  EXPECT_EQ(*c->tensor_overrides.at("b").quant_type, DataType::kInt16);
+  EXPECT_EQ(*c->tensor_overrides.at("w").axis, 0);
+  EXPECT_FALSE(*c->tensor_overrides.at("w").symmetric);
+  EXPECT_EQ(*c->tensor_overrides.at("w").quant_type, DataType::kUint8);
   EXPECT_EQ(QuantizationConfig::FromJson(c->ToJson())->ToJson(), c->ToJson());
   auto message = [](const std::string& json) { return QuantizationConfig::FromJson(json).status().message(); };
   EXPECT_EQ(message(R"({"extra_options": {"TensorQuantOverrides": {"a": [{"scale": 0.5}]}}})"),
@@ -44,6 +49,13 @@ TEST(QuantizationConfig, TensorQuantOverrides) {
             "TensorQuantOverrides for 'a' must be a list of one object (per-channel activation overrides are not supported)");
   EXPECT_EQ(message(R"({"extra_options": {"TensorQuantOverrides": {"a": [{"scale": -1, "zero_point": 0}]}}})"),
             "TensorQuantOverrides for 'a': scale must be positive");
+  EXPECT_EQ(message(R"({"extra_options": {"TensorQuantOverrides": {"a": [{"quant_type": "float"}]}}})"),
+            "TensorQuantOverrides for 'a': quant_type 'float' is not one of uint8, int8, uint16, int16");
+  EXPECT_EQ(message(R"({"extra_options": {"TensorQuantOverrides": {"a": [{"axis": 0, "rmin": 0, "rmax": 1}]}}})"),
+            "TensorQuantOverrides for 'a': axis (per channel) does not combine with one scale or range");
+  EXPECT_EQ(message(R"({"extra_options": {"TensorQuantOverrides": {"a": [{"axis": 0.5}]}}})"),
+            "TensorQuantOverrides for 'a': axis must be an integer");
+  EXPECT_EQ(message(R"({"extra_options": {"TensorQuantOverrides": {"a": [{}]}}})"), "TensorQuantOverrides for 'a' sets nothing");
 }
 
 TEST(QuantizationConfig, ErrorsNameTheKey) {

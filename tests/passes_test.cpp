@@ -111,5 +111,33 @@ TEST(Passes, FoldBatchNormIntoGemmAndConvTranspose) {
   }
 }
 
+TEST(Passes, MatMulWithRowBiasBecomesGemmOnlyFor2dInputs) {
+  auto model_with_input = [](std::vector<int64_t> dims) {
+    testing::ModelBuilder b;
+    b.Input("x", dims).Output("y");
+    std::vector<float> w(12), bias(3);
+    for (int i = 0; i < 12; ++i) w[i] = static_cast<float>(i % 5) - 2.0f;
+    for (int i = 0; i < 3; ++i) bias[i] = 0.25f * static_cast<float>(i);
+    b.Initializer("w", {4, 3}, w).Initializer("b", {3}, bias);
+    b.Node("MatMul", {"x", "w"}, {"m"}, "fc");
+    b.Node("Add", {"b", "m"}, {"y"}, "bias");
+    std::string bytes = b.Bytes();
+    return LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()).value();
+  };
+  Model flat = model_with_input({-1, 4});
+  Model fused = flat;
+  auto report = FuseMatMulAddIntoGemm(fused);
+  ASSERT_TRUE(report.ok());
+  ASSERT_EQ(report->changes, (std::vector<std::string>{"node 'fc' (MatMul) and node 'bias' (Add) fused into Gemm"}));
+  ASSERT_EQ(fused.graph.nodes.size(), 1u);
+  EXPECT_EQ(fused.graph.nodes[0].op_type, "Gemm");
+  Tensor x(DataType::kFloat, {5, 4});
+  for (int64_t i = 0; i < x.size(); ++i) x.data<float>()[i] = static_cast<float>(i % 7) * 0.3f - 1.0f;
+  ExpectSameOutputs(flat, fused, {{"x", x}});
+
+  Model sequence = model_with_input({-1, 2, 4});  // Gemm takes 2-D inputs only
+  EXPECT_TRUE(FuseMatMulAddIntoGemm(sequence)->changes.empty());
+}
+
 }  // namespace
 }  // namespace qplay

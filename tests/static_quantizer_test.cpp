@@ -108,7 +108,56 @@ TEST_F(StaticQuantizerCnn, TensorOverridesReplaceCalibration) {
   unknown.tensor_overrides["no_such_tensor"].rmin = 0.0f;
   unknown.tensor_overrides["no_such_tensor"].rmax = 1.0f;
   EXPECT_EQ(Quantize(unknown).status().message(),
-            "TensorQuantOverrides names 'no_such_tensor', which is not a quantized activation");
+            "TensorQuantOverrides names 'no_such_tensor', which is neither a quantized activation nor a quantized weight");
+}
+
+// The DequantizeLinear that reads initializer `quantized_prefix`* and the initializers it reads.
+const Node* DequantizerOf(const Graph& g, const std::string& weight) {
+  for (const Node& n : g.nodes)
+    if (n.op_type == "DequantizeLinear" && n.inputs[0].rfind(weight + "_quantized", 0) == 0) return &n;
+  return nullptr;
+}
+
+TEST_F(StaticQuantizerCnn, TensorOverridesSetTypeSymmetryAndWeightAxis) {
+  QuantizationConfig config;  // per tensor, uint8 activations, int8 symmetric weights
+  config.tensor_overrides["input"].quant_type = DataType::kInt16;
+  config.tensor_overrides["stem.0.weight"].quant_type = DataType::kUint8;
+  config.tensor_overrides["stem.0.weight"].symmetric = false;
+  config.tensor_overrides["fc.weight"].axis = 0;
+  auto result = Quantize(config);
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  const Graph& g = result->model.graph;
+  int int16_q = 0, uint8_q = 0;
+  for (const Node& n : g.nodes)
+    if (n.op_type == "QuantizeLinear") {
+      const DataType zp = g.initializers.at(n.inputs[2]).dtype();
+      int16_q += zp == DataType::kInt16 && n.domain == "com.microsoft" && n.inputs[0] == "input";
+      uint8_q += zp == DataType::kUint8 && n.domain.empty();
+    }
+  EXPECT_EQ(int16_q, 1);
+  EXPECT_GT(uint8_q, 3);
+  const Node* stem = DequantizerOf(g, "stem.0.weight");
+  ASSERT_NE(stem, nullptr);
+  EXPECT_EQ(g.initializers.at(stem->inputs[0]).dtype(), DataType::kUint8);
+  EXPECT_NE(g.initializers.at(stem->inputs[2]).data<uint8_t>()[0], 127);  // asymmetric
+  const Node* fc = DequantizerOf(g, "fc.weight");
+  ASSERT_NE(fc, nullptr);
+  EXPECT_EQ(g.initializers.at(fc->inputs[1]).size(), 10);
+  EXPECT_EQ(fc->GetInt("axis", 1), 0);
+  EXPECT_GE(Compare(model_, result->model, 200).agreement(), 0.95);  // per-tensor weights elsewhere
+
+  auto message = [&](const std::string& name, TensorOverride o) {
+    QuantizationConfig c;
+    c.tensor_overrides[name] = o;
+    return Quantize(c).status().message();
+  };
+  TensorOverride axis5;
+  axis5.axis = 5;
+  EXPECT_EQ(message("fc.weight", axis5), "TensorQuantOverrides for weight 'fc.weight': axis 5 is out of range for its shape [10, 96]");
+  EXPECT_EQ(message("input", axis5), "TensorQuantOverrides for 'input': axis applies to weights, and 'input' is an activation");
+  TensorOverride int16;
+  int16.quant_type = DataType::kInt16;
+  EXPECT_EQ(message("fc.weight", int16), "TensorQuantOverrides for weight 'fc.weight': weights are stored as int8 or uint8, not int16");
 }
 
 // Op histogram of a graph, contrib ops as "com.microsoft.Op".

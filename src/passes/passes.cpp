@@ -145,9 +145,16 @@ Result<PassReport> FoldBatchNormalization(Model& model) {
     for (int64_t c = 0; c < channels; ++c)
       new_bias.data<float>()[c] = static_cast<float>((bias ? bias->data<float>()[c] : 0.0f) * a[c] + b[c]);
 
-    const std::string weight_name = FreshName(graph, producer.inputs[1] + "_bn_folded");
+    // Folded values keep their initializer's name (which overrides and reports refer to)
+    // unless another node also reads it.
+    auto folded_name = [&](const std::string& original) {
+      return Consumers(graph, original).size() == 1 && !IsGraphOutput(graph, original) ? original
+                                                                                        : FreshName(graph, original + "_bn_folded");
+    };
+    const std::string weight_name = folded_name(producer.inputs[1]);
     graph.initializers[weight_name] = new_weight;
-    const std::string bias_name = FreshName(graph, (has_bias_input ? producer.inputs[2] : producer.name + ".bias") + "_bn_folded");
+    const std::string bias_name =
+        has_bias_input ? folded_name(producer.inputs[2]) : FreshName(graph, producer.name + ".bias_bn_folded");
     graph.initializers[bias_name] = new_bias;
     producer.inputs[1] = weight_name;
     producer.inputs.resize(std::max<size_t>(producer.inputs.size(), 3));
@@ -160,9 +167,38 @@ Result<PassReport> FoldBatchNormalization(Model& model) {
   return report;
 }
 
+Result<PassReport> FuseMatMulAddIntoGemm(Model& model) {
+  PassReport report{"fuse MatMul + Add into Gemm", {}};
+  Graph& graph = model.graph;
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    Node& matmul = graph.nodes[i];
+    if (matmul.op_type != "MatMul" || !matmul.domain.empty()) continue;
+    const ValueType* x = graph.TypeOf(matmul.inputs[0]);
+    const Tensor* weight = FloatInitializer(graph, matmul, 1);
+    const std::vector<size_t> readers = Consumers(graph, matmul.outputs[0]);
+    if (!x || !x->shape || x->shape->size() != 2 || !weight || weight->rank() != 2 || readers.size() != 1 ||
+        IsGraphOutput(graph, matmul.outputs[0]))
+      continue;
+    const Node& add = graph.nodes[readers[0]];
+    if (add.op_type != "Add" || !add.domain.empty()) continue;
+    const size_t bias_input = add.inputs[0] == matmul.outputs[0] ? 1 : 0;
+    const Tensor* bias = FloatInitializer(graph, add, bias_input);
+    const int64_t n = weight->dim(1);
+    // Gemm's C broadcasts like Add only when the bias is a row: [N] or [1, N].
+    if (!bias || bias->size() != n || !(bias->rank() == 1 || (bias->rank() == 2 && bias->dim(0) == 1))) continue;
+    report.changes.push_back(matmul.Describe() + " and " + add.Describe() + " fused into Gemm");
+    matmul.op_type = "Gemm";
+    matmul.inputs.push_back(add.inputs[bias_input]);
+    matmul.outputs[0] = add.outputs[0];
+    graph.nodes.erase(graph.nodes.begin() + static_cast<std::ptrdiff_t>(readers[0]));
+    if (readers[0] < i) --i;
+  }
+  return report;
+}
+
 Result<std::vector<PassReport>> PrepareForQuantization(Model& model) {
   std::vector<PassReport> reports;
-  for (auto pass : {FoldConstants, RemoveIdentities, FoldBatchNormalization}) {
+  for (auto pass : {FoldConstants, RemoveIdentities, FoldBatchNormalization, FuseMatMulAddIntoGemm}) {
     auto report = pass(model);
     if (!report.ok()) return report.status();
     reports.push_back(std::move(report.value()));

@@ -21,7 +21,13 @@ Result<PassReport> RemoveIdentities(Model& model);
 // BatchNormalization after Conv, ConvTranspose (group 1) or Gemm is folded into its weights and bias.
 Result<PassReport> FoldBatchNormalization(Model& model);
 
-// The three above in order (constants, identities, batch norms), then shape inference again.
+// MatMul of a 2-D activation by a constant 2-D weight, followed by Add of a constant row
+// bias, becomes one Gemm (as ONNX Runtime's MatMulAddFusion and TFLite's fully connected
+// do), so the bias is quantized to int32 with the weight.
+Result<PassReport> FuseMatMulAddIntoGemm(Model& model);
+
+// The four above in order (constants, identities, batch norms, MatMul + Add), then shape
+// inference again.
 Result<std::vector<PassReport>> PrepareForQuantization(Model& model);
 
 }  // namespace qplay

@@ -56,6 +56,7 @@ QuantizationBackend TensorRt() {
   b.shares_input_params = kDataMovement;
   b.shared_inputs_and_output = {"Concat"};
   b.fuse_relu = false;
+  b.quantize_constant_operands = false;  // bias and scaling constants stay float, fused by its builder
   return b;
 }
 

@@ -31,6 +31,9 @@ struct QuantizationBackend {
   // Outputs with fixed parameters, as (real min, real max) of the op's output range.
   std::map<std::string, std::pair<float, float>> fixed_output_ranges;
   bool fuse_relu = true;  // drop Relu/Clip into the producer's quantization when ranges allow
+  // Constant operands of Add and Mul (a MatMul's bias on 3-D inputs, GELU's 0.5) are stored
+  // quantized with activation parameters, so the op runs as QLinearAdd/QLinearMul.
+  bool quantize_constant_operands = true;
 
   bool Quantizes(const std::string& op) const {
     return weighted_ops.count(op) || activation_ops.count(op) || shares_input_params.count(op) ||

@@ -56,6 +56,9 @@ std::string QuantizationConfig::ToJson() const {
     if (o.zero_point) entry["zero_point"] = *o.zero_point;
     if (o.rmin) entry["rmin"] = *o.rmin;
     if (o.rmax) entry["rmax"] = *o.rmax;
+    if (o.quant_type) entry["quant_type"] = DataTypeName(*o.quant_type);
+    if (o.symmetric) entry["symmetric"] = *o.symmetric;
+    if (o.axis) entry["axis"] = *o.axis;
     j["extra_options"]["TensorQuantOverrides"][name] = nlohmann::json::array({entry});
   }
   return j.dump(2);
@@ -107,7 +110,8 @@ class JsonReader {
   const nlohmann::json& object_;
 };
 
-// extra_options.TensorQuantOverrides: { "tensor": [ { "scale": s, "zero_point": z } | { "rmin": a, "rmax": b } ] }
+// extra_options.TensorQuantOverrides: { "tensor": [ { "scale": s, "zero_point": z } | { "rmin": a, "rmax": b },
+// optionally with "quant_type", "symmetric" and (weights) "axis" ] }
 Status ReadOverrides(const nlohmann::json& extra, std::map<std::string, TensorOverride>& out) {
   if (!extra.contains("TensorQuantOverrides")) return Status::Ok();
   const auto& all = extra["TensorQuantOverrides"];
@@ -117,27 +121,48 @@ Status ReadOverrides(const nlohmann::json& extra, std::map<std::string, TensorOv
       return Fail(StatusCode::kInvalidArgument, "TensorQuantOverrides for '", name,
                   "' must be a list of one object (per-channel activation overrides are not supported)");
     const JsonReader read(list[0]);
-    QPLAY_RETURN_IF_ERROR(read.OnlyKeys({"scale", "zero_point", "rmin", "rmax"}, "TensorQuantOverrides"));
-    double scale = 0, zero_point = 0, rmin = 0, rmax = 0;
+    QPLAY_RETURN_IF_ERROR(
+        read.OnlyKeys({"scale", "zero_point", "rmin", "rmax", "quant_type", "symmetric", "axis"}, "TensorQuantOverrides"));
+    double scale = 0, zero_point = 0, rmin = 0, rmax = 0, axis = 0;
+    bool symmetric = false;
+    std::string type;
     QPLAY_RETURN_IF_ERROR(read.Number("scale", scale));
     QPLAY_RETURN_IF_ERROR(read.Number("zero_point", zero_point));
     QPLAY_RETURN_IF_ERROR(read.Number("rmin", rmin));
     QPLAY_RETURN_IF_ERROR(read.Number("rmax", rmax));
+    QPLAY_RETURN_IF_ERROR(read.Number("axis", axis));
+    QPLAY_RETURN_IF_ERROR(read.Bool("symmetric", symmetric));
+    QPLAY_RETURN_IF_ERROR(read.String("quant_type", type));
     TensorOverride o;
     const auto& e = list[0];
+    const std::string where = "TensorQuantOverrides for '" + name + "'";
     if (e.contains("scale") != e.contains("zero_point") || e.contains("rmin") != e.contains("rmax") ||
-        e.contains("scale") == e.contains("rmin"))
-      return Fail(StatusCode::kInvalidArgument, "TensorQuantOverrides for '", name,
-                  "' needs either scale and zero_point, or rmin and rmax");
+        (e.contains("scale") && e.contains("rmin")))
+      return Fail(StatusCode::kInvalidArgument, where, " needs either scale and zero_point, or rmin and rmax");
     if (e.contains("scale")) {
-      if (!(scale > 0)) return Fail(StatusCode::kInvalidArgument, "TensorQuantOverrides for '", name, "': scale must be positive");
+      if (!(scale > 0)) return Fail(StatusCode::kInvalidArgument, where, ": scale must be positive");
       o.scale = static_cast<float>(scale);
       o.zero_point = static_cast<int32_t>(zero_point);
-    } else {
-      if (!(rmin <= rmax)) return Fail(StatusCode::kInvalidArgument, "TensorQuantOverrides for '", name, "': rmin > rmax");
+    }
+    if (e.contains("rmin")) {
+      if (!(rmin <= rmax)) return Fail(StatusCode::kInvalidArgument, where, ": rmin > rmax");
       o.rmin = static_cast<float>(rmin);
       o.rmax = static_cast<float>(rmax);
     }
+    if (!type.empty()) {
+      auto t = ParseType(type, where + ": quant_type");
+      if (!t.ok()) return t.status();
+      o.quant_type = *t;
+    }
+    if (e.contains("symmetric")) o.symmetric = symmetric;
+    if (e.contains("axis")) {
+      if (axis != static_cast<int64_t>(axis)) return Fail(StatusCode::kInvalidArgument, where, ": axis must be an integer");
+      if (o.scale || o.rmin)
+        return Fail(StatusCode::kInvalidArgument, where, ": axis (per channel) does not combine with one scale or range");
+      o.axis = static_cast<int64_t>(axis);
+    }
+    if (!o.scale && !o.rmin && !o.quant_type && !o.symmetric && !o.axis)
+      return Fail(StatusCode::kInvalidArgument, where, " sets nothing");
     out[name] = o;
   }
   return Status::Ok();

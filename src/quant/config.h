@@ -14,12 +14,16 @@ namespace qplay {
 
 enum class QuantFormat { kQdq, kQOperator };
 
-// A user's choice for one activation, as ONNX Runtime's TensorQuantOverrides: either fixed
-// parameters (scale and zero point) or a range to compute them from instead of calibrating.
+// A user's choice for one activation or weight, as ONNX Runtime's TensorQuantOverrides:
+// fixed parameters (scale and zero point) or a range to compute them from instead of
+// calibrating, its own type and symmetry, and for weights the per-channel axis.
 struct TensorOverride {
   std::optional<float> scale;
   std::optional<int32_t> zero_point;
   std::optional<float> rmin, rmax;
+  std::optional<DataType> quant_type;
+  std::optional<bool> symmetric;
+  std::optional<int64_t> axis;  // weights only: quantize per channel along this axis
 };
 
 struct QuantizationConfig {

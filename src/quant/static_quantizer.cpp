@@ -1,17 +1,16 @@
 #include "quant/static_quantizer.h"
 
-#include "quant/backend.h"
-
 #include <algorithm>
 #include <cmath>
-#include <limits>
-#include <optional>
 #include <set>
 
 #include "graph/shape_inference.h"
-#include "kernels/quant_math.h"
+#include "kernels/kernel.h"
 #include "passes/graph_edit.h"
 #include "passes/qdq_fusion.h"
+#include "quant/activation_plan.h"
+#include "quant/backend.h"
+#include "quant/qdq_writer.h"
 
 namespace qplay {
 namespace {
@@ -34,112 +33,52 @@ int64_t WeightChannelAxis(const Graph& graph, const Node& node, const Quantizati
   return w.rank() >= 2 ? w.rank() - 1 : -1;  // MatMul [.., K, N]: per output column
 }
 
-struct QuantizedWeight {
-  Tensor values;                 // int8 / uint8
-  std::vector<QParams> params;   // one per channel, or one
+// How a node's weight is stored: the config's type, symmetry and granularity, or the
+// weight's TensorQuantOverrides (type, symmetry, per-channel axis, fixed parameters).
+struct WeightRecipe {
+  TensorFormat format;
+  int64_t axis = -1;  // per-channel axis, -1 for per tensor
+  std::optional<QParams> fixed;
 };
 
-QuantizedWeight QuantizeWeight(const Tensor& w, int64_t axis, bool per_channel, DataType type, QuantRange range,
-                               bool symmetric) {
-  const int64_t channels = per_channel ? w.dim(axis) : 1;
-  int64_t inner = 1;
-  for (int64_t d = axis + 1; d < w.rank(); ++d) inner *= w.dim(d);
-  auto channel_of = [&](int64_t i) { return per_channel ? (i / inner) % channels : 0; };
-  std::vector<FloatRange> ranges(channels, FloatRange{std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity()});
-  for (int64_t i = 0; i < w.size(); ++i) {
-    FloatRange& r = ranges[channel_of(i)];
-    r.min = std::min(r.min, w.data<float>()[i]);
-    r.max = std::max(r.max, w.data<float>()[i]);
+Result<WeightRecipe> RecipeForWeight(const std::string& name, const Tensor& w, int64_t channel_axis, bool per_channel,
+                                     const QuantizationConfig& config) {
+  auto found = config.tensor_overrides.find(name);
+  const TensorOverride* o = found == config.tensor_overrides.end() ? nullptr : &found->second;
+  const std::string where = "TensorQuantOverrides for weight '" + name + "'";
+  const DataType type = o && o->quant_type ? *o->quant_type : config.weight_type;
+  if (type != DataType::kInt8 && type != DataType::kUint8)
+    return Fail(StatusCode::kInvalidArgument, where, ": weights are stored as int8 or uint8, not ", DataTypeName(type));
+  auto format = FormatFor(type, o && o->symmetric ? *o->symmetric : config.weight_symmetric, config.reduce_range);
+  if (!format.ok()) return format.status();
+  WeightRecipe recipe{*format, per_channel ? channel_axis : -1, std::nullopt};
+  if (o && o->axis) {
+    recipe.axis = *o->axis;
+    if (!NormalizeAxis(recipe.axis, w.rank()))
+      return Fail(StatusCode::kInvalidArgument, where, ": axis ", *o->axis, " is out of range for its shape ", ShapeToString(w.shape()));
   }
-  QuantizedWeight q{Tensor(type, w.shape()), {}};
-  for (const FloatRange& r : ranges) q.params.push_back(ComputeQParams(r.min, r.max, range, symmetric));
-  for (int64_t i = 0; i < w.size(); ++i) {
-    const QParams& p = q.params[channel_of(i)];
-    const float level = std::clamp(std::nearbyint(w.data<float>()[i] / p.scale) + static_cast<float>(p.zero_point),
-                                   static_cast<float>(range.qmin), static_cast<float>(range.qmax));
-    if (type == DataType::kInt8) q.values.data<int8_t>()[i] = static_cast<int8_t>(level);
-    else q.values.data<uint8_t>()[i] = static_cast<uint8_t>(level);
+  if (o && (o->scale || o->rmin)) {
+    recipe.axis = -1;
+    recipe.fixed = o->scale ? QParams{*o->scale, *o->zero_point}
+                            : ComputeQParams(*o->rmin, *o->rmax, recipe.format.range, recipe.format.symmetric);
+    if (recipe.fixed->zero_point < recipe.format.range.qmin || recipe.fixed->zero_point > recipe.format.range.qmax)
+      return Fail(StatusCode::kInvalidArgument, where, ": zero point ", recipe.fixed->zero_point, " is outside ",
+                  recipe.format.range.qmin, "..", recipe.format.range.qmax);
+  }
+  return recipe;
+}
+
+// int32 bias at scale input_scale x weight_scale (per output channel when the weight is).
+QuantizedConstant QuantizeBias(const Tensor& bias, float input_scale, const std::vector<QParams>& weight_params) {
+  QuantizedConstant q{Tensor(DataType::kInt32, bias.shape()), {}};
+  for (int64_t c = 0; c < bias.size(); ++c) {
+    const float scale = input_scale * weight_params[weight_params.size() == 1 ? 0 : c].scale;
+    if (weight_params.size() > 1 || c == 0) q.params.push_back({scale, 0});
+    const double level = std::nearbyint(static_cast<double>(bias.data<float>()[c]) / scale);
+    q.values.data<int32_t>()[c] = static_cast<int32_t>(std::clamp(level, -2147483647.0, 2147483647.0));
   }
   return q;
 }
-
-class QdqWriter {
- public:
-  QdqWriter(Graph& graph, const QuantizationConfig& config) : graph_(graph), config_(config) {}
-
-  // Adds scale / zero point initializers and a DequantizeLinear for constant `values`;
-  // returns the dequantized value's name.
-  std::string AddDequantized(const std::string& base, const Tensor& values, const std::vector<QParams>& params,
-                             DataType zp_type, int64_t axis, bool with_zero_point, std::vector<Node>& nodes) {
-    const std::string q_name = FreshName(graph_, base + "_quantized");
-    graph_.initializers[q_name] = values;
-    const std::string scale = AddParamsInitializers(base, params, zp_type, with_zero_point);
-    Node dq = MakeNode("DequantizeLinear", base + "_DequantizeLinear", {q_name, scale}, base + "_dequantized");
-    if (with_zero_point) dq.inputs.push_back(scale_to_zero_point_[scale]);
-    if (params.size() > 1) SetInt(dq, "axis", axis);
-    nodes.push_back(dq);
-    return dq.outputs[0];
-  }
-
-  // QuantizeLinear -> DequantizeLinear on activation `name`; returns the dequantized name.
-  std::string AddQdq(const std::string& name, const QParams& params, std::vector<Node>& nodes) {
-    const std::string scale = AddParamsInitializers(name, {params}, config_.activation_type, true);
-    const std::string zero_point = scale_to_zero_point_[scale];
-    Node q = MakeNode("QuantizeLinear", name + "_QuantizeLinear", {name, scale, zero_point}, name + "_quantized");
-    Node dq = MakeNode("DequantizeLinear", name + "_DequantizeLinear", {q.outputs[0], scale, zero_point}, name + "_dequantized");
-    nodes.push_back(q);
-    nodes.push_back(dq);
-    return dq.outputs[0];
-  }
-
- private:
-  std::string AddParamsInitializers(const std::string& base, const std::vector<QParams>& params, DataType zp_type,
-                                    bool with_zero_point) {
-    const bool scalar = params.size() == 1;
-    const Shape shape = scalar ? Shape{} : Shape{static_cast<int64_t>(params.size())};
-    Tensor scale(DataType::kFloat, shape), zero_point(zp_type, shape);
-    for (size_t c = 0; c < params.size(); ++c) {
-      scale.data<float>()[c] = params[c].scale;
-      VisitNumeric(zp_type, [&](auto tag) { zero_point.data<decltype(tag)>()[c] = static_cast<decltype(tag)>(params[c].zero_point); });
-    }
-    const std::string scale_name = FreshName(graph_, base + "_scale");
-    graph_.initializers[scale_name] = scale;
-    if (with_zero_point) {
-      const std::string zp_name = FreshName(graph_, base + "_zero_point");
-      graph_.initializers[zp_name] = zero_point;
-      scale_to_zero_point_[scale_name] = zp_name;
-    }
-    return scale_name;
-  }
-
-  // ai.onnx QuantizeLinear takes 16-bit types only from opset 21; ONNX Runtime's
-  // com.microsoft versions take them at any opset.
-  bool UsesContribQdq() const {
-    return config_.activation_type == DataType::kInt16 || config_.activation_type == DataType::kUint16;
-  }
-
-  Node MakeNode(const std::string& op, const std::string& name, std::vector<std::string> inputs, const std::string& output) {
-    Node n;
-    n.op_type = op;
-    if (UsesContribQdq()) n.domain = "com.microsoft";
-    n.name = FreshName(graph_, name);
-    n.inputs = std::move(inputs);
-    n.outputs = {FreshName(graph_, output)};
-    graph_.value_types[n.outputs[0]] = ValueType{};  // reserve the name
-    return n;
-  }
-
-  static void SetInt(Node& node, const std::string& name, int64_t value) {
-    Attribute a;
-    a.kind = Attribute::Kind::kInt;
-    a.i = value;
-    node.attributes[name] = a;
-  }
-
-  Graph& graph_;
-  const QuantizationConfig& config_;
-  std::map<std::string, std::string> scale_to_zero_point_;
-};
 
 // Output[0] names of the nodes that run quantized.
 std::set<std::string> SelectQuantizedNodes(const Graph& graph, const QuantizationConfig& config,
@@ -171,81 +110,6 @@ std::set<std::string> ActivationsToCalibrate(const Graph& graph, const std::set<
   return activations;
 }
 
-// Parameters per calibrated activation, then the backend's rules: data-movement outputs take
-// their input's, fixed output ranges, one set shared by Concat's inputs and output.
-std::map<std::string, QParams> ActivationParams(const Graph& graph, const std::set<std::string>& quantized,
-                                                const std::map<std::string, FloatRange>& ranges, QuantRange range,
-                                                const QuantizationConfig& config, const QuantizationBackend& backend) {
-  std::map<std::string, QParams> params;
-  for (const auto& [name, r] : ranges) params[name] = ComputeQParams(r.min, r.max, range, config.activation_symmetric);
-  for (const Node& node : graph.nodes) {
-    if (!quantized.count(node.outputs[0])) continue;
-    if (backend.shares_input_params.count(node.op_type) && params.count(node.inputs[0]))
-      for (const auto& out : node.outputs)
-        if (params.count(out)) params[out] = params[node.inputs[0]];
-    auto fixed = backend.fixed_output_ranges.find(node.op_type);
-    if (fixed != backend.fixed_output_ranges.end() && params.count(node.outputs[0]))
-      params[node.outputs[0]] = ComputeQParams(fixed->second.first, fixed->second.second, range, false);
-    if (backend.shared_inputs_and_output.count(node.op_type)) {
-      std::vector<std::string> members(node.inputs.begin(), node.inputs.end());
-      members.push_back(node.outputs[0]);
-      FloatRange merged{0, 0};
-      bool all = true;
-      for (const auto& m : members) {
-        auto r = ranges.find(m);
-        all = all && r != ranges.end();
-        if (r != ranges.end()) merged = {std::min(merged.min, r->second.min), std::max(merged.max, r->second.max)};
-      }
-      if (all)
-        for (const auto& m : members) params[m] = ComputeQParams(merged.min, merged.max, range, config.activation_symmetric);
-    }
-  }
-  return params;
-}
-
-// The range a Relu or Clip passes unchanged, or nullopt for other nodes and Clip bounds
-// that are not constants.
-std::optional<FloatRange> IdentityRange(const Graph& graph, const Node& node, int64_t opset) {
-  constexpr float kInf = std::numeric_limits<float>::infinity();
-  if (node.op_type == "Relu") return FloatRange{0.0f, kInf};
-  if (node.op_type != "Clip") return std::nullopt;
-  if (opset < 11) return FloatRange{node.GetFloat("min", -kInf), node.GetFloat("max", kInf)};
-  FloatRange r{-kInf, kInf};
-  for (size_t i : {1, 2}) {
-    if (i >= node.inputs.size() || node.inputs[i].empty()) continue;
-    auto bound = graph.initializers.find(node.inputs[i]);
-    if (bound == graph.initializers.end() || bound->second.size() != 1) return std::nullopt;
-    (i == 1 ? r.min : r.max) = static_cast<float>(bound->second.GetAsDouble(0));
-  }
-  return r;
-}
-
-// Relu/Clip nodes right after a quantized node whose output only they read, whose
-// quantization can only represent values the activation passes unchanged: they are
-// dropped, and the producer's output is quantized with their parameters (the
-// QuantizeLinear clamps exactly as they would).
-std::set<std::string> FusibleActivations(const Graph& graph, const std::set<std::string>& quantized,
-                                         const std::map<std::string, QParams>& params, QuantRange range,
-                                         int64_t opset, const QuantizationBackend& backend) {
-  std::set<std::string> fused;
-  if (!backend.fuse_relu) return fused;
-  for (const Node& node : graph.nodes) {
-    const auto identity = IdentityRange(graph, node, opset);
-    if (!identity || !quantized.count(node.outputs[0]) || !params.count(node.outputs[0])) continue;
-    const QParams& p = params.at(node.outputs[0]);
-    const float lo = static_cast<float>(range.qmin - p.zero_point) * p.scale;
-    const float hi = static_cast<float>(range.qmax - p.zero_point) * p.scale;
-    if (lo < identity->min - p.scale / 2 || hi > identity->max + p.scale / 2) continue;
-    if (Consumers(graph, node.inputs[0]).size() != 1 || IsGraphOutput(graph, node.inputs[0])) continue;
-    auto producer = std::find_if(graph.nodes.begin(), graph.nodes.end(), [&](const Node& n) { return n.outputs[0] == node.inputs[0]; });
-    if (producer == graph.nodes.end() || !quantized.count(producer->outputs[0]) ||
-        backend.shares_input_params.count(producer->op_type))
-      continue;
-    fused.insert(node.outputs[0]);
-  }
-  return fused;
-}
-
 }  // namespace
 
 Result<QuantizationResult> QuantizeStatic(const Model& input, const QuantizationConfig& config,
@@ -273,30 +137,27 @@ Result<QuantizationResult> QuantizeStatic(const Model& input, const Quantization
   auto ranges = Calibrate(model, {activations.begin(), activations.end()}, calibration, calibration_options, progress);
   if (!ranges.ok()) return ranges.status();
 
-  auto activation_range = RangeFor(config.activation_type, config.activation_symmetric, false);
-  if (!activation_range.ok()) return activation_range.status();
-  auto weight_range = RangeFor(config.weight_type, config.weight_symmetric, config.reduce_range);
-  if (!weight_range.ok()) return weight_range.status();
-  std::map<std::string, QParams>& params = result.activations;
-  params = ActivationParams(graph, quantized, *ranges, *activation_range, config, backend);
-  for (const auto& [name, o] : config.tensor_overrides) {
-    if (!params.count(name))
-      return Fail(StatusCode::kInvalidArgument, "TensorQuantOverrides names '", name, "', which is not a quantized activation");
-    params[name] = o.scale ? QParams{*o.scale, *o.zero_point}
-                           : ComputeQParams(*o.rmin, *o.rmax, *activation_range, config.activation_symmetric);
-    if (params[name].zero_point < activation_range->qmin || params[name].zero_point > activation_range->qmax)
-      return Fail(StatusCode::kInvalidArgument, "TensorQuantOverrides for '", name, "': zero point ", params[name].zero_point,
-                  " is outside ", activation_range->qmin, "..", activation_range->qmax);
-  }
+  auto plan = PlanActivations(graph, quantized, *ranges, config, backend);
+  if (!plan.ok()) return plan.status();
+  result.activations = plan->params;
+  const std::map<std::string, QParams>& params = plan->params;
+  std::set<std::string> weights;  // names of the constant weights of quantized nodes
+  for (const Node& node : graph.nodes)
+    if (quantized.count(node.outputs[0]) && WeightChannelAxis(graph, node, backend) >= 0) weights.insert(node.inputs[1]);
+  for (const auto& [name, _] : config.tensor_overrides)
+    if (!params.count(name) && !weights.count(name))
+      return Fail(StatusCode::kInvalidArgument, "TensorQuantOverrides names '", name,
+                  "', which is neither a quantized activation nor a quantized weight");
 
-  const std::set<std::string> fused = FusibleActivations(graph, quantized, params, *activation_range, opset, backend);
+  const std::set<std::string> fused = FusibleActivations(graph, quantized, *plan, opset, backend);
 
   // Rewrite the graph: Q/DQ after every calibrated activation, DequantizeLinear before weights and biases.
-  QdqWriter writer(graph, config);
+  QdqWriter writer(graph);
   std::vector<Node> nodes;
   std::map<std::string, std::string> dequantized;  // float activation -> its QDQ output
   auto quantize_activation = [&](const std::string& name) {
-    if (params.count(name) && !dequantized.count(name)) dequantized[name] = writer.AddQdq(name, params[name], nodes);
+    if (params.count(name) && !dequantized.count(name))
+      dequantized[name] = writer.AddQdq(name, params.at(name), plan->formats.at(name).type, nodes);
   };
   for (const auto& name : graph.inputs) quantize_activation(name);
   std::map<std::string, std::string> renamed;  // fused activation's input -> its output
@@ -310,26 +171,32 @@ Result<QuantizationResult> QuantizeStatic(const Model& input, const Quantization
     for (auto& in : node.inputs)
       if (dequantized.count(in)) in = dequantized[in];
     if (axis >= 0) {
-      const Tensor& w = graph.initializers.at(node.inputs[1]);
-      QuantizedWeight qw = QuantizeWeight(w, axis, per_channel, config.weight_type, *weight_range, config.weight_symmetric);
       const std::string weight_name = node.inputs[1];
-      node.inputs[1] = writer.AddDequantized(weight_name, qw.values, qw.params, config.weight_type, axis, true, nodes);
-      const bool has_bias = node.inputs.size() > 2 && graph.IsInitializer(node.inputs[2]) && node.op_type != "MatMul";
+      const Tensor& w = graph.initializers.at(weight_name);
+      auto recipe = RecipeForWeight(weight_name, w, axis, per_channel, config);
+      if (!recipe.ok()) return recipe.status();
+      if (recipe->axis >= 0 && opset < 13)
+        return Fail(StatusCode::kUnsupported, "per-channel weights need ai.onnx opset 13 or later; the model imports opset ", opset);
+      QuantizedConstant qw = QuantizeConstant(w, recipe->axis, recipe->format, recipe->fixed);
+      node.inputs[1] = writer.AddDequantized(weight_name, qw, recipe->axis, true, nodes);
+      // A bias matches the weight's channels only when those are the output channels.
+      const bool has_bias = node.inputs.size() > 2 && graph.IsInitializer(node.inputs[2]) && node.op_type != "MatMul" &&
+                            (qw.params.size() == 1 || recipe->axis == axis);
       if (has_bias && params.count(original_input)) {
-        const Tensor& bias = graph.initializers.at(node.inputs[2]);
-        const float input_scale = params[original_input].scale;
-        std::vector<QParams> bias_params;
-        Tensor q(DataType::kInt32, bias.shape());
-        for (int64_t c = 0; c < bias.size(); ++c) {
-          const float scale = input_scale * qw.params[qw.params.size() == 1 ? 0 : c].scale;
-          if (qw.params.size() > 1 || c == 0) bias_params.push_back({scale, 0});
-          const double level = std::nearbyint(static_cast<double>(bias.data<float>()[c]) / scale);
-          q.data<int32_t>()[c] = static_cast<int32_t>(std::clamp(level, -2147483647.0, 2147483647.0));
-        }
-        node.inputs[2] = writer.AddDequantized(node.inputs[2], q, bias_params, DataType::kInt32, 0, false, nodes);
+        QuantizedConstant qb = QuantizeBias(graph.initializers.at(node.inputs[2]), params.at(original_input).scale, qw.params);
+        node.inputs[2] = writer.AddDequantized(node.inputs[2], qb, 0, false, nodes);
       }
       result.quantized_nodes.push_back(node.name);
     } else if (quantized.count(node.outputs[0])) {
+      if (backend.quantize_constant_operands && (node.op_type == "Add" || node.op_type == "Mul"))
+        for (auto& in : node.inputs)
+          if (graph.IsInitializer(in) && IsFloatValue(graph, in)) {
+            auto output_format = plan->formats.find(node.outputs[0]);
+            const TensorFormat format = output_format != plan->formats.end()
+                                            ? output_format->second
+                                            : FormatFor(config.activation_type, config.activation_symmetric, false).value();
+            in = writer.AddDequantized(in, QuantizeConstant(graph.initializers.at(in), -1, format), 0, true, nodes);
+          }
       result.quantized_nodes.push_back(node.name);
     }
     for (auto& out : node.outputs)
@@ -338,7 +205,7 @@ Result<QuantizationResult> QuantizeStatic(const Model& input, const Quantization
     for (const auto& out : node.outputs) quantize_activation(out);
   }
   graph.nodes = std::move(nodes);
-  if (config.activation_type == DataType::kInt16 || config.activation_type == DataType::kUint16) model.opsets["com.microsoft"] = 1;
+  if (writer.used_contrib_domain()) model.opsets["com.microsoft"] = 1;
   for (auto& [name, type] : std::map<std::string, ValueType>(graph.value_types))
     if (type.dtype == DataType::kUndefined && !type.shape) graph.value_types.erase(name);
   RemoveUnusedInitializers(graph);

@@ -1,0 +1,117 @@
+#include "quant/qdq_writer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "passes/graph_edit.h"
+#include "quant/observers.h"
+
+namespace qplay {
+namespace {
+
+bool Is16Bit(DataType type) { return type == DataType::kInt16 || type == DataType::kUint16; }
+
+void SetInt(Node& node, const std::string& name, int64_t value) {
+  Attribute a;
+  a.kind = Attribute::Kind::kInt;
+  a.i = value;
+  node.attributes[name] = a;
+}
+
+}  // namespace
+
+Result<TensorFormat> FormatFor(DataType type, bool symmetric, bool reduce_range) {
+  auto range = RangeFor(type, symmetric, reduce_range);
+  if (!range.ok()) return range.status();
+  return TensorFormat{type, symmetric, *range};
+}
+
+QuantizedConstant QuantizeConstant(const Tensor& w, int64_t axis, const TensorFormat& format,
+                                   const std::optional<QParams>& fixed) {
+  const bool per_channel = axis >= 0 && !fixed;
+  const int64_t channels = per_channel ? w.dim(axis) : 1;
+  int64_t inner = 1;
+  for (int64_t d = axis + 1; per_channel && d < w.rank(); ++d) inner *= w.dim(d);
+  auto channel_of = [&](int64_t i) { return per_channel ? (i / inner) % channels : 0; };
+  QuantizedConstant q{Tensor(format.type, w.shape()), {}};
+  if (fixed) {
+    q.params = {*fixed};
+  } else {
+    constexpr float kInf = std::numeric_limits<float>::infinity();
+    std::vector<FloatRange> ranges(channels, FloatRange{kInf, -kInf});
+    for (int64_t i = 0; i < w.size(); ++i) {
+      FloatRange& r = ranges[channel_of(i)];
+      r.min = std::min(r.min, w.data<float>()[i]);
+      r.max = std::max(r.max, w.data<float>()[i]);
+    }
+    for (const FloatRange& r : ranges) q.params.push_back(ComputeQParams(r.min, r.max, format.range, format.symmetric));
+  }
+  for (int64_t i = 0; i < w.size(); ++i) {
+    const QParams& p = q.params[channel_of(i)];
+    const float level = std::clamp(std::nearbyint(w.data<float>()[i] / p.scale) + static_cast<float>(p.zero_point),
+                                   static_cast<float>(format.range.qmin), static_cast<float>(format.range.qmax));
+    VisitNumeric(format.type, [&](auto tag) { q.values.data<decltype(tag)>()[i] = static_cast<decltype(tag)>(level); });
+  }
+  return q;
+}
+
+std::string QdqWriter::AddDequantized(const std::string& base, const QuantizedConstant& constant, int64_t axis,
+                                      bool with_zero_point, std::vector<Node>& nodes) {
+  const DataType type = constant.values.dtype();
+  const std::string q_name = FreshName(graph_, base + "_quantized");
+  graph_.initializers[q_name] = constant.values;
+  const std::string scale = AddParamsInitializers(base, constant.params, type, with_zero_point);
+  Node dq = MakeNode("DequantizeLinear", type, base + "_DequantizeLinear", {q_name, scale}, base + "_dequantized");
+  if (with_zero_point) dq.inputs.push_back(scale_to_zero_point_[scale]);
+  if (constant.params.size() > 1) SetInt(dq, "axis", axis);
+  nodes.push_back(dq);
+  return dq.outputs[0];
+}
+
+std::string QdqWriter::AddQdq(const std::string& name, const QParams& params, DataType type, std::vector<Node>& nodes) {
+  const std::string scale = AddParamsInitializers(name, {params}, type, true);
+  const std::string zero_point = scale_to_zero_point_[scale];
+  Node q = MakeNode("QuantizeLinear", type, name + "_QuantizeLinear", {name, scale, zero_point}, name + "_quantized");
+  Node dq = MakeNode("DequantizeLinear", type, name + "_DequantizeLinear", {q.outputs[0], scale, zero_point},
+                     name + "_dequantized");
+  nodes.push_back(q);
+  nodes.push_back(dq);
+  return dq.outputs[0];
+}
+
+std::string QdqWriter::AddParamsInitializers(const std::string& base, const std::vector<QParams>& params,
+                                             DataType zp_type, bool with_zero_point) {
+  const bool scalar = params.size() == 1;
+  const Shape shape = scalar ? Shape{} : Shape{static_cast<int64_t>(params.size())};
+  Tensor scale(DataType::kFloat, shape), zero_point(zp_type, shape);
+  for (size_t c = 0; c < params.size(); ++c) {
+    scale.data<float>()[c] = params[c].scale;
+    VisitNumeric(zp_type, [&](auto tag) { zero_point.data<decltype(tag)>()[c] = static_cast<decltype(tag)>(params[c].zero_point); });
+  }
+  const std::string scale_name = FreshName(graph_, base + "_scale");
+  graph_.initializers[scale_name] = scale;
+  if (with_zero_point) {
+    const std::string zp_name = FreshName(graph_, base + "_zero_point");
+    graph_.initializers[zp_name] = zero_point;
+    scale_to_zero_point_[scale_name] = zp_name;
+  }
+  return scale_name;
+}
+
+Node QdqWriter::MakeNode(const std::string& op, DataType type, const std::string& name, std::vector<std::string> inputs,
+                         const std::string& output) {
+  Node n;
+  n.op_type = op;
+  if (Is16Bit(type)) {
+    n.domain = "com.microsoft";
+    used_contrib_domain_ = true;
+  }
+  n.name = FreshName(graph_, name);
+  n.inputs = std::move(inputs);
+  n.outputs = {FreshName(graph_, output)};
+  graph_.value_types[n.outputs[0]] = ValueType{};  // reserve the name
+  return n;
+}
+
+}  // namespace qplay

@@ -1,0 +1,60 @@
+// The pieces the StaticQuantizer writes a QDQ graph with: constants stored quantized behind
+// a DequantizeLinear, and QuantizeLinear -> DequantizeLinear pairs on activations. 16-bit
+// types use ONNX Runtime's com.microsoft Q/DQ (ai.onnx takes them only from opset 21).
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "graph/ir.h"
+#include "quant/qparams.h"
+
+namespace qplay {
+
+// How one tensor is quantized: element type, symmetry and the integer range they give.
+struct TensorFormat {
+  DataType type = DataType::kUint8;
+  bool symmetric = false;
+  QuantRange range;
+};
+
+Result<TensorFormat> FormatFor(DataType type, bool symmetric, bool reduce_range);
+
+struct QuantizedConstant {
+  Tensor values;                 // in the format's type
+  std::vector<QParams> params;   // one per channel along the axis, or one
+};
+
+// Quantizes a float constant per tensor, or per channel along `axis` (axis < 0: per tensor),
+// with parameters from its own range, or the `fixed` ones.
+QuantizedConstant QuantizeConstant(const Tensor& values, int64_t axis, const TensorFormat& format,
+                                   const std::optional<QParams>& fixed = std::nullopt);
+
+class QdqWriter {
+ public:
+  explicit QdqWriter(Graph& graph) : graph_(graph) {}
+
+  // Stores `constant` as initializers (values, scale, zero point unless `with_zero_point` is
+  // false, as for int32 biases) behind a DequantizeLinear; returns the dequantized name.
+  std::string AddDequantized(const std::string& base, const QuantizedConstant& constant, int64_t axis,
+                             bool with_zero_point, std::vector<Node>& nodes);
+
+  // QuantizeLinear -> DequantizeLinear on activation `name`; returns the dequantized name.
+  std::string AddQdq(const std::string& name, const QParams& params, DataType type, std::vector<Node>& nodes);
+
+  // Whether a 16-bit type made the graph use com.microsoft Q/DQ.
+  bool used_contrib_domain() const { return used_contrib_domain_; }
+
+ private:
+  std::string AddParamsInitializers(const std::string& base, const std::vector<QParams>& params, DataType zp_type,
+                                    bool with_zero_point);
+  Node MakeNode(const std::string& op, DataType type, const std::string& name, std::vector<std::string> inputs,
+                const std::string& output);
+
+  Graph& graph_;
+  std::map<std::string, std::string> scale_to_zero_point_;
+  bool used_contrib_domain_ = false;
+};
+
+}  // namespace qplay
