@@ -116,7 +116,7 @@ TEST_P(SymbolicBatch, EveryValueKeepsTheBatchSymbol) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Exported, SymbolicBatch, ::testing::Values("cnn_bn", "transformer_block", "lstm"));
+INSTANTIATE_TEST_SUITE_P(Exported, SymbolicBatch, ::testing::Values("cnn_bn", "transformer_block", "lstm", "decoder"));
 
 }  // namespace
 }  // namespace qplay

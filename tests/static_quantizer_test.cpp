@@ -218,6 +218,30 @@ TEST_F(StaticQuantizerCnn, FloatSimulationOfQdqStaysAvailableAsTheOracle) {
   EXPECT_GE(m.agreement(), 0.99);
 }
 
+TEST(StaticQuantizer, ConvTransposeWeightsPerOutputChannelUnlessGrouped) {
+  Model model = LoadModelFile(testing::SourcePath("tests/models/decoder.onnx")).value();
+  QuantizationConfig config;
+  config.per_channel = true;
+  config.calibration_limit = 20;
+  auto result = QuantizeStatic(model, config, {{"input", Npy("examples/data/calibration_images.npy", 20)}});
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  const Graph& g = result->model.graph;
+  std::vector<int64_t> weight_scales, bias_scales;
+  for (const Node& n : g.nodes) {
+    if (n.op_type != "ConvTranspose") continue;
+    for (const Node& dq : g.nodes)
+      if (dq.op_type == "DequantizeLinear" && dq.outputs[0] == n.inputs[1]) {
+        weight_scales.push_back(g.initializers.at(dq.inputs[1]).size());
+        if (g.initializers.at(dq.inputs[1]).size() > 1) EXPECT_EQ(dq.GetInt("axis", 0), 1);
+      } else if (dq.op_type == "DequantizeLinear" && dq.outputs[0] == n.inputs[2]) {
+        bias_scales.push_back(g.initializers.at(dq.inputs[1]).size());
+      }
+  }
+  EXPECT_EQ(weight_scales, (std::vector<int64_t>{8, 1}));  // [8, 8, 2, 2] per channel; grouped [16, 4, 3, 3] per tensor
+  EXPECT_EQ(bias_scales, (std::vector<int64_t>{8, 1}));
+  EXPECT_GE(Compare(model, result->model, 100).agreement(), 0.97);
+}
+
 TEST_F(StaticQuantizerCnn, ErrorsAreNamed) {
   QuantizationConfig qoperator;
   qoperator.format = QuantFormat::kQOperator;

@@ -10,7 +10,7 @@ QuantizationBackend OnnxRuntimeQdq() {
   b.name = "onnxruntime";
   b.description = "ONNX Runtime CPU, QDQ format, its quantize_static defaults: uint8 asymmetric activations, "
                   "int8 symmetric weights, per tensor unless per_channel is set";
-  b.weighted_ops = {"Conv", "Gemm", "MatMul"};
+  b.weighted_ops = {"Conv", "ConvTranspose", "Gemm", "MatMul"};
   b.activation_ops = {"Add", "Mul", "Relu", "Clip", "LeakyRelu", "Sigmoid", "GlobalAveragePool", "AveragePool", "Softmax"};
   b.shares_input_params = kDataMovement;
   b.shared_inputs_and_output = {"Concat"};
@@ -51,7 +51,7 @@ QuantizationBackend TensorRt() {
   b.activation_type = DataType::kInt8;
   b.activation_symmetric = true;
   b.per_channel = true;
-  b.weighted_ops = {"Conv", "Gemm", "MatMul"};
+  b.weighted_ops = {"Conv", "ConvTranspose", "Gemm", "MatMul"};
   b.activation_ops = {"Add", "GlobalAveragePool", "AveragePool"};
   b.shares_input_params = kDataMovement;
   b.shared_inputs_and_output = {"Concat"};

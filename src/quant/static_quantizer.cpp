@@ -29,6 +29,7 @@ int64_t WeightChannelAxis(const Graph& graph, const Node& node, const Quantizati
   const Tensor& w = graph.initializers.at(node.inputs[1]);
   if (w.dtype() != DataType::kFloat) return -1;
   if (node.op_type == "Conv") return 0;
+  if (node.op_type == "ConvTranspose") return 1;  // W is [C_in, C_out / group, k...]
   if (node.op_type == "Gemm") return node.GetInt("transB", 0) ? 0 : 1;
   return w.rank() >= 2 ? w.rank() - 1 : -1;  // MatMul [.., K, N]: per output column
 }
@@ -166,7 +167,9 @@ Result<QuantizationResult> QuantizeStatic(const Model& input, const Quantization
   for (Node node : std::vector<Node>(graph.nodes)) {
     if (fused.count(node.outputs[0])) continue;
     const int64_t axis = quantized.count(node.outputs[0]) ? WeightChannelAxis(graph, node, backend) : -1;
-    const bool per_channel = config.per_channel && !backend.per_tensor_ops.count(node.op_type);
+    // A grouped ConvTranspose's axis 1 holds C_out / group channels, not one per bias element.
+    const bool grouped_transpose = node.op_type == "ConvTranspose" && node.GetInt("group", 1) != 1;
+    const bool per_channel = config.per_channel && !backend.per_tensor_ops.count(node.op_type) && !grouped_transpose;
     const std::string original_input = node.inputs[0];
     for (auto& in : node.inputs)
       if (dequantized.count(in)) in = dequantized[in];

@@ -1,6 +1,6 @@
 """Exports the small multi-op models the runtime tests use, with Debian's PyTorch.
 
-Run with Debian's interpreter (the one that has torch):  /usr/bin/python3 tests/models/export_models.py
+Run with Debian's interpreter (the one that has torch):  /usr/bin/python3 tests/models/export_models.py [NAME ...]
 Weights are random with a fixed seed; these models test the runtime, not accuracy.
 Each model is written next to this script with a sample input and PyTorch's output (.npy).
 """
@@ -64,6 +64,30 @@ class RowLstm(nn.Module):
         return self.head(out[:, -1])
 
 
+class Decoder(nn.Module):
+    """ConvTranspose (plain and grouped), a Concat skip connection, LeakyReLU, a Sigmoid gate
+    multiplying two activations, average pooling: the ops whose integer forms are com.microsoft
+    QLinear operators."""
+
+    def __init__(self):
+        super().__init__()
+        self.down = nn.Conv2d(1, 8, 3, stride=2, padding=1)
+        self.act = nn.LeakyReLU(0.1)
+        self.pool = nn.AvgPool2d(2)
+        self.up = nn.ConvTranspose2d(8, 8, 2, stride=2)
+        self.up_grouped = nn.ConvTranspose2d(16, 8, 3, padding=1, groups=2)
+        self.head = nn.Linear(8, 10)
+
+    def forward(self, x):
+        d = self.act(self.down(x))
+        u = self.up(self.pool(d))
+        g = self.up_grouped(torch.cat([d, u], 1)) * torch.sigmoid(u)
+        return self.head(torch.flatten(nn.functional.adaptive_avg_pool2d(g, 1), 1))
+
+
+MODELS = {"cnn_bn": (SmallCnn, 13), "transformer_block": (TinyTransformer, 17), "lstm": (RowLstm, 13), "decoder": (Decoder, 13)}
+
+
 def export(model, name, opset):
     torch.manual_seed(1)
     model.eval()
@@ -86,7 +110,8 @@ def export(model, name, opset):
 
 
 if __name__ == "__main__":
-    torch.manual_seed(0)
-    export(SmallCnn(), "cnn_bn", 13)
-    export(TinyTransformer(), "transformer_block", 17)
-    export(RowLstm(), "lstm", 13)
+    import sys
+    for name in sys.argv[1:] or MODELS:
+        factory, opset = MODELS[name]
+        torch.manual_seed(0)
+        export(factory(), name, opset)

@@ -53,12 +53,17 @@ describe.each([
   ['cnn', 'QOperator with int8 activations', { quant_format: 'QOperator', activation_type: 'QInt8', per_channel: true }],
   ['transformer', 'the onnxruntime-qoperator preset', { backend: 'onnxruntime-qoperator', per_channel: true }],
   ['lstm', 'the onnxruntime-qoperator preset', { backend: 'onnxruntime-qoperator' }],
+  // ConvTranspose (plain and grouped), Concat, LeakyRelu, Sigmoid, Mul, AveragePool.
+  ['decoder', 'per-channel MinMax', { per_channel: true }],
+  ['decoder', 'the onnxruntime-qoperator preset', { backend: 'onnxruntime-qoperator', per_channel: true }],
+  ['decoder', 'the tflite preset', { backend: 'tflite' }],
 ])('%s quantized with %s', (name, _, config) => {
   let tolerance;
   let bytes;
   let ours;
   beforeAll(() => {
-    const model = qp.loadModel(fs.readFileSync(path.join(examples, `models/${name}.onnx`)));
+    const file = name === 'decoder' ? path.join(repoRoot, 'tests/models/decoder.onnx') : path.join(examples, `models/${name}.onnx`);
+    const model = qp.loadModel(fs.readFileSync(file));
     let calls = 0;
     const quantized = model.quantize({ ...config, calibration_limit: 100 }, { input: calibration }, (done, total) => {
       calls++;
