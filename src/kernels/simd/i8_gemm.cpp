@@ -1,0 +1,123 @@
+#include "kernels/simd/i8_gemm.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/simd/simd.h"
+
+namespace qplay {
+namespace {
+
+struct OutputRange {
+  float lo, hi;  // the integer range minus the zero point, as floats
+};
+
+OutputRange RangeOf(const I8GemmOutput& out) {
+  const int32_t qmin = out.type == DataType::kInt8 ? -128 : 0, qmax = out.type == DataType::kInt8 ? 127 : 255;
+  return {static_cast<float>(qmin - out.zero_point), static_cast<float>(qmax - out.zero_point)};
+}
+
+int16_t PackedAt(const I8PackedB& b, int64_t kk, int64_t j) {
+  const int64_t pairs = EvenK(b.k) / 2;
+  return b.data[(((j / kI8GemmNr) * pairs + kk / 2) * kI8GemmNr + j % kI8GemmNr) * 2 + kk % 2];
+}
+
+void StoreOne(const I8GemmOutput& out, int64_t i, int64_t j, int32_t acc) {
+  const float scaled = static_cast<float>(acc) * out.scale[out.scale_per_row ? i : j];
+  if (out.type == DataType::kFloat) {
+    static_cast<float*>(out.data)[i * out.ldc + j] = scaled;
+    return;
+  }
+  const OutputRange r = RangeOf(out);
+  const int32_t q = static_cast<int32_t>(std::nearbyint(std::min(std::max(scaled, r.lo), r.hi))) + out.zero_point;
+  if (out.type == DataType::kInt8) static_cast<int8_t*>(out.data)[i * out.ldc + j] = static_cast<int8_t>(q);
+  else static_cast<uint8_t*>(out.data)[i * out.ldc + j] = static_cast<uint8_t>(q);
+}
+
+v128_t LoadColumns(const float* values, int64_t col, int64_t columns) {
+  float padded[4] = {};
+  std::copy(values + col, values + col + std::max<int64_t>(0, std::min<int64_t>(4, columns)), padded);
+  return wasm_v128_load(padded);
+}
+
+v128_t LoadColumns(const int32_t* values, int64_t col, int64_t columns) {
+  int32_t padded[4] = {};
+  std::copy(values + col, values + col + std::max<int64_t>(0, std::min<int64_t>(4, columns)), padded);
+  return wasm_v128_load(padded);
+}
+
+template <int kRows>
+void Block4x8(int64_t row, int64_t p, const int16_t* a, int64_t lda, const I8PackedB& b, const I8GemmOutput& out) {
+  const int64_t pairs = EvenK(b.k) / 2;
+  const int64_t col = p * kI8GemmNr, columns = std::min(kI8GemmNr, b.n - col);
+  v128_t acc[kRows][2];
+  for (int r = 0; r < kRows; ++r) acc[r][0] = acc[r][1] = wasm_i32x4_splat(0);
+  const int16_t* panel = b.data.data() + p * pairs * kI8GemmNr * 2;
+  const int16_t* rows[kRows];
+  for (int r = 0; r < kRows; ++r) rows[r] = a + (row + r) * lda;
+  for (int64_t q = 0; q < pairs; ++q) {
+    const v128_t b0 = wasm_v128_load(panel + q * 16);
+    const v128_t b1 = wasm_v128_load(panel + q * 16 + 8);
+    for (int r = 0; r < kRows; ++r) {
+      const v128_t av = wasm_v128_load32_splat(rows[r] + 2 * q);
+      acc[r][0] = wasm_i32x4_add(acc[r][0], wasm_i32x4_dot_i16x8(av, b0));
+      acc[r][1] = wasm_i32x4_add(acc[r][1], wasm_i32x4_dot_i16x8(av, b1));
+    }
+  }
+
+  const OutputRange range = RangeOf(out);
+  const v128_t lo = wasm_f32x4_splat(range.lo), hi = wasm_f32x4_splat(range.hi), zp = wasm_i32x4_splat(out.zero_point);
+  for (int r = 0; r < kRows; ++r) {
+    const int64_t i = row + r;
+    alignas(16) int32_t quantized[kI8GemmNr];
+    alignas(16) float real[kI8GemmNr];
+    for (int h = 0; h < 2; ++h) {
+      v128_t v = acc[r][h];
+      if (out.row_bias) v = wasm_i32x4_add(v, wasm_i32x4_splat(out.row_bias[i]));
+      if (out.col_bias) v = wasm_i32x4_add(v, LoadColumns(out.col_bias, col + 4 * h, columns - 4 * h));
+      const v128_t scale = out.scale_per_row ? wasm_f32x4_splat(out.scale[i]) : LoadColumns(out.scale, col + 4 * h, columns - 4 * h);
+      v128_t f = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(v), scale);
+      if (out.type == DataType::kFloat) {
+        wasm_v128_store(real + 4 * h, f);
+        continue;
+      }
+      f = wasm_f32x4_nearest(wasm_f32x4_min(wasm_f32x4_max(f, lo), hi));
+      wasm_v128_store(quantized + 4 * h, wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(f), zp));
+    }
+    if (out.type == DataType::kFloat) {
+      std::copy(real, real + columns, static_cast<float*>(out.data) + i * out.ldc + col);
+    } else if (out.type == DataType::kInt8) {
+      std::copy(quantized, quantized + columns, static_cast<int8_t*>(out.data) + i * out.ldc + col);
+    } else {
+      std::copy(quantized, quantized + columns, static_cast<uint8_t*>(out.data) + i * out.ldc + col);
+    }
+  }
+}
+
+}  // namespace
+
+void i8_gemm__ref(int64_t m, const int16_t* a, int64_t lda, const I8PackedB& b, const I8GemmOutput& out) {
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < b.n; ++j) {
+      int32_t acc = 0;
+      for (int64_t kk = 0; kk < b.k; ++kk) acc += static_cast<int32_t>(a[i * lda + kk]) * PackedAt(b, kk, j);
+      if (out.row_bias) acc += out.row_bias[i];
+      if (out.col_bias) acc += out.col_bias[j];
+      StoreOne(out, i, j, acc);
+    }
+}
+
+void i8_gemm_4x8__wasmsimd_dot16(int64_t m, const int16_t* a, int64_t lda, const I8PackedB& b, const I8GemmOutput& out) {
+  for (int64_t p = 0; p < b.panels(); ++p) {
+    int64_t row = 0;
+    for (; row + kI8GemmMr <= m; row += kI8GemmMr) Block4x8<4>(row, p, a, lda, b, out);
+    switch (m - row) {
+      case 3: Block4x8<3>(row, p, a, lda, b, out); break;
+      case 2: Block4x8<2>(row, p, a, lda, b, out); break;
+      case 1: Block4x8<1>(row, p, a, lda, b, out); break;
+      default: break;
+    }
+  }
+}
+
+}  // namespace qplay

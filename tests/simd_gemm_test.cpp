@@ -1,0 +1,90 @@
+// GEMM micro-kernels against their _ref twins, XNNPACK-style: sizes below, at and above the
+// register block, odd K, zero points at the extremes, per-row and per-column scales and
+// biases, saturation, and a sentinel that must survive beyond each output row.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "kernels/simd/f32_gemm.h"
+#include "kernels/simd/i8_gemm.h"
+
+namespace qplay {
+namespace {
+
+constexpr int64_t kPad = 3;  // extra columns per output row that must keep the sentinel
+
+TEST(F32Gemm, SimdEqualsReferenceBitForBit) {
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
+  for (int64_t m : {1, 3, 4, 5, 9})
+    for (int64_t n : {1, 7, 8, 9, 17})
+      for (int64_t k : {1, 2, 5, 16, 33})
+        for (int variant = 0; variant < 3; ++variant) {
+          std::vector<float> a(static_cast<size_t>(m * k)), b(static_cast<size_t>(k * n)), row_bias(m), col_bias(n);
+          for (auto* v : {&a, &b, &row_bias, &col_bias})
+            for (float& x : *v) x = dist(rng);
+          F32GemmParams params;
+          if (variant == 1) params.col_bias = col_bias.data(), params.min = 0.0f;
+          if (variant == 2) params.row_bias = row_bias.data(), params.min = -0.5f, params.max = 0.5f;
+          // variant 0 packs a transposed B: element (kk, j) at b[j * k + kk]
+          const F32PackedB packed = variant == 0 ? PackF32B(b.data(), k, n, 1, k) : PackF32B(b.data(), k, n, n, 1);
+          const int64_t ldc = n + kPad;
+          std::vector<float> expected(static_cast<size_t>(m * ldc), 1234.5f), got = expected;
+          f32_gemm__ref(m, a.data(), k, packed, expected.data(), ldc, params);
+          f32_gemm_4x8__wasmsimd(m, a.data(), k, packed, got.data(), ldc, params);
+          for (int64_t i = 0; i < m * ldc; ++i)
+            ASSERT_EQ(got[i], expected[i]) << "m=" << m << " n=" << n << " k=" << k << " variant " << variant << " at " << i;
+          for (int64_t i = 0; i < m; ++i)
+            for (int64_t j = n; j < ldc; ++j) ASSERT_EQ(got[i * ldc + j], 1234.5f);
+        }
+}
+
+TEST(I8Gemm, SimdEqualsReferenceBitForBit) {
+  std::mt19937 rng(2);
+  for (DataType type : {DataType::kUint8, DataType::kInt8, DataType::kFloat})
+    for (int64_t m : {1, 3, 4, 5, 9})
+      for (int64_t n : {1, 7, 8, 9, 17})
+        for (int64_t k : {1, 2, 7, 16, 33})
+          for (int variant = 0; variant < 2; ++variant) {
+            // A: uint8 values minus a zero point at an extreme; B: int8 minus per-column zero points.
+            const int32_t a_zp = variant ? 255 : 0;
+            std::uniform_int_distribution<int> u8(0, 255), s8(-128, 127);
+            const int64_t lda = EvenK(k);
+            std::vector<int16_t> a(static_cast<size_t>(m * lda), 0);
+            for (int64_t i = 0; i < m; ++i)
+              for (int64_t kk = 0; kk < k; ++kk) a[i * lda + kk] = static_cast<int16_t>(u8(rng) - a_zp);
+            std::vector<int32_t> b_zp(n);
+            for (auto& z : b_zp) z = variant ? s8(rng) : 0;
+            std::vector<int> b(static_cast<size_t>(k * n));
+            for (int& v : b) v = s8(rng);
+            const I8PackedB packed = PackI8B(k, n, [&](int64_t kk, int64_t j) { return b[kk * n + j] - b_zp[j]; });
+            std::vector<int32_t> row_bias(m), col_bias(n);
+            for (auto& x : row_bias) x = u8(rng) * 40 - 5000;
+            for (auto& x : col_bias) x = u8(rng) * 40 - 5000;
+            // Scales large enough that some outputs saturate.
+            std::vector<float> scale(std::max(m, n));
+            for (auto& s : scale) s = 0.0005f * static_cast<float>(u8(rng) + 1);
+            I8GemmOutput out;
+            out.type = type;
+            out.ldc = n + kPad;
+            out.scale = scale.data();
+            out.scale_per_row = variant == 1;
+            (variant ? out.row_bias : out.col_bias) = variant ? row_bias.data() : col_bias.data();
+            out.zero_point = type == DataType::kInt8 ? -3 : (type == DataType::kUint8 ? 128 : 0);
+            const size_t bytes = static_cast<size_t>(m * out.ldc) * ElementSize(type);
+            std::vector<uint8_t> expected(bytes, 0xA5), got(bytes, 0xA5);
+            out.data = expected.data();
+            i8_gemm__ref(m, a.data(), lda, packed, out);
+            out.data = got.data();
+            i8_gemm_4x8__wasmsimd_dot16(m, a.data(), lda, packed, out);
+            ASSERT_EQ(got, expected) << DataTypeName(type) << " m=" << m << " n=" << n << " k=" << k << " variant " << variant;
+            for (int64_t i = 0; i < m; ++i)
+              for (size_t byte = static_cast<size_t>((i * out.ldc + n) * ElementSize(type));
+                   byte < static_cast<size_t>((i + 1) * out.ldc * ElementSize(type)); ++byte)
+                ASSERT_EQ(got[byte], 0xA5);
+          }
+}
+
+}  // namespace
+}  // namespace qplay
