@@ -20,6 +20,20 @@ struct WindowGeometry {
 // ceil_mode from the node. `input` holds the spatial input dims.
 Result<WindowGeometry> ComputeWindow(const Node& node, const Shape& input, const Shape& kernel);
 
+// A convolution's sizes: batch, channels, group and window.
+struct ConvShape {
+  int64_t batch = 0, in_channels = 0, out_channels = 0, group = 1;
+  WindowGeometry window;
+  Shape OutputShape() const {
+    Shape s{batch, out_channels};
+    s.insert(s.end(), window.output.begin(), window.output.end());
+    return s;
+  }
+};
+
+// Checks X (N x C x spatial...) against W (M x C/group x kernel...) and the node's group.
+Result<ConvShape> PlanConv(const KernelContext& ctx, const Tensor& x, const Tensor& w);
+
 // Calls fn(out_offset, out_index) over every spatial output position in row-major order.
 template <typename Fn>
 void ForEachPosition(const Shape& dims, Fn&& fn) {

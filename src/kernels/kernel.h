@@ -2,6 +2,7 @@
 // functions registered by op type (registry.h); they return a Status, never throw.
 #pragma once
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,13 +12,20 @@
 
 namespace qplay {
 
+// Memory a session keeps per node between runs: what a kernel derived from constant inputs
+// (weights packed for a GEMM, widened, with zero points folded in).
+struct KernelCache {
+  std::shared_ptr<const void> packed;
+};
+
 class KernelContext {
  public:
   using SubgraphRunner = std::function<Result<std::vector<Tensor>>(const Graph&, const std::vector<Tensor>&)>;
 
-  KernelContext(const Node& node, int64_t opset, std::vector<const Tensor*> inputs, SubgraphRunner run_subgraph)
+  KernelContext(const Node& node, int64_t opset, std::vector<const Tensor*> inputs, SubgraphRunner run_subgraph,
+                KernelCache* cache = nullptr, const std::vector<bool>* constant_inputs = nullptr)
       : node(node), opset(opset), inputs_(std::move(inputs)), outputs_(node.outputs.size()),
-        run_subgraph_(std::move(run_subgraph)) {}
+        run_subgraph_(std::move(run_subgraph)), cache_(cache), constant_inputs_(constant_inputs) {}
 
   const Node& node;
   const int64_t opset;  // version of the node's domain that the model imports
@@ -38,6 +46,19 @@ class KernelContext {
     return run_subgraph_(graph, inputs);
   }
 
+  // True when input i is an initializer: the same tensor on every run.
+  bool constant(size_t i) const { return constant_inputs_ && i < constant_inputs_->size() && (*constant_inputs_)[i]; }
+
+  // `make()`'s result, kept in the node's cache when `from_constants` says it derives only
+  // from constant inputs (then made once per session), else made for this call.
+  template <typename T, typename Make>
+  std::shared_ptr<const T> Derived(bool from_constants, Make make) {
+    if (from_constants && cache_ && cache_->packed) return std::static_pointer_cast<const T>(cache_->packed);
+    auto made = std::make_shared<const T>(make());
+    if (from_constants && cache_) cache_->packed = made;
+    return made;
+  }
+
   template <typename... Parts>
   Status Unsupported(const Parts&... parts) const { return Fail(StatusCode::kUnsupported, parts...); }
   template <typename... Parts>
@@ -47,6 +68,8 @@ class KernelContext {
   std::vector<const Tensor*> inputs_;
   std::vector<Tensor> outputs_;
   SubgraphRunner run_subgraph_;
+  KernelCache* cache_;
+  const std::vector<bool>* constant_inputs_;
 };
 
 using KernelFn = Status (*)(KernelContext&);

@@ -19,24 +19,37 @@ const KernelRegistry& KernelRegistry::Get() {
     RegisterControlFlowKernels(r);
     RegisterResizeKernels(r);
     RegisterQLinearContribKernels(r);
+    RegisterFastConvKernels(r);
+    RegisterFastMatMulKernels(r);
     return r;
   }();
   return registry;
 }
 
-void KernelRegistry::Add(const std::string& op_type, KernelFn fn, const std::string& domain) {
-  kernels_[{domain, op_type}] = fn;
+void KernelRegistry::Add(const std::string& op_type, KernelFn fn, const std::string& domain, KernelVariant variant) {
+  (variant == KernelVariant::kFast ? fast_kernels_ : kernels_)[{domain, op_type}] = fn;
 }
 
-KernelFn KernelRegistry::Find(const std::string& domain, const std::string& op_type) const {
+KernelFn KernelRegistry::Find(const std::string& domain, const std::string& op_type, KernelVariant variant) const {
+  if (variant == KernelVariant::kFast) {
+    auto fast = fast_kernels_.find({domain, op_type});
+    if (fast != fast_kernels_.end()) return fast->second;
+  }
   auto it = kernels_.find({domain, op_type});
   return it == kernels_.end() ? nullptr : it->second;
 }
 
-std::vector<std::string> KernelRegistry::OpTypes() const {
+namespace {
+
+std::vector<std::string> Names(const std::map<std::pair<std::string, std::string>, KernelFn>& kernels) {
   std::vector<std::string> ops;
-  for (const auto& [key, _] : kernels_) ops.push_back(key.first.empty() ? key.second : key.first + "." + key.second);
+  for (const auto& [key, _] : kernels) ops.push_back(key.first.empty() ? key.second : key.first + "." + key.second);
   return ops;
 }
+
+}  // namespace
+
+std::vector<std::string> KernelRegistry::OpTypes() const { return Names(kernels_); }
+std::vector<std::string> KernelRegistry::FastOpTypes() const { return Names(fast_kernels_); }
 
 }  // namespace qplay

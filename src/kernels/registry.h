@@ -9,16 +9,25 @@
 
 namespace qplay {
 
+// Every op has a reference kernel (kernels/reference/, the definition of correct); some also
+// have a fast one (kernels/fast/, SIMD), which must agree with it (bit for bit for integer
+// results, within a stated tolerance for float).
+enum class KernelVariant { kReference, kFast };
+
 class KernelRegistry {
  public:
   static const KernelRegistry& Get();
 
-  void Add(const std::string& op_type, KernelFn fn, const std::string& domain = "");
-  KernelFn Find(const std::string& domain, const std::string& op_type) const;
-  std::vector<std::string> OpTypes() const;
+  void Add(const std::string& op_type, KernelFn fn, const std::string& domain = "",
+           KernelVariant variant = KernelVariant::kReference);
+  // The fast kernel when `variant` asks for it and one exists, else the reference kernel.
+  KernelFn Find(const std::string& domain, const std::string& op_type,
+                KernelVariant variant = KernelVariant::kReference) const;
+  std::vector<std::string> OpTypes() const;     // ops with a reference kernel
+  std::vector<std::string> FastOpTypes() const;  // ops that also have a fast kernel
 
  private:
-  std::map<std::pair<std::string, std::string>, KernelFn> kernels_;
+  std::map<std::pair<std::string, std::string>, KernelFn> kernels_, fast_kernels_;
 };
 
 void RegisterElementwiseKernels(KernelRegistry& registry);
@@ -35,5 +44,7 @@ void RegisterRecurrentKernels(KernelRegistry& registry);
 void RegisterControlFlowKernels(KernelRegistry& registry);
 void RegisterResizeKernels(KernelRegistry& registry);
 void RegisterQLinearContribKernels(KernelRegistry& registry);
+void RegisterFastConvKernels(KernelRegistry& registry);
+void RegisterFastMatMulKernels(KernelRegistry& registry);
 
 }  // namespace qplay

@@ -49,31 +49,39 @@ Status CheckInput(const std::string& name, const ValueType* declared, const Tens
               declared->ShapeString(), " but got ", DescribeType(tensor.dtype(), tensor.shape()));
 }
 
-// The index of the last node that reads each value, counting reads from subgraphs; the
-// same for every subgraph, recursively.
-void CollectLastUses(const Graph& graph, std::map<const Graph*, std::map<std::string, size_t>>& out) {
-  auto& last = out[&graph];
+// For `graph` and each subgraph, recursively: the index of the last node reading each value
+// (counting reads from subgraphs), which inputs of each node are initializers, each node's
+// kernel, and an empty per-node cache.
+void PlanGraphs(const Graph& graph, const Model& model, KernelVariant variant, Session::GraphPlans& out) {
+  Session::GraphPlan& plan = out[&graph];
+  plan.caches.resize(graph.nodes.size());
   for (size_t n = 0; n < graph.nodes.size(); ++n) {
     const Node& node = graph.nodes[n];
-    for (const auto& name : node.inputs) last[name] = n;
+    std::vector<bool> constant;
+    for (const auto& name : node.inputs) {
+      plan.last_use[name] = n;
+      constant.push_back(graph.IsInitializer(name));
+    }
+    plan.constant_inputs.push_back(std::move(constant));
+    plan.kernels.push_back(KernelRegistry::Get().Find(node.domain, node.op_type, variant));
     for (const auto& [_, attr] : node.attributes)
       if (attr.g) {
-        for (const auto& name : attr.g->OuterScopeNames()) last[name] = n;
-        CollectLastUses(*attr.g, out);
+        for (const auto& name : attr.g->OuterScopeNames()) plan.last_use[name] = n;
+        PlanGraphs(*attr.g, model, variant, out);
       }
   }
 }
 
 class GraphRunner {
  public:
-  GraphRunner(const Model& model, const std::map<const Graph*, std::map<std::string, size_t>>& last_uses,
-              const TensorObserver& observer)
-      : model_(model), last_uses_(last_uses), observer_(observer) {}
+  GraphRunner(const Model& model, Session::GraphPlans& plans, const TensorObserver& observer)
+      : model_(model), plans_(plans), observer_(observer) {}
 
   // Runs `graph` with `scope` holding its inputs and every outer value it may read.
   Result<std::vector<Tensor>> Run(const Graph& graph, TensorMap scope) {
     for (const auto& [name, tensor] : graph.initializers) scope.emplace(name, tensor);
-    const std::map<std::string, size_t>& last_use = last_uses_.at(&graph);
+    Session::GraphPlan& plan = plans_.at(&graph);
+    const std::map<std::string, size_t>& last_use = plan.last_use;
     std::set<std::string> keep(graph.outputs.begin(), graph.outputs.end());
 
     for (size_t n = 0; n < graph.nodes.size(); ++n) {
@@ -99,8 +107,9 @@ class GraphRunner {
                           for (size_t i = 0; i < sub.inputs.size() && i < sub_inputs.size(); ++i)
                             sub_scope[sub.inputs[i]] = sub_inputs[i];
                           return Run(sub, std::move(sub_scope));
-                        });
-      KernelFn kernel = KernelRegistry::Get().Find(node.domain, node.op_type);
+                        },
+                        &plan.caches[n], &plan.constant_inputs[n]);
+      KernelFn kernel = plan.kernels[n];
       if (!kernel) return Fail(StatusCode::kUnsupported, node.Describe(), ": op ", node.op_type, " is not supported");
       Status status = kernel(ctx);
       if (!status.ok()) return status.WithContext(node.Describe());
@@ -130,7 +139,7 @@ class GraphRunner {
 
  private:
   const Model& model_;
-  const std::map<const Graph*, std::map<std::string, size_t>>& last_uses_;
+  Session::GraphPlans& plans_;
   const TensorObserver& observer_;
 };
 
@@ -161,9 +170,10 @@ Result<Session> Session::Create(const Model& model, const SessionOptions& option
     auto converted = FuseQdqGroups(*fused);
     if (!converted.ok()) return converted.status();
   }
-  auto last_uses = std::make_shared<LastUses>();
-  CollectLastUses((fused ? *fused : model).graph, *last_uses);
-  return Session(model, std::move(fused), std::move(last_uses));
+  const Model& runnable = fused ? *fused : model;
+  auto plans = std::make_shared<GraphPlans>();
+  PlanGraphs(runnable.graph, runnable, options.kernels, *plans);
+  return Session(model, std::move(fused), std::move(plans));
 }
 
 Result<TensorMap> Session::Run(const TensorMap& inputs, const TensorObserver& observer) const {
@@ -186,7 +196,7 @@ Result<TensorMap> Session::Run(const TensorMap& inputs, const TensorObserver& ob
       return Fail(StatusCode::kInvalidArgument, "unknown input '", name, "'; the model's inputs are ", expected);
     }
 
-  GraphRunner runner(*model_, *last_uses_, observer);
+  GraphRunner runner(*model_, *plans_, observer);
   auto outputs = runner.Run(graph, std::move(scope));
   if (!outputs.ok()) return outputs.status();
   TensorMap result;

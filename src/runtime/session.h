@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "kernels/registry.h"
 #include "onnx/model.h"
 
 namespace qplay {
@@ -26,6 +27,7 @@ enum class QdqExecution {
 
 struct SessionOptions {
   QdqExecution qdq = QdqExecution::kIntegerKernels;
+  KernelVariant kernels = KernelVariant::kFast;  // kReference: only the reference kernels
 };
 
 class Session {
@@ -39,16 +41,23 @@ class Session {
 
   const Model& model() const { return *model_; }
 
- private:
-  // For every graph (main and subgraphs): the index of the last node reading each value.
-  // Computed once at Create; Run frees each intermediate right after that node.
-  using LastUses = std::map<const Graph*, std::map<std::string, size_t>>;
+  // What Create works out once per graph (main and subgraphs): Run frees each intermediate
+  // right after its last reader, calls each node's chosen kernel, and lets kernels keep what
+  // they derive from constant inputs (packed weights) in the node's cache.
+  struct GraphPlan {
+    std::map<std::string, size_t> last_use;
+    std::vector<std::vector<bool>> constant_inputs;
+    std::vector<KernelFn> kernels;
+    std::vector<KernelCache> caches;
+  };
+  using GraphPlans = std::map<const Graph*, GraphPlan>;
 
-  Session(const Model& model, std::shared_ptr<const Model> fused, std::shared_ptr<const LastUses> last_uses)
-      : model_(fused ? fused.get() : &model), fused_(std::move(fused)), last_uses_(std::move(last_uses)) {}
+ private:
+  Session(const Model& model, std::shared_ptr<const Model> fused, std::shared_ptr<GraphPlans> plans)
+      : model_(fused ? fused.get() : &model), fused_(std::move(fused)), plans_(std::move(plans)) {}
   const Model* model_;
   std::shared_ptr<const Model> fused_;  // the integer form of a QDQ model, when one was made
-  std::shared_ptr<const LastUses> last_uses_;
+  std::shared_ptr<GraphPlans> plans_;   // shared by copies of the session, caches included
 };
 
 // Every reason `model` cannot run, one line each, naming the node (empty when it can run).

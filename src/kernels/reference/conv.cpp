@@ -7,35 +7,6 @@
 namespace qplay {
 namespace {
 
-struct ConvShape {
-  int64_t batch = 0, in_channels = 0, out_channels = 0, group = 1;
-  WindowGeometry window;
-  Shape OutputShape() const {
-    Shape s{batch, out_channels};
-    s.insert(s.end(), window.output.begin(), window.output.end());
-    return s;
-  }
-};
-
-Result<ConvShape> PlanConv(const KernelContext& ctx, const Tensor& x, const Tensor& w) {
-  if (x.rank() < 3) return ctx.Invalid("X must be N x C x spatial..., got ", ShapeToString(x.shape()));
-  if (w.rank() != x.rank())
-    return ctx.Invalid("W ", ShapeToString(w.shape()), " and X ", ShapeToString(x.shape()), " differ in rank");
-  ConvShape s;
-  s.batch = x.dim(0);
-  s.in_channels = x.dim(1);
-  s.out_channels = w.dim(0);
-  s.group = ctx.node.GetInt("group", 1);
-  if (s.group <= 0 || s.in_channels % s.group || s.out_channels % s.group || w.dim(1) * s.group != s.in_channels)
-    return ctx.Invalid("X has ", s.in_channels, " channels, W ", ShapeToString(w.shape()), ", group ", s.group,
-                       ": expected W's dim 1 = channels / group");
-  auto window = ComputeWindow(ctx.node, Shape(x.shape().begin() + 2, x.shape().end()),
-                              Shape(w.shape().begin() + 2, w.shape().end()));
-  if (!window.ok()) return window.status();
-  s.window = std::move(window.value());
-  return s;
-}
-
 // acc = init(m) + sum over the window of load_x(x_offset) * load_w(w_offset, m); store(y_offset, acc, m).
 template <typename Acc, typename LoadX, typename LoadW, typename Init, typename Store>
 void ConvLoop(const ConvShape& s, LoadX load_x, LoadW load_w, Init init, Store store) {

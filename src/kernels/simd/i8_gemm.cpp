@@ -12,9 +12,9 @@ struct OutputRange {
   float lo, hi;  // the integer range minus the zero point, as floats
 };
 
-OutputRange RangeOf(const I8GemmOutput& out) {
-  const int32_t qmin = out.type == DataType::kInt8 ? -128 : 0, qmax = out.type == DataType::kInt8 ? 127 : 255;
-  return {static_cast<float>(qmin - out.zero_point), static_cast<float>(qmax - out.zero_point)};
+OutputRange RangeOf(DataType type, int32_t zero_point) {
+  const int32_t qmin = type == DataType::kInt8 ? -128 : 0, qmax = type == DataType::kInt8 ? 127 : 255;
+  return {static_cast<float>(qmin - zero_point), static_cast<float>(qmax - zero_point)};
 }
 
 int16_t PackedAt(const I8PackedB& b, int64_t kk, int64_t j) {
@@ -23,13 +23,12 @@ int16_t PackedAt(const I8PackedB& b, int64_t kk, int64_t j) {
 }
 
 void StoreOne(const I8GemmOutput& out, int64_t i, int64_t j, int32_t acc) {
-  const float scaled = static_cast<float>(acc) * out.scale[out.scale_per_row ? i : j];
+  const float scale = out.scale[out.scale_per_row ? i : j];
   if (out.type == DataType::kFloat) {
-    static_cast<float*>(out.data)[i * out.ldc + j] = scaled;
+    static_cast<float*>(out.data)[i * out.ldc + j] = static_cast<float>(acc) * scale;
     return;
   }
-  const OutputRange r = RangeOf(out);
-  const int32_t q = static_cast<int32_t>(std::nearbyint(std::min(std::max(scaled, r.lo), r.hi))) + out.zero_point;
+  const int32_t q = Requantize(acc, scale, out.zero_point, out.type);
   if (out.type == DataType::kInt8) static_cast<int8_t*>(out.data)[i * out.ldc + j] = static_cast<int8_t>(q);
   else static_cast<uint8_t*>(out.data)[i * out.ldc + j] = static_cast<uint8_t>(q);
 }
@@ -65,7 +64,7 @@ void Block4x8(int64_t row, int64_t p, const int16_t* a, int64_t lda, const I8Pac
     }
   }
 
-  const OutputRange range = RangeOf(out);
+  const OutputRange range = RangeOf(out.type, out.zero_point);
   const v128_t lo = wasm_f32x4_splat(range.lo), hi = wasm_f32x4_splat(range.hi), zp = wasm_i32x4_splat(out.zero_point);
   for (int r = 0; r < kRows; ++r) {
     const int64_t i = row + r;
@@ -95,6 +94,12 @@ void Block4x8(int64_t row, int64_t p, const int16_t* a, int64_t lda, const I8Pac
 }
 
 }  // namespace
+
+int32_t Requantize(int32_t acc, float scale, int32_t zero_point, DataType type) {
+  const OutputRange r = RangeOf(type, zero_point);
+  const float scaled = static_cast<float>(acc) * scale;
+  return static_cast<int32_t>(std::nearbyint(std::min(std::max(scaled, r.lo), r.hi))) + zero_point;
+}
 
 void i8_gemm__ref(int64_t m, const int16_t* a, int64_t lda, const I8PackedB& b, const I8GemmOutput& out) {
   for (int64_t i = 0; i < m; ++i)

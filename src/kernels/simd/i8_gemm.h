@@ -52,6 +52,10 @@ struct I8GemmOutput {
   int32_t zero_point = 0;
 };
 
+// One requantized value as the epilogue computes it: acc x scale clamped to the type's range
+// (minus the zero point), rounded half to even, plus the zero point.
+int32_t Requantize(int32_t acc, float scale, int32_t zero_point, DataType type);
+
 using I8GemmFn = void (*)(int64_t m, const int16_t* a, int64_t lda, const I8PackedB& b, const I8GemmOutput& out);
 
 void i8_gemm__ref(int64_t m, const int16_t* a, int64_t lda, const I8PackedB& b, const I8GemmOutput& out);

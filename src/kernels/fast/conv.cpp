@@ -1,0 +1,206 @@
+// Fast Conv and QLinearConv for 2-D NCHW inputs. A grouped or dense convolution is a GEMM:
+// the weights (rows: output channels) times the input patches of one image and group,
+// packed straight into the GEMM's panel layout (im2col and packing in one pass). Depthwise
+// convolutions run a direct loop over a zero-padded plane. Other shapes and types go to
+// the reference kernel.
+#include <algorithm>
+
+#include "kernels/conv_geometry.h"
+#include "kernels/quant_math.h"
+#include "kernels/registry.h"
+#include "kernels/simd/f32_gemm.h"
+#include "kernels/simd/i8_gemm.h"
+#include "kernels/simd/simd.h"
+
+namespace qplay {
+namespace {
+
+Status RunReference(KernelContext& ctx) { return KernelRegistry::Get().Find("", ctx.node.op_type)(ctx); }
+
+// Where each output position's window starts in the (unpadded) input.
+struct PatchGrid {
+  const WindowGeometry& g;
+  std::vector<int64_t> row0, col0;  // per output position
+  explicit PatchGrid(const WindowGeometry& geometry) : g(geometry) {
+    for (int64_t oy = 0; oy < g.output[0]; ++oy)
+      for (int64_t ox = 0; ox < g.output[1]; ++ox) {
+        row0.push_back(oy * g.strides[0] - g.pad_begin[0]);
+        col0.push_back(ox * g.strides[1] - g.pad_begin[1]);
+      }
+  }
+  int64_t positions() const { return static_cast<int64_t>(row0.size()); }
+  int64_t taps() const { return g.kernel[0] * g.kernel[1]; }
+  // Calls fn(kk, pos, input offset or -1 when outside) for every (channel x tap, position).
+  template <typename Fn>
+  void ForEach(int64_t channels, Fn fn) const {
+    const int64_t h = g.input[0], w = g.input[1];
+    for (int64_t c = 0; c < channels; ++c)
+      for (int64_t ky = 0; ky < g.kernel[0]; ++ky)
+        for (int64_t kx = 0; kx < g.kernel[1]; ++kx) {
+          const int64_t kk = (c * g.kernel[0] + ky) * g.kernel[1] + kx;
+          for (int64_t pos = 0; pos < positions(); ++pos) {
+            const int64_t iy = row0[pos] + ky * g.dilations[0], ix = col0[pos] + kx * g.dilations[1];
+            fn(kk, pos, iy >= 0 && iy < h && ix >= 0 && ix < w ? (c * h + iy) * w + ix : -1);
+          }
+        }
+  }
+};
+
+F32PackedB PackPatchesF32(const float* x, int64_t channels, const PatchGrid& grid) {
+  F32PackedB b;
+  b.k = channels * grid.taps();
+  b.n = grid.positions();
+  b.data.assign(static_cast<size_t>(b.panels() * b.k * kF32GemmNr), 0.0f);
+  grid.ForEach(channels, [&](int64_t kk, int64_t pos, int64_t at) {
+    if (at >= 0) b.data[((pos / kF32GemmNr) * b.k + kk) * kF32GemmNr + pos % kF32GemmNr] = x[at];
+  });
+  return b;
+}
+
+// 8-bit patches minus the input zero point; outside the image that is 0.
+I8PackedB PackPatchesI8(const Tensor& x, int64_t offset, int64_t channels, const PatchGrid& grid, int32_t zero_point) {
+  I8PackedB b;
+  b.k = channels * grid.taps();
+  b.n = grid.positions();
+  const int64_t pairs = EvenK(b.k) / 2;
+  b.data.assign(static_cast<size_t>(b.panels() * pairs * kI8GemmNr * 2), 0);
+  grid.ForEach(channels, [&](int64_t kk, int64_t pos, int64_t at) {
+    if (at >= 0)
+      b.data[(((pos / kI8GemmNr) * pairs + kk / 2) * kI8GemmNr + pos % kI8GemmNr) * 2 + kk % 2] =
+          static_cast<int16_t>(LoadInt8(x, offset + at) - zero_point);
+  });
+  return b;
+}
+
+bool IsDepthwise(const ConvShape& s) { return s.group == s.in_channels && s.out_channels == s.in_channels && s.group > 1; }
+
+// One channel of a depthwise convolution: out = bias + sum over taps of w * x, with x read from a
+// plane padded with `pad_value`, taps summed in kernel order as the reference kernel does.
+template <typename T, typename Acc, typename Store>
+void DepthwisePlane(const T* x, const WindowGeometry& g, T pad_value, Acc bias, const Acc* w, std::vector<T>& padded,
+                    Store store) {
+  const int64_t h = g.input[0], wd = g.input[1];
+  const int64_t ph = h + g.pad_begin[0] + g.pad_end[0] + g.kernel[0] * g.dilations[0];
+  const int64_t pw = wd + g.pad_begin[1] + g.pad_end[1] + g.kernel[1] * g.dilations[1];
+  padded.assign(static_cast<size_t>(ph * pw), pad_value);
+  for (int64_t y = 0; y < h; ++y)
+    std::copy(x + y * wd, x + (y + 1) * wd, padded.begin() + (y + g.pad_begin[0]) * pw + g.pad_begin[1]);
+  for (int64_t oy = 0; oy < g.output[0]; ++oy)
+    for (int64_t ox = 0; ox < g.output[1]; ++ox) {
+      Acc acc = bias;
+      for (int64_t ky = 0; ky < g.kernel[0]; ++ky) {
+        const T* row = padded.data() + (oy * g.strides[0] + ky * g.dilations[0]) * pw + ox * g.strides[1];
+        for (int64_t kx = 0; kx < g.kernel[1]; ++kx) acc += static_cast<Acc>(row[kx * g.dilations[1]]) * w[ky * g.kernel[1] + kx];
+      }
+      store(oy * g.output[1] + ox, acc);
+    }
+}
+
+Status Conv(KernelContext& ctx) {
+  const Tensor &x = ctx.in(0), &w = ctx.in(1);
+  if (x.dtype() != DataType::kFloat || x.rank() != 4 || w.dtype() != DataType::kFloat) return RunReference(ctx);
+  auto planned = PlanConv(ctx, x, w);
+  if (!planned.ok()) return planned.status();
+  const ConvShape& s = *planned;
+  const WindowGeometry& g = s.window;
+  Tensor& y = ctx.Output(0, DataType::kFloat, s.OutputShape());
+  const float* bias = ctx.has(2) ? ctx.in(2).data<float>() : nullptr;
+  const int64_t in_plane = g.input[0] * g.input[1], out_plane = g.output[0] * g.output[1];
+  const int64_t cpg = s.in_channels / s.group, mpg = s.out_channels / s.group;
+  if (IsDepthwise(s)) {
+    std::vector<float> padded;
+    for (int64_t b = 0; b < s.batch; ++b)
+      for (int64_t c = 0; c < s.in_channels; ++c) {
+        float* out = y.data<float>() + (b * s.out_channels + c) * out_plane;
+        DepthwisePlane<float, float>(x.data<float>() + (b * s.in_channels + c) * in_plane, g, 0.0f, bias ? bias[c] : 0.0f,
+                                     w.data<float>() + c * NumElements(g.kernel), padded,
+                                     [out](int64_t i, float acc) { out[i] = acc; });
+      }
+    return Status::Ok();
+  }
+  const PatchGrid grid(g);
+  const int64_t k = cpg * grid.taps();
+  for (int64_t b = 0; b < s.batch; ++b)
+    for (int64_t grp = 0; grp < s.group; ++grp) {
+      const F32PackedB patches = PackPatchesF32(x.data<float>() + (b * s.in_channels + grp * cpg) * in_plane, cpg, grid);
+      F32GemmParams params;
+      params.row_bias = bias ? bias + grp * mpg : nullptr;
+      f32_gemm_4x8__wasmsimd(mpg, w.data<float>() + grp * mpg * k, k, patches,
+                             y.data<float>() + (b * s.out_channels + grp * mpg) * out_plane, out_plane, params);
+    }
+  return Status::Ok();
+}
+
+// QLinearConv's weights as GEMM rows: int16 minus their zero point, K padded to even.
+struct QLinearConvWeights {
+  std::vector<int16_t> rows;
+  int64_t lda = 0;
+};
+
+Status QLinearConv(KernelContext& ctx) {
+  const Tensor &x = ctx.in(0), &w = ctx.in(3), &y_zp = ctx.in(7);
+  if (!Is8Bit(x) || !Is8Bit(w) || !Is8Bit(y_zp) || x.rank() != 4) return RunReference(ctx);
+  auto planned = PlanConv(ctx, x, w);
+  if (!planned.ok()) return planned.status();
+  const ConvShape& s = *planned;
+  const WindowGeometry& g = s.window;
+  const Tensor &w_scale = ctx.in(4), &w_zp = ctx.in(5);
+  const float x_scale = ctx.in(1).data<float>()[0], y_scale = ctx.in(6).data<float>()[0];
+  const int32_t x_zp = ZeroPointAt(&ctx.in(2), 0), out_zp = ZeroPointAt(&y_zp, 0);
+  const int32_t* bias = ctx.has(8) ? ctx.in(8).data<int32_t>() : nullptr;
+  std::vector<float> multiplier(static_cast<size_t>(s.out_channels));
+  for (int64_t m = 0; m < s.out_channels; ++m)
+    multiplier[m] = x_scale * w_scale.data<float>()[w_scale.size() == 1 ? 0 : m] / y_scale;
+  Tensor& y = ctx.Output(0, y_zp.dtype(), s.OutputShape());
+  const int64_t in_plane = g.input[0] * g.input[1], out_plane = g.output[0] * g.output[1];
+  const int64_t cpg = s.in_channels / s.group, mpg = s.out_channels / s.group;
+  const int64_t k = cpg * NumElements(g.kernel);
+  auto weights = ctx.Derived<QLinearConvWeights>(ctx.constant(3) && ctx.constant(5), [&] {
+    QLinearConvWeights packed{std::vector<int16_t>(static_cast<size_t>(s.out_channels * EvenK(k)), 0), EvenK(k)};
+    for (int64_t m = 0; m < s.out_channels; ++m)
+      for (int64_t kk = 0; kk < k; ++kk)
+        packed.rows[m * packed.lda + kk] = static_cast<int16_t>(LoadInt8(w, m * k + kk) - ZeroPointAt(&w_zp, m));
+    return packed;
+  });
+  const size_t out_bytes = ElementSize(y.dtype());
+  if (IsDepthwise(s)) {
+    std::vector<int32_t> x_plane(static_cast<size_t>(in_plane)), padded;
+    std::vector<int32_t> taps(static_cast<size_t>(NumElements(g.kernel)));
+    for (int64_t b = 0; b < s.batch; ++b)
+      for (int64_t c = 0; c < s.in_channels; ++c) {
+        for (int64_t i = 0; i < in_plane; ++i) x_plane[i] = LoadInt8(x, (b * s.in_channels + c) * in_plane + i) - x_zp;
+        for (size_t t = 0; t < taps.size(); ++t) taps[t] = weights->rows[c * weights->lda + static_cast<int64_t>(t)];
+        const int64_t out_offset = (b * s.out_channels + c) * out_plane;
+        DepthwisePlane<int32_t, int32_t>(x_plane.data(), g, 0, bias ? bias[c] : 0, taps.data(), padded, [&](int64_t i, int32_t acc) {
+          const int32_t q = Requantize(acc, multiplier[c], out_zp, y.dtype());
+          if (y.dtype() == DataType::kInt8) y.data<int8_t>()[out_offset + i] = static_cast<int8_t>(q);
+          else y.data<uint8_t>()[out_offset + i] = static_cast<uint8_t>(q);
+        });
+      }
+    return Status::Ok();
+  }
+  const PatchGrid grid(g);
+  for (int64_t b = 0; b < s.batch; ++b)
+    for (int64_t grp = 0; grp < s.group; ++grp) {
+      const I8PackedB patches = PackPatchesI8(x, (b * s.in_channels + grp * cpg) * in_plane, cpg, grid, x_zp);
+      I8GemmOutput out;
+      out.type = y.dtype();
+      out.data = y.raw() + (b * s.out_channels + grp * mpg) * out_plane * out_bytes;
+      out.ldc = out_plane;
+      out.row_bias = bias ? bias + grp * mpg : nullptr;
+      out.scale = multiplier.data() + grp * mpg;
+      out.scale_per_row = true;
+      out.zero_point = out_zp;
+      i8_gemm_4x8__wasmsimd_dot16(mpg, weights->rows.data() + grp * mpg * weights->lda, weights->lda, patches, out);
+    }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterFastConvKernels(KernelRegistry& r) {
+  r.Add("Conv", Conv, "", KernelVariant::kFast);
+  r.Add("QLinearConv", QLinearConv, "", KernelVariant::kFast);
+}
+
+}  // namespace qplay

@@ -1,0 +1,167 @@
+// Fast MatMul, Gemm, QLinearMatMul and com.microsoft QGemm on the SIMD GEMMs. A constant B
+// (a weight) is packed once per session and kept in the node's cache; a B computed at run
+// time (attention) is packed per call. Shapes the GEMMs do not cover go to the reference.
+#include <algorithm>
+
+#include "kernels/matmul_plan.h"
+#include "kernels/quant_math.h"
+#include "kernels/registry.h"
+#include "kernels/simd/f32_gemm.h"
+#include "kernels/simd/i8_gemm.h"
+
+namespace qplay {
+namespace {
+
+Status RunReference(KernelContext& ctx) { return KernelRegistry::Get().Find(ctx.node.domain, ctx.node.op_type)(ctx); }
+
+// True when every batch of A follows the previous one and all use the same B (a 2-D weight):
+// then the batches are one tall GEMM.
+bool OneGemm(const MatMulPlan& plan) {
+  for (size_t i = 0; i < plan.a_offsets.size(); ++i)
+    if (plan.b_offsets[i] != 0 || plan.a_offsets[i] != static_cast<int64_t>(i) * plan.m * plan.k) return false;
+  return true;
+}
+
+// A row-major 8-bit matrix minus its zero point, widened to int16 with K padded to even.
+std::vector<int16_t> WidenRows(const Tensor& a, int64_t offset, int64_t rows, int64_t k, int32_t zero_point) {
+  const int64_t lda = EvenK(k);
+  std::vector<int16_t> out(static_cast<size_t>(rows * lda), 0);
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t kk = 0; kk < k; ++kk) out[i * lda + kk] = static_cast<int16_t>(LoadInt8(a, offset + i * k + kk) - zero_point);
+  return out;
+}
+
+Status MatMul(KernelContext& ctx) {
+  const Tensor &a = ctx.in(0), &b = ctx.in(1);
+  if (a.dtype() != DataType::kFloat || b.dtype() != DataType::kFloat) return RunReference(ctx);
+  auto plan = PlanMatMul(a.shape(), b.shape());
+  if (!plan.ok()) return plan.status();
+  Tensor& out = ctx.Output(0, DataType::kFloat, plan->output);
+  const bool one = OneGemm(*plan);
+  auto pack = [&](int64_t offset) { return PackF32B(b.data<float>() + offset, plan->k, plan->n, plan->n, 1); };
+  if (one) {
+    auto packed = ctx.Derived<F32PackedB>(ctx.constant(1), [&] { return pack(0); });
+    f32_gemm_4x8__wasmsimd(plan->m * static_cast<int64_t>(plan->a_offsets.size()), a.data<float>(), plan->k, *packed,
+                           out.data<float>(), plan->n, {});
+    return Status::Ok();
+  }
+  for (size_t batch = 0; batch < plan->a_offsets.size(); ++batch) {
+    const F32PackedB packed = pack(plan->b_offsets[batch]);
+    f32_gemm_4x8__wasmsimd(plan->m, a.data<float>() + plan->a_offsets[batch], plan->k, packed,
+                           out.data<float>() + static_cast<int64_t>(batch) * plan->m * plan->n, plan->n, {});
+  }
+  return Status::Ok();
+}
+
+// A C input that is one value per column ([N] or [1, N]), as a GEMM column bias.
+bool IsColumnBias(const Tensor& c, int64_t n) {
+  return c.size() == n && (c.rank() == 1 || (c.rank() == 2 && c.dim(0) == 1));
+}
+
+Status Gemm(KernelContext& ctx) {
+  const Tensor &a = ctx.in(0), &b = ctx.in(1);
+  const bool tb = ctx.node.GetInt("transB", 0) != 0;
+  if (a.dtype() != DataType::kFloat || b.dtype() != DataType::kFloat || a.rank() != 2 || b.rank() != 2 ||
+      ctx.node.GetInt("transA", 0) || ctx.node.GetFloat("alpha", 1.0f) != 1.0f || ctx.node.GetFloat("beta", 1.0f) != 1.0f)
+    return RunReference(ctx);
+  const int64_t m = a.dim(0), k = a.dim(1), n = tb ? b.dim(0) : b.dim(1);
+  if ((tb ? b.dim(1) : b.dim(0)) != k || (ctx.has(2) && !IsColumnBias(ctx.in(2), n))) return RunReference(ctx);
+  auto packed = ctx.Derived<F32PackedB>(ctx.constant(1), [&] {
+    return tb ? PackF32B(b.data<float>(), k, n, 1, k) : PackF32B(b.data<float>(), k, n, n, 1);
+  });
+  Tensor& out = ctx.Output(0, DataType::kFloat, {m, n});
+  F32GemmParams params;
+  params.col_bias = ctx.has(2) ? ctx.in(2).data<float>() : nullptr;
+  f32_gemm_4x8__wasmsimd(m, a.data<float>(), k, *packed, out.data<float>(), n, params);
+  return Status::Ok();
+}
+
+// B minus its (per-column) zero point, packed; (kk, j) of B is b[offset + kk * row_stride + j * col_stride].
+I8PackedB PackQuantizedB(const Tensor& b, const Tensor* zero_point, int64_t offset, int64_t k, int64_t n, int64_t row_stride,
+                         int64_t col_stride) {
+  return PackI8B(k, n, [&](int64_t kk, int64_t j) {
+    return LoadInt8(b, offset + kk * row_stride + j * col_stride) - ZeroPointAt(zero_point, j);
+  });
+}
+
+I8GemmOutput QuantizedOutput(Tensor& y, const float* scale, int32_t zero_point, int64_t n) {
+  I8GemmOutput out;
+  out.type = y.dtype();
+  out.data = y.raw();
+  out.ldc = n;
+  out.scale = scale;
+  out.zero_point = zero_point;
+  return out;
+}
+
+Status QLinearMatMul(KernelContext& ctx) {
+  const Tensor &a = ctx.in(0), &b = ctx.in(3), &y_zp = ctx.in(7);
+  const Tensor &a_scale = ctx.in(1), &b_scale = ctx.in(4), &y_scale = ctx.in(6);
+  if (!Is8Bit(a) || !Is8Bit(b) || !Is8Bit(y_zp) || a_scale.size() != 1) return RunReference(ctx);
+  auto plan = PlanMatMul(a.shape(), b.shape());
+  if (!plan.ok()) return plan.status();
+  if (b_scale.size() != 1 && b_scale.size() != plan->n) return RunReference(ctx);
+  std::vector<float> multiplier(static_cast<size_t>(plan->n));
+  for (int64_t j = 0; j < plan->n; ++j)
+    multiplier[j] = a_scale.data<float>()[0] * b_scale.data<float>()[b_scale.size() == 1 ? 0 : j] / y_scale.data<float>()[0];
+  Tensor& y = ctx.Output(0, y_zp.dtype(), plan->output);
+  const int32_t a_zp = ZeroPointAt(&ctx.in(2), 0);
+  const Tensor* b_zp = &ctx.in(5);
+  I8GemmOutput out = QuantizedOutput(y, multiplier.data(), ZeroPointAt(&y_zp, 0), plan->n);
+  const size_t out_bytes = ElementSize(y.dtype());
+  if (OneGemm(*plan)) {
+    const int64_t rows = plan->m * static_cast<int64_t>(plan->a_offsets.size());
+    auto packed = ctx.Derived<I8PackedB>(ctx.constant(3) && ctx.constant(5),
+                                         [&] { return PackQuantizedB(b, b_zp, 0, plan->k, plan->n, plan->n, 1); });
+    const std::vector<int16_t> rows_a = WidenRows(a, 0, rows, plan->k, a_zp);
+    i8_gemm_4x8__wasmsimd_dot16(rows, rows_a.data(), EvenK(plan->k), *packed, out);
+    return Status::Ok();
+  }
+  for (size_t batch = 0; batch < plan->a_offsets.size(); ++batch) {
+    const I8PackedB packed = PackQuantizedB(b, b_zp, plan->b_offsets[batch], plan->k, plan->n, plan->n, 1);
+    const std::vector<int16_t> rows_a = WidenRows(a, plan->a_offsets[batch], plan->m, plan->k, a_zp);
+    out.data = y.raw() + static_cast<int64_t>(batch) * plan->m * plan->n * static_cast<int64_t>(out_bytes);
+    i8_gemm_4x8__wasmsimd_dot16(plan->m, rows_a.data(), EvenK(plan->k), packed, out);
+  }
+  return Status::Ok();
+}
+
+Status QGemm(KernelContext& ctx) {
+  const Tensor &a = ctx.in(0), &b = ctx.in(3);
+  const Tensor &a_scale = ctx.in(1), &b_scale = ctx.in(4);
+  const bool tb = ctx.node.GetInt("transB", 0) != 0;
+  if (!Is8Bit(a) || !Is8Bit(b) || a.rank() != 2 || b.rank() != 2 || ctx.node.GetInt("transA", 0) || a_scale.size() != 1)
+    return RunReference(ctx);
+  const int64_t m = a.dim(0), k = a.dim(1), n = tb ? b.dim(0) : b.dim(1);
+  const bool bias = ctx.has(6);
+  if ((tb ? b.dim(1) : b.dim(0)) != k || (b_scale.size() != 1 && b_scale.size() != n) ||
+      (bias && (ctx.in(6).dtype() != DataType::kInt32 || !IsColumnBias(ctx.in(6), n))))
+    return RunReference(ctx);
+  const float alpha = ctx.node.GetFloat("alpha", 1.0f);
+  std::vector<float> multiplier(static_cast<size_t>(n));
+  for (int64_t j = 0; j < n; ++j) multiplier[j] = alpha * a_scale.data<float>()[0] * b_scale.data<float>()[b_scale.size() == 1 ? 0 : j];
+  const bool quantized = ctx.has(7);
+  if (quantized)
+    for (float& s : multiplier) s /= ctx.in(7).data<float>()[0];
+  const Tensor* y_zp = ctx.has(8) ? &ctx.in(8) : nullptr;
+  Tensor& y = ctx.Output(0, quantized ? (y_zp ? y_zp->dtype() : DataType::kUint8) : DataType::kFloat, {m, n});
+  auto packed = ctx.Derived<I8PackedB>(ctx.constant(3) && ctx.constant(5), [&] {
+    return tb ? PackQuantizedB(b, &ctx.in(5), 0, k, n, 1, k) : PackQuantizedB(b, &ctx.in(5), 0, k, n, n, 1);
+  });
+  I8GemmOutput out = QuantizedOutput(y, multiplier.data(), ZeroPointAt(y_zp, 0), n);
+  out.col_bias = bias ? ctx.in(6).data<int32_t>() : nullptr;
+  const std::vector<int16_t> rows = WidenRows(a, 0, m, k, ZeroPointAt(&ctx.in(2), 0));
+  i8_gemm_4x8__wasmsimd_dot16(m, rows.data(), EvenK(k), *packed, out);
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterFastMatMulKernels(KernelRegistry& r) {
+  r.Add("MatMul", MatMul, "", KernelVariant::kFast);
+  r.Add("Gemm", Gemm, "", KernelVariant::kFast);
+  r.Add("QLinearMatMul", QLinearMatMul, "", KernelVariant::kFast);
+  r.Add("QGemm", QGemm, "com.microsoft", KernelVariant::kFast);
+}
+
+}  // namespace qplay
