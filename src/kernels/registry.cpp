@@ -21,6 +21,7 @@ const KernelRegistry& KernelRegistry::Get() {
     RegisterQLinearContribKernels(r);
     RegisterFastConvKernels(r);
     RegisterFastMatMulKernels(r);
+    RegisterFastPoolKernels(r);
     return r;
   }();
   return registry;

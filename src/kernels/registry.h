@@ -46,5 +46,6 @@ void RegisterResizeKernels(KernelRegistry& registry);
 void RegisterQLinearContribKernels(KernelRegistry& registry);
 void RegisterFastConvKernels(KernelRegistry& registry);
 void RegisterFastMatMulKernels(KernelRegistry& registry);
+void RegisterFastPoolKernels(KernelRegistry& registry);
 
 }  // namespace qplay

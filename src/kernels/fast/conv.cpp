@@ -58,7 +58,8 @@ F32PackedB PackPatchesF32(const float* x, int64_t channels, const PatchGrid& gri
 }
 
 // 8-bit patches minus the input zero point; outside the image that is 0.
-I8PackedB PackPatchesI8(const Tensor& x, int64_t offset, int64_t channels, const PatchGrid& grid, int32_t zero_point) {
+template <typename T>
+I8PackedB PackPatchesI8(const T* x, int64_t channels, const PatchGrid& grid, int32_t zero_point) {
   I8PackedB b;
   b.k = channels * grid.taps();
   b.n = grid.positions();
@@ -67,7 +68,7 @@ I8PackedB PackPatchesI8(const Tensor& x, int64_t offset, int64_t channels, const
   grid.ForEach(channels, [&](int64_t kk, int64_t pos, int64_t at) {
     if (at >= 0)
       b.data[(((pos / kI8GemmNr) * pairs + kk / 2) * kI8GemmNr + pos % kI8GemmNr) * 2 + kk % 2] =
-          static_cast<int16_t>(LoadInt8(x, offset + at) - zero_point);
+          static_cast<int16_t>(x[at] - zero_point);
   });
   return b;
 }
@@ -182,7 +183,9 @@ Status QLinearConv(KernelContext& ctx) {
   const PatchGrid grid(g);
   for (int64_t b = 0; b < s.batch; ++b)
     for (int64_t grp = 0; grp < s.group; ++grp) {
-      const I8PackedB patches = PackPatchesI8(x, (b * s.in_channels + grp * cpg) * in_plane, cpg, grid, x_zp);
+      const int64_t offset = (b * s.in_channels + grp * cpg) * in_plane;
+      const I8PackedB patches = x.dtype() == DataType::kUint8 ? PackPatchesI8(x.data<uint8_t>() + offset, cpg, grid, x_zp)
+                                                               : PackPatchesI8(x.data<int8_t>() + offset, cpg, grid, x_zp);
       I8GemmOutput out;
       out.type = y.dtype();
       out.data = y.raw() + (b * s.out_channels + grp * mpg) * out_plane * out_bytes;
