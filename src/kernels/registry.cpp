@@ -22,6 +22,7 @@ const KernelRegistry& KernelRegistry::Get() {
     RegisterFastConvKernels(r);
     RegisterFastMatMulKernels(r);
     RegisterFastPoolKernels(r);
+    RegisterFastQuantizeKernels(r);
     return r;
   }();
   return registry;

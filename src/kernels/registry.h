@@ -47,5 +47,6 @@ void RegisterQLinearContribKernels(KernelRegistry& registry);
 void RegisterFastConvKernels(KernelRegistry& registry);
 void RegisterFastMatMulKernels(KernelRegistry& registry);
 void RegisterFastPoolKernels(KernelRegistry& registry);
+void RegisterFastQuantizeKernels(KernelRegistry& registry);
 
 }  // namespace qplay

@@ -1,4 +1,5 @@
 // Element-wise arithmetic, comparison and logic with numpy broadcasting, and unary math.
+#include <algorithm>
 #include <cmath>
 #include <type_traits>
 
@@ -11,6 +12,16 @@ namespace {
 template <typename T>
 constexpr bool kIsFloat = std::is_floating_point_v<T>;
 
+// True when `in` broadcasts to `out` by repeating it whole: its dims, leading 1s aside, are
+// out's trailing dims (then element i of out reads element i % size of in).
+bool IsTrailingBlock(const Shape& in, const Shape& out) {
+  size_t first = 0;
+  while (first < in.size() && in[first] == 1) ++first;
+  const size_t kept = in.size() - first;
+  if (kept > out.size() || NumElements(in) == 0) return false;
+  return std::equal(in.begin() + static_cast<std::ptrdiff_t>(first), in.end(), out.end() - static_cast<std::ptrdiff_t>(kept));
+}
+
 // out[i] = op(a[i], b[i]) with broadcasting; Out is the output element type.
 template <typename In, typename Out, typename Op>
 Status Broadcast2(KernelContext& ctx, const Tensor& a, const Tensor& b, DataType out_type, Op op) {
@@ -22,6 +33,10 @@ Status Broadcast2(KernelContext& ctx, const Tensor& a, const Tensor& b, DataType
   Out* po = out.data<Out>();
   if (a.shape() == b.shape()) {
     for (int64_t i = 0; i < out.size(); ++i) po[i] = op(pa[i], pb[i]);
+  } else if (a.shape() == *shape && IsTrailingBlock(b.shape(), *shape)) {  // x + bias, x * scalar
+    for (int64_t i = 0; i < out.size(); ++i) po[i] = op(pa[i], pb[i % b.size()]);
+  } else if (b.shape() == *shape && IsTrailingBlock(a.shape(), *shape)) {
+    for (int64_t i = 0; i < out.size(); ++i) po[i] = op(pa[i % a.size()], pb[i]);
   } else {
     ForEachBroadcast(*shape, {a.shape(), b.shape()}, [&](int64_t i, const int64_t* o) { po[i] = op(pa[o[0]], pb[o[1]]); });
   }

@@ -75,10 +75,26 @@ Tensor StridedCopy(const Tensor& x, const Shape& out_shape, const std::vector<in
                    const std::vector<int64_t>& modulo = {}) {
   Tensor out(x.dtype(), out_shape);
   const size_t bytes = ElementSize(x.dtype());
-  ForEachPosition(out_shape, [&](int64_t i, const std::vector<int64_t>& index) {
+  if (out_shape.empty() || out.size() == 0) {
+    if (out.size()) std::memcpy(out.raw(), x.raw() + base * bytes, bytes);
+    return out;
+  }
+  // Row by row along the last axis: one memcpy when that axis is contiguous in x.
+  const Shape rows(out_shape.begin(), out_shape.end() - 1);
+  const int64_t last = out_shape.back(), last_stride = in_strides.back();
+  const bool contiguous = last_stride == 1 && (modulo.empty() || modulo.back() >= last);
+  ForEachPosition(rows, [&](int64_t r, const std::vector<int64_t>& index) {
     int64_t src = base;
     for (size_t d = 0; d < index.size(); ++d) src += (modulo.empty() ? index[d] : index[d] % modulo[d]) * in_strides[d];
-    std::memcpy(out.raw() + i * bytes, x.raw() + src * bytes, bytes);
+    uint8_t* dst = out.raw() + r * last * static_cast<int64_t>(bytes);
+    if (contiguous) {
+      std::memcpy(dst, x.raw() + src * bytes, static_cast<size_t>(last) * bytes);
+      return;
+    }
+    for (int64_t j = 0; j < last; ++j) {
+      const int64_t at = src + (modulo.empty() ? j : j % modulo.back()) * last_stride;
+      std::memcpy(dst + j * static_cast<int64_t>(bytes), x.raw() + at * bytes, bytes);
+    }
   });
   return out;
 }

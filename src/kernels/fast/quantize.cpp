@@ -1,0 +1,118 @@
+// Vectorized QuantizeLinear and DequantizeLinear for 8-bit types (per tensor or per axis),
+// bit for bit the reference kernels' results. A DequantizeLinear of a constant (a weight
+// feeding an op that stays float) is computed once per session.
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/quant_math.h"
+#include "kernels/registry.h"
+#include "kernels/simd/simd.h"
+
+namespace qplay {
+namespace {
+
+Status RunReference(KernelContext& ctx) { return KernelRegistry::Get().Find(ctx.node.domain, ctx.node.op_type)(ctx); }
+
+// The run of `inner` elements that share one scale and zero point, `blocks` times over.
+struct ParamBlocks {
+  int64_t inner = 0, channels = 1;
+};
+
+bool PlanBlocks(const KernelContext& ctx, const Tensor& x, const Tensor& scale, ParamBlocks& blocks) {
+  blocks.inner = x.size();
+  if (scale.size() == 1) return true;
+  int64_t axis = ctx.node.GetInt("axis", 1);
+  if (scale.rank() != 1 || !NormalizeAxis(axis, x.rank()) || x.dim(axis) != scale.size()) return false;
+  blocks.channels = scale.size();
+  blocks.inner = 1;
+  for (int64_t d = axis + 1; d < x.rank(); ++d) blocks.inner *= x.dim(d);
+  return true;
+}
+
+template <typename T>
+void DequantizeRun(const T* x, int64_t count, int32_t zero_point, float scale, float* y) {
+  const v128_t zp = wasm_i32x4_splat(zero_point);
+  const v128_t s = wasm_f32x4_splat(scale);
+  int64_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const v128_t wide = std::is_signed_v<T> ? wasm_i16x8_load8x8(x + i) : wasm_u16x8_load8x8(x + i);
+    const v128_t lo = wasm_i32x4_sub(wasm_i32x4_extend_low_i16x8(wide), zp);
+    const v128_t hi = wasm_i32x4_sub(wasm_i32x4_extend_high_i16x8(wide), zp);
+    wasm_v128_store(y + i, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(lo), s));
+    wasm_v128_store(y + i + 4, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(hi), s));
+  }
+  for (; i < count; ++i) y[i] = static_cast<float>(static_cast<int32_t>(x[i]) - zero_point) * scale;
+}
+
+template <typename T>
+void QuantizeRun(const float* x, int64_t count, int32_t zero_point, float scale, T* y) {
+  constexpr int32_t kMin = std::is_signed_v<T> ? -128 : 0, kMax = std::is_signed_v<T> ? 127 : 255;
+  const float lo = static_cast<float>(kMin - zero_point), hi = static_cast<float>(kMax - zero_point);
+  const v128_t s = wasm_f32x4_splat(scale), vlo = wasm_f32x4_splat(lo), vhi = wasm_f32x4_splat(hi);
+  const v128_t zp = wasm_i32x4_splat(zero_point);
+  int64_t i = 0;
+  for (; i + 4 <= count; i += 4) {
+    v128_t v = wasm_f32x4_nearest(wasm_f32x4_div(wasm_v128_load(x + i), s));
+    v = wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_min(wasm_f32x4_max(v, vlo), vhi)), zp);
+    alignas(16) int32_t q[4];
+    wasm_v128_store(q, v);
+    for (int l = 0; l < 4; ++l) y[i + l] = static_cast<T>(q[l]);
+  }
+  for (; i < count; ++i)
+    y[i] = static_cast<T>(static_cast<int32_t>(std::min(std::max(std::nearbyint(x[i] / scale), lo), hi)) + zero_point);
+}
+
+template <typename T>
+Tensor Dequantized(const Tensor& x, const Tensor& scale, const Tensor* zero_point, const ParamBlocks& blocks) {
+  Tensor y(DataType::kFloat, x.shape());
+  const int64_t outer = blocks.channels * blocks.inner ? x.size() / (blocks.channels * blocks.inner) : 0;
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t c = 0; c < blocks.channels; ++c) {
+      const int64_t at = (o * blocks.channels + c) * blocks.inner;
+      DequantizeRun(x.data<T>() + at, blocks.inner, ZeroPointAt(zero_point, c), scale.data<float>()[c], y.data<float>() + at);
+    }
+  return y;
+}
+
+Status DequantizeLinear(KernelContext& ctx) {
+  const Tensor &x = ctx.in(0), &scale = ctx.in(1);
+  const Tensor* zero_point = ctx.has(2) ? &ctx.in(2) : nullptr;
+  ParamBlocks blocks;
+  if (!Is8Bit(x) || scale.dtype() != DataType::kFloat || !PlanBlocks(ctx, x, scale, blocks)) return RunReference(ctx);
+  auto y = ctx.Derived<Tensor>(ctx.constant(0) && ctx.constant(1) && (!zero_point || ctx.constant(2)), [&] {
+    return x.dtype() == DataType::kUint8 ? Dequantized<uint8_t>(x, scale, zero_point, blocks)
+                                         : Dequantized<int8_t>(x, scale, zero_point, blocks);
+  });
+  ctx.SetOutput(0, *y);
+  return Status::Ok();
+}
+
+Status QuantizeLinear(KernelContext& ctx) {
+  const Tensor &x = ctx.in(0), &scale = ctx.in(1);
+  const Tensor* zero_point = ctx.has(2) ? &ctx.in(2) : nullptr;
+  const DataType type = zero_point ? zero_point->dtype() : DataType::kUint8;
+  ParamBlocks blocks;
+  if (x.dtype() != DataType::kFloat || scale.dtype() != DataType::kFloat || (type != DataType::kUint8 && type != DataType::kInt8) ||
+      !PlanBlocks(ctx, x, scale, blocks))
+    return RunReference(ctx);
+  Tensor& y = ctx.Output(0, type, x.shape());
+  const int64_t outer = blocks.channels * blocks.inner ? x.size() / (blocks.channels * blocks.inner) : 0;
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t c = 0; c < blocks.channels; ++c) {
+      const int64_t at = (o * blocks.channels + c) * blocks.inner;
+      const int32_t zp = ZeroPointAt(zero_point, c);
+      const float s = scale.data<float>()[c];
+      if (type == DataType::kUint8) QuantizeRun(x.data<float>() + at, blocks.inner, zp, s, y.data<uint8_t>() + at);
+      else QuantizeRun(x.data<float>() + at, blocks.inner, zp, s, y.data<int8_t>() + at);
+    }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterFastQuantizeKernels(KernelRegistry& r) {
+  r.Add("QuantizeLinear", QuantizeLinear, "", KernelVariant::kFast);
+  r.Add("DequantizeLinear", DequantizeLinear, "", KernelVariant::kFast);
+}
+
+}  // namespace qplay

@@ -1,0 +1,238 @@
+// Every fast kernel against the reference kernel of the same op: integer outputs bit for bit,
+// float outputs within 1e-5 relative, over shapes below, at and above the SIMD block sizes,
+// odd sizes, strides, pads, dilations, groups, zero points at the extremes, saturation and
+// per-channel scales. Constant weights also go through the per-session cache.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "kernels/registry.h"
+
+namespace qplay {
+namespace {
+
+Attribute Ints(std::vector<int64_t> v) {
+  Attribute a;
+  a.kind = Attribute::Kind::kInts;
+  a.ints = std::move(v);
+  return a;
+}
+Attribute Int(int64_t v) {
+  Attribute a;
+  a.kind = Attribute::Kind::kInt;
+  a.i = v;
+  return a;
+}
+
+struct Case {
+  std::string op, domain;
+  std::vector<Tensor> inputs;  // an empty tensor marks an omitted input
+  std::map<std::string, Attribute> attributes;
+  int64_t opset = 13;
+};
+
+// Runs the case with the given kernel variant; with a cache, twice (the second run uses
+// what the first packed).
+Tensor RunVariant(const Case& c, KernelVariant variant, bool cached) {
+  Node node;
+  node.op_type = c.op;
+  node.domain = c.domain;
+  node.inputs.resize(c.inputs.size(), "x");
+  node.outputs = {"y"};
+  node.attributes = c.attributes;
+  std::vector<const Tensor*> inputs;
+  std::vector<bool> constant;
+  for (size_t i = 0; i < c.inputs.size(); ++i) {
+    inputs.push_back(c.inputs[i].empty() ? nullptr : &c.inputs[i]);
+    constant.push_back(i > 0);  // every input but the data is a constant, as weights are
+  }
+  while (!inputs.empty() && !inputs.back()) inputs.pop_back();
+  KernelCache cache;
+  KernelFn kernel = KernelRegistry::Get().Find(c.domain, c.op, variant);
+  Tensor out;
+  for (int run = 0; run < (cached ? 2 : 1); ++run) {
+    KernelContext ctx(node, c.opset, inputs, nullptr, cached ? &cache : nullptr, &constant);
+    Status status = kernel(ctx);
+    EXPECT_TRUE(status.ok()) << c.op << ": " << status.message();
+    out = ctx.outputs()[0];
+  }
+  return out;
+}
+
+void ExpectFastMatchesReference(const Case& c, const std::string& what) {
+  const Tensor expected = RunVariant(c, KernelVariant::kReference, false);
+  for (bool cached : {false, true}) {
+    const Tensor got = RunVariant(c, KernelVariant::kFast, cached);
+    ASSERT_EQ(got.shape(), expected.shape()) << what;
+    ASSERT_EQ(got.dtype(), expected.dtype()) << what;
+    if (got.dtype() == DataType::kFloat) {
+      float scale = 1e-3f;
+      for (int64_t i = 0; i < expected.size(); ++i) scale = std::max(scale, std::abs(expected.data<float>()[i]));
+      for (int64_t i = 0; i < expected.size(); ++i)
+        ASSERT_NEAR(got.data<float>()[i], expected.data<float>()[i], 1e-5f * scale) << what << " element " << i;
+    } else {
+      ASSERT_EQ(std::memcmp(got.raw(), expected.raw(), got.nbytes()), 0) << what;
+    }
+  }
+}
+
+std::mt19937 rng(7);
+
+Tensor RandomFloat(Shape shape, float lo = -1.0f, float hi = 1.0f) {
+  Tensor t(DataType::kFloat, std::move(shape));
+  std::uniform_real_distribution<float> dist(lo, hi);
+  for (int64_t i = 0; i < t.size(); ++i) t.data<float>()[i] = dist(rng);
+  return t;
+}
+
+Tensor Random8(DataType type, Shape shape) {
+  Tensor t(type, std::move(shape));
+  std::uniform_int_distribution<int> dist(type == DataType::kInt8 ? -128 : 0, type == DataType::kInt8 ? 127 : 255);
+  for (int64_t i = 0; i < t.size(); ++i) {
+    if (type == DataType::kInt8) t.data<int8_t>()[i] = static_cast<int8_t>(dist(rng));
+    else t.data<uint8_t>()[i] = static_cast<uint8_t>(dist(rng));
+  }
+  return t;
+}
+
+Tensor ZeroPoint(DataType type, int32_t value, Shape shape = {}) {
+  Tensor t(type, std::move(shape));
+  for (int64_t i = 0; i < t.size(); ++i) {
+    if (type == DataType::kInt8) t.data<int8_t>()[i] = static_cast<int8_t>(value);
+    else t.data<uint8_t>()[i] = static_cast<uint8_t>(value);
+  }
+  return t;
+}
+
+Tensor Scales(int64_t count, float base) {
+  Tensor t(DataType::kFloat, count == 1 ? Shape{} : Shape{count});
+  for (int64_t i = 0; i < count; ++i) t.data<float>()[i] = base * (1.0f + 0.37f * static_cast<float>(i % 5));
+  return t;
+}
+
+Tensor Bias(int64_t count) {
+  Tensor t(DataType::kInt32, {count});
+  for (int64_t i = 0; i < count; ++i) t.data<int32_t>()[i] = static_cast<int32_t>((i * 7919) % 4001) - 2000;
+  return t;
+}
+
+struct ConvSpec {
+  int64_t batch, channels, out_channels, group, height, width, kernel, stride, pad, dilation;
+};
+
+const std::vector<ConvSpec> kConvSpecs = {
+    {1, 1, 8, 1, 5, 5, 3, 1, 1, 1},   {2, 3, 5, 1, 7, 6, 3, 2, 1, 1},  {1, 8, 8, 8, 6, 9, 3, 1, 1, 1},
+    {1, 6, 6, 6, 7, 7, 3, 2, 0, 1},   {1, 4, 6, 2, 8, 8, 1, 1, 0, 1},  {1, 5, 9, 1, 9, 7, 3, 1, 2, 2},
+    {3, 16, 17, 1, 4, 4, 2, 2, 0, 1},
+};
+
+std::map<std::string, Attribute> ConvAttributes(const ConvSpec& s) {
+  return {{"kernel_shape", Ints({s.kernel, s.kernel})}, {"strides", Ints({s.stride, s.stride})},
+          {"pads", Ints({s.pad, s.pad, s.pad, s.pad})}, {"dilations", Ints({s.dilation, s.dilation})},
+          {"group", Int(s.group)}};
+}
+
+TEST(FastKernels, ConvFloat) {
+  for (const ConvSpec& s : kConvSpecs) {
+    Case c{"Conv", "", {RandomFloat({s.batch, s.channels, s.height, s.width}),
+                        RandomFloat({s.out_channels, s.channels / s.group, s.kernel, s.kernel}), RandomFloat({s.out_channels})},
+           ConvAttributes(s)};
+    ExpectFastMatchesReference(c, "Conv " + std::to_string(s.channels) + "->" + std::to_string(s.out_channels));
+  }
+}
+
+TEST(FastKernels, QLinearConvBitExact) {
+  for (DataType type : {DataType::kUint8, DataType::kInt8})
+    for (const ConvSpec& s : kConvSpecs)
+      for (bool per_channel : {false, true}) {
+        const int32_t x_zp = type == DataType::kUint8 ? 255 : -128;  // extremes
+        Case c{"QLinearConv", "",
+               {Random8(type, {s.batch, s.channels, s.height, s.width}), Scales(1, 0.02f), ZeroPoint(type, x_zp),
+                Random8(DataType::kInt8, {s.out_channels, s.channels / s.group, s.kernel, s.kernel}),
+                Scales(per_channel ? s.out_channels : 1, 0.01f),
+                ZeroPoint(DataType::kInt8, 0, per_channel ? Shape{s.out_channels} : Shape{}), Scales(1, 0.05f),
+                ZeroPoint(type, type == DataType::kUint8 ? 3 : -5), Bias(s.out_channels)},
+               ConvAttributes(s)};
+        ExpectFastMatchesReference(c, "QLinearConv " + DataTypeName(type) + " group " + std::to_string(s.group));
+      }
+}
+
+TEST(FastKernels, MatMulAndGemmFloat) {
+  for (int64_t m : {1, 4, 7})
+    for (int64_t k : {1, 8, 13})
+      for (int64_t n : {1, 8, 19}) {
+        ExpectFastMatchesReference({"MatMul", "", {RandomFloat({2, m, k}), RandomFloat({k, n})}}, "MatMul 2-D B");
+        ExpectFastMatchesReference({"MatMul", "", {RandomFloat({2, m, k}), RandomFloat({2, k, n})}}, "batched MatMul");
+        for (int64_t trans_b : {0, 1})
+          ExpectFastMatchesReference({"Gemm", "", {RandomFloat({m, k}), RandomFloat(trans_b ? Shape{n, k} : Shape{k, n}), RandomFloat({n})},
+                                      {{"transB", Int(trans_b)}}},
+                                     "Gemm");
+      }
+}
+
+TEST(FastKernels, QLinearMatMulAndQGemmBitExact) {
+  for (DataType type : {DataType::kUint8, DataType::kInt8})
+    for (int64_t m : {1, 4, 7})
+      for (int64_t k : {1, 8, 13})
+        for (int64_t n : {1, 8, 19}) {
+          const int32_t a_zp = type == DataType::kUint8 ? 0 : 127;
+          const Tensor b = Random8(DataType::kInt8, {k, n});
+          ExpectFastMatchesReference({"QLinearMatMul", "", {Random8(type, {2, m, k}), Scales(1, 0.03f), ZeroPoint(type, a_zp), b,
+                                                            Scales(n, 0.02f), ZeroPoint(DataType::kInt8, 0, {n}), Scales(1, 0.04f),
+                                                            ZeroPoint(type, 1)}},
+                                     "QLinearMatMul per column");
+          ExpectFastMatchesReference({"QLinearMatMul", "", {Random8(type, {2, m, k}), Scales(1, 0.03f), ZeroPoint(type, a_zp),
+                                                            Random8(type, {2, k, n}), Scales(1, 0.02f), ZeroPoint(type, 3), Scales(1, 0.5f),
+                                                            ZeroPoint(type, 1)}},
+                                     "QLinearMatMul of two activations");
+          for (int64_t trans_b : {0, 1}) {
+            std::vector<Tensor> inputs = {Random8(type, {m, k}), Scales(1, 0.03f), ZeroPoint(type, a_zp),
+                                          Random8(DataType::kInt8, trans_b ? Shape{n, k} : Shape{k, n}), Scales(n, 0.02f),
+                                          ZeroPoint(DataType::kInt8, 0, {n}), Bias(n)};
+            ExpectFastMatchesReference({"QGemm", "com.microsoft", inputs, {{"transB", Int(trans_b)}}, 1}, "QGemm float output");
+            inputs.push_back(Scales(1, 0.01f));  // small output scale: saturates
+            inputs.push_back(ZeroPoint(type, 2));
+            ExpectFastMatchesReference({"QGemm", "com.microsoft", inputs, {{"transB", Int(trans_b)}}, 1}, "QGemm");
+          }
+        }
+}
+
+TEST(FastKernels, QuantizeDequantizeBitExact) {
+  for (DataType type : {DataType::kUint8, DataType::kInt8})
+    for (int64_t width : {1, 7, 8, 17}) {
+      const Shape shape{2, 3, width};
+      ExpectFastMatchesReference({"QuantizeLinear", "", {RandomFloat(shape, -3, 3), Scales(1, 0.01f), ZeroPoint(type, 5)}},
+                                 "QuantizeLinear per tensor (saturating)");
+      ExpectFastMatchesReference({"QuantizeLinear", "", {RandomFloat(shape, -3, 3), Scales(3, 0.02f), ZeroPoint(type, 0, {3})},
+                                  {{"axis", Int(1)}}},
+                                 "QuantizeLinear per axis");
+      ExpectFastMatchesReference({"DequantizeLinear", "", {Random8(type, shape), Scales(1, 0.1f), ZeroPoint(type, 7)}},
+                                 "DequantizeLinear per tensor");
+      ExpectFastMatchesReference({"DequantizeLinear", "", {Random8(type, shape), Scales(3, 0.1f), ZeroPoint(type, 127, {3})},
+                                  {{"axis", Int(1)}}},
+                                 "DequantizeLinear per axis");
+    }
+}
+
+TEST(FastKernels, MaxPoolExact) {
+  for (DataType type : {DataType::kFloat, DataType::kUint8, DataType::kInt8})
+    for (int64_t ceil : {0, 1}) {
+      const Tensor x = type == DataType::kFloat ? RandomFloat({2, 3, 9, 7}) : Random8(type, {2, 3, 9, 7});
+      ExpectFastMatchesReference({"MaxPool", "", {x}, {{"kernel_shape", Ints({3, 2})}, {"strides", Ints({2, 2})},
+                                                      {"pads", Ints({1, 0, 1, 1})}, {"ceil_mode", Int(ceil)}}},
+                                 "MaxPool " + DataTypeName(type));
+      ExpectFastMatchesReference({"MaxPool", "", {x}, {{"kernel_shape", Ints({2, 2})}, {"dilations", Ints({2, 1})}}},
+                                 "dilated MaxPool");
+    }
+}
+
+TEST(FastKernels, EveryFastKernelIsCoveredHere) {
+  EXPECT_EQ(KernelRegistry::Get().FastOpTypes(),
+            (std::vector<std::string>{"Conv", "DequantizeLinear", "Gemm", "MatMul", "MaxPool", "QLinearConv", "QLinearMatMul",
+                                      "QuantizeLinear", "com.microsoft.QGemm"}));
+}
+
+}  // namespace
+}  // namespace qplay
