@@ -10,7 +10,7 @@ WASM := build/wasm
 WEB := build/web
 PROTOBUF_WASM := build/third_party/protobuf-wasm/lib/libprotobuf-lite.a
 
-.PHONY: all setup native wasm web serve test test-native test-wasm test-browser conformance clean
+.PHONY: all setup native wasm web serve test test-native test-wasm test-browser conformance bench clean
 
 all: native wasm web
 
@@ -48,6 +48,13 @@ test-wasm: native wasm
 
 test-browser: web
 	@npx vitest run --root wasm-tests --project browser
+
+# Speed against onnxruntime-web (prints JSON lines; see docs/performance.md). Not a test.
+bench: all
+	@scripts/setup-bench.sh
+	@mkdir -p build/bench
+	@[ -f build/bench/mobilenet_v2.onnx ] || /usr/bin/python3 bench/models/export_mobilenet_v2.py build/bench/mobilenet_v2.onnx
+	@node bench/speed.mjs
 
 conformance: native
 	@$(NATIVE)/qplay conformance /usr/share/libonnx-testdata/data

@@ -1,7 +1,9 @@
 // Inference speed: qplay's wasm module against onnxruntime-web's wasm backend (one thread,
 // SIMD), in one Node process, on the same model bytes and inputs, warm-up excluded. Prints
 // one JSON line per case: our median ms, onnxruntime-web's median ms and their ratio
-// (> 1: qplay is faster), then the size of qplay.wasm. Build first with `make`.
+// (> 1: qplay is faster); then the 8-bit GEMM's GOPS against the dot-product peak measured in
+// the same run, and the size of qplay.wasm. `make bench` builds everything first and exports
+// the MobileNetV2-shaped model (build/bench/mobilenet_v2.onnx).
 //   node bench/speed.mjs [--runs N]
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,6 +12,7 @@ import * as ort from 'onnxruntime-web';
 import { loadQplay, repoRoot } from '../wasm-tests/wasm/load-qplay.mjs';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 20;
+const warmups = 5;
 ort.env.wasm.numThreads = 1;
 ort.env.wasm.simd = true;
 
@@ -22,7 +25,7 @@ function median(times) {
 }
 
 async function timeIt(fn) {
-  for (let i = 0; i < 3; i++) await fn();  // warm-up: allocation, packing, JIT
+  for (let i = 0; i < warmups; i++) await fn();  // allocation, weight packing, JIT tiers
   const times = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
@@ -51,23 +54,42 @@ async function compare(name, bytes, feeds) {
   console.log(JSON.stringify({ case: name, qplay_ms: +qplayMs.toFixed(3), ort_web_ms: +ortMs.toFixed(3), speedup: +(ortMs / qplayMs).toFixed(2) }));
 }
 
-function quantized(bytes) {
+// The same int8 file for both engines: qplay's QDQ quantization (per-channel weights),
+// calibrated on `samples` (image models on their own data; any input does for speed).
+function quantized(bytes, samples) {
   const model = qp.loadModel(bytes);
-  const q = model.quantize({ per_channel: true, calibration_limit: 50 }, { input: calibration }, null);
+  const q = model.quantize({ per_channel: true, calibration_limit: 50 }, { input: samples }, null);
   const out = q.save();
   q.delete();
   model.delete();
   return out;
 }
 
-for (const [name, batches] of [['cnn', [1, 64]], ['transformer', [1, 64]]]) {
-  const float = fs.readFileSync(path.join(repoRoot, `examples/models/${name}.onnx`));
-  const int8 = quantized(float);
+const cases = [
+  { name: 'cnn', file: 'examples/models/cnn.onnx', shape: [1, 28, 28], batches: [1, 64] },
+  { name: 'transformer', file: 'examples/models/transformer.onnx', shape: [1, 28, 28], batches: [1, 64] },
+  { name: 'mobilenet_v2', file: 'build/bench/mobilenet_v2.onnx', shape: [3, 224, 224], batches: [1] },
+];
+for (const { name, file, shape, batches } of cases) {
+  const full = path.join(repoRoot, file);
+  if (!fs.existsSync(full)) {
+    console.log(JSON.stringify({ case: name, skipped: `${file} is missing (make bench exports it)` }));
+    continue;
+  }
+  const float = fs.readFileSync(full);
+  const samples = shape[0] === 1 && shape[1] === 28 ? calibration : input(4, shape);
+  const int8 = quantized(float, samples);
   for (const batch of batches) {
-    const feeds = { input: input(batch, [1, 28, 28]) };
+    const feeds = { input: input(batch, shape) };
     await compare(`${name} float batch ${batch}`, float, feeds);
     await compare(`${name} int8 (QDQ) batch ${batch}`, int8, feeds);
   }
+}
+
+qp.measureInt8Gemm(64, 256, 288);  // warm-up: the engine tiers the peak loop up to optimized code
+for (const [m, n, k] of [[64, 256, 288], [128, 196, 576]]) {
+  const gemm = qp.measureInt8Gemm(m, n, k);
+  console.log(JSON.stringify({ case: `int8 GEMM ${m}x${n}x${k}`, ...Object.fromEntries(Object.entries(gemm).map(([key, v]) => [key, +v.toFixed(3)])) }));
 }
 
 const wasm = fs.readFileSync(path.join(repoRoot, 'build/wasm/qplay.wasm'));

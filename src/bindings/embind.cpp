@@ -20,6 +20,7 @@
 #include "analysis/evaluate.h"
 #include "data/npy.h"
 #include "graph/summary.h"
+#include "kernels/simd/throughput.h"
 #include "quant/static_quantizer.h"
 #include "runtime/session.h"
 
@@ -316,6 +317,16 @@ val ParseNpyJs(const val& bytes) {
   });
 }
 
+// The 8-bit GEMM's speed against the dot-product peak of this machine (bench/speed.mjs).
+val MeasureInt8GemmJs(double m, double n, double k) {
+  const Int8GemmThroughput t = MeasureInt8GemmThroughput(static_cast<int64_t>(m), static_cast<int64_t>(n), static_cast<int64_t>(k), 0.5);
+  val out = val::object();
+  out.set("gemm_gops", t.gemm_gops);
+  out.set("peak_gops", t.peak_gops);
+  out.set("fraction_of_peak", t.fraction());
+  return out;
+}
+
 }  // namespace
 }  // namespace qplay
 
@@ -330,4 +341,5 @@ EMSCRIPTEN_BINDINGS(qplay) {
   emscripten::function("loadModel", &LoadModelJs, emscripten::allow_raw_pointers());
   emscripten::function("parseTensorProto", &ParseTensorProtoJs);
   emscripten::function("parseNpy", &ParseNpyJs);
+  emscripten::function("measureInt8Gemm", &MeasureInt8GemmJs);
 }

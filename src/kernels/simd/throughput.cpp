@@ -1,0 +1,69 @@
+#include "kernels/simd/throughput.h"
+
+#include <chrono>
+#include <vector>
+
+#include "kernels/simd/i8_gemm.h"
+#include "kernels/simd/simd.h"
+
+namespace qplay {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Calls `step` (which performs `ops` operations) until `seconds` have passed; returns GOPS.
+// As long again beforehand is warm-up, so the engine has tiered up to optimized code.
+template <typename Step>
+double Rate(double seconds, double ops, Step step) {
+  for (const auto warm = Clock::now(); std::chrono::duration<double>(Clock::now() - warm).count() < seconds;) step();
+  int64_t calls = 0;
+  const auto start = Clock::now();
+  double elapsed = 0;
+  while (elapsed < seconds) {
+    step();
+    ++calls;
+    elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  }
+  return ops * static_cast<double>(calls) / elapsed / 1e9;
+}
+
+// Twelve independent dot + add chains, 1024 steps each. One operand steps by one add per
+// step (shared by all twelve), so the dots cannot be hoisted out of the loop.
+int32_t PeakLoop(int32_t seed) {
+  v128_t acc[12], weights[12];
+  for (int i = 0; i < 12; ++i) {
+    acc[i] = wasm_i32x4_splat(seed + i);
+    weights[i] = wasm_i16x8_splat(static_cast<int16_t>(i + 1));
+  }
+  v128_t x = wasm_i16x8_splat(static_cast<int16_t>(seed));
+  const v128_t one = wasm_i16x8_splat(1);
+  for (int step = 0; step < 1024; ++step) {
+    x = wasm_i16x8_add(x, one);
+    for (int i = 0; i < 12; ++i) acc[i] = wasm_i32x4_add(acc[i], wasm_i32x4_dot_i16x8(x, weights[i]));
+  }
+  v128_t sum = acc[0];
+  for (int i = 1; i < 12; ++i) sum = wasm_i32x4_add(sum, acc[i]);
+  return wasm_i32x4_extract_lane(sum, 0);
+}
+
+}  // namespace
+
+Int8GemmThroughput MeasureInt8GemmThroughput(int64_t m, int64_t n, int64_t k, double seconds_each) {
+  std::vector<int16_t> a(static_cast<size_t>(m * EvenK(k)), 3);
+  const I8PackedB b = PackI8B(k, n, [](int64_t kk, int64_t j) { return static_cast<int32_t>((kk + j) % 7) - 3; });
+  std::vector<uint8_t> c(static_cast<size_t>(m * n));
+  std::vector<float> scale(static_cast<size_t>(n), 0.01f);
+  I8GemmOutput out;
+  out.data = c.data();
+  out.ldc = n;
+  out.scale = scale.data();
+  Int8GemmThroughput t;
+  t.gemm_gops = Rate(seconds_each, 2.0 * static_cast<double>(m * n * k),
+                     [&] { i8_gemm_4x8__wasmsimd_dot16(m, a.data(), EvenK(k), b, out); });
+  volatile int32_t sink = 0;
+  int32_t seed = 1;
+  t.peak_gops = Rate(seconds_each, 12.0 * 1024 * 16, [&] { sink = sink + PeakLoop(seed++); });
+  return t;
+}
+
+}  // namespace qplay
