@@ -13,19 +13,6 @@
 namespace qplay {
 namespace {
 
-Attribute Ints(std::vector<int64_t> v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-Attribute Int(int64_t v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-
 struct Case {
   std::string op, domain;
   std::vector<Tensor> inputs;  // an empty tensor marks an omitted input
@@ -129,9 +116,9 @@ const std::vector<ConvSpec> kConvSpecs = {
 };
 
 std::map<std::string, Attribute> ConvAttributes(const ConvSpec& s) {
-  return {{"kernel_shape", Ints({s.kernel, s.kernel})}, {"strides", Ints({s.stride, s.stride})},
-          {"pads", Ints({s.pad, s.pad, s.pad, s.pad})}, {"dilations", Ints({s.dilation, s.dilation})},
-          {"group", Int(s.group)}};
+  return {{"kernel_shape", Attribute::Ints({s.kernel, s.kernel})}, {"strides", Attribute::Ints({s.stride, s.stride})},
+          {"pads", Attribute::Ints({s.pad, s.pad, s.pad, s.pad})}, {"dilations", Attribute::Ints({s.dilation, s.dilation})},
+          {"group", Attribute::Int(s.group)}};
 }
 
 TEST(FastKernels, ConvFloat) {
@@ -167,7 +154,7 @@ TEST(FastKernels, MatMulAndGemmFloat) {
         ExpectFastMatchesReference({"MatMul", "", {RandomFloat({2, m, k}), RandomFloat({2, k, n})}}, "batched MatMul");
         for (int64_t trans_b : {0, 1})
           ExpectFastMatchesReference({"Gemm", "", {RandomFloat({m, k}), RandomFloat(trans_b ? Shape{n, k} : Shape{k, n}), RandomFloat({n})},
-                                      {{"transB", Int(trans_b)}}},
+                                      {{"transB", Attribute::Int(trans_b)}}},
                                      "Gemm");
       }
 }
@@ -191,10 +178,10 @@ TEST(FastKernels, QLinearMatMulAndQGemmBitExact) {
             std::vector<Tensor> inputs = {Random8(type, {m, k}), Scales(1, 0.03f), ZeroPoint(type, a_zp),
                                           Random8(DataType::kInt8, trans_b ? Shape{n, k} : Shape{k, n}), Scales(n, 0.02f),
                                           ZeroPoint(DataType::kInt8, 0, {n}), Bias(n)};
-            ExpectFastMatchesReference({"QGemm", "com.microsoft", inputs, {{"transB", Int(trans_b)}}, 1}, "QGemm float output");
+            ExpectFastMatchesReference({"QGemm", "com.microsoft", inputs, {{"transB", Attribute::Int(trans_b)}}, 1}, "QGemm float output");
             inputs.push_back(Scales(1, 0.01f));  // small output scale: saturates
             inputs.push_back(ZeroPoint(type, 2));
-            ExpectFastMatchesReference({"QGemm", "com.microsoft", inputs, {{"transB", Int(trans_b)}}, 1}, "QGemm");
+            ExpectFastMatchesReference({"QGemm", "com.microsoft", inputs, {{"transB", Attribute::Int(trans_b)}}, 1}, "QGemm");
           }
         }
 }
@@ -206,12 +193,12 @@ TEST(FastKernels, QuantizeDequantizeBitExact) {
       ExpectFastMatchesReference({"QuantizeLinear", "", {RandomFloat(shape, -3, 3), Scales(1, 0.01f), ZeroPoint(type, 5)}},
                                  "QuantizeLinear per tensor (saturating)");
       ExpectFastMatchesReference({"QuantizeLinear", "", {RandomFloat(shape, -3, 3), Scales(3, 0.02f), ZeroPoint(type, 0, {3})},
-                                  {{"axis", Int(1)}}},
+                                  {{"axis", Attribute::Int(1)}}},
                                  "QuantizeLinear per axis");
       ExpectFastMatchesReference({"DequantizeLinear", "", {Random8(type, shape), Scales(1, 0.1f), ZeroPoint(type, 7)}},
                                  "DequantizeLinear per tensor");
       ExpectFastMatchesReference({"DequantizeLinear", "", {Random8(type, shape), Scales(3, 0.1f), ZeroPoint(type, 127, {3})},
-                                  {{"axis", Int(1)}}},
+                                  {{"axis", Attribute::Int(1)}}},
                                  "DequantizeLinear per axis");
     }
 }
@@ -220,10 +207,10 @@ TEST(FastKernels, MaxPoolExact) {
   for (DataType type : {DataType::kFloat, DataType::kUint8, DataType::kInt8})
     for (int64_t ceil : {0, 1}) {
       const Tensor x = type == DataType::kFloat ? RandomFloat({2, 3, 9, 7}) : Random8(type, {2, 3, 9, 7});
-      ExpectFastMatchesReference({"MaxPool", "", {x}, {{"kernel_shape", Ints({3, 2})}, {"strides", Ints({2, 2})},
-                                                      {"pads", Ints({1, 0, 1, 1})}, {"ceil_mode", Int(ceil)}}},
+      ExpectFastMatchesReference({"MaxPool", "", {x}, {{"kernel_shape", Attribute::Ints({3, 2})}, {"strides", Attribute::Ints({2, 2})},
+                                                      {"pads", Attribute::Ints({1, 0, 1, 1})}, {"ceil_mode", Attribute::Int(ceil)}}},
                                  "MaxPool " + DataTypeName(type));
-      ExpectFastMatchesReference({"MaxPool", "", {x}, {{"kernel_shape", Ints({2, 2})}, {"dilations", Ints({2, 1})}}},
+      ExpectFastMatchesReference({"MaxPool", "", {x}, {{"kernel_shape", Attribute::Ints({2, 2})}, {"dilations", Attribute::Ints({2, 1})}}},
                                  "dilated MaxPool");
     }
 }

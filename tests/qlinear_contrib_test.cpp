@@ -32,25 +32,6 @@ Tensor RunContrib(const std::string& op, const std::vector<Tensor>& inputs, std:
   return ctx.outputs()[0];
 }
 
-Attribute Int(int64_t v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-Attribute Ints(std::vector<int64_t> v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-Attribute Float(float v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kFloat;
-  a.f = v;
-  return a;
-}
-
 template <typename T>
 std::vector<int> Values(const Tensor& t) {
   EXPECT_EQ(t.dtype(), DataTypeOf<T>::value);
@@ -72,13 +53,13 @@ TEST(QLinearContrib, MulRoundsHalfToEven) {
 TEST(QLinearContrib, SigmoidAndLeakyRelu) {
   Tensor s = RunContrib("QLinearSigmoid", {Q<uint8_t>({3}, {0, 128, 255}), F(0.0625f), U8(128), F(1.0f / 256), U8(0)});
   EXPECT_EQ(Values<uint8_t>(s), (std::vector<int>{0, 128, 255}));
-  Tensor l = RunContrib("QLinearLeakyRelu", {Q<int8_t>({3}, {-100, 0, 50}), F(0.1f), I8(0), F(0.05f), I8(10)}, {{"alpha", Float(0.1f)}});
+  Tensor l = RunContrib("QLinearLeakyRelu", {Q<int8_t>({3}, {-100, 0, 50}), F(0.1f), I8(0), F(0.05f), I8(10)}, {{"alpha", Attribute::Float(0.1f)}});
   EXPECT_EQ(Values<int8_t>(l), (std::vector<int>{-10, 10, 110}));  // -1, 0, 5
 }
 
 TEST(QLinearContrib, SoftmaxFollowsTheOpsetAttribute) {
   Tensor y = RunContrib("QLinearSoftmax", {Q<uint8_t>({2, 4}, {10, 10, 10, 10, 0, 0, 0, 255}), F(0.1f), U8(0), F(1.0f / 256), U8(0)},
-                 {{"opset", Int(13)}});
+                 {{"opset", Attribute::Int(13)}});
   EXPECT_EQ(Values<uint8_t>(y), (std::vector<int>{64, 64, 64, 64, 0, 0, 0, 255}));
 }
 
@@ -89,13 +70,13 @@ TEST(QLinearContrib, Pooling) {
   EXPECT_EQ(g.shape(), (Shape{1, 2, 1, 1}));
   EXPECT_EQ(Values<uint8_t>(g), (std::vector<int>{3, 48}));
   Tensor a = RunContrib("QLinearAveragePool", {Q<uint8_t>({1, 1, 2, 3}, {0, 4, 8, 12, 16, 20}), F(1.0f), U8(0), F(2.0f), U8(0)},
-                 {{"kernel_shape", Ints({2, 2})}});
+                 {{"kernel_shape", Attribute::Ints({2, 2})}});
   EXPECT_EQ(Values<uint8_t>(a), (std::vector<int>{4, 6}));
 }
 
 TEST(QLinearContrib, ConcatRequantizesEachInput) {
   Tensor y = RunContrib("QLinearConcat", {F(0.5f), U8(0), Q<uint8_t>({1, 1}, {2}), F(1.0f), U8(0), Q<uint8_t>({1, 1}, {10}), F(0.25f), U8(2)},
-                 {{"axis", Int(1)}});
+                 {{"axis", Attribute::Int(1)}});
   EXPECT_EQ(y.shape(), (Shape{1, 2}));
   EXPECT_EQ(Values<uint8_t>(y), (std::vector<int>{4, 4}));
 }
@@ -116,7 +97,7 @@ TEST(QLinearContrib, QGemmPerColumnWithBiasFloatAndQuantizedOutput) {
 
   std::vector<Tensor> transposed = quantized;
   transposed[3] = Q<int8_t>({2, 2}, {2, 6, 4, 8});
-  EXPECT_EQ(Values<uint8_t>(RunContrib("QGemm", transposed, {{"transB", Int(1)}})), (std::vector<int>{8, 10}));
+  EXPECT_EQ(Values<uint8_t>(RunContrib("QGemm", transposed, {{"transB", Attribute::Int(1)}})), (std::vector<int>{8, 10}));
 }
 
 }  // namespace

@@ -44,6 +44,25 @@ struct Attribute {
   std::vector<int64_t> ints;
   std::vector<std::string> strings;
   std::string unreadable;  // why a tensor attribute could not be loaded (e.g. string type)
+
+  static Attribute Int(int64_t value) {
+    Attribute a;
+    a.kind = Kind::kInt;
+    a.i = value;
+    return a;
+  }
+  static Attribute Float(float value) {
+    Attribute a;
+    a.kind = Kind::kFloat;
+    a.f = value;
+    return a;
+  }
+  static Attribute Ints(std::vector<int64_t> values) {
+    Attribute a;
+    a.kind = Kind::kInts;
+    a.ints = std::move(values);
+    return a;
+  }
 };
 
 struct Node {

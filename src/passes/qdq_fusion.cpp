@@ -158,7 +158,7 @@ class Rewriter {
     Append(inputs, OutputParams(*y));
     absorbed.push_back(*y);
     Node q = Make(node, kUnary.at(node.op_type), "com.microsoft", inputs, {Output(*y)});
-    if (node.op_type == "Softmax") SetInt(q, "opset", model_.DefaultOpset());  // which Softmax axis rule applies
+    if (node.op_type == "Softmax") q.attributes["opset"] = Attribute::Int(model_.DefaultOpset());  // its axis rule
     return q;
   }
 
@@ -258,13 +258,6 @@ class Rewriter {
   std::string Output(size_t q) const { return graph_.nodes[q].outputs[0]; }
   static void Append(std::vector<std::string>& to, const std::vector<std::string>& more) {
     to.insert(to.end(), more.begin(), more.end());
-  }
-
-  static void SetInt(Node& node, const std::string& name, int64_t value) {
-    Attribute a;
-    a.kind = Attribute::Kind::kInt;
-    a.i = value;
-    node.attributes[name] = a;
   }
 
   static Node Make(const Node& from, const std::string& op, const std::string& domain, std::vector<std::string> inputs,

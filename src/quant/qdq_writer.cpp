@@ -12,13 +12,6 @@ namespace {
 
 bool Is16Bit(DataType type) { return type == DataType::kInt16 || type == DataType::kUint16; }
 
-void SetInt(Node& node, const std::string& name, int64_t value) {
-  Attribute a;
-  a.kind = Attribute::Kind::kInt;
-  a.i = value;
-  node.attributes[name] = a;
-}
-
 }  // namespace
 
 Result<TensorFormat> FormatFor(DataType type, bool symmetric, bool reduce_range) {
@@ -64,7 +57,7 @@ std::string QdqWriter::AddDequantized(const std::string& base, const QuantizedCo
   const std::string scale = AddParamsInitializers(base, constant.params, type, with_zero_point);
   Node dq = MakeNode("DequantizeLinear", type, base + "_DequantizeLinear", {q_name, scale}, base + "_dequantized");
   if (with_zero_point) dq.inputs.push_back(scale_to_zero_point_[scale]);
-  if (constant.params.size() > 1) SetInt(dq, "axis", axis);
+  if (constant.params.size() > 1) dq.attributes["axis"] = Attribute::Int(axis);
   nodes.push_back(dq);
   return dq.outputs[0];
 }

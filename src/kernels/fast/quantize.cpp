@@ -18,6 +18,15 @@ struct ParamBlocks {
   int64_t inner = 0, channels = 1;
 };
 
+// Calls fn(first element, channel) for each run of `blocks.inner` elements of x.
+template <typename Fn>
+void ForEachBlock(const Tensor& x, const ParamBlocks& blocks, Fn fn) {
+  const int64_t block = blocks.channels * blocks.inner;
+  const int64_t outer = block ? x.size() / block : 0;
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t c = 0; c < blocks.channels; ++c) fn((o * blocks.channels + c) * blocks.inner, c);
+}
+
 bool PlanBlocks(const KernelContext& ctx, const Tensor& x, const Tensor& scale, ParamBlocks& blocks) {
   blocks.inner = x.size();
   if (scale.size() == 1) return true;
@@ -65,12 +74,9 @@ void QuantizeRun(const float* x, int64_t count, int32_t zero_point, float scale,
 template <typename T>
 Tensor Dequantized(const Tensor& x, const Tensor& scale, const Tensor* zero_point, const ParamBlocks& blocks) {
   Tensor y(DataType::kFloat, x.shape());
-  const int64_t outer = blocks.channels * blocks.inner ? x.size() / (blocks.channels * blocks.inner) : 0;
-  for (int64_t o = 0; o < outer; ++o)
-    for (int64_t c = 0; c < blocks.channels; ++c) {
-      const int64_t at = (o * blocks.channels + c) * blocks.inner;
-      DequantizeRun(x.data<T>() + at, blocks.inner, ZeroPointAt(zero_point, c), scale.data<float>()[c], y.data<float>() + at);
-    }
+  ForEachBlock(x, blocks, [&](int64_t at, int64_t c) {
+    DequantizeRun(x.data<T>() + at, blocks.inner, ZeroPointAt(zero_point, c), scale.data<float>()[c], y.data<float>() + at);
+  });
   return y;
 }
 
@@ -96,15 +102,12 @@ Status QuantizeLinear(KernelContext& ctx) {
       !PlanBlocks(ctx, x, scale, blocks))
     return RunReference(ctx);
   Tensor& y = ctx.Output(0, type, x.shape());
-  const int64_t outer = blocks.channels * blocks.inner ? x.size() / (blocks.channels * blocks.inner) : 0;
-  for (int64_t o = 0; o < outer; ++o)
-    for (int64_t c = 0; c < blocks.channels; ++c) {
-      const int64_t at = (o * blocks.channels + c) * blocks.inner;
-      const int32_t zp = ZeroPointAt(zero_point, c);
-      const float s = scale.data<float>()[c];
-      if (type == DataType::kUint8) QuantizeRun(x.data<float>() + at, blocks.inner, zp, s, y.data<uint8_t>() + at);
-      else QuantizeRun(x.data<float>() + at, blocks.inner, zp, s, y.data<int8_t>() + at);
-    }
+  ForEachBlock(x, blocks, [&](int64_t at, int64_t c) {
+    const int32_t zp = ZeroPointAt(zero_point, c);
+    const float s = scale.data<float>()[c];
+    if (type == DataType::kUint8) QuantizeRun(x.data<float>() + at, blocks.inner, zp, s, y.data<uint8_t>() + at);
+    else QuantizeRun(x.data<float>() + at, blocks.inner, zp, s, y.data<int8_t>() + at);
+  });
   return Status::Ok();
 }
 
