@@ -203,6 +203,20 @@ TEST(FastKernels, QuantizeDequantizeBitExact) {
     }
 }
 
+TEST(FastKernels, QLinearAddAndMulBitExact) {
+  for (DataType type : {DataType::kUint8, DataType::kInt8})
+    for (const std::string op : {"QLinearAdd", "QLinearMul"})
+      for (const Shape& b_shape : {Shape{2, 3, 11}, Shape{11}, Shape{1, 3, 11}, Shape{3, 1}}) {
+        // Output scale small enough that sums saturate; the [3, 1] operand takes the reference path.
+        const Case c{op, "com.microsoft",
+                     {Random8(type, {2, 3, 11}), Scales(1, 0.05f), ZeroPoint(type, 9), Random8(type, b_shape), Scales(1, 0.03f),
+                      ZeroPoint(type, 0), Scales(1, op == "QLinearAdd" ? 0.04f : 0.5f), ZeroPoint(type, 4)},
+                     {},
+                     1};
+        ExpectFastMatchesReference(c, op + " " + DataTypeName(type) + " with B " + ShapeToString(b_shape));
+      }
+}
+
 TEST(FastKernels, MaxPoolExact) {
   for (DataType type : {DataType::kFloat, DataType::kUint8, DataType::kInt8})
     for (int64_t ceil : {0, 1}) {
@@ -218,7 +232,8 @@ TEST(FastKernels, MaxPoolExact) {
 TEST(FastKernels, EveryFastKernelIsCoveredHere) {
   EXPECT_EQ(KernelRegistry::Get().FastOpTypes(),
             (std::vector<std::string>{"Conv", "DequantizeLinear", "Gemm", "MatMul", "MaxPool", "QLinearConv", "QLinearMatMul",
-                                      "QuantizeLinear", "com.microsoft.QGemm"}));
+                                      "QuantizeLinear", "com.microsoft.QGemm", "com.microsoft.QLinearAdd",
+                                      "com.microsoft.QLinearMul"}));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Numpy-style broadcasting: the output shape of several inputs, and a walk over the output
 // that keeps each input's flat offset in step.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -38,6 +39,16 @@ void ForEachBroadcast(const Shape& out, const std::vector<Shape>& ins, Fn&& fn) 
       counter[d] = 0;
     }
   }
+}
+
+// True when `in` broadcasts to `out` by repeating it whole: its dims, leading 1s aside, are
+// out's trailing dims (then element i of out reads element i % size of in).
+inline bool IsTrailingBlock(const Shape& in, const Shape& out) {
+  size_t first = 0;
+  while (first < in.size() && in[first] == 1) ++first;
+  const size_t kept = in.size() - first;
+  if (kept > out.size() || NumElements(in) == 0) return false;
+  return std::equal(in.begin() + static_cast<std::ptrdiff_t>(first), in.end(), out.end() - static_cast<std::ptrdiff_t>(kept));
 }
 
 }  // namespace qplay

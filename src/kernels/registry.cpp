@@ -23,6 +23,7 @@ const KernelRegistry& KernelRegistry::Get() {
     RegisterFastMatMulKernels(r);
     RegisterFastPoolKernels(r);
     RegisterFastQuantizeKernels(r);
+    RegisterFastQLinearBinaryKernels(r);
     return r;
   }();
   return registry;

@@ -48,5 +48,6 @@ void RegisterFastConvKernels(KernelRegistry& registry);
 void RegisterFastMatMulKernels(KernelRegistry& registry);
 void RegisterFastPoolKernels(KernelRegistry& registry);
 void RegisterFastQuantizeKernels(KernelRegistry& registry);
+void RegisterFastQLinearBinaryKernels(KernelRegistry& registry);
 
 }  // namespace qplay

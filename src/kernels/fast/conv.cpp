@@ -17,58 +17,75 @@ namespace {
 
 Status RunReference(KernelContext& ctx) { return KernelRegistry::Get().Find("", ctx.node.op_type)(ctx); }
 
-// Where each output position's window starts in the (unpadded) input.
-struct PatchGrid {
-  const WindowGeometry& g;
-  std::vector<int64_t> row0, col0;  // per output position
-  explicit PatchGrid(const WindowGeometry& geometry) : g(geometry) {
-    for (int64_t oy = 0; oy < g.output[0]; ++oy)
-      for (int64_t ox = 0; ox < g.output[1]; ++ox) {
-        row0.push_back(oy * g.strides[0] - g.pad_begin[0]);
-        col0.push_back(ox * g.strides[1] - g.pad_begin[1]);
-      }
+// The input samples behind the GEMM's B matrix: row kk = (channel, tap), column = output
+// position. Visited as runs along output rows, whose samples are evenly spaced in the input;
+// samples in the padding are skipped (the packed buffer starts zeroed).
+class Patches {
+ public:
+  explicit Patches(const WindowGeometry& geometry) : g_(geometry) {
+    const int64_t w = g_.input[1];
+    for (int64_t kx = 0; kx < g_.kernel[1]; ++kx) {
+      const int64_t shift = kx * g_.dilations[1] - g_.pad_begin[1];  // ix = ox * stride + shift
+      int64_t begin = 0, end = g_.output[1];
+      while (begin < end && begin * g_.strides[1] + shift < 0) ++begin;
+      while (end > begin && (end - 1) * g_.strides[1] + shift >= w) --end;
+      columns_.push_back({begin, end, shift});
+    }
   }
-  int64_t positions() const { return static_cast<int64_t>(row0.size()); }
-  int64_t taps() const { return g.kernel[0] * g.kernel[1]; }
-  // Calls fn(kk, pos, input offset or -1 when outside) for every (channel x tap, position).
-  template <typename Fn>
-  void ForEach(int64_t channels, Fn fn) const {
-    const int64_t h = g.input[0], w = g.input[1];
+  int64_t positions() const { return g_.output[0] * g_.output[1]; }
+  int64_t taps() const { return g_.kernel[0] * g_.kernel[1]; }
+
+  // Calls run(kk, first position, first input offset, count, input step) for each run.
+  template <typename Run>
+  void ForEachRun(int64_t channels, Run run) const {
+    const int64_t h = g_.input[0], w = g_.input[1];
     for (int64_t c = 0; c < channels; ++c)
-      for (int64_t ky = 0; ky < g.kernel[0]; ++ky)
-        for (int64_t kx = 0; kx < g.kernel[1]; ++kx) {
-          const int64_t kk = (c * g.kernel[0] + ky) * g.kernel[1] + kx;
-          for (int64_t pos = 0; pos < positions(); ++pos) {
-            const int64_t iy = row0[pos] + ky * g.dilations[0], ix = col0[pos] + kx * g.dilations[1];
-            fn(kk, pos, iy >= 0 && iy < h && ix >= 0 && ix < w ? (c * h + iy) * w + ix : -1);
+      for (int64_t ky = 0; ky < g_.kernel[0]; ++ky)
+        for (int64_t kx = 0; kx < g_.kernel[1]; ++kx) {
+          const int64_t kk = (c * g_.kernel[0] + ky) * g_.kernel[1] + kx;
+          const ColumnRange& cols = columns_[kx];
+          if (cols.begin >= cols.end) continue;
+          for (int64_t oy = 0; oy < g_.output[0]; ++oy) {
+            const int64_t iy = oy * g_.strides[0] + ky * g_.dilations[0] - g_.pad_begin[0];
+            if (iy < 0 || iy >= h) continue;
+            run(kk, oy * g_.output[1] + cols.begin, (c * h + iy) * w + cols.begin * g_.strides[1] + cols.shift,
+                cols.end - cols.begin, g_.strides[1]);
           }
         }
   }
+
+ private:
+  struct ColumnRange {
+    int64_t begin, end, shift;  // output columns whose sample for this kx is inside the input
+  };
+  const WindowGeometry& g_;
+  std::vector<ColumnRange> columns_;
 };
 
-F32PackedB PackPatchesF32(const float* x, int64_t channels, const PatchGrid& grid) {
+F32PackedB PackPatchesF32(const float* x, int64_t channels, const Patches& patches) {
   F32PackedB b;
-  b.k = channels * grid.taps();
-  b.n = grid.positions();
+  b.k = channels * patches.taps();
+  b.n = patches.positions();
   b.data.assign(static_cast<size_t>(b.panels() * b.k * kF32GemmNr), 0.0f);
-  grid.ForEach(channels, [&](int64_t kk, int64_t pos, int64_t at) {
-    if (at >= 0) b.data[((pos / kF32GemmNr) * b.k + kk) * kF32GemmNr + pos % kF32GemmNr] = x[at];
+  patches.ForEachRun(channels, [&](int64_t kk, int64_t pos, int64_t at, int64_t count, int64_t step) {
+    for (int64_t i = 0; i < count; ++i, ++pos, at += step)
+      b.data[((pos / kF32GemmNr) * b.k + kk) * kF32GemmNr + pos % kF32GemmNr] = x[at];
   });
   return b;
 }
 
 // 8-bit patches minus the input zero point; outside the image that is 0.
 template <typename T>
-I8PackedB PackPatchesI8(const T* x, int64_t channels, const PatchGrid& grid, int32_t zero_point) {
+I8PackedB PackPatchesI8(const T* x, int64_t channels, const Patches& patches, int32_t zero_point) {
   I8PackedB b;
-  b.k = channels * grid.taps();
-  b.n = grid.positions();
+  b.k = channels * patches.taps();
+  b.n = patches.positions();
   const int64_t pairs = EvenK(b.k) / 2;
   b.data.assign(static_cast<size_t>(b.panels() * pairs * kI8GemmNr * 2), 0);
-  grid.ForEach(channels, [&](int64_t kk, int64_t pos, int64_t at) {
-    if (at >= 0)
-      b.data[(((pos / kI8GemmNr) * pairs + kk / 2) * kI8GemmNr + pos % kI8GemmNr) * 2 + kk % 2] =
-          static_cast<int16_t>(x[at] - zero_point);
+  patches.ForEachRun(channels, [&](int64_t kk, int64_t pos, int64_t at, int64_t count, int64_t step) {
+    int16_t* row = b.data.data() + (kk / 2) * kI8GemmNr * 2 + kk % 2;
+    for (int64_t i = 0; i < count; ++i, ++pos, at += step)
+      row[(pos / kI8GemmNr) * pairs * kI8GemmNr * 2 + (pos % kI8GemmNr) * 2] = static_cast<int16_t>(x[at] - zero_point);
   });
   return b;
 }
@@ -119,14 +136,14 @@ Status Conv(KernelContext& ctx) {
       }
     return Status::Ok();
   }
-  const PatchGrid grid(g);
-  const int64_t k = cpg * grid.taps();
+  const Patches patches(g);
+  const int64_t k = cpg * patches.taps();
   for (int64_t b = 0; b < s.batch; ++b)
     for (int64_t grp = 0; grp < s.group; ++grp) {
-      const F32PackedB patches = PackPatchesF32(x.data<float>() + (b * s.in_channels + grp * cpg) * in_plane, cpg, grid);
+      const F32PackedB packed = PackPatchesF32(x.data<float>() + (b * s.in_channels + grp * cpg) * in_plane, cpg, patches);
       F32GemmParams params;
       params.row_bias = bias ? bias + grp * mpg : nullptr;
-      f32_gemm_4x8__wasmsimd(mpg, w.data<float>() + grp * mpg * k, k, patches,
+      f32_gemm_4x8__wasmsimd(mpg, w.data<float>() + grp * mpg * k, k, packed,
                              y.data<float>() + (b * s.out_channels + grp * mpg) * out_plane, out_plane, params);
     }
   return Status::Ok();
@@ -180,12 +197,12 @@ Status QLinearConv(KernelContext& ctx) {
       }
     return Status::Ok();
   }
-  const PatchGrid grid(g);
+  const Patches patches(g);
   for (int64_t b = 0; b < s.batch; ++b)
     for (int64_t grp = 0; grp < s.group; ++grp) {
       const int64_t offset = (b * s.in_channels + grp * cpg) * in_plane;
-      const I8PackedB patches = x.dtype() == DataType::kUint8 ? PackPatchesI8(x.data<uint8_t>() + offset, cpg, grid, x_zp)
-                                                               : PackPatchesI8(x.data<int8_t>() + offset, cpg, grid, x_zp);
+      const I8PackedB packed = x.dtype() == DataType::kUint8 ? PackPatchesI8(x.data<uint8_t>() + offset, cpg, patches, x_zp)
+                                                              : PackPatchesI8(x.data<int8_t>() + offset, cpg, patches, x_zp);
       I8GemmOutput out;
       out.type = y.dtype();
       out.data = y.raw() + (b * s.out_channels + grp * mpg) * out_plane * out_bytes;
@@ -194,7 +211,7 @@ Status QLinearConv(KernelContext& ctx) {
       out.scale = multiplier.data() + grp * mpg;
       out.scale_per_row = true;
       out.zero_point = out_zp;
-      i8_gemm_4x8__wasmsimd_dot16(mpg, weights->rows.data() + grp * mpg * weights->lda, weights->lda, patches, out);
+      i8_gemm_4x8__wasmsimd_dot16(mpg, weights->rows.data() + grp * mpg * weights->lda, weights->lda, packed, out);
     }
   return Status::Ok();
 }

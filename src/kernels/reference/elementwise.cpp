@@ -12,16 +12,6 @@ namespace {
 template <typename T>
 constexpr bool kIsFloat = std::is_floating_point_v<T>;
 
-// True when `in` broadcasts to `out` by repeating it whole: its dims, leading 1s aside, are
-// out's trailing dims (then element i of out reads element i % size of in).
-bool IsTrailingBlock(const Shape& in, const Shape& out) {
-  size_t first = 0;
-  while (first < in.size() && in[first] == 1) ++first;
-  const size_t kept = in.size() - first;
-  if (kept > out.size() || NumElements(in) == 0) return false;
-  return std::equal(in.begin() + static_cast<std::ptrdiff_t>(first), in.end(), out.end() - static_cast<std::ptrdiff_t>(kept));
-}
-
 // out[i] = op(a[i], b[i]) with broadcasting; Out is the output element type.
 template <typename In, typename Out, typename Op>
 Status Broadcast2(KernelContext& ctx, const Tensor& a, const Tensor& b, DataType out_type, Op op) {

@@ -1,0 +1,91 @@
+// Fast com.microsoft QLinearAdd and QLinearMul: the reference's arithmetic (dequantize both
+// operands, add or multiply in float, divide by the output scale, round half to even) done
+// four lanes at a time, so results are bit for bit the reference's. Operands of the same
+// shape, or one repeating whole along the other (x + bias); other broadcasts use the reference.
+#include <algorithm>
+#include <cmath>
+#include <type_traits>
+
+#include "kernels/broadcast.h"
+#include "kernels/quant_math.h"
+#include "kernels/registry.h"
+#include "kernels/simd/simd.h"
+
+namespace qplay {
+namespace {
+
+Status RunReference(KernelContext& ctx) { return KernelRegistry::Get().Find(ctx.node.domain, ctx.node.op_type)(ctx); }
+
+struct Operand {
+  const Tensor* q;
+  float scale;
+  int32_t zero_point;
+};
+
+template <bool kMul>
+float Combine(float a, float b) { return kMul ? a * b : a + b; }
+
+template <bool kMul>
+v128_t Combine(v128_t a, v128_t b) { return kMul ? wasm_f32x4_mul(a, b) : wasm_f32x4_add(a, b); }
+
+template <typename T>
+v128_t Dequantize4(const T* q, v128_t zero_point, v128_t scale) {
+  const v128_t bytes = wasm_v128_load32_zero(q);
+  const v128_t wide = std::is_signed_v<T> ? wasm_i32x4_extend_low_i16x8(wasm_i16x8_extend_low_i8x16(bytes))
+                                          : wasm_u32x4_extend_low_u16x8(wasm_u16x8_extend_low_u8x16(bytes));
+  return wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_sub(wide, zero_point)), scale);
+}
+
+template <typename T, bool kMul>
+void Run(const Operand& a, const Operand& b, int64_t b_period, float y_scale, int32_t y_zp, T* y, int64_t count) {
+  constexpr int32_t kMin = std::is_signed_v<T> ? -128 : 0, kMax = std::is_signed_v<T> ? 127 : 255;
+  const float lo = static_cast<float>(kMin - y_zp), hi = static_cast<float>(kMax - y_zp);
+  const T *pa = a.q->data<T>(), *pb = b.q->data<T>();
+  auto real = [](const Operand& o, T q) { return static_cast<float>(static_cast<int32_t>(q) - o.zero_point) * o.scale; };
+  int64_t i = 0;
+  if (b_period == count) {
+    const v128_t za = wasm_i32x4_splat(a.zero_point), zb = wasm_i32x4_splat(b.zero_point);
+    const v128_t sa = wasm_f32x4_splat(a.scale), sb = wasm_f32x4_splat(b.scale), sy = wasm_f32x4_splat(y_scale);
+    const v128_t vlo = wasm_f32x4_splat(lo), vhi = wasm_f32x4_splat(hi), zy = wasm_i32x4_splat(y_zp);
+    for (; i + 4 <= count; i += 4) {
+      const v128_t sum = Combine<kMul>(Dequantize4(pa + i, za, sa), Dequantize4(pb + i, zb, sb));
+      const v128_t q = wasm_f32x4_nearest(wasm_f32x4_div(sum, sy));
+      const v128_t out = wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_min(wasm_f32x4_max(q, vlo), vhi)), zy);
+      alignas(16) int32_t lanes[4];
+      wasm_v128_store(lanes, out);
+      for (int l = 0; l < 4; ++l) y[i + l] = static_cast<T>(lanes[l]);
+    }
+  }
+  for (; i < count; ++i) {
+    const float q = std::nearbyint(Combine<kMul>(real(a, pa[i]), real(b, pb[i % b_period])) / y_scale);
+    y[i] = static_cast<T>(static_cast<int32_t>(std::min(std::max(q, lo), hi)) + y_zp);
+  }
+}
+
+template <bool kMul>
+Status Binary(KernelContext& ctx) {
+  const Tensor &a = ctx.in(0), &b = ctx.in(3);
+  const Tensor* y_zp = ctx.has(7) ? &ctx.in(7) : nullptr;
+  const DataType type = y_zp ? y_zp->dtype() : DataType::kUint8;
+  const bool scalars = ctx.in(1).size() == 1 && ctx.in(4).size() == 1 && ctx.in(6).size() == 1;
+  auto shape = BroadcastShapes({a.shape(), b.shape()});
+  if (!shape.ok() || !scalars || a.dtype() != type || b.dtype() != type || !Is8Bit(a) || *shape != a.shape() ||
+      !(b.shape() == a.shape() || IsTrailingBlock(b.shape(), a.shape())))
+    return RunReference(ctx);
+  const Operand oa{&a, ctx.in(1).data<float>()[0], ZeroPointAt(&ctx.in(2), 0)};
+  const Operand ob{&b, ctx.in(4).data<float>()[0], ZeroPointAt(ctx.has(5) ? &ctx.in(5) : nullptr, 0)};
+  Tensor& y = ctx.Output(0, type, a.shape());
+  const float y_scale = ctx.in(6).data<float>()[0];
+  if (type == DataType::kUint8) Run<uint8_t, kMul>(oa, ob, b.size(), y_scale, ZeroPointAt(y_zp, 0), y.data<uint8_t>(), y.size());
+  else Run<int8_t, kMul>(oa, ob, b.size(), y_scale, ZeroPointAt(y_zp, 0), y.data<int8_t>(), y.size());
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterFastQLinearBinaryKernels(KernelRegistry& r) {
+  r.Add("QLinearAdd", Binary<false>, "com.microsoft", KernelVariant::kFast);
+  r.Add("QLinearMul", Binary<true>, "com.microsoft", KernelVariant::kFast);
+}
+
+}  // namespace qplay
