@@ -1,16 +1,16 @@
 // Fast Conv and QLinearConv for 2-D NCHW inputs. A grouped or dense convolution is a GEMM:
 // the weights (rows: output channels) times the input patches of one image and group,
 // packed straight into the GEMM's panel layout (im2col and packing in one pass). Depthwise
-// convolutions run a direct loop over a zero-padded plane. Other shapes and types go to
-// the reference kernel.
+// convolutions run the SIMD depthwise kernels over each zero-padded channel plane. Other
+// shapes and types go to the reference kernel.
 #include <algorithm>
 
 #include "kernels/conv_geometry.h"
 #include "kernels/quant_math.h"
 #include "kernels/registry.h"
+#include "kernels/simd/depthwise.h"
 #include "kernels/simd/f32_gemm.h"
 #include "kernels/simd/i8_gemm.h"
-#include "kernels/simd/simd.h"
 
 namespace qplay {
 namespace {
@@ -92,26 +92,16 @@ I8PackedB PackPatchesI8(const T* x, int64_t channels, const Patches& patches, in
 
 bool IsDepthwise(const ConvShape& s) { return s.group == s.in_channels && s.out_channels == s.in_channels && s.group > 1; }
 
-// One channel of a depthwise convolution: out = bias + sum over taps of w * x, with x read from a
-// plane padded with `pad_value`, taps summed in kernel order as the reference kernel does.
-template <typename T, typename Acc, typename Store>
-void DepthwisePlane(const T* x, const WindowGeometry& g, T pad_value, Acc bias, const Acc* w, std::vector<T>& padded,
-                    Store store) {
-  const int64_t h = g.input[0], wd = g.input[1];
-  const int64_t ph = h + g.pad_begin[0] + g.pad_end[0] + g.kernel[0] * g.dilations[0];
-  const int64_t pw = wd + g.pad_begin[1] + g.pad_end[1] + g.kernel[1] * g.dilations[1];
-  padded.assign(static_cast<size_t>(ph * pw), pad_value);
+// A channel plane surrounded by its padding (`pad_value`), with the slack the depthwise
+// kernels read past the end; returns the padded width.
+template <typename T, typename Source>
+int64_t PadPlane(const WindowGeometry& g, T pad_value, Source source, std::vector<T>& padded) {
+  const int64_t h = g.input[0], w = g.input[1];
+  const int64_t ph = h + g.pad_begin[0] + g.pad_end[0], pw = w + g.pad_begin[1] + g.pad_end[1];
+  padded.assign(static_cast<size_t>(ph * pw + DepthwiseSlack(g)), pad_value);
   for (int64_t y = 0; y < h; ++y)
-    std::copy(x + y * wd, x + (y + 1) * wd, padded.begin() + (y + g.pad_begin[0]) * pw + g.pad_begin[1]);
-  for (int64_t oy = 0; oy < g.output[0]; ++oy)
-    for (int64_t ox = 0; ox < g.output[1]; ++ox) {
-      Acc acc = bias;
-      for (int64_t ky = 0; ky < g.kernel[0]; ++ky) {
-        const T* row = padded.data() + (oy * g.strides[0] + ky * g.dilations[0]) * pw + ox * g.strides[1];
-        for (int64_t kx = 0; kx < g.kernel[1]; ++kx) acc += static_cast<Acc>(row[kx * g.dilations[1]]) * w[ky * g.kernel[1] + kx];
-      }
-      store(oy * g.output[1] + ox, acc);
-    }
+    for (int64_t x = 0; x < w; ++x) padded[(y + g.pad_begin[0]) * pw + g.pad_begin[1] + x] = source(y * w + x);
+  return pw;
 }
 
 Status Conv(KernelContext& ctx) {
@@ -129,10 +119,10 @@ Status Conv(KernelContext& ctx) {
     std::vector<float> padded;
     for (int64_t b = 0; b < s.batch; ++b)
       for (int64_t c = 0; c < s.in_channels; ++c) {
-        float* out = y.data<float>() + (b * s.out_channels + c) * out_plane;
-        DepthwisePlane<float, float>(x.data<float>() + (b * s.in_channels + c) * in_plane, g, 0.0f, bias ? bias[c] : 0.0f,
-                                     w.data<float>() + c * NumElements(g.kernel), padded,
-                                     [out](int64_t i, float acc) { out[i] = acc; });
+        const float* plane = x.data<float>() + (b * s.in_channels + c) * in_plane;
+        const int64_t pw = PadPlane<float>(g, 0.0f, [plane](int64_t i) { return plane[i]; }, padded);
+        f32_dwconv_4__wasmsimd(padded.data(), pw, g, w.data<float>() + c * NumElements(g.kernel), bias ? bias[c] : 0.0f,
+                               y.data<float>() + (b * s.out_channels + c) * out_plane);
       }
     return Status::Ok();
   }
@@ -182,18 +172,13 @@ Status QLinearConv(KernelContext& ctx) {
   });
   const size_t out_bytes = ElementSize(y.dtype());
   if (IsDepthwise(s)) {
-    std::vector<int32_t> x_plane(static_cast<size_t>(in_plane)), padded;
-    std::vector<int32_t> taps(static_cast<size_t>(NumElements(g.kernel)));
+    std::vector<int16_t> padded;
     for (int64_t b = 0; b < s.batch; ++b)
       for (int64_t c = 0; c < s.in_channels; ++c) {
-        for (int64_t i = 0; i < in_plane; ++i) x_plane[i] = LoadInt8(x, (b * s.in_channels + c) * in_plane + i) - x_zp;
-        for (size_t t = 0; t < taps.size(); ++t) taps[t] = weights->rows[c * weights->lda + static_cast<int64_t>(t)];
-        const int64_t out_offset = (b * s.out_channels + c) * out_plane;
-        DepthwisePlane<int32_t, int32_t>(x_plane.data(), g, 0, bias ? bias[c] : 0, taps.data(), padded, [&](int64_t i, int32_t acc) {
-          const int32_t q = Requantize(acc, multiplier[c], out_zp, y.dtype());
-          if (y.dtype() == DataType::kInt8) y.data<int8_t>()[out_offset + i] = static_cast<int8_t>(q);
-          else y.data<uint8_t>()[out_offset + i] = static_cast<uint8_t>(q);
-        });
+        const int64_t plane = (b * s.in_channels + c) * in_plane;
+        const int64_t pw = PadPlane<int16_t>(g, 0, [&](int64_t i) { return static_cast<int16_t>(LoadInt8(x, plane + i) - x_zp); }, padded);
+        i16_dwconv_8__wasmsimd(padded.data(), pw, g, weights->rows.data() + c * weights->lda, bias ? bias[c] : 0, multiplier[c],
+                               out_zp, y.dtype(), y.raw() + (b * s.out_channels + c) * out_plane * static_cast<int64_t>(out_bytes));
       }
     return Status::Ok();
   }

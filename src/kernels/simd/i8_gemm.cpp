@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "kernels/simd/simd.h"
+#include "kernels/simd/requantize.h"
 
 namespace qplay {
 namespace {
@@ -75,13 +75,8 @@ void Block4x8(int64_t row, int64_t p, const int16_t* a, int64_t lda, const I8Pac
       if (out.row_bias) v = wasm_i32x4_add(v, wasm_i32x4_splat(out.row_bias[i]));
       if (out.col_bias) v = wasm_i32x4_add(v, LoadColumns(out.col_bias, col + 4 * h, columns - 4 * h));
       const v128_t scale = out.scale_per_row ? wasm_f32x4_splat(out.scale[i]) : LoadColumns(out.scale, col + 4 * h, columns - 4 * h);
-      v128_t f = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(v), scale);
-      if (out.type == DataType::kFloat) {
-        wasm_v128_store(real + 4 * h, f);
-        continue;
-      }
-      f = wasm_f32x4_nearest(wasm_f32x4_min(wasm_f32x4_max(f, lo), hi));
-      wasm_v128_store(quantized + 4 * h, wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(f), zp));
+      if (out.type == DataType::kFloat) wasm_v128_store(real + 4 * h, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(v), scale));
+      else wasm_v128_store(quantized + 4 * h, RequantizeLanes(v, scale, lo, hi, zp));
     }
     if (out.type == DataType::kFloat) {
       std::copy(real, real + columns, static_cast<float*>(out.data) + i * out.ldc + col);

@@ -1,11 +1,12 @@
-// GEMM micro-kernels against their _ref twins, XNNPACK-style: sizes below, at and above the
-// register block, odd K, zero points at the extremes, per-row and per-column scales and
-// biases, saturation, and a sentinel that must survive beyond each output row.
+// SIMD micro-kernels against their _ref twins, XNNPACK-style: sizes below, at and above the
+// register block or vector width, odd K, strides and dilations, zero points at the extremes,
+// per-row and per-column scales and biases, saturation, and sentinels that must survive.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 
+#include "kernels/simd/depthwise.h"
 #include "kernels/simd/f32_gemm.h"
 #include "kernels/simd/i8_gemm.h"
 
@@ -84,6 +85,49 @@ TEST(I8Gemm, SimdEqualsReferenceBitForBit) {
                    byte < static_cast<size_t>((i + 1) * out.ldc * ElementSize(type)); ++byte)
                 ASSERT_EQ(got[byte], 0xA5);
           }
+}
+
+// Window geometry of a 2-D depthwise case over an already padded plane.
+WindowGeometry DepthwiseWindow(int64_t h, int64_t w, int64_t kernel, int64_t stride, int64_t dilation) {
+  WindowGeometry g;
+  g.input = {h, w};
+  g.kernel = {kernel, kernel};
+  g.strides = {stride, stride};
+  g.dilations = {dilation, dilation};
+  g.pad_begin = g.pad_end = {0, 0};
+  g.output = {(h - dilation * (kernel - 1) - 1) / stride + 1, (w - dilation * (kernel - 1) - 1) / stride + 1};
+  return g;
+}
+
+TEST(Depthwise, SimdEqualsReferenceBitForBit) {
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> real(-1.0f, 1.0f);
+  std::uniform_int_distribution<int> level(-255, 255);
+  for (int64_t width : {3, 4, 9, 17, 30})
+    for (int64_t stride : {1, 2, 3})
+      for (int64_t dilation : {1, 2}) {
+        const int64_t h = 7, kernel = 3;
+        if (width < dilation * (kernel - 1) + 1) continue;
+        const WindowGeometry g = DepthwiseWindow(h, width, kernel, stride, dilation);
+        const int64_t outputs = g.output[0] * g.output[1], plane = h * width + DepthwiseSlack(g);
+        std::vector<float> xf(static_cast<size_t>(plane)), wf(9);
+        for (float& v : xf) v = real(rng);
+        for (float& v : wf) v = real(rng);
+        std::vector<float> expected(static_cast<size_t>(outputs + kPad), 7.5f), got = expected;
+        f32_dwconv__ref(xf.data(), width, g, wf.data(), 0.25f, expected.data());
+        f32_dwconv_4__wasmsimd(xf.data(), width, g, wf.data(), 0.25f, got.data());
+        ASSERT_EQ(got, expected) << "float width " << width << " stride " << stride << " dilation " << dilation;
+
+        std::vector<int16_t> xi(static_cast<size_t>(plane)), wi(9);
+        for (auto& v : xi) v = static_cast<int16_t>(level(rng));
+        for (auto& v : wi) v = static_cast<int16_t>(level(rng) / 2);
+        for (DataType type : {DataType::kUint8, DataType::kInt8}) {
+          std::vector<uint8_t> want(static_cast<size_t>(outputs + kPad), 0xA5), have = want;
+          i16_dwconv__ref(xi.data(), width, g, wi.data(), -300, 0.0004f, type == DataType::kInt8 ? -2 : 130, type, want.data());
+          i16_dwconv_8__wasmsimd(xi.data(), width, g, wi.data(), -300, 0.0004f, type == DataType::kInt8 ? -2 : 130, type, have.data());
+          ASSERT_EQ(have, want) << DataTypeName(type) << " width " << width << " stride " << stride << " dilation " << dilation;
+        }
+      }
 }
 
 }  // namespace

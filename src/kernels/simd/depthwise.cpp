@@ -1,0 +1,102 @@
+#include "kernels/simd/depthwise.h"
+
+#include <algorithm>
+
+#include "kernels/simd/i8_gemm.h"
+#include "kernels/simd/requantize.h"
+
+namespace qplay {
+namespace {
+
+// Lanes p[0], p[stride], p[2 * stride], ... of a row.
+v128_t LoadF32Lanes(const float* p, int64_t stride) {
+  if (stride == 1) return wasm_v128_load(p);
+  if (stride == 2) return wasm_i32x4_shuffle(wasm_v128_load(p), wasm_v128_load(p + 4), 0, 2, 4, 6);
+  alignas(16) float lanes[4];
+  for (int l = 0; l < 4; ++l) lanes[l] = p[l * stride];
+  return wasm_v128_load(lanes);
+}
+
+v128_t LoadI16Lanes(const int16_t* p, int64_t stride) {
+  if (stride == 1) return wasm_v128_load(p);
+  if (stride == 2) return wasm_i16x8_shuffle(wasm_v128_load(p), wasm_v128_load(p + 8), 0, 2, 4, 6, 8, 10, 12, 14);
+  alignas(16) int16_t lanes[8];
+  for (int l = 0; l < 8; ++l) lanes[l] = p[l * stride];
+  return wasm_v128_load(lanes);
+}
+
+// Calls tap(pointer to the first sample of output column ox, weight) for each tap in kernel order.
+template <typename T, typename W, typename Tap>
+void ForEachTap(const T* padded, int64_t padded_width, const WindowGeometry& g, const W* w, int64_t oy, int64_t ox, Tap tap) {
+  for (int64_t ky = 0; ky < g.kernel[0]; ++ky) {
+    const T* row = padded + (oy * g.strides[0] + ky * g.dilations[0]) * padded_width + ox * g.strides[1];
+    for (int64_t kx = 0; kx < g.kernel[1]; ++kx) tap(row + kx * g.dilations[1], w[ky * g.kernel[1] + kx]);
+  }
+}
+
+void StoreQuantized8(DataType type, void* out, int64_t at, const int32_t* values, int64_t count) {
+  if (type == DataType::kInt8) std::copy(values, values + count, static_cast<int8_t*>(out) + at);
+  else std::copy(values, values + count, static_cast<uint8_t*>(out) + at);
+}
+
+}  // namespace
+
+int64_t DepthwiseSlack(const WindowGeometry& g) { return 16 * g.strides[1] + 16; }
+
+void f32_dwconv__ref(const float* padded, int64_t padded_width, const WindowGeometry& g, const float* w, float bias, float* out) {
+  for (int64_t oy = 0; oy < g.output[0]; ++oy)
+    for (int64_t ox = 0; ox < g.output[1]; ++ox) {
+      float acc = bias;
+      ForEachTap(padded, padded_width, g, w, oy, ox, [&](const float* p, float weight) { acc += p[0] * weight; });
+      out[oy * g.output[1] + ox] = acc;
+    }
+}
+
+void f32_dwconv_4__wasmsimd(const float* padded, int64_t padded_width, const WindowGeometry& g, const float* w, float bias,
+                            float* out) {
+  const int64_t ow = g.output[1], stride = g.strides[1];
+  for (int64_t oy = 0; oy < g.output[0]; ++oy)
+    for (int64_t ox = 0; ox < ow; ox += 4) {
+      v128_t acc = wasm_f32x4_splat(bias);
+      ForEachTap(padded, padded_width, g, w, oy, ox, [&](const float* p, float weight) {
+        acc = wasm_f32x4_add(acc, wasm_f32x4_mul(LoadF32Lanes(p, stride), wasm_f32x4_splat(weight)));
+      });
+      alignas(16) float lanes[4];
+      wasm_v128_store(lanes, acc);
+      std::copy(lanes, lanes + std::min<int64_t>(4, ow - ox), out + oy * ow + ox);
+    }
+}
+
+void i16_dwconv__ref(const int16_t* padded, int64_t padded_width, const WindowGeometry& g, const int16_t* w, int32_t bias,
+                     float scale, int32_t zero_point, DataType type, void* out) {
+  for (int64_t oy = 0; oy < g.output[0]; ++oy)
+    for (int64_t ox = 0; ox < g.output[1]; ++ox) {
+      int32_t acc = bias;
+      ForEachTap(padded, padded_width, g, w, oy, ox, [&](const int16_t* p, int16_t weight) { acc += p[0] * weight; });
+      const int32_t q = Requantize(acc, scale, zero_point, type);
+      StoreQuantized8(type, out, oy * g.output[1] + ox, &q, 1);
+    }
+}
+
+void i16_dwconv_8__wasmsimd(const int16_t* padded, int64_t padded_width, const WindowGeometry& g, const int16_t* w,
+                            int32_t bias, float scale, int32_t zero_point, DataType type, void* out) {
+  const int64_t ow = g.output[1], stride = g.strides[1];
+  const int32_t qmin = type == DataType::kInt8 ? -128 : 0, qmax = type == DataType::kInt8 ? 127 : 255;
+  const v128_t vscale = wasm_f32x4_splat(scale), zp = wasm_i32x4_splat(zero_point);
+  const v128_t lo = wasm_f32x4_splat(static_cast<float>(qmin - zero_point)), hi = wasm_f32x4_splat(static_cast<float>(qmax - zero_point));
+  for (int64_t oy = 0; oy < g.output[0]; ++oy)
+    for (int64_t ox = 0; ox < ow; ox += 8) {
+      v128_t acc_lo = wasm_i32x4_splat(bias), acc_hi = acc_lo;
+      ForEachTap(padded, padded_width, g, w, oy, ox, [&](const int16_t* p, int16_t weight) {
+        const v128_t x = LoadI16Lanes(p, stride), wv = wasm_i16x8_splat(weight);
+        acc_lo = wasm_i32x4_add(acc_lo, wasm_i32x4_extmul_low_i16x8(x, wv));
+        acc_hi = wasm_i32x4_add(acc_hi, wasm_i32x4_extmul_high_i16x8(x, wv));
+      });
+      alignas(16) int32_t lanes[8];
+      wasm_v128_store(lanes, RequantizeLanes(acc_lo, vscale, lo, hi, zp));
+      wasm_v128_store(lanes + 4, RequantizeLanes(acc_hi, vscale, lo, hi, zp));
+      StoreQuantized8(type, out, oy * ow + ox, lanes, std::min<int64_t>(8, ow - ox));
+    }
+}
+
+}  // namespace qplay
