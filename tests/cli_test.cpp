@@ -38,6 +38,9 @@ TEST(Cli, InfoJsonDescribesTheModel) {
   EXPECT_EQ(j["op_histogram"]["BatchNormalization"], 3);
   EXPECT_EQ(j["parameter_count"], 386);  // elements of all initializers in the committed model
   EXPECT_TRUE(j["unsupported"].empty());
+  EXPECT_EQ(j["memory"]["batch"], 1);
+  EXPECT_GT(j["memory"]["arena_bytes"].get<int64_t>(), 0);
+  EXPECT_LT(j["memory"]["arena_bytes"].get<int64_t>(), j["memory"]["tensor_bytes"].get<int64_t>());
 }
 
 TEST(Cli, RunWritesOutputsAsNpy) {

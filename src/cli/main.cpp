@@ -25,6 +25,7 @@
 #include "graph/summary.h"
 #include "quant/backend.h"
 #include "quant/static_quantizer.h"
+#include "runtime/memory_plan.h"
 #include "runtime/session.h"
 #include "tools/conformance.h"
 
@@ -95,7 +96,24 @@ int Info(const Args& args) {
   auto model = LoadModelFile(args.positional[0]);
   if (!model.ok()) return Report(model.status());
   ModelSummary summary = Summarize(*model);
-  std::cout << (args.json ? SummaryToJson(summary) + "\n" : SummaryToText(summary));
+  // Runnable models also get their memory plan (one run on zero inputs, symbolic dims 1).
+  std::optional<MemoryPlan> plan;
+  if (summary.unsupported.empty()) {
+    auto planned = PlanMemory(*model);
+    if (planned.ok()) plan = std::move(planned.value());
+  }
+  if (!args.json) {
+    std::cout << SummaryToText(summary);
+    if (plan)
+      std::cout << "memory (batch " << plan->batch << "): arena " << plan->arena_bytes << " bytes for "
+                << plan->tensor_bytes << " bytes of intermediates\n";
+    return 0;
+  }
+  nlohmann::json j = nlohmann::json::parse(SummaryToJson(summary));
+  if (plan)
+    j["memory"] = {{"batch", plan->batch}, {"arena_bytes", plan->arena_bytes}, {"tensor_bytes", plan->tensor_bytes},
+                   {"tensors", plan->tensors.size()}};
+  std::cout << j.dump(2) << "\n";
   return 0;
 }
 
