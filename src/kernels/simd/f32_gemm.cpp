@@ -54,15 +54,16 @@ void Block4x8(int64_t row, int64_t p, int64_t columns, const float* a, int64_t l
     col_bias[1] = wasm_v128_load(padded + 4);
   }
   for (int r = 0; r < kRows; ++r) {
-    float out[kF32GemmNr];
+    alignas(16) float out[kF32GemmNr];
+    float* dst = c + (row + r) * ldc + col;
     for (int h = 0; h < 2; ++h) {
       v128_t v = acc[r][h];
       if (params.row_bias) v = wasm_f32x4_add(v, wasm_f32x4_splat(params.row_bias[row + r]));
       if (params.col_bias) v = wasm_f32x4_add(v, col_bias[h]);
       v = wasm_f32x4_min(wasm_f32x4_max(v, lo), hi);
-      wasm_v128_store(out + 4 * h, v);
+      wasm_v128_store(columns == kF32GemmNr ? dst + 4 * h : out + 4 * h, v);
     }
-    std::copy(out, out + columns, c + (row + r) * ldc + col);
+    if (columns < kF32GemmNr) std::copy(out, out + columns, dst);
   }
 }
 

@@ -45,6 +45,34 @@ v128_t LoadColumns(const int32_t* values, int64_t col, int64_t columns) {
   return wasm_v128_load(padded);
 }
 
+// Stores one row's kI8GemmNr results (two vectors of float, or of int32 already in the
+// output type's range) at element `at` of the output, `columns` of them.
+void StoreRow(const I8GemmOutput& out, int64_t at, const v128_t lanes[2], int64_t columns) {
+  if (out.type == DataType::kFloat) {
+    float* dst = static_cast<float*>(out.data) + at;
+    if (columns == kI8GemmNr) {
+      wasm_v128_store(dst, lanes[0]);
+      wasm_v128_store(dst + 4, lanes[1]);
+      return;
+    }
+    alignas(16) float values[kI8GemmNr];
+    wasm_v128_store(values, lanes[0]);
+    wasm_v128_store(values + 4, lanes[1]);
+    std::copy(values, values + columns, dst);
+    return;
+  }
+  const v128_t words = wasm_i16x8_narrow_i32x4(lanes[0], lanes[1]);
+  const v128_t bytes = out.type == DataType::kInt8 ? wasm_i8x16_narrow_i16x8(words, words) : wasm_u8x16_narrow_i16x8(words, words);
+  uint8_t* dst = static_cast<uint8_t*>(out.data) + at;
+  if (columns == kI8GemmNr) {
+    wasm_v128_store64_lane(dst, bytes, 0);
+    return;
+  }
+  alignas(16) uint8_t values[16];
+  wasm_v128_store(values, bytes);
+  std::copy(values, values + columns, dst);
+}
+
 template <int kRows>
 void Block4x8(int64_t row, int64_t p, const int16_t* a, int64_t lda, const I8PackedB& b, const I8GemmOutput& out) {
   const int64_t pairs = EvenK(b.k) / 2;
@@ -68,23 +96,16 @@ void Block4x8(int64_t row, int64_t p, const int16_t* a, int64_t lda, const I8Pac
   const v128_t lo = wasm_f32x4_splat(range.lo), hi = wasm_f32x4_splat(range.hi), zp = wasm_i32x4_splat(out.zero_point);
   for (int r = 0; r < kRows; ++r) {
     const int64_t i = row + r;
-    alignas(16) int32_t quantized[kI8GemmNr];
-    alignas(16) float real[kI8GemmNr];
+    v128_t lanes[2];
     for (int h = 0; h < 2; ++h) {
       v128_t v = acc[r][h];
       if (out.row_bias) v = wasm_i32x4_add(v, wasm_i32x4_splat(out.row_bias[i]));
       if (out.col_bias) v = wasm_i32x4_add(v, LoadColumns(out.col_bias, col + 4 * h, columns - 4 * h));
       const v128_t scale = out.scale_per_row ? wasm_f32x4_splat(out.scale[i]) : LoadColumns(out.scale, col + 4 * h, columns - 4 * h);
-      if (out.type == DataType::kFloat) wasm_v128_store(real + 4 * h, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(v), scale));
-      else wasm_v128_store(quantized + 4 * h, RequantizeLanes(v, scale, lo, hi, zp));
+      lanes[h] = out.type == DataType::kFloat ? wasm_f32x4_mul(wasm_f32x4_convert_i32x4(v), scale)
+                                              : RequantizeLanes(v, scale, lo, hi, zp);
     }
-    if (out.type == DataType::kFloat) {
-      std::copy(real, real + columns, static_cast<float*>(out.data) + i * out.ldc + col);
-    } else if (out.type == DataType::kInt8) {
-      std::copy(quantized, quantized + columns, static_cast<int8_t*>(out.data) + i * out.ldc + col);
-    } else {
-      std::copy(quantized, quantized + columns, static_cast<uint8_t*>(out.data) + i * out.ldc + col);
-    }
+    StoreRow(out, i * out.ldc + col, lanes, columns);
   }
 }
 
