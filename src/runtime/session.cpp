@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_map>
 
 #include "kernels/registry.h"
 #include "passes/qdq_fusion.h"
@@ -49,27 +50,32 @@ Status CheckInput(const std::string& name, const ValueType* declared, const Tens
               declared->ShapeString(), " but got ", DescribeType(tensor.dtype(), tensor.shape()));
 }
 
-// For `graph` and each subgraph, recursively: the index of the last node reading each value
-// (counting reads from subgraphs), which inputs of each node are initializers, each node's
-// kernel, and an empty per-node cache.
+// For `graph` and each subgraph, recursively: which values each node is the last reader of
+// (counting reads from subgraphs; graph outputs excepted), which inputs of each node are
+// initializers, each node's kernel, and an empty per-node cache.
 void PlanGraphs(const Graph& graph, const Model& model, KernelVariant variant, Session::GraphPlans& out) {
   Session::GraphPlan& plan = out[&graph];
   plan.caches.resize(graph.nodes.size());
+  std::map<std::string, size_t> last_use;
   for (size_t n = 0; n < graph.nodes.size(); ++n) {
     const Node& node = graph.nodes[n];
     std::vector<bool> constant;
     for (const auto& name : node.inputs) {
-      plan.last_use[name] = n;
+      if (!name.empty()) last_use[name] = n;
       constant.push_back(graph.IsInitializer(name));
     }
     plan.constant_inputs.push_back(std::move(constant));
     plan.kernels.push_back(KernelRegistry::Get().Find(node.domain, node.op_type, variant));
     for (const auto& [_, attr] : node.attributes)
       if (attr.g) {
-        for (const auto& name : attr.g->OuterScopeNames()) plan.last_use[name] = n;
+        for (const auto& name : attr.g->OuterScopeNames()) last_use[name] = n;
         PlanGraphs(*attr.g, model, variant, out);
       }
   }
+  plan.frees.resize(graph.nodes.size());
+  const std::set<std::string> outputs(graph.outputs.begin(), graph.outputs.end());
+  for (const auto& [name, n] : last_use)
+    if (!outputs.count(name) && !graph.IsInitializer(name)) plan.frees[n].push_back(name);
 }
 
 class GraphRunner {
@@ -77,25 +83,42 @@ class GraphRunner {
   GraphRunner(const Model& model, Session::GraphPlans& plans, const TensorObserver& observer)
       : model_(model), plans_(plans), observer_(observer) {}
 
-  // Runs `graph` with `scope` holding its inputs and every outer value it may read.
-  Result<std::vector<Tensor>> Run(const Graph& graph, TensorMap scope) {
-    for (const auto& [name, tensor] : graph.initializers) scope.emplace(name, tensor);
-    Session::GraphPlan& plan = plans_.at(&graph);
-    const std::map<std::string, size_t>& last_use = plan.last_use;
-    std::set<std::string> keep(graph.outputs.begin(), graph.outputs.end());
+  using Scope = std::unordered_map<std::string, Tensor>;
 
+  // Runs `graph` with `scope` holding its inputs and every outer value it may read (outer
+  // initializers are found through the enclosing graphs).
+  Result<std::vector<Tensor>> Run(const Graph& graph, Scope scope) {
+    graphs_.push_back(&graph);
+    auto result = RunNodes(graph, scope);
+    graphs_.pop_back();
+    return result;
+  }
+
+ private:
+  const Tensor* Find(const Scope& scope, const std::string& name) const {
+    auto it = scope.find(name);
+    if (it != scope.end()) return &it->second;
+    for (auto g = graphs_.rbegin(); g != graphs_.rend(); ++g) {
+      auto init = (*g)->initializers.find(name);
+      if (init != (*g)->initializers.end()) return &init->second;
+    }
+    return nullptr;
+  }
+
+  Result<std::vector<Tensor>> RunNodes(const Graph& graph, Scope& scope) {
+    Session::GraphPlan& plan = plans_.at(&graph);
     for (size_t n = 0; n < graph.nodes.size(); ++n) {
       const Node& node = graph.nodes[n];
       std::vector<const Tensor*> inputs;
+      inputs.reserve(node.inputs.size());
       for (const auto& name : node.inputs) {
         if (name.empty()) {
           inputs.push_back(nullptr);
           continue;
         }
-        auto it = scope.find(name);
-        if (it == scope.end())
-          return Fail(StatusCode::kInternal, node.Describe(), ": input '", name, "' was not computed");
-        inputs.push_back(&it->second);
+        const Tensor* found = Find(scope, name);
+        if (!found) return Fail(StatusCode::kInternal, node.Describe(), ": input '", name, "' was not computed");
+        inputs.push_back(found);
       }
       // Trailing omitted inputs are dropped so num_inputs() counts what is present.
       while (!inputs.empty() && !inputs.back()) inputs.pop_back();
@@ -103,7 +126,7 @@ class GraphRunner {
       auto opset = model_.opsets.find(node.domain);
       KernelContext ctx(node, opset == model_.opsets.end() ? 0 : opset->second, std::move(inputs),
                         [this, &scope](const Graph& sub, const std::vector<Tensor>& sub_inputs) {
-                          TensorMap sub_scope = scope;
+                          Scope sub_scope = scope;
                           for (size_t i = 0; i < sub.inputs.size() && i < sub_inputs.size(); ++i)
                             sub_scope[sub.inputs[i]] = sub_inputs[i];
                           return Run(sub, std::move(sub_scope));
@@ -122,25 +145,22 @@ class GraphRunner {
         if (observer_) observer_(node, name, ctx.outputs()[i]);
         scope[name] = std::move(ctx.outputs()[i]);
       }
-      for (const auto& name : node.inputs) {
-        auto it = last_use.find(name);
-        if (it != last_use.end() && it->second == n && !keep.count(name)) scope.erase(name);
-      }
+      for (const auto& name : plan.frees[n]) scope.erase(name);
     }
 
     std::vector<Tensor> outputs;
     for (const auto& name : graph.outputs) {
-      auto it = scope.find(name);
-      if (it == scope.end()) return Fail(StatusCode::kInvalidModel, "graph output '", name, "' is never computed");
-      outputs.push_back(it->second);
+      const Tensor* found = Find(scope, name);
+      if (!found) return Fail(StatusCode::kInvalidModel, "graph output '", name, "' is never computed");
+      outputs.push_back(*found);
     }
     return outputs;
   }
 
- private:
   const Model& model_;
   Session::GraphPlans& plans_;
   const TensorObserver& observer_;
+  std::vector<const Graph*> graphs_;  // the graph running and those enclosing it
 };
 
 }  // namespace
@@ -178,7 +198,7 @@ Result<Session> Session::Create(const Model& model, const SessionOptions& option
 
 Result<TensorMap> Session::Run(const TensorMap& inputs, const TensorObserver& observer) const {
   const Graph& graph = model_->graph;
-  TensorMap scope;
+  GraphRunner::Scope scope;
   for (const auto& name : graph.inputs) {
     auto it = inputs.find(name);
     if (it == inputs.end()) {

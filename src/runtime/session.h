@@ -45,7 +45,7 @@ class Session {
   // right after its last reader, calls each node's chosen kernel, and lets kernels keep what
   // they derive from constant inputs (packed weights) in the node's cache.
   struct GraphPlan {
-    std::map<std::string, size_t> last_use;
+    std::vector<std::vector<std::string>> frees;  // per node: values no later node reads
     std::vector<std::vector<bool>> constant_inputs;
     std::vector<KernelFn> kernels;
     std::vector<KernelCache> caches;
