@@ -23,10 +23,20 @@ Status Broadcast2(KernelContext& ctx, const Tensor& a, const Tensor& b, DataType
   Out* po = out.data<Out>();
   if (a.shape() == b.shape()) {
     for (int64_t i = 0; i < out.size(); ++i) po[i] = op(pa[i], pb[i]);
+  } else if (a.shape() == *shape && b.size() == 1) {
+    const In scalar = pb[0];
+    for (int64_t i = 0; i < out.size(); ++i) po[i] = op(pa[i], scalar);
+  } else if (b.shape() == *shape && a.size() == 1) {
+    const In scalar = pa[0];
+    for (int64_t i = 0; i < out.size(); ++i) po[i] = op(scalar, pb[i]);
   } else if (a.shape() == *shape && IsTrailingBlock(b.shape(), *shape)) {  // x + bias, x * scalar
-    for (int64_t i = 0; i < out.size(); ++i) po[i] = op(pa[i], pb[i % b.size()]);
+    const int64_t block = b.size();
+    for (int64_t start = 0; start < out.size(); start += block)
+      for (int64_t j = 0; j < block; ++j) po[start + j] = op(pa[start + j], pb[j]);
   } else if (b.shape() == *shape && IsTrailingBlock(a.shape(), *shape)) {
-    for (int64_t i = 0; i < out.size(); ++i) po[i] = op(pa[i % a.size()], pb[i]);
+    const int64_t block = a.size();
+    for (int64_t start = 0; start < out.size(); start += block)
+      for (int64_t j = 0; j < block; ++j) po[start + j] = op(pa[j], pb[start + j]);
   } else {
     ForEachBroadcast(*shape, {a.shape(), b.shape()}, [&](int64_t i, const int64_t* o) { po[i] = op(pa[o[0]], pb[o[1]]); });
   }

@@ -86,17 +86,22 @@ Status LayerNormalization(KernelContext& ctx) {
   Tensor* inv_std_out = ctx.wants(2) ? &ctx.Output(2, DataType::kFloat, stat_shape) : nullptr;
   const Tensor& scale = ctx.in(1);
   const Tensor* bias = ctx.has(2) ? &ctx.in(2) : nullptr;
+  if (scale.dtype() != x.dtype() || (bias && bias->dtype() != x.dtype()))
+    return ctx.Invalid("Scale and B must have X's element type ", DataTypeName(x.dtype()));
+  if (scale.size() == 0 || (bias && bias->size() == 0)) return ctx.Invalid("Scale and B must not be empty");
   VisitFloat(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     for (int64_t o = 0; o < outer; ++o) {
       const T* px = x.data<T>() + o * inner;
       const auto [mean, var] = MeanAndVariance(px, inner);
       const double inv_std = 1.0 / std::sqrt(var + eps);
+      // scale and bias broadcast over the normalized dims
+      const T* ps = scale.data<T>();
+      const T* pb = bias ? bias->data<T>() : nullptr;
+      const int64_t scale_size = scale.size(), bias_size = bias ? bias->size() : 1;
       for (int64_t i = 0; i < inner; ++i) {
-        // scale and bias broadcast over the normalized dims
-        const int64_t si = i % scale.size();
-        double v = (px[i] - mean) * inv_std * scale.GetAsDouble(si);
-        if (bias) v += bias->GetAsDouble(i % bias->size());
+        double v = (px[i] - mean) * inv_std * static_cast<double>(ps[scale_size == inner ? i : i % scale_size]);
+        if (pb) v += static_cast<double>(pb[bias_size == inner ? i : i % bias_size]);
         y.data<T>()[o * inner + i] = static_cast<T>(v);
       }
       if (mean_out) mean_out->data<float>()[o] = static_cast<float>(mean);
