@@ -1,7 +1,7 @@
 // Inference speed: qplay's wasm module against onnxruntime-web's wasm backend (one thread,
 // SIMD), in one Node process, on the same model bytes and inputs, warm-up excluded. Prints
 // one JSON line per case: our median ms, onnxruntime-web's median ms and their ratio
-// (> 1: qplay is faster); then the 8-bit GEMM's GOPS against the dot-product peak measured in
+// (> 1: qplay is faster), runs interleaved; then the 8-bit GEMM's GOPS against the dot-product peak measured in
 // the same run, and the size of qplay.wasm. `make bench` builds everything first and exports
 // the MobileNetV2-shaped model (build/bench/mobilenet_v2.onnx).
 //   node bench/speed.mjs [--runs N]
@@ -24,15 +24,18 @@ function median(times) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-async function timeIt(fn) {
-  for (let i = 0; i < warmups; i++) await fn();  // allocation, weight packing, JIT tiers
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await fn();
-    times.push(performance.now() - start);
-  }
-  return median(times);
+// Median ms of each engine, runs interleaved (one of each in turn) so drift in the machine's
+// speed during the run affects both alike.
+async function timeBoth(ours, theirs) {
+  for (let i = 0; i < warmups; i++) await ours(), await theirs();  // allocation, weight packing, JIT tiers
+  const times = [[], []];
+  for (let i = 0; i < runs; i++)
+    for (const [k, fn] of [ours, theirs].entries()) {
+      const start = performance.now();
+      await fn();
+      times[k].push(performance.now() - start);
+    }
+  return times.map(median);
 }
 
 function input(batch, shape) {
@@ -47,8 +50,7 @@ async function compare(name, bytes, feeds) {
   const ortFeeds = Object.fromEntries(
     Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor('float32', v.data, v.dims)]),
   );
-  const qplayMs = await timeIt(() => ours.run(feeds));
-  const ortMs = await timeIt(() => session.run(ortFeeds));
+  const [qplayMs, ortMs] = await timeBoth(() => ours.run(feeds), () => session.run(ortFeeds));
   ours.delete();
   await session.release();
   console.log(JSON.stringify({ case: name, qplay_ms: +qplayMs.toFixed(3), ort_web_ms: +ortMs.toFixed(3), speedup: +(ortMs / qplayMs).toFixed(2) }));
