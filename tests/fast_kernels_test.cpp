@@ -112,7 +112,7 @@ struct ConvSpec {
 const std::vector<ConvSpec> kConvSpecs = {
     {1, 1, 8, 1, 5, 5, 3, 1, 1, 1},   {2, 3, 5, 1, 7, 6, 3, 2, 1, 1},  {1, 8, 8, 8, 6, 9, 3, 1, 1, 1},
     {1, 6, 6, 6, 7, 7, 3, 2, 0, 1},   {1, 4, 6, 2, 8, 8, 1, 1, 0, 1},  {1, 5, 9, 1, 9, 7, 3, 1, 2, 2},
-    {3, 16, 17, 1, 4, 4, 2, 2, 0, 1},
+    {3, 16, 17, 1, 4, 4, 2, 2, 0, 1},  {2, 5, 7, 1, 5, 6, 1, 1, 0, 1},  // pointwise, odd channels, partial panel
 };
 
 std::map<std::string, Attribute> ConvAttributes(const ConvSpec& s) {

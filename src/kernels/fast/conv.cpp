@@ -4,6 +4,7 @@
 // convolutions run the SIMD depthwise kernels over each zero-padded channel plane. Other
 // shapes and types go to the reference kernel.
 #include <algorithm>
+#include <type_traits>
 
 #include "kernels/conv_geometry.h"
 #include "kernels/quant_math.h"
@@ -11,6 +12,7 @@
 #include "kernels/simd/depthwise.h"
 #include "kernels/simd/f32_gemm.h"
 #include "kernels/simd/i8_gemm.h"
+#include "kernels/simd/simd.h"
 
 namespace qplay {
 namespace {
@@ -34,6 +36,11 @@ class Patches {
   }
   int64_t positions() const { return g_.output[0] * g_.output[1]; }
   int64_t taps() const { return g_.kernel[0] * g_.kernel[1]; }
+  // A 1x1 convolution over every pixel: row kk of B is input plane kk itself.
+  bool Pointwise() const {
+    return taps() == 1 && g_.strides == Shape{1, 1} && g_.dilations == Shape{1, 1} && g_.pad_begin == Shape{0, 0} &&
+           positions() == g_.input[0] * g_.input[1];
+  }
 
   // Calls run(kk, first position, first input offset, count, input step) for each run.
   template <typename Run>
@@ -67,7 +74,18 @@ F32PackedB PackPatchesF32(const float* x, int64_t channels, const Patches& patch
   b.k = channels * patches.taps();
   b.n = patches.positions();
   b.data.assign(static_cast<size_t>(b.panels() * b.k * kF32GemmNr), 0.0f);
+  const int64_t full_panels = patches.Pointwise() ? b.n / kF32GemmNr : 0;
+  for (int64_t p = 0; p < full_panels; ++p)  // 8 consecutive pixels of each plane, two vectors
+    for (int64_t kk = 0; kk < b.k; ++kk) {
+      const float* src = x + kk * b.n + p * kF32GemmNr;
+      float* dst = b.data.data() + (p * b.k + kk) * kF32GemmNr;
+      wasm_v128_store(dst, wasm_v128_load(src));
+      wasm_v128_store(dst + 4, wasm_v128_load(src + 4));
+    }
   patches.ForEachRun(channels, [&](int64_t kk, int64_t pos, int64_t at, int64_t count, int64_t step) {
+    if (pos + count <= full_panels * kF32GemmNr) return;
+    const int64_t skip = std::max<int64_t>(0, full_panels * kF32GemmNr - pos);
+    pos += skip, at += skip * step, count -= skip;
     for (int64_t i = 0; i < count; ++i, ++pos, at += step)
       b.data[((pos / kF32GemmNr) * b.k + kk) * kF32GemmNr + pos % kF32GemmNr] = x[at];
   });
@@ -82,7 +100,24 @@ I8PackedB PackPatchesI8(const T* x, int64_t channels, const Patches& patches, in
   b.n = patches.positions();
   const int64_t pairs = EvenK(b.k) / 2;
   b.data.assign(static_cast<size_t>(b.panels() * pairs * kI8GemmNr * 2), 0);
+  const int64_t full_panels = patches.Pointwise() ? b.n / kI8GemmNr : 0;
+  const v128_t zp = wasm_i16x8_splat(static_cast<int16_t>(zero_point));
+  for (int64_t p = 0; p < full_panels; ++p)  // two planes' 8 pixels, widened and interleaved by pairs
+    for (int64_t q = 0; q < pairs; ++q) {
+      auto load = [&](int64_t kk) {
+        if (kk >= b.k) return wasm_i16x8_splat(0);
+        const T* src = x + kk * b.n + p * kI8GemmNr;
+        return wasm_i16x8_sub(std::is_signed_v<T> ? wasm_i16x8_load8x8(src) : wasm_u16x8_load8x8(src), zp);
+      };
+      const v128_t even = load(2 * q), odd = load(2 * q + 1);
+      int16_t* dst = b.data.data() + (p * pairs + q) * kI8GemmNr * 2;
+      wasm_v128_store(dst, wasm_i16x8_shuffle(even, odd, 0, 8, 1, 9, 2, 10, 3, 11));
+      wasm_v128_store(dst + 8, wasm_i16x8_shuffle(even, odd, 4, 12, 5, 13, 6, 14, 7, 15));
+    }
   patches.ForEachRun(channels, [&](int64_t kk, int64_t pos, int64_t at, int64_t count, int64_t step) {
+    if (pos + count <= full_panels * kI8GemmNr) return;
+    const int64_t skip = std::max<int64_t>(0, full_panels * kI8GemmNr - pos);
+    pos += skip, at += skip * step, count -= skip;
     int16_t* row = b.data.data() + (kk / 2) * kI8GemmNr * 2 + kk % 2;
     for (int64_t i = 0; i < count; ++i, ++pos, at += step)
       row[(pos / kI8GemmNr) * pairs * kI8GemmNr * 2 + (pos % kI8GemmNr) * 2] = static_cast<int16_t>(x[at] - zero_point);
