@@ -61,12 +61,24 @@ Result<MemoryPlan> PlanMemory(const Model& model, int64_t batch) {
 
   MemoryPlan plan;
   plan.batch = batch;
+  // A value that shares its buffer with an earlier one (Reshape, Identity, ...) needs no bytes
+  // of its own, but keeps that buffer alive until its own last reader.
+  std::map<const uint8_t*, size_t> owner;  // buffer -> index in plan.tensors
+  std::vector<Tensor> alive;  // every buffer stays allocated, so no address is reused during the run
   auto run = session->Run(inputs, [&](const Node& node, const std::string& name, const Tensor& tensor) {
+    alive.push_back(tensor);
     auto producer = index.find(&node);
     if (producer == index.end() || outputs.count(name)) return;  // subgraph values; outputs outlive the run
     const size_t first = producer->second;
     auto read = last_read.find(name);
-    plan.tensors.push_back({name, static_cast<int64_t>(tensor.nbytes()), first, read == last_read.end() ? first : read->second, 0});
+    const size_t last = read == last_read.end() ? first : read->second;
+    auto shared = owner.find(tensor.raw());
+    if (tensor.raw() && shared != owner.end()) {
+      plan.tensors[shared->second].last = std::max(plan.tensors[shared->second].last, last);
+      return;
+    }
+    if (tensor.raw()) owner[tensor.raw()] = plan.tensors.size();
+    plan.tensors.push_back({name, static_cast<int64_t>(tensor.nbytes()), first, last, 0});
   });
   if (!run.ok()) return run.status();
   for (const auto& t : plan.tensors) plan.tensor_bytes += t.bytes;
