@@ -208,12 +208,17 @@ TEST(FastKernels, QLinearAddAndMulBitExact) {
     for (const std::string op : {"QLinearAdd", "QLinearMul"})
       for (const Shape& b_shape : {Shape{2, 3, 11}, Shape{11}, Shape{1, 3, 11}, Shape{3, 1}}) {
         // Output scale small enough that sums saturate; the [3, 1] operand takes the reference path.
-        const Case c{op, "com.microsoft",
+        Case c{op, "com.microsoft",
                      {Random8(type, {2, 3, 11}), Scales(1, 0.05f), ZeroPoint(type, 9), Random8(type, b_shape), Scales(1, 0.03f),
                       ZeroPoint(type, 0), Scales(1, op == "QLinearAdd" ? 0.04f : 0.5f), ZeroPoint(type, 4)},
                      {},
                      1};
         ExpectFastMatchesReference(c, op + " " + DataTypeName(type) + " with B " + ShapeToString(b_shape));
+        Case swapped = c;  // the smaller operand first
+        std::swap(swapped.inputs[0], swapped.inputs[3]);
+        std::swap(swapped.inputs[1], swapped.inputs[4]);
+        std::swap(swapped.inputs[2], swapped.inputs[5]);
+        ExpectFastMatchesReference(swapped, op + " " + DataTypeName(type) + " with A " + ShapeToString(b_shape));
       }
 }
 

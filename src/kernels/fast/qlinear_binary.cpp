@@ -69,15 +69,17 @@ Status Binary(KernelContext& ctx) {
   const DataType type = y_zp ? y_zp->dtype() : DataType::kUint8;
   const bool scalars = ctx.in(1).size() == 1 && ctx.in(4).size() == 1 && ctx.in(6).size() == 1;
   auto shape = BroadcastShapes({a.shape(), b.shape()});
-  if (!shape.ok() || !scalars || a.dtype() != type || b.dtype() != type || !Is8Bit(a) || *shape != a.shape() ||
-      !(b.shape() == a.shape() || IsTrailingBlock(b.shape(), a.shape())))
+  if (!shape.ok() || !scalars || a.dtype() != type || b.dtype() != type || !Is8Bit(a)) return RunReference(ctx);
+  Operand full{&a, ctx.in(1).data<float>()[0], ZeroPointAt(&ctx.in(2), 0)};
+  Operand repeated{&b, ctx.in(4).data<float>()[0], ZeroPointAt(ctx.has(5) ? &ctx.in(5) : nullptr, 0)};
+  if (b.shape() == *shape && a.shape() != *shape) std::swap(full, repeated);  // both ops commute
+  if (full.q->shape() != *shape || !(repeated.q->shape() == *shape || IsTrailingBlock(repeated.q->shape(), *shape)))
     return RunReference(ctx);
-  const Operand oa{&a, ctx.in(1).data<float>()[0], ZeroPointAt(&ctx.in(2), 0)};
-  const Operand ob{&b, ctx.in(4).data<float>()[0], ZeroPointAt(ctx.has(5) ? &ctx.in(5) : nullptr, 0)};
-  Tensor& y = ctx.Output(0, type, a.shape());
+  Tensor& y = ctx.Output(0, type, *shape);
   const float y_scale = ctx.in(6).data<float>()[0];
-  if (type == DataType::kUint8) Run<uint8_t, kMul>(oa, ob, b.size(), y_scale, ZeroPointAt(y_zp, 0), y.data<uint8_t>(), y.size());
-  else Run<int8_t, kMul>(oa, ob, b.size(), y_scale, ZeroPointAt(y_zp, 0), y.data<int8_t>(), y.size());
+  const int64_t period = repeated.q->size();
+  if (type == DataType::kUint8) Run<uint8_t, kMul>(full, repeated, period, y_scale, ZeroPointAt(y_zp, 0), y.data<uint8_t>(), y.size());
+  else Run<int8_t, kMul>(full, repeated, period, y_scale, ZeroPointAt(y_zp, 0), y.data<int8_t>(), y.size());
   return Status::Ok();
 }
 
