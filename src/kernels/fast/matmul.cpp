@@ -23,11 +23,17 @@ bool OneGemm(const MatMulPlan& plan) {
 }
 
 // A row-major 8-bit matrix minus its zero point, widened to int16 with K padded to even.
-std::vector<int16_t> WidenRows(const Tensor& a, int64_t offset, int64_t rows, int64_t k, int32_t zero_point) {
+template <typename T>
+void WidenRowsOf(const T* a, int64_t rows, int64_t k, int32_t zero_point, int16_t* out) {
   const int64_t lda = EvenK(k);
-  std::vector<int16_t> out(static_cast<size_t>(rows * lda), 0);
   for (int64_t i = 0; i < rows; ++i)
-    for (int64_t kk = 0; kk < k; ++kk) out[i * lda + kk] = static_cast<int16_t>(LoadInt8(a, offset + i * k + kk) - zero_point);
+    for (int64_t kk = 0; kk < k; ++kk) out[i * lda + kk] = static_cast<int16_t>(a[i * k + kk] - zero_point);
+}
+
+std::vector<int16_t> WidenRows(const Tensor& a, int64_t offset, int64_t rows, int64_t k, int32_t zero_point) {
+  std::vector<int16_t> out(static_cast<size_t>(rows * EvenK(k)), 0);
+  if (a.dtype() == DataType::kUint8) WidenRowsOf(a.data<uint8_t>() + offset, rows, k, zero_point, out.data());
+  else WidenRowsOf(a.data<int8_t>() + offset, rows, k, zero_point, out.data());
   return out;
 }
 
@@ -79,9 +85,12 @@ Status Gemm(KernelContext& ctx) {
 // B minus its (per-column) zero point, packed; (kk, j) of B is b[offset + kk * row_stride + j * col_stride].
 I8PackedB PackQuantizedB(const Tensor& b, const Tensor* zero_point, int64_t offset, int64_t k, int64_t n, int64_t row_stride,
                          int64_t col_stride) {
-  return PackI8B(k, n, [&](int64_t kk, int64_t j) {
-    return LoadInt8(b, offset + kk * row_stride + j * col_stride) - ZeroPointAt(zero_point, j);
-  });
+  std::vector<int32_t> zp(static_cast<size_t>(n));
+  for (int64_t j = 0; j < n; ++j) zp[j] = ZeroPointAt(zero_point, j);
+  auto pack = [&](const auto* values) {
+    return PackI8B(k, n, [&](int64_t kk, int64_t j) { return values[offset + kk * row_stride + j * col_stride] - zp[j]; });
+  };
+  return b.dtype() == DataType::kUint8 ? pack(b.data<uint8_t>()) : pack(b.data<int8_t>());
 }
 
 I8GemmOutput QuantizedOutput(Tensor& y, const float* scale, int32_t zero_point, int64_t n) {
