@@ -222,6 +222,20 @@ TEST(FastKernels, QLinearAddAndMulBitExact) {
       }
 }
 
+TEST(FastKernels, ErfSoftmaxAndLayerNormalizationFloat) {
+  for (const Shape& shape : {Shape{3}, Shape{3, 7}, Shape{2, 3, 17}, Shape{4, 16}}) {
+    ExpectFastMatchesReference({"Erf", "", {RandomFloat(shape, -4.0f, 4.0f)}}, "Erf " + ShapeToString(shape));
+    ExpectFastMatchesReference({"Softmax", "", {RandomFloat(shape, -30.0f, 30.0f)}}, "Softmax " + ShapeToString(shape));
+    const int64_t last = shape.back();
+    ExpectFastMatchesReference({"LayerNormalization", "", {RandomFloat(shape, -3.0f, 5.0f), RandomFloat({last}), RandomFloat({last})}, {}, 17},
+                               "LayerNormalization " + ShapeToString(shape));
+    ExpectFastMatchesReference({"LayerNormalization", "", {RandomFloat(shape), RandomFloat({last})}, {{"epsilon", Attribute::Float(1e-3f)}}, 17},
+                               "LayerNormalization without bias");
+  }
+  ExpectFastMatchesReference({"Softmax", "", {RandomFloat({5, 9}, -3.0f, 3.0f)}, {}, 11}, "Softmax opset 11, 2-D");
+  ExpectFastMatchesReference({"Softmax", "", {RandomFloat({2, 5, 9})}, {{"axis", Attribute::Int(1)}}}, "Softmax on a middle axis");
+}
+
 TEST(FastKernels, MaxPoolExact) {
   for (DataType type : {DataType::kFloat, DataType::kUint8, DataType::kInt8})
     for (int64_t ceil : {0, 1}) {
@@ -236,9 +250,9 @@ TEST(FastKernels, MaxPoolExact) {
 
 TEST(FastKernels, EveryFastKernelIsCoveredHere) {
   EXPECT_EQ(KernelRegistry::Get().FastOpTypes(),
-            (std::vector<std::string>{"Conv", "DequantizeLinear", "Gemm", "MatMul", "MaxPool", "QLinearConv", "QLinearMatMul",
-                                      "QuantizeLinear", "com.microsoft.QGemm", "com.microsoft.QLinearAdd",
-                                      "com.microsoft.QLinearMul"}));
+            (std::vector<std::string>{"Conv", "DequantizeLinear", "Erf", "Gemm", "LayerNormalization", "MatMul", "MaxPool",
+                                      "QLinearConv", "QLinearMatMul", "QuantizeLinear", "Softmax", "com.microsoft.QGemm",
+                                      "com.microsoft.QLinearAdd", "com.microsoft.QLinearMul"}));
 }
 
 }  // namespace

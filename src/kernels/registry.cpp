@@ -24,6 +24,7 @@ const KernelRegistry& KernelRegistry::Get() {
     RegisterFastPoolKernels(r);
     RegisterFastQuantizeKernels(r);
     RegisterFastQLinearBinaryKernels(r);
+    RegisterFastFloatKernels(r);
     return r;
   }();
   return registry;

@@ -49,5 +49,6 @@ void RegisterFastMatMulKernels(KernelRegistry& registry);
 void RegisterFastPoolKernels(KernelRegistry& registry);
 void RegisterFastQuantizeKernels(KernelRegistry& registry);
 void RegisterFastQLinearBinaryKernels(KernelRegistry& registry);
+void RegisterFastFloatKernels(KernelRegistry& registry);
 
 }  // namespace qplay

@@ -1,0 +1,106 @@
+// Fast float Erf, Softmax (over the last axis) and LayerNormalization (over the last axis),
+// the transformer's non-GEMM float work, with the vector exp/erf of kernels/simd/f32_math.h.
+// They agree with the reference kernels within 1e-5 relative (tests/fast_kernels_test.cpp);
+// other axes and types go to the reference kernels.
+#include <cmath>
+
+#include "kernels/registry.h"
+#include "kernels/simd/f32_math.h"
+
+namespace qplay {
+namespace {
+
+Status RunReference(KernelContext& ctx) { return KernelRegistry::Get().Find(ctx.node.domain, ctx.node.op_type)(ctx); }
+
+// The number of elements along the op's axis when it is the last one (else 0).
+int64_t LastAxisLength(const KernelContext& ctx, const Tensor& x, int64_t default_axis) {
+  if (x.rank() == 0) return 0;
+  int64_t axis = ctx.node.GetInt("axis", default_axis);
+  if (!NormalizeAxis(axis, x.rank()) || axis != x.rank() - 1) return 0;
+  return x.dim(axis);
+}
+
+Status Erf(KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  if (x.dtype() != DataType::kFloat) return RunReference(ctx);
+  Tensor& y = ctx.Output(0, DataType::kFloat, x.shape());
+  const float* px = x.data<float>();
+  float* py = y.data<float>();
+  int64_t i = 0;
+  for (; i + 4 <= x.size(); i += 4) wasm_v128_store(py + i, f32x4_erf(wasm_v128_load(px + i)));
+  for (; i < x.size(); ++i) py[i] = std::erf(px[i]);
+  return Status::Ok();
+}
+
+float HorizontalSum(v128_t v) {
+  return wasm_f32x4_extract_lane(v, 0) + wasm_f32x4_extract_lane(v, 1) + wasm_f32x4_extract_lane(v, 2) +
+         wasm_f32x4_extract_lane(v, 3);
+}
+
+Status Softmax(KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  // Before opset 13 Softmax flattens from its axis on, which is the last axis only when it is.
+  const int64_t length = LastAxisLength(ctx, x, ctx.opset < 13 ? 1 : -1);
+  if (x.dtype() != DataType::kFloat || length == 0) return RunReference(ctx);
+  Tensor& y = ctx.Output(0, DataType::kFloat, x.shape());
+  for (int64_t row = 0; row < x.size() / length; ++row) {
+    const float* px = x.data<float>() + row * length;
+    float* py = y.data<float>() + row * length;
+    float max = px[0];
+    for (int64_t i = 1; i < length; ++i) max = std::max(max, px[i]);
+    const v128_t vmax = wasm_f32x4_splat(max);
+    v128_t vsum = wasm_f32x4_splat(0.0f);
+    int64_t i = 0;
+    for (; i + 4 <= length; i += 4) {
+      const v128_t e = f32x4_exp(wasm_f32x4_sub(wasm_v128_load(px + i), vmax));
+      wasm_v128_store(py + i, e);
+      vsum = wasm_f32x4_add(vsum, e);
+    }
+    float sum = HorizontalSum(vsum);
+    for (; i < length; ++i) sum += py[i] = std::exp(px[i] - max);
+    const float inverse = 1.0f / sum;
+    for (i = 0; i < length; ++i) py[i] *= inverse;
+  }
+  return Status::Ok();
+}
+
+Status LayerNormalization(KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  const int64_t length = LastAxisLength(ctx, x, -1);
+  const Tensor& scale = ctx.in(1);
+  const Tensor* bias = ctx.has(2) ? &ctx.in(2) : nullptr;
+  if (x.dtype() != DataType::kFloat || length == 0 || scale.dtype() != DataType::kFloat || scale.size() != length ||
+      (bias && (bias->dtype() != DataType::kFloat || bias->size() != length)) || ctx.wants(1) || ctx.wants(2))
+    return RunReference(ctx);
+  const float eps = ctx.node.GetFloat("epsilon", 1e-5f);
+  Tensor& y = ctx.Output(0, DataType::kFloat, x.shape());
+  const float *ps = scale.data<float>(), *pb = bias ? bias->data<float>() : nullptr;
+  for (int64_t row = 0; row < x.size() / length; ++row) {
+    const float* px = x.data<float>() + row * length;
+    float* py = y.data<float>() + row * length;
+    double mean = 0, var = 0;  // in double, as the reference: rows can be long
+    for (int64_t i = 0; i < length; ++i) mean += px[i];
+    mean /= static_cast<double>(length);
+    for (int64_t i = 0; i < length; ++i) var += (px[i] - mean) * (px[i] - mean);
+    const float inv_std = static_cast<float>(1.0 / std::sqrt(var / static_cast<double>(length) + eps));
+    const v128_t vmean = wasm_f32x4_splat(static_cast<float>(mean)), vinv = wasm_f32x4_splat(inv_std);
+    int64_t i = 0;
+    for (; i + 4 <= length; i += 4) {
+      v128_t v = wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(px + i), vmean), vinv), wasm_v128_load(ps + i));
+      if (pb) v = wasm_f32x4_add(v, wasm_v128_load(pb + i));
+      wasm_v128_store(py + i, v);
+    }
+    for (; i < length; ++i) py[i] = (px[i] - static_cast<float>(mean)) * inv_std * ps[i] + (pb ? pb[i] : 0.0f);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterFastFloatKernels(KernelRegistry& r) {
+  r.Add("Erf", Erf, "", KernelVariant::kFast);
+  r.Add("Softmax", Softmax, "", KernelVariant::kFast);
+  r.Add("LayerNormalization", LayerNormalization, "", KernelVariant::kFast);
+}
+
+}  // namespace qplay
