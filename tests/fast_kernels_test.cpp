@@ -206,7 +206,7 @@ TEST(FastKernels, QuantizeDequantizeBitExact) {
 TEST(FastKernels, QLinearAddAndMulBitExact) {
   for (DataType type : {DataType::kUint8, DataType::kInt8})
     for (const std::string op : {"QLinearAdd", "QLinearMul"})
-      for (const Shape& b_shape : {Shape{2, 3, 11}, Shape{11}, Shape{1, 3, 11}, Shape{3, 1}}) {
+      for (const Shape& b_shape : {Shape{2, 3, 11}, Shape{11}, Shape{1, 3, 11}, Shape{}, Shape{3, 1}}) {
         // Output scale small enough that sums saturate; the [3, 1] operand takes the reference path.
         Case c{op, "com.microsoft",
                      {Random8(type, {2, 3, 11}), Scales(1, 0.05f), ZeroPoint(type, 9), Random8(type, b_shape), Scales(1, 0.03f),

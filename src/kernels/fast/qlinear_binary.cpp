@@ -36,29 +36,35 @@ v128_t Dequantize4(const T* q, v128_t zero_point, v128_t scale) {
   return wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_sub(wide, zero_point)), scale);
 }
 
+// y = requantized(a op b), with b repeating every `b_period` elements of a (b_period == count:
+// same shape), four lanes at a time within each period.
 template <typename T, bool kMul>
 void Run(const Operand& a, const Operand& b, int64_t b_period, float y_scale, int32_t y_zp, T* y, int64_t count) {
   constexpr int32_t kMin = std::is_signed_v<T> ? -128 : 0, kMax = std::is_signed_v<T> ? 127 : 255;
   const float lo = static_cast<float>(kMin - y_zp), hi = static_cast<float>(kMax - y_zp);
   const T *pa = a.q->data<T>(), *pb = b.q->data<T>();
   auto real = [](const Operand& o, T q) { return static_cast<float>(static_cast<int32_t>(q) - o.zero_point) * o.scale; };
-  int64_t i = 0;
-  if (b_period == count) {
-    const v128_t za = wasm_i32x4_splat(a.zero_point), zb = wasm_i32x4_splat(b.zero_point);
-    const v128_t sa = wasm_f32x4_splat(a.scale), sb = wasm_f32x4_splat(b.scale), sy = wasm_f32x4_splat(y_scale);
-    const v128_t vlo = wasm_f32x4_splat(lo), vhi = wasm_f32x4_splat(hi), zy = wasm_i32x4_splat(y_zp);
-    for (; i + 4 <= count; i += 4) {
-      const v128_t sum = Combine<kMul>(Dequantize4(pa + i, za, sa), Dequantize4(pb + i, zb, sb));
+  const v128_t za = wasm_i32x4_splat(a.zero_point), zb = wasm_i32x4_splat(b.zero_point);
+  const v128_t sa = wasm_f32x4_splat(a.scale), sb = wasm_f32x4_splat(b.scale), sy = wasm_f32x4_splat(y_scale);
+  const v128_t vlo = wasm_f32x4_splat(lo), vhi = wasm_f32x4_splat(hi), zy = wasm_i32x4_splat(y_zp);
+  // A scalar b is one period of the whole tensor, its value in every lane.
+  const bool scalar = b_period == 1;
+  const v128_t b_splat = wasm_f32x4_splat(real(b, pb[0]));
+  if (scalar) b_period = count;
+  for (int64_t start = 0; start < count; start += b_period) {
+    int64_t j = 0;
+    for (; j + 4 <= b_period; j += 4) {
+      const v128_t sum = Combine<kMul>(Dequantize4(pa + start + j, za, sa), scalar ? b_splat : Dequantize4(pb + j, zb, sb));
       const v128_t q = wasm_f32x4_nearest(wasm_f32x4_div(sum, sy));
       const v128_t out = wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_min(wasm_f32x4_max(q, vlo), vhi)), zy);
-      alignas(16) int32_t lanes[4];
-      wasm_v128_store(lanes, out);
-      for (int l = 0; l < 4; ++l) y[i + l] = static_cast<T>(lanes[l]);
+      const v128_t words = wasm_i16x8_narrow_i32x4(out, out);
+      const v128_t bytes = std::is_signed_v<T> ? wasm_i8x16_narrow_i16x8(words, words) : wasm_u8x16_narrow_i16x8(words, words);
+      wasm_v128_store32_lane(y + start + j, bytes, 0);
     }
-  }
-  for (; i < count; ++i) {
-    const float q = std::nearbyint(Combine<kMul>(real(a, pa[i]), real(b, pb[i % b_period])) / y_scale);
-    y[i] = static_cast<T>(static_cast<int32_t>(std::min(std::max(q, lo), hi)) + y_zp);
+    for (; j < b_period; ++j) {
+      const float q = std::nearbyint(Combine<kMul>(real(a, pa[start + j]), real(b, pb[scalar ? 0 : j])) / y_scale);
+      y[start + j] = static_cast<T>(static_cast<int32_t>(std::min(std::max(q, lo), hi)) + y_zp);
+    }
   }
 }
 
