@@ -233,6 +233,16 @@ TEST(FastKernels, ErfSoftmaxAndLayerNormalizationFloat) {
                                "LayerNormalization without bias");
   }
   ExpectFastMatchesReference({"Softmax", "", {RandomFloat({5, 9}, -3.0f, 3.0f)}, {}, 11}, "Softmax opset 11, 2-D");
+  // Quantized Softmax: the float Softmax's last bits can move an output across a rounding
+  // boundary, so compare within one quantization step.
+  const Case q{"QLinearSoftmax", "com.microsoft",
+               {Random8(DataType::kUint8, {6, 13}), Scales(1, 0.1f), ZeroPoint(DataType::kUint8, 128), Scales(1, 1.0f / 256),
+                ZeroPoint(DataType::kUint8, 0)},
+               {{"opset", Attribute::Int(13)}},
+               1};
+  const Tensor reference = RunVariant(q, KernelVariant::kReference, false), fast = RunVariant(q, KernelVariant::kFast, false);
+  for (int64_t i = 0; i < reference.size(); ++i)
+    EXPECT_LE(std::abs(fast.data<uint8_t>()[i] - reference.data<uint8_t>()[i]), 1) << "QLinearSoftmax element " << i;
   ExpectFastMatchesReference({"Softmax", "", {RandomFloat({2, 5, 9})}, {{"axis", Attribute::Int(1)}}}, "Softmax on a middle axis");
 }
 
@@ -252,7 +262,7 @@ TEST(FastKernels, EveryFastKernelIsCoveredHere) {
   EXPECT_EQ(KernelRegistry::Get().FastOpTypes(),
             (std::vector<std::string>{"Conv", "DequantizeLinear", "Erf", "Gemm", "LayerNormalization", "MatMul", "MaxPool",
                                       "QLinearConv", "QLinearMatMul", "QuantizeLinear", "Softmax", "com.microsoft.QGemm",
-                                      "com.microsoft.QLinearAdd", "com.microsoft.QLinearMul"}));
+                                      "com.microsoft.QLinearAdd", "com.microsoft.QLinearMul", "com.microsoft.QLinearSoftmax"}));
 }
 
 }  // namespace

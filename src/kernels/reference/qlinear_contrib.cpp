@@ -32,7 +32,7 @@ Result<Tensor> Dequantize(const KernelContext& ctx, size_t first) {
   return real;
 }
 
-template <const char* kFloatOp>
+template <const char* kFloatOp, KernelVariant kFloatVariant = KernelVariant::kReference>
 Status RunDequantized(KernelContext& ctx, const QLinearLayout& layout) {
   if (ctx.node.GetInt("channels_last", 0) != 0) return ctx.Unsupported("channels_last=1");
   std::vector<Tensor> reals;
@@ -51,7 +51,7 @@ Status RunDequantized(KernelContext& ctx, const QLinearLayout& layout) {
   float_node.attributes.erase("opset");
   // QLinearSoftmax carries the ai.onnx opset whose Softmax semantics it follows.
   KernelContext inner(float_node, ctx.node.GetInt("opset", 13), inputs, nullptr);
-  QPLAY_RETURN_IF_ERROR(KernelRegistry::Get().Find("", kFloatOp)(inner));
+  QPLAY_RETURN_IF_ERROR(KernelRegistry::Get().Find("", kFloatOp, kFloatVariant)(inner));
 
   const Tensor& real = inner.outputs()[0];
   const Tensor &y_scale = ctx.in(layout.output_params);
@@ -71,8 +71,8 @@ constexpr char kAdd[] = "Add", kMul[] = "Mul", kSigmoid[] = "Sigmoid", kLeakyRel
 template <const char* kFloatOp>
 Status Binary(KernelContext& ctx) { return RunDequantized<kFloatOp>(ctx, {{0, 3}, 6}); }
 
-template <const char* kFloatOp>
-Status Unary(KernelContext& ctx) { return RunDequantized<kFloatOp>(ctx, {{0}, 3}); }
+template <const char* kFloatOp, KernelVariant kFloatVariant = KernelVariant::kReference>
+Status Unary(KernelContext& ctx) { return RunDequantized<kFloatOp, kFloatVariant>(ctx, {{0}, 3}); }
 
 // QLinearConcat: Y_scale, Y_zero_point, then (X, X_scale, X_zero_point) per input.
 Status QLinearConcat(KernelContext& ctx) {
@@ -95,6 +95,8 @@ void RegisterQLinearContribKernels(KernelRegistry& r) {
   r.Add("QLinearAveragePool", Unary<kAveragePool>, ms);
   r.Add("QLinearGlobalAveragePool", Unary<kGlobalAveragePool>, ms);
   r.Add("QLinearConcat", QLinearConcat, ms);
+  // The same definition over the fast float Softmax (which agrees with the reference within 1e-5).
+  r.Add("QLinearSoftmax", Unary<kSoftmax, KernelVariant::kFast>, ms, KernelVariant::kFast);
 }
 
 }  // namespace qplay
