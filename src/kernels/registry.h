@@ -30,6 +30,11 @@ class KernelRegistry {
   std::map<std::pair<std::string, std::string>, KernelFn> kernels_, fast_kernels_;
 };
 
+// Runs the reference kernel of ctx's node: what a fast kernel does with inputs it does not cover.
+inline Status RunReferenceKernel(KernelContext& ctx) {
+  return KernelRegistry::Get().Find(ctx.node.domain, ctx.node.op_type)(ctx);
+}
+
 void RegisterElementwiseKernels(KernelRegistry& registry);
 void RegisterActivationKernels(KernelRegistry& registry);
 void RegisterMatMulKernels(KernelRegistry& registry);

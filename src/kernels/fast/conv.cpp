@@ -17,8 +17,6 @@
 namespace qplay {
 namespace {
 
-Status RunReference(KernelContext& ctx) { return KernelRegistry::Get().Find("", ctx.node.op_type)(ctx); }
-
 // The input samples behind the GEMM's B matrix: row kk = (channel, tap), column = output
 // position. Visited as runs along output rows, whose samples are evenly spaced in the input;
 // samples in the padding are skipped (the packed buffer starts zeroed).
@@ -141,7 +139,7 @@ int64_t PadPlane(const WindowGeometry& g, T pad_value, Source source, std::vecto
 
 Status Conv(KernelContext& ctx) {
   const Tensor &x = ctx.in(0), &w = ctx.in(1);
-  if (x.dtype() != DataType::kFloat || x.rank() != 4 || w.dtype() != DataType::kFloat) return RunReference(ctx);
+  if (x.dtype() != DataType::kFloat || x.rank() != 4 || w.dtype() != DataType::kFloat) return RunReferenceKernel(ctx);
   auto planned = PlanConv(ctx, x, w);
   if (!planned.ok()) return planned.status();
   const ConvShape& s = *planned;
@@ -182,7 +180,7 @@ struct QLinearConvWeights {
 
 Status QLinearConv(KernelContext& ctx) {
   const Tensor &x = ctx.in(0), &w = ctx.in(3), &y_zp = ctx.in(7);
-  if (!Is8Bit(x) || !Is8Bit(w) || !Is8Bit(y_zp) || x.rank() != 4) return RunReference(ctx);
+  if (!Is8Bit(x) || !Is8Bit(w) || !Is8Bit(y_zp) || x.rank() != 4) return RunReferenceKernel(ctx);
   auto planned = PlanConv(ctx, x, w);
   if (!planned.ok()) return planned.status();
   const ConvShape& s = *planned;

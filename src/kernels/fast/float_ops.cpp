@@ -10,8 +10,6 @@
 namespace qplay {
 namespace {
 
-Status RunReference(KernelContext& ctx) { return KernelRegistry::Get().Find(ctx.node.domain, ctx.node.op_type)(ctx); }
-
 // The number of elements along the op's axis when it is the last one (else 0).
 int64_t LastAxisLength(const KernelContext& ctx, const Tensor& x, int64_t default_axis) {
   if (x.rank() == 0) return 0;
@@ -22,7 +20,7 @@ int64_t LastAxisLength(const KernelContext& ctx, const Tensor& x, int64_t defaul
 
 Status Erf(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
-  if (x.dtype() != DataType::kFloat) return RunReference(ctx);
+  if (x.dtype() != DataType::kFloat) return RunReferenceKernel(ctx);
   Tensor& y = ctx.Output(0, DataType::kFloat, x.shape());
   const float* px = x.data<float>();
   float* py = y.data<float>();
@@ -41,7 +39,7 @@ Status Softmax(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
   // Before opset 13 Softmax flattens from its axis on, which is the last axis only when it is.
   const int64_t length = LastAxisLength(ctx, x, ctx.opset < 13 ? 1 : -1);
-  if (x.dtype() != DataType::kFloat || length == 0) return RunReference(ctx);
+  if (x.dtype() != DataType::kFloat || length == 0) return RunReferenceKernel(ctx);
   Tensor& y = ctx.Output(0, DataType::kFloat, x.shape());
   for (int64_t row = 0; row < x.size() / length; ++row) {
     const float* px = x.data<float>() + row * length;
@@ -71,7 +69,7 @@ Status LayerNormalization(KernelContext& ctx) {
   const Tensor* bias = ctx.has(2) ? &ctx.in(2) : nullptr;
   if (x.dtype() != DataType::kFloat || length == 0 || scale.dtype() != DataType::kFloat || scale.size() != length ||
       (bias && (bias->dtype() != DataType::kFloat || bias->size() != length)) || ctx.wants(1) || ctx.wants(2))
-    return RunReference(ctx);
+    return RunReferenceKernel(ctx);
   const float eps = ctx.node.GetFloat("epsilon", 1e-5f);
   Tensor& y = ctx.Output(0, DataType::kFloat, x.shape());
   const float *ps = scale.data<float>(), *pb = bias ? bias->data<float>() : nullptr;

@@ -12,8 +12,6 @@
 namespace qplay {
 namespace {
 
-Status RunReference(KernelContext& ctx) { return KernelRegistry::Get().Find(ctx.node.domain, ctx.node.op_type)(ctx); }
-
 // True when every batch of A follows the previous one and all use the same B (a 2-D weight):
 // then the batches are one tall GEMM.
 bool OneGemm(const MatMulPlan& plan) {
@@ -39,7 +37,7 @@ std::vector<int16_t> WidenRows(const Tensor& a, int64_t offset, int64_t rows, in
 
 Status MatMul(KernelContext& ctx) {
   const Tensor &a = ctx.in(0), &b = ctx.in(1);
-  if (a.dtype() != DataType::kFloat || b.dtype() != DataType::kFloat) return RunReference(ctx);
+  if (a.dtype() != DataType::kFloat || b.dtype() != DataType::kFloat) return RunReferenceKernel(ctx);
   auto plan = PlanMatMul(a.shape(), b.shape());
   if (!plan.ok()) return plan.status();
   Tensor& out = ctx.Output(0, DataType::kFloat, plan->output);
@@ -69,9 +67,9 @@ Status Gemm(KernelContext& ctx) {
   const bool tb = ctx.node.GetInt("transB", 0) != 0;
   if (a.dtype() != DataType::kFloat || b.dtype() != DataType::kFloat || a.rank() != 2 || b.rank() != 2 ||
       ctx.node.GetInt("transA", 0) || ctx.node.GetFloat("alpha", 1.0f) != 1.0f || ctx.node.GetFloat("beta", 1.0f) != 1.0f)
-    return RunReference(ctx);
+    return RunReferenceKernel(ctx);
   const int64_t m = a.dim(0), k = a.dim(1), n = tb ? b.dim(0) : b.dim(1);
-  if ((tb ? b.dim(1) : b.dim(0)) != k || (ctx.has(2) && !IsColumnBias(ctx.in(2), n))) return RunReference(ctx);
+  if ((tb ? b.dim(1) : b.dim(0)) != k || (ctx.has(2) && !IsColumnBias(ctx.in(2), n))) return RunReferenceKernel(ctx);
   auto packed = ctx.Derived<F32PackedB>(ctx.constant(1), [&] {
     return tb ? PackF32B(b.data<float>(), k, n, 1, k) : PackF32B(b.data<float>(), k, n, n, 1);
   });
@@ -106,10 +104,10 @@ I8GemmOutput QuantizedOutput(Tensor& y, const float* scale, int32_t zero_point, 
 Status QLinearMatMul(KernelContext& ctx) {
   const Tensor &a = ctx.in(0), &b = ctx.in(3), &y_zp = ctx.in(7);
   const Tensor &a_scale = ctx.in(1), &b_scale = ctx.in(4), &y_scale = ctx.in(6);
-  if (!Is8Bit(a) || !Is8Bit(b) || !Is8Bit(y_zp) || a_scale.size() != 1) return RunReference(ctx);
+  if (!Is8Bit(a) || !Is8Bit(b) || !Is8Bit(y_zp) || a_scale.size() != 1) return RunReferenceKernel(ctx);
   auto plan = PlanMatMul(a.shape(), b.shape());
   if (!plan.ok()) return plan.status();
-  if (b_scale.size() != 1 && b_scale.size() != plan->n) return RunReference(ctx);
+  if (b_scale.size() != 1 && b_scale.size() != plan->n) return RunReferenceKernel(ctx);
   std::vector<float> multiplier(static_cast<size_t>(plan->n));
   for (int64_t j = 0; j < plan->n; ++j)
     multiplier[j] = a_scale.data<float>()[0] * b_scale.data<float>()[b_scale.size() == 1 ? 0 : j] / y_scale.data<float>()[0];
@@ -140,12 +138,12 @@ Status QGemm(KernelContext& ctx) {
   const Tensor &a_scale = ctx.in(1), &b_scale = ctx.in(4);
   const bool tb = ctx.node.GetInt("transB", 0) != 0;
   if (!Is8Bit(a) || !Is8Bit(b) || a.rank() != 2 || b.rank() != 2 || ctx.node.GetInt("transA", 0) || a_scale.size() != 1)
-    return RunReference(ctx);
+    return RunReferenceKernel(ctx);
   const int64_t m = a.dim(0), k = a.dim(1), n = tb ? b.dim(0) : b.dim(1);
   const bool bias = ctx.has(6);
   if ((tb ? b.dim(1) : b.dim(0)) != k || (b_scale.size() != 1 && b_scale.size() != n) ||
       (bias && (ctx.in(6).dtype() != DataType::kInt32 || !IsColumnBias(ctx.in(6), n))))
-    return RunReference(ctx);
+    return RunReferenceKernel(ctx);
   const float alpha = ctx.node.GetFloat("alpha", 1.0f);
   std::vector<float> multiplier(static_cast<size_t>(n));
   for (int64_t j = 0; j < n; ++j) multiplier[j] = alpha * a_scale.data<float>()[0] * b_scale.data<float>()[b_scale.size() == 1 ? 0 : j];

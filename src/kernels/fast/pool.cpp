@@ -14,8 +14,6 @@
 namespace qplay {
 namespace {
 
-Status RunReference(KernelContext& ctx) { return KernelRegistry::Get().Find("", ctx.node.op_type)(ctx); }
-
 // For each output index along one axis: the first and one-past-last kernel tap inside the input.
 struct TapRange {
   std::vector<int64_t> begin, end;
@@ -80,7 +78,7 @@ void MaxPool2d(const T* x, T* y, int64_t planes, const WindowGeometry& g) {
 Status MaxPool(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
   const bool supported_type = x.dtype() == DataType::kFloat || x.dtype() == DataType::kUint8 || x.dtype() == DataType::kInt8;
-  if (!supported_type || x.rank() != 4 || ctx.wants(1)) return RunReference(ctx);
+  if (!supported_type || x.rank() != 4 || ctx.wants(1)) return RunReferenceKernel(ctx);
   auto window = ComputeWindow(ctx.node, {x.dim(2), x.dim(3)}, {});
   if (!window.ok()) return window.status();
   const WindowGeometry& g = *window;

@@ -14,8 +14,6 @@
 namespace qplay {
 namespace {
 
-Status RunReference(KernelContext& ctx) { return KernelRegistry::Get().Find(ctx.node.domain, ctx.node.op_type)(ctx); }
-
 struct Operand {
   const Tensor* q;
   float scale;
@@ -75,12 +73,12 @@ Status Binary(KernelContext& ctx) {
   const DataType type = y_zp ? y_zp->dtype() : DataType::kUint8;
   const bool scalars = ctx.in(1).size() == 1 && ctx.in(4).size() == 1 && ctx.in(6).size() == 1;
   auto shape = BroadcastShapes({a.shape(), b.shape()});
-  if (!shape.ok() || !scalars || a.dtype() != type || b.dtype() != type || !Is8Bit(a)) return RunReference(ctx);
+  if (!shape.ok() || !scalars || a.dtype() != type || b.dtype() != type || !Is8Bit(a)) return RunReferenceKernel(ctx);
   Operand full{&a, ctx.in(1).data<float>()[0], ZeroPointAt(&ctx.in(2), 0)};
   Operand repeated{&b, ctx.in(4).data<float>()[0], ZeroPointAt(ctx.has(5) ? &ctx.in(5) : nullptr, 0)};
   if (b.shape() == *shape && a.shape() != *shape) std::swap(full, repeated);  // both ops commute
   if (full.q->shape() != *shape || !(repeated.q->shape() == *shape || IsTrailingBlock(repeated.q->shape(), *shape)))
-    return RunReference(ctx);
+    return RunReferenceKernel(ctx);
   Tensor& y = ctx.Output(0, type, *shape);
   const float y_scale = ctx.in(6).data<float>()[0];
   const int64_t period = repeated.q->size();

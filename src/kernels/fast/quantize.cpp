@@ -12,8 +12,6 @@
 namespace qplay {
 namespace {
 
-Status RunReference(KernelContext& ctx) { return KernelRegistry::Get().Find(ctx.node.domain, ctx.node.op_type)(ctx); }
-
 // The run of `inner` elements that share one scale and zero point, `blocks` times over.
 struct ParamBlocks {
   int64_t inner = 0, channels = 1;
@@ -87,7 +85,7 @@ Status DequantizeLinear(KernelContext& ctx) {
   const Tensor &x = ctx.in(0), &scale = ctx.in(1);
   const Tensor* zero_point = ctx.has(2) ? &ctx.in(2) : nullptr;
   ParamBlocks blocks;
-  if (!Is8Bit(x) || scale.dtype() != DataType::kFloat || !PlanBlocks(ctx, x, scale, blocks)) return RunReference(ctx);
+  if (!Is8Bit(x) || scale.dtype() != DataType::kFloat || !PlanBlocks(ctx, x, scale, blocks)) return RunReferenceKernel(ctx);
   auto y = ctx.Derived<Tensor>(ctx.constant(0) && ctx.constant(1) && (!zero_point || ctx.constant(2)), [&] {
     return x.dtype() == DataType::kUint8 ? Dequantized<uint8_t>(x, scale, zero_point, blocks)
                                          : Dequantized<int8_t>(x, scale, zero_point, blocks);
@@ -103,7 +101,7 @@ Status QuantizeLinear(KernelContext& ctx) {
   ParamBlocks blocks;
   if (x.dtype() != DataType::kFloat || scale.dtype() != DataType::kFloat || (type != DataType::kUint8 && type != DataType::kInt8) ||
       !PlanBlocks(ctx, x, scale, blocks))
-    return RunReference(ctx);
+    return RunReferenceKernel(ctx);
   Tensor& y = ctx.Output(0, type, x.shape());
   ForEachBlock(x, blocks, [&](int64_t at, int64_t c) {
     const int32_t zp = ZeroPointAt(zero_point, c);
