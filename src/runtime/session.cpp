@@ -53,7 +53,7 @@ Status CheckInput(const std::string& name, const ValueType* declared, const Tens
 // For `graph` and each subgraph, recursively: which values each node is the last reader of
 // (counting reads from subgraphs; graph outputs excepted), which inputs of each node are
 // initializers, each node's kernel, and an empty per-node cache.
-void PlanGraphs(const Graph& graph, const Model& model, KernelVariant variant, Session::GraphPlans& out) {
+void PlanGraphs(const Graph& graph, KernelVariant variant, Session::GraphPlans& out) {
   Session::GraphPlan& plan = out[&graph];
   plan.caches.resize(graph.nodes.size());
   std::map<std::string, size_t> last_use;
@@ -69,7 +69,7 @@ void PlanGraphs(const Graph& graph, const Model& model, KernelVariant variant, S
     for (const auto& [_, attr] : node.attributes)
       if (attr.g) {
         for (const auto& name : attr.g->OuterScopeNames()) last_use[name] = n;
-        PlanGraphs(*attr.g, model, variant, out);
+        PlanGraphs(*attr.g, variant, out);
       }
   }
   plan.frees.resize(graph.nodes.size());
@@ -192,7 +192,7 @@ Result<Session> Session::Create(const Model& model, const SessionOptions& option
   }
   const Model& runnable = fused ? *fused : model;
   auto plans = std::make_shared<GraphPlans>();
-  PlanGraphs(runnable.graph, runnable, options.kernels, *plans);
+  PlanGraphs(runnable.graph, options.kernels, *plans);
   return Session(model, std::move(fused), std::move(plans));
 }
 
