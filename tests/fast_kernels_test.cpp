@@ -246,6 +246,16 @@ TEST(FastKernels, ErfSoftmaxAndLayerNormalizationFloat) {
   ExpectFastMatchesReference({"Softmax", "", {RandomFloat({2, 5, 9})}, {{"axis", Attribute::Int(1)}}}, "Softmax on a middle axis");
 }
 
+TEST(FastKernels, QLinearSigmoidAndLeakyReluTablesBitExact) {
+  for (DataType type : {DataType::kUint8, DataType::kInt8}) {
+    const std::vector<Tensor> inputs = {Random8(type, {3, 37}), Scales(1, 0.05f), ZeroPoint(type, 7), Scales(1, 1.0f / 256),
+                                        ZeroPoint(type, type == DataType::kInt8 ? -128 : 0)};
+    ExpectFastMatchesReference({"QLinearSigmoid", "com.microsoft", inputs, {}, 1}, "QLinearSigmoid " + DataTypeName(type));
+    ExpectFastMatchesReference({"QLinearLeakyRelu", "com.microsoft", inputs, {{"alpha", Attribute::Float(0.2f)}}, 1},
+                               "QLinearLeakyRelu " + DataTypeName(type));
+  }
+}
+
 TEST(FastKernels, MaxPoolExact) {
   for (DataType type : {DataType::kFloat, DataType::kUint8, DataType::kInt8})
     for (int64_t ceil : {0, 1}) {
@@ -262,7 +272,8 @@ TEST(FastKernels, EveryFastKernelIsCoveredHere) {
   EXPECT_EQ(KernelRegistry::Get().FastOpTypes(),
             (std::vector<std::string>{"Conv", "DequantizeLinear", "Erf", "Gemm", "LayerNormalization", "MatMul", "MaxPool",
                                       "QLinearConv", "QLinearMatMul", "QuantizeLinear", "Softmax", "com.microsoft.QGemm",
-                                      "com.microsoft.QLinearAdd", "com.microsoft.QLinearMul", "com.microsoft.QLinearSoftmax"}));
+                                      "com.microsoft.QLinearAdd", "com.microsoft.QLinearLeakyRelu", "com.microsoft.QLinearMul",
+                                      "com.microsoft.QLinearSigmoid", "com.microsoft.QLinearSoftmax"}));
 }
 
 }  // namespace

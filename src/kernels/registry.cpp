@@ -25,6 +25,7 @@ const KernelRegistry& KernelRegistry::Get() {
     RegisterFastQuantizeKernels(r);
     RegisterFastQLinearBinaryKernels(r);
     RegisterFastFloatKernels(r);
+    RegisterFastQLinearTableKernels(r);
     return r;
   }();
   return registry;

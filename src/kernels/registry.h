@@ -55,5 +55,6 @@ void RegisterFastPoolKernels(KernelRegistry& registry);
 void RegisterFastQuantizeKernels(KernelRegistry& registry);
 void RegisterFastQLinearBinaryKernels(KernelRegistry& registry);
 void RegisterFastFloatKernels(KernelRegistry& registry);
+void RegisterFastQLinearTableKernels(KernelRegistry& registry);
 
 }  // namespace qplay
