@@ -146,6 +146,28 @@ TEST(FastKernels, QLinearConvBitExact) {
       }
 }
 
+TEST(FastKernels, ConvIntegerAndMatMulIntegerBitExact) {
+  for (DataType type : {DataType::kUint8, DataType::kInt8})
+    for (const ConvSpec& s : kConvSpecs) {
+      std::map<std::string, Attribute> attributes = ConvAttributes(s);
+      ExpectFastMatchesReference({"ConvInteger", "", {Random8(type, {s.batch, s.channels, s.height, s.width}),
+                                                      Random8(DataType::kInt8, {s.out_channels, s.channels / s.group, s.kernel, s.kernel}),
+                                                      ZeroPoint(type, 17), ZeroPoint(DataType::kInt8, 3, {s.out_channels})},
+                                  attributes},
+                                 "ConvInteger " + DataTypeName(type) + " group " + std::to_string(s.group));
+    }
+  for (DataType type : {DataType::kUint8, DataType::kInt8})
+    for (int64_t m : {1, 5})
+      for (int64_t k : {3, 16})
+        for (int64_t n : {7, 9}) {
+          ExpectFastMatchesReference({"MatMulInteger", "", {Random8(type, {2, m, k}), Random8(DataType::kInt8, {k, n}), ZeroPoint(type, 100),
+                                                            ZeroPoint(DataType::kInt8, -4, {n})}},
+                                     "MatMulInteger per-column zero points");
+          ExpectFastMatchesReference({"MatMulInteger", "", {Random8(type, {2, m, k}), Random8(type, {2, k, n})}},
+                                     "batched MatMulInteger without zero points");
+        }
+}
+
 TEST(FastKernels, MatMulAndGemmFloat) {
   for (int64_t m : {1, 4, 7})
     for (int64_t k : {1, 8, 13})
@@ -270,7 +292,8 @@ TEST(FastKernels, MaxPoolExact) {
 
 TEST(FastKernels, EveryFastKernelIsCoveredHere) {
   EXPECT_EQ(KernelRegistry::Get().FastOpTypes(),
-            (std::vector<std::string>{"Conv", "DequantizeLinear", "Erf", "Gemm", "LayerNormalization", "MatMul", "MaxPool",
+            (std::vector<std::string>{"Conv", "ConvInteger", "DequantizeLinear", "Erf", "Gemm", "LayerNormalization", "MatMul",
+                                      "MatMulInteger", "MaxPool",
                                       "QLinearConv", "QLinearMatMul", "QuantizeLinear", "Softmax", "com.microsoft.QGemm",
                                       "com.microsoft.QLinearAdd", "com.microsoft.QLinearLeakyRelu", "com.microsoft.QLinearMul",
                                       "com.microsoft.QLinearSigmoid", "com.microsoft.QLinearSoftmax"}));

@@ -43,7 +43,7 @@ TEST(F32Gemm, SimdEqualsReferenceBitForBit) {
 
 TEST(I8Gemm, SimdEqualsReferenceBitForBit) {
   std::mt19937 rng(2);
-  for (DataType type : {DataType::kUint8, DataType::kInt8, DataType::kFloat})
+  for (DataType type : {DataType::kUint8, DataType::kInt8, DataType::kFloat, DataType::kInt32})
     for (int64_t m : {1, 3, 4, 5, 9})
       for (int64_t n : {1, 7, 8, 9, 17})
         for (int64_t k : {1, 2, 7, 16, 33})

@@ -4,6 +4,7 @@
 // convolutions run the SIMD depthwise kernels over each zero-padded channel plane. Other
 // shapes and types go to the reference kernel.
 #include <algorithm>
+#include <memory>
 #include <type_traits>
 
 #include "kernels/conv_geometry.h"
@@ -172,11 +173,48 @@ Status Conv(KernelContext& ctx) {
   return Status::Ok();
 }
 
-// QLinearConv's weights as GEMM rows: int16 minus their zero point, K padded to even.
-struct QLinearConvWeights {
+// An 8-bit convolution's weights as GEMM rows: int16 minus their zero point, K padded to even.
+struct WidenedWeights {
   std::vector<int16_t> rows;
   int64_t lda = 0;
 };
+
+std::shared_ptr<const WidenedWeights> Widen(KernelContext& ctx, const ConvShape& s, size_t w_input, size_t zp_input) {
+  const Tensor& w = ctx.in(w_input);
+  const Tensor* w_zp = ctx.has(zp_input) ? &ctx.in(zp_input) : nullptr;
+  const int64_t k = (s.in_channels / s.group) * NumElements(s.window.kernel);
+  return ctx.Derived<WidenedWeights>(ctx.constant(w_input) && (!w_zp || ctx.constant(zp_input)), [&] {
+    WidenedWeights widened{std::vector<int16_t>(static_cast<size_t>(s.out_channels * EvenK(k)), 0), EvenK(k)};
+    for (int64_t m = 0; m < s.out_channels; ++m)
+      for (int64_t kk = 0; kk < k; ++kk)
+        widened.rows[m * widened.lda + kk] = static_cast<int16_t>(LoadInt8(w, m * k + kk) - ZeroPointAt(w_zp, m));
+    return widened;
+  });
+}
+
+// y = weights x patches per image and group, through the 8-bit GEMM; `out` says how the
+// accumulators are stored (requantized per output channel, or as int32).
+void IntegerConvGemm(const ConvShape& s, const Tensor& x, int32_t x_zp, const WidenedWeights& weights, Tensor& y,
+                     I8GemmOutput out) {
+  const WindowGeometry& g = s.window;
+  const int64_t in_plane = g.input[0] * g.input[1], out_plane = g.output[0] * g.output[1];
+  const int64_t cpg = s.in_channels / s.group, mpg = s.out_channels / s.group;
+  const int64_t out_bytes = static_cast<int64_t>(ElementSize(y.dtype()));
+  const Patches patches(g);
+  const int32_t* bias = out.row_bias;
+  const float* scale = out.scale;
+  for (int64_t b = 0; b < s.batch; ++b)
+    for (int64_t grp = 0; grp < s.group; ++grp) {
+      const int64_t offset = (b * s.in_channels + grp * cpg) * in_plane;
+      const I8PackedB packed = x.dtype() == DataType::kUint8 ? PackPatchesI8(x.data<uint8_t>() + offset, cpg, patches, x_zp)
+                                                              : PackPatchesI8(x.data<int8_t>() + offset, cpg, patches, x_zp);
+      out.data = y.raw() + (b * s.out_channels + grp * mpg) * out_plane * out_bytes;
+      out.ldc = out_plane;
+      out.row_bias = bias ? bias + grp * mpg : nullptr;
+      out.scale = scale ? scale + grp * mpg : nullptr;
+      i8_gemm_4x8__wasmsimd_dot16(mpg, weights.rows.data() + grp * mpg * weights.lda, weights.lda, packed, out);
+    }
+}
 
 Status QLinearConv(KernelContext& ctx) {
   const Tensor &x = ctx.in(0), &w = ctx.in(3), &y_zp = ctx.in(7);
@@ -185,7 +223,7 @@ Status QLinearConv(KernelContext& ctx) {
   if (!planned.ok()) return planned.status();
   const ConvShape& s = *planned;
   const WindowGeometry& g = s.window;
-  const Tensor &w_scale = ctx.in(4), &w_zp = ctx.in(5);
+  const Tensor& w_scale = ctx.in(4);
   const float x_scale = ctx.in(1).data<float>()[0], y_scale = ctx.in(6).data<float>()[0];
   const int32_t x_zp = ZeroPointAt(&ctx.in(2), 0), out_zp = ZeroPointAt(&y_zp, 0);
   const int32_t* bias = ctx.has(8) ? ctx.in(8).data<int32_t>() : nullptr;
@@ -193,44 +231,40 @@ Status QLinearConv(KernelContext& ctx) {
   for (int64_t m = 0; m < s.out_channels; ++m)
     multiplier[m] = x_scale * w_scale.data<float>()[w_scale.size() == 1 ? 0 : m] / y_scale;
   Tensor& y = ctx.Output(0, y_zp.dtype(), s.OutputShape());
-  const int64_t in_plane = g.input[0] * g.input[1], out_plane = g.output[0] * g.output[1];
-  const int64_t cpg = s.in_channels / s.group, mpg = s.out_channels / s.group;
-  const int64_t k = cpg * NumElements(g.kernel);
-  auto weights = ctx.Derived<QLinearConvWeights>(ctx.constant(3) && ctx.constant(5), [&] {
-    QLinearConvWeights packed{std::vector<int16_t>(static_cast<size_t>(s.out_channels * EvenK(k)), 0), EvenK(k)};
-    for (int64_t m = 0; m < s.out_channels; ++m)
-      for (int64_t kk = 0; kk < k; ++kk)
-        packed.rows[m * packed.lda + kk] = static_cast<int16_t>(LoadInt8(w, m * k + kk) - ZeroPointAt(&w_zp, m));
-    return packed;
-  });
-  const size_t out_bytes = ElementSize(y.dtype());
+  auto weights = Widen(ctx, s, 3, 5);
   if (IsDepthwise(s)) {
+    const int64_t in_plane = g.input[0] * g.input[1], out_plane = g.output[0] * g.output[1];
+    const int64_t out_bytes = static_cast<int64_t>(ElementSize(y.dtype()));
     std::vector<int16_t> padded;
     for (int64_t b = 0; b < s.batch; ++b)
       for (int64_t c = 0; c < s.in_channels; ++c) {
         const int64_t plane = (b * s.in_channels + c) * in_plane;
         const int64_t pw = PadPlane<int16_t>(g, 0, [&](int64_t i) { return static_cast<int16_t>(LoadInt8(x, plane + i) - x_zp); }, padded);
         i16_dwconv_8__wasmsimd(padded.data(), pw, g, weights->rows.data() + c * weights->lda, bias ? bias[c] : 0, multiplier[c],
-                               out_zp, y.dtype(), y.raw() + (b * s.out_channels + c) * out_plane * static_cast<int64_t>(out_bytes));
+                               out_zp, y.dtype(), y.raw() + (b * s.out_channels + c) * out_plane * out_bytes);
       }
     return Status::Ok();
   }
-  const Patches patches(g);
-  for (int64_t b = 0; b < s.batch; ++b)
-    for (int64_t grp = 0; grp < s.group; ++grp) {
-      const int64_t offset = (b * s.in_channels + grp * cpg) * in_plane;
-      const I8PackedB packed = x.dtype() == DataType::kUint8 ? PackPatchesI8(x.data<uint8_t>() + offset, cpg, patches, x_zp)
-                                                              : PackPatchesI8(x.data<int8_t>() + offset, cpg, patches, x_zp);
-      I8GemmOutput out;
-      out.type = y.dtype();
-      out.data = y.raw() + (b * s.out_channels + grp * mpg) * out_plane * out_bytes;
-      out.ldc = out_plane;
-      out.row_bias = bias ? bias + grp * mpg : nullptr;
-      out.scale = multiplier.data() + grp * mpg;
-      out.scale_per_row = true;
-      out.zero_point = out_zp;
-      i8_gemm_4x8__wasmsimd_dot16(mpg, weights->rows.data() + grp * mpg * weights->lda, weights->lda, packed, out);
-    }
+  I8GemmOutput out;
+  out.type = y.dtype();
+  out.row_bias = bias;
+  out.scale = multiplier.data();
+  out.scale_per_row = true;
+  out.zero_point = out_zp;
+  IntegerConvGemm(s, x, x_zp, *weights, y, out);
+  return Status::Ok();
+}
+
+// ConvInteger: the same GEMM, accumulators stored as int32 (x_zero_point per tensor only).
+Status ConvInteger(KernelContext& ctx) {
+  const Tensor &x = ctx.in(0), &w = ctx.in(1);
+  if (!Is8Bit(x) || !Is8Bit(w) || x.rank() != 4 || (ctx.has(2) && ctx.in(2).size() != 1)) return RunReferenceKernel(ctx);
+  auto planned = PlanConv(ctx, x, w);
+  if (!planned.ok()) return planned.status();
+  Tensor& y = ctx.Output(0, DataType::kInt32, planned->OutputShape());
+  I8GemmOutput out;
+  out.type = DataType::kInt32;
+  IntegerConvGemm(*planned, x, ZeroPointAt(ctx.has(2) ? &ctx.in(2) : nullptr, 0), *Widen(ctx, *planned, 1, 3), y, out);
   return Status::Ok();
 }
 
@@ -239,6 +273,7 @@ Status QLinearConv(KernelContext& ctx) {
 void RegisterFastConvKernels(KernelRegistry& r) {
   r.Add("Conv", Conv, "", KernelVariant::kFast);
   r.Add("QLinearConv", QLinearConv, "", KernelVariant::kFast);
+  r.Add("ConvInteger", ConvInteger, "", KernelVariant::kFast);
 }
 
 }  // namespace qplay

@@ -1,6 +1,7 @@
-// Fast MatMul, Gemm, QLinearMatMul and com.microsoft QGemm on the SIMD GEMMs. A constant B
-// (a weight) is packed once per session and kept in the node's cache; a B computed at run
-// time (attention) is packed per call. Shapes the GEMMs do not cover go to the reference.
+// Fast MatMul, Gemm, QLinearMatMul, MatMulInteger and com.microsoft QGemm on the SIMD GEMMs.
+// A constant B (a weight) is packed once per session and kept in the node's cache; a B
+// computed at run time (attention) is packed per call. Shapes the GEMMs do not cover go to
+// the reference.
 #include <algorithm>
 
 #include "kernels/matmul_plan.h"
@@ -133,6 +134,38 @@ Status QLinearMatMul(KernelContext& ctx) {
   return Status::Ok();
 }
 
+// MatMulInteger: the 8-bit GEMM with int32 accumulators as the output (a_zero_point per tensor only).
+Status MatMulInteger(KernelContext& ctx) {
+  const Tensor &a = ctx.in(0), &b = ctx.in(1);
+  const Tensor* a_zp = ctx.has(2) ? &ctx.in(2) : nullptr;
+  const Tensor* b_zp = ctx.has(3) ? &ctx.in(3) : nullptr;
+  if (!Is8Bit(a) || !Is8Bit(b) || (a_zp && a_zp->size() != 1)) return RunReferenceKernel(ctx);
+  auto plan = PlanMatMul(a.shape(), b.shape());
+  if (!plan.ok()) return plan.status();
+  if (b_zp && b_zp->size() != 1 && b_zp->size() != plan->n) return RunReferenceKernel(ctx);
+  Tensor& y = ctx.Output(0, DataType::kInt32, plan->output);
+  I8GemmOutput out;
+  out.type = DataType::kInt32;
+  out.ldc = plan->n;
+  const int32_t za = ZeroPointAt(a_zp, 0);
+  if (OneGemm(*plan)) {
+    const int64_t rows = plan->m * static_cast<int64_t>(plan->a_offsets.size());
+    auto packed = ctx.Derived<I8PackedB>(ctx.constant(1) && (!b_zp || ctx.constant(3)),
+                                         [&] { return PackQuantizedB(b, b_zp, 0, plan->k, plan->n, plan->n, 1); });
+    const std::vector<int16_t> rows_a = WidenRows(a, 0, rows, plan->k, za);
+    out.data = y.raw();
+    i8_gemm_4x8__wasmsimd_dot16(rows, rows_a.data(), EvenK(plan->k), *packed, out);
+    return Status::Ok();
+  }
+  for (size_t batch = 0; batch < plan->a_offsets.size(); ++batch) {
+    const I8PackedB packed = PackQuantizedB(b, b_zp, plan->b_offsets[batch], plan->k, plan->n, plan->n, 1);
+    const std::vector<int16_t> rows_a = WidenRows(a, plan->a_offsets[batch], plan->m, plan->k, za);
+    out.data = y.data<int32_t>() + static_cast<int64_t>(batch) * plan->m * plan->n;
+    i8_gemm_4x8__wasmsimd_dot16(plan->m, rows_a.data(), EvenK(plan->k), packed, out);
+  }
+  return Status::Ok();
+}
+
 Status QGemm(KernelContext& ctx) {
   const Tensor &a = ctx.in(0), &b = ctx.in(3);
   const Tensor &a_scale = ctx.in(1), &b_scale = ctx.in(4);
@@ -168,6 +201,7 @@ void RegisterFastMatMulKernels(KernelRegistry& r) {
   r.Add("MatMul", MatMul, "", KernelVariant::kFast);
   r.Add("Gemm", Gemm, "", KernelVariant::kFast);
   r.Add("QLinearMatMul", QLinearMatMul, "", KernelVariant::kFast);
+  r.Add("MatMulInteger", MatMulInteger, "", KernelVariant::kFast);
   r.Add("QGemm", QGemm, "com.microsoft", KernelVariant::kFast);
 }
 

@@ -23,6 +23,10 @@ int16_t PackedAt(const I8PackedB& b, int64_t kk, int64_t j) {
 }
 
 void StoreOne(const I8GemmOutput& out, int64_t i, int64_t j, int32_t acc) {
+  if (out.type == DataType::kInt32) {
+    static_cast<int32_t*>(out.data)[i * out.ldc + j] = acc;
+    return;
+  }
   const float scale = out.scale[out.scale_per_row ? i : j];
   if (out.type == DataType::kFloat) {
     static_cast<float*>(out.data)[i * out.ldc + j] = static_cast<float>(acc) * scale;
@@ -48,14 +52,14 @@ v128_t LoadColumns(const int32_t* values, int64_t col, int64_t columns) {
 // Stores one row's kI8GemmNr results (two vectors of float, or of int32 already in the
 // output type's range) at element `at` of the output, `columns` of them.
 void StoreRow(const I8GemmOutput& out, int64_t at, const v128_t lanes[2], int64_t columns) {
-  if (out.type == DataType::kFloat) {
-    float* dst = static_cast<float*>(out.data) + at;
+  if (out.type == DataType::kFloat || out.type == DataType::kInt32) {  // four-byte lanes, stored as they are
+    uint32_t* dst = static_cast<uint32_t*>(out.data) + at;
     if (columns == kI8GemmNr) {
       wasm_v128_store(dst, lanes[0]);
       wasm_v128_store(dst + 4, lanes[1]);
       return;
     }
-    alignas(16) float values[kI8GemmNr];
+    alignas(16) uint32_t values[kI8GemmNr];
     wasm_v128_store(values, lanes[0]);
     wasm_v128_store(values + 4, lanes[1]);
     std::copy(values, values + columns, dst);
@@ -101,6 +105,10 @@ void Block4x8(int64_t row, int64_t p, const int16_t* a, int64_t lda, const I8Pac
       v128_t v = acc[r][h];
       if (out.row_bias) v = wasm_i32x4_add(v, wasm_i32x4_splat(out.row_bias[i]));
       if (out.col_bias) v = wasm_i32x4_add(v, LoadColumns(out.col_bias, col + 4 * h, columns - 4 * h));
+      if (out.type == DataType::kInt32) {
+        lanes[h] = v;
+        continue;
+      }
       const v128_t scale = out.scale_per_row ? wasm_f32x4_splat(out.scale[i]) : LoadColumns(out.scale, col + 4 * h, columns - 4 * h);
       lanes[h] = out.type == DataType::kFloat ? wasm_f32x4_mul(wasm_f32x4_convert_i32x4(v), scale)
                                               : RequantizeLanes(v, scale, lo, hi, zp);

@@ -42,12 +42,12 @@ I8PackedB PackI8B(int64_t k, int64_t n, ValueFn value) {
 }
 
 struct I8GemmOutput {
-  DataType type = DataType::kUint8;  // uint8 or int8 (requantized), or float (scaled only)
+  DataType type = DataType::kUint8;  // uint8 or int8 (requantized), float (scaled only) or int32 (as accumulated)
   void* data = nullptr;
   int64_t ldc = 0;
   const int32_t* row_bias = nullptr;  // added to the accumulator, per row or per column
   const int32_t* col_bias = nullptr;
-  const float* scale = nullptr;       // multiplier per row (scale_per_row) or per column
+  const float* scale = nullptr;       // multiplier per row (scale_per_row) or per column; unused for int32
   bool scale_per_row = false;
   int32_t zero_point = 0;
 };
