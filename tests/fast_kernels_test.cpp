@@ -18,16 +18,17 @@ struct Case {
   std::vector<Tensor> inputs;  // an empty tensor marks an omitted input
   std::map<std::string, Attribute> attributes;
   int64_t opset = 13;
+  size_t outputs = 1;
 };
 
 // Runs the case with the given kernel variant; with a cache, twice (the second run uses
-// what the first packed).
-Tensor RunVariant(const Case& c, KernelVariant variant, bool cached) {
+// what the first packed). Returns every output.
+std::vector<Tensor> RunOutputs(const Case& c, KernelVariant variant, bool cached) {
   Node node;
   node.op_type = c.op;
   node.domain = c.domain;
   node.inputs.resize(c.inputs.size(), "x");
-  node.outputs = {"y"};
+  for (size_t i = 0; i < c.outputs; ++i) node.outputs.push_back("y" + std::to_string(i));
   node.attributes = c.attributes;
   std::vector<const Tensor*> inputs;
   std::vector<bool> constant;
@@ -38,31 +39,35 @@ Tensor RunVariant(const Case& c, KernelVariant variant, bool cached) {
   while (!inputs.empty() && !inputs.back()) inputs.pop_back();
   KernelCache cache;
   KernelFn kernel = KernelRegistry::Get().Find(c.domain, c.op, variant);
-  Tensor out;
+  std::vector<Tensor> outputs;
   for (int run = 0; run < (cached ? 2 : 1); ++run) {
     KernelContext ctx(node, c.opset, inputs, nullptr, cached ? &cache : nullptr, &constant);
     Status status = kernel(ctx);
     EXPECT_TRUE(status.ok()) << c.op << ": " << status.message();
-    out = ctx.outputs()[0];
+    outputs = ctx.outputs();
   }
-  return out;
+  return outputs;
 }
 
+Tensor RunVariant(const Case& c, KernelVariant variant, bool cached) { return RunOutputs(c, variant, cached)[0]; }
+
 void ExpectFastMatchesReference(const Case& c, const std::string& what) {
-  const Tensor expected = RunVariant(c, KernelVariant::kReference, false);
-  for (bool cached : {false, true}) {
-    const Tensor got = RunVariant(c, KernelVariant::kFast, cached);
-    ASSERT_EQ(got.shape(), expected.shape()) << what;
-    ASSERT_EQ(got.dtype(), expected.dtype()) << what;
-    if (got.dtype() == DataType::kFloat) {
-      float scale = 1e-3f;
-      for (int64_t i = 0; i < expected.size(); ++i) scale = std::max(scale, std::abs(expected.data<float>()[i]));
-      for (int64_t i = 0; i < expected.size(); ++i)
-        ASSERT_NEAR(got.data<float>()[i], expected.data<float>()[i], 1e-5f * scale) << what << " element " << i;
-    } else {
-      ASSERT_EQ(std::memcmp(got.raw(), expected.raw(), got.nbytes()), 0) << what;
+  const std::vector<Tensor> all_expected = RunOutputs(c, KernelVariant::kReference, false);
+  for (bool cached : {false, true})
+    for (size_t o = 0; o < c.outputs; ++o) {
+      const Tensor& expected = all_expected[o];
+      const Tensor got = RunOutputs(c, KernelVariant::kFast, cached)[o];
+      ASSERT_EQ(got.shape(), expected.shape()) << what;
+      ASSERT_EQ(got.dtype(), expected.dtype()) << what;
+      if (got.dtype() == DataType::kFloat) {
+        float scale = 1e-3f;
+        for (int64_t i = 0; i < expected.size(); ++i) scale = std::max(scale, std::abs(expected.data<float>()[i]));
+        for (int64_t i = 0; i < expected.size(); ++i)
+          ASSERT_NEAR(got.data<float>()[i], expected.data<float>()[i], 1e-5f * scale) << what << " element " << i;
+      } else {
+        ASSERT_EQ(std::memcmp(got.raw(), expected.raw(), got.nbytes()), 0) << what;
+      }
     }
-  }
 }
 
 std::mt19937 rng(7);
@@ -278,6 +283,14 @@ TEST(FastKernels, QLinearSigmoidAndLeakyReluTablesBitExact) {
   }
 }
 
+TEST(FastKernels, DynamicQuantizeLinearBitExact) {
+  for (int64_t n : {1, 3, 8, 29}) {
+    ExpectFastMatchesReference({"DynamicQuantizeLinear", "", {RandomFloat({2, n}, -2.0f, 5.0f)}, {}, 11, 3}, "mixed signs");
+    ExpectFastMatchesReference({"DynamicQuantizeLinear", "", {RandomFloat({n}, 0.5f, 3.0f)}, {}, 11, 3}, "positive only");
+    ExpectFastMatchesReference({"DynamicQuantizeLinear", "", {Tensor(DataType::kFloat, {n})}, {}, 11, 3}, "all zeros");
+  }
+}
+
 TEST(FastKernels, MaxPoolExact) {
   for (DataType type : {DataType::kFloat, DataType::kUint8, DataType::kInt8})
     for (int64_t ceil : {0, 1}) {
@@ -292,7 +305,7 @@ TEST(FastKernels, MaxPoolExact) {
 
 TEST(FastKernels, EveryFastKernelIsCoveredHere) {
   EXPECT_EQ(KernelRegistry::Get().FastOpTypes(),
-            (std::vector<std::string>{"Conv", "ConvInteger", "DequantizeLinear", "Erf", "Gemm", "LayerNormalization", "MatMul",
+            (std::vector<std::string>{"Conv", "ConvInteger", "DequantizeLinear", "DynamicQuantizeLinear", "Erf", "Gemm", "LayerNormalization", "MatMul",
                                       "MatMulInteger", "MaxPool",
                                       "QLinearConv", "QLinearMatMul", "QuantizeLinear", "Softmax", "com.microsoft.QGemm",
                                       "com.microsoft.QLinearAdd", "com.microsoft.QLinearLeakyRelu", "com.microsoft.QLinearMul",

@@ -112,9 +112,38 @@ Status QuantizeLinear(KernelContext& ctx) {
   return Status::Ok();
 }
 
+// DynamicQuantizeLinear: uint8 parameters from the tensor's own range (which includes 0);
+// the min/max reductions use pmin/pmax, std::min/std::max's semantics, so results match.
+Status DynamicQuantizeLinear(KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  if (x.dtype() != DataType::kFloat) return RunReferenceKernel(ctx);
+  const float* px = x.data<float>();
+  v128_t vlo = wasm_f32x4_splat(0.0f), vhi = vlo;
+  int64_t i = 0;
+  for (; i + 4 <= x.size(); i += 4) {
+    const v128_t v = wasm_v128_load(px + i);
+    vlo = wasm_f32x4_pmin(vlo, v);
+    vhi = wasm_f32x4_pmax(vhi, v);
+  }
+  float lo = 0, hi = 0;
+  for (int l = 0; l < 4; ++l) {
+    lo = std::min(lo, wasm_f32x4_extract_lane(vlo, l));
+    hi = std::max(hi, wasm_f32x4_extract_lane(vhi, l));
+  }
+  for (; i < x.size(); ++i) lo = std::min(lo, px[i]), hi = std::max(hi, px[i]);
+  const float scale = (hi - lo) / 255.0f;
+  const float zp = scale == 0 ? 0.0f : std::clamp(std::nearbyint(0.0f - lo / scale), 0.0f, 255.0f);
+  Tensor& y = ctx.Output(0, DataType::kUint8, x.shape());
+  if (scale != 0) QuantizeRun(px, x.size(), static_cast<int32_t>(zp), scale, y.data<uint8_t>());
+  ctx.SetOutput(1, Tensor::Scalar<float>(scale));
+  ctx.SetOutput(2, Tensor::Scalar<uint8_t>(static_cast<uint8_t>(zp)));
+  return Status::Ok();
+}
+
 }  // namespace
 
 void RegisterFastQuantizeKernels(KernelRegistry& r) {
+  r.Add("DynamicQuantizeLinear", DynamicQuantizeLinear, "", KernelVariant::kFast);
   r.Add("QuantizeLinear", QuantizeLinear, "", KernelVariant::kFast);
   r.Add("DequantizeLinear", DequantizeLinear, "", KernelVariant::kFast);
 }
