@@ -101,10 +101,22 @@ TEST(Cli, QuantizeThenEvalCompare) {
 TEST(Cli, QuantizeErrorsAreNamed) {
   const std::string model = testing::SourcePath("examples/models/cnn.onnx");
   auto missing = RunCli("quantize " + model + " -o /tmp/x.onnx");
-  EXPECT_EQ(missing.output, "qplay: quantize takes MODEL -o OUT --calib X.npy\n");
+  EXPECT_EQ(missing.output, "qplay: quantize takes MODEL -o OUT --calib X.npy (or --dynamic, without --calib)\n");
   auto method = RunCli("quantize " + model + " -o /tmp/x.onnx --calib " + testing::SourcePath("examples/data/calibration_images.npy") +
                        " --method kl");
   EXPECT_EQ(method.output, "qplay: unknown calibration method 'kl'; expected minmax, moving-average, percentile, entropy or mse\n");
+}
+
+TEST(Cli, QuantizeDynamicNeedsNoCalibrationData) {
+  const auto out = std::filesystem::temp_directory_path() / "qplay_cli_dynamic.onnx";
+  auto r = RunCli("quantize " + testing::SourcePath("examples/models/cnn.onnx") + " -o " + out.string() + " --dynamic --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["config"]["mode"], "dynamic");
+  EXPECT_EQ(j["quantized_nodes"].size(), 5u);
+  auto info = RunCli("info " + out.string() + " --json");
+  ASSERT_EQ(info.exit_code, 0) << info.output;
+  EXPECT_EQ(nlohmann::json::parse(info.output)["op_histogram"]["ConvInteger"], 4);
 }
 
 TEST(Cli, BadModelFileGetsAClearError) {

@@ -21,7 +21,7 @@
 #include "data/npy.h"
 #include "graph/summary.h"
 #include "kernels/simd/throughput.h"
-#include "quant/static_quantizer.h"
+#include "quant/quantizer.h"
 #include "runtime/session.h"
 
 using emscripten::val;
@@ -231,14 +231,17 @@ class WasmModel {
       error = config.status().message();
       return nullptr;
     }
-    auto samples = TensorsFromJs(calibration, error);
-    if (!error.empty()) return nullptr;
+    SampleSet samples;
+    if (config->mode == QuantMode::kStatic) {
+      samples = TensorsFromJs(calibration, error);
+      if (!error.empty()) return nullptr;
+    }
     ProgressFn report;
     if (progress.typeOf().as<std::string>() == "function")
       report = [&progress](int64_t done, int64_t total) {
         return !progress(static_cast<double>(done), static_cast<double>(total)).strictlyEquals(val(false));
       };
-    auto result = QuantizeStatic(*model_, *config, samples, report);
+    auto result = ::qplay::Quantize(*model_, *config, samples, report);
     if (!result.ok()) {
       error = result.status().message();
       return nullptr;

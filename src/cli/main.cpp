@@ -24,7 +24,7 @@
 #include "data/npy.h"
 #include "graph/summary.h"
 #include "quant/backend.h"
-#include "quant/static_quantizer.h"
+#include "quant/quantizer.h"
 #include "runtime/memory_plan.h"
 #include "runtime/session.h"
 #include "tools/conformance.h"
@@ -39,7 +39,7 @@ constexpr const char* kUsage =
     "  qplay run MODEL --input NAME=FILE.npy ... [--output-dir DIR]\n"
     "  qplay conformance DIR... [--json]\n"
     "  qplay roundtrip MODEL -o OUT\n"
-    "  qplay quantize MODEL -o OUT --calib X.npy [--calib-limit N]\n"
+    "  qplay quantize MODEL -o OUT (--calib X.npy [--calib-limit N] | --dynamic)\n"
     "        [--method minmax|moving-average|percentile|entropy|mse] [--percentile P] [--per-channel]\n"
     "        [--backend onnxruntime|onnxruntime-qoperator|tflite|tensorrt|xnnpack] [--format qdq|qoperator] [--activation-type uint8|int8|int16] [--weight-type int8|uint8]\n"
     "        [--symmetric-activations] [--symmetric-weights] [--reduce-range] [--exclude NODE ...]\n"
@@ -58,7 +58,7 @@ struct Args {
   }
 };
 
-const std::vector<std::string> kFlags = {"--per-channel", "--symmetric-activations", "--symmetric-weights", "--reduce-range"};
+const std::vector<std::string> kFlags = {"--per-channel", "--symmetric-activations", "--symmetric-weights", "--reduce-range", "--dynamic"};
 
 Result<Args> ParseArgs(int argc, char** argv, const std::vector<std::string>& valued) {
   Args args;
@@ -201,6 +201,7 @@ Result<QuantizationConfig> ConfigFromArgs(const Args& args) {
   if (args.Has("--reduce-range")) overrides["reduce_range"] = true;
   if (args.Has("--symmetric-activations")) overrides["extra_options"]["ActivationSymmetric"] = true;
   if (args.Has("--symmetric-weights")) overrides["extra_options"]["WeightSymmetric"] = true;
+  if (args.Has("--dynamic")) overrides["mode"] = "dynamic";
   if (!args.Value("--percentile").empty()) overrides["extra_options"]["CalibPercentile"] = std::atof(args.Value("--percentile").c_str());
   if (!args.Value("--calib-limit").empty()) overrides["calibration_limit"] = std::atoll(args.Value("--calib-limit").c_str());
   auto excluded = args.options.find("--exclude");
@@ -214,19 +215,24 @@ Result<QuantizationConfig> ConfigFromArgs(const Args& args) {
   return QuantizationConfig::FromJson(overrides.dump());
 }
 
-int Quantize(const Args& args) {
-  if (args.positional.size() != 1 || args.Value("-o").empty() || args.Value("--calib").empty())
-    return Report(Fail(StatusCode::kInvalidArgument, "quantize takes MODEL -o OUT --calib X.npy"));
-  auto model = LoadModelFile(args.positional[0]);
-  if (!model.ok()) return Report(model.status());
-  if (model->graph.inputs.size() != 1)
-    return Report(Fail(StatusCode::kInvalidArgument, "--calib feeds one input; the model has ", model->graph.inputs.size()));
+int QuantizeCommand(const Args& args) {
   auto config = ConfigFromArgs(args);
   if (!config.ok()) return Report(config.status());
-  auto samples = LoadNpyFile(args.Value("--calib"));
-  if (!samples.ok()) return Report(samples.status());
+  const bool dynamic = config->mode == QuantMode::kDynamic;
+  if (args.positional.size() != 1 || args.Value("-o").empty() || (!dynamic && args.Value("--calib").empty()))
+    return Report(Fail(StatusCode::kInvalidArgument, "quantize takes MODEL -o OUT --calib X.npy (or --dynamic, without --calib)"));
+  auto model = LoadModelFile(args.positional[0]);
+  if (!model.ok()) return Report(model.status());
+  SampleSet calibration;
+  if (!dynamic) {
+    if (model->graph.inputs.size() != 1)
+      return Report(Fail(StatusCode::kInvalidArgument, "--calib feeds one input; the model has ", model->graph.inputs.size()));
+    auto samples = LoadNpyFile(args.Value("--calib"));
+    if (!samples.ok()) return Report(samples.status());
+    calibration[model->graph.inputs[0]] = *samples;
+  }
   const bool show_progress = !args.json && isatty(STDERR_FILENO);
-  auto result = QuantizeStatic(*model, *config, {{model->graph.inputs[0], *samples}}, [&](int64_t done, int64_t total) {
+  auto result = Quantize(*model, *config, calibration, [&](int64_t done, int64_t total) {
     if (show_progress) std::cerr << "\rcalibrating " << done << "/" << total << std::flush;
     return true;
   });
@@ -315,7 +321,7 @@ int main(int argc, char** argv) {
   if (command == "run") return Run(*args);
   if (command == "conformance") return Conformance(*args);
   if (command == "roundtrip") return Roundtrip(*args);
-  if (command == "quantize") return Quantize(*args);
+  if (command == "quantize") return QuantizeCommand(*args);
   if (command == "eval") return Eval(*args);
   std::cerr << "qplay: unknown command '" << command << "'\n" << kUsage;
   return 2;

@@ -37,6 +37,7 @@ Status QuantizationConfig::Validate() const {
 
 std::string QuantizationConfig::ToJson() const {
   nlohmann::json j = {
+      {"mode", mode == QuantMode::kStatic ? "static" : "dynamic"},
       {"backend", backend},
       {"quant_format", format == QuantFormat::kQdq ? "QDQ" : "QOperator"},
       {"activation_type", DataTypeName(activation_type)},
@@ -48,7 +49,7 @@ std::string QuantizationConfig::ToJson() const {
       {"nodes_to_exclude", nodes_to_exclude},
       {"calibration_limit", calibration_limit},
       {"extra_options", {{"ActivationSymmetric", activation_symmetric}, {"WeightSymmetric", weight_symmetric},
-                         {"CalibPercentile", percentile}}},
+                         {"CalibPercentile", percentile}, {"MatMulConstBOnly", matmul_const_b_only}}},
   };
   for (const auto& [name, o] : tensor_overrides) {
     nlohmann::json entry = nlohmann::json::object();
@@ -174,11 +175,11 @@ Result<QuantizationConfig> QuantizationConfig::FromJson(const std::string& text)
   const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Fail(StatusCode::kInvalidArgument, "the config is not a JSON object");
   const JsonReader read(j);
-  QPLAY_RETURN_IF_ERROR(read.OnlyKeys({"backend", "quant_format", "activation_type", "weight_type", "per_channel", "reduce_range",
+  QPLAY_RETURN_IF_ERROR(read.OnlyKeys({"mode", "backend", "quant_format", "activation_type", "weight_type", "per_channel", "reduce_range",
                                        "calibrate_method", "op_types_to_quantize", "nodes_to_exclude",
                                        "calibration_limit", "extra_options"}, "config"));
   QuantizationConfig c;
-  std::string format, activation, weight, method;
+  std::string format, activation, weight, method, mode;
   double limit = 0;
   // The backend's defaults first; every key given explicitly overrides them.
   QPLAY_RETURN_IF_ERROR(read.String("backend", c.backend));
@@ -186,6 +187,11 @@ Result<QuantizationConfig> QuantizationConfig::FromJson(const std::string& text)
   if (!backend.ok()) return backend.status();
   backend->ApplyDefaults(c);
   QPLAY_RETURN_IF_ERROR(read.String("quant_format", format));
+  QPLAY_RETURN_IF_ERROR(read.String("mode", mode));
+  if (!mode.empty()) {
+    if (mode != "static" && mode != "dynamic") return Fail(StatusCode::kInvalidArgument, "mode '", mode, "' is not static or dynamic");
+    c.mode = mode == "static" ? QuantMode::kStatic : QuantMode::kDynamic;
+  }
   QPLAY_RETURN_IF_ERROR(read.String("activation_type", activation));
   QPLAY_RETURN_IF_ERROR(read.String("weight_type", weight));
   QPLAY_RETURN_IF_ERROR(read.String("calibrate_method", method));
@@ -217,11 +223,13 @@ Result<QuantizationConfig> QuantizationConfig::FromJson(const std::string& text)
     if (!j["extra_options"].is_object()) return Fail(StatusCode::kInvalidArgument, "extra_options must be an object");
     const JsonReader extra(j["extra_options"]);
     QPLAY_RETURN_IF_ERROR(
-        extra.OnlyKeys({"ActivationSymmetric", "WeightSymmetric", "CalibPercentile", "TensorQuantOverrides"}, "extra_options"));
+        extra.OnlyKeys({"ActivationSymmetric", "WeightSymmetric", "CalibPercentile", "TensorQuantOverrides", "MatMulConstBOnly"},
+                       "extra_options"));
     QPLAY_RETURN_IF_ERROR(ReadOverrides(j["extra_options"], c.tensor_overrides));
     QPLAY_RETURN_IF_ERROR(extra.Bool("ActivationSymmetric", c.activation_symmetric));
     QPLAY_RETURN_IF_ERROR(extra.Bool("WeightSymmetric", c.weight_symmetric));
     QPLAY_RETURN_IF_ERROR(extra.Number("CalibPercentile", c.percentile));
+    QPLAY_RETURN_IF_ERROR(extra.Bool("MatMulConstBOnly", c.matmul_const_b_only));
   }
   QPLAY_RETURN_IF_ERROR(c.Validate());
   return c;

@@ -13,6 +13,9 @@
 namespace qplay {
 
 enum class QuantFormat { kQdq, kQOperator };
+// Static: activation ranges calibrated ahead of time (QuantizeStatic). Dynamic: weights
+// stored quantized, activations quantized at run time by their own range (QuantizeDynamic).
+enum class QuantMode { kStatic, kDynamic };
 
 // A user's choice for one activation or weight, as ONNX Runtime's TensorQuantOverrides:
 // fixed parameters (scale and zero point) or a range to compute them from instead of
@@ -27,6 +30,7 @@ struct TensorOverride {
 };
 
 struct QuantizationConfig {
+  QuantMode mode = QuantMode::kStatic;
   std::string backend = "onnxruntime";  // a QuantizationBackend preset (quant/backend.h)
   QuantFormat format = QuantFormat::kQdq;
   DataType activation_type = DataType::kUint8;
@@ -41,6 +45,7 @@ struct QuantizationConfig {
   std::set<std::string> nodes_to_exclude;
   int64_t calibration_limit = 0;      // 0: every sample
   std::map<std::string, TensorOverride> tensor_overrides;  // extra_options TensorQuantOverrides
+  bool matmul_const_b_only = true;  // extra_options MatMulConstBOnly (dynamic: skip activation x activation MatMuls)
 
   Status Validate() const;
   std::string ToJson() const;

@@ -125,11 +125,11 @@ Status DynamicQuantizeLinear(KernelContext& ctx) {
     vlo = wasm_f32x4_pmin(vlo, v);
     vhi = wasm_f32x4_pmax(vhi, v);
   }
+  alignas(16) float lows[4], highs[4];
+  wasm_v128_store(lows, vlo);
+  wasm_v128_store(highs, vhi);
   float lo = 0, hi = 0;
-  for (int l = 0; l < 4; ++l) {
-    lo = std::min(lo, wasm_f32x4_extract_lane(vlo, l));
-    hi = std::max(hi, wasm_f32x4_extract_lane(vhi, l));
-  }
+  for (int l = 0; l < 4; ++l) lo = std::min(lo, lows[l]), hi = std::max(hi, highs[l]);
   for (; i < x.size(); ++i) lo = std::min(lo, px[i]), hi = std::max(hi, px[i]);
   const float scale = (hi - lo) / 255.0f;
   const float zp = scale == 0 ? 0.0f : std::clamp(std::nearbyint(0.0f - lo / scale), 0.0f, 255.0f);

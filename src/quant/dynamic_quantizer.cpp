@@ -1,0 +1,225 @@
+#include "quant/dynamic_quantizer.h"
+
+#include "graph/shape_inference.h"
+#include "passes/graph_edit.h"
+#include "quant/qdq_writer.h"
+
+namespace qplay {
+namespace {
+
+struct Quantized {
+  std::string value, scale, zero_point;
+};
+
+class DynamicWriter {
+ public:
+  DynamicWriter(Graph& graph, const QuantizationConfig& config) : graph_(graph), config_(config) {}
+
+  Status Rewrite(std::vector<std::string>& quantized_nodes) {
+    auto format = FormatFor(config_.weight_type, config_.weight_symmetric, config_.reduce_range);
+    if (!format.ok()) return format.status();
+    weight_format_ = *format;
+    std::vector<Node> nodes;
+    for (const Node& node : std::vector<Node>(graph_.nodes)) {
+      if (Selected(node) && Write(node, nodes)) quantized_nodes.push_back(node.name);
+      else nodes.push_back(node);
+    }
+    graph_.nodes = std::move(nodes);
+    return Status::Ok();
+  }
+
+ private:
+  bool Selected(const Node& node) const {
+    static const std::set<std::string> kOps = {"MatMul", "Gemm", "Conv"};
+    return node.domain.empty() && kOps.count(node.op_type) && !config_.nodes_to_exclude.count(node.name) &&
+           (config_.op_types_to_quantize.empty() || config_.op_types_to_quantize.count(node.op_type)) && IsFloat(node.inputs[0]);
+  }
+
+  bool IsFloat(const std::string& name) const {
+    if (graph_.IsInitializer(name)) return graph_.initializers.at(name).dtype() == DataType::kFloat;
+    const ValueType* t = graph_.TypeOf(name);
+    return t && t->dtype == DataType::kFloat;
+  }
+
+  const Tensor* FloatConstant(const Node& node, size_t input) const {
+    if (input >= node.inputs.size() || !graph_.IsInitializer(node.inputs[input])) return nullptr;
+    const Tensor& t = graph_.initializers.at(node.inputs[input]);
+    return t.dtype() == DataType::kFloat ? &t : nullptr;
+  }
+
+  // Appends the node's integer form to `nodes`; false leaves it float.
+  bool Write(const Node& node, std::vector<Node>& nodes) {
+    const Tensor* w = FloatConstant(node, 1);
+    if (node.op_type == "MatMul") {
+      if (!w) return !config_.matmul_const_b_only && IsFloat(node.inputs[1]) && WriteActivationMatMul(node, nodes);
+      if (w->rank() != 2) return false;
+      WriteMatMul(node, *w, 1.0f, nodes);
+      return true;
+    }
+    if (node.op_type == "Gemm") {
+      const bool has_c = node.inputs.size() > 2 && !node.inputs[2].empty();
+      if (!w || w->rank() != 2 || node.GetInt("transA", 0) || (has_c && !FloatConstant(node, 2))) return false;
+      const Tensor weight = node.GetInt("transB", 0) ? Transposed(*w) : *w;
+      const std::string product = WriteMatMul(node, weight, node.GetFloat("alpha", 1.0f), nodes);
+      if (has_c) {
+        Tensor c = FloatConstant(node, 2)->Clone();
+        const float beta = node.GetFloat("beta", 1.0f);
+        for (int64_t i = 0; i < c.size(); ++i) c.data<float>()[i] *= beta;
+        nodes.push_back(Make("Add", node.name + "_bias", {product, Initializer(node.inputs[2] + "_scaled", c)}, node.outputs[0]));
+      }
+      return true;
+    }
+    if (!w) return false;  // Conv with a weight computed at run time stays float
+    WriteConv(node, *w, nodes);
+    return true;
+  }
+
+  // MatMulInteger of the dynamically quantized A and the stored weight ([K, N]), scaled back
+  // to float; returns the float value's name (node.outputs[0] for MatMul).
+  std::string WriteMatMul(const Node& node, const Tensor& w, float alpha, std::vector<Node>& nodes) {
+    const Quantized a = DynamicallyQuantized(node.inputs[0], nodes);
+    const Quantized b = Weight(node.inputs[1], w, config_.per_channel ? 1 : -1, alpha, {});
+    const std::string product = node.op_type == "MatMul" ? node.outputs[0] : Fresh(node.outputs[0] + "_product");
+    ScaleBack(node, Make("MatMulInteger", node.name + "_quant", {a.value, b.value, a.zero_point, b.zero_point},
+                         Fresh(node.outputs[0] + "_int32")),
+              a.scale, b.scale, product, nodes);
+    return product;
+  }
+
+  bool WriteActivationMatMul(const Node& node, std::vector<Node>& nodes) {
+    const Quantized a = DynamicallyQuantized(node.inputs[0], nodes), b = DynamicallyQuantized(node.inputs[1], nodes);
+    ScaleBack(node, Make("MatMulInteger", node.name + "_quant", {a.value, b.value, a.zero_point, b.zero_point},
+                         Fresh(node.outputs[0] + "_int32")),
+              a.scale, b.scale, node.outputs[0], nodes);
+    return true;
+  }
+
+  void WriteConv(const Node& node, const Tensor& w, std::vector<Node>& nodes) {
+    const Quantized x = DynamicallyQuantized(node.inputs[0], nodes);
+    // Per-channel scales become [1, M, 1, ...] so they broadcast over the output's channels.
+    Shape channel_shape(static_cast<size_t>(w.rank()), 1);
+    channel_shape[1] = w.dim(0);
+    const Quantized q = Weight(node.inputs[1], w, config_.per_channel ? 0 : -1, 1.0f, channel_shape);
+    Node conv = Make("ConvInteger", node.name + "_quant", {x.value, q.value, x.zero_point, q.zero_point}, Fresh(node.outputs[0] + "_int32"));
+    for (const auto& [name, attr] : node.attributes) conv.attributes[name] = attr;
+    const bool has_bias = node.inputs.size() > 2 && !node.inputs[2].empty();
+    const std::string scaled = has_bias ? Fresh(node.outputs[0] + "_product") : node.outputs[0];
+    ScaleBack(node, conv, x.scale, q.scale, scaled, nodes);
+    if (has_bias) {
+      const std::string bias = node.inputs[2];
+      std::string bias_input = bias;
+      if (graph_.IsInitializer(bias)) bias_input = Initializer(bias + "_per_channel", graph_.initializers.at(bias).Reshaped(channel_shape));
+      else {
+        Node reshape = Make("Reshape", node.name + "_bias_shape",
+                            {bias, Initializer(bias + "_shape", Tensor::FromVector<int64_t>({static_cast<int64_t>(channel_shape.size())},
+                                                                                              channel_shape))},
+                            Fresh(bias + "_per_channel"));
+        bias_input = reshape.outputs[0];
+        nodes.push_back(reshape);
+      }
+      nodes.push_back(Make("Add", node.name + "_bias", {scaled, bias_input}, node.outputs[0]));
+    }
+  }
+
+  // out = float(integer result) x (a_scale x b_scale)
+  void ScaleBack(const Node& node, const Node& integer, const std::string& a_scale, const std::string& b_scale,
+                 const std::string& out, std::vector<Node>& nodes) {
+    nodes.push_back(integer);
+    Node cast = Make("Cast", node.name + "_cast", {integer.outputs[0]}, Fresh(node.outputs[0] + "_float"));
+    cast.attributes["to"] = Attribute::Int(static_cast<int64_t>(DataType::kFloat));
+    nodes.push_back(cast);
+    Node scales = Make("Mul", node.name + "_scales", {a_scale, b_scale}, Fresh(node.outputs[0] + "_scale"));
+    nodes.push_back(scales);
+    nodes.push_back(Make("Mul", node.name + "_scaled", {cast.outputs[0], scales.outputs[0]}, out));
+  }
+
+  // DynamicQuantizeLinear of `value`, added once however many nodes read it.
+  Quantized DynamicallyQuantized(const std::string& value, std::vector<Node>& nodes) {
+    auto it = dynamic_.find(value);
+    if (it != dynamic_.end()) return it->second;
+    Node q = Make("DynamicQuantizeLinear", Fresh(value + "_DynamicQuantizeLinear"), {value}, Fresh(value + "_quantized"));
+    q.outputs.push_back(Fresh(value + "_scale"));
+    Reserve(q.outputs[1]);
+    q.outputs.push_back(Fresh(value + "_zero_point"));
+    Reserve(q.outputs[2]);
+    nodes.push_back(q);
+    return dynamic_[value] = {q.outputs[0], q.outputs[1], q.outputs[2]};
+  }
+
+  // The weight stored quantized (per tensor, or per channel along `axis`), its scales times
+  // `alpha` (shaped `scale_shape` when given) and its zero point (one value when all agree).
+  Quantized Weight(const std::string& name, const Tensor& w, int64_t axis, float alpha, const Shape& scale_shape) {
+    QuantizedConstant q = QuantizeConstant(w, axis, weight_format_);
+    bool one_zero_point = true;
+    for (const QParams& p : q.params) one_zero_point = one_zero_point && p.zero_point == q.params[0].zero_point;
+    if (!one_zero_point && axis == 0) {  // ConvInteger takes one weight zero point
+      q = QuantizeConstant(w, -1, weight_format_);
+      one_zero_point = true;
+    }
+    const int64_t channels = static_cast<int64_t>(q.params.size());
+    Tensor scale(DataType::kFloat, channels == 1 ? Shape{} : (scale_shape.empty() ? Shape{channels} : scale_shape));
+    for (int64_t c = 0; c < channels; ++c) scale.data<float>()[c] = q.params[c].scale * alpha;
+    Tensor zero_point(weight_format_.type, one_zero_point ? Shape{} : Shape{channels});
+    for (int64_t c = 0; c < zero_point.size(); ++c)
+      VisitNumeric(weight_format_.type, [&](auto tag) { zero_point.data<decltype(tag)>()[c] = static_cast<decltype(tag)>(q.params[c].zero_point); });
+    return {Initializer(name + "_quantized", q.values), Initializer(name + "_scale", scale), Initializer(name + "_zero_point", zero_point)};
+  }
+
+  static Tensor Transposed(const Tensor& w) {
+    Tensor t(DataType::kFloat, {w.dim(1), w.dim(0)});
+    for (int64_t i = 0; i < w.dim(0); ++i)
+      for (int64_t j = 0; j < w.dim(1); ++j) t.data<float>()[j * w.dim(0) + i] = w.data<float>()[i * w.dim(1) + j];
+    return t;
+  }
+
+  std::string Initializer(const std::string& base, const Tensor& value) {
+    const std::string name = Fresh(base);
+    graph_.initializers[name] = value;
+    return name;
+  }
+
+  std::string Fresh(const std::string& base) {
+    const std::string name = FreshName(graph_, base);
+    Reserve(name);
+    return name;
+  }
+  void Reserve(const std::string& name) { graph_.value_types[name] = ValueType{}; }
+
+  Node Make(const std::string& op, const std::string& name, std::vector<std::string> inputs, const std::string& output) {
+    Node n;
+    n.op_type = op;
+    n.name = name;
+    n.inputs = std::move(inputs);
+    n.outputs = {output};
+    return n;
+  }
+
+  Graph& graph_;
+  const QuantizationConfig& config_;
+  TensorFormat weight_format_;
+  std::map<std::string, Quantized> dynamic_;
+};
+
+}  // namespace
+
+Result<QuantizationResult> QuantizeDynamic(const Model& input, const QuantizationConfig& config) {
+  QPLAY_RETURN_IF_ERROR(config.Validate());
+  QuantizationResult result{input, {}, {}, {}};
+  Model& model = result.model;
+  auto passes = PrepareForQuantization(model);
+  if (!passes.ok()) return passes.status();
+  result.passes = std::move(passes.value());
+  if (model.DefaultOpset() < 11)
+    return Fail(StatusCode::kUnsupported, "dynamic quantization needs ai.onnx opset 11 or later (DynamicQuantizeLinear); the model imports opset ",
+                model.DefaultOpset());
+  DynamicWriter writer(model.graph, config);
+  QPLAY_RETURN_IF_ERROR(writer.Rewrite(result.quantized_nodes));
+  for (auto& [name, type] : std::map<std::string, ValueType>(model.graph.value_types))
+    if (type.dtype == DataType::kUndefined && !type.shape) model.graph.value_types.erase(name);
+  RemoveUnusedInitializers(model.graph);
+  QPLAY_RETURN_IF_ERROR(TopologicalSort(model.graph));
+  InferShapes(model);
+  return result;
+}
+
+}  // namespace qplay
