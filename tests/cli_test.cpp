@@ -101,7 +101,7 @@ TEST(Cli, QuantizeThenEvalCompare) {
 TEST(Cli, QuantizeErrorsAreNamed) {
   const std::string model = testing::SourcePath("examples/models/cnn.onnx");
   auto missing = RunCli("quantize " + model + " -o /tmp/x.onnx");
-  EXPECT_EQ(missing.output, "qplay: quantize takes MODEL -o OUT --calib X.npy (or --dynamic, without --calib)\n");
+  EXPECT_EQ(missing.output, "qplay: quantize takes MODEL -o OUT --calib X.npy (or --dynamic / --weight-only, without --calib)\n");
   auto method = RunCli("quantize " + model + " -o /tmp/x.onnx --calib " + testing::SourcePath("examples/data/calibration_images.npy") +
                        " --method kl");
   EXPECT_EQ(method.output, "qplay: unknown calibration method 'kl'; expected minmax, moving-average, percentile, entropy or mse\n");

@@ -78,7 +78,7 @@ TEST(DynamicQuantizer, ConfigModeAndErrors) {
   EXPECT_EQ(c->mode, QuantMode::kDynamic);
   EXPECT_FALSE(c->matmul_const_b_only);
   EXPECT_EQ(QuantizationConfig::FromJson(c->ToJson())->ToJson(), c->ToJson());
-  EXPECT_EQ(QuantizationConfig::FromJson(R"({"mode": "weights"})").status().message(), "mode 'weights' is not static or dynamic");
+  EXPECT_EQ(QuantizationConfig::FromJson(R"({"mode": "weights"})").status().message(), "mode 'weights' is not static, dynamic or weight_only");
 }
 
 }  // namespace

@@ -39,7 +39,7 @@ constexpr const char* kUsage =
     "  qplay run MODEL --input NAME=FILE.npy ... [--output-dir DIR]\n"
     "  qplay conformance DIR... [--json]\n"
     "  qplay roundtrip MODEL -o OUT\n"
-    "  qplay quantize MODEL -o OUT (--calib X.npy [--calib-limit N] | --dynamic)\n"
+    "  qplay quantize MODEL -o OUT (--calib X.npy [--calib-limit N] | --dynamic | --weight-only [--bits 4|8] [--block-size N])\n"
     "        [--method minmax|moving-average|percentile|entropy|mse] [--percentile P] [--per-channel]\n"
     "        [--backend onnxruntime|onnxruntime-qoperator|tflite|tensorrt|xnnpack] [--format qdq|qoperator] [--activation-type uint8|int8|int16] [--weight-type int8|uint8]\n"
     "        [--symmetric-activations] [--symmetric-weights] [--reduce-range] [--exclude NODE ...]\n"
@@ -58,7 +58,8 @@ struct Args {
   }
 };
 
-const std::vector<std::string> kFlags = {"--per-channel", "--symmetric-activations", "--symmetric-weights", "--reduce-range", "--dynamic"};
+const std::vector<std::string> kFlags = {"--per-channel", "--symmetric-activations", "--symmetric-weights", "--reduce-range", "--dynamic",
+                                        "--weight-only"};
 
 Result<Args> ParseArgs(int argc, char** argv, const std::vector<std::string>& valued) {
   Args args;
@@ -202,6 +203,9 @@ Result<QuantizationConfig> ConfigFromArgs(const Args& args) {
   if (args.Has("--symmetric-activations")) overrides["extra_options"]["ActivationSymmetric"] = true;
   if (args.Has("--symmetric-weights")) overrides["extra_options"]["WeightSymmetric"] = true;
   if (args.Has("--dynamic")) overrides["mode"] = "dynamic";
+  if (args.Has("--weight-only")) overrides["mode"] = "weight_only";
+  if (!args.Value("--bits").empty()) overrides["weight_bits"] = std::atoll(args.Value("--bits").c_str());
+  if (!args.Value("--block-size").empty()) overrides["block_size"] = std::atoll(args.Value("--block-size").c_str());
   if (!args.Value("--percentile").empty()) overrides["extra_options"]["CalibPercentile"] = std::atof(args.Value("--percentile").c_str());
   if (!args.Value("--calib-limit").empty()) overrides["calibration_limit"] = std::atoll(args.Value("--calib-limit").c_str());
   auto excluded = args.options.find("--exclude");
@@ -218,9 +222,9 @@ Result<QuantizationConfig> ConfigFromArgs(const Args& args) {
 int QuantizeCommand(const Args& args) {
   auto config = ConfigFromArgs(args);
   if (!config.ok()) return Report(config.status());
-  const bool dynamic = config->mode == QuantMode::kDynamic;
+  const bool dynamic = config->mode != QuantMode::kStatic;  // no calibration data
   if (args.positional.size() != 1 || args.Value("-o").empty() || (!dynamic && args.Value("--calib").empty()))
-    return Report(Fail(StatusCode::kInvalidArgument, "quantize takes MODEL -o OUT --calib X.npy (or --dynamic, without --calib)"));
+    return Report(Fail(StatusCode::kInvalidArgument, "quantize takes MODEL -o OUT --calib X.npy (or --dynamic / --weight-only, without --calib)"));
   auto model = LoadModelFile(args.positional[0]);
   if (!model.ok()) return Report(model.status());
   SampleSet calibration;
@@ -313,7 +317,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string command = argv[1];
-  auto args = ParseArgs(argc, argv, {"--input", "--output-dir", "-o", "--calib", "--calib-limit", "--method", "--percentile",
+  auto args = ParseArgs(argc, argv, {"--input", "--output-dir", "-o", "--calib", "--calib-limit", "--method", "--percentile", "--bits", "--block-size",
                                      "--format", "--backend", "--activation-type", "--weight-type", "--exclude",
                                      "--op-types", "--config", "--data", "--labels", "--compare", "--batch"});
   if (!args.ok()) return Report(args.status());

@@ -19,6 +19,7 @@ const KernelRegistry& KernelRegistry::Get() {
     RegisterControlFlowKernels(r);
     RegisterResizeKernels(r);
     RegisterQLinearContribKernels(r);
+    RegisterMatMulNBitsKernels(r);
     RegisterFastConvKernels(r);
     RegisterFastMatMulKernels(r);
     RegisterFastPoolKernels(r);

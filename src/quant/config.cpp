@@ -18,6 +18,10 @@ Result<DataType> ParseType(const std::string& name, const std::string& key) {
   return Fail(StatusCode::kInvalidArgument, key, " '", name, "' is not one of uint8, int8, uint16, int16");
 }
 
+const char* ModeName(QuantMode mode) {
+  return mode == QuantMode::kStatic ? "static" : mode == QuantMode::kDynamic ? "dynamic" : "weight_only";
+}
+
 }  // namespace
 
 Status QuantizationConfig::Validate() const {
@@ -30,6 +34,11 @@ Status QuantizationConfig::Validate() const {
                 DataTypeName(activation_type));
   if (calibrate_method == CalibrationMethod::kPercentile && !(percentile > 50 && percentile <= 100))
     return Fail(StatusCode::kInvalidArgument, "CalibPercentile must be in (50, 100], got ", percentile);
+  if (weight_bits != 4 && weight_bits != 8) return Fail(StatusCode::kInvalidArgument, "weight_bits must be 4 or 8, got ", weight_bits);
+  if (block_size < 16 || block_size > 256 || (block_size & (block_size - 1)))
+    return Fail(StatusCode::kInvalidArgument, "block_size must be a power of 2 from 16 to 256, got ", block_size);
+  if (weight_bits == 4 && mode != QuantMode::kWeightOnly)
+    return Fail(StatusCode::kInvalidArgument, "4-bit weights are written for mode weight_only only");
   if (format == QuantFormat::kQOperator && activation_type != DataType::kUint8 && activation_type != DataType::kInt8)
     return Fail(StatusCode::kInvalidArgument, "the QOperator format needs 8-bit activations, got ", DataTypeName(activation_type));
   return Status::Ok();
@@ -37,7 +46,9 @@ Status QuantizationConfig::Validate() const {
 
 std::string QuantizationConfig::ToJson() const {
   nlohmann::json j = {
-      {"mode", mode == QuantMode::kStatic ? "static" : "dynamic"},
+      {"mode", ModeName(mode)},
+      {"weight_bits", weight_bits},
+      {"block_size", block_size},
       {"backend", backend},
       {"quant_format", format == QuantFormat::kQdq ? "QDQ" : "QOperator"},
       {"activation_type", DataTypeName(activation_type)},
@@ -175,7 +186,7 @@ Result<QuantizationConfig> QuantizationConfig::FromJson(const std::string& text)
   const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Fail(StatusCode::kInvalidArgument, "the config is not a JSON object");
   const JsonReader read(j);
-  QPLAY_RETURN_IF_ERROR(read.OnlyKeys({"mode", "backend", "quant_format", "activation_type", "weight_type", "per_channel", "reduce_range",
+  QPLAY_RETURN_IF_ERROR(read.OnlyKeys({"mode", "weight_bits", "block_size", "backend", "quant_format", "activation_type", "weight_type", "per_channel", "reduce_range",
                                        "calibrate_method", "op_types_to_quantize", "nodes_to_exclude",
                                        "calibration_limit", "extra_options"}, "config"));
   QuantizationConfig c;
@@ -189,9 +200,15 @@ Result<QuantizationConfig> QuantizationConfig::FromJson(const std::string& text)
   QPLAY_RETURN_IF_ERROR(read.String("quant_format", format));
   QPLAY_RETURN_IF_ERROR(read.String("mode", mode));
   if (!mode.empty()) {
-    if (mode != "static" && mode != "dynamic") return Fail(StatusCode::kInvalidArgument, "mode '", mode, "' is not static or dynamic");
-    c.mode = mode == "static" ? QuantMode::kStatic : QuantMode::kDynamic;
+    if (mode != "static" && mode != "dynamic" && mode != "weight_only")
+      return Fail(StatusCode::kInvalidArgument, "mode '", mode, "' is not static, dynamic or weight_only");
+    c.mode = mode == "static" ? QuantMode::kStatic : mode == "dynamic" ? QuantMode::kDynamic : QuantMode::kWeightOnly;
   }
+  double bits = static_cast<double>(c.weight_bits), block = static_cast<double>(c.block_size);
+  QPLAY_RETURN_IF_ERROR(read.Number("weight_bits", bits));
+  QPLAY_RETURN_IF_ERROR(read.Number("block_size", block));
+  c.weight_bits = static_cast<int64_t>(bits);
+  c.block_size = static_cast<int64_t>(block);
   QPLAY_RETURN_IF_ERROR(read.String("activation_type", activation));
   QPLAY_RETURN_IF_ERROR(read.String("weight_type", weight));
   QPLAY_RETURN_IF_ERROR(read.String("calibrate_method", method));

@@ -15,7 +15,9 @@ namespace qplay {
 enum class QuantFormat { kQdq, kQOperator };
 // Static: activation ranges calibrated ahead of time (QuantizeStatic). Dynamic: weights
 // stored quantized, activations quantized at run time by their own range (QuantizeDynamic).
-enum class QuantMode { kStatic, kDynamic };
+// Weight-only: weights stored in 8 bits per channel (DequantizeLinear) or 4-bit blocks
+// (com.microsoft MatMulNBits); activations stay float (QuantizeWeightOnly).
+enum class QuantMode { kStatic, kDynamic, kWeightOnly };
 
 // A user's choice for one activation or weight, as ONNX Runtime's TensorQuantOverrides:
 // fixed parameters (scale and zero point) or a range to compute them from instead of
@@ -46,6 +48,8 @@ struct QuantizationConfig {
   int64_t calibration_limit = 0;      // 0: every sample
   std::map<std::string, TensorOverride> tensor_overrides;  // extra_options TensorQuantOverrides
   bool matmul_const_b_only = true;  // extra_options MatMulConstBOnly (dynamic: skip activation x activation MatMuls)
+  int64_t weight_bits = 8;          // weight-only: 8 (per channel) or 4 (blocks along K)
+  int64_t block_size = 32;          // weight-only, 4 bits: weights per block (a power of 2, 16..256)
 
   Status Validate() const;
   std::string ToJson() const;

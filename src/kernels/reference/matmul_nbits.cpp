@@ -1,0 +1,76 @@
+// ONNX Runtime's com.microsoft MatMulNBits: Y = A x dequantize(B)^T (+ bias), B holding N rows
+// of K weights in blocks of `block_size` along K, each block `bits` wide per value, packed low
+// bits first, with one scale and (optionally packed) zero point per block; the default zero
+// point is 2^(bits-1). The dequantized weights of a constant B are made once per session.
+#include <cmath>
+
+#include "kernels/registry.h"
+
+namespace qplay {
+namespace {
+
+struct NBitsShape {
+  int64_t k, n, bits, block_size, blocks;
+};
+
+// Code j of the packed values at `row` (values packed low bits first, 8 / bits per byte).
+int32_t Unpack(const uint8_t* row, int64_t j, int64_t bits) {
+  const int64_t per_byte = 8 / bits;
+  return (row[j / per_byte] >> ((j % per_byte) * bits)) & ((1 << bits) - 1);
+}
+
+// W as float [N, K].
+Tensor Dequantize(const KernelContext& ctx, const NBitsShape& s) {
+  const Tensor &b = ctx.in(1), &scales = ctx.in(2);
+  const Tensor* zero_points = ctx.has(3) ? &ctx.in(3) : nullptr;
+  const int64_t blob = s.block_size * s.bits / 8;
+  const int64_t zp_row_bytes = (s.blocks * s.bits + 7) / 8;
+  Tensor w(DataType::kFloat, {s.n, s.k});
+  for (int64_t n = 0; n < s.n; ++n)
+    for (int64_t block = 0; block < s.blocks; ++block) {
+      const float scale = scales.data<float>()[n * s.blocks + block];
+      const int32_t zp = zero_points ? Unpack(zero_points->data<uint8_t>() + n * zp_row_bytes, block, s.bits) : 1 << (s.bits - 1);
+      const uint8_t* codes = b.data<uint8_t>() + (n * s.blocks + block) * blob;
+      for (int64_t j = 0; j < s.block_size && block * s.block_size + j < s.k; ++j)
+        w.data<float>()[n * s.k + block * s.block_size + j] = static_cast<float>(Unpack(codes, j, s.bits) - zp) * scale;
+    }
+  return w;
+}
+
+Status MatMulNBits(KernelContext& ctx) {
+  const Tensor &a = ctx.in(0), &b = ctx.in(1), &scales = ctx.in(2);
+  NBitsShape s{ctx.node.GetInt("K", 0), ctx.node.GetInt("N", 0), ctx.node.GetInt("bits", 4), ctx.node.GetInt("block_size", 0), 0};
+  if (s.bits != 4 && s.bits != 8) return ctx.Unsupported("bits=", s.bits, " (4 and 8 are supported)");
+  if (s.block_size < 16 || (s.block_size & (s.block_size - 1))) return ctx.Invalid("block_size ", s.block_size, " is not a power of 2 >= 16");
+  if (ctx.has(4)) return ctx.Unsupported("g_idx (act-order) input");
+  if (a.dtype() != DataType::kFloat || a.rank() < 1 || a.dim(a.rank() - 1) != s.k)
+    return ctx.Invalid("A must be float32 [..., K=", s.k, "], got ", DataTypeName(a.dtype()), " ", ShapeToString(a.shape()));
+  s.blocks = (s.k + s.block_size - 1) / s.block_size;
+  if (b.dtype() != DataType::kUint8 || b.size() != s.n * s.blocks * s.block_size * s.bits / 8)
+    return ctx.Invalid("B must be uint8 [N, blocks, block_size * bits / 8] = [", s.n, ", ", s.blocks, ", ", s.block_size * s.bits / 8,
+                       "], got ", ShapeToString(b.shape()));
+  if (scales.dtype() != DataType::kFloat || scales.size() != s.n * s.blocks)
+    return ctx.Invalid("scales must hold N x blocks = ", s.n * s.blocks, " floats, got ", ShapeToString(scales.shape()));
+  if (ctx.has(3) && (ctx.in(3).dtype() != DataType::kUint8 || ctx.in(3).size() != s.n * ((s.blocks * s.bits + 7) / 8)))
+    return ctx.Unsupported("zero_points other than packed uint8 [N x ceil(blocks x bits / 8)]");
+  const bool constant = ctx.constant(1) && ctx.constant(2) && (!ctx.has(3) || ctx.constant(3));
+  auto w = ctx.Derived<Tensor>(constant, [&] { return Dequantize(ctx, s); });
+  Shape out_shape = a.shape();
+  out_shape.back() = s.n;
+  Tensor& y = ctx.Output(0, DataType::kFloat, out_shape);
+  const float* bias = ctx.has(5) ? ctx.in(5).data<float>() : nullptr;
+  const int64_t rows = s.k ? a.size() / s.k : 0;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t n = 0; n < s.n; ++n) {
+      float acc = 0;
+      for (int64_t k = 0; k < s.k; ++k) acc += a.data<float>()[i * s.k + k] * w->data<float>()[n * s.k + k];
+      y.data<float>()[i * s.n + n] = bias ? acc + bias[n] : acc;
+    }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterMatMulNBitsKernels(KernelRegistry& r) { r.Add("MatMulNBits", MatMulNBits, "com.microsoft"); }
+
+}  // namespace qplay

@@ -1,0 +1,163 @@
+#include "quant/weight_only_quantizer.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "graph/shape_inference.h"
+#include "passes/graph_edit.h"
+#include "quant/qdq_writer.h"
+
+namespace qplay {
+namespace {
+
+// 4-bit blocks of W's rows ([N, K]): MatMulNBits' B, scales and (asymmetric) zero points.
+struct NBitsWeight {
+  Tensor codes, scales, zero_points;  // zero_points empty when symmetric
+  int64_t blocks = 0;
+};
+
+NBitsWeight PackFourBit(const Tensor& rows, int64_t block_size, bool symmetric) {
+  const int64_t n = rows.dim(0), k = rows.dim(1), blocks = (k + block_size - 1) / block_size;
+  NBitsWeight out{Tensor(DataType::kUint8, {n, blocks, block_size / 2}), Tensor(DataType::kFloat, {n * blocks}),
+                  symmetric ? Tensor() : Tensor(DataType::kUint8, {n * ((blocks + 1) / 2)}), blocks};
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t b = 0; b < blocks; ++b) {
+      const float* v = rows.data<float>() + r * k + b * block_size;
+      const int64_t count = std::min(block_size, k - b * block_size);
+      float lo = 0, hi = 0;
+      for (int64_t j = 0; j < count; ++j) lo = std::min(lo, v[j]), hi = std::max(hi, v[j]);
+      float scale = symmetric ? std::max(-lo, hi) / 7 : (hi - lo) / 15;
+      if (!(scale > 0)) scale = 1;
+      const int32_t zp = symmetric ? 8 : static_cast<int32_t>(std::clamp(std::nearbyint(-lo / scale), 0.0f, 15.0f));
+      out.scales.data<float>()[r * blocks + b] = scale;
+      if (!symmetric) {
+        uint8_t& byte = out.zero_points.data<uint8_t>()[r * ((blocks + 1) / 2) + b / 2];
+        byte = static_cast<uint8_t>(byte | (zp << (4 * (b % 2))));
+      }
+      uint8_t* codes = out.codes.data<uint8_t>() + (r * blocks + b) * (block_size / 2);
+      for (int64_t j = 0; j < block_size; ++j) {
+        const int32_t code = j < count ? static_cast<int32_t>(std::clamp(std::nearbyint(v[j] / scale) + static_cast<float>(zp), 0.0f, 15.0f)) : zp;
+        codes[j / 2] = static_cast<uint8_t>(codes[j / 2] | (code << (4 * (j % 2))));
+      }
+    }
+  return out;
+}
+
+class WeightOnlyWriter {
+ public:
+  WeightOnlyWriter(Model& model, const QuantizationConfig& config) : model_(model), graph_(model.graph), config_(config) {}
+
+  Status Rewrite(std::vector<std::string>& quantized_nodes) {
+    auto format = FormatFor(config_.weight_type, config_.weight_symmetric, config_.reduce_range);
+    if (!format.ok()) return format.status();
+    std::vector<Node> nodes;
+    for (const Node& node : std::vector<Node>(graph_.nodes)) {
+      const Tensor* w = Weight(node);
+      if (!w) {
+        nodes.push_back(node);
+        continue;
+      }
+      const bool transposed = node.op_type == "Gemm" && node.GetInt("transB", 0);
+      if (config_.weight_bits == 8) WriteEightBit(node, *w, transposed ? 0 : 1, *format, nodes);
+      else WriteFourBit(node, *w, transposed, nodes);
+      quantized_nodes.push_back(node.name);
+    }
+    graph_.nodes = std::move(nodes);
+    return Status::Ok();
+  }
+
+ private:
+  // The constant 2-D float weight of a MatMul or plain Gemm (alpha = beta = 1, A not
+  // transposed, constant C), or null when the node is not quantized.
+  const Tensor* Weight(const Node& node) const {
+    const bool op = node.domain.empty() && (node.op_type == "MatMul" || node.op_type == "Gemm");
+    if (!op || config_.nodes_to_exclude.count(node.name) ||
+        (!config_.op_types_to_quantize.empty() && !config_.op_types_to_quantize.count(node.op_type)))
+      return nullptr;
+    if (node.op_type == "Gemm") {
+      const bool c_constant = node.inputs.size() < 3 || node.inputs[2].empty() || graph_.IsInitializer(node.inputs[2]);
+      if (node.GetInt("transA", 0) || node.GetFloat("alpha", 1.0f) != 1.0f || node.GetFloat("beta", 1.0f) != 1.0f || !c_constant)
+        return nullptr;
+    }
+    auto w = graph_.initializers.find(node.inputs[1]);
+    if (w == graph_.initializers.end() || w->second.dtype() != DataType::kFloat || w->second.rank() != 2) return nullptr;
+    return &w->second;
+  }
+
+  void WriteEightBit(Node node, const Tensor& w, int64_t axis, const TensorFormat& format, std::vector<Node>& nodes) {
+    const QuantizedConstant q = QuantizeConstant(w, axis, format);
+    QdqWriter writer(graph_);
+    node.inputs[1] = writer.AddDequantized(node.inputs[1], q, axis, true, nodes);
+    nodes.push_back(node);
+  }
+
+  void WriteFourBit(const Node& node, const Tensor& w, bool transposed, std::vector<Node>& nodes) {
+    // MatMulNBits wants W as rows of K weights per output: [N, K].
+    const Tensor rows = transposed ? w : Transposed(w);
+    const NBitsWeight packed = PackFourBit(rows, config_.block_size, config_.weight_symmetric);
+    Node mm;
+    mm.op_type = "MatMulNBits";
+    mm.domain = "com.microsoft";
+    mm.name = node.name + "_nbits";
+    mm.inputs = {node.inputs[0], Initializer(node.inputs[1] + "_4bit", packed.codes), Initializer(node.inputs[1] + "_scales", packed.scales)};
+    if (!packed.zero_points.empty()) mm.inputs.push_back(Initializer(node.inputs[1] + "_zero_points", packed.zero_points));
+    mm.attributes["K"] = Attribute::Int(rows.dim(1));
+    mm.attributes["N"] = Attribute::Int(rows.dim(0));
+    mm.attributes["bits"] = Attribute::Int(4);
+    mm.attributes["block_size"] = Attribute::Int(config_.block_size);
+    const bool bias = node.op_type == "Gemm" && node.inputs.size() > 2 && !node.inputs[2].empty();
+    mm.outputs = {bias ? FreshName(graph_, node.outputs[0] + "_product") : node.outputs[0]};
+    graph_.value_types[mm.outputs[0]] = ValueType{};
+    nodes.push_back(mm);
+    if (bias) {
+      Node add;
+      add.op_type = "Add";
+      add.name = node.name + "_bias";
+      add.inputs = {mm.outputs[0], node.inputs[2]};
+      add.outputs = {node.outputs[0]};
+      nodes.push_back(add);
+    }
+    model_.opsets["com.microsoft"] = 1;
+  }
+
+  static Tensor Transposed(const Tensor& w) {
+    Tensor t(DataType::kFloat, {w.dim(1), w.dim(0)});
+    for (int64_t i = 0; i < w.dim(0); ++i)
+      for (int64_t j = 0; j < w.dim(1); ++j) t.data<float>()[j * w.dim(0) + i] = w.data<float>()[i * w.dim(1) + j];
+    return t;
+  }
+
+  std::string Initializer(const std::string& base, const Tensor& value) {
+    const std::string name = FreshName(graph_, base);
+    graph_.initializers[name] = value;
+    return name;
+  }
+
+  Model& model_;
+  Graph& graph_;
+  const QuantizationConfig& config_;
+};
+
+}  // namespace
+
+Result<QuantizationResult> QuantizeWeightOnly(const Model& input, const QuantizationConfig& config) {
+  QPLAY_RETURN_IF_ERROR(config.Validate());
+  QuantizationResult result{input, {}, {}, {}};
+  Model& model = result.model;
+  auto passes = PrepareForQuantization(model);
+  if (!passes.ok()) return passes.status();
+  result.passes = std::move(passes.value());
+  if (config.weight_bits == 8 && model.DefaultOpset() < 13)
+    return Fail(StatusCode::kUnsupported, "8-bit weight-only quantization stores per-channel DequantizeLinear, which needs ai.onnx opset 13; ",
+                "the model imports opset ", model.DefaultOpset());
+  WeightOnlyWriter writer(model, config);
+  QPLAY_RETURN_IF_ERROR(writer.Rewrite(result.quantized_nodes));
+  for (auto& [name, type] : std::map<std::string, ValueType>(model.graph.value_types))
+    if (type.dtype == DataType::kUndefined && !type.shape) model.graph.value_types.erase(name);
+  RemoveUnusedInitializers(model.graph);
+  QPLAY_RETURN_IF_ERROR(TopologicalSort(model.graph));
+  InferShapes(model);
+  return result;
+}
+
+}  // namespace qplay
