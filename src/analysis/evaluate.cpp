@@ -1,9 +1,9 @@
 #include "analysis/evaluate.h"
 
-#include <cmath>
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "analysis/metrics_json.h"
 #include "runtime/session.h"
 
 namespace qplay {
@@ -59,7 +59,6 @@ Result<EvaluationReport> Evaluate(const Model& reference, const Model* compared,
 }
 
 std::string EvaluationReport::ToJson() const {
-  auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
   nlohmann::json j = {{"samples", samples}};
   if (classification && has_labels) j["accuracy"] = classes.reference_accuracy();
   if (has_comparison) {
@@ -69,7 +68,7 @@ std::string EvaluationReport::ToJson() const {
       c["agreement"] = classes.agreement();
     }
     for (const auto& [name, m] : outputs)
-      c["outputs"][name] = {{"sqnr_db", number(m.sqnr_db)}, {"cosine", m.cosine}, {"mse", m.mse}, {"max_abs", m.max_abs}};
+      c["outputs"][name] = qplay::ToJson(m);
     j["compare"] = c;
   }
   return j.dump(2);

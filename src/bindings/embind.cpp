@@ -18,6 +18,7 @@
 #include <optional>
 
 #include "analysis/evaluate.h"
+#include "analysis/layer_error.h"
 #include "data/npy.h"
 #include "graph/summary.h"
 #include "kernels/simd/throughput.h"
@@ -164,6 +165,16 @@ class WasmModel {
     return report;
   }
 
+  // data: { data, dims } for the single input; quantized: a Model (QDQ). Returns the per-layer
+  // error report (activations and weights, worst first) as a plain object.
+  val Analyze(const val& data, const val& quantized) {
+    static std::string error;
+    error.clear();
+    val report = AnalyzeOrError(data, quantized, error);
+    if (!error.empty()) ThrowJsError(error.c_str());
+    return report;
+  }
+
   val Save() const {
     static std::string error;
     error.clear();
@@ -216,6 +227,25 @@ class WasmModel {
     }
     const Model* compared = compared_js.isNull() || compared_js.isUndefined() ? nullptr : compared_js.as<WasmModel*>(emscripten::allow_raw_pointers())->model_.get();
     auto report = qplay::Evaluate(*model_, compared, *data, labels ? &*labels : nullptr);
+    if (!report.ok()) {
+      error = report.status().message();
+      return val::undefined();
+    }
+    return val::global("JSON").call<val>("parse", report->ToJson());
+  }
+
+  val AnalyzeOrError(const val& data_js, const val& quantized_js, std::string& error) {
+    auto data = TensorFromJs("data", data_js);
+    if (!data.ok()) {
+      error = data.status().message();
+      return val::undefined();
+    }
+    if (quantized_js.isNull() || quantized_js.isUndefined()) {
+      error = "analyze needs the quantized model to compare";
+      return val::undefined();
+    }
+    const Model* quantized = quantized_js.as<WasmModel*>(emscripten::allow_raw_pointers())->model_.get();
+    auto report = AnalyzeLayerError(*model_, *quantized, *data);
     if (!report.ok()) {
       error = report.status().message();
       return val::undefined();
@@ -340,7 +370,8 @@ EMSCRIPTEN_BINDINGS(qplay) {
       .function("run", &WasmModel::Run)
       .function("save", &WasmModel::Save)
       .function("quantize", &WasmModel::Quantize, emscripten::allow_raw_pointers())
-      .function("evaluate", &WasmModel::Evaluate);
+      .function("evaluate", &WasmModel::Evaluate)
+      .function("analyze", &WasmModel::Analyze);
   emscripten::function("loadModel", &LoadModelJs, emscripten::allow_raw_pointers());
   emscripten::function("parseTensorProto", &ParseTensorProtoJs);
   emscripten::function("parseNpy", &ParseNpyJs);

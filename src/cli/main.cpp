@@ -21,6 +21,7 @@
 #include <optional>
 
 #include "analysis/evaluate.h"
+#include "analysis/layer_error.h"
 #include "data/npy.h"
 #include "graph/summary.h"
 #include "quant/backend.h"
@@ -44,7 +45,8 @@ constexpr const char* kUsage =
     "        [--backend onnxruntime|onnxruntime-qoperator|tflite|tensorrt|xnnpack] [--format qdq|qoperator] [--activation-type uint8|int8|int16] [--weight-type int8|uint8]\n"
     "        [--symmetric-activations] [--symmetric-weights] [--reduce-range] [--exclude NODE ...]\n"
     "        [--op-types T,...] [--config FILE.json] [--json]\n"
-    "  qplay eval MODEL --data X.npy [--labels Y.npy] [--compare QMODEL] [--batch N] [--json]\n";
+    "  qplay eval MODEL --data X.npy [--labels Y.npy] [--compare QMODEL] [--batch N] [--json]\n"
+    "  qplay analyze MODEL --compare QDQ_MODEL --data X.npy [--batch N] [--json]\n";
 
 struct Args {
   std::vector<std::string> positional;
@@ -297,6 +299,29 @@ int Eval(const Args& args) {
   return 0;
 }
 
+int Analyze(const Args& args) {
+  if (args.positional.size() != 1 || args.Value("--compare").empty() || args.Value("--data").empty())
+    return Report(Fail(StatusCode::kInvalidArgument, "analyze takes MODEL --compare QUANTIZED --data X.npy"));
+  auto reference = LoadModelFile(args.positional[0]);
+  if (!reference.ok()) return Report(reference.status());
+  auto quantized = LoadModelFile(args.Value("--compare"));
+  if (!quantized.ok()) return Report(quantized.status());
+  auto data = LoadNpyFile(args.Value("--data"));
+  if (!data.ok()) return Report(data.status());
+  auto report = AnalyzeLayerError(*reference, *quantized, *data, std::max<int64_t>(1, std::atoll(args.Value("--batch", "50").c_str())));
+  if (!report.ok()) return Report(report.status());
+  if (args.json) {
+    std::cout << report->ToJson() << "\n";
+    return 0;
+  }
+  for (const auto& [title, list] : {std::pair{"activations", &report->activations}, std::pair{"weights", &report->weights}}) {
+    std::cout << title << ", worst first (SQNR dB, cosine, tensor, node):\n";
+    for (const TensorError& e : *list)
+      std::cout << "  " << e.error.sqnr_db << "  " << e.error.cosine << "  " << e.tensor << "  " << e.node << " (" << e.op_type << ")\n";
+  }
+  return 0;
+}
+
 int Roundtrip(const Args& args) {
   auto out = args.options.find("-o");
   if (args.positional.size() != 1 || out == args.options.end())
@@ -327,6 +352,7 @@ int main(int argc, char** argv) {
   if (command == "roundtrip") return Roundtrip(*args);
   if (command == "quantize") return QuantizeCommand(*args);
   if (command == "eval") return Eval(*args);
+  if (command == "analyze") return Analyze(*args);
   std::cerr << "qplay: unknown command '" << command << "'\n" << kUsage;
   return 2;
 }

@@ -118,6 +118,21 @@ test('evaluate() reports accuracy, agreement and SQNR like qplay eval', () => {
   model.delete();
 });
 
+test('analyze() ranks every quantized activation and weight by its error, worst first', () => {
+  const model = qp.loadModel(fs.readFileSync(path.join(examples, 'models/cnn.onnx')));
+  const quantized = model.quantize({ per_channel: true, calibration_limit: 50 }, { input: calibration }, null);
+  const report = model.analyze(evaluation, quantized);
+  expect(report.samples).toBe(200);
+  expect(report.activations.length).toBeGreaterThan(5);
+  expect(report.weights.map((w) => w.tensor)).toContain('fc.weight');
+  for (const list of [report.activations, report.weights])
+    for (let i = 1; i < list.length; i++) expect(list[i - 1].sqnr_db).toBeLessThanOrEqual(list[i].sqnr_db);
+  expect(report.activations[0]).toMatchObject({ node: expect.any(String), op_type: expect.any(String), cosine: expect.any(Number) });
+  expect(() => model.analyze(evaluation, model)).toThrow('the compared model has no QuantizeLinear/DequantizeLinear pairs');
+  quantized.delete();
+  model.delete();
+});
+
 test('bad configurations and cancellation give errors and leave the model usable', () => {
   const model = qp.loadModel(fs.readFileSync(path.join(examples, 'models/cnn.onnx')));
   expect(() => model.quantize({ per_chanel: true }, { input: calibration }, null)).toThrow("unknown config key 'per_chanel'");

@@ -1,0 +1,71 @@
+// The per-layer analysis: every quantized activation and weight of a QDQ model compared with
+// the float model's, in one pass, ranked worst first; per-channel weights beat per-tensor ones.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "analysis/layer_error.h"
+#include "quant/static_quantizer.h"
+#include "test_data.h"
+#include "test_paths.h"
+
+namespace qplay {
+namespace {
+
+class LayerErrorCnn : public ::testing::Test {
+ protected:
+  void SetUp() override { model_ = LoadModelFile(testing::SourcePath("examples/models/cnn.onnx")).value(); }
+  Model Quantized(bool per_channel) {
+    QuantizationConfig config;
+    config.per_channel = per_channel;
+    config.calibration_limit = 50;
+    return QuantizeStatic(model_, config, {{"input", testing::LoadSourceNpy("examples/data/calibration_images.npy", 50)}}).value().model;
+  }
+  Tensor Data() { return testing::LoadSourceNpy("examples/data/evaluation_images.npy", 120); }
+  Model model_;
+};
+
+double SqnrOf(const std::vector<TensorError>& list, const std::string& tensor) {
+  for (const auto& e : list)
+    if (e.tensor == tensor) return e.error.sqnr_db;
+  ADD_FAILURE() << tensor << " is not in the report";
+  return 0;
+}
+
+TEST_F(LayerErrorCnn, EveryQuantizedTensorRankedWorstFirst) {
+  const Model quantized = Quantized(true);
+  int quantize_nodes = 0;
+  for (const Node& n : quantized.graph.nodes) quantize_nodes += n.op_type == "QuantizeLinear";
+  auto report = AnalyzeLayerError(model_, quantized, Data(), 50);
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(report->samples, 120);
+  EXPECT_EQ(static_cast<int>(report->activations.size()), quantize_nodes);
+  EXPECT_EQ(report->weights.size(), 10u);  // 5 weights and 5 int32 biases
+  for (const auto* list : {&report->activations, &report->weights}) {
+    for (size_t i = 1; i < list->size(); ++i) EXPECT_LE((*list)[i - 1].error.sqnr_db, (*list)[i].error.sqnr_db);
+    for (const auto& e : *list) {
+      EXPECT_GT(e.error.sqnr_db, 15.0) << e.tensor;
+      EXPECT_GT(e.error.cosine, 0.99) << e.tensor;
+      EXPECT_FALSE(e.node.empty()) << e.tensor;
+    }
+  }
+  EXPECT_GT(SqnrOf(report->weights, "depthwise.0.weight"), 40.0);
+}
+
+TEST_F(LayerErrorCnn, PerChannelWeightsHaveLessErrorThanPerTensor) {
+  auto per_tensor = AnalyzeLayerError(model_, Quantized(false), Data());
+  auto per_channel = AnalyzeLayerError(model_, Quantized(true), Data());
+  ASSERT_TRUE(per_tensor.ok() && per_channel.ok());
+  for (const std::string w : {"stem.0.weight", "conv2.0.weight", "depthwise.0.weight", "pointwise.0.weight"})
+    EXPECT_GT(SqnrOf(per_channel->weights, w), SqnrOf(per_tensor->weights, w)) << w;
+}
+
+TEST_F(LayerErrorCnn, AFloatModelIsNothingToAnalyze) {
+  auto report = AnalyzeLayerError(model_, model_, Data());
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().message(),
+            "the compared model has no QuantizeLinear/DequantizeLinear pairs or dequantized weights to compare (analyze a QDQ model)");
+}
+
+}  // namespace
+}  // namespace qplay
