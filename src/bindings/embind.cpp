@@ -19,6 +19,7 @@
 
 #include "analysis/evaluate.h"
 #include "analysis/layer_error.h"
+#include "analysis/profile.h"
 #include "data/npy.h"
 #include "graph/summary.h"
 #include "kernels/simd/throughput.h"
@@ -171,6 +172,21 @@ class WasmModel {
     static std::string error;
     error.clear();
     val report = AnalyzeOrError(data, quantized, error);
+    if (!error.empty()) ThrowJsError(error.c_str());
+    return report;
+  }
+
+  // data: { data, dims } for the single input. Returns the per-op profile (median of 5 runs).
+  val Profile(const val& data) {
+    static std::string error;
+    error.clear();
+    val report = val::undefined();
+    {
+      auto input = TensorFromJs("data", data);
+      auto profile = input.ok() ? ProfileModel(*model_, *input) : Result<ModelProfile>(input.status());
+      if (profile.ok()) report = val::global("JSON").call<val>("parse", profile->ToJson());
+      else error = profile.status().message();
+    }
     if (!error.empty()) ThrowJsError(error.c_str());
     return report;
   }
@@ -371,7 +387,8 @@ EMSCRIPTEN_BINDINGS(qplay) {
       .function("save", &WasmModel::Save)
       .function("quantize", &WasmModel::Quantize, emscripten::allow_raw_pointers())
       .function("evaluate", &WasmModel::Evaluate)
-      .function("analyze", &WasmModel::Analyze);
+      .function("analyze", &WasmModel::Analyze)
+      .function("profile", &WasmModel::Profile);
   emscripten::function("loadModel", &LoadModelJs, emscripten::allow_raw_pointers());
   emscripten::function("parseTensorProto", &ParseTensorProtoJs);
   emscripten::function("parseNpy", &ParseNpyJs);

@@ -22,6 +22,7 @@
 
 #include "analysis/evaluate.h"
 #include "analysis/layer_error.h"
+#include "analysis/profile.h"
 #include "data/npy.h"
 #include "graph/summary.h"
 #include "quant/backend.h"
@@ -46,7 +47,8 @@ constexpr const char* kUsage =
     "        [--symmetric-activations] [--symmetric-weights] [--reduce-range] [--exclude NODE ...]\n"
     "        [--op-types T,...] [--config FILE.json] [--json]\n"
     "  qplay eval MODEL --data X.npy [--labels Y.npy] [--compare QMODEL] [--batch N] [--json]\n"
-    "  qplay analyze MODEL --compare QDQ_MODEL --data X.npy [--batch N] [--json]\n";
+    "  qplay analyze MODEL --compare QDQ_MODEL --data X.npy [--batch N] [--json]\n"
+    "  qplay profile MODEL --data X.npy [--runs N] [--json]\n";
 
 struct Args {
   std::vector<std::string> positional;
@@ -322,6 +324,25 @@ int Analyze(const Args& args) {
   return 0;
 }
 
+int Profile(const Args& args) {
+  if (args.positional.size() != 1 || args.Value("--data").empty())
+    return Report(Fail(StatusCode::kInvalidArgument, "profile takes MODEL --data X.npy"));
+  auto model = LoadModelFile(args.positional[0]);
+  if (!model.ok()) return Report(model.status());
+  auto data = LoadNpyFile(args.Value("--data"));
+  if (!data.ok()) return Report(data.status());
+  auto profile = ProfileModel(*model, *data, std::max(1, std::atoi(args.Value("--runs", "5").c_str())));
+  if (!profile.ok()) return Report(profile.status());
+  if (args.json) {
+    std::cout << profile->ToJson() << "\n";
+    return 0;
+  }
+  std::cout << "total " << profile->total_ms << " ms, parameters " << profile->parameter_bytes << " bytes\n";
+  for (const auto& [op, p] : profile->op_types)
+    std::cout << "  " << op << " x" << p.count << ": " << p.ms << " ms, " << p.macs << " MACs, " << p.bytes << " bytes\n";
+  return 0;
+}
+
 int Roundtrip(const Args& args) {
   auto out = args.options.find("-o");
   if (args.positional.size() != 1 || out == args.options.end())
@@ -344,7 +365,7 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   auto args = ParseArgs(argc, argv, {"--input", "--output-dir", "-o", "--calib", "--calib-limit", "--method", "--percentile", "--bits", "--block-size",
                                      "--format", "--backend", "--activation-type", "--weight-type", "--exclude",
-                                     "--op-types", "--config", "--data", "--labels", "--compare", "--batch"});
+                                     "--op-types", "--config", "--data", "--labels", "--compare", "--batch", "--runs"});
   if (!args.ok()) return Report(args.status());
   if (command == "info") return Info(*args);
   if (command == "run") return Run(*args);
@@ -353,6 +374,7 @@ int main(int argc, char** argv) {
   if (command == "quantize") return QuantizeCommand(*args);
   if (command == "eval") return Eval(*args);
   if (command == "analyze") return Analyze(*args);
+  if (command == "profile") return Profile(*args);
   std::cerr << "qplay: unknown command '" << command << "'\n" << kUsage;
   return 2;
 }

@@ -133,6 +133,17 @@ test('analyze() ranks every quantized activation and weight by its error, worst 
   model.delete();
 });
 
+test('profile() times every node and counts the matrix ops\' multiply-accumulates', () => {
+  const model = qp.loadModel(fs.readFileSync(path.join(examples, 'models/cnn.onnx')));
+  const profile = model.profile({ data: evaluation.data.slice(0, 4 * 784), dims: [4, 1, 28, 28] });
+  expect(profile.nodes.length).toBe(model.info().node_count);
+  expect(profile.op_types.Conv.macs).toBeGreaterThan(0);
+  expect(profile.total_ms).toBeGreaterThan(0);
+  expect(profile.parameter_bytes).toBeGreaterThan(100000);
+  expect(() => model.profile({ data: new Float32Array(3), dims: [3] })).toThrow("input 'input' expects float32");
+  model.delete();
+});
+
 test('bad configurations and cancellation give errors and leave the model usable', () => {
   const model = qp.loadModel(fs.readFileSync(path.join(examples, 'models/cnn.onnx')));
   expect(() => model.quantize({ per_chanel: true }, { input: calibration }, null)).toThrow("unknown config key 'per_chanel'");

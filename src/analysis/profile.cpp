@@ -1,0 +1,110 @@
+#include "analysis/profile.h"
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+#include <nlohmann/json.hpp>
+
+#include "runtime/session.h"
+
+namespace qplay {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Which input holds the weight of a convolution, and the data input of a matrix product
+// (whose last dim is K), by op type.
+const std::map<std::string, size_t> kConvWeight = {{"Conv", 1}, {"ConvInteger", 1}, {"QLinearConv", 3}};
+const std::set<std::string> kMatMuls = {"MatMul", "MatMulInteger", "QLinearMatMul", "Gemm", "QGemm", "MatMulNBits"};
+
+struct Sizes {
+  std::map<std::string, Shape> shapes;
+  std::map<std::string, int64_t> bytes;
+  void Add(const std::string& name, const Tensor& t) {
+    shapes[name] = t.shape();
+    bytes[name] = static_cast<int64_t>(t.nbytes());
+  }
+};
+
+int64_t Macs(const Node& node, const Sizes& sizes) {
+  if (node.outputs.empty() || !sizes.shapes.count(node.outputs[0])) return 0;
+  const int64_t out = NumElements(sizes.shapes.at(node.outputs[0]));
+  auto conv = kConvWeight.find(node.op_type);
+  if (conv != kConvWeight.end() && conv->second < node.inputs.size() && sizes.shapes.count(node.inputs[conv->second])) {
+    const Shape& w = sizes.shapes.at(node.inputs[conv->second]);
+    return w.empty() || w[0] == 0 ? 0 : out * (NumElements(w) / w[0]);
+  }
+  if (kMatMuls.count(node.op_type) && sizes.shapes.count(node.inputs[0])) {
+    const Shape& a = sizes.shapes.at(node.inputs[0]);
+    if (a.empty()) return 0;
+    const bool transposed = node.op_type == "Gemm" && node.GetInt("transA", 0);
+    return out * (transposed ? a.front() : a.back());
+  }
+  return 0;
+}
+
+}  // namespace
+
+Result<ModelProfile> ProfileModel(const Model& model, const Tensor& input, int runs) {
+  if (model.graph.inputs.size() != 1)
+    return Fail(StatusCode::kInvalidArgument, "profiling feeds one input; the model has ", model.graph.inputs.size());
+  auto session = Session::Create(model);
+  if (!session.ok()) return session.status();
+  const Graph& graph = session->model().graph;
+  const TensorMap feeds = {{graph.inputs[0], input}};
+  auto warm = session->Run(feeds);  // packs weights, fills caches
+  if (!warm.ok()) return warm.status();
+
+  std::map<const Node*, size_t> index;
+  for (size_t n = 0; n < graph.nodes.size(); ++n) index[&graph.nodes[n]] = n;
+  std::vector<std::vector<double>> times(graph.nodes.size());
+  Sizes sizes;
+  sizes.Add(graph.inputs[0], input);
+  for (const auto& [name, t] : graph.initializers) sizes.Add(name, t);
+  for (int r = 0; r < std::max(runs, 1); ++r) {
+    Clock::time_point mark = Clock::now();
+    const Node* last = nullptr;
+    auto run = session->Run(feeds, [&](const Node& node, const std::string& name, const Tensor& t) {
+      auto at = index.find(&node);
+      if (at == index.end()) return;  // inside a subgraph: counted in its If/Loop node
+      sizes.Add(name, t);
+      if (&node == last) return;      // a further output of the same node
+      const Clock::time_point now = Clock::now();
+      times[at->second].push_back(std::chrono::duration<double, std::milli>(now - mark).count());
+      mark = now;
+      last = &node;
+    });
+    if (!run.ok()) return run.status();
+  }
+
+  ModelProfile profile;
+  for (const auto& [_, t] : model.graph.initializers) profile.parameter_bytes += static_cast<int64_t>(t.nbytes());
+  for (size_t n = 0; n < graph.nodes.size(); ++n) {
+    const Node& node = graph.nodes[n];
+    std::vector<double>& samples = times[n];
+    std::sort(samples.begin(), samples.end());
+    NodeProfile p{node.name, (node.domain.empty() ? "" : node.domain + ".") + node.op_type,
+                  samples.empty() ? 0.0 : samples[samples.size() / 2], Macs(node, sizes), 0};
+    for (const auto& names : {node.inputs, node.outputs})
+      for (const auto& name : names)
+        if (sizes.bytes.count(name)) p.bytes += sizes.bytes.at(name);
+    OpTypeProfile& op = profile.op_types[p.op_type];
+    ++op.count;
+    op.ms += p.ms;
+    op.macs += p.macs;
+    op.bytes += p.bytes;
+    profile.total_ms += p.ms;
+    profile.nodes.push_back(std::move(p));
+  }
+  return profile;
+}
+
+std::string ModelProfile::ToJson() const {
+  nlohmann::json j = {{"total_ms", total_ms}, {"parameter_bytes", parameter_bytes}};
+  j["nodes"] = nlohmann::json::array();
+  for (const auto& n : nodes) j["nodes"].push_back({{"name", n.name}, {"op_type", n.op_type}, {"ms", n.ms}, {"macs", n.macs}, {"bytes", n.bytes}});
+  for (const auto& [op, p] : op_types) j["op_types"][op] = {{"count", p.count}, {"ms", p.ms}, {"macs", p.macs}, {"bytes", p.bytes}};
+  return j.dump(2);
+}
+
+}  // namespace qplay
