@@ -23,6 +23,7 @@
 #include "analysis/evaluate.h"
 #include "analysis/layer_error.h"
 #include "analysis/profile.h"
+#include "analysis/sensitivity.h"
 #include "data/npy.h"
 #include "graph/summary.h"
 #include "quant/backend.h"
@@ -48,7 +49,8 @@ constexpr const char* kUsage =
     "        [--op-types T,...] [--config FILE.json] [--json]\n"
     "  qplay eval MODEL --data X.npy [--labels Y.npy] [--compare QMODEL] [--batch N] [--json]\n"
     "  qplay analyze MODEL --compare QDQ_MODEL --data X.npy [--batch N] [--json]\n"
-    "  qplay profile MODEL --data X.npy [--runs N] [--json]\n";
+    "  qplay profile MODEL --data X.npy [--runs N] [--json]\n"
+    "  qplay sensitivity MODEL --calib X.npy --data Y.npy [--labels L.npy --max-drop POINTS [-o OUT]] [quantize options] [--json]\n";
 
 struct Args {
   std::vector<std::string> positional;
@@ -343,6 +345,50 @@ int Profile(const Args& args) {
   return 0;
 }
 
+// Sensitivity per quantized node; with --labels and --max-drop, also the fallback that keeps
+// the most sensitive nodes float until accuracy is within that many points (written to -o).
+int Sensitivity(const Args& args) {
+  if (args.positional.size() != 1 || args.Value("--calib").empty() || args.Value("--data").empty())
+    return Report(Fail(StatusCode::kInvalidArgument, "sensitivity takes MODEL --calib X.npy --data Y.npy"));
+  auto model = LoadModelFile(args.positional[0]);
+  if (!model.ok()) return Report(model.status());
+  auto config = ConfigFromArgs(args);
+  if (!config.ok()) return Report(config.status());
+  auto calibration = LoadNpyFile(args.Value("--calib"));
+  if (!calibration.ok()) return Report(calibration.status());
+  auto data = LoadNpyFile(args.Value("--data"));
+  if (!data.ok()) return Report(data.status());
+  const SampleSet samples = {{model->graph.inputs[0], *calibration}};
+  auto report = AnalyzeSensitivity(*model, *config, samples, *data);
+  if (!report.ok()) return Report(report.status());
+  nlohmann::json j = nlohmann::json::parse(report->ToJson());
+  if (!args.Value("--max-drop").empty()) {
+    auto labels = LoadNpyFile(args.Value("--labels"));
+    if (!labels.ok()) return Report(labels.status().WithContext("--max-drop needs --labels"));
+    FallbackTarget target;
+    target.max_accuracy_drop = std::atof(args.Value("--max-drop").c_str()) / 100;
+    auto fallback = FallBackToTarget(*model, *config, samples, *data, &*labels, target, *report);
+    if (!fallback.ok()) return Report(fallback.status());
+    j["fallback"] = nlohmann::json::parse(fallback->ToJson());
+    if (!args.Value("-o").empty()) {
+      auto bytes = ExportModel(fallback->quantized.model);
+      if (!bytes.ok()) return Report(bytes.status());
+      Status written = WriteFile(args.Value("-o"), *bytes);
+      if (!written.ok()) return Report(written);
+    }
+  }
+  if (args.json) {
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << "all quantized: SQNR " << report->all.sqnr_db << " dB; most sensitive first (SQNR alone, SQNR with it float):\n";
+  for (const auto& n : report->nodes)
+    std::cout << "  " << n.alone.sqnr_db << "  " << n.all_but.sqnr_db << "  " << n.node << " (" << n.op_type << ")\n";
+  if (j.contains("fallback"))
+    std::cout << "kept float: " << j["fallback"]["float_nodes"].dump() << (j["fallback"]["met"].get<bool>() ? " (target met)\n" : " (target not met)\n");
+  return 0;
+}
+
 int Roundtrip(const Args& args) {
   auto out = args.options.find("-o");
   if (args.positional.size() != 1 || out == args.options.end())
@@ -365,7 +411,7 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   auto args = ParseArgs(argc, argv, {"--input", "--output-dir", "-o", "--calib", "--calib-limit", "--method", "--percentile", "--bits", "--block-size",
                                      "--format", "--backend", "--activation-type", "--weight-type", "--exclude",
-                                     "--op-types", "--config", "--data", "--labels", "--compare", "--batch", "--runs"});
+                                     "--op-types", "--config", "--data", "--labels", "--compare", "--batch", "--runs", "--max-drop"});
   if (!args.ok()) return Report(args.status());
   if (command == "info") return Info(*args);
   if (command == "run") return Run(*args);
@@ -375,6 +421,7 @@ int main(int argc, char** argv) {
   if (command == "eval") return Eval(*args);
   if (command == "analyze") return Analyze(*args);
   if (command == "profile") return Profile(*args);
+  if (command == "sensitivity") return Sensitivity(*args);
   std::cerr << "qplay: unknown command '" << command << "'\n" << kUsage;
   return 2;
 }

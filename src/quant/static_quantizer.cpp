@@ -111,10 +111,9 @@ std::set<std::string> ActivationsToCalibrate(const Graph& graph, const std::set<
   return activations;
 }
 
-}  // namespace
-
-Result<QuantizationResult> QuantizeStatic(const Model& input, const QuantizationConfig& config,
-                                          const SampleSet& calibration, const ProgressFn& progress) {
+// The whole flow; activation ranges come from `calibration` or, when given, `known_ranges`.
+Result<QuantizationResult> Quantize(const Model& input, const QuantizationConfig& config, const SampleSet& calibration,
+                                    const ProgressFn& progress, const std::map<std::string, FloatRange>* known_ranges) {
   QPLAY_RETURN_IF_ERROR(config.Validate());
   const QuantizationBackend backend = FindBackend(config.backend).value();
   QuantizationResult result{input, {}, {}, {}};
@@ -135,8 +134,19 @@ Result<QuantizationResult> QuantizeStatic(const Model& input, const Quantization
   calibration_options.observer.symmetric = config.activation_symmetric;
   calibration_options.observer.percentile = config.percentile;
   calibration_options.limit = config.calibration_limit;
-  auto ranges = Calibrate(model, {activations.begin(), activations.end()}, calibration, calibration_options, progress);
+  Result<std::map<std::string, FloatRange>> ranges = std::map<std::string, FloatRange>{};
+  if (known_ranges) {
+    for (const auto& name : activations) {
+      auto r = known_ranges->find(name);
+      if (r == known_ranges->end())
+        return Fail(StatusCode::kInvalidArgument, "no calibrated range for activation '", name, "'; calibrate with the same model");
+      (*ranges)[name] = r->second;
+    }
+  } else {
+    ranges = Calibrate(model, {activations.begin(), activations.end()}, calibration, calibration_options, progress);
+  }
   if (!ranges.ok()) return ranges.status();
+  result.ranges = *ranges;
 
   auto plan = PlanActivations(graph, quantized, *ranges, config, backend);
   if (!plan.ok()) return plan.status();
@@ -219,6 +229,18 @@ Result<QuantizationResult> QuantizeStatic(const Model& input, const Quantization
   }
   InferShapes(model);
   return result;
+}
+
+}  // namespace
+
+Result<QuantizationResult> QuantizeStatic(const Model& model, const QuantizationConfig& config, const SampleSet& calibration,
+                                          const ProgressFn& progress) {
+  return Quantize(model, config, calibration, progress, nullptr);
+}
+
+Result<QuantizationResult> QuantizeStaticWithRanges(const Model& model, const QuantizationConfig& config,
+                                                    const std::map<std::string, FloatRange>& ranges) {
+  return Quantize(model, config, {}, {}, &ranges);
 }
 
 }  // namespace qplay

@@ -20,9 +20,16 @@ struct QuantizationResult {
   std::vector<PassReport> passes;                // what the preparation passes changed
   std::vector<std::string> quantized_nodes;      // names of the nodes that run quantized
   std::map<std::string, QParams> activations;    // quantization parameters per activation tensor
+  std::map<std::string, FloatRange> ranges;      // static: the calibrated range per activation
 };
 
 Result<QuantizationResult> QuantizeStatic(const Model& model, const QuantizationConfig& config,
                                           const SampleSet& calibration, const ProgressFn& progress = {});
+
+// The same with ranges calibrated before (QuantizationResult::ranges of a run on the same
+// model, with no node excluded that is quantized here): no samples run again. Sensitivity
+// analysis quantizes many variants of one model this way.
+Result<QuantizationResult> QuantizeStaticWithRanges(const Model& model, const QuantizationConfig& config,
+                                                    const std::map<std::string, FloatRange>& ranges);
 
 }  // namespace qplay
