@@ -20,6 +20,7 @@
 #include "analysis/evaluate.h"
 #include "analysis/layer_error.h"
 #include "analysis/profile.h"
+#include "analysis/sensitivity.h"
 #include "data/npy.h"
 #include "graph/summary.h"
 #include "kernels/simd/throughput.h"
@@ -191,6 +192,17 @@ class WasmModel {
     return report;
   }
 
+  // Per-node sensitivity (config and calibration as for quantize; data and labels as for
+  // evaluate); with maxDrop (accuracy points) also the fallback to that target.
+  val Sensitivity(const val& config, const val& calibration, const val& data, const val& labels, const val& max_drop,
+                  const val& progress) {
+    static std::string error;
+    error.clear();
+    val report = SensitivityOrError(config, calibration, data, labels, max_drop, progress, error);
+    if (!error.empty()) ThrowJsError(error.c_str());
+    return report;
+  }
+
   val Save() const {
     static std::string error;
     error.clear();
@@ -269,10 +281,52 @@ class WasmModel {
     return val::global("JSON").call<val>("parse", report->ToJson());
   }
 
+  static Result<QuantizationConfig> ConfigFromJs(const val& config_js) {
+    return QuantizationConfig::FromJson(config_js.isString() ? config_js.as<std::string>()
+                                                             : val::global("JSON").call<std::string>("stringify", config_js));
+  }
+
+  // A JS callback (done, total) => false-to-cancel, or nothing when `progress` is not a function.
+  static ProgressFn ProgressFromJs(const val& progress) {
+    if (progress.typeOf().as<std::string>() != "function") return {};
+    return [&progress](int64_t done, int64_t total) {
+      return !progress(static_cast<double>(done), static_cast<double>(total)).strictlyEquals(val(false));
+    };
+  }
+
+  val SensitivityOrError(const val& config_js, const val& calibration, const val& data_js, const val& labels_js,
+                         const val& max_drop, const val& progress, std::string& error) {
+    auto config = ConfigFromJs(config_js);
+    auto data = TensorFromJs("data", data_js);
+    if (!config.ok() || !data.ok()) {
+      error = config.ok() ? data.status().message() : config.status().message();
+      return val::undefined();
+    }
+    const SampleSet samples = TensorsFromJs(calibration, error);
+    if (!error.empty()) return val::undefined();
+    auto report = AnalyzeSensitivity(*model_, *config, samples, *data, ProgressFromJs(progress));
+    if (!report.ok()) {
+      error = report.status().message();
+      return val::undefined();
+    }
+    val out = val::global("JSON").call<val>("parse", report->ToJson());
+    if (max_drop.isNumber()) {
+      auto labels = TensorFromJs("labels", labels_js);
+      FallbackTarget target;
+      target.max_accuracy_drop = max_drop.as<double>() / 100;
+      auto fallback = labels.ok() ? FallBackToTarget(*model_, *config, samples, *data, &*labels, target, *report)
+                                  : Result<FallbackResult>(labels.status());
+      if (!fallback.ok()) {
+        error = fallback.status().message();
+        return val::undefined();
+      }
+      out.set("fallback", val::global("JSON").call<val>("parse", fallback->ToJson()));
+    }
+    return out;
+  }
+
   WasmModel* QuantizeOrError(const val& config_js, const val& calibration, const val& progress, std::string& error) {
-    const std::string text = config_js.isString() ? config_js.as<std::string>()
-                                                  : val::global("JSON").call<std::string>("stringify", config_js);
-    auto config = QuantizationConfig::FromJson(text);
+    auto config = ConfigFromJs(config_js);
     if (!config.ok()) {
       error = config.status().message();
       return nullptr;
@@ -282,12 +336,7 @@ class WasmModel {
       samples = TensorsFromJs(calibration, error);
       if (!error.empty()) return nullptr;
     }
-    ProgressFn report;
-    if (progress.typeOf().as<std::string>() == "function")
-      report = [&progress](int64_t done, int64_t total) {
-        return !progress(static_cast<double>(done), static_cast<double>(total)).strictlyEquals(val(false));
-      };
-    auto result = ::qplay::Quantize(*model_, *config, samples, report);
+    auto result = ::qplay::Quantize(*model_, *config, samples, ProgressFromJs(progress));
     if (!result.ok()) {
       error = result.status().message();
       return nullptr;
@@ -388,7 +437,8 @@ EMSCRIPTEN_BINDINGS(qplay) {
       .function("quantize", &WasmModel::Quantize, emscripten::allow_raw_pointers())
       .function("evaluate", &WasmModel::Evaluate)
       .function("analyze", &WasmModel::Analyze)
-      .function("profile", &WasmModel::Profile);
+      .function("profile", &WasmModel::Profile)
+      .function("sensitivity", &WasmModel::Sensitivity);
   emscripten::function("loadModel", &LoadModelJs, emscripten::allow_raw_pointers());
   emscripten::function("parseTensorProto", &ParseTensorProtoJs);
   emscripten::function("parseNpy", &ParseNpyJs);

@@ -144,6 +144,23 @@ test('profile() times every node and counts the matrix ops\' multiply-accumulate
   model.delete();
 });
 
+test('sensitivity() ranks nodes and falls back to an accuracy target', () => {
+  const model = qp.loadModel(fs.readFileSync(path.join(examples, 'models/cnn.onnx')));
+  const labels = qp.parseNpy(fs.readFileSync(path.join(examples, 'data/evaluation_labels.npy')));
+  const firstLabels = { data: labels.data.slice(0, 200), dims: [200], type: 'int64' };
+  let calls = 0;
+  const report = model.sensitivity({ calibration_limit: 30 }, { input: calibration }, evaluation, firstLabels, 0.5, () => ++calls > 0);
+  expect(report.nodes.length).toBeGreaterThan(5);
+  expect(calls).toBe(report.nodes.length);
+  expect(report.nodes[0].alone.sqnr_db).toBeLessThanOrEqual(report.nodes[1].alone.sqnr_db);
+  expect(report.fallback.met).toBe(true);
+  expect(Array.isArray(report.fallback.float_nodes)).toBe(true);
+  expect(() => model.sensitivity({ calibration_limit: 30 }, { input: calibration }, evaluation, null, null, () => false)).toThrow(
+    'sensitivity analysis cancelled',
+  );
+  model.delete();
+});
+
 test('bad configurations and cancellation give errors and leave the model usable', () => {
   const model = qp.loadModel(fs.readFileSync(path.join(examples, 'models/cnn.onnx')));
   expect(() => model.quantize({ per_chanel: true }, { input: calibration }, null)).toThrow("unknown config key 'per_chanel'");
