@@ -20,6 +20,7 @@
 #include "analysis/evaluate.h"
 #include "analysis/layer_error.h"
 #include "analysis/profile.h"
+#include "analysis/range_choices.h"
 #include "analysis/sensitivity.h"
 #include "data/npy.h"
 #include "graph/summary.h"
@@ -201,6 +202,33 @@ class WasmModel {
     val report = SensitivityOrError(config, calibration, data, labels, max_drop, progress, error);
     if (!error.empty()) ThrowJsError(error.c_str());
     return report;
+  }
+
+  // For each named tensor: its histogram over the calibration samples and the range each
+  // calibration method picks. options: { percentile, symmetric, limit, bins } (all optional).
+  val RangeChoices(const val& tensors_js, const val& calibration, const val& options) {
+    static std::string error;
+    error.clear();
+    val out = val::undefined();
+    {
+      std::vector<std::string> tensors;
+      for (size_t i = 0; i < tensors_js["length"].as<size_t>(); ++i) tensors.push_back(tensors_js[i].as<std::string>());
+      const SampleSet samples = TensorsFromJs(calibration, error);
+      ObserverOptions observer;
+      auto number = [&options](const char* key, double fallback) {
+        return IsObject(options) && options[key].isNumber() ? options[key].as<double>() : fallback;
+      };
+      observer.percentile = number("percentile", observer.percentile);
+      observer.symmetric = IsObject(options) && options["symmetric"].isTrue();
+      if (error.empty()) {
+        auto choices = CompareRangeChoices(*model_, tensors, samples, observer, static_cast<int64_t>(number("limit", 0)),
+                                           static_cast<int>(number("bins", 128)));
+        if (choices.ok()) out = val::global("JSON").call<val>("parse", RangeChoicesToJson(*choices));
+        else error = choices.status().message();
+      }
+    }
+    if (!error.empty()) ThrowJsError(error.c_str());
+    return out;
   }
 
   val Save() const {
@@ -438,7 +466,8 @@ EMSCRIPTEN_BINDINGS(qplay) {
       .function("evaluate", &WasmModel::Evaluate)
       .function("analyze", &WasmModel::Analyze)
       .function("profile", &WasmModel::Profile)
-      .function("sensitivity", &WasmModel::Sensitivity);
+      .function("sensitivity", &WasmModel::Sensitivity)
+      .function("rangeChoices", &WasmModel::RangeChoices);
   emscripten::function("loadModel", &LoadModelJs, emscripten::allow_raw_pointers());
   emscripten::function("parseTensorProto", &ParseTensorProtoJs);
   emscripten::function("parseNpy", &ParseNpyJs);

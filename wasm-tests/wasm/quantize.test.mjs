@@ -161,6 +161,17 @@ test('sensitivity() ranks nodes and falls back to an accuracy target', () => {
   model.delete();
 });
 
+test('rangeChoices() draws every calibration method over one histogram', () => {
+  const model = qp.loadModel(fs.readFileSync(path.join(examples, 'models/cnn.onnx')));
+  const [relu] = model.rangeChoices(['/relu/Relu_output_0'], { input: calibration }, { limit: 20, bins: 32, percentile: 99 });
+  expect(relu.histogram.counts.length).toBe(32);
+  expect(Object.keys(relu.methods).sort()).toEqual(['entropy', 'minmax', 'moving-average', 'mse', 'percentile']);
+  expect(relu.methods.minmax.clipped_fraction).toBe(0);
+  expect(relu.methods.percentile.max).toBeLessThan(relu.methods.minmax.max);
+  expect(() => model.rangeChoices(['no_such_tensor'], { input: calibration }, null)).toThrow('no_such_tensor');
+  model.delete();
+});
+
 test('bad configurations and cancellation give errors and leave the model usable', () => {
   const model = qp.loadModel(fs.readFileSync(path.join(examples, 'models/cnn.onnx')));
   expect(() => model.quantize({ per_chanel: true }, { input: calibration }, null)).toThrow("unknown config key 'per_chanel'");
