@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "graph/shape_inference.h"
+
 namespace qplay {
 
 std::vector<size_t> Consumers(const Graph& graph, const std::string& value) {
@@ -53,6 +55,16 @@ std::string FreshName(const Graph& graph, const std::string& base) {
   std::string name = base;
   for (int i = 1; taken.count(name); ++i) name = base + "_" + std::to_string(i);
   return name;
+}
+
+Status FinishRewrite(Model& model) {
+  Graph& graph = model.graph;
+  for (auto& [name, type] : std::map<std::string, ValueType>(graph.value_types))
+    if (type.dtype == DataType::kUndefined && !type.shape) graph.value_types.erase(name);
+  RemoveUnusedInitializers(graph);
+  QPLAY_RETURN_IF_ERROR(TopologicalSort(graph));
+  InferShapes(model);
+  return Status::Ok();
 }
 
 }  // namespace qplay

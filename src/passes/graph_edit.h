@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "graph/ir.h"
+#include "onnx/model.h"
 
 namespace qplay {
 
@@ -16,5 +17,8 @@ void ReplaceUses(Graph& graph, const std::string& from, const std::string& to);
 void RemoveUnusedInitializers(Graph& graph);
 // A value name not used in the graph yet, built from `base`.
 std::string FreshName(const Graph& graph, const std::string& base);
+// After a rewrite: forgets the placeholder types of names it reserved, drops initializers
+// nothing reads, restores topological order and infers types and shapes again.
+Status FinishRewrite(Model& model);
 
 }  // namespace qplay

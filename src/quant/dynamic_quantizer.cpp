@@ -1,6 +1,5 @@
 #include "quant/dynamic_quantizer.h"
 
-#include "graph/shape_inference.h"
 #include "passes/graph_edit.h"
 #include "quant/qdq_writer.h"
 
@@ -59,7 +58,7 @@ class DynamicWriter {
     if (node.op_type == "Gemm") {
       const bool has_c = node.inputs.size() > 2 && !node.inputs[2].empty();
       if (!w || w->rank() != 2 || node.GetInt("transA", 0) || (has_c && !FloatConstant(node, 2))) return false;
-      const Tensor weight = node.GetInt("transB", 0) ? Transposed(*w) : *w;
+      const Tensor weight = node.GetInt("transB", 0) ? TransposedMatrix(*w) : *w;
       const std::string product = WriteMatMul(node, weight, node.GetFloat("alpha", 1.0f), nodes);
       if (has_c) {
         Tensor c = FloatConstant(node, 2)->Clone();
@@ -165,13 +164,6 @@ class DynamicWriter {
     return {Initializer(name + "_quantized", q.values), Initializer(name + "_scale", scale), Initializer(name + "_zero_point", zero_point)};
   }
 
-  static Tensor Transposed(const Tensor& w) {
-    Tensor t(DataType::kFloat, {w.dim(1), w.dim(0)});
-    for (int64_t i = 0; i < w.dim(0); ++i)
-      for (int64_t j = 0; j < w.dim(1); ++j) t.data<float>()[j * w.dim(0) + i] = w.data<float>()[i * w.dim(1) + j];
-    return t;
-  }
-
   std::string Initializer(const std::string& base, const Tensor& value) {
     const std::string name = Fresh(base);
     graph_.initializers[name] = value;
@@ -214,11 +206,7 @@ Result<QuantizationResult> QuantizeDynamic(const Model& input, const Quantizatio
                 model.DefaultOpset());
   DynamicWriter writer(model.graph, config);
   QPLAY_RETURN_IF_ERROR(writer.Rewrite(result.quantized_nodes));
-  for (auto& [name, type] : std::map<std::string, ValueType>(model.graph.value_types))
-    if (type.dtype == DataType::kUndefined && !type.shape) model.graph.value_types.erase(name);
-  RemoveUnusedInitializers(model.graph);
-  QPLAY_RETURN_IF_ERROR(TopologicalSort(model.graph));
-  InferShapes(model);
+  QPLAY_RETURN_IF_ERROR(FinishRewrite(model));
   return result;
 }
 

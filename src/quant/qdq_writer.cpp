@@ -49,6 +49,13 @@ QuantizedConstant QuantizeConstant(const Tensor& w, int64_t axis, const TensorFo
   return q;
 }
 
+Tensor TransposedMatrix(const Tensor& w) {
+  Tensor t(DataType::kFloat, {w.dim(1), w.dim(0)});
+  for (int64_t i = 0; i < w.dim(0); ++i)
+    for (int64_t j = 0; j < w.dim(1); ++j) t.data<float>()[j * w.dim(0) + i] = w.data<float>()[i * w.dim(1) + j];
+  return t;
+}
+
 std::string QdqWriter::AddDequantized(const std::string& base, const QuantizedConstant& constant, int64_t axis,
                                       bool with_zero_point, std::vector<Node>& nodes) {
   const DataType type = constant.values.dtype();

@@ -31,6 +31,9 @@ struct QuantizedConstant {
 QuantizedConstant QuantizeConstant(const Tensor& values, int64_t axis, const TensorFormat& format,
                                    const std::optional<QParams>& fixed = std::nullopt);
 
+// A 2-D float matrix transposed ([K, N] <-> [N, K]), for weights written in the other layout.
+Tensor TransposedMatrix(const Tensor& w);
+
 class QdqWriter {
  public:
   explicit QdqWriter(Graph& graph) : graph_(graph) {}

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <set>
 
-#include "graph/shape_inference.h"
 #include "kernels/kernel.h"
 #include "passes/graph_edit.h"
 #include "passes/qdq_fusion.h"
@@ -219,15 +218,12 @@ Result<QuantizationResult> Quantize(const Model& input, const QuantizationConfig
   }
   graph.nodes = std::move(nodes);
   if (writer.used_contrib_domain()) model.opsets["com.microsoft"] = 1;
-  for (auto& [name, type] : std::map<std::string, ValueType>(graph.value_types))
-    if (type.dtype == DataType::kUndefined && !type.shape) graph.value_types.erase(name);
-  RemoveUnusedInitializers(graph);
-  QPLAY_RETURN_IF_ERROR(TopologicalSort(graph));
   if (config.format == QuantFormat::kQOperator) {
+    QPLAY_RETURN_IF_ERROR(TopologicalSort(graph));
     auto converted = FuseQdqGroups(model);
     if (!converted.ok()) return converted.status();
   }
-  InferShapes(model);
+  QPLAY_RETURN_IF_ERROR(FinishRewrite(model));
   return result;
 }
 

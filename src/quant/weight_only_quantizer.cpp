@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "graph/shape_inference.h"
 #include "passes/graph_edit.h"
 #include "quant/qdq_writer.h"
 
@@ -93,7 +92,7 @@ class WeightOnlyWriter {
 
   void WriteFourBit(const Node& node, const Tensor& w, bool transposed, std::vector<Node>& nodes) {
     // MatMulNBits wants W as rows of K weights per output: [N, K].
-    const Tensor rows = transposed ? w : Transposed(w);
+    const Tensor rows = transposed ? w : TransposedMatrix(w);
     const NBitsWeight packed = PackFourBit(rows, config_.block_size, config_.weight_symmetric);
     Node mm;
     mm.op_type = "MatMulNBits";
@@ -118,13 +117,6 @@ class WeightOnlyWriter {
       nodes.push_back(add);
     }
     model_.opsets["com.microsoft"] = 1;
-  }
-
-  static Tensor Transposed(const Tensor& w) {
-    Tensor t(DataType::kFloat, {w.dim(1), w.dim(0)});
-    for (int64_t i = 0; i < w.dim(0); ++i)
-      for (int64_t j = 0; j < w.dim(1); ++j) t.data<float>()[j * w.dim(0) + i] = w.data<float>()[i * w.dim(1) + j];
-    return t;
   }
 
   std::string Initializer(const std::string& base, const Tensor& value) {
@@ -152,11 +144,7 @@ Result<QuantizationResult> QuantizeWeightOnly(const Model& input, const Quantiza
                 "the model imports opset ", model.DefaultOpset());
   WeightOnlyWriter writer(model, config);
   QPLAY_RETURN_IF_ERROR(writer.Rewrite(result.quantized_nodes));
-  for (auto& [name, type] : std::map<std::string, ValueType>(model.graph.value_types))
-    if (type.dtype == DataType::kUndefined && !type.shape) model.graph.value_types.erase(name);
-  RemoveUnusedInitializers(model.graph);
-  QPLAY_RETURN_IF_ERROR(TopologicalSort(model.graph));
-  InferShapes(model);
+  QPLAY_RETURN_IF_ERROR(FinishRewrite(model));
   return result;
 }
 
