@@ -195,12 +195,10 @@ class DynamicWriter {
 }  // namespace
 
 Result<QuantizationResult> QuantizeDynamic(const Model& input, const QuantizationConfig& config) {
-  QPLAY_RETURN_IF_ERROR(config.Validate());
-  QuantizationResult result{input, {}, {}, {}};
+  auto started = StartQuantization(input, config);
+  if (!started.ok()) return started.status();
+  QuantizationResult result = std::move(started.value());
   Model& model = result.model;
-  auto passes = PrepareForQuantization(model);
-  if (!passes.ok()) return passes.status();
-  result.passes = std::move(passes.value());
   if (model.DefaultOpset() < 11)
     return Fail(StatusCode::kUnsupported, "dynamic quantization needs ai.onnx opset 11 or later (DynamicQuantizeLinear); the model imports opset ",
                 model.DefaultOpset());

@@ -113,13 +113,11 @@ std::set<std::string> ActivationsToCalibrate(const Graph& graph, const std::set<
 // The whole flow; activation ranges come from `calibration` or, when given, `known_ranges`.
 Result<QuantizationResult> Quantize(const Model& input, const QuantizationConfig& config, const SampleSet& calibration,
                                     const ProgressFn& progress, const std::map<std::string, FloatRange>* known_ranges) {
-  QPLAY_RETURN_IF_ERROR(config.Validate());
-  const QuantizationBackend backend = FindBackend(config.backend).value();
-  QuantizationResult result{input, {}, {}, {}};
+  auto started = StartQuantization(input, config);
+  if (!started.ok()) return started.status();
+  QuantizationResult result = std::move(started.value());
   Model& model = result.model;
-  auto passes = PrepareForQuantization(model);
-  if (!passes.ok()) return passes.status();
-  result.passes = std::move(passes.value());
+  const QuantizationBackend backend = FindBackend(config.backend).value();
   const int64_t opset = model.DefaultOpset();
   if (opset < (config.per_channel ? 13 : 10))
     return Fail(StatusCode::kUnsupported, config.per_channel ? "per-channel" : "QDQ", " quantization needs ai.onnx opset ",
@@ -228,6 +226,15 @@ Result<QuantizationResult> Quantize(const Model& input, const QuantizationConfig
 }
 
 }  // namespace
+
+Result<QuantizationResult> StartQuantization(const Model& model, const QuantizationConfig& config) {
+  QPLAY_RETURN_IF_ERROR(config.Validate());
+  QuantizationResult result{model, {}, {}, {}, {}};
+  auto passes = PrepareForQuantization(result.model);
+  if (!passes.ok()) return passes.status();
+  result.passes = std::move(passes.value());
+  return result;
+}
 
 Result<QuantizationResult> QuantizeStatic(const Model& model, const QuantizationConfig& config, const SampleSet& calibration,
                                           const ProgressFn& progress) {

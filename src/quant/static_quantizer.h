@@ -23,6 +23,10 @@ struct QuantizationResult {
   std::map<std::string, FloatRange> ranges;      // static: the calibrated range per activation
 };
 
+// What every quantizer starts from: the config validated, and a copy of the model prepared
+// (PrepareForQuantization), with the passes' reports.
+Result<QuantizationResult> StartQuantization(const Model& model, const QuantizationConfig& config);
+
 Result<QuantizationResult> QuantizeStatic(const Model& model, const QuantizationConfig& config,
                                           const SampleSet& calibration, const ProgressFn& progress = {});
 

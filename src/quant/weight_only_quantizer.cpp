@@ -133,12 +133,10 @@ class WeightOnlyWriter {
 }  // namespace
 
 Result<QuantizationResult> QuantizeWeightOnly(const Model& input, const QuantizationConfig& config) {
-  QPLAY_RETURN_IF_ERROR(config.Validate());
-  QuantizationResult result{input, {}, {}, {}};
+  auto started = StartQuantization(input, config);
+  if (!started.ok()) return started.status();
+  QuantizationResult result = std::move(started.value());
   Model& model = result.model;
-  auto passes = PrepareForQuantization(model);
-  if (!passes.ok()) return passes.status();
-  result.passes = std::move(passes.value());
   if (config.weight_bits == 8 && model.DefaultOpset() < 13)
     return Fail(StatusCode::kUnsupported, "8-bit weight-only quantization stores per-channel DequantizeLinear, which needs ai.onnx opset 13; ",
                 "the model imports opset ", model.DefaultOpset());
