@@ -50,6 +50,7 @@ struct QuantizationConfig {
   bool matmul_const_b_only = true;  // extra_options MatMulConstBOnly (dynamic: skip activation x activation MatMuls)
   int64_t weight_bits = 8;          // weight-only: 8 (per channel) or 4 (blocks along K)
   int64_t block_size = 32;          // weight-only, 4 bits: weights per block (a power of 2, 16..256)
+  bool cross_layer_equalization = false;  // equalize consecutive convolutions' channel ranges first
 
   Status Validate() const;
   std::string ToJson() const;

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "kernels/kernel.h"
+#include "passes/cross_layer_equalization.h"
 #include "passes/graph_edit.h"
 #include "passes/qdq_fusion.h"
 #include "quant/activation_plan.h"
@@ -233,6 +234,11 @@ Result<QuantizationResult> StartQuantization(const Model& model, const Quantizat
   auto passes = PrepareForQuantization(result.model);
   if (!passes.ok()) return passes.status();
   result.passes = std::move(passes.value());
+  if (config.cross_layer_equalization) {
+    auto equalized = EqualizeCrossLayer(result.model);
+    if (!equalized.ok()) return equalized.status();
+    result.passes.push_back(std::move(equalized.value()));
+  }
   return result;
 }
 

@@ -24,7 +24,7 @@ struct QuantizationResult {
 };
 
 // What every quantizer starts from: the config validated, and a copy of the model prepared
-// (PrepareForQuantization), with the passes' reports.
+// (PrepareForQuantization, then cross-layer equalization when asked), with the passes' reports.
 Result<QuantizationResult> StartQuantization(const Model& model, const QuantizationConfig& config);
 
 Result<QuantizationResult> QuantizeStatic(const Model& model, const QuantizationConfig& config,
