@@ -5,7 +5,7 @@
 #include <set>
 
 #include "analysis/metrics_json.h"
-#include "kernels/registry.h"
+#include "passes/graph_edit.h"
 #include "passes/passes.h"
 #include "runtime/session.h"
 
@@ -14,20 +14,6 @@ namespace {
 
 bool IsDequantize(const Node& n) { return n.op_type == "DequantizeLinear"; }
 bool IsQuantize(const Node& n) { return n.op_type == "QuantizeLinear"; }
-
-// A constant's dequantized values, computed by the DequantizeLinear node itself.
-Result<Tensor> DequantizeConstant(const Model& model, const Node& dq) {
-  std::vector<const Tensor*> inputs;
-  for (const auto& name : dq.inputs) {
-    auto it = model.graph.initializers.find(name);
-    if (it == model.graph.initializers.end()) return Fail(StatusCode::kInvalidArgument, dq.Describe(), " reads a non-constant");
-    inputs.push_back(&it->second);
-  }
-  auto opset = model.opsets.find(dq.domain);
-  KernelContext ctx(dq, opset == model.opsets.end() ? 0 : opset->second, inputs, nullptr);
-  QPLAY_RETURN_IF_ERROR(KernelRegistry::Get().Find(dq.domain, dq.op_type)(ctx));
-  return ctx.outputs()[0];
-}
 
 void RankWorstFirst(std::vector<TensorError>& list) {
   std::stable_sort(list.begin(), list.end(), [](const TensorError& a, const TensorError& b) { return a.error.sqnr_db < b.error.sqnr_db; });
@@ -69,7 +55,7 @@ Result<LayerErrorReport> AnalyzeLayerError(const Model& float_model, const Model
       if (dq == producer.end() || !IsDequantize(*dq->second) || !q.IsInitializer(dq->second->inputs[0])) continue;
       if (i >= original->second->inputs.size() || !prepared.graph.IsInitializer(original->second->inputs[i])) continue;
       const Tensor& reference = prepared.graph.initializers.at(original->second->inputs[i]);
-      auto values = DequantizeConstant(quantized, *dq->second);
+      auto values = EvaluateConstantNode(quantized, *dq->second);
       if (!values.ok()) return values.status();
       ErrorAccumulator acc;
       if (!acc.Add(reference, *values).ok()) continue;  // a bias folded differently, say: not comparable

@@ -45,7 +45,7 @@ constexpr const char* kUsage =
     "  qplay quantize MODEL -o OUT (--calib X.npy [--calib-limit N] | --dynamic | --weight-only [--bits 4|8] [--block-size N])\n"
     "        [--method minmax|moving-average|percentile|entropy|mse] [--percentile P] [--per-channel]\n"
     "        [--backend onnxruntime|onnxruntime-qoperator|tflite|tensorrt|xnnpack] [--format qdq|qoperator] [--activation-type uint8|int8|int16] [--weight-type int8|uint8]\n"
-    "        [--symmetric-activations] [--symmetric-weights] [--reduce-range] [--cle] [--exclude NODE ...]\n"
+    "        [--symmetric-activations] [--symmetric-weights] [--reduce-range] [--cle] [--bias-correction] [--exclude NODE ...]\n"
     "        [--op-types T,...] [--config FILE.json] [--json]\n"
     "  qplay eval MODEL --data X.npy [--labels Y.npy] [--compare QMODEL] [--batch N] [--json]\n"
     "  qplay analyze MODEL --compare QDQ_MODEL --data X.npy [--batch N] [--json]\n"
@@ -65,7 +65,7 @@ struct Args {
 };
 
 const std::vector<std::string> kFlags = {"--per-channel", "--symmetric-activations", "--symmetric-weights", "--reduce-range", "--dynamic",
-                                        "--weight-only", "--cle"};
+                                        "--weight-only", "--cle", "--bias-correction"};
 
 Result<Args> ParseArgs(int argc, char** argv, const std::vector<std::string>& valued) {
   Args args;
@@ -211,6 +211,7 @@ Result<QuantizationConfig> ConfigFromArgs(const Args& args) {
   if (args.Has("--dynamic")) overrides["mode"] = "dynamic";
   if (args.Has("--weight-only")) overrides["mode"] = "weight_only";
   if (args.Has("--cle")) overrides["cross_layer_equalization"] = true;
+  if (args.Has("--bias-correction")) overrides["bias_correction"] = true;
   if (!args.Value("--bits").empty()) overrides["weight_bits"] = std::atoll(args.Value("--bits").c_str());
   if (!args.Value("--block-size").empty()) overrides["block_size"] = std::atoll(args.Value("--block-size").c_str());
   if (!args.Value("--percentile").empty()) overrides["extra_options"]["CalibPercentile"] = std::atof(args.Value("--percentile").c_str());

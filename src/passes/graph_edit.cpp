@@ -4,6 +4,7 @@
 #include <set>
 
 #include "graph/shape_inference.h"
+#include "kernels/registry.h"
 
 namespace qplay {
 
@@ -55,6 +56,21 @@ std::string FreshName(const Graph& graph, const std::string& base) {
   std::string name = base;
   for (int i = 1; taken.count(name); ++i) name = base + "_" + std::to_string(i);
   return name;
+}
+
+Result<Tensor> EvaluateConstantNode(const Model& model, const Node& node) {
+  std::vector<const Tensor*> inputs;
+  for (const auto& name : node.inputs) {
+    auto it = model.graph.initializers.find(name);
+    if (it == model.graph.initializers.end()) return Fail(StatusCode::kInvalidArgument, node.Describe(), " reads '", name, "', not a constant");
+    inputs.push_back(&it->second);
+  }
+  KernelFn kernel = KernelRegistry::Get().Find(node.domain, node.op_type);
+  if (!kernel) return Fail(StatusCode::kUnsupported, node.Describe(), ": op ", node.op_type, " is not supported");
+  auto opset = model.opsets.find(node.domain);
+  KernelContext ctx(node, opset == model.opsets.end() ? 0 : opset->second, inputs, nullptr);
+  QPLAY_RETURN_IF_ERROR(kernel(ctx));
+  return ctx.outputs()[0];
 }
 
 Status FinishRewrite(Model& model) {

@@ -17,6 +17,9 @@ void ReplaceUses(Graph& graph, const std::string& from, const std::string& to);
 void RemoveUnusedInitializers(Graph& graph);
 // A value name not used in the graph yet, built from `base`.
 std::string FreshName(const Graph& graph, const std::string& base);
+// Runs one node whose inputs are all initializers (a DequantizeLinear of a stored weight, say)
+// and returns its first output.
+Result<Tensor> EvaluateConstantNode(const Model& model, const Node& node);
 // After a rewrite: forgets the placeholder types of names it reserved, drops initializers
 // nothing reads, restores topological order and infers types and shapes again.
 Status FinishRewrite(Model& model);

@@ -50,6 +50,7 @@ std::string QuantizationConfig::ToJson() const {
       {"weight_bits", weight_bits},
       {"block_size", block_size},
       {"cross_layer_equalization", cross_layer_equalization},
+      {"bias_correction", bias_correction},
       {"backend", backend},
       {"quant_format", format == QuantFormat::kQdq ? "QDQ" : "QOperator"},
       {"activation_type", DataTypeName(activation_type)},
@@ -187,7 +188,7 @@ Result<QuantizationConfig> QuantizationConfig::FromJson(const std::string& text)
   const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Fail(StatusCode::kInvalidArgument, "the config is not a JSON object");
   const JsonReader read(j);
-  QPLAY_RETURN_IF_ERROR(read.OnlyKeys({"mode", "weight_bits", "block_size", "cross_layer_equalization", "backend", "quant_format", "activation_type", "weight_type", "per_channel", "reduce_range",
+  QPLAY_RETURN_IF_ERROR(read.OnlyKeys({"mode", "weight_bits", "block_size", "cross_layer_equalization", "bias_correction", "backend", "quant_format", "activation_type", "weight_type", "per_channel", "reduce_range",
                                        "calibrate_method", "op_types_to_quantize", "nodes_to_exclude",
                                        "calibration_limit", "extra_options"}, "config"));
   QuantizationConfig c;
@@ -216,6 +217,7 @@ Result<QuantizationConfig> QuantizationConfig::FromJson(const std::string& text)
   QPLAY_RETURN_IF_ERROR(read.Bool("per_channel", c.per_channel));
   QPLAY_RETURN_IF_ERROR(read.Bool("reduce_range", c.reduce_range));
   QPLAY_RETURN_IF_ERROR(read.Bool("cross_layer_equalization", c.cross_layer_equalization));
+  QPLAY_RETURN_IF_ERROR(read.Bool("bias_correction", c.bias_correction));
   QPLAY_RETURN_IF_ERROR(read.Strings("op_types_to_quantize", c.op_types_to_quantize));
   QPLAY_RETURN_IF_ERROR(read.Strings("nodes_to_exclude", c.nodes_to_exclude));
   QPLAY_RETURN_IF_ERROR(read.Number("calibration_limit", limit));

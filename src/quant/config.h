@@ -51,6 +51,7 @@ struct QuantizationConfig {
   int64_t weight_bits = 8;          // weight-only: 8 (per channel) or 4 (blocks along K)
   int64_t block_size = 32;          // weight-only, 4 bits: weights per block (a power of 2, 16..256)
   bool cross_layer_equalization = false;  // equalize consecutive convolutions' channel ranges first
+  bool bias_correction = false;           // static: correct biases by the quantized outputs' mean shift
 
   Status Validate() const;
   std::string ToJson() const;

@@ -10,6 +10,7 @@
 #include "passes/qdq_fusion.h"
 #include "quant/activation_plan.h"
 #include "quant/backend.h"
+#include "quant/bias_correction.h"
 #include "quant/qdq_writer.h"
 
 namespace qplay {
@@ -244,7 +245,22 @@ Result<QuantizationResult> StartQuantization(const Model& model, const Quantizat
 
 Result<QuantizationResult> QuantizeStatic(const Model& model, const QuantizationConfig& config, const SampleSet& calibration,
                                           const ProgressFn& progress) {
-  return Quantize(model, config, calibration, progress, nullptr);
+  if (!config.bias_correction) return Quantize(model, config, calibration, progress, nullptr);
+  // Quantize, measure each layer's output shift against float, correct the float biases, and
+  // quantize again with the same ranges.
+  QuantizationConfig plain = config;
+  plain.bias_correction = false;
+  auto first = Quantize(model, plain, calibration, progress, nullptr);
+  if (!first.ok()) return first.status();
+  auto prepared = StartQuantization(model, plain);
+  if (!prepared.ok()) return prepared.status();
+  auto corrected = CorrectBiases(prepared->model, first->model, calibration, config.calibration_limit);
+  if (!corrected.ok()) return corrected.status();
+  auto second = Quantize(prepared->model, plain, {}, {}, &first->ranges);
+  if (!second.ok()) return second.status();
+  second->passes = std::move(first->passes);
+  second->passes.push_back(std::move(corrected.value()));
+  return second;
 }
 
 Result<QuantizationResult> QuantizeStaticWithRanges(const Model& model, const QuantizationConfig& config,
