@@ -34,6 +34,8 @@ Status QuantizationConfig::Validate() const {
                 DataTypeName(activation_type));
   if (calibrate_method == CalibrationMethod::kPercentile && !(percentile > 50 && percentile <= 100))
     return Fail(StatusCode::kInvalidArgument, "CalibPercentile must be in (50, 100], got ", percentile);
+  if (!(smooth_quant_alpha >= 0 && smooth_quant_alpha <= 1))
+    return Fail(StatusCode::kInvalidArgument, "SmoothQuantAlpha must be in [0, 1], got ", smooth_quant_alpha);
   if (weight_bits != 4 && weight_bits != 8) return Fail(StatusCode::kInvalidArgument, "weight_bits must be 4 or 8, got ", weight_bits);
   if (block_size < 16 || block_size > 256 || (block_size & (block_size - 1)))
     return Fail(StatusCode::kInvalidArgument, "block_size must be a power of 2 from 16 to 256, got ", block_size);
@@ -62,7 +64,8 @@ std::string QuantizationConfig::ToJson() const {
       {"nodes_to_exclude", nodes_to_exclude},
       {"calibration_limit", calibration_limit},
       {"extra_options", {{"ActivationSymmetric", activation_symmetric}, {"WeightSymmetric", weight_symmetric},
-                         {"CalibPercentile", percentile}, {"MatMulConstBOnly", matmul_const_b_only}}},
+                         {"CalibPercentile", percentile}, {"MatMulConstBOnly", matmul_const_b_only},
+                         {"SmoothQuant", smooth_quant}, {"SmoothQuantAlpha", smooth_quant_alpha}}},
   };
   for (const auto& [name, o] : tensor_overrides) {
     nlohmann::json entry = nlohmann::json::object();
@@ -244,13 +247,16 @@ Result<QuantizationConfig> QuantizationConfig::FromJson(const std::string& text)
     if (!j["extra_options"].is_object()) return Fail(StatusCode::kInvalidArgument, "extra_options must be an object");
     const JsonReader extra(j["extra_options"]);
     QPLAY_RETURN_IF_ERROR(
-        extra.OnlyKeys({"ActivationSymmetric", "WeightSymmetric", "CalibPercentile", "TensorQuantOverrides", "MatMulConstBOnly"},
+        extra.OnlyKeys({"ActivationSymmetric", "WeightSymmetric", "CalibPercentile", "TensorQuantOverrides", "MatMulConstBOnly",
+                        "SmoothQuant", "SmoothQuantAlpha"},
                        "extra_options"));
     QPLAY_RETURN_IF_ERROR(ReadOverrides(j["extra_options"], c.tensor_overrides));
     QPLAY_RETURN_IF_ERROR(extra.Bool("ActivationSymmetric", c.activation_symmetric));
     QPLAY_RETURN_IF_ERROR(extra.Bool("WeightSymmetric", c.weight_symmetric));
     QPLAY_RETURN_IF_ERROR(extra.Number("CalibPercentile", c.percentile));
     QPLAY_RETURN_IF_ERROR(extra.Bool("MatMulConstBOnly", c.matmul_const_b_only));
+    QPLAY_RETURN_IF_ERROR(extra.Bool("SmoothQuant", c.smooth_quant));
+    QPLAY_RETURN_IF_ERROR(extra.Number("SmoothQuantAlpha", c.smooth_quant_alpha));
   }
   QPLAY_RETURN_IF_ERROR(c.Validate());
   return c;

@@ -52,6 +52,8 @@ struct QuantizationConfig {
   int64_t block_size = 32;          // weight-only, 4 bits: weights per block (a power of 2, 16..256)
   bool cross_layer_equalization = false;  // equalize consecutive convolutions' channel ranges first
   bool bias_correction = false;           // static: correct biases by the quantized outputs' mean shift
+  bool smooth_quant = false;              // extra_options SmoothQuant (static)
+  double smooth_quant_alpha = 0.5;        // extra_options SmoothQuantAlpha
 
   Status Validate() const;
   std::string ToJson() const;

@@ -11,6 +11,7 @@
 #include "quant/activation_plan.h"
 #include "quant/backend.h"
 #include "quant/bias_correction.h"
+#include "quant/smooth_quant.h"
 #include "quant/qdq_writer.h"
 
 namespace qplay {
@@ -115,7 +116,7 @@ std::set<std::string> ActivationsToCalibrate(const Graph& graph, const std::set<
 // The whole flow; activation ranges come from `calibration` or, when given, `known_ranges`.
 Result<QuantizationResult> Quantize(const Model& input, const QuantizationConfig& config, const SampleSet& calibration,
                                     const ProgressFn& progress, const std::map<std::string, FloatRange>* known_ranges) {
-  auto started = StartQuantization(input, config);
+  auto started = StartQuantization(input, config, &calibration);
   if (!started.ok()) return started.status();
   QuantizationResult result = std::move(started.value());
   Model& model = result.model;
@@ -229,7 +230,7 @@ Result<QuantizationResult> Quantize(const Model& input, const QuantizationConfig
 
 }  // namespace
 
-Result<QuantizationResult> StartQuantization(const Model& model, const QuantizationConfig& config) {
+Result<QuantizationResult> StartQuantization(const Model& model, const QuantizationConfig& config, const SampleSet* calibration) {
   QPLAY_RETURN_IF_ERROR(config.Validate());
   QuantizationResult result{model, {}, {}, {}, {}};
   auto passes = PrepareForQuantization(result.model);
@@ -239,6 +240,13 @@ Result<QuantizationResult> StartQuantization(const Model& model, const Quantizat
     auto equalized = EqualizeCrossLayer(result.model);
     if (!equalized.ok()) return equalized.status();
     result.passes.push_back(std::move(equalized.value()));
+  }
+  if (config.smooth_quant) {
+    if (!calibration || calibration->empty())
+      return Fail(StatusCode::kInvalidArgument, "SmoothQuant measures activations on calibration samples; none were given");
+    auto smoothed = SmoothActivations(result.model, *calibration, config.smooth_quant_alpha, config.calibration_limit);
+    if (!smoothed.ok()) return smoothed.status();
+    result.passes.push_back(std::move(smoothed.value()));
   }
   return result;
 }
@@ -252,11 +260,13 @@ Result<QuantizationResult> QuantizeStatic(const Model& model, const Quantization
   plain.bias_correction = false;
   auto first = Quantize(model, plain, calibration, progress, nullptr);
   if (!first.ok()) return first.status();
-  auto prepared = StartQuantization(model, plain);
+  auto prepared = StartQuantization(model, plain, &calibration);
   if (!prepared.ok()) return prepared.status();
   auto corrected = CorrectBiases(prepared->model, first->model, calibration, config.calibration_limit);
   if (!corrected.ok()) return corrected.status();
-  auto second = Quantize(prepared->model, plain, {}, {}, &first->ranges);
+  QuantizationConfig transformed = plain;  // the prepared model is already equalized and smoothed
+  transformed.cross_layer_equalization = transformed.smooth_quant = false;
+  auto second = Quantize(prepared->model, transformed, {}, {}, &first->ranges);
   if (!second.ok()) return second.status();
   second->passes = std::move(first->passes);
   second->passes.push_back(std::move(corrected.value()));

@@ -24,8 +24,10 @@ struct QuantizationResult {
 };
 
 // What every quantizer starts from: the config validated, and a copy of the model prepared
-// (PrepareForQuantization, then cross-layer equalization when asked), with the passes' reports.
-Result<QuantizationResult> StartQuantization(const Model& model, const QuantizationConfig& config);
+// (PrepareForQuantization, then cross-layer equalization and SmoothQuant when asked; SmoothQuant
+// measures activations on `calibration`), with the passes' reports.
+Result<QuantizationResult> StartQuantization(const Model& model, const QuantizationConfig& config,
+                                             const SampleSet* calibration = nullptr);
 
 Result<QuantizationResult> QuantizeStatic(const Model& model, const QuantizationConfig& config,
                                           const SampleSet& calibration, const ProgressFn& progress = {});
