@@ -50,6 +50,15 @@ TEST_F(LayerErrorCnn, EveryQuantizedTensorRankedWorstFirst) {
     }
   }
   EXPECT_GT(SqnrOf(report->weights, "depthwise.0.weight"), 40.0);
+  for (const auto& w : report->weights) {
+    const WeightDistribution& d = w.distribution;
+    int64_t float_total = 0, dequantized_total = 0;
+    for (size_t b = 0; b < d.float_counts.size(); ++b) float_total += d.float_counts[b], dequantized_total += d.dequantized_counts[b];
+    EXPECT_EQ(float_total, dequantized_total) << w.tensor;
+    EXPECT_LE(d.lo, d.hi);
+    EXPECT_EQ(d.clipped_fraction, 0.0) << w.tensor << ": MinMax weight ranges clip nothing";
+    if (w.tensor == "stem.0.weight") EXPECT_EQ(d.channel_ranges.size(), 32u);
+  }
 }
 
 TEST_F(LayerErrorCnn, PerChannelWeightsHaveLessErrorThanPerTensor) {
@@ -58,6 +67,20 @@ TEST_F(LayerErrorCnn, PerChannelWeightsHaveLessErrorThanPerTensor) {
   ASSERT_TRUE(per_tensor.ok() && per_channel.ok());
   for (const std::string w : {"stem.0.weight", "conv2.0.weight", "depthwise.0.weight", "pointwise.0.weight"})
     EXPECT_GT(SqnrOf(per_channel->weights, w), SqnrOf(per_tensor->weights, w)) << w;
+}
+
+TEST_F(LayerErrorCnn, AWeightRangeNarrowerThanItsValuesClips) {
+  QuantizationConfig config;
+  config.calibration_limit = 20;
+  config.tensor_overrides["fc.weight"].rmin = -0.05f;
+  config.tensor_overrides["fc.weight"].rmax = 0.05f;
+  auto quantized = QuantizeStatic(model_, config, {{"input", testing::LoadSourceNpy("examples/data/calibration_images.npy", 20)}});
+  ASSERT_TRUE(quantized.ok()) << quantized.status().message();
+  auto report = AnalyzeLayerError(model_, quantized->model, Data());
+  ASSERT_TRUE(report.ok());
+  for (const auto& w : report->weights)
+    if (w.tensor == "fc.weight") EXPECT_GT(w.distribution.clipped_fraction, 0.1);
+    else if (w.tensor.find("weight") != std::string::npos) EXPECT_EQ(w.distribution.clipped_fraction, 0.0) << w.tensor;
 }
 
 TEST_F(LayerErrorCnn, AFloatModelIsNothingToAnalyze) {

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "analysis/metrics_json.h"
+#include "kernels/kernel.h"
 #include "passes/graph_edit.h"
 #include "passes/passes.h"
 #include "runtime/session.h"
@@ -14,6 +15,41 @@ namespace {
 
 bool IsDequantize(const Node& n) { return n.op_type == "DequantizeLinear"; }
 bool IsQuantize(const Node& n) { return n.op_type == "QuantizeLinear"; }
+
+// The dequantization step of element i: its scale, per tensor or along the DequantizeLinear's axis.
+float StepAt(const Tensor& scale, const Tensor& values, int64_t axis, int64_t i) {
+  if (scale.size() == 1) return static_cast<float>(scale.GetAsDouble(0));
+  int64_t inner = 1;
+  for (int64_t d = axis + 1; d < values.rank(); ++d) inner *= values.dim(d);
+  return static_cast<float>(scale.GetAsDouble((i / inner) % values.dim(axis)));
+}
+
+// Clipped: further from its dequantized value than half a step (rounding goes no further).
+WeightDistribution Distribution(const Tensor& reference, const Tensor& dequantized, const Tensor& scale, int64_t axis,
+                                int bins = 64) {
+  WeightDistribution d;
+  const float* r = reference.data<float>();
+  const float* q = dequantized.data<float>();
+  const int64_t n = reference.size();
+  d.lo = *std::min_element(r, r + n);
+  d.hi = *std::max_element(r, r + n);
+  d.float_counts.assign(static_cast<size_t>(bins), 0);
+  d.dequantized_counts.assign(static_cast<size_t>(bins), 0);
+  const double width = (static_cast<double>(d.hi) - d.lo) / bins;
+  auto bin = [&](float v) { return static_cast<size_t>(std::clamp<double>(width > 0 ? (v - d.lo) / width : 0, 0, bins - 1)); };
+  int64_t clipped = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    ++d.float_counts[bin(r[i])];
+    ++d.dequantized_counts[bin(q[i])];
+    clipped += std::abs(r[i] - q[i]) > 0.5f * StepAt(scale, dequantized, axis, i) * 1.001f;
+  }
+  d.clipped_fraction = n ? static_cast<double>(clipped) / static_cast<double>(n) : 0;
+  const int64_t channels = reference.rank() > 0 ? reference.dim(0) : 1, per_channel = channels ? n / channels : 0;
+  for (int64_t c = 0; c < channels && per_channel > 0; ++c)
+    d.channel_ranges.emplace_back(*std::min_element(r + c * per_channel, r + (c + 1) * per_channel),
+                                  *std::max_element(r + c * per_channel, r + (c + 1) * per_channel));
+  return d;
+}
 
 void RankWorstFirst(std::vector<TensorError>& list) {
   std::stable_sort(list.begin(), list.end(), [](const TensorError& a, const TensorError& b) { return a.error.sqnr_db < b.error.sqnr_db; });
@@ -59,7 +95,10 @@ Result<LayerErrorReport> AnalyzeLayerError(const Model& float_model, const Model
       if (!values.ok()) return values.status();
       ErrorAccumulator acc;
       if (!acc.Add(reference, *values).ok()) continue;  // a bias folded differently, say: not comparable
-      report.weights.push_back({original->second->inputs[i], n.name, n.op_type, acc.Result()});
+      int64_t axis = dq->second->GetInt("axis", 1);
+      const Tensor& scale = q.initializers.count(dq->second->inputs[1]) ? q.initializers.at(dq->second->inputs[1]) : Tensor();
+      if (scale.empty() || (scale.size() > 1 && !NormalizeAxis(axis, values->rank()))) continue;
+      report.weights.push_back({original->second->inputs[i], n.name, n.op_type, acc.Result(), Distribution(reference, *values, scale, axis)});
     }
   }
   if (float_name_of.empty() && report.weights.empty())
@@ -108,18 +147,24 @@ Result<LayerErrorReport> AnalyzeLayerError(const Model& float_model, const Model
 }
 
 std::string LayerErrorReport::ToJson() const {
-  auto list = [](const std::vector<TensorError>& errors) {
+  auto list = [](const std::vector<TensorError>& errors, bool with_distribution) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& e : errors) {
       nlohmann::json j = qplay::ToJson(e.error);
       j["tensor"] = e.tensor;
       j["node"] = e.node;
       j["op_type"] = e.op_type;
+      if (with_distribution) {
+        const WeightDistribution& d = e.distribution;
+        j["histogram"] = {{"lo", d.lo}, {"hi", d.hi}, {"float", d.float_counts}, {"dequantized", d.dequantized_counts}};
+        j["channel_ranges"] = d.channel_ranges;
+        j["clipped_fraction"] = d.clipped_fraction;
+      }
       out.push_back(j);
     }
     return out;
   };
-  return nlohmann::json{{"samples", samples}, {"activations", list(activations)}, {"weights", list(weights)}}.dump(2);
+  return nlohmann::json{{"samples", samples}, {"activations", list(activations, false)}, {"weights", list(weights, true)}}.dump(2);
 }
 
 }  // namespace qplay
