@@ -1,6 +1,7 @@
-// The reference runtime: executes a Model node by node in topological order. Every
-// produced tensor is offered to an observer (calibration hooks in here) and freed as soon
-// as no later node needs it. A QDQ model runs the way ONNX Runtime runs it: its
+// The runtime: executes a Model node by node in topological order, each node by its fast
+// kernel when it has one (else, or with KernelVariant::kReference, the reference kernel).
+// Every produced tensor is offered to an observer (calibration hooks in here) and freed as
+// soon as no later node needs it. A QDQ model runs the way ONNX Runtime runs it: its
 // DequantizeLinear -> op -> QuantizeLinear groups become integer operators first
 // (passes/qdq_fusion.h); the float simulation of the same model is the oracle.
 #pragma once
