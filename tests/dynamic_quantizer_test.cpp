@@ -72,6 +72,24 @@ TEST(DynamicQuantizer, MatMulConstBOnlyDecidesAboutAttentionMatMuls) {
   EXPECT_GE(Agreement(model, everything->model), 0.97);
 }
 
+TEST(DynamicQuantizer, LstmWeightsStoredAsIntegers) {
+  const Model model = Bundled("lstm");
+  auto result = Quantize(model, Dynamic(true), {});
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  const Graph& g = result->model.graph;
+  for (const Node& n : g.nodes)
+    if (n.op_type == "LSTM")
+      for (size_t i : {1, 2}) {
+        const Node* dq = nullptr;
+        for (const Node& p : g.nodes)
+          if (p.outputs[0] == n.inputs[i]) dq = &p;
+        ASSERT_NE(dq, nullptr);
+        EXPECT_EQ(dq->op_type, "DequantizeLinear");
+        EXPECT_EQ(g.initializers.at(dq->inputs[0]).dtype(), DataType::kInt8);
+      }
+  EXPECT_GE(Agreement(model, result->model), 0.99);
+}
+
 TEST(DynamicQuantizer, ConfigModeAndErrors) {
   auto c = QuantizationConfig::FromJson(R"({"mode": "dynamic", "extra_options": {"MatMulConstBOnly": false}})");
   ASSERT_TRUE(c.ok()) << c.status().message();

@@ -12,7 +12,8 @@ struct Quantized {
 
 class DynamicWriter {
  public:
-  DynamicWriter(Graph& graph, const QuantizationConfig& config) : graph_(graph), config_(config) {}
+  DynamicWriter(Model& model, const QuantizationConfig& config)
+      : graph_(model.graph), config_(config), opset_(model.DefaultOpset()) {}
 
   Status Rewrite(std::vector<std::string>& quantized_nodes) {
     auto format = FormatFor(config_.weight_type, config_.weight_symmetric, config_.reduce_range);
@@ -29,7 +30,7 @@ class DynamicWriter {
 
  private:
   bool Selected(const Node& node) const {
-    static const std::set<std::string> kOps = {"MatMul", "Gemm", "Conv"};
+    static const std::set<std::string> kOps = {"MatMul", "Gemm", "Conv", "LSTM", "GRU"};
     return node.domain.empty() && kOps.count(node.op_type) && !config_.nodes_to_exclude.count(node.name) &&
            (config_.op_types_to_quantize.empty() || config_.op_types_to_quantize.count(node.op_type)) && IsFloat(node.inputs[0]);
   }
@@ -48,6 +49,7 @@ class DynamicWriter {
 
   // Appends the node's integer form to `nodes`; false leaves it float.
   bool Write(const Node& node, std::vector<Node>& nodes) {
+    if (node.op_type == "LSTM" || node.op_type == "GRU") return WriteRecurrent(node, nodes);
     const Tensor* w = FloatConstant(node, 1);
     if (node.op_type == "MatMul") {
       if (!w) return !config_.matmul_const_b_only && IsFloat(node.inputs[1]) && WriteActivationMatMul(node, nodes);
@@ -70,6 +72,22 @@ class DynamicWriter {
     }
     if (!w) return false;  // Conv with a weight computed at run time stays float
     WriteConv(node, *w, nodes);
+    return true;
+  }
+
+  // A recurrent layer keeps its float cell; its input and recurrence weights W and R
+  // ([directions, gates x hidden, ...]) are stored as 8-bit integers, per gate row with
+  // per_channel, behind DequantizeLinear nodes that feed it.
+  bool WriteRecurrent(Node node, std::vector<Node>& nodes) {
+    const Tensor *w = FloatConstant(node, 1), *r = FloatConstant(node, 2);
+    if (!w || !r || w->rank() != 3 || r->rank() != 3) return false;
+    QdqWriter writer(graph_);
+    const int64_t axis = config_.per_channel && opset_ >= 13 ? 1 : -1;  // per-axis DequantizeLinear from opset 13
+    for (size_t i : {1, 2}) {
+      const QuantizedConstant q = QuantizeConstant(graph_.initializers.at(node.inputs[i]), axis, weight_format_);
+      node.inputs[i] = writer.AddDequantized(node.inputs[i], q, axis, true, nodes);
+    }
+    nodes.push_back(node);
     return true;
   }
 
@@ -188,6 +206,7 @@ class DynamicWriter {
 
   Graph& graph_;
   const QuantizationConfig& config_;
+  const int64_t opset_;
   TensorFormat weight_format_;
   std::map<std::string, Quantized> dynamic_;
 };
@@ -202,7 +221,7 @@ Result<QuantizationResult> QuantizeDynamic(const Model& input, const Quantizatio
   if (model.DefaultOpset() < 11)
     return Fail(StatusCode::kUnsupported, "dynamic quantization needs ai.onnx opset 11 or later (DynamicQuantizeLinear); the model imports opset ",
                 model.DefaultOpset());
-  DynamicWriter writer(model.graph, config);
+  DynamicWriter writer(model, config);
   QPLAY_RETURN_IF_ERROR(writer.Rewrite(result.quantized_nodes));
   QPLAY_RETURN_IF_ERROR(FinishRewrite(model));
   return result;

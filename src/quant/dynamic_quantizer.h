@@ -10,6 +10,8 @@
 //                       [1, M, 1, ...]) (+ B as [1, M, 1, ...])
 //   MatMul(A, B) of two activations, when extra_options.MatMulConstBOnly is false: both
 //   operands through DynamicQuantizeLinear.
+//   LSTM / GRU       -> the float cell reading its W and R stored as 8-bit integers through
+//                       DequantizeLinear (per gate row with per_channel; needs opset 13 then).
 #pragma once
 #include "quant/config.h"
 #include "quant/static_quantizer.h"
