@@ -27,6 +27,20 @@ bool IsGraphOutput(const Graph& graph, const std::string& value) {
   return std::find(graph.outputs.begin(), graph.outputs.end(), value) != graph.outputs.end();
 }
 
+bool IsFloatValue(const Graph& graph, const std::string& name) {
+  if (name.empty()) return false;
+  auto init = graph.initializers.find(name);
+  if (init != graph.initializers.end()) return init->second.dtype() == DataType::kFloat;
+  const ValueType* t = graph.TypeOf(name);
+  return t && t->dtype == DataType::kFloat;
+}
+
+const Tensor* FloatInitializer(const Graph& graph, const Node& node, size_t input) {
+  if (input >= node.inputs.size() || node.inputs[input].empty()) return nullptr;
+  auto it = graph.initializers.find(node.inputs[input]);
+  return it != graph.initializers.end() && it->second.dtype() == DataType::kFloat ? &it->second : nullptr;
+}
+
 void ReplaceUses(Graph& graph, const std::string& from, const std::string& to) {
   for (Node& node : graph.nodes) {
     std::replace(node.inputs.begin(), node.inputs.end(), from, to);

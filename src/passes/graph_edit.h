@@ -11,6 +11,10 @@ namespace qplay {
 // Indices of the nodes that read `value` (subgraph reads count for their parent node).
 std::vector<size_t> Consumers(const Graph& graph, const std::string& value);
 bool IsGraphOutput(const Graph& graph, const std::string& value);
+// True when `name` is a float32 initializer or a value typed float32.
+bool IsFloatValue(const Graph& graph, const std::string& name);
+// Input `input` of `node` when it is a float32 initializer, else null.
+const Tensor* FloatInitializer(const Graph& graph, const Node& node, size_t input);
 // Replaces every read of `from` by `to` (in nodes, subgraphs and graph outputs).
 void ReplaceUses(Graph& graph, const std::string& from, const std::string& to);
 // Drops initializers no node or output reads.

@@ -14,12 +14,6 @@ int64_t OpsetOf(const Model& model, const Node& node) {
   return it == model.opsets.end() ? 0 : it->second;
 }
 
-const Tensor* FloatInitializer(const Graph& graph, const Node& node, size_t input) {
-  if (input >= node.inputs.size() || node.inputs[input].empty()) return nullptr;
-  auto it = graph.initializers.find(node.inputs[input]);
-  return it != graph.initializers.end() && it->second.dtype() == DataType::kFloat ? &it->second : nullptr;
-}
-
 }  // namespace
 
 Result<PassReport> FoldConstants(Model& model) {

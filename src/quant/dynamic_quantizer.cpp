@@ -32,38 +32,27 @@ class DynamicWriter {
   bool Selected(const Node& node) const {
     static const std::set<std::string> kOps = {"MatMul", "Gemm", "Conv", "LSTM", "GRU"};
     return node.domain.empty() && kOps.count(node.op_type) && !config_.nodes_to_exclude.count(node.name) &&
-           (config_.op_types_to_quantize.empty() || config_.op_types_to_quantize.count(node.op_type)) && IsFloat(node.inputs[0]);
-  }
-
-  bool IsFloat(const std::string& name) const {
-    if (graph_.IsInitializer(name)) return graph_.initializers.at(name).dtype() == DataType::kFloat;
-    const ValueType* t = graph_.TypeOf(name);
-    return t && t->dtype == DataType::kFloat;
-  }
-
-  const Tensor* FloatConstant(const Node& node, size_t input) const {
-    if (input >= node.inputs.size() || !graph_.IsInitializer(node.inputs[input])) return nullptr;
-    const Tensor& t = graph_.initializers.at(node.inputs[input]);
-    return t.dtype() == DataType::kFloat ? &t : nullptr;
+           (config_.op_types_to_quantize.empty() || config_.op_types_to_quantize.count(node.op_type)) &&
+           IsFloatValue(graph_, node.inputs[0]);
   }
 
   // Appends the node's integer form to `nodes`; false leaves it float.
   bool Write(const Node& node, std::vector<Node>& nodes) {
     if (node.op_type == "LSTM" || node.op_type == "GRU") return WriteRecurrent(node, nodes);
-    const Tensor* w = FloatConstant(node, 1);
+    const Tensor* w = FloatInitializer(graph_, node, 1);
     if (node.op_type == "MatMul") {
-      if (!w) return !config_.matmul_const_b_only && IsFloat(node.inputs[1]) && WriteActivationMatMul(node, nodes);
+      if (!w) return !config_.matmul_const_b_only && IsFloatValue(graph_, node.inputs[1]) && WriteActivationMatMul(node, nodes);
       if (w->rank() != 2) return false;
       WriteMatMul(node, *w, 1.0f, nodes);
       return true;
     }
     if (node.op_type == "Gemm") {
       const bool has_c = node.inputs.size() > 2 && !node.inputs[2].empty();
-      if (!w || w->rank() != 2 || node.GetInt("transA", 0) || (has_c && !FloatConstant(node, 2))) return false;
+      if (!w || w->rank() != 2 || node.GetInt("transA", 0) || (has_c && !FloatInitializer(graph_, node, 2))) return false;
       const Tensor weight = node.GetInt("transB", 0) ? TransposedMatrix(*w) : *w;
       const std::string product = WriteMatMul(node, weight, node.GetFloat("alpha", 1.0f), nodes);
       if (has_c) {
-        Tensor c = FloatConstant(node, 2)->Clone();
+        Tensor c = FloatInitializer(graph_, node, 2)->Clone();
         const float beta = node.GetFloat("beta", 1.0f);
         for (int64_t i = 0; i < c.size(); ++i) c.data<float>()[i] *= beta;
         nodes.push_back(Make("Add", node.name + "_bias", {product, Initializer(node.inputs[2] + "_scaled", c)}, node.outputs[0]));
@@ -79,7 +68,7 @@ class DynamicWriter {
   // ([directions, gates x hidden, ...]) are stored as 8-bit integers, per gate row with
   // per_channel, behind DequantizeLinear nodes that feed it.
   bool WriteRecurrent(Node node, std::vector<Node>& nodes) {
-    const Tensor *w = FloatConstant(node, 1), *r = FloatConstant(node, 2);
+    const Tensor *w = FloatInitializer(graph_, node, 1), *r = FloatInitializer(graph_, node, 2);
     if (!w || !r || w->rank() != 3 || r->rank() != 3) return false;
     QdqWriter writer(graph_);
     const int64_t axis = config_.per_channel && opset_ >= 13 ? 1 : -1;  // per-axis DequantizeLinear from opset 13

@@ -17,14 +17,6 @@
 namespace qplay {
 namespace {
 
-bool IsFloatValue(const Graph& graph, const std::string& name) {
-  if (name.empty()) return false;
-  auto init = graph.initializers.find(name);
-  if (init != graph.initializers.end()) return init->second.dtype() == DataType::kFloat;
-  const ValueType* t = graph.TypeOf(name);
-  return t && t->dtype == DataType::kFloat;
-}
-
 // The weight axis that holds output channels, or -1 when the node has no quantizable weight.
 int64_t WeightChannelAxis(const Graph& graph, const Node& node, const QuantizationBackend& backend) {
   if (!backend.weighted_ops.count(node.op_type) || node.inputs.size() < 2 || !graph.IsInitializer(node.inputs[1])) return -1;
