@@ -39,7 +39,7 @@ TEST_F(SensitivityCnn, RanksEveryQuantizedNodeAndFallsBackToTheTarget) {
 
   FallbackTarget target;
   target.max_accuracy_drop = 0.0;  // no loss at all on these 300 images
-  auto fallback = FallBackToTarget(model_, config_, calibration_, data_, &labels_, target, *report);
+  auto fallback = FallBackToTarget(model_, config_, data_, &labels_, target, *report);
   ASSERT_TRUE(fallback.ok()) << fallback.status().message();
   EXPECT_TRUE(fallback->met);
   const auto& c = fallback->evaluation.classes;

@@ -35,10 +35,11 @@ Result<SensitivityReport> AnalyzeSensitivity(const Model& model, const Quantizat
   if (!base.ok()) return base.status();
   const std::vector<std::string>& nodes = base->quantized_nodes;
   SensitivityReport report;
-  auto all = QuantizeAndEvaluate(model, config, {}, base->ranges, data, nullptr);
+  report.ranges = base->ranges;
+  auto all = Evaluate(model, &base->model, data, nullptr);  // every node quantized: the base model itself
   if (!all.ok()) return all.status();
-  report.all = all->error;
-  report.agreement_all = Agreement(all->evaluation);
+  report.all = all->outputs.at(model.graph.outputs[0]);
+  report.agreement_all = Agreement(*all);
   std::map<std::string, std::string> op_types;
   for (const Node& n : base->model.graph.nodes) op_types[n.name] = n.op_type;
   for (size_t i = 0; i < nodes.size(); ++i) {
@@ -59,14 +60,11 @@ Result<SensitivityReport> AnalyzeSensitivity(const Model& model, const Quantizat
   return report;
 }
 
-Result<FallbackResult> FallBackToTarget(const Model& model, const QuantizationConfig& config, const SampleSet& calibration,
-                                        const Tensor& data, const Tensor* labels, const FallbackTarget& target,
-                                        const SensitivityReport& sensitivity) {
-  auto base = QuantizeStatic(model, config, calibration);
-  if (!base.ok()) return base.status();
+Result<FallbackResult> FallBackToTarget(const Model& model, const QuantizationConfig& config, const Tensor& data,
+                                        const Tensor* labels, const FallbackTarget& target, const SensitivityReport& sensitivity) {
   FallbackResult result;
   for (size_t next = 0;; ++next) {
-    auto measured = QuantizeAndEvaluate(model, config, result.float_nodes, base->ranges, data, labels);
+    auto measured = QuantizeAndEvaluate(model, config, result.float_nodes, sensitivity.ranges, data, labels);
     if (!measured.ok()) return measured.status();
     const EvaluationReport& e = measured->evaluation;
     result.met = labels && e.classification ? e.classes.reference_accuracy() - e.classes.test_accuracy() <= target.max_accuracy_drop + 1e-12

@@ -7,6 +7,7 @@
 //   quantized model loses at most `max_accuracy_drop` of top-1 accuracy on labelled data (or,
 //   without labels, its output reaches `min_sqnr_db`).
 #pragma once
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@ struct SensitivityReport {
   ErrorMetrics all;                   // every node quantized
   double agreement_all = 0;
   std::vector<NodeSensitivity> nodes; // most sensitive first
+  std::map<std::string, FloatRange> ranges;  // the calibration every variant reused
   std::string ToJson() const;
 };
 
@@ -45,8 +47,8 @@ struct FallbackResult {
   std::string ToJson() const;
 };
 
-Result<FallbackResult> FallBackToTarget(const Model& model, const QuantizationConfig& config, const SampleSet& calibration,
-                                        const Tensor& data, const Tensor* labels, const FallbackTarget& target,
-                                        const SensitivityReport& sensitivity);
+// `sensitivity` comes from AnalyzeSensitivity with the same model and config (its calibration is reused).
+Result<FallbackResult> FallBackToTarget(const Model& model, const QuantizationConfig& config, const Tensor& data,
+                                        const Tensor* labels, const FallbackTarget& target, const SensitivityReport& sensitivity);
 
 }  // namespace qplay

@@ -342,7 +342,7 @@ class WasmModel {
       auto labels = TensorFromJs("labels", labels_js);
       FallbackTarget target;
       target.max_accuracy_drop = max_drop.as<double>() / 100;
-      auto fallback = labels.ok() ? FallBackToTarget(*model_, *config, samples, *data, &*labels, target, *report)
+      auto fallback = labels.ok() ? FallBackToTarget(*model_, *config, *data, &*labels, target, *report)
                                   : Result<FallbackResult>(labels.status());
       if (!fallback.ok()) {
         error = fallback.status().message();

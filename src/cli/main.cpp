@@ -369,7 +369,7 @@ int Sensitivity(const Args& args) {
     if (!labels.ok()) return Report(labels.status().WithContext("--max-drop needs --labels"));
     FallbackTarget target;
     target.max_accuracy_drop = std::atof(args.Value("--max-drop").c_str()) / 100;
-    auto fallback = FallBackToTarget(*model, *config, samples, *data, &*labels, target, *report);
+    auto fallback = FallBackToTarget(*model, *config, *data, &*labels, target, *report);
     if (!fallback.ok()) return Report(fallback.status());
     j["fallback"] = nlohmann::json::parse(fallback->ToJson());
     if (!args.Value("-o").empty()) {
