@@ -62,6 +62,9 @@ struct Args {
     auto it = options.find(option);
     return it == options.end() ? fallback : it->second.back();
   }
+  int64_t Count(const std::string& option, const std::string& fallback) const {  // at least 1
+    return std::max<int64_t>(1, std::atoll(Value(option, fallback).c_str()));
+  }
 };
 
 const std::vector<std::string> kFlags = {"--per-channel", "--symmetric-activations", "--symmetric-weights", "--reduce-range", "--dynamic",
@@ -287,7 +290,7 @@ int Eval(const Args& args) {
     labels = loaded.value();
   }
   auto report = Evaluate(*reference, compared ? &*compared : nullptr, *data, labels ? &*labels : nullptr,
-                         std::max<int64_t>(1, std::atoll(args.Value("--batch", "100").c_str())));
+                         args.Count("--batch", "100"));
   if (!report.ok()) return Report(report.status());
   if (args.json) {
     std::cout << report->ToJson() << "\n";
@@ -314,7 +317,7 @@ int Analyze(const Args& args) {
   if (!quantized.ok()) return Report(quantized.status());
   auto data = LoadNpyFile(args.Value("--data"));
   if (!data.ok()) return Report(data.status());
-  auto report = AnalyzeLayerError(*reference, *quantized, *data, std::max<int64_t>(1, std::atoll(args.Value("--batch", "50").c_str())));
+  auto report = AnalyzeLayerError(*reference, *quantized, *data, args.Count("--batch", "50"));
   if (!report.ok()) return Report(report.status());
   if (args.json) {
     std::cout << report->ToJson() << "\n";
@@ -335,7 +338,7 @@ int Profile(const Args& args) {
   if (!model.ok()) return Report(model.status());
   auto data = LoadNpyFile(args.Value("--data"));
   if (!data.ok()) return Report(data.status());
-  auto profile = ProfileModel(*model, *data, std::max(1, std::atoi(args.Value("--runs", "5").c_str())));
+  auto profile = ProfileModel(*model, *data, static_cast<int>(args.Count("--runs", "5")));
   if (!profile.ok()) return Report(profile.status());
   if (args.json) {
     std::cout << profile->ToJson() << "\n";
