@@ -2,6 +2,7 @@
 // the float model's, in one pass, ranked worst first; per-channel weights beat per-tensor ones.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "analysis/layer_error.h"
@@ -51,7 +52,7 @@ TEST_F(LayerErrorCnn, EveryQuantizedTensorRankedWorstFirst) {
   }
   EXPECT_GT(SqnrOf(report->weights, "depthwise.0.weight"), 40.0);
   for (const auto& w : report->weights) {
-    const WeightDistribution& d = w.distribution;
+    const Distribution& d = w.distribution;
     int64_t float_total = 0, dequantized_total = 0;
     for (size_t b = 0; b < d.float_counts.size(); ++b) float_total += d.float_counts[b], dequantized_total += d.dequantized_counts[b];
     EXPECT_EQ(float_total, dequantized_total) << w.tensor;
@@ -81,6 +82,31 @@ TEST_F(LayerErrorCnn, AWeightRangeNarrowerThanItsValuesClips) {
   for (const auto& w : report->weights)
     if (w.tensor == "fc.weight") EXPECT_GT(w.distribution.clipped_fraction, 0.1);
     else if (w.tensor.find("weight") != std::string::npos) EXPECT_EQ(w.distribution.clipped_fraction, 0.0) << w.tensor;
+}
+
+TEST_F(LayerErrorCnn, ActivationHistogramsCoverTheClipRangeAndCountEveryValue) {
+  QuantizationConfig config;
+  config.calibrate_method = CalibrationMethod::kPercentile;
+  config.percentile = 99.0;
+  config.calibration_limit = 50;
+  auto quantized = QuantizeStatic(model_, config, {{"input", testing::LoadSourceNpy("examples/data/calibration_images.npy", 50)}});
+  ASSERT_TRUE(quantized.ok()) << quantized.status().message();
+  auto report = AnalyzeLayerError(model_, quantized->model, Data());
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  double most_clipped = 0;
+  for (const auto& a : report->activations) {
+    const Distribution& d = a.distribution;
+    ASSERT_TRUE(d.clip_range.has_value()) << a.tensor;
+    EXPECT_LT(d.lo, d.clip_range->first);
+    EXPECT_GT(d.hi, d.clip_range->second);
+    int64_t float_total = 0, dequantized_total = 0;
+    for (size_t b = 0; b < d.float_counts.size(); ++b) float_total += d.float_counts[b], dequantized_total += d.dequantized_counts[b];
+    EXPECT_EQ(float_total, dequantized_total) << a.tensor;
+    EXPECT_EQ(float_total % 120, 0) << a.tensor << ": every sample's values";
+    EXPECT_EQ(d.dequantized_counts.front() + d.dequantized_counts.back(), 0) << a.tensor << ": dequantized values lie in the clip range";
+    most_clipped = std::max(most_clipped, d.clipped_fraction);
+  }
+  EXPECT_GT(most_clipped, 0.001) << "the 99th percentile clips some activation values";
 }
 
 TEST_F(LayerErrorCnn, AFloatModelIsNothingToAnalyze) {

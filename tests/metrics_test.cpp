@@ -43,7 +43,7 @@ TEST(Metrics, ShapeMismatchIsAnError) {
   EXPECT_EQ(s.message(), "cannot compare shapes [2] and [3]");
 }
 
-TEST(Metrics, ClassificationAccuracyAndAgreement) {
+TEST(Metrics, ClassificationAccuracyAgreementAndDisagreements) {
   ClassificationMetrics m;
   Tensor ref = Tensor::FromVector<float>({3, 2}, {0.9f, 0.1f, 0.2f, 0.8f, 0.6f, 0.4f});  // 0, 1, 0
   Tensor test = Tensor::FromVector<float>({3, 2}, {0.7f, 0.3f, 0.6f, 0.4f, 0.1f, 0.9f});  // 0, 0, 1
@@ -53,6 +53,12 @@ TEST(Metrics, ClassificationAccuracyAndAgreement) {
   EXPECT_DOUBLE_EQ(m.reference_accuracy(), 2.0 / 3);
   EXPECT_DOUBLE_EQ(m.test_accuracy(), 2.0 / 3);
   EXPECT_DOUBLE_EQ(m.agreement(), 1.0 / 3);
+  ASSERT_EQ(m.disagreements.size(), 2u);
+  EXPECT_EQ(m.disagreements[1].sample, 2);
+  EXPECT_EQ(m.disagreements[1].reference, 0);
+  EXPECT_EQ(m.disagreements[1].test, 1);
+  ASSERT_TRUE(AddClassificationBatch(m, test, ref, nullptr).ok());
+  EXPECT_EQ(m.disagreements[2].sample, 4) << "indices continue across batches";
   Tensor two_labels = Tensor::FromVector<int64_t>({2}, {0, 1});
   Status bad = AddClassificationBatch(m, ref, test, &two_labels);
   EXPECT_EQ(bad.message(), "2 labels for 3 samples");

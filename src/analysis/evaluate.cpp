@@ -66,6 +66,9 @@ std::string EvaluationReport::ToJson() const {
     if (classification) {
       if (has_labels) c["accuracy"] = classes.test_accuracy();
       c["agreement"] = classes.agreement();
+      c["disagreements"] = nlohmann::json::array();
+      for (const Disagreement& d : classes.disagreements)
+        c["disagreements"].push_back({{"sample", d.sample}, {"reference", d.reference}, {"test", d.test}});
     }
     for (const auto& [name, m] : outputs)
       c["outputs"][name] = qplay::ToJson(m);

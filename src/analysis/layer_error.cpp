@@ -8,6 +8,7 @@
 #include "kernels/kernel.h"
 #include "passes/graph_edit.h"
 #include "passes/passes.h"
+#include "quant/qparams.h"
 #include "runtime/session.h"
 
 namespace qplay {
@@ -24,25 +25,35 @@ float StepAt(const Tensor& scale, const Tensor& values, int64_t axis, int64_t i)
   return static_cast<float>(scale.GetAsDouble((i / inner) % values.dim(axis)));
 }
 
-// Clipped: further from its dequantized value than half a step (rounding goes no further).
-WeightDistribution Distribution(const Tensor& reference, const Tensor& dequantized, const Tensor& scale, int64_t axis,
-                                int bins = 64) {
-  WeightDistribution d;
+constexpr int kBins = 64;
+
+// The bin of v among kBins equal bins over [d.lo, d.hi]; values beyond go to the outer bins.
+size_t BinOf(const Distribution& d, float v) {
+  const double width = (static_cast<double>(d.hi) - d.lo) / kBins;
+  return static_cast<size_t>(std::clamp<double>(width > 0 ? (v - d.lo) / width : 0, 0, kBins - 1));
+}
+
+// Counts n float values and their dequantized counterparts; returns how many are clipped.
+template <typename StepAtIndex>
+int64_t Count(Distribution& d, const float* reference, const float* dequantized, int64_t n, StepAtIndex step) {
+  int64_t clipped = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    ++d.float_counts[BinOf(d, reference[i])];
+    ++d.dequantized_counts[BinOf(d, dequantized[i])];
+    clipped += std::abs(reference[i] - dequantized[i]) > 0.5f * step(i) * 1.001f;
+  }
+  return clipped;
+}
+
+Distribution WeightDistribution(const Tensor& reference, const Tensor& dequantized, const Tensor& scale, int64_t axis) {
+  Distribution d;
   const float* r = reference.data<float>();
-  const float* q = dequantized.data<float>();
   const int64_t n = reference.size();
   d.lo = *std::min_element(r, r + n);
   d.hi = *std::max_element(r, r + n);
-  d.float_counts.assign(static_cast<size_t>(bins), 0);
-  d.dequantized_counts.assign(static_cast<size_t>(bins), 0);
-  const double width = (static_cast<double>(d.hi) - d.lo) / bins;
-  auto bin = [&](float v) { return static_cast<size_t>(std::clamp<double>(width > 0 ? (v - d.lo) / width : 0, 0, bins - 1)); };
-  int64_t clipped = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    ++d.float_counts[bin(r[i])];
-    ++d.dequantized_counts[bin(q[i])];
-    clipped += std::abs(r[i] - q[i]) > 0.5f * StepAt(scale, dequantized, axis, i) * 1.001f;
-  }
+  d.float_counts.assign(kBins, 0);
+  d.dequantized_counts.assign(kBins, 0);
+  const int64_t clipped = Count(d, r, dequantized.data<float>(), n, [&](int64_t i) { return StepAt(scale, dequantized, axis, i); });
   d.clipped_fraction = n ? static_cast<double>(clipped) / static_cast<double>(n) : 0;
   const int64_t channels = reference.rank() > 0 ? reference.dim(0) : 1, per_channel = channels ? n / channels : 0;
   for (int64_t c = 0; c < channels && per_channel > 0; ++c)
@@ -50,6 +61,42 @@ WeightDistribution Distribution(const Tensor& reference, const Tensor& dequantiz
                                   *std::max_element(r + c * per_channel, r + (c + 1) * per_channel));
   return d;
 }
+
+// An activation's histograms, filled batch by batch over fixed bins around what its
+// QuantizeLinear (per-tensor scale and zero point, both constants) can represent.
+struct ActivationCounts {
+  Distribution distribution;
+  float step = 0;
+  int64_t clipped = 0, total = 0;
+
+  static std::optional<ActivationCounts> For(const Graph& q, const Node& quantize) {
+    if (quantize.inputs.size() < 2 || !q.IsInitializer(quantize.inputs[1])) return std::nullopt;
+    const Tensor& scale = q.initializers.at(quantize.inputs[1]);
+    const bool has_zero_point = quantize.inputs.size() > 2 && !quantize.inputs[2].empty();
+    if (scale.size() != 1 || (has_zero_point && !q.IsInitializer(quantize.inputs[2]))) return std::nullopt;
+    const Tensor* zero_point = has_zero_point ? &q.initializers.at(quantize.inputs[2]) : nullptr;
+    auto range = RangeFor(zero_point ? zero_point->dtype() : DataType::kUint8, false, false);
+    if (!range.ok()) return std::nullopt;
+    ActivationCounts counts;
+    counts.step = static_cast<float>(scale.GetAsDouble(0));
+    const double zp = zero_point ? zero_point->GetAsDouble(0) : 0;
+    const float clip_lo = static_cast<float>((range->qmin - zp) * counts.step), clip_hi = static_cast<float>((range->qmax - zp) * counts.step);
+    Distribution& d = counts.distribution;
+    d.clip_range = std::make_pair(clip_lo, clip_hi);
+    d.lo = clip_lo - 0.25f * (clip_hi - clip_lo);
+    d.hi = clip_hi + 0.25f * (clip_hi - clip_lo);
+    d.float_counts.assign(kBins, 0);
+    d.dequantized_counts.assign(kBins, 0);
+    return counts;
+  }
+
+  void Add(const Tensor& reference, const Tensor& dequantized) {
+    if (reference.dtype() != DataType::kFloat || dequantized.dtype() != DataType::kFloat || reference.size() != dequantized.size()) return;
+    clipped += Count(distribution, reference.data<float>(), dequantized.data<float>(), reference.size(), [this](int64_t) { return step; });
+    total += reference.size();
+    distribution.clipped_fraction = total ? static_cast<double>(clipped) / static_cast<double>(total) : 0;
+  }
+};
 
 void RankWorstFirst(std::vector<TensorError>& list) {
   std::stable_sort(list.begin(), list.end(), [](const TensorError& a, const TensorError& b) { return a.error.sqnr_db < b.error.sqnr_db; });
@@ -77,10 +124,14 @@ Result<LayerErrorReport> AnalyzeLayerError(const Model& float_model, const Model
     for (const auto& out : n.outputs) producer[out] = &n;
   LayerErrorReport report;
   std::map<std::string, std::string> float_name_of;  // dequantized activation -> the float tensor it stands for
+  std::map<std::string, ActivationCounts> histograms;  // by float tensor
   for (const Node& n : q.nodes) {
     if (!IsDequantize(n)) continue;
     auto source = producer.find(n.inputs[0]);
-    if (source != producer.end() && IsQuantize(*source->second)) float_name_of[n.outputs[0]] = source->second->inputs[0];
+    if (source == producer.end() || !IsQuantize(*source->second)) continue;
+    const std::string& float_name = source->second->inputs[0];
+    float_name_of[n.outputs[0]] = float_name;
+    if (auto counts = ActivationCounts::For(q, *source->second)) histograms.emplace(float_name, *counts);
   }
   // Weights: a constant dequantized into an input of a node the float model has too.
   for (const Node& n : q.nodes) {
@@ -98,7 +149,7 @@ Result<LayerErrorReport> AnalyzeLayerError(const Model& float_model, const Model
       int64_t axis = dq->second->GetInt("axis", 1);
       const Tensor& scale = q.initializers.count(dq->second->inputs[1]) ? q.initializers.at(dq->second->inputs[1]) : Tensor();
       if (scale.empty() || (scale.size() > 1 && !NormalizeAxis(axis, values->rank()))) continue;
-      report.weights.push_back({original->second->inputs[i], n.name, n.op_type, acc.Result(), Distribution(reference, *values, scale, axis)});
+      report.weights.push_back({original->second->inputs[i], n.name, n.op_type, acc.Result(), WeightDistribution(reference, *values, scale, axis)});
     }
   }
   if (float_name_of.empty() && report.weights.empty())
@@ -130,7 +181,10 @@ Result<LayerErrorReport> AnalyzeLayerError(const Model& float_model, const Model
     auto compared = quantized_session->Run({{input, slice}}, [&](const Node&, const std::string& name, const Tensor& t) {
       auto pair = float_name_of.find(name);
       if (pair == float_name_of.end() || !float_values.count(pair->second) || !mismatch.ok()) return;
-      mismatch = errors[pair->second].Add(float_values.at(pair->second), t).WithContext("tensor '" + pair->second + "'");
+      const Tensor& reference = float_values.at(pair->second);
+      mismatch = errors[pair->second].Add(reference, t).WithContext("tensor '" + pair->second + "'");
+      auto counts = histograms.find(pair->second);
+      if (counts != histograms.end()) counts->second.Add(reference, t);
     });
     if (!compared.ok()) return compared.status().WithContext("compared model");
     QPLAY_RETURN_IF_ERROR(mismatch);
@@ -138,8 +192,10 @@ Result<LayerErrorReport> AnalyzeLayerError(const Model& float_model, const Model
   }
   for (const auto& [name, acc] : errors) {
     auto p = float_producer.find(name);
+    auto counts = histograms.find(name);
     report.activations.push_back({name, p == float_producer.end() ? "(input)" : p->second->name,
-                                  p == float_producer.end() ? "" : p->second->op_type, acc.Result()});
+                                  p == float_producer.end() ? "" : p->second->op_type, acc.Result(),
+                                  counts == histograms.end() ? Distribution{} : counts->second.distribution});
   }
   RankWorstFirst(report.activations);
   RankWorstFirst(report.weights);
@@ -147,24 +203,25 @@ Result<LayerErrorReport> AnalyzeLayerError(const Model& float_model, const Model
 }
 
 std::string LayerErrorReport::ToJson() const {
-  auto list = [](const std::vector<TensorError>& errors, bool with_distribution) {
+  auto list = [](const std::vector<TensorError>& errors) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& e : errors) {
       nlohmann::json j = qplay::ToJson(e.error);
       j["tensor"] = e.tensor;
       j["node"] = e.node;
       j["op_type"] = e.op_type;
-      if (with_distribution) {
-        const WeightDistribution& d = e.distribution;
+      const Distribution& d = e.distribution;
+      if (!d.float_counts.empty()) {
         j["histogram"] = {{"lo", d.lo}, {"hi", d.hi}, {"float", d.float_counts}, {"dequantized", d.dequantized_counts}};
-        j["channel_ranges"] = d.channel_ranges;
+        if (d.clip_range) j["histogram"]["clip_range"] = {d.clip_range->first, d.clip_range->second};
         j["clipped_fraction"] = d.clipped_fraction;
       }
+      if (!d.channel_ranges.empty()) j["channel_ranges"] = d.channel_ranges;
       out.push_back(j);
     }
     return out;
   };
-  return nlohmann::json{{"samples", samples}, {"activations", list(activations, false)}, {"weights", list(weights, true)}}.dump(2);
+  return nlohmann::json{{"samples", samples}, {"activations", list(activations)}, {"weights", list(weights)}}.dump(2);
 }
 
 }  // namespace qplay

@@ -3,11 +3,13 @@
 // quantized QDQ model (simulated in float, so every dequantized tensor exists) run side by
 // side on each batch. Each activation the quantized model quantizes is compared with the
 // float model's value of the same tensor, and each quantized weight with its float original
-// (SQNR, cosine, MSE, largest error; for weights also both value histograms on the same bins,
-// per-channel ranges and the clipped fraction). Both lists are ranked worst first (lowest SQNR). This
+// (SQNR, cosine, MSE, largest error, both value histograms on the same bins and the clipped
+// fraction; for weights also per-channel ranges). Both lists are ranked worst first (lowest SQNR). This
 // answers what ONNX Runtime's qdq_loss_debug does, without a second model per tensor.
 #pragma once
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "analysis/metrics.h"
@@ -16,13 +18,17 @@
 
 namespace qplay {
 
-// A weight's values, float and dequantized, on the same bins, with each output channel's
-// float range and the fraction of values beyond what the quantized weight can represent.
-struct WeightDistribution {
-  float lo = 0, hi = 0;                          // the bins cover the float values' range
+// A tensor's values, float and dequantized, on the same bins. Weights: the bins cover the
+// float values' range, with each output channel's float range. Activations: the bins cover
+// what the quantized tensor can represent ([clip_lo, clip_hi]) and a quarter more on each
+// side; values beyond land in the outer bins. clipped_fraction: values further than half a
+// step from their dequantized value (rounding goes no further).
+struct Distribution {
+  float lo = 0, hi = 0;
   std::vector<int64_t> float_counts, dequantized_counts;
-  std::vector<std::pair<float, float>> channel_ranges;  // along axis 0 (output channels of Conv)
-  double clipped_fraction = 0;     // further than half a step from their dequantized value
+  std::optional<std::pair<float, float>> clip_range;           // activations
+  std::vector<std::pair<float, float>> channel_ranges;         // weights, along axis 0
+  double clipped_fraction = 0;
 };
 
 struct TensorError {
@@ -30,7 +36,7 @@ struct TensorError {
   std::string node;    // the node that produces it (activations) or reads it (weights)
   std::string op_type;
   ErrorMetrics error;
-  WeightDistribution distribution;  // weights only
+  Distribution distribution;
 };
 
 struct LayerErrorReport {

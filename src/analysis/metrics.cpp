@@ -59,6 +59,7 @@ Status AddClassificationBatch(ClassificationMetrics& m, const Tensor& reference_
   for (int64_t i = 0; i < n; ++i) {
     const int64_t a = ArgMaxRow(reference_logits, i), b = ArgMaxRow(test_logits, i);
     m.agreeing += a == b;
+    if (a != b) m.disagreements.push_back({m.samples + i, a, b});
     if (labels) {
       const int64_t label = labels->GetAsInt64(i);
       m.reference_correct += a == label;

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "core/status.h"
 #include "core/tensor.h"
@@ -32,11 +33,17 @@ class ErrorAccumulator {
 
 // Top-1 classification over logits [N, classes]: accuracy against labels, and agreement
 // between two models' predictions.
+// A sample the two models classify differently (index in the order samples were added).
+struct Disagreement {
+  int64_t sample, reference, test;
+};
+
 struct ClassificationMetrics {
   int64_t samples = 0;
   int64_t reference_correct = 0;
   int64_t test_correct = 0;
   int64_t agreeing = 0;
+  std::vector<Disagreement> disagreements;
   double reference_accuracy() const { return samples ? static_cast<double>(reference_correct) / samples : 0; }
   double test_accuracy() const { return samples ? static_cast<double>(test_correct) / samples : 0; }
   double agreement() const { return samples ? static_cast<double>(agreeing) / samples : 0; }

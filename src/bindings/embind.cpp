@@ -6,7 +6,8 @@
 //   model.save();                               // Uint8Array
 //   model.quantize(config, { input: samples }, progress)  // a new, quantized Model (QDQ);
 //                                               // progress(done, total) returns false to cancel, or pass null
-//   model.evaluate(data, labels, compared)      // accuracy; with `compared`, agreement and SQNR per output
+//   model.evaluate(data, labels, compared, progress)  // accuracy; with `compared`, agreement, the samples
+//                                               // classified differently and SQNR per output
 //   model.delete();
 //   qp.parseTensorProto(bytes);                 // { name, data, dims, type } from an onnx.TensorProto
 //   qp.parseNpy(bytes);                         // { data, dims, type } from a .npy file
@@ -159,21 +160,21 @@ class WasmModel {
   }
 
   // data: { data, dims } for the single input; labels: int64/int32 tensor or null;
-  // compared: another Model or null. Returns the report as a plain object.
-  val Evaluate(const val& data, const val& labels, const val& compared) {
+  // compared: another Model or null; progress as for quantize. Returns the report as a plain object.
+  val Evaluate(const val& data, const val& labels, const val& compared, const val& progress) {
     static std::string error;
     error.clear();
-    val report = EvaluateOrError(data, labels, compared, error);
+    val report = EvaluateOrError(data, labels, compared, progress, error);
     if (!error.empty()) ThrowJsError(error.c_str());
     return report;
   }
 
   // data: { data, dims } for the single input; quantized: a Model (QDQ). Returns the per-layer
   // error report (activations and weights, worst first) as a plain object.
-  val Analyze(const val& data, const val& quantized) {
+  val Analyze(const val& data, const val& quantized, const val& progress) {
     static std::string error;
     error.clear();
-    val report = AnalyzeOrError(data, quantized, error);
+    val report = AnalyzeOrError(data, quantized, progress, error);
     if (!error.empty()) ThrowJsError(error.c_str());
     return report;
   }
@@ -266,7 +267,7 @@ class WasmModel {
     return out;
   }
 
-  val EvaluateOrError(const val& data_js, const val& labels_js, const val& compared_js, std::string& error) {
+  val EvaluateOrError(const val& data_js, const val& labels_js, const val& compared_js, const val& progress, std::string& error) {
     auto data = TensorFromJs("data", data_js);
     if (!data.ok()) {
       error = data.status().message();
@@ -282,7 +283,7 @@ class WasmModel {
       labels = parsed.value();
     }
     const Model* compared = compared_js.isNull() || compared_js.isUndefined() ? nullptr : compared_js.as<WasmModel*>(emscripten::allow_raw_pointers())->model_.get();
-    auto report = qplay::Evaluate(*model_, compared, *data, labels ? &*labels : nullptr);
+    auto report = qplay::Evaluate(*model_, compared, *data, labels ? &*labels : nullptr, 100, ProgressFromJs(progress));
     if (!report.ok()) {
       error = report.status().message();
       return val::undefined();
@@ -290,7 +291,7 @@ class WasmModel {
     return val::global("JSON").call<val>("parse", report->ToJson());
   }
 
-  val AnalyzeOrError(const val& data_js, const val& quantized_js, std::string& error) {
+  val AnalyzeOrError(const val& data_js, const val& quantized_js, const val& progress, std::string& error) {
     auto data = TensorFromJs("data", data_js);
     if (!data.ok()) {
       error = data.status().message();
@@ -301,7 +302,7 @@ class WasmModel {
       return val::undefined();
     }
     const Model* quantized = quantized_js.as<WasmModel*>(emscripten::allow_raw_pointers())->model_.get();
-    auto report = AnalyzeLayerError(*model_, *quantized, *data);
+    auto report = AnalyzeLayerError(*model_, *quantized, *data, 50, ProgressFromJs(progress));
     if (!report.ok()) {
       error = report.status().message();
       return val::undefined();

@@ -106,14 +106,22 @@ test('evaluate() reports accuracy, agreement and SQNR like qplay eval', () => {
   const quantized = model.quantize({ per_channel: true, calibration_limit: 50 }, { input: calibration }, null);
   const labels = qp.parseNpy(fs.readFileSync(path.join(examples, 'data/evaluation_labels.npy')));
   const firstLabels = { data: labels.data.slice(0, 200), dims: [200], type: 'int64' };
-  const report = model.evaluate(evaluation, firstLabels, quantized);
+  const progress = [];
+  const report = model.evaluate(evaluation, firstLabels, quantized, (done, total) => progress.push([done, total]));
+  expect(progress).toEqual([[100, 200], [200, 200]]);
   expect(report.samples).toBe(200);
   expect(report.accuracy).toBeGreaterThan(0.85);
   expect(report.compare.accuracy).toBeGreaterThan(report.accuracy - 0.02);
   expect(report.compare.agreement).toBeGreaterThan(0.97);
   expect(report.compare.outputs.logits.sqnr_db).toBeGreaterThan(20);
-  expect(model.evaluate(evaluation, null, null)).toEqual({ samples: 200 });
-  expect(() => model.evaluate(evaluation, { data: new BigInt64Array(3), dims: [3] }, null)).toThrow('3 labels for 200 samples');
+  expect(report.compare.disagreements.length).toBe(Math.round(200 * (1 - report.compare.agreement)));
+  for (const { sample, reference, test } of report.compare.disagreements) {
+    expect(reference).not.toBe(test);
+    expect(sample).toBeLessThan(200);
+  }
+  expect(model.evaluate(evaluation, null, null, null)).toEqual({ samples: 200 });
+  expect(() => model.evaluate(evaluation, { data: new BigInt64Array(3), dims: [3] }, null, null)).toThrow('3 labels for 200 samples');
+  expect(() => model.evaluate(evaluation, null, null, () => false)).toThrow('evaluation cancelled');
   quantized.delete();
   model.delete();
 });
@@ -121,14 +129,18 @@ test('evaluate() reports accuracy, agreement and SQNR like qplay eval', () => {
 test('analyze() ranks every quantized activation and weight by its error, worst first', () => {
   const model = qp.loadModel(fs.readFileSync(path.join(examples, 'models/cnn.onnx')));
   const quantized = model.quantize({ per_channel: true, calibration_limit: 50 }, { input: calibration }, null);
-  const report = model.analyze(evaluation, quantized);
+  const report = model.analyze(evaluation, quantized, null);
   expect(report.samples).toBe(200);
   expect(report.activations.length).toBeGreaterThan(5);
   expect(report.weights.map((w) => w.tensor)).toContain('fc.weight');
   for (const list of [report.activations, report.weights])
     for (let i = 1; i < list.length; i++) expect(list[i - 1].sqnr_db).toBeLessThanOrEqual(list[i].sqnr_db);
   expect(report.activations[0]).toMatchObject({ node: expect.any(String), op_type: expect.any(String), cosine: expect.any(Number) });
-  expect(() => model.analyze(evaluation, model)).toThrow('the compared model has no QuantizeLinear/DequantizeLinear pairs');
+  const { histogram } = report.activations[0];
+  expect(histogram.float.length).toBe(histogram.dequantized.length);
+  expect(histogram.lo).toBeLessThan(histogram.clip_range[0]);
+  expect(histogram.hi).toBeGreaterThan(histogram.clip_range[1]);
+  expect(() => model.analyze(evaluation, model, null)).toThrow('the compared model has no QuantizeLinear/DequantizeLinear pairs');
   quantized.delete();
   model.delete();
 });
