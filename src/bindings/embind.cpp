@@ -8,6 +8,7 @@
 //                                               // progress(done, total) returns false to cancel, or pass null
 //   model.evaluate(data, labels, compared, progress)  // accuracy; with `compared`, agreement, the samples
 //                                               // classified differently and SQNR per output
+//   model.layers(config)                        // [{ node, op_type, fate: quantized | float | folded }]
 //   model.delete();
 //   qp.parseTensorProto(bytes);                 // { name, data, dims, type } from an onnx.TensorProto
 //   qp.parseNpy(bytes);                         // { data, dims, type } from a .npy file
@@ -26,6 +27,7 @@
 #include "data/npy.h"
 #include "graph/summary.h"
 #include "kernels/simd/throughput.h"
+#include "quant/layer_plan.h"
 #include "quant/quantizer.h"
 #include "runtime/session.h"
 
@@ -227,6 +229,21 @@ class WasmModel {
         if (choices.ok()) out = val::global("JSON").call<val>("parse", RangeChoicesToJson(*choices));
         else error = choices.status().message();
       }
+    }
+    if (!error.empty()) ThrowJsError(error.c_str());
+    return out;
+  }
+
+  // The model's nodes, each marked quantized, float or folded under the config (no samples needed).
+  val Layers(const val& config_js) const {
+    static std::string error;
+    error.clear();
+    val out = val::undefined();
+    {
+      auto config = ConfigFromJs(config_js);
+      auto plan = config.ok() ? PlanLayers(*model_, *config) : Result<std::vector<LayerPlan>>(config.status());
+      if (plan.ok()) out = val::global("JSON").call<val>("parse", LayerPlanToJson(*plan));
+      else error = plan.status().message();
     }
     if (!error.empty()) ThrowJsError(error.c_str());
     return out;
@@ -468,7 +485,8 @@ EMSCRIPTEN_BINDINGS(qplay) {
       .function("analyze", &WasmModel::Analyze)
       .function("profile", &WasmModel::Profile)
       .function("sensitivity", &WasmModel::Sensitivity)
-      .function("rangeChoices", &WasmModel::RangeChoices);
+      .function("rangeChoices", &WasmModel::RangeChoices)
+      .function("layers", &WasmModel::Layers);
   emscripten::function("loadModel", &LoadModelJs, emscripten::allow_raw_pointers());
   emscripten::function("parseTensorProto", &ParseTensorProtoJs);
   emscripten::function("parseNpy", &ParseNpyJs);

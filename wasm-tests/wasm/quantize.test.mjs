@@ -194,3 +194,16 @@ test('bad configurations and cancellation give errors and leave the model usable
   expect(model.run({ input: evaluation }).logits.dims).toEqual([200, 10]);
   model.delete();
 });
+
+test('layers() marks what a config quantizes before any calibration', () => {
+  const model = qp.loadModel(fs.readFileSync(path.join(examples, 'models/cnn.onnx')));
+  const layers = model.layers({});
+  expect(layers.length).toBe(model.info().node_count);
+  const fateOf = (op) => new Set(layers.filter((l) => l.op_type === op).map((l) => l.fate));
+  expect(fateOf('BatchNormalization')).toEqual(new Set(['folded']));
+  expect(fateOf('Conv')).toEqual(new Set(['quantized']));
+  const gemm = layers.find((l) => l.op_type === 'Gemm').node;
+  expect(model.layers({ nodes_to_exclude: [gemm] }).find((l) => l.node === gemm).fate).toBe('float');
+  expect(() => model.layers({ backend: 'nonesuch' })).toThrow(/nonesuch/);
+  model.delete();
+});
