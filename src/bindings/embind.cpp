@@ -12,6 +12,7 @@
 //   model.delete();
 //   qp.parseTensorProto(bytes);                 // { name, data, dims, type } from an onnx.TensorProto
 //   qp.parseNpy(bytes);                         // { data, dims, type } from a .npy file
+//   qp.backends();                              // [{ name, description, defaults: config }]
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -27,6 +28,7 @@
 #include "data/npy.h"
 #include "graph/summary.h"
 #include "kernels/simd/throughput.h"
+#include "quant/backend.h"
 #include "quant/layer_plan.h"
 #include "quant/quantizer.h"
 #include "runtime/session.h"
@@ -461,6 +463,22 @@ val ParseNpyJs(const val& bytes) {
   });
 }
 
+// Each backend preset: its name, what it is, and the config it starts from.
+val BackendsJs() {
+  val out = val::array();
+  for (const std::string& name : BackendNames()) {
+    const QuantizationBackend backend = FindBackend(name).value();
+    QuantizationConfig defaults;
+    backend.ApplyDefaults(defaults);
+    val entry = val::object();
+    entry.set("name", name);
+    entry.set("description", backend.description);
+    entry.set("defaults", val::global("JSON").call<val>("parse", defaults.ToJson()));
+    out.call<void>("push", entry);
+  }
+  return out;
+}
+
 // The 8-bit GEMM's speed against the dot-product peak of this machine (bench/speed.mjs).
 val MeasureInt8GemmJs(double m, double n, double k) {
   const Int8GemmThroughput t = MeasureInt8GemmThroughput(static_cast<int64_t>(m), static_cast<int64_t>(n), static_cast<int64_t>(k), 0.5);
@@ -491,4 +509,5 @@ EMSCRIPTEN_BINDINGS(qplay) {
   emscripten::function("parseTensorProto", &ParseTensorProtoJs);
   emscripten::function("parseNpy", &ParseNpyJs);
   emscripten::function("measureInt8Gemm", &MeasureInt8GemmJs);
+  emscripten::function("backends", &BackendsJs);
 }

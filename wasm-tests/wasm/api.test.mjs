@@ -90,3 +90,12 @@ describe('bad input gives an Error naming the problem and leaves the module usab
     model.delete();
   });
 });
+
+test('backends() lists each preset with the config it starts from', () => {
+  const backends = qp.backends();
+  expect(backends.map((b) => b.name)).toEqual(['onnxruntime', 'onnxruntime-qoperator', 'tflite', 'tensorrt', 'xnnpack']);
+  const tensorrt = backends.find((b) => b.name === 'tensorrt');
+  expect(tensorrt.description).toMatch(/TensorRT/);
+  expect(tensorrt.defaults).toMatchObject({ activation_type: 'int8', per_channel: true, extra_options: { ActivationSymmetric: true } });
+  expect(backends[1].defaults.quant_format).toBe('QOperator');
+});
