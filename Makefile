@@ -31,7 +31,8 @@ wasm: setup $(PROTOBUF_WASM)
 web: wasm
 	@npx vite build --config web/vite.config.js --logLevel warn
 	@cp $(WASM)/qplay.js $(WASM)/qplay.wasm $(WEB)/
-	@mkdir -p $(WEB)/examples && cp examples/models/*.onnx examples/models/*.json $(WEB)/examples/
+	@mkdir -p $(WEB)/examples/data && cp examples/models/*.onnx examples/models/*.json $(WEB)/examples/
+	@cp examples/data/*.npy $(WEB)/examples/data/
 
 serve: all
 	@echo "qplay: serving http://localhost:$(PORT)/"
@@ -47,6 +48,7 @@ test-wasm: native wasm
 	@npx vitest run --root wasm-tests --project wasm
 
 test-browser: web
+	@npx tsc -p web
 	@npx vitest run --root wasm-tests --project browser
 
 # Speed against onnxruntime-web (prints JSON lines; see docs/performance.md). Not a test.

@@ -1,0 +1,49 @@
+// A set of samples as the page holds it before handing it to the engine.
+import type { TensorData } from '../engine/types';
+import { sliceSamples } from '../engine/core-engine';
+
+export interface Samples {
+  source: string;            // what they came from, for the page to say
+  data: TensorData;          // [N, ...sample dims]
+  labels: TensorData | null; // int64 [N]
+  classNames?: string[];
+}
+
+export const sampleCount = (s: Samples) => s.data.dims[0];
+
+export function checkFinite(s: Samples): void {
+  const values = s.data.data;
+  if (!(values instanceof Float32Array)) return;
+  const bad = values.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    const perSample = values.length / sampleCount(s);
+    throw new Error(`${s.source}: sample ${Math.floor(bad / perSample)} contains ${values[bad]} (NaN or infinity)`);
+  }
+}
+
+// The first `share` of the samples calibrate, the rest evaluate.
+export function split(s: Samples, share: number): { calibration: Samples; evaluation: Samples } {
+  const n = sampleCount(s);
+  const k = Math.min(n - 1, Math.max(1, Math.round(n * share)));
+  // Copies: each part's buffer is later transferred on its own.
+  const copy = (t: TensorData, start: number, count: number): TensorData => {
+    const view = sliceSamples(t, start, count);
+    return { ...view, data: view.data.slice() as TensorData['data'] };
+  };
+  const part = (start: number, count: number, name: string): Samples => ({
+    source: `${s.source} (${name})`,
+    data: copy(s.data, start, count),
+    labels: s.labels && copy(s.labels, start, count),
+    classNames: s.classNames,
+  });
+  return { calibration: part(0, k, 'calibration'), evaluation: part(k, n - k, 'evaluation') };
+}
+
+// The dims each sample must have to feed an input of shape [batch, ...].
+export function checkShape(s: Samples, inputShape: (number | string)[] | null, inputName: string): void {
+  if (!inputShape) return;
+  const want = inputShape.slice(1), got = s.data.dims.slice(1);
+  const fits = want.length === got.length && want.every((d, i) => typeof d !== 'number' || d === got[i]);
+  if (!fits)
+    throw new Error(`${s.source}: samples are [${got.join(', ')}] but input '${inputName}' takes [${want.join(', ')}] per sample`);
+}

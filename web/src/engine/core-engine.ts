@@ -1,0 +1,164 @@
+// The Engine over the wasm module in this thread. The worker runs one; Node tests run one
+// directly. Holds the float model, the last quantized model and the two sample sets.
+import type {
+  BackendPreset, Engine, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
+  SampleRole, TensorData,
+} from './types';
+
+export interface WasmModel {
+  info(): ModelInfo;
+  run(inputs: Record<string, TensorData>): Record<string, TensorData>;
+  save(): Uint8Array;
+  layers(config: QuantConfig): LayerPlan[];
+  quantize(config: QuantConfig, calibration: Record<string, TensorData>, progress: WasmProgress | null): WasmModel;
+  evaluate(data: TensorData, labels: TensorData | null, compared: WasmModel | null, progress: WasmProgress | null): EvaluationReport;
+  analyze(data: TensorData, quantized: WasmModel, progress: WasmProgress | null): LayerErrorReport;
+  delete(): void;
+}
+
+export interface QplayModule {
+  backends(): BackendPreset[];
+  loadModel(bytes: Uint8Array): WasmModel;
+  parseNpy(bytes: Uint8Array): TensorData;
+}
+
+type WasmProgress = (done: number, total: number) => boolean;
+
+interface SampleSet {
+  data: TensorData;
+  labels: TensorData | null;
+}
+
+// The layer analysis compares every quantized tensor; this many samples show where error comes from.
+const ANALYSIS_SAMPLES = 200;
+
+export function sliceSamples(tensor: TensorData, start: number, count: number): TensorData {
+  const perSample = tensor.dims.slice(1).reduce((a, b) => a * b, 1);
+  return {
+    data: tensor.data.subarray(start * perSample, (start + count) * perSample) as TensorData['data'],
+    dims: [count, ...tensor.dims.slice(1)],
+    type: tensor.type,
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+const toProgress = (progress?: ProgressFn): WasmProgress | null =>
+  progress ? (done, total) => { progress(done, total); return true; } : null;
+
+export class CoreEngine implements Engine {
+  private model: WasmModel | null = null;
+  private quantized: WasmModel | null = null;
+  private samples: Partial<Record<SampleRole, SampleSet>> = {};
+
+  constructor(private readonly qp: QplayModule) {}
+
+  async backends(): Promise<BackendPreset[]> {
+    return this.qp.backends();
+  }
+
+  async loadModel(bytes: ArrayBuffer): Promise<ModelInfo> {
+    const next = this.qp.loadModel(new Uint8Array(bytes));  // throws: the previous model stays
+    this.dropQuantized();
+    this.model?.delete();
+    this.model = next;
+    return next.info();
+  }
+
+  async layers(config: QuantConfig): Promise<LayerPlan[]> {
+    return this.loaded().layers(config);
+  }
+
+  async parseNpy(bytes: ArrayBuffer): Promise<TensorData> {
+    return this.qp.parseNpy(new Uint8Array(bytes));
+  }
+
+  async setSamples(role: SampleRole, data: TensorData, labels: TensorData | null): Promise<void> {
+    if (!data.dims.length || data.dims[0] === 0) throw new Error(`the ${role} set is empty`);
+    if (labels && labels.data.length !== data.dims[0])
+      throw new Error(`the ${role} set has ${data.dims[0]} samples but ${labels.data.length} labels`);
+    this.samples[role] = { data, labels };
+  }
+
+  async sample(role: SampleRole, index: number): Promise<TensorData> {
+    const set = this.samplesFor(role);
+    if (index < 0 || index >= set.data.dims[0]) throw new Error(`the ${role} set has no sample ${index}`);
+    const one = sliceSamples(set.data, index, 1);
+    return { ...one, data: one.data.slice() as TensorData['data'] };
+  }
+
+  async quantize(config: QuantConfig, progress?: ProgressFn): Promise<QuantizedModel> {
+    const model = this.loaded();
+    const calibration = config.mode === 'dynamic' || config.mode === 'weight_only' ? {} : { [this.inputName()]: this.samplesFor('calibration').data };
+    const next = model.quantize(config, calibration, toProgress(progress));
+    this.dropQuantized();
+    this.quantized = next;
+    const bytes = next.save();
+    return { bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, info: next.info() };
+  }
+
+  async setQuantized(bytes: ArrayBuffer): Promise<ModelInfo> {
+    const next = this.qp.loadModel(new Uint8Array(bytes));
+    this.dropQuantized();
+    this.quantized = next;
+    return next.info();
+  }
+
+  async evaluate(progress?: ProgressFn): Promise<EvaluationReport> {
+    const { data, labels } = this.samplesFor('evaluation');
+    return this.loaded().evaluate(data, labels, this.quantizedModel(), toProgress(progress));
+  }
+
+  async analyze(progress?: ProgressFn): Promise<LayerErrorReport> {
+    const { data } = this.samplesFor('evaluation');
+    const count = Math.min(data.dims[0], ANALYSIS_SAMPLES);
+    return this.loaded().analyze(sliceSamples(data, 0, count), this.quantizedModel(), toProgress(progress));
+  }
+
+  // Median time of one sample through each model, after a warm-up run.
+  async latency(): Promise<Latency> {
+    const input = { [this.inputName()]: sliceSamples(this.samplesFor('evaluation').data, 0, 1) };
+    const time = (model: WasmModel) => {
+      model.run(input);
+      const times: number[] = [];
+      const deadline = performance.now() + 1000;
+      while (times.length < 5 || (times.length < 50 && performance.now() < deadline)) {
+        const start = performance.now();
+        model.run(input);
+        times.push(performance.now() - start);
+      }
+      return median(times);
+    };
+    return { float_ms: time(this.loaded()), quantized_ms: time(this.quantizedModel()), batch: 1 };
+  }
+
+  private loaded(): WasmModel {
+    if (!this.model) throw new Error('no model is loaded');
+    return this.model;
+  }
+
+  private quantizedModel(): WasmModel {
+    if (!this.quantized) throw new Error('quantize the model first');
+    return this.quantized;
+  }
+
+  private samplesFor(role: SampleRole): SampleSet {
+    const set = this.samples[role];
+    if (!set) throw new Error(`no ${role} samples are loaded`);
+    return set;
+  }
+
+  private inputName(): string {
+    const inputs = this.loaded().info().inputs;
+    if (inputs.length !== 1) throw new Error(`the playground feeds models with one input; this one has ${inputs.length}`);
+    return inputs[0].name;
+  }
+
+  private dropQuantized(): void {
+    this.quantized?.delete();
+    this.quantized = null;
+  }
+}

@@ -1,0 +1,124 @@
+// What the page and the engine say to each other. The same Engine interface is served by
+// CoreEngine (the wasm module in this thread: the worker, Node tests) and by WorkerEngine
+// (the page, talking to a worker).
+
+export type TypedArray = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array;
+
+export interface TensorData {
+  data: TypedArray;
+  dims: number[];
+  type?: string;
+}
+
+export interface ValueInfo {
+  name: string;
+  dtype: string;
+  shape: (number | string)[] | null;
+}
+
+export interface ModelInfo {
+  graph_name: string;
+  producer: string;
+  opsets: Record<string, number>;
+  inputs: ValueInfo[];
+  outputs: ValueInfo[];
+  node_count: number;
+  op_histogram: Record<string, number>;
+  parameter_count: number;
+  parameter_bytes: number;
+  unsupported: string[];
+}
+
+export type LayerFate = 'quantized' | 'float' | 'folded';
+
+export interface LayerPlan {
+  node: string;
+  op_type: string;
+  fate: LayerFate;
+}
+
+export interface ErrorMetrics {
+  sqnr_db: number;
+  cosine: number;
+  mse: number;
+  max_abs: number;
+}
+
+export interface Disagreement {
+  sample: number;
+  reference: number;
+  test: number;
+}
+
+export interface EvaluationReport {
+  samples: number;
+  accuracy?: number;
+  compare?: {
+    accuracy?: number;
+    agreement?: number;
+    disagreements?: Disagreement[];
+    outputs: Record<string, ErrorMetrics>;
+  };
+}
+
+export interface Histogram {
+  lo: number;
+  hi: number;
+  float: number[];
+  dequantized: number[];
+  clip_range?: [number, number];
+}
+
+export interface TensorError extends ErrorMetrics {
+  tensor: string;
+  node: string;
+  op_type: string;
+  histogram?: Histogram;
+  clipped_fraction?: number;
+  channel_ranges?: [number, number][];
+}
+
+export interface LayerErrorReport {
+  samples: number;
+  activations: TensorError[];
+  weights: TensorError[];
+}
+
+export interface QuantizedModel {
+  bytes: ArrayBuffer;  // the .onnx file to download
+  info: ModelInfo;
+}
+
+export interface Latency {
+  float_ms: number;
+  quantized_ms: number;
+  batch: number;
+}
+
+export type SampleRole = 'calibration' | 'evaluation';
+export type ProgressFn = (done: number, total: number) => void;
+
+// The quantization config as the core reads it (ONNX Runtime's option names).
+export type QuantConfig = Record<string, unknown>;
+
+export interface BackendPreset {
+  name: string;
+  description: string;
+  defaults: QuantConfig & { extra_options: Record<string, unknown> };
+}
+
+export interface Engine {
+  backends(): Promise<BackendPreset[]>;
+  // Replaces the loaded model only when `bytes` load; the previous one stays otherwise.
+  loadModel(bytes: ArrayBuffer): Promise<ModelInfo>;
+  layers(config: QuantConfig): Promise<LayerPlan[]>;
+  parseNpy(bytes: ArrayBuffer): Promise<TensorData>;
+  setSamples(role: SampleRole, data: TensorData, labels: TensorData | null): Promise<void>;
+  sample(role: SampleRole, index: number): Promise<TensorData>;
+  quantize(config: QuantConfig, progress?: ProgressFn): Promise<QuantizedModel>;
+  // A quantized model from a file instead (one quantize() wrote before, say).
+  setQuantized(bytes: ArrayBuffer): Promise<ModelInfo>;
+  evaluate(progress?: ProgressFn): Promise<EvaluationReport>;
+  analyze(progress?: ProgressFn): Promise<LayerErrorReport>;
+  latency(): Promise<Latency>;
+}

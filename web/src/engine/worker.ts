@@ -1,0 +1,32 @@
+// The worker: hosts the wasm module and one CoreEngine; answers Requests with Replies.
+import { CoreEngine, type QplayModule } from './core-engine';
+import { transferablesOf, type Reply, type Request } from './protocol';
+
+declare function importScripts(...urls: string[]): void;
+declare function createQplay(options: { locateFile: (file: string) => string }): Promise<QplayModule>;
+
+let engine: Promise<CoreEngine> | null = null;
+const reply = (message: Reply, transfer: ArrayBuffer[] = []) => self.postMessage(message, { transfer });
+
+self.onmessage = async ({ data }: MessageEvent<Request>) => {
+  const { id } = data;
+  try {
+    if ('init' in data) {
+      importScripts(data.init);
+      // qplay.wasm sits beside qplay.js, not beside this script.
+      engine = createQplay({ locateFile: (file) => new URL(file, data.init).href }).then((qp) => new CoreEngine(qp));
+      await engine;
+      reply({ id, ok: true, result: null });
+      return;
+    }
+    if (!engine) throw new Error('the engine is not started');
+    const core = await engine;
+    const progress = (done: number, total: number) => reply({ id, progress: [done, total] });
+    const method = core[data.method] as (...args: unknown[]) => Promise<unknown>;
+    const result = await method.apply(core, [...data.args, progress]);
+    reply({ id, ok: true, result }, transferablesOf(result));
+  } catch (error) {
+    const fatal = error instanceof WebAssembly.RuntimeError && !('init' in data);
+    reply({ id, ok: false, error: error instanceof Error ? error.message : String(error), fatal });
+  }
+};

@@ -1,0 +1,2 @@
+// The playground page: one <qplay-playground> element.
+import './ui/app';

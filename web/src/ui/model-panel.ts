@@ -1,0 +1,91 @@
+// <qp-model-panel>: the loaded model's summary and its searchable layer list, each node marked
+// with what the chosen recipe does to it; a checkbox keeps a node in float (nodes_to_exclude).
+import { LitElement, css, html } from 'lit';
+import type { LayerPlan, ModelInfo, ValueInfo } from '../engine/types';
+import { sharedStyles } from './shared-styles';
+
+const shapeText = (v: ValueInfo) => (v.shape ? `[${v.shape.join(', ')}]` : 'unknown rank');
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+export class ModelPanel extends LitElement {
+  static properties = {
+    name: {}, info: { attribute: false }, fileBytes: { attribute: false }, layers: { attribute: false },
+    exclude: { attribute: false }, filter: { state: true },
+  };
+  declare name: string;
+  declare info: ModelInfo | null;
+  declare fileBytes: number;
+  declare layers: LayerPlan[];
+  declare exclude: string[];
+  declare filter: string;
+
+  static styles = [sharedStyles, css`
+    .lists { display: flex; flex-wrap: wrap; gap: 0 2rem; }
+    .layers { max-height: 22rem; overflow: auto; border: 1px solid var(--qp-border); border-radius: 6px; }
+    .layers table { margin: 0; width: 100%; }
+    .layers th { position: sticky; top: 0; background: var(--qp-panel); }
+    .fate { font-size: 0.8rem; padding: 0 0.4rem; border-radius: 999px; border: 1px solid currentColor; }
+    .fate.quantized { color: var(--qp-quant); }
+    .fate.float { color: var(--qp-float); }
+    .fate.folded { color: var(--qp-muted); }
+  `];
+
+  constructor() {
+    super();
+    this.name = '';
+    this.info = null;
+    this.fileBytes = 0;
+    this.layers = [];
+    this.exclude = [];
+    this.filter = '';
+  }
+
+  render() {
+    const info = this.info;
+    if (!info) return html`<p class="muted">No model loaded yet.</p>`;
+    const ops = Object.entries(info.op_histogram).sort((a, b) => b[1] - a[1]);
+    const counts = { quantized: 0, float: 0, folded: 0 };
+    for (const l of this.layers) counts[l.fate]++;
+    return html`
+      <h2 id="model-name">${this.name}</h2>
+      <p>${info.node_count} nodes · ${info.parameter_count.toLocaleString()} parameters (${kib(info.parameter_bytes)})
+        · file ${kib(this.fileBytes)} · opsets ${Object.entries(info.opsets).map(([d, v]) => `${d} ${v}`).join(', ')}</p>
+      ${info.unsupported.length
+        ? html`<p class="error" role="alert">Cannot run: ${info.unsupported.join('; ')}</p>`
+        : html`<p class="ok">Every node can run.</p>`}
+      <div class="lists">
+        <table><caption>Inputs</caption><tr><th>name</th><th>type</th><th>shape</th></tr>
+          ${info.inputs.map((v) => html`<tr><td>${v.name}</td><td>${v.dtype}</td><td>${shapeText(v)}</td></tr>`)}</table>
+        <table><caption>Outputs</caption><tr><th>name</th><th>type</th><th>shape</th></tr>
+          ${info.outputs.map((v) => html`<tr><td>${v.name}</td><td>${v.dtype}</td><td>${shapeText(v)}</td></tr>`)}</table>
+        <table class="ops"><caption>Operators</caption>
+          ${ops.map(([op, n]) => html`<tr><td>${op}</td><td class="num">${n}</td></tr>`)}</table>
+      </div>
+      <h3>Layers</h3>
+      <p class="muted">${counts.quantized} quantized · ${counts.float} float · ${counts.folded} folded into another node by the recipe.
+        Tick a node to keep it in float.</p>
+      <label>Search layers <input type="search" .value=${this.filter} @input=${(e: Event) => (this.filter = (e.target as HTMLInputElement).value)}
+        placeholder="name or op type" /></label>
+      <div class="layers">${this.renderLayers()}</div>`;
+  }
+
+  private renderLayers() {
+    const needle = this.filter.trim().toLowerCase();
+    const shown = this.layers.filter((l) => !needle || l.node.toLowerCase().includes(needle) || l.op_type.toLowerCase().includes(needle));
+    return html`<table aria-label="layers">
+      <tr><th>node</th><th>op</th><th>recipe</th><th>keep float</th></tr>
+      ${shown.map((l) => html`<tr>
+        <td>${l.node}</td><td>${l.op_type}</td><td><span class="fate ${l.fate}">${l.fate}</span></td>
+        <td><input type="checkbox" aria-label=${`keep ${l.node} in float`} .checked=${this.exclude.includes(l.node)}
+          ?disabled=${l.fate === 'folded'} @change=${(e: Event) => this.toggle(l.node, (e.target as HTMLInputElement).checked)} /></td>
+      </tr>`)}
+    </table>`;
+  }
+
+  private toggle(node: string, keepFloat: boolean) {
+    const exclude = keepFloat ? [...this.exclude, node] : this.exclude.filter((n) => n !== node);
+    this.dispatchEvent(new CustomEvent('exclude-change', { detail: exclude, bubbles: true, composed: true }));
+  }
+}
+
+customElements.define('qp-model-panel', ModelPanel);
