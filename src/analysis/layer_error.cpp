@@ -33,16 +33,11 @@ size_t BinOf(const Distribution& d, float v) {
   return static_cast<size_t>(std::clamp<double>(width > 0 ? (v - d.lo) / width : 0, 0, kBins - 1));
 }
 
-// Counts n float values and their dequantized counterparts; returns how many are clipped.
-template <typename StepAtIndex>
-int64_t Count(Distribution& d, const float* reference, const float* dequantized, int64_t n, StepAtIndex step) {
-  int64_t clipped = 0;
+void Count(Distribution& d, const float* reference, const float* dequantized, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     ++d.float_counts[BinOf(d, reference[i])];
     ++d.dequantized_counts[BinOf(d, dequantized[i])];
-    clipped += std::abs(reference[i] - dequantized[i]) > 0.5f * step(i) * 1.001f;
   }
-  return clipped;
 }
 
 Distribution WeightDistribution(const Tensor& reference, const Tensor& dequantized, const Tensor& scale, int64_t axis) {
@@ -53,7 +48,11 @@ Distribution WeightDistribution(const Tensor& reference, const Tensor& dequantiz
   d.hi = *std::max_element(r, r + n);
   d.float_counts.assign(kBins, 0);
   d.dequantized_counts.assign(kBins, 0);
-  const int64_t clipped = Count(d, r, dequantized.data<float>(), n, [&](int64_t i) { return StepAt(scale, dequantized, axis, i); });
+  const float* q = dequantized.data<float>();
+  Count(d, r, q, n);
+  // A weight's dequantized value is its own rounding: further than half a step means clipped.
+  int64_t clipped = 0;
+  for (int64_t i = 0; i < n; ++i) clipped += std::abs(r[i] - q[i]) > 0.5f * StepAt(scale, dequantized, axis, i) * 1.001f;
   d.clipped_fraction = n ? static_cast<double>(clipped) / static_cast<double>(n) : 0;
   const int64_t channels = reference.rank() > 0 ? reference.dim(0) : 1, per_channel = channels ? n / channels : 0;
   for (int64_t c = 0; c < channels && per_channel > 0; ++c)
@@ -92,7 +91,12 @@ struct ActivationCounts {
 
   void Add(const Tensor& reference, const Tensor& dequantized) {
     if (reference.dtype() != DataType::kFloat || dequantized.dtype() != DataType::kFloat || reference.size() != dequantized.size()) return;
-    clipped += Count(distribution, reference.data<float>(), dequantized.data<float>(), reference.size(), [this](int64_t) { return step; });
+    const float* r = reference.data<float>();
+    Count(distribution, r, dequantized.data<float>(), reference.size());
+    // An activation's dequantized value also carries the error of the layers before it, so
+    // clipping is judged on the float value alone: beyond the range by more than half a step.
+    const auto [lo, hi] = *distribution.clip_range;
+    for (int64_t i = 0; i < reference.size(); ++i) clipped += r[i] < lo - 0.5f * step || r[i] > hi + 0.5f * step;
     total += reference.size();
     distribution.clipped_fraction = total ? static_cast<double>(clipped) / static_cast<double>(total) : 0;
   }

@@ -21,8 +21,9 @@ namespace qplay {
 // A tensor's values, float and dequantized, on the same bins. Weights: the bins cover the
 // float values' range, with each output channel's float range. Activations: the bins cover
 // what the quantized tensor can represent ([clip_lo, clip_hi]) and a quarter more on each
-// side; values beyond land in the outer bins. clipped_fraction: values further than half a
-// step from their dequantized value (rounding goes no further).
+// side; values beyond land in the outer bins. clipped_fraction: weights further than half a
+// step from their dequantized value (rounding goes no further); activations beyond the clip
+// range by more than half a step.
 struct Distribution {
   float lo = 0, hi = 0;
   std::vector<int64_t> float_counts, dequantized_counts;

@@ -1,11 +1,14 @@
 // Serves build/web with Vite's preview server and launches Debian's Chromium via playwright-core.
+// Every request the page makes is recorded; screenshots go to build/screenshots.
+import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { preview } from 'vite';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
+export const screenshotDir = path.join(repoRoot, 'build/screenshots');
 
-export async function startPage() {
+export async function startPage({ colorScheme = 'light' } = {}) {
   const server = await preview({
     configFile: path.join(repoRoot, 'web/vite.config.js'),
     preview: { port: 0, host: '127.0.0.1', strictPort: false },
@@ -17,16 +20,42 @@ export async function startPage() {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
-  const page = await browser.newPage();
+  const context = await browser.newContext({ acceptDownloads: true, colorScheme, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
   const requests = [];
-  page.on('request', (request) => requests.push(request.url()));
+  const errors = [];
+  context.on('request', (request) => requests.push(request.url()));
+  page.on('pageerror', (error) => errors.push(error.message));
   return {
     url,
     page,
     requests,
+    errors,
+    async screenshot(name) {
+      fs.mkdirSync(screenshotDir, { recursive: true });
+      await page.screenshot({ path: path.join(screenshotDir, `${name}-${colorScheme}.png`), fullPage: true });
+    },
     async close() {
       await browser.close();
       await new Promise((resolve) => server.httpServer.close(resolve));
     },
   };
+}
+
+// Waits for the bundled example (or another model) and its samples to be ready to run.
+export async function waitForModel(page, name) {
+  await page.waitForFunction((n) => {
+    const app = document.querySelector('qplay-playground');
+    return app?.modelName === n && app.haveSamples && app.layers.length > 0;
+  }, name, { timeout: 60000 });
+}
+
+// Clicks Run and waits for new results or an error.
+export async function runAndWait(page) {
+  await page.evaluate(() => (window.previousResults = document.querySelector('qplay-playground').results));
+  await page.locator('#run').click();
+  await page.waitForFunction(() => {
+    const app = document.querySelector('qplay-playground');
+    return app.progress === null && (app.results !== window.previousResults || app.runError);
+  }, null, { timeout: 120000 });
 }

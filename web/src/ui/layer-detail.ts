@@ -7,7 +7,7 @@ import { themeColor } from './chart-view';
 import { sharedStyles } from './shared-styles';
 
 // Vertical lines at values of the histogram's range (the clip range), on the category axis.
-const clipLines = (histogram: Histogram, color: string): Plugin<'bar'> => ({
+const clipLines = (histogram: Histogram, color: string): Plugin<'bar' | 'line'> => ({
   id: 'clipLines',
   afterDatasetsDraw(chart) {
     if (!histogram.clip_range) return;
@@ -62,7 +62,7 @@ export class LayerDetail extends LitElement {
     this.dispatchEvent(new CustomEvent('keep-float', { detail: this.tensor!.node, bubbles: true, composed: true }));
   }
 
-  private histogramConfig(h: Histogram): ChartConfiguration<'bar'> {
+  private histogramConfig(h: Histogram): ChartConfiguration<'bar' | 'line'> {
     const width = (h.hi - h.lo) / h.float.length;
     const labels = h.float.map((_, i) => (h.lo + (i + 0.5) * width).toPrecision(3));
     return {
@@ -70,8 +70,8 @@ export class LayerDetail extends LitElement {
       data: {
         labels,
         datasets: [
-          { label: 'float', data: h.float, backgroundColor: themeColor(this, '--qp-float'), barPercentage: 1, categoryPercentage: 1, grouped: false },
-          { label: 'dequantized', data: h.dequantized, backgroundColor: themeColor(this, '--qp-quant') + 'aa', barPercentage: 1, categoryPercentage: 1, grouped: false },
+          { type: 'bar', label: 'float', data: h.float, backgroundColor: themeColor(this, '--qp-float'), barPercentage: 1, categoryPercentage: 1, grouped: false },
+          { type: 'line', label: 'dequantized', data: h.dequantized, borderColor: themeColor(this, '--qp-quant'), borderWidth: 2, stepped: 'middle', pointRadius: 0 },
         ],
       },
       options: {

@@ -20,7 +20,7 @@ export class ModelPanel extends LitElement {
   declare filter: string;
 
   static styles = [sharedStyles, css`
-    .lists { display: flex; flex-wrap: wrap; gap: 0 2rem; }
+    .lists { display: flex; flex-wrap: wrap; gap: 0 2rem; align-items: flex-start; }
     .layers { max-height: 22rem; overflow: auto; border: 1px solid var(--qp-border); border-radius: 6px; }
     .layers table { margin: 0; width: 100%; }
     .layers th { position: sticky; top: 0; background: var(--qp-panel); }

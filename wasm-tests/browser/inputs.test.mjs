@@ -1,0 +1,91 @@
+// Other ways in, and bad input: a second model through the file picker, a folder of labelled
+// images, broken files and samples of the wrong shape or with NaN. Each error is shown inline
+// and what the person set up stays usable.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { repoRoot, runAndWait, startPage, waitForModel } from './serve-and-launch.mjs';
+
+let session;
+beforeAll(async () => {
+  session = await startPage();
+  await session.page.goto(session.url);
+  await waitForModel(session.page, 'cnn.onnx');
+});
+afterAll(async () => {
+  await session?.close();
+});
+
+const app = (page, expression) => page.evaluate(`document.querySelector('qplay-playground').${expression}`);
+
+// A float32 .npy file of `dims` with the given values.
+function writeNpy(dims, values) {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${dims.join(', ')}${dims.length === 1 ? ',' : ''}), }`;
+  header += ' '.repeat(63 - ((header.length + 10) % 64)) + '\n';
+  const prefix = Buffer.concat([Buffer.from([0x93]), Buffer.from('NUMPY'), Buffer.from([1, 0]), Buffer.from(Uint16Array.of(header.length).buffer), Buffer.from(header)]);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qplay-')), 'samples.npy');
+  fs.writeFileSync(file, Buffer.concat([prefix, Buffer.from(Float32Array.from(values).buffer)]));
+  return file;
+}
+
+test('a file that is not a model gets an error naming it, and the model stays', async () => {
+  const { page } = session;
+  await page.locator('#model-file').setInputFiles(path.join(repoRoot, 'tests/models/lstm.input.npy'));
+  await page.locator('#model-error').waitFor();
+  expect(await page.locator('#model-error').textContent()).toMatch(/^Could not load lstm.input.npy: model is not an ONNX model/);
+  expect(await app(page, 'modelName')).toBe('cnn.onnx');
+  expect(await page.locator('#model-status').textContent()).toBe('cnn.onnx is still loaded.');
+  await session.screenshot('model-error');
+});
+
+test('samples of the wrong shape or with NaN are refused by name; the previous samples stay', async () => {
+  const { page } = session;
+  const csv = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qplay-')), 'rows.csv');
+  fs.writeFileSync(csv, 'a,b,label\n1,2,0\n3,4,1\n5,6,0\n');
+  await page.locator('#sample-files').setInputFiles(csv);
+  await page.getByText("samples are [2] but input 'input' takes [1, 28, 28] per sample").waitFor();
+  await page.locator('#sample-files').setInputFiles(writeNpy([3, 1, 28, 28], Array.from({ length: 3 * 784 }, (_, i) => (i === 900 ? NaN : 0))));
+  await page.getByText('samples.npy: sample 1 contains NaN (NaN or infinity)').waitFor();
+  expect(await page.locator('#samples-summary').textContent()).toContain('200 calibration samples');
+  await runAndWait(page);
+  expect(await page.locator('#quantized-accuracy').textContent()).toMatch(/^\d+\.\d%$/);
+});
+
+test('a folder of images, one folder per class, becomes labelled samples split for calibration', async () => {
+  const { page } = session;
+  await page.locator('#sample-folder').setInputFiles(path.join(repoRoot, 'examples/data/calibration'));
+  await page.waitForFunction(() => document.querySelector('qplay-playground').renderRoot.querySelector('qp-samples-panel')
+    .summary.includes('200 images'));
+  expect(await page.locator('#samples-summary').textContent()).toBe(
+    '40 calibration samples (200 images (calibration)) and 160 evaluation samples (200 images (evaluation)), with labels.');
+  await runAndWait(page);
+  const accuracy = parseFloat(await page.locator('#float-accuracy').textContent());
+  expect(accuracy).toBeGreaterThan(85);  // the PNGs decode to what the model was trained on
+  await session.screenshot('image-samples');
+});
+
+test('a second model through the file picker goes through the same flow', async () => {
+  const { page } = session;
+  await page.locator('#model-file').setInputFiles(path.join(repoRoot, 'examples/models/transformer.onnx'));
+  await waitForModel(page, 'transformer.onnx');
+  expect(await page.locator('#model-error').count()).toBe(0);
+  expect(await page.locator('#model-name').textContent()).toBe('transformer.onnx');
+  await runAndWait(page);
+  expect(await page.locator('#run-error').count()).toBe(0);
+  expect(parseFloat(await page.locator('#float-accuracy').textContent())).toBeGreaterThan(85);
+  expect(parseFloat(await page.locator('#quantized-accuracy').textContent())).toBeGreaterThan(80);
+});
+
+test('?model= naming a missing file says so', async () => {
+  const { page, url } = session;
+  await page.goto(`${url}?model=examples/missing.onnx`);
+  await page.locator('#model-error').waitFor();
+  expect(await page.locator('#model-error').textContent()).toMatch(/^Could not fetch examples\/missing.onnx: HTTP 404/);
+});
+
+test('no page error and no request outside the origin', () => {
+  const origin = new URL(session.url).origin;
+  expect(session.requests.filter((r) => !r.startsWith(origin) && !r.startsWith('data:') && !r.startsWith('blob:'))).toEqual([]);
+  expect(session.errors).toEqual([]);
+});

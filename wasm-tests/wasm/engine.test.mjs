@@ -1,0 +1,68 @@
+// The page's Engine API served in this thread (CoreEngine), as the worker serves it: the
+// same promises the page awaits, tested in Node.
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, expect, test } from 'vitest';
+import { CoreEngine } from '../../web/src/engine/core-engine.ts';
+import { loadQplay, repoRoot } from './load-qplay.mjs';
+
+const examples = path.join(repoRoot, 'examples');
+const bytesOf = (file) => {
+  const b = fs.readFileSync(path.join(examples, file));
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+};
+
+let engine;
+beforeAll(async () => {
+  engine = new CoreEngine(await loadQplay());
+  await engine.loadModel(bytesOf('models/cnn.onnx'));
+  const tensor = async (file) => engine.parseNpy(bytesOf(file));
+  await engine.setSamples('calibration', await tensor('data/calibration_images.npy'), await tensor('data/calibration_labels.npy'));
+  await engine.setSamples('evaluation', await tensor('data/evaluation_images.npy'), await tensor('data/evaluation_labels.npy'));
+});
+
+test('quantize, evaluate, analyze and time, with progress', async () => {
+  const progress = [];
+  const quantized = await engine.quantize({ per_channel: true }, (done, total) => progress.push([done, total]));
+  expect(progress.at(-1)).toEqual([200, 200]);
+  expect(new Uint8Array(quantized.bytes.slice(0, 2))).toEqual(new Uint8Array([8, 7]));  // ir_version field
+  expect(quantized.info.op_histogram.QuantizeLinear).toBeGreaterThan(0);
+
+  const evaluated = [];
+  const report = await engine.evaluate((done) => evaluated.push(done));
+  expect(evaluated.at(-1)).toBe(1000);
+  expect(report.accuracy).toBeCloseTo(0.931, 3);
+  expect(report.compare.accuracy).toBeGreaterThan(0.92);
+
+  const analysis = await engine.analyze();
+  expect(analysis.samples).toBe(200);
+  expect(analysis.activations[0].histogram.float.length).toBe(64);
+
+  const latency = await engine.latency();
+  expect(latency.float_ms).toBeGreaterThan(0);
+  expect(latency.quantized_ms).toBeGreaterThan(0);
+});
+
+test('a quantized model written before can be compared again', async () => {
+  const { bytes } = await engine.quantize({});
+  const first = await engine.evaluate();
+  await engine.setQuantized(bytes);
+  expect(await engine.evaluate()).toEqual(first);
+});
+
+test('one sample comes back as its own tensor', async () => {
+  const sample = await engine.sample('evaluation', 3);
+  expect(sample.dims).toEqual([1, 1, 28, 28]);
+  expect(sample.data.length).toBe(784);
+  await expect(engine.sample('evaluation', 1000)).rejects.toThrow('the evaluation set has no sample 1000');
+});
+
+test('bad input is named and the loaded model stays', async () => {
+  await expect(engine.loadModel(new ArrayBuffer(3))).rejects.toThrow(/not an ONNX model|truncated/);
+  expect((await engine.layers({})).length).toBe(18);
+  await expect(engine.setSamples('evaluation', { data: new Float32Array(0), dims: [0, 1, 28, 28] }, null)).rejects.toThrow('the evaluation set is empty');
+  await expect(engine.setSamples('calibration', { data: new Float32Array(784 * 2), dims: [2, 1, 28, 28] }, { data: new BigInt64Array(3), dims: [3] }))
+    .rejects.toThrow('the calibration set has 2 samples but 3 labels');
+  await expect(engine.quantize({ calibrate_method: 'nonesuch' })).rejects.toThrow(/nonesuch/);
+  expect((await engine.evaluate()).samples).toBe(1000);
+});
