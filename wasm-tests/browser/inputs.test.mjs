@@ -39,6 +39,27 @@ test('a file that is not a model gets an error naming it, and the model stays', 
   await session.screenshot('model-error');
 });
 
+test('a model with an op the runtime lacks is refused, naming node and op', async () => {
+  const { page } = session;
+  await page.locator('#model-file').setInputFiles('/usr/share/libonnx-testdata/data/node/test_nonzero_example/model.onnx');
+  await page.getByText(/^Could not load model.onnx: cannot run node '.*' \(NonZero\): op NonZero is not supported/).waitFor();
+  expect(await app(page, 'modelName')).toBe('cnn.onnx');
+});
+
+test('a model dropped anywhere on the page replaces the loaded one', async () => {
+  const { page } = session;
+  await page.evaluate(async () => {
+    const bytes = await (await fetch('examples/lstm.onnx')).arrayBuffer();
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([bytes], 'lstm.onnx'));
+    document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  });
+  await waitForModel(page, 'lstm.onnx');
+  expect(await page.locator('#model-name').textContent()).toBe('lstm.onnx');
+  await page.getByRole('button', { name: 'cnn.onnx' }).click();
+  await waitForModel(page, 'cnn.onnx');
+});
+
 test('samples of the wrong shape or with NaN are refused by name; the previous samples stay', async () => {
   const { page } = session;
   const csv = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qplay-')), 'rows.csv');

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
 import { CoreEngine } from '../../web/src/engine/core-engine.ts';
-import { loadQplay, repoRoot } from './load-qplay.mjs';
+import { conformanceRoot, loadQplay, repoRoot } from './load-qplay.mjs';
 
 const examples = path.join(repoRoot, 'examples');
 const bytesOf = (file) => {
@@ -50,6 +50,18 @@ test('a quantized model written before can be compared again', async () => {
   expect(await engine.evaluate()).toEqual(first);
 });
 
+test.each([
+  [{ mode: 'dynamic' }, 'DynamicQuantizeLinear'],
+  [{ mode: 'weight_only' }, null],
+  [{ quant_format: 'QOperator' }, 'QLinearConv'],
+])('%j quantizes and evaluates; the layer analysis runs or says why not', async (config, op) => {
+  const { info } = await engine.quantize(config);
+  if (op) expect(info.op_histogram[op]).toBeGreaterThan(0);
+  const report = await engine.evaluate();
+  expect(report.compare.agreement).toBeGreaterThan(0.9);
+  await engine.analyze().then((a) => expect(a.samples).toBe(200), (e) => expect(e.message).toMatch(/has no QuantizeLinear\/DequantizeLinear/));
+});
+
 test('one sample comes back as its own tensor', async () => {
   const sample = await engine.sample('evaluation', 3);
   expect(sample.dims).toEqual([1, 1, 28, 28]);
@@ -59,6 +71,9 @@ test('one sample comes back as its own tensor', async () => {
 
 test('bad input is named and the loaded model stays', async () => {
   await expect(engine.loadModel(new ArrayBuffer(3))).rejects.toThrow(/not an ONNX model|truncated/);
+  const nonzero = fs.readFileSync(path.join(conformanceRoot, 'node/test_nonzero_example/model.onnx'));
+  await expect(engine.loadModel(nonzero.buffer.slice(nonzero.byteOffset, nonzero.byteOffset + nonzero.length)))
+    .rejects.toThrow(/^cannot run node '.*' \(NonZero\): op NonZero is not supported/);
   expect((await engine.layers({})).length).toBe(18);
   await expect(engine.setSamples('evaluation', { data: new Float32Array(0), dims: [0, 1, 28, 28] }, null)).rejects.toThrow('the evaluation set is empty');
   await expect(engine.setSamples('calibration', { data: new Float32Array(784 * 2), dims: [2, 1, 28, 28] }, { data: new BigInt64Array(3), dims: [3] }))

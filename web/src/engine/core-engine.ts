@@ -60,8 +60,15 @@ export class CoreEngine implements Engine {
     return this.qp.backends();
   }
 
+  // A model that loads but has nodes the runtime cannot run is refused the same way.
   async loadModel(bytes: ArrayBuffer): Promise<ModelInfo> {
     const next = this.qp.loadModel(new Uint8Array(bytes));  // throws: the previous model stays
+    const { unsupported } = next.info();
+    if (unsupported.length) {
+      next.delete();
+      const more = unsupported.length > 1 ? ` (and ${unsupported.length - 1} more nodes)` : '';
+      throw new Error(`cannot run ${unsupported[0]}${more}`);
+    }
     this.dropQuantized();
     this.model?.delete();
     this.model = next;

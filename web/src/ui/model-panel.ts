@@ -50,9 +50,6 @@ export class ModelPanel extends LitElement {
       <h2 id="model-name">${this.name}</h2>
       <p>${info.node_count} nodes · ${info.parameter_count.toLocaleString()} parameters (${kib(info.parameter_bytes)})
         · file ${kib(this.fileBytes)} · opsets ${Object.entries(info.opsets).map(([d, v]) => `${d} ${v}`).join(', ')}</p>
-      ${info.unsupported.length
-        ? html`<p class="error" role="alert">Cannot run: ${info.unsupported.join('; ')}</p>`
-        : html`<p class="ok">Every node can run.</p>`}
       <div class="lists">
         <table><caption>Inputs</caption><tr><th>name</th><th>type</th><th>shape</th></tr>
           ${info.inputs.map((v) => html`<tr><td>${v.name}</td><td>${v.dtype}</td><td>${shapeText(v)}</td></tr>`)}</table>
