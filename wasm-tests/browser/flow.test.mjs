@@ -42,6 +42,9 @@ for (const colorScheme of ['light', 'dark']) describe(colorScheme, () => {
     expect(await page.locator('#float-accuracy').textContent()).toBe(expected.float);
     expect(await page.locator('#quantized-accuracy').textContent()).toBe(expected.quantized);
     expect(await page.locator('#agreement').textContent()).toBe(expected.agreement);
+    const reference = JSON.parse(fs.readFileSync(path.join(repoRoot, 'examples/models/reference_quantization.json'), 'utf8')).cnn;
+    expect(await page.locator('#metrics').textContent()).toContain('PyTorch qnnpack (static)');
+    expect(await page.locator('#metrics').textContent()).toContain(`${(100 * reference.engines.qnnpack.static).toFixed(1)}%`);
     await page.locator('#layer-select').selectOption({ index: 1 });
     await page.locator('#layer-detail-title').waitFor();
     await session.screenshot('results');

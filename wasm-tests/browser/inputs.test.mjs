@@ -83,6 +83,7 @@ test('a folder of images, one folder per class, becomes labelled samples split f
   await runAndWait(page);
   const accuracy = parseFloat(await page.locator('#float-accuracy').textContent());
   expect(accuracy).toBeGreaterThan(85);  // the PNGs decode to what the model was trained on
+  expect(await page.locator('#metrics').textContent()).not.toContain('PyTorch');  // measured on other samples
   await session.screenshot('image-samples');
 });
 

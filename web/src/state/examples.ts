@@ -40,12 +40,12 @@ export async function referenceNumbers(modelUrl: string): Promise<ReferenceNumbe
   return (stem && all[stem]) || null;
 }
 
-export async function exampleSamples(info: ExampleInfo, engine: Engine): Promise<{ calibration: Samples; evaluation: Samples }> {
+export async function exampleSamples(info: ExampleInfo, engine: Engine): Promise<{ calibration: Samples; evaluation: Samples; bundled: true }> {
   const load = async (set: { images: string; labels: string }): Promise<Samples> => {
     const [data, labels]: TensorData[] = await Promise.all([
       engine.parseNpy(await fetchBytes(`examples/${set.images}`)), engine.parseNpy(await fetchBytes(`examples/${set.labels}`)),
     ]);
     return { source: `examples/${set.images}`, data, labels, classNames: info.classes };
   };
-  return { calibration: await load(info.calibration), evaluation: await load(info.evaluation) };
+  return { calibration: await load(info.calibration), evaluation: await load(info.evaluation), bundled: true };
 }

@@ -13,6 +13,7 @@ export interface RunResults {
   floatBytes: number;
   quantizedBytes: number;
   quantizedModel: ArrayBuffer;
+  reference: ReferenceNumbers | null;  // PyTorch on the same model and evaluation set, when known
 }
 
 // PyTorch's accuracy on the same evaluation set, for the bundled examples (examples/README.md).
@@ -34,6 +35,7 @@ export function reportJson(r: RunResults): string {
       agreement: r.evaluation.compare?.agreement ?? null,
       outputs: r.evaluation.compare?.outputs ?? {},
     },
+    pytorch_reference_accuracy: r.reference,
     size_bytes: { float: r.floatBytes, quantized: r.quantizedBytes },
     latency_ms: r.latency ? { float: r.latency.float_ms, quantized: r.latency.quantized_ms, batch: r.latency.batch } : null,
     layers: r.analysis

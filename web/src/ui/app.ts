@@ -44,6 +44,7 @@ export class Playground extends LitElement {
   declare progress: Progress | null;
   declare runError: string;
   declare results: RunResults | null;
+  private samplesBundled = false;
   private readonly engine = new WorkerEngine(new URL('qplay.js', document.baseURI).href);
 
   static styles = [sharedStyles, css`
@@ -161,6 +162,7 @@ export class Playground extends LitElement {
       await this.engine.setSamples('evaluation', evaluation.data, evaluation.labels);
       if (evaluation.classNames) this.classNames = evaluation.classNames;
       this.haveSamples = true;
+      this.samplesBundled = !!e.detail.bundled;
       this.runError = '';
     } catch (err) {
       this.runError = `Could not use the samples: ${(err as Error).message}`;
@@ -196,6 +198,7 @@ export class Playground extends LitElement {
       this.results = {
         modelName: this.modelName, config, evaluation, analysis, analysisNote, latency,
         floatBytes: this.fileBytes, quantizedBytes: quantized.bytes.byteLength, quantizedModel: quantized.bytes,
+        reference: this.samplesBundled ? this.reference : null,
       };
     } catch (e) {
       this.runError = e instanceof CancelledError ? 'Cancelled. The model, samples and recipe are as they were.' : `The run failed: ${(e as Error).message}`;
@@ -251,7 +254,7 @@ export class Playground extends LitElement {
         ${!this.haveSamples ? html`<p class="muted">Load samples to calibrate and evaluate with.</p>` : nothing}
         ${this.runError ? html`<p class="error" role="alert" id="run-error">${this.runError}</p>` : nothing}
       </section>
-      <section><qp-results .results=${this.results} .reference=${this.reference} .classNames=${this.classNames}
+      <section><qp-results .results=${this.results} .classNames=${this.classNames}
         .engine=${this.engine} .preprocessing=${this.preprocessing} ?disabled=${running}
         @keep-float=${(e: CustomEvent<string>) => this.keepFloat(e.detail)}></qp-results></section>`;
   }

@@ -59,7 +59,7 @@ export class ModelPanel extends LitElement {
           ${ops.map(([op, n]) => html`<tr><td>${op}</td><td class="num">${n}</td></tr>`)}</table>
       </div>
       <h3>Layers</h3>
-      <p class="muted">${counts.quantized} quantized · ${counts.float} float · ${counts.folded} folded into another node by the recipe.
+      <p class="muted">${counts.quantized} quantized · ${counts.float} float · ${counts.folded} removed before quantizing (BatchNorm folded into its Conv, constants folded).
         Tick a node to keep it in float.</p>
       <label>Search layers <input type="search" .value=${this.filter} @input=${(e: Event) => (this.filter = (e.target as HTMLInputElement).value)}
         placeholder="name or op type" /></label>

@@ -107,7 +107,7 @@ export class RecipePanel extends LitElement {
         <div class="row">
           ${this.select('method', 'Calibration', METHODS)}
           ${method === 'percentile' ? this.number('percentile', 'Percentile', 90, 100, 0.001) : nothing}
-          ${this.number('calibrationLimit', 'Samples (0 = all)', 0, 100000, 1)}
+          ${this.number('calibrationLimit', 'Calibration samples (0 = all)', 0, 100000, 1)}
         </div>
       </fieldset>`;
   }

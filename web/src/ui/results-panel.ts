@@ -5,7 +5,7 @@ import type { ChartConfiguration } from 'chart.js';
 import { LitElement, css, html, nothing } from 'lit';
 import type { Engine, TensorError } from '../engine/types';
 import type { Preprocessing } from '../data/preprocessing';
-import { reportJson, type ReferenceNumbers, type RunResults } from '../state/results';
+import { reportJson, type RunResults } from '../state/results';
 import { themeColor } from './chart-view';
 import { sharedStyles } from './shared-styles';
 import './chart-view';
@@ -25,12 +25,11 @@ function download(name: string, data: BlobPart, type: string) {
 
 export class ResultsPanel extends LitElement {
   static properties = {
-    results: { attribute: false }, reference: { attribute: false }, classNames: { attribute: false },
+    results: { attribute: false }, classNames: { attribute: false },
     preprocessing: { attribute: false }, engine: { attribute: false }, disabled: { type: Boolean },
     kind: { state: true }, selected: { state: true },
   };
   declare results: RunResults | null;
-  declare reference: ReferenceNumbers | null;
   declare classNames: string[] | undefined;
   declare preprocessing: Preprocessing | null;
   declare engine: Engine | null;
@@ -46,7 +45,7 @@ export class ResultsPanel extends LitElement {
 
   constructor() {
     super();
-    this.results = this.reference = null;
+    this.results = null;
     this.classNames = undefined;
     this.preprocessing = this.engine = null;
     this.disabled = false;
@@ -77,7 +76,7 @@ export class ResultsPanel extends LitElement {
 
   private renderMetrics(r: RunResults) {
     const e = r.evaluation, c = e.compare;
-    const engines = this.reference ? Object.entries(this.reference.engines) : [];
+    const engines = r.reference ? Object.entries(r.reference.engines) : [];
     const mode = String(r.config.mode ?? 'static') === 'dynamic' ? 'dynamic' : 'static';
     const speedup = r.latency ? r.latency.float_ms / r.latency.quantized_ms : 0;
     return html`

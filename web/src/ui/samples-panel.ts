@@ -14,6 +14,7 @@ import './sample-image';
 export interface SampleSets {
   calibration: Samples;
   evaluation: Samples;
+  bundled?: boolean;  // the example's own sets, on which PyTorch's reference numbers were measured
 }
 
 interface Preview {
