@@ -29,7 +29,7 @@ test('progress arrives during calibration, the page stays responsive, and Cancel
   expect(await page.locator('#run-error').textContent()).toBe('Cancelled. The model, samples and recipe are as they were.');
   expect(new URL(page.url()).searchParams.get('method')).toBe('entropy');
 
-  await page.getByLabel('Calibration', { exact: true }).selectOption('minmax');
+  await page.getByRole('combobox', { name: 'Calibration', exact: true }).selectOption('minmax');
   await runAndWait(page);
   expect(await page.locator('#run-error').count()).toBe(0);
   expect(parseFloat(await page.locator('#quantized-accuracy').textContent())).toBeGreaterThan(80);

@@ -46,7 +46,7 @@ export class RecipePanel extends LitElement {
 
   private select(key: RecipeKey, label: string, options: [string, string][]) {
     return html`<label>${label}
-      <select ?disabled=${this.disabled} .value=${String(this.value(key))} @change=${(e: Event) => this.set({ [key]: (e.target as HTMLSelectElement).value })}>
+      <select aria-label=${label} ?disabled=${this.disabled} .value=${String(this.value(key))} @change=${(e: Event) => this.set({ [key]: (e.target as HTMLSelectElement).value })}>
         ${options.map(([value, text]) => html`<option value=${value} ?selected=${value === String(this.value(key))}>${text}</option>`)}
       </select></label>`;
   }
@@ -57,7 +57,7 @@ export class RecipePanel extends LitElement {
   }
 
   private number(key: RecipeKey, label: string, min: number, max: number, step: number) {
-    return html`<label>${label}<input type="number" min=${min} max=${max} step=${step} ?disabled=${this.disabled}
+    return html`<label>${label}<input type="number" aria-label=${label} min=${min} max=${max} step=${step} ?disabled=${this.disabled}
       .value=${String(this.value(key) ?? '')} @change=${(e: Event) => {
         const v = Number((e.target as HTMLInputElement).value);
         if (Number.isFinite(v)) this.set({ [key]: v });
