@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import { repoRoot, runAndWait, startPage, waitForModel } from './serve-and-launch.mjs';
 
 const qplay = path.join(repoRoot, 'build/native/qplay');
@@ -21,83 +21,90 @@ function cliAccuracy(options) {
   return { float: pct(report.accuracy), quantized: pct(report.compare.accuracy), agreement: pct(report.compare.agreement) };
 }
 
-for (const colorScheme of ['light', 'dark']) describe(colorScheme, () => {
-  let session;
-  beforeAll(async () => {
-    session = await startPage({ colorScheme });
-  });
-  afterAll(async () => {
-    await session?.close();
-  });
+let session;
+beforeAll(async () => {
+  session = await startPage();
+});
+afterAll(async () => {
+  await session?.close();
+});
 
-  test(`the bundled CNN quantizes with the default recipe to the CLI's numbers (${colorScheme})`, async () => {
-    const { page, url } = session;
-    await page.goto(url);
-    await waitForModel(page, 'cnn.onnx');
-    expect(await page.locator('#samples-summary').textContent()).toContain('200 calibration samples');
-    await session.screenshot('loaded');
-    await runAndWait(page);
-    expect(await page.locator('#run-error').count()).toBe(0);
-    const expected = cliAccuracy([]);
-    expect(await page.locator('#float-accuracy').textContent()).toBe(expected.float);
-    expect(await page.locator('#quantized-accuracy').textContent()).toBe(expected.quantized);
-    expect(await page.locator('#agreement').textContent()).toBe(expected.agreement);
-    const reference = JSON.parse(fs.readFileSync(path.join(repoRoot, 'examples/models/reference_quantization.json'), 'utf8')).cnn;
-    expect(await page.locator('#metrics').textContent()).toContain('PyTorch qnnpack (static)');
-    expect(await page.locator('#metrics').textContent()).toContain(`${(100 * reference.engines.qnnpack.static).toFixed(1)}%`);
-    await page.locator('#layer-select').selectOption({ index: 1 });
-    await page.locator('#layer-detail-title').waitFor();
-    await session.screenshot('results');
-    expect(session.errors).toEqual([]);
-  });
+test("the bundled CNN quantizes with the default recipe to the CLI's numbers", async () => {
+  const { page, url } = session;
+  await page.goto(url);
+  await waitForModel(page, 'cnn.onnx');
+  expect(await page.locator('#samples-summary').textContent()).toContain('200 calibration samples');
+  await session.screenshot('loaded');
+  await runAndWait(page);
+  expect(await page.locator('#run-error').count()).toBe(0);
+  const expected = cliAccuracy([]);
+  expect(await page.locator('#float-accuracy').textContent()).toBe(expected.float);
+  expect(await page.locator('#quantized-accuracy').textContent()).toBe(expected.quantized);
+  expect(await page.locator('#agreement').textContent()).toBe(expected.agreement);
+  const reference = JSON.parse(fs.readFileSync(path.join(repoRoot, 'examples/models/reference_quantization.json'), 'utf8')).cnn;
+  expect(await page.locator('#metrics').textContent()).toContain('PyTorch qnnpack (static)');
+  expect(await page.locator('#metrics').textContent()).toContain(`${(100 * reference.engines.qnnpack.static).toFixed(1)}%`);
+  await page.locator('#layer-select').selectOption({ index: 1 });
+  await page.locator('#layer-detail-title').waitFor();
+  await session.screenshot('results');
+  expect(session.errors).toEqual([]);
+});
 
-  if (colorScheme === 'dark') return;
+test('the theme follows the system until a theme is picked', async () => {
+  const { page } = session;
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const light = await background();
+  await page.getByRole('combobox', { name: 'Theme' }).selectOption('dark');
+  expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+  expect(await background()).not.toBe(light);
+  await page.getByRole('combobox', { name: 'Theme' }).selectOption('system');
+  expect(await background()).toBe(light);
+});
 
-  test('the downloaded model and report load: the model runs in onnxruntime-node', async () => {
-    const { page } = session;
-    const [model] = await Promise.all([page.waitForEvent('download'), page.locator('#download-model').click()]);
-    expect(model.suggestedFilename()).toBe('cnn.quant.onnx');
-    const ortSession = await ort.InferenceSession.create(fs.readFileSync(await model.path()));
-    const input = new ort.Tensor('float32', new Float32Array(2 * 784).fill(0.5), [2, 1, 28, 28]);
-    const { logits } = await ortSession.run({ input });
-    expect(logits.dims).toEqual([2, 10]);
-    expect(Array.from(logits.data).every(Number.isFinite)).toBe(true);
-    const [report] = await Promise.all([page.waitForEvent('download'), page.locator('#download-report').click()]);
-    const json = JSON.parse(fs.readFileSync(await report.path(), 'utf8'));
-    expect(json).toMatchObject({ format_version: 1, model: 'cnn.onnx', metrics: { samples: 1000 } });
-    expect(json.layers.activations.length).toBeGreaterThan(5);
-  });
+test('the downloaded model and report load: the model runs in onnxruntime-node', async () => {
+  const { page } = session;
+  const [model] = await Promise.all([page.waitForEvent('download'), page.locator('#download-model').click()]);
+  expect(model.suggestedFilename()).toBe('cnn.quant.onnx');
+  const ortSession = await ort.InferenceSession.create(fs.readFileSync(await model.path()));
+  const input = new ort.Tensor('float32', new Float32Array(2 * 784).fill(0.5), [2, 1, 28, 28]);
+  const { logits } = await ortSession.run({ input });
+  expect(logits.dims).toEqual([2, 10]);
+  expect(Array.from(logits.data).every(Number.isFinite)).toBe(true);
+  const [report] = await Promise.all([page.waitForEvent('download'), page.locator('#download-report').click()]);
+  const json = JSON.parse(fs.readFileSync(await report.path(), 'utf8'));
+  expect(json).toMatchObject({ format_version: 1, model: 'cnn.onnx', metrics: { samples: 1000 } });
+  expect(json.layers.activations.length).toBeGreaterThan(5);
+});
 
-  test('keeping the worst layer in float re-runs with it excluded, and the URL holds the recipe', async () => {
-    const { page } = session;
-    await page.locator('#layer-select').selectOption({ index: 1 });
-    const node = await page.evaluate(() => document.querySelector('qplay-playground').renderRoot
-      .querySelector('qp-results').selected.node);
-    await page.evaluate(() => (window.previousResults = document.querySelector('qplay-playground').results));
-    await page.getByRole('button', { name: `Keep ${node} in float and re-run` }).click();
-    await page.waitForFunction(() => {
-      const app = document.querySelector('qplay-playground');
-      return app.progress === null && app.results !== window.previousResults;
-    }, null, { timeout: 120000 });
-    expect(new URL(page.url()).searchParams.get('exclude')).toBe(node);
-    const fate = await page.evaluate((n) => document.querySelector('qplay-playground').layers.find((l) => l.node === n).fate, node);
-    expect(fate).toBe('float');
-    expect(await page.getByRole('button', { name: `quantize ${node} again` }).count()).toBe(1);
-  });
+test('keeping the worst layer in float re-runs with it excluded, and the URL holds the recipe', async () => {
+  const { page } = session;
+  await page.locator('#layer-select').selectOption({ index: 1 });
+  const node = await page.evaluate(() => document.querySelector('qplay-playground').renderRoot
+    .querySelector('qp-results').selected.node);
+  await page.evaluate(() => (window.previousResults = document.querySelector('qplay-playground').results));
+  await page.getByRole('button', { name: `Keep ${node} in float and re-run` }).click();
+  await page.waitForFunction(() => {
+    const app = document.querySelector('qplay-playground');
+    return app.progress === null && app.results !== window.previousResults;
+  }, null, { timeout: 120000 });
+  expect(new URL(page.url()).searchParams.get('exclude')).toBe(node);
+  const fate = await page.evaluate((n) => document.querySelector('qplay-playground').layers.find((l) => l.node === n).fate, node);
+  expect(fate).toBe('float');
+  expect(await page.getByRole('button', { name: `quantize ${node} again` }).count()).toBe(1);
+});
 
-  test('a link with a recipe reproduces it', async () => {
-    const { page, url } = session;
-    await page.goto(`${url}?per_channel=1&method=percentile&percentile=99.99`);
-    await waitForModel(page, 'cnn.onnx');
-    expect(await page.getByLabel('Per channel').isChecked()).toBe(true);
-    expect(await page.getByLabel('Percentile', { exact: true }).inputValue()).toBe('99.99');
-    await runAndWait(page);
-    const expected = cliAccuracy(['--per-channel', '--method', 'percentile', '--percentile', '99.99']);
-    expect(await page.locator('#quantized-accuracy').textContent()).toBe(expected.quantized);
-  });
+test('a link with a recipe reproduces it', async () => {
+  const { page, url } = session;
+  await page.goto(`${url}?per_channel=1&method=percentile&percentile=99.99`);
+  await waitForModel(page, 'cnn.onnx');
+  expect(await page.getByLabel('Per channel').isChecked()).toBe(true);
+  expect(await page.getByLabel('Percentile', { exact: true }).inputValue()).toBe('99.99');
+  await runAndWait(page);
+  const expected = cliAccuracy(['--per-channel', '--method', 'percentile', '--percentile', '99.99']);
+  expect(await page.locator('#quantized-accuracy').textContent()).toBe(expected.quantized);
+});
 
-  test('the page fetches only its own files', () => {
-    const origin = new URL(session.url).origin;
-    expect(session.requests.filter((r) => !r.startsWith(origin) && !r.startsWith('data:') && !r.startsWith('blob:'))).toEqual([]);
-  });
+test('the page fetches only its own files', () => {
+  const origin = new URL(session.url).origin;
+  expect(session.requests.filter((r) => !r.startsWith(origin) && !r.startsWith('data:') && !r.startsWith('blob:'))).toEqual([]);
 });

@@ -31,9 +31,15 @@ export async function startPage({ colorScheme = 'light' } = {}) {
     page,
     requests,
     errors,
+    // The page as it is now, in both themes.
     async screenshot(name) {
       fs.mkdirSync(screenshotDir, { recursive: true });
-      await page.screenshot({ path: path.join(screenshotDir, `${name}-${colorScheme}.png`), fullPage: true });
+      for (const scheme of ['light', 'dark']) {
+        await page.emulateMedia({ colorScheme: scheme });
+        await page.waitForTimeout(100);
+        await page.screenshot({ path: path.join(screenshotDir, `${name}-${scheme}.png`), fullPage: true });
+      }
+      await page.emulateMedia({ colorScheme });
     },
     async close() {
       await browser.close();

@@ -36,8 +36,21 @@ export class ChartView extends LitElement {
     this.chart = new Chart(this.renderRoot.querySelector('canvas')!, this.config);
   }
 
+  // The theme's colors are read when the chart is drawn: redraw when the theme changes.
+  private readonly redraw = () => this.requestUpdate('config', null);
+  private readonly schemeQuery = matchMedia('(prefers-color-scheme: dark)');
+  private readonly themeObserver = new MutationObserver(this.redraw);
+
+  connectedCallback(): void {
+    super.connectedCallback();
+    this.schemeQuery.addEventListener('change', this.redraw);
+    this.themeObserver.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
+  }
+
   disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.schemeQuery.removeEventListener('change', this.redraw);
+    this.themeObserver.disconnect();
     this.chart?.destroy();
     this.chart = null;
   }

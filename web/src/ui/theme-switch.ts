@@ -17,7 +17,7 @@ export class ThemeSwitch extends LitElement {
   }
 
   render() {
-    return html`<label>Theme <select id="theme" @change=${(e: Event) => this.choose((e.target as HTMLSelectElement).value as Theme)}>
+    return html`<label>Theme <select id="theme" aria-label="Theme" @change=${(e: Event) => this.choose((e.target as HTMLSelectElement).value as Theme)}>
       ${(['system', 'light', 'dark'] as Theme[]).map((t) => html`<option value=${t} ?selected=${t === this.theme}>${t}</option>`)}
     </select></label>`;
   }
