@@ -1,8 +1,12 @@
 // DynamicQuantizer: ONNX Runtime's quantize_dynamic layout (DynamicQuantizeLinear + ConvInteger /
-// MatMulInteger + Cast + Mul), accuracy kept on the bundled models, MatMulConstBOnly honoured.
+// MatMulInteger + Cast + Mul, DynamicQuantizeLSTM), accuracy kept on the bundled models,
+// MatMulConstBOnly honoured; and the DynamicQuantizeLSTM kernel against the float LSTM.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "analysis/metrics.h"
+#include "model_builder.h"
 #include "quant/quantizer.h"
 #include "runtime/session.h"
 #include "test_data.h"
@@ -72,22 +76,111 @@ TEST(DynamicQuantizer, MatMulConstBOnlyDecidesAboutAttentionMatMuls) {
   EXPECT_GE(Agreement(model, everything->model), 0.97);
 }
 
-TEST(DynamicQuantizer, LstmWeightsStoredAsIntegers) {
+// ONNX Runtime's quantize_dynamic layout for LSTM: com.microsoft DynamicQuantizeLSTM with W and
+// R transposed to [directions, input or hidden, 4 x hidden] in int8, zero points 0.
+TEST(DynamicQuantizer, LstmBecomesDynamicQuantizeLstm) {
   const Model model = Bundled("lstm");
-  auto result = Quantize(model, Dynamic(true), {});
+  for (bool per_channel : {false, true}) {
+    auto result = Quantize(model, Dynamic(per_channel), {});
+    ASSERT_TRUE(result.ok()) << result.status().message();
+    const Graph& g = result->model.graph;
+    EXPECT_EQ(result->model.opsets.at("com.microsoft"), 1);
+    const Node* lstm = nullptr;
+    for (const Node& n : g.nodes)
+      if (n.op_type == "DynamicQuantizeLSTM") lstm = &n;
+    ASSERT_NE(lstm, nullptr);
+    EXPECT_EQ(lstm->domain, "com.microsoft");
+    ASSERT_EQ(lstm->inputs.size(), 12u);
+    const Tensor &w = g.initializers.at(lstm->inputs[1]), &r = g.initializers.at(lstm->inputs[2]);
+    const int64_t hidden = r.dim(1);
+    EXPECT_EQ(w.dtype(), DataType::kInt8);
+    EXPECT_EQ(w.shape(), (Shape{1, 28, 4 * hidden}));
+    EXPECT_EQ(r.shape(), (Shape{1, hidden, 4 * hidden}));
+    EXPECT_EQ(g.initializers.at(lstm->inputs[8]).shape(), per_channel ? (Shape{1, 4 * hidden}) : (Shape{1}));
+    const Tensor& zero_point = g.initializers.at(lstm->inputs[11]);
+    for (int64_t i = 0; i < zero_point.size(); ++i) EXPECT_EQ(zero_point.data<int8_t>()[i], 0);
+    EXPECT_GE(Agreement(model, result->model), 0.99);
+  }
+}
+
+TEST(DynamicQuantizer, LstmWithUint8WeightsKeepsItsCellBehindDequantizedWeights) {
+  const Model model = Bundled("lstm");
+  QuantizationConfig config = Dynamic(true);
+  config.weight_type = DataType::kUint8;
+  config.weight_symmetric = false;
+  auto result = Quantize(model, config, {});
   ASSERT_TRUE(result.ok()) << result.status().message();
   const Graph& g = result->model.graph;
+  int lstms = 0;
   for (const Node& n : g.nodes)
-    if (n.op_type == "LSTM")
+    if (n.op_type == "LSTM") {
+      ++lstms;
       for (size_t i : {1, 2}) {
         const Node* dq = nullptr;
         for (const Node& p : g.nodes)
           if (p.outputs[0] == n.inputs[i]) dq = &p;
         ASSERT_NE(dq, nullptr);
         EXPECT_EQ(dq->op_type, "DequantizeLinear");
-        EXPECT_EQ(g.initializers.at(dq->inputs[0]).dtype(), DataType::kInt8);
+        EXPECT_EQ(g.initializers.at(dq->inputs[0]).dtype(), DataType::kUint8);
       }
+    }
+  EXPECT_EQ(lstms, 1);
   EXPECT_GE(Agreement(model, result->model), 0.99);
+}
+
+// A one-layer LSTM (input 3, hidden 2) whose weights are multiples of 1/64 up to 127/64, so
+// int8 per-tensor symmetric quantization (scale 1/64) stores them exactly.
+Model SmallLstm() {
+  testing::ModelBuilder b(13);
+  b.Input("x", {-1, 2, 3}).Output("y").Output("y_h");
+  std::vector<float> w(8 * 3), r(8 * 2);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>(static_cast<int>(i * 37 % 255) - 127) / 64;
+  for (size_t i = 0; i < r.size(); ++i) r[i] = static_cast<float>(static_cast<int>(i * 53 % 255) - 127) / 64;
+  w[0] = 127.0f / 64;
+  r[0] = 127.0f / 64;
+  b.Initializer("W", {1, 8, 3}, w).Initializer("R", {1, 8, 2}, r);
+  auto* node = b.Node("LSTM", {"x", "W", "R"}, {"y", "y_h"});
+  auto* hidden = node->add_attribute();
+  hidden->set_name("hidden_size");
+  hidden->set_type(onnx::AttributeProto::INT);
+  hidden->set_i(2);
+  const std::string bytes = b.Bytes();
+  return LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()).value();
+}
+
+TEST(DynamicQuantizeLstmKernel, OneStepFromZeroStateEqualsTheFloatLstmExactly) {
+  // x on the uint8 grid of its own range (multiples of 1/256 from 0 to 255/256): its quantization
+  // is exact too, so every int32 product scales back to the float product.
+  const Model float_model = SmallLstm();
+  auto quantized = Quantize(float_model, Dynamic(false), {});
+  ASSERT_TRUE(quantized.ok()) << quantized.status().message();
+  std::vector<float> x = {0, 17, 255, 100, 3, 64};
+  for (float& v : x) v /= 256;
+  const Tensor input = Tensor::FromVector<float>({1, 2, 3}, x);
+  auto expected = Session::Create(float_model)->Run({{"x", input}});
+  auto got = Session::Create(quantized->model)->Run({{"x", input}});
+  ASSERT_TRUE(expected.ok() && got.ok()) << got.status().message();
+  const Tensor &e = expected->at("y_h"), &q = got->at("y_h");
+  ASSERT_EQ(q.shape(), (Shape{1, 2, 2}));
+  for (int64_t i = 0; i < e.size(); ++i) EXPECT_EQ(q.data<float>()[i], e.data<float>()[i]) << i;
+}
+
+TEST(DynamicQuantizeLstmKernel, LaterStepsQuantizeTheHiddenStateAndStayClose) {
+  const Model float_model = SmallLstm();
+  auto quantized = Quantize(float_model, Dynamic(true), {});
+  ASSERT_TRUE(quantized.ok());
+  std::vector<float> x(5 * 2 * 3);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(static_cast<float>(i));
+  const Tensor input = Tensor::FromVector<float>({5, 2, 3}, x);
+  auto expected = Session::Create(float_model)->Run({{"x", input}});
+  auto got = Session::Create(quantized->model)->Run({{"x", input}});
+  ASSERT_TRUE(expected.ok() && got.ok());
+  const Tensor &e = expected->at("y"), &q = got->at("y");
+  ASSERT_EQ(q.shape(), (Shape{5, 1, 2, 2}));
+  double largest = 0;
+  for (int64_t i = 0; i < e.size(); ++i) largest = std::max(largest, std::abs(double(q.data<float>()[i]) - e.data<float>()[i]));
+  EXPECT_GT(largest, 0.0) << "h is quantized after the first step";
+  EXPECT_LT(largest, 0.05);
 }
 
 TEST(DynamicQuantizer, ConfigModeAndErrors) {

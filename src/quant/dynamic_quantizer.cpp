@@ -28,6 +28,8 @@ class DynamicWriter {
     return Status::Ok();
   }
 
+  bool uses_contrib_domain() const { return uses_contrib_domain_; }
+
  private:
   bool Selected(const Node& node) const {
     static const std::set<std::string> kOps = {"MatMul", "Gemm", "Conv", "LSTM", "GRU"};
@@ -38,6 +40,8 @@ class DynamicWriter {
 
   // Appends the node's integer form to `nodes`; false leaves it float.
   bool Write(const Node& node, std::vector<Node>& nodes) {
+    if (node.op_type == "LSTM" && weight_format_.type == DataType::kInt8 && weight_format_.symmetric)
+      return WriteQuantizedLstm(node, nodes);
     if (node.op_type == "LSTM" || node.op_type == "GRU") return WriteRecurrent(node, nodes);
     const Tensor* w = FloatInitializer(graph_, node, 1);
     if (node.op_type == "MatMul") {
@@ -64,9 +68,53 @@ class DynamicWriter {
     return true;
   }
 
-  // A recurrent layer keeps its float cell; its input and recurrence weights W and R
-  // ([directions, gates x hidden, ...]) are stored as 8-bit integers, per gate row with
-  // per_channel, behind DequantizeLinear nodes that feed it.
+  // LSTM becomes ONNX Runtime's com.microsoft DynamicQuantizeLSTM (what its quantize_dynamic
+  // writes): W and R transposed to [directions, input or hidden, 4 x hidden] in int8 with
+  // zero point 0, a scale per direction (per gate row with per_channel); at run time x and h
+  // are quantized by their own range for the 8-bit products.
+  bool WriteQuantizedLstm(const Node& node, std::vector<Node>& nodes) {
+    const Tensor *w = FloatInitializer(graph_, node, 1), *r = FloatInitializer(graph_, node, 2);
+    if (!w || !r || w->rank() != 3 || r->rank() != 3) return false;
+    Node quantized = Make("DynamicQuantizeLSTM", node.name + "_quant", {node.inputs[0]}, node.outputs[0]);
+    quantized.domain = "com.microsoft";
+    quantized.outputs = node.outputs;
+    quantized.attributes = node.attributes;
+    std::vector<std::string> params;
+    for (size_t i : {1, 2}) {
+      const Tensor& weight = i == 1 ? *w : *r;
+      const int64_t directions = weight.dim(0), rows = weight.dim(1), columns = weight.dim(2);
+      // Per gate row: one channel per row of every direction; else one per direction.
+      const Tensor channels = config_.per_channel ? weight.Reshaped({directions * rows, columns}) : weight;
+      const QuantizedConstant q = QuantizeConstant(channels, 0, weight_format_);
+      const Shape param_shape = config_.per_channel ? Shape{directions, rows} : Shape{directions};
+      Tensor scale(DataType::kFloat, param_shape), zero_point(DataType::kInt8, param_shape);
+      for (size_t c = 0; c < q.params.size(); ++c) scale.data<float>()[c] = q.params[c].scale;
+      quantized.inputs.push_back(Initializer(node.inputs[i] + "_quantized", TransposedRows(q.values.Reshaped(weight.shape()))));
+      params.push_back(Initializer(node.inputs[i] + "_scale", scale));
+      params.push_back(Initializer(node.inputs[i] + "_zero_point", zero_point));
+    }
+    for (size_t i = 3; i < 8; ++i) quantized.inputs.push_back(i < node.inputs.size() ? node.inputs[i] : "");
+    quantized.inputs.insert(quantized.inputs.end(), params.begin(), params.end());
+    nodes.push_back(quantized);
+    uses_contrib_domain_ = true;
+    return true;
+  }
+
+  // [directions, rows, columns] -> [directions, columns, rows] (8-bit values).
+  static Tensor TransposedRows(const Tensor& t) {
+    const int64_t directions = t.dim(0), rows = t.dim(1), columns = t.dim(2);
+    Tensor out(t.dtype(), {directions, columns, rows});
+    const uint8_t* in = t.raw();
+    uint8_t* o = out.raw();
+    for (int64_t d = 0; d < directions; ++d)
+      for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < columns; ++j) o[(d * columns + j) * rows + i] = in[(d * rows + i) * columns + j];
+    return out;
+  }
+
+  // GRU (and an LSTM with other than int8 symmetric weights) keeps its float cell; its input
+  // and recurrence weights W and R ([directions, gates x hidden, ...]) are stored as 8-bit
+  // integers, per gate row with per_channel, behind DequantizeLinear nodes that feed it.
   bool WriteRecurrent(Node node, std::vector<Node>& nodes) {
     const Tensor *w = FloatInitializer(graph_, node, 1), *r = FloatInitializer(graph_, node, 2);
     if (!w || !r || w->rank() != 3 || r->rank() != 3) return false;
@@ -198,6 +246,7 @@ class DynamicWriter {
   const int64_t opset_;
   TensorFormat weight_format_;
   std::map<std::string, Quantized> dynamic_;
+  bool uses_contrib_domain_ = false;
 };
 
 }  // namespace
@@ -212,6 +261,7 @@ Result<QuantizationResult> QuantizeDynamic(const Model& input, const Quantizatio
                 model.DefaultOpset());
   DynamicWriter writer(model, config);
   QPLAY_RETURN_IF_ERROR(writer.Rewrite(result.quantized_nodes));
+  if (writer.uses_contrib_domain()) model.opsets["com.microsoft"] = 1;
   QPLAY_RETURN_IF_ERROR(FinishRewrite(model));
   return result;
 }
