@@ -178,7 +178,11 @@ export class Playground extends LitElement {
 
   private async run() {
     const config = toConfig(this.recipe);
-    const step = (phase: string) => (done: number, total: number) => (this.progress = { phase, done, total });
+    // Each update is also an event, for pages that embed the playground (and for the tests).
+    const step = (phase: string) => (done: number, total: number) => {
+      this.progress = { phase, done, total };
+      this.dispatchEvent(new CustomEvent('qplay-progress', { detail: this.progress, bubbles: true, composed: true }));
+    };
     this.runError = '';
     try {
       step('Calibrating and quantizing')(0, 1);

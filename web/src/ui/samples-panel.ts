@@ -114,7 +114,7 @@ export class SamplesPanel extends LitElement {
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
       ${this.summary ? html`<p id="samples-summary">${this.summary}</p>` : nothing}
       ${this.pool ? html`<label>Calibration share
-        <input type="range" min="0.05" max="0.9" step="0.05" .value=${String(this.share)} ?disabled=${this.disabled}
+        <input type="range" aria-label="Calibration share" min="0.05" max="0.9" step="0.05" .value=${String(this.share)} ?disabled=${this.disabled}
           @change=${(e: Event) => { this.share = Number((e.target as HTMLInputElement).value); this.usePool(this.pool!); }} />
         ${Math.round(this.share * 100)}%</label>` : nothing}
       <fieldset><legend>Image preprocessing</legend>
