@@ -1,7 +1,8 @@
-// qplay's static quantization of the bundled CNN beside PyTorch's own, on the same 200
+// qplay's quantization of the bundled models beside PyTorch's own, on the same 200
 // calibration and 1000 evaluation images. Run after `make`:  node bench/ptq-accuracy.mjs
-// Prints one row per calibration method (per-channel int8 weights, uint8 activations, QDQ)
-// and PyTorch's rows from examples/models/reference_quantization.json.
+// Prints two tables: the CNN quantized statically with each calibration method (per-channel
+// int8 weights, uint8 activations, QDQ), and the transformer and LSTM quantized dynamically;
+// PyTorch's rows come from examples/models/reference_quantization.json.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,7 +11,8 @@ import path from 'node:path';
 const root = path.resolve(import.meta.dirname, '..');
 const cli = path.join(root, 'build/native/qplay');
 const data = (name) => path.join(root, 'examples/data', name);
-const model = path.join(root, 'examples/models/cnn.onnx');
+const modelPath = (name) => path.join(root, 'examples/models', `${name}.onnx`);
+const reference = JSON.parse(fs.readFileSync(path.join(root, 'examples/models/reference_quantization.json'), 'utf8'));
 
 function qplay(args) {
   const result = spawnSync(cli, args, { encoding: 'utf8' });
@@ -20,23 +22,40 @@ function qplay(args) {
 
 const pct = (x) => `${(x * 100).toFixed(1)}%`;
 const points = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}`;
-const rows = [];
-let float;
-for (const method of ['minmax', 'moving-average', 'percentile', 'entropy', 'mse']) {
-  const out = path.join(os.tmpdir(), `qplay-bench-cnn-${method}.onnx`);
-  qplay(['quantize', model, '-o', out, '--calib', data('calibration_images.npy'), '--per-channel', '--method', method, '--json']);
-  const metrics = JSON.parse(qplay(['eval', model, '--data', data('evaluation_images.npy'), '--labels',
-    data('evaluation_labels.npy'), '--compare', out, '--json']));
-  float = metrics.accuracy;
-  rows.push([`qplay ${method}`, pct(metrics.compare.accuracy), points(metrics.compare.accuracy - float),
-    pct(metrics.compare.agreement), `${metrics.compare.outputs.logits.sqnr_db?.toFixed(1) ?? 'inf'} dB`]);
-}
-const reference = JSON.parse(fs.readFileSync(path.join(root, 'examples/models/reference_quantization.json'), 'utf8')).cnn;
-for (const [engine, r] of Object.entries(reference.engines))
-  rows.push([`PyTorch ${engine} (${engine === 'onednn' ? 'per-channel' : 'per-tensor'})`, pct(r.static),
-    points(r.static - reference.float), '', '']);
 
-console.log(`Bundled CNN, float accuracy ${pct(float)} (qplay) / ${pct(reference.float)} (PyTorch), 1000 evaluation images\n`);
-console.log('| recipe | quantized accuracy | change (points) | top-1 agreement | logits SQNR |');
-console.log('| --- | --- | --- | --- | --- |');
-for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+// Quantizes `name` with `options` and evaluates it against the float model in one batch of
+// 1000 (PyTorch's evaluation batch: dynamic quantization ranges are per batch).
+function row(label, name, options) {
+  const out = path.join(os.tmpdir(), `qplay-bench-${name}.onnx`);
+  qplay(['quantize', modelPath(name), '-o', out, ...options]);
+  const m = JSON.parse(qplay(['eval', modelPath(name), '--data', data('evaluation_images.npy'), '--labels',
+    data('evaluation_labels.npy'), '--compare', out, '--batch', '1000', '--json']));
+  return { float: m.accuracy, cells: [label, pct(m.compare.accuracy), points(m.compare.accuracy - m.accuracy),
+    pct(m.compare.agreement), `${m.compare.outputs.logits.sqnr_db?.toFixed(1) ?? 'inf'} dB`] };
+}
+
+function printTable(title, rows) {
+  console.log(`${title}\n`);
+  console.log('| recipe | quantized accuracy | change (points) | top-1 agreement | logits SQNR |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const cells of rows) console.log(`| ${cells.join(' | ')} |`);
+  console.log('');
+}
+
+const calib = ['--calib', data('calibration_images.npy'), '--per-channel'];
+const cnn = ['minmax', 'moving-average', 'percentile', 'entropy', 'mse'].map((method) =>
+  row(`qplay ${method}`, 'cnn', [...calib, '--method', method]));
+const cnnRows = cnn.map((r) => r.cells);
+for (const [engine, r] of Object.entries(reference.cnn.engines))
+  cnnRows.push([`PyTorch ${engine} (${engine === 'onednn' ? 'per-channel' : 'per-tensor'})`, pct(r.static), points(r.static - reference.cnn.float), '', '']);
+printTable(`Static: bundled CNN, float accuracy ${pct(cnn[0].float)} (qplay) / ${pct(reference.cnn.float)} (PyTorch), 1000 evaluation images`, cnnRows);
+
+const dynamicRows = [];
+for (const name of ['transformer', 'lstm']) {
+  const perTensor = row(`${name}: qplay dynamic, per tensor`, name, ['--dynamic']);
+  const perChannel = row(`${name}: qplay dynamic, per channel`, name, ['--dynamic', '--per-channel']);
+  dynamicRows.push([`${name}: float`, pct(perTensor.float), '', '', ''], perTensor.cells, perChannel.cells);
+  for (const [engine, r] of Object.entries(reference[name].engines))
+    dynamicRows.push([`${name}: PyTorch ${engine} dynamic`, pct(r.dynamic), points(r.dynamic - reference[name].float), '', '']);
+}
+printTable('Dynamic (int8 weights, activations quantized per batch of 1000): 1000 evaluation images', dynamicRows);
