@@ -1,6 +1,7 @@
 // Fast Conv and QLinearConv for 2-D NCHW inputs. A grouped or dense convolution is a GEMM:
-// the weights (rows: output channels) times the input patches of one image and group,
-// packed straight into the GEMM's panel layout (im2col and packing in one pass). Depthwise
+// the weights (rows: output channels) times the input patches of one image and group. Float
+// patches are packed straight into the GEMM's panel layout; 8-bit ones are gathered as bytes
+// (im2col: mostly copies of contiguous runs) and then widened and interleaved by vector code. Depthwise
 // convolutions run the SIMD depthwise kernels over each zero-padded channel plane. Other
 // shapes and types go to the reference kernel.
 #include <algorithm>
@@ -91,21 +92,21 @@ F32PackedB PackPatchesF32(const float* x, int64_t channels, const Patches& patch
   return b;
 }
 
-// 8-bit patches minus the input zero point; outside the image that is 0.
+// B's rows as 8-bit values (row kk: `n` samples at rows + kk * n), widened minus the zero
+// point and interleaved by pairs of rows into the GEMM's panels; rows past k and columns past n
+// are 0. Reuses `b`'s storage (same size every image of a batch: nothing is cleared).
 template <typename T>
-I8PackedB PackPatchesI8(const T* x, int64_t channels, const Patches& patches, int32_t zero_point) {
-  I8PackedB b;
-  b.k = channels * patches.taps();
-  b.n = patches.positions();
-  const int64_t pairs = EvenK(b.k) / 2;
-  b.data.assign(static_cast<size_t>(b.panels() * pairs * kI8GemmNr * 2), 0);
-  const int64_t full_panels = patches.Pointwise() ? b.n / kI8GemmNr : 0;
+void PackRowsI8(const T* rows, int64_t k, int64_t n, int32_t zero_point, I8PackedB& b) {
+  b.k = k;
+  b.n = n;
+  const int64_t pairs = EvenK(k) / 2, full_panels = n / kI8GemmNr;
+  b.data.resize(static_cast<size_t>(b.panels() * pairs * kI8GemmNr * 2));
   const v128_t zp = wasm_i16x8_splat(static_cast<int16_t>(zero_point));
-  for (int64_t p = 0; p < full_panels; ++p)  // two planes' 8 pixels, widened and interleaved by pairs
+  for (int64_t p = 0; p < full_panels; ++p)  // two rows' 8 samples, widened and interleaved
     for (int64_t q = 0; q < pairs; ++q) {
       auto load = [&](int64_t kk) {
-        if (kk >= b.k) return wasm_i16x8_splat(0);
-        const T* src = x + kk * b.n + p * kI8GemmNr;
+        if (kk >= k) return wasm_i16x8_splat(0);
+        const T* src = rows + kk * n + p * kI8GemmNr;
         return wasm_i16x8_sub(std::is_signed_v<T> ? wasm_i16x8_load8x8(src) : wasm_u16x8_load8x8(src), zp);
       };
       const v128_t even = load(2 * q), odd = load(2 * q + 1);
@@ -113,15 +114,30 @@ I8PackedB PackPatchesI8(const T* x, int64_t channels, const Patches& patches, in
       wasm_v128_store(dst, wasm_i16x8_shuffle(even, odd, 0, 8, 1, 9, 2, 10, 3, 11));
       wasm_v128_store(dst + 8, wasm_i16x8_shuffle(even, odd, 4, 12, 5, 13, 6, 14, 7, 15));
     }
+  if (full_panels == b.panels()) return;
+  int16_t* tail = b.data.data() + full_panels * pairs * kI8GemmNr * 2;
+  for (int64_t kk = 0; kk < 2 * pairs; ++kk)
+    for (int64_t j = 0; j < kI8GemmNr; ++j) {
+      const int64_t col = full_panels * kI8GemmNr + j;
+      tail[((kk / 2) * kI8GemmNr + j) * 2 + kk % 2] = kk < k && col < n ? static_cast<int16_t>(rows[kk * n + col] - zero_point) : 0;
+    }
+}
+
+// The patches of one image and group as B: a pointwise convolution reads its input planes as
+// B's rows; any other first gathers its patches into `columns` (im2col: row kk = channel and
+// tap, one sample per output position, the zero point where the window leaves the image).
+template <typename T>
+void PackPatchesI8(const T* x, int64_t channels, const Patches& patches, int32_t zero_point, std::vector<T>& columns,
+                   I8PackedB& b) {
+  const int64_t k = channels * patches.taps(), n = patches.positions();
+  if (patches.Pointwise()) return PackRowsI8(x, k, n, zero_point, b);
+  columns.assign(static_cast<size_t>(k * n), static_cast<T>(zero_point));
   patches.ForEachRun(channels, [&](int64_t kk, int64_t pos, int64_t at, int64_t count, int64_t step) {
-    if (pos + count <= full_panels * kI8GemmNr) return;
-    const int64_t skip = std::max<int64_t>(0, full_panels * kI8GemmNr - pos);
-    pos += skip, at += skip * step, count -= skip;
-    int16_t* row = b.data.data() + (kk / 2) * kI8GemmNr * 2 + kk % 2;
-    for (int64_t i = 0; i < count; ++i, ++pos, at += step)
-      row[(pos / kI8GemmNr) * pairs * kI8GemmNr * 2 + (pos % kI8GemmNr) * 2] = static_cast<int16_t>(x[at] - zero_point);
+    T* dst = columns.data() + kk * n + pos;
+    if (step == 1) std::copy_n(x + at, count, dst);
+    else for (int64_t i = 0; i < count; ++i) dst[i] = x[at + i * step];
   });
-  return b;
+  PackRowsI8(columns.data(), k, n, zero_point, b);
 }
 
 bool IsDepthwise(const ConvShape& s) { return s.group == s.in_channels && s.out_channels == s.in_channels && s.group > 1; }
@@ -203,11 +219,14 @@ void IntegerConvGemm(const ConvShape& s, const Tensor& x, int32_t x_zp, const Wi
   const Patches patches(g);
   const int32_t* bias = out.row_bias;
   const float* scale = out.scale;
+  I8PackedB packed;
+  std::vector<uint8_t> columns_u8;
+  std::vector<int8_t> columns_i8;
   for (int64_t b = 0; b < s.batch; ++b)
     for (int64_t grp = 0; grp < s.group; ++grp) {
       const int64_t offset = (b * s.in_channels + grp * cpg) * in_plane;
-      const I8PackedB packed = x.dtype() == DataType::kUint8 ? PackPatchesI8(x.data<uint8_t>() + offset, cpg, patches, x_zp)
-                                                              : PackPatchesI8(x.data<int8_t>() + offset, cpg, patches, x_zp);
+      if (x.dtype() == DataType::kUint8) PackPatchesI8(x.data<uint8_t>() + offset, cpg, patches, x_zp, columns_u8, packed);
+      else PackPatchesI8(x.data<int8_t>() + offset, cpg, patches, x_zp, columns_i8, packed);
       out.data = y.raw() + (b * s.out_channels + grp * mpg) * out_plane * out_bytes;
       out.ldc = out_plane;
       out.row_bias = bias ? bias + grp * mpg : nullptr;
