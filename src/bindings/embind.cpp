@@ -13,6 +13,9 @@
 //   qp.parseTensorProto(bytes);                 // { name, data, dims, type } from an onnx.TensorProto
 //   qp.parseNpy(bytes);                         // { data, dims, type } from a .npy file
 //   qp.backends();                              // [{ name, description, defaults: config }]
+//   qp.quantParams(rmin, rmax, { type, symmetric, reduceRange })  // { scale, zero_point, qmin, qmax }
+//   qp.quantizeTensor(tensor, { type, symmetric, axis, rmin, rmax })  // { params, levels, dequantized }
+//   model.initializers(); model.initializer(name)  // the constant tensors
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -30,6 +33,7 @@
 #include "kernels/simd/throughput.h"
 #include "quant/backend.h"
 #include "quant/layer_plan.h"
+#include "quant/qdq_writer.h"
 #include "quant/quantizer.h"
 #include "runtime/session.h"
 
@@ -251,6 +255,32 @@ class WasmModel {
     return out;
   }
 
+  // The model's constant tensors: [{ name, dims, type }].
+  val Initializers() const {
+    val out = val::array();
+    for (const auto& [name, tensor] : model_->graph.initializers) {
+      val entry = val::object();
+      entry.set("name", name);
+      val dims = val::array();
+      for (int64_t d : tensor.shape()) dims.call<void>("push", static_cast<double>(d));
+      entry.set("dims", dims);
+      entry.set("type", DataTypeName(tensor.dtype()));
+      out.call<void>("push", entry);
+    }
+    return out;
+  }
+
+  // One constant tensor by name, as { data, dims, type }.
+  val Initializer(const std::string& name) const {
+    auto it = model_->graph.initializers.find(name);
+    if (it == model_->graph.initializers.end()) {
+      static std::string error;
+      error = "the model has no initializer '" + name + "'";
+      ThrowJsError(error.c_str());
+    }
+    return TensorToJs(it->second);
+  }
+
   val Save() const {
     static std::string error;
     error.clear();
@@ -463,6 +493,82 @@ val ParseNpyJs(const val& bytes) {
   });
 }
 
+// A tensor format from { type: 'uint8' | 'int8' | 'uint16' | 'int16', symmetric, reduceRange }.
+Result<TensorFormat> FormatFromJs(const val& options) {
+  const bool given = IsObject(options);
+  const std::string type = given && options["type"].isString() ? options["type"].as<std::string>() : "uint8";
+  for (DataType t : {DataType::kUint8, DataType::kInt8, DataType::kUint16, DataType::kInt16})
+    if (DataTypeName(t) == type) return FormatFor(t, given && options["symmetric"].isTrue(), given && options["reduceRange"].isTrue());
+  return Fail(StatusCode::kInvalidArgument, "type '", type, "' is not uint8, int8, uint16 or int16");
+}
+
+val ParamsToJs(const QParams& p) {
+  val out = val::object();
+  out.set("scale", p.scale);
+  out.set("zero_point", p.zero_point);
+  return out;
+}
+
+// Scale and zero point for the range [rmin, rmax] in a format, as the quantizer computes them:
+// { scale, zero_point, qmin, qmax }.
+val QuantParamsJs(double rmin, double rmax, const val& options) {
+  static std::string error;
+  auto format = FormatFromJs(options);
+  if (!format.ok()) {
+    error = format.status().message();
+    ThrowJsError(error.c_str());
+  }
+  val out = ParamsToJs(ComputeQParams(static_cast<float>(rmin), static_cast<float>(rmax), format->range, format->symmetric));
+  out.set("qmin", format->range.qmin);
+  out.set("qmax", format->range.qmax);
+  return out;
+}
+
+// A float tensor quantized as the quantizer stores weights (QuantizeConstant): per tensor, or
+// per channel along options.axis, from its own range or options.rmin/rmax. Returns
+// { params: [{ scale, zero_point }], levels: Int32Array, dequantized: Float32Array, qmin, qmax }.
+val QuantizeTensorJs(const val& tensor_js, const val& options) {
+  static std::string error;
+  error.clear();
+  val out = val::object();
+  {
+    auto tensor = TensorFromJs("tensor", tensor_js);
+    auto format = FormatFromJs(options);
+    if (!tensor.ok() || !format.ok()) error = tensor.ok() ? format.status().message() : tensor.status().message();
+    else if (tensor->dtype() != DataType::kFloat) error = "quantizeTensor takes a float32 tensor";
+    else {
+      const bool has_axis = IsObject(options) && options["axis"].isNumber();
+      int64_t axis = has_axis ? static_cast<int64_t>(options["axis"].as<double>()) : -1;
+      if (has_axis && !NormalizeAxis(axis, tensor->rank())) error = "axis is out of range for the tensor's rank";
+      std::optional<QParams> fixed;
+      if (IsObject(options) && options["rmin"].isNumber() && options["rmax"].isNumber())
+        fixed = ComputeQParams(static_cast<float>(options["rmin"].as<double>()), static_cast<float>(options["rmax"].as<double>()),
+                               format->range, format->symmetric);
+      if (error.empty()) {
+        const QuantizedConstant q = QuantizeConstant(*tensor, fixed ? -1 : axis, *format, fixed);
+        val params = val::array();
+        for (const QParams& p : q.params) params.call<void>("push", ParamsToJs(p));
+        const int64_t channels = static_cast<int64_t>(q.params.size());
+        int64_t inner = 1;
+        for (int64_t d = axis + 1; channels > 1 && d < tensor->rank(); ++d) inner *= tensor->dim(d);
+        Tensor levels(DataType::kInt32, tensor->shape()), dequantized(DataType::kFloat, tensor->shape());
+        for (int64_t i = 0; i < tensor->size(); ++i) {
+          const QParams& p = q.params[channels > 1 ? (i / inner) % channels : 0];
+          levels.data<int32_t>()[i] = static_cast<int32_t>(q.values.GetAsInt64(i));
+          dequantized.data<float>()[i] = static_cast<float>(levels.data<int32_t>()[i] - p.zero_point) * p.scale;
+        }
+        out.set("params", params);
+        out.set("levels", TensorToJs(levels)["data"]);
+        out.set("dequantized", TensorToJs(dequantized)["data"]);
+        out.set("qmin", format->range.qmin);
+        out.set("qmax", format->range.qmax);
+      }
+    }
+  }
+  if (!error.empty()) ThrowJsError(error.c_str());
+  return out;
+}
+
 // Each backend preset: its name, what it is, and the config it starts from.
 val BackendsJs() {
   val out = val::array();
@@ -504,10 +610,14 @@ EMSCRIPTEN_BINDINGS(qplay) {
       .function("profile", &WasmModel::Profile)
       .function("sensitivity", &WasmModel::Sensitivity)
       .function("rangeChoices", &WasmModel::RangeChoices)
-      .function("layers", &WasmModel::Layers);
+      .function("layers", &WasmModel::Layers)
+      .function("initializers", &WasmModel::Initializers)
+      .function("initializer", &WasmModel::Initializer);
   emscripten::function("loadModel", &LoadModelJs, emscripten::allow_raw_pointers());
   emscripten::function("parseTensorProto", &ParseTensorProtoJs);
   emscripten::function("parseNpy", &ParseNpyJs);
   emscripten::function("measureInt8Gemm", &MeasureInt8GemmJs);
   emscripten::function("backends", &BackendsJs);
+  emscripten::function("quantParams", &QuantParamsJs);
+  emscripten::function("quantizeTensor", &QuantizeTensorJs);
 }

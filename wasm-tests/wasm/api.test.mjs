@@ -99,3 +99,40 @@ test('backends() lists each preset with the config it starts from', () => {
   expect(tensorrt.defaults).toMatchObject({ activation_type: 'int8', per_channel: true, extra_options: { ActivationSymmetric: true } });
   expect(backends[1].defaults.quant_format).toBe('QOperator');
 });
+
+describe('quantization arithmetic for the teaching widgets, checked by hand', () => {
+  test('quantParams: scale and zero point of a range', () => {
+    // [-1, 3] in uint8: scale 4/255, zero point round(0 - (-1) / (4/255)) = round(63.75) = 64.
+    expect(qp.quantParams(-1, 3, { type: 'uint8' })).toEqual({ scale: Math.fround(4 / 255), zero_point: 64, qmin: 0, qmax: 255 });
+    // Symmetric int8 uses -127..127 around 0: scale 2 x 3 / 254.
+    expect(qp.quantParams(-1, 3, { type: 'int8', symmetric: true })).toEqual({ scale: Math.fround(6 / 254), zero_point: 0, qmin: -127, qmax: 127 });
+    // The range always contains 0: [0.5, 2] becomes [0, 2].
+    expect(qp.quantParams(0.5, 2, { type: 'uint8' })).toMatchObject({ scale: Math.fround(2 / 255), zero_point: 0 });
+    expect(qp.quantParams(-2, -2, { type: 'uint8' })).toMatchObject({ scale: Math.fround(2 / 255), zero_point: 255 });
+    expect(qp.quantParams(0, 0, {})).toMatchObject({ scale: 1, zero_point: 0 });
+    expect(qp.quantParams(-1, 1, { type: 'int8', reduceRange: true })).toMatchObject({ qmin: -64, qmax: 64 });
+    expect(() => qp.quantParams(0, 1, { type: 'float32' })).toThrow("type 'float32' is not uint8, int8, uint16 or int16");
+  });
+
+  test('quantizeTensor: levels round half to even and saturate; per channel along an axis', () => {
+    const s = Math.fround(4 / 255);
+    const t = qp.quantizeTensor({ data: Float32Array.of(-1, 0, 0.5, 3, 10), dims: [5] }, { type: 'uint8', rmin: -1, rmax: 3 });
+    expect(Array.from(t.levels)).toEqual([0, 64, 96, 255, 255]);  // -63.75 -> -64; 31.875 -> 32; 191.25 -> 191; 10 saturates
+    expect(Array.from(t.dequantized)).toEqual([-64, 0, 32, 191, 191].map((l) => Math.fround(l * s)));
+    const c = qp.quantizeTensor({ data: Float32Array.of(1, -2, 0.5, 0.25), dims: [2, 2] }, { type: 'int8', symmetric: true, axis: 0 });
+    expect(c.params.map((p) => p.scale)).toEqual([Math.fround(4 / 254), Math.fround(1 / 254)]);
+    expect(Array.from(c.levels)).toEqual([64, -127, 127, 64]);  // 63.5 rounds to the even 64
+    expect(() => qp.quantizeTensor({ data: Float32Array.of(1), dims: [1] }, { axis: 3 })).toThrow('axis is out of range');
+  });
+
+  test('a model lists its initializers and gives one by name', () => {
+    const model = qp.loadModel(fs.readFileSync(path.join(repoRoot, 'examples/models/cnn.onnx')));
+    const conv = model.initializers().find((i) => i.dims.length === 4);
+    expect(conv.type).toBe('float32');
+    const w = model.initializer(conv.name);
+    expect(w.dims).toEqual(conv.dims);
+    expect(w.data.length).toBe(conv.dims.reduce((a, b) => a * b, 1));
+    expect(() => model.initializer('nonesuch')).toThrow("the model has no initializer 'nonesuch'");
+    model.delete();
+  });
+});
