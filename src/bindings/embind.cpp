@@ -8,13 +8,13 @@
 //                                               // progress(done, total) returns false to cancel, or pass null
 //   model.evaluate(data, labels, compared, progress)  // accuracy; with `compared`, agreement, the samples
 //                                               // classified differently and SQNR per output
-//   model.layers(config)                        // [{ node, op_type, fate: quantized | float | folded }]
+//   model.layers(config)                        // [{ node, op_type, outputs, fate: quantized | float | folded }]
 //   model.delete();
 //   qp.parseTensorProto(bytes);                 // { name, data, dims, type } from an onnx.TensorProto
 //   qp.parseNpy(bytes);                         // { data, dims, type } from a .npy file
 //   qp.backends();                              // [{ name, description, defaults: config }]
 //   qp.quantParams(rmin, rmax, { type, symmetric, reduceRange })  // { scale, zero_point, qmin, qmax }
-//   qp.quantizeTensor(tensor, { type, symmetric, axis, rmin, rmax })  // { params, levels, dequantized }
+//   qp.quantizeTensor(tensor, { type, symmetric, axis, rmin, rmax, errorAxis })  // { params, levels, dequantized, error }
 //   model.initializers(); model.initializer(name)  // the constant tensors
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
@@ -25,6 +25,7 @@
 
 #include "analysis/evaluate.h"
 #include "analysis/layer_error.h"
+#include "analysis/metrics_json.h"
 #include "analysis/profile.h"
 #include "analysis/range_choices.h"
 #include "analysis/sensitivity.h"
@@ -524,9 +525,34 @@ val QuantParamsJs(double rmin, double rmax, const val& options) {
   return out;
 }
 
+val ErrorToJs(const Tensor& reference, const Tensor& test) {
+  ErrorAccumulator acc;
+  (void)acc.Add(reference, test);  // same shape and type by construction
+  return val::global("JSON").call<val>("parse", ToJson(acc.Result()).dump());
+}
+
+// The error of each slice along `axis` (each output channel of a weight, say).
+val ChannelErrorsToJs(const Tensor& reference, const Tensor& test, int64_t axis) {
+  int64_t inner = 1;
+  for (int64_t d = axis + 1; d < reference.rank(); ++d) inner *= reference.dim(d);
+  const int64_t channels = reference.dim(axis), outer = reference.size() / (channels * inner);
+  val out = val::array();
+  for (int64_t c = 0; c < channels; ++c) {
+    Tensor r(DataType::kFloat, {outer * inner}), t(DataType::kFloat, {outer * inner});
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t i = 0; i < inner; ++i) {
+        r.data<float>()[o * inner + i] = reference.data<float>()[(o * channels + c) * inner + i];
+        t.data<float>()[o * inner + i] = test.data<float>()[(o * channels + c) * inner + i];
+      }
+    out.call<void>("push", ErrorToJs(r, t));
+  }
+  return out;
+}
+
 // A float tensor quantized as the quantizer stores weights (QuantizeConstant): per tensor, or
 // per channel along options.axis, from its own range or options.rmin/rmax. Returns
-// { params: [{ scale, zero_point }], levels: Int32Array, dequantized: Float32Array, qmin, qmax }.
+// { params: [{ scale, zero_point }], levels: Int32Array, dequantized: Float32Array, qmin, qmax,
+//   error: { sqnr_db, cosine, mse, max_abs } } and, with options.errorAxis, channel_errors.
 val QuantizeTensorJs(const val& tensor_js, const val& options) {
   static std::string error;
   error.clear();
@@ -558,6 +584,12 @@ val QuantizeTensorJs(const val& tensor_js, const val& options) {
           dequantized.data<float>()[i] = static_cast<float>(levels.data<int32_t>()[i] - p.zero_point) * p.scale;
         }
         out.set("params", params);
+        out.set("error", ErrorToJs(*tensor, dequantized));
+        if (IsObject(options) && options["errorAxis"].isNumber()) {
+          int64_t error_axis = static_cast<int64_t>(options["errorAxis"].as<double>());
+          if (!NormalizeAxis(error_axis, tensor->rank())) error = "errorAxis is out of range for the tensor's rank";
+          else out.set("channel_errors", ChannelErrorsToJs(*tensor, dequantized, error_axis));
+        }
         out.set("levels", TensorToJs(levels)["data"]);
         out.set("dequantized", TensorToJs(dequantized)["data"]);
         out.set("qmin", format->range.qmin);

@@ -41,7 +41,7 @@ Result<std::vector<LayerPlan>> PlanLayers(const Model& model, const Quantization
     LayerFate fate = LayerFate::kFloat;
     if (!after_passes.count(node.name)) fate = LayerFate::kFolded;
     else if (quantized_nodes.count(node.name) || !written.count(node.name)) fate = LayerFate::kQuantized;
-    plan.push_back({node.name, node.op_type, fate});
+    plan.push_back({node.name, node.op_type, node.outputs, fate});
   }
   return plan;
 }
@@ -50,7 +50,7 @@ std::string LayerPlanToJson(const std::vector<LayerPlan>& plan) {
   nlohmann::json out = nlohmann::json::array();
   for (const LayerPlan& layer : plan) {
     const char* fate = layer.fate == LayerFate::kQuantized ? "quantized" : layer.fate == LayerFate::kFolded ? "folded" : "float";
-    out.push_back({{"node", layer.node}, {"op_type", layer.op_type}, {"fate", fate}});
+    out.push_back({{"node", layer.node}, {"op_type", layer.op_type}, {"outputs", layer.outputs}, {"fate", fate}});
   }
   return out.dump();
 }

@@ -19,6 +19,7 @@ enum class LayerFate {
 
 struct LayerPlan {
   std::string node, op_type;
+  std::vector<std::string> outputs;
   LayerFate fate = LayerFate::kFloat;
 };
 

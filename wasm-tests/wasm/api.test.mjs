@@ -136,3 +136,16 @@ describe('quantization arithmetic for the teaching widgets, checked by hand', ()
     model.delete();
   });
 });
+
+test('quantizeTensor reports the error of the whole tensor and of each channel', () => {
+  // Channel 0 holds values on the int8 grid of the whole tensor's range, channel 1 does not.
+  const s = 2 / 127;
+  const data = Float32Array.of(2, -2, s, 0, 0.5 * s, 1.5 * s);
+  const q = qp.quantizeTensor({ data, dims: [2, 3] }, { type: 'int8', symmetric: true, errorAxis: 0 });
+  expect(q.channel_errors[0].mse).toBe(0);
+  expect(q.channel_errors[0].sqnr_db).toBeNull();  // no noise: infinite SQNR, null in JSON
+  // 0.5 s rounds to 0 (half to even) and 1.5 s to 2 s: errors s/2 and s/2 over three values.
+  expect(q.channel_errors[1].mse).toBeCloseTo((2 * (s / 2) ** 2) / 3, 9);
+  expect(q.channel_errors[1].max_abs).toBeCloseTo(s / 2, 6);
+  expect(q.error.mse).toBeCloseTo((2 * (s / 2) ** 2) / 6, 9);
+});

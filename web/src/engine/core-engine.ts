@@ -1,7 +1,7 @@
 // The Engine over the wasm module in this thread. The worker runs one; Node tests run one
 // directly. Holds the float model, the last quantized model and the two sample sets.
 import type {
-  BackendPreset, Engine, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
+  ActivationRanges, BackendPreset, Engine, InitializerInfo, QuantFormatOptions, QuantParams, QuantizedTensor, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
   SampleRole, TensorData,
 } from './types';
 
@@ -13,11 +13,16 @@ export interface WasmModel {
   quantize(config: QuantConfig, calibration: Record<string, TensorData>, progress: WasmProgress | null): WasmModel;
   evaluate(data: TensorData, labels: TensorData | null, compared: WasmModel | null, progress: WasmProgress | null): EvaluationReport;
   analyze(data: TensorData, quantized: WasmModel, progress: WasmProgress | null): LayerErrorReport;
+  initializers(): InitializerInfo[];
+  initializer(name: string): TensorData;
+  rangeChoices(tensors: string[], calibration: Record<string, TensorData>, options: object): ActivationRanges[];
   delete(): void;
 }
 
 export interface QplayModule {
   backends(): BackendPreset[];
+  quantParams(rmin: number, rmax: number, format: QuantFormatOptions): QuantParams;
+  quantizeTensor(tensor: TensorData, options: object): QuantizedTensor;
   loadModel(bytes: Uint8Array): WasmModel;
   parseNpy(bytes: Uint8Array): TensorData;
 }
@@ -140,6 +145,26 @@ export class CoreEngine implements Engine {
       return median(times);
     };
     return { float_ms: time(this.loaded()), quantized_ms: time(this.quantizedModel()), batch: 1 };
+  }
+
+  async quantParams(rmin: number, rmax: number, format: QuantFormatOptions): Promise<QuantParams> {
+    return this.qp.quantParams(rmin, rmax, format);
+  }
+
+  async quantizeTensor(tensor: TensorData, options: QuantFormatOptions & { axis?: number; rmin?: number; rmax?: number }): Promise<QuantizedTensor> {
+    return this.qp.quantizeTensor(tensor, options);
+  }
+
+  async initializers(): Promise<InitializerInfo[]> {
+    return this.loaded().initializers();
+  }
+
+  async initializer(name: string): Promise<TensorData> {
+    return this.loaded().initializer(name);
+  }
+
+  async rangeChoices(tensors: string[], options: { percentile?: number; symmetric?: boolean; bins?: number }): Promise<ActivationRanges[]> {
+    return this.loaded().rangeChoices(tensors, { [this.inputName()]: this.samplesFor('calibration').data }, options);
   }
 
   private loaded(): WasmModel {

@@ -34,7 +34,47 @@ export type LayerFate = 'quantized' | 'float' | 'folded';
 export interface LayerPlan {
   node: string;
   op_type: string;
+  outputs: string[];
   fate: LayerFate;
+}
+
+export interface QuantFormatOptions {
+  type?: 'uint8' | 'int8' | 'uint16' | 'int16';
+  symmetric?: boolean;
+  reduceRange?: boolean;
+}
+
+export interface QuantParams {
+  scale: number;
+  zero_point: number;
+  qmin: number;
+  qmax: number;
+}
+
+export interface QuantizedTensor {
+  params: { scale: number; zero_point: number }[];
+  levels: Int32Array;
+  dequantized: Float32Array;
+  qmin: number;
+  qmax: number;
+}
+
+export interface InitializerInfo {
+  name: string;
+  dims: number[];
+  type: string;
+}
+
+export interface RangeChoice {
+  min: number;
+  max: number;
+  clipped_fraction: number;
+}
+
+export interface ActivationRanges {
+  tensor: string;
+  histogram: { lo: number; hi: number; counts: number[] };
+  methods: Record<string, RangeChoice>;  // by calibration method: minmax, moving-average, percentile, entropy, mse
 }
 
 export interface ErrorMetrics {
@@ -121,4 +161,11 @@ export interface Engine {
   evaluate(progress?: ProgressFn): Promise<EvaluationReport>;
   analyze(progress?: ProgressFn): Promise<LayerErrorReport>;
   latency(): Promise<Latency>;
+  // The arithmetic and data the teaching widgets show.
+  quantParams(rmin: number, rmax: number, format: QuantFormatOptions): Promise<QuantParams>;
+  quantizeTensor(tensor: TensorData, options: QuantFormatOptions & { axis?: number; rmin?: number; rmax?: number }): Promise<QuantizedTensor>;
+  initializers(): Promise<InitializerInfo[]>;
+  initializer(name: string): Promise<TensorData>;
+  // For each tensor: its histogram over the calibration samples and each method's range.
+  rangeChoices(tensors: string[], options: { percentile?: number; symmetric?: boolean; bins?: number }): Promise<ActivationRanges[]>;
 }

@@ -4,7 +4,7 @@
 // nothing the person loaded is lost.
 import { transferablesOf, type Method, type Reply, type Request } from './protocol';
 import type {
-  BackendPreset, Engine, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
+  ActivationRanges, BackendPreset, Engine, InitializerInfo, QuantFormatOptions, QuantParams, QuantizedTensor, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
   SampleRole, TensorData,
 } from './types';
 
@@ -100,6 +100,27 @@ export class WorkerEngine implements Engine {
     return this.call('latency', []);
   }
 
+  quantParams(rmin: number, rmax: number, format: QuantFormatOptions): Promise<QuantParams> {
+    return this.call('quantParams', [rmin, rmax, format]);
+  }
+
+  // The tensor is copied, not transferred: widgets quantize the same tensor again and again.
+  quantizeTensor(tensor: TensorData, options: QuantFormatOptions & { axis?: number; rmin?: number; rmax?: number }): Promise<QuantizedTensor> {
+    return this.call('quantizeTensor', [tensor, options], undefined, false);
+  }
+
+  initializers(): Promise<InitializerInfo[]> {
+    return this.call('initializers', []);
+  }
+
+  initializer(name: string): Promise<TensorData> {
+    return this.call('initializer', [name]);
+  }
+
+  rangeChoices(tensors: string[], options: { percentile?: number; symmetric?: boolean; bins?: number }): Promise<ActivationRanges[]> {
+    return this.call('rangeChoices', [tensors, options]);
+  }
+
   // Stops whatever runs now; its promise rejects with CancelledError.
   cancel(): void {
     this.restart(new CancelledError());
@@ -132,17 +153,17 @@ export class WorkerEngine implements Engine {
     return { id: this.nextId++, method, args };
   }
 
-  private async call<T>(method: Method, args: unknown[], progress?: ProgressFn): Promise<T> {
+  private async call<T>(method: Method, args: unknown[], progress?: ProgressFn, transfer = true): Promise<T> {
     await this.ready.catch((e: Error) => {
       throw e instanceof CancelledError ? e : new Error(`the engine could not start: ${e.message}`);
     });
-    return (await this.post(this.request(method, args), progress)) as T;
+    return (await this.post(this.request(method, args), progress, transfer)) as T;
   }
 
-  private post(request: Request, progress?: ProgressFn): Promise<unknown> {
+  private post(request: Request, progress?: ProgressFn, transfer = true): Promise<unknown> {
     return new Promise((resolve, reject) => {
       this.pending.set(request.id, { resolve, reject, progress });
-      this.worker.postMessage(request, transferablesOf(request));
+      this.worker.postMessage(request, transfer ? transferablesOf(request) : []);
     });
   }
 
