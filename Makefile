@@ -30,6 +30,7 @@ wasm: setup $(PROTOBUF_WASM)
 
 web: wasm
 	@npx vite build --config web/vite.config.js --logLevel warn
+	@node scripts/build-docs.mjs
 	@cp $(WASM)/qplay.js $(WASM)/qplay.wasm $(WEB)/
 	@mkdir -p $(WEB)/examples/data && cp examples/models/*.onnx examples/models/*.json $(WEB)/examples/
 	@cp examples/data/*.npy $(WEB)/examples/data/

@@ -1,5 +1,7 @@
-// Builds the static page into build/web. The wasm module (qplay.js + qplay.wasm) and the
-// bundled examples are copied beside it by the Makefile.
+// Builds the static page into build/web: the playground (index.html) and the widgets bundle
+// at a stable address, assets/qplay-widgets.js, for pages that embed widgets with one script
+// tag (the guide in build/web/docs is such a page: scripts/build-docs.mjs). The wasm module
+// (qplay.js + qplay.wasm) and the bundled examples are copied beside it by the Makefile.
 const path = require('node:path');
 
 module.exports = {
@@ -10,6 +12,14 @@ module.exports = {
   publicDir: false,
   // A classic worker: it loads qplay.js (the Emscripten loader) with importScripts.
   worker: { format: 'iife' },
-  build: { outDir: path.join(__dirname, '../build/web'), emptyOutDir: true, chunkSizeWarningLimit: 1024 },
+  build: {
+    outDir: path.join(__dirname, '../build/web'),
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 1024,
+    rollupOptions: {
+      input: { index: path.join(__dirname, 'index.html'), 'qplay-widgets': path.join(__dirname, 'src/widgets/index.ts') },
+      output: { entryFileNames: (chunk) => (chunk.name === 'qplay-widgets' ? 'assets/qplay-widgets.js' : 'assets/[name]-[hash].js') },
+    },
+  },
   preview: { host: '127.0.0.1' },
 };

@@ -1,7 +1,7 @@
 // The Engine over the wasm module in this thread. The worker runs one; Node tests run one
 // directly. Holds the float model, the last quantized model and the two sample sets.
 import type {
-  ActivationRanges, BackendPreset, Engine, InitializerInfo, QuantFormatOptions, QuantParams, QuantizedTensor, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
+  ActivationRanges, BackendPreset, Engine, InitializerInfo, QuantFormatOptions, QuantParams, QuantizeTensorOptions, QuantizedTensor, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
   SampleRole, TensorData,
 } from './types';
 
@@ -151,7 +151,7 @@ export class CoreEngine implements Engine {
     return this.qp.quantParams(rmin, rmax, format);
   }
 
-  async quantizeTensor(tensor: TensorData, options: QuantFormatOptions & { axis?: number; rmin?: number; rmax?: number }): Promise<QuantizedTensor> {
+  async quantizeTensor(tensor: TensorData, options: QuantizeTensorOptions): Promise<QuantizedTensor> {
     return this.qp.quantizeTensor(tensor, options);
   }
 

@@ -44,11 +44,26 @@ export interface QuantFormatOptions {
   reduceRange?: boolean;
 }
 
+export interface QuantizeTensorOptions extends QuantFormatOptions {
+  axis?: number;       // per channel along this axis
+  rmin?: number;       // a fixed range instead of the tensor's own
+  rmax?: number;
+  errorAxis?: number;  // also the error of each slice along this axis
+}
+
 export interface QuantParams {
   scale: number;
   zero_point: number;
   qmin: number;
   qmax: number;
+}
+
+// SQNR is null when there is no error at all (infinite).
+export interface TensorErrorMetrics {
+  sqnr_db: number | null;
+  cosine: number;
+  mse: number;
+  max_abs: number;
 }
 
 export interface QuantizedTensor {
@@ -57,6 +72,8 @@ export interface QuantizedTensor {
   dequantized: Float32Array;
   qmin: number;
   qmax: number;
+  error: TensorErrorMetrics;
+  channel_errors?: TensorErrorMetrics[];  // with errorAxis
 }
 
 export interface InitializerInfo {
@@ -163,7 +180,7 @@ export interface Engine {
   latency(): Promise<Latency>;
   // The arithmetic and data the teaching widgets show.
   quantParams(rmin: number, rmax: number, format: QuantFormatOptions): Promise<QuantParams>;
-  quantizeTensor(tensor: TensorData, options: QuantFormatOptions & { axis?: number; rmin?: number; rmax?: number }): Promise<QuantizedTensor>;
+  quantizeTensor(tensor: TensorData, options: QuantizeTensorOptions): Promise<QuantizedTensor>;
   initializers(): Promise<InitializerInfo[]>;
   initializer(name: string): Promise<TensorData>;
   // For each tensor: its histogram over the calibration samples and each method's range.

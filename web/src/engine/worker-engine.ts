@@ -4,7 +4,7 @@
 // nothing the person loaded is lost.
 import { transferablesOf, type Method, type Reply, type Request } from './protocol';
 import type {
-  ActivationRanges, BackendPreset, Engine, InitializerInfo, QuantFormatOptions, QuantParams, QuantizedTensor, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
+  ActivationRanges, BackendPreset, Engine, InitializerInfo, QuantFormatOptions, QuantParams, QuantizeTensorOptions, QuantizedTensor, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
   SampleRole, TensorData,
 } from './types';
 
@@ -105,7 +105,7 @@ export class WorkerEngine implements Engine {
   }
 
   // The tensor is copied, not transferred: widgets quantize the same tensor again and again.
-  quantizeTensor(tensor: TensorData, options: QuantFormatOptions & { axis?: number; rmin?: number; rmax?: number }): Promise<QuantizedTensor> {
+  quantizeTensor(tensor: TensorData, options: QuantizeTensorOptions): Promise<QuantizedTensor> {
     return this.call('quantizeTensor', [tensor, options], undefined, false);
   }
 

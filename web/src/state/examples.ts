@@ -26,6 +26,9 @@ async function fetchOk(url: string): Promise<Response> {
 
 export const fetchBytes = async (url: string) => (await fetchOk(url)).arrayBuffer();
 
+// A file named relative to the model's folder (the example JSON's sample paths, say).
+const besideModel = (modelUrl: string, path: string) => new URL(path, new URL(modelUrl, document.baseURI)).href;
+
 // The example's JSON when `modelUrl` is one of the bundled examples, else null.
 export async function exampleInfo(modelUrl: string): Promise<ExampleInfo | null> {
   const match = /(^|\/)examples\/([\w-]+)\.onnx$/.exec(modelUrl);
@@ -36,14 +39,14 @@ export async function exampleInfo(modelUrl: string): Promise<ExampleInfo | null>
 
 export async function referenceNumbers(modelUrl: string): Promise<ReferenceNumbers | null> {
   const stem = /([\w-]+)\.onnx$/.exec(modelUrl)?.[1];
-  const all = await (await fetchOk('examples/reference_quantization.json')).json();
+  const all = await (await fetchOk(besideModel(modelUrl, 'reference_quantization.json'))).json();
   return (stem && all[stem]) || null;
 }
 
-export async function exampleSamples(info: ExampleInfo, engine: Engine): Promise<{ calibration: Samples; evaluation: Samples; bundled: true }> {
+export async function exampleSamples(modelUrl: string, info: ExampleInfo, engine: Engine): Promise<{ calibration: Samples; evaluation: Samples; bundled: true }> {
   const load = async (set: { images: string; labels: string }): Promise<Samples> => {
     const [data, labels]: TensorData[] = await Promise.all([
-      engine.parseNpy(await fetchBytes(`examples/${set.images}`)), engine.parseNpy(await fetchBytes(`examples/${set.labels}`)),
+      engine.parseNpy(await fetchBytes(besideModel(modelUrl, set.images))), engine.parseNpy(await fetchBytes(besideModel(modelUrl, set.labels))),
     ]);
     return { source: `examples/${set.images}`, data, labels, classNames: info.classes };
   };

@@ -1,6 +1,10 @@
 // <qplay-playground>: the whole flow — model, samples, recipe, run, results — over one
 // WorkerEngine. Owns the page state; the panels show it and report what the person changes.
+// With `sync-url` (the playground page) the recipe and ?model= live in the page's URL and files
+// dropped anywhere on the page are taken; embedded elsewhere it keeps to itself: the `model`
+// attribute names the model, and drops count only on the element.
 import { LitElement, css, html, nothing } from 'lit';
+import { qplayFile } from '../engine/base-url';
 import { CancelledError, WorkerEngine } from '../engine/worker-engine';
 import type { BackendPreset, LayerPlan, ModelInfo } from '../engine/types';
 import { filesFromDrop, isModelFile, isSampleFile } from '../data/load-samples';
@@ -24,11 +28,14 @@ interface Progress {
 
 export class Playground extends LitElement {
   static properties = {
+    syncUrl: { type: Boolean, attribute: 'sync-url' }, model: {},
     modelName: { state: true }, info: { state: true }, fileBytes: { state: true }, layers: { state: true }, modelError: { state: true },
     modelStatus: { state: true }, presets: { state: true }, recipe: { state: true }, preprocessing: { state: true },
     classNames: { state: true }, reference: { state: true }, haveSamples: { state: true }, progress: { state: true },
     runError: { state: true }, results: { state: true },
   };
+  declare syncUrl: boolean;
+  declare model: string;
   declare modelName: string;
   declare info: ModelInfo | null;
   declare fileBytes: number;
@@ -45,7 +52,7 @@ export class Playground extends LitElement {
   declare runError: string;
   declare results: RunResults | null;
   private samplesBundled = false;
-  private readonly engine = new WorkerEngine(new URL('qplay.js', document.baseURI).href);
+  private readonly engine = new WorkerEngine(qplayFile('qplay.js'));
 
   static styles = [sharedStyles, css`
     :host { max-width: 72rem; margin: 0 auto; padding: 1rem; }
@@ -63,7 +70,9 @@ export class Playground extends LitElement {
     this.fileBytes = 0;
     this.layers = [];
     this.presets = [];
-    this.recipe = recipeFromUrl(location.search);
+    this.syncUrl = false;
+    this.model = '';
+    this.recipe = {};
     this.preprocessing = { width: 28, height: 28, color: 'grayscale', scale: 1 / 255, mean: [0], std: [1], layout: 'NCHW' };
     this.classNames = undefined;
     this.reference = null;
@@ -74,15 +83,17 @@ export class Playground extends LitElement {
 
   connectedCallback(): void {
     super.connectedCallback();
-    document.addEventListener('dragover', (e) => e.preventDefault());
-    document.addEventListener('drop', (e) => this.drop(e));
+    const target: EventTarget = this.syncUrl ? document : this;
+    target.addEventListener('dragover', (e) => e.preventDefault());
+    target.addEventListener('drop', (e) => this.drop(e as DragEvent));
     void this.start();
   }
 
   private async start() {
+    if (this.syncUrl) this.recipe = recipeFromUrl(location.search);
     this.presets = await this.engine.backends();
-    const requested = new URLSearchParams(location.search).get('model');
-    await this.openUrl(requested || 'examples/cnn.onnx');
+    const requested = this.syncUrl ? new URLSearchParams(location.search).get('model') : this.model;
+    await this.openUrl(requested || qplayFile('examples/cnn.onnx'));
   }
 
   private samplesPanel(): SamplesPanel {
@@ -101,7 +112,7 @@ export class Playground extends LitElement {
         this.preprocessing = example.preprocessing;
         this.classNames = example.classes;
         await this.updateComplete;
-        this.samplesPanel().showSets(await exampleSamples(example, this.engine));
+        this.samplesPanel().showSets(await exampleSamples(url, example, this.engine));
       }
     } catch (e) {
       this.modelError = (e as Error).message;
@@ -171,7 +182,7 @@ export class Playground extends LitElement {
 
   private setRecipe(recipe: Recipe) {
     this.recipe = recipe;
-    history.replaceState(null, '', `${location.pathname}${recipeToUrl(recipe, location.search)}`);
+    if (this.syncUrl) history.replaceState(null, '', `${location.pathname}${recipeToUrl(recipe, location.search)}`);
     this.runError = '';
     void this.planLayers();
   }
@@ -223,14 +234,14 @@ export class Playground extends LitElement {
     return html`
       <header>
         <div><h1>qplay</h1><p class="muted">Quantize an ONNX model in your browser: nothing leaves this page.</p></div>
-        <qp-theme-switch></qp-theme-switch>
+        <div class="row"><a href=${qplayFile('docs/01-why.html')}>The guide to quantization</a><qp-theme-switch></qp-theme-switch></div>
       </header>
       <section aria-labelledby="model-heading">
         <h2 id="model-heading">Model</h2>
         <div class="row">
           <label>Open an ONNX model <input id="model-file" type="file" accept=".onnx" ?disabled=${running} @change=${this.pickModel} /></label>
           <span class="muted">or drop one anywhere on the page, or open an example:</span>
-          ${EXAMPLES.map((ex) => html`<button ?disabled=${running} title=${ex.title} @click=${() => this.openUrl(`examples/${ex.file}`)}>${ex.file}</button>`)}
+          ${EXAMPLES.map((ex) => html`<button ?disabled=${running} title=${ex.title} @click=${() => this.openUrl(qplayFile(`examples/${ex.file}`))}>${ex.file}</button>`)}
         </div>
         <p role="status" class="muted" id="model-status">${this.modelStatus}</p>
         ${this.modelError ? html`<p class="error" role="alert" id="model-error">${this.modelError}</p>` : nothing}

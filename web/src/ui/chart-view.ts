@@ -59,4 +59,5 @@ export class ChartView extends LitElement {
 customElements.define('qp-chart', ChartView);
 
 // A theme color by custom property name, for chart datasets.
-export const themeColor = (element: Element, name: string) => getComputedStyle(element).getPropertyValue(name).trim();
+export const themeColor = (element: Element, name: string, fallback = '#888') =>
+  getComputedStyle(element).getPropertyValue(name).trim() || fallback;

@@ -1,0 +1,6 @@
+// Where qplay's own files are (qplay.js, qplay.wasm, examples/): the folder above the built
+// chunks in assets/, whichever page loaded them — the playground, a guide page, or another
+// site's page embedding a widget with one script tag.
+const base = new URL(/* @vite-ignore */ '../', import.meta.url);
+
+export const qplayFile = (path: string) => new URL(path, base).href;

@@ -1,0 +1,8 @@
+// One script tag for every qplay widget:
+//   <script type="module" src="https://your.site/qplay/assets/qplay-widgets.js"></script>
+//   <qplay-affine></qplay-affine>
+// Each element loads its model (default: the bundled CNN) into a worker of its own page.
+import '../ui/app';
+import './affine-widget';
+import './histogram-ranges-widget';
+import './per-channel-widget';
