@@ -1,0 +1,118 @@
+// The guide and the embedding docs in a real browser: every page's widgets load and show the
+// core's numbers (checked by hand and against the wasm module in Node), dragging a slider
+// recomputes them, a page embedding two widgets keeps its own styles, nothing leaves the origin.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { loadQplay } from '../wasm/load-qplay.mjs';
+import { repoRoot, startPage } from './serve-and-launch.mjs';
+
+let session;
+let qp;
+beforeAll(async () => {
+  session = await startPage();
+  qp = await loadQplay();
+});
+afterAll(async () => {
+  await session?.close();
+});
+
+const pages = fs.readdirSync(path.join(repoRoot, 'build/web/docs')).filter((f) => f.endsWith('.html'));
+
+// Waits until every widget on the page has a value (or the playground its model), or one shows an error.
+async function waitForWidgets(page) {
+  await page.waitForFunction(() => {
+    const widgets = [...document.querySelectorAll('qplay-affine, qplay-per-channel, qplay-histogram-ranges')];
+    const playgrounds = [...document.querySelectorAll('qplay-playground')];
+    return widgets.every((w) => w.value || w.error) && playgrounds.every((p) => p.modelName && p.haveSamples);
+  }, null, { timeout: 60000 });
+  return page.evaluate(() => [...document.querySelectorAll('qplay-affine, qplay-per-channel, qplay-histogram-ranges')]
+    .map((w) => ({ tag: w.localName, error: w.error })));
+}
+
+test.each(pages.filter((p) => p !== 'embed-test.html'))('%s loads with every widget working', async (name) => {
+  const { page, url } = session;
+  await page.goto(`${url}docs/${name}`);
+  const widgets = await waitForWidgets(page);
+  expect(widgets.filter((w) => w.error)).toEqual([]);
+  if (['02-affine.html', '06-per-channel.html', '08-calibration.html', 'embedding.html'].includes(name)) await session.screenshot(`docs-${name.replace('.html', '')}`);
+});
+
+test('the parameters widget shows the hand-computed example, and typing or dragging recomputes it in the core', async () => {
+  const { page, url } = session;
+  await page.goto(`${url}docs/04-parameters.html`);
+  await waitForWidgets(page);
+  const widget = page.locator('qplay-affine');
+  // [-1, 3] in uint8: scale 4/255, zero point round(63.75) = 64.
+  expect(await widget.locator('#scale').textContent()).toBe('0.015686');
+  expect(await widget.locator('#zero-point').textContent()).toBe('64');
+  // [-2, 3]: scale 5/255, zero point round(2 / (5/255)) = 102.
+  await widget.getByRole('spinbutton', { name: 'minimum' }).fill('-2');
+  await widget.getByRole('spinbutton', { name: 'minimum' }).blur();
+  await page.waitForFunction(() => document.querySelector('qplay-affine').value.rmin === -2);
+  expect(await widget.locator('#zero-point').textContent()).toBe('102');
+  expect(await page.evaluate(() => document.querySelector('qplay-affine').value.scale)).toBe(Math.fround(5 / 255));
+
+  // Drag the maximum down with the keyboard: every step is a new range, recomputed by the core.
+  await page.evaluate(() => {
+    window.inputEvents = 0;
+    document.querySelector('qplay-affine').addEventListener('input', () => window.inputEvents++);
+  });
+  await widget.getByRole('slider', { name: 'range maximum' }).focus();
+  for (let i = 0; i < 40; i++) await page.keyboard.press('ArrowLeft');
+  await page.waitForFunction(() => {
+    const v = document.querySelector('qplay-affine').value;
+    return window.inputEvents > 0 && v.rmax < 3;
+  });
+  await page.waitForTimeout(300);  // the last of the drag's results
+  const v = await page.evaluate(() => document.querySelector('qplay-affine').value);
+  const expected = qp.quantParams(v.rmin, v.rmax, { type: 'uint8' });
+  expect(v.scale).toBe(expected.scale);
+  expect(v.zero_point).toBe(expected.zero_point);
+  expect(await widget.locator('#zero-point').textContent()).toBe(String(expected.zero_point));
+});
+
+test('per-channel weights beat a per-tensor scale on the real convolution', async () => {
+  const { page, url } = session;
+  await page.goto(`${url}docs/06-per-channel.html`);
+  await waitForWidgets(page);
+  const v = await page.evaluate(() => document.querySelector('qplay-per-channel').value);
+  expect(v.per_channel_sqnr_db).toBeGreaterThan(v.per_tensor_sqnr_db);
+  expect(v.channels.every((c) => c.per_channel >= c.per_tensor - 1e-9)).toBe(true);
+});
+
+test('the calibration widget shows each method clipping no more than MinMax allows', async () => {
+  const { page, url } = session;
+  await page.goto(`${url}docs/08-calibration.html`);
+  await waitForWidgets(page);
+  const { methods } = await page.evaluate(() => document.querySelector('qplay-histogram-ranges').value);
+  expect(Object.keys(methods).sort()).toEqual(['entropy', 'minmax', 'moving-average', 'mse', 'percentile']);
+  expect(methods.minmax.clipped_fraction).toBe(0);
+  const before = methods.percentile.max;
+  await page.getByRole('spinbutton', { name: 'Percentile' }).fill('99');
+  await page.getByRole('spinbutton', { name: 'Percentile' }).blur();
+  await page.waitForFunction((b) => document.querySelector('qplay-histogram-ranges').value.methods.percentile.max < b, before);
+});
+
+test('a page embedding two widgets keeps its own styles, and the widgets theirs', async () => {
+  const { page, url } = session;
+  await page.goto(`${url}docs/embed-test.html`);
+  expect(await waitForWidgets(page)).toEqual([{ tag: 'qplay-affine', error: '' }, { tag: 'qplay-per-channel', error: '' }]);
+  const styles = await page.evaluate(() => {
+    const host = getComputedStyle(document.querySelector('#host-text'));
+    const title = document.querySelector('#affine').shadowRoot.querySelector('h3');
+    return { hostColor: host.color, hostFont: host.fontFamily, widgetColor: getComputedStyle(title).color };
+  });
+  expect(styles.hostColor).toBe('rgb(120, 20, 20)');
+  expect(styles.hostFont).toMatch(/Georgia/);
+  expect(styles.widgetColor).not.toBe('rgb(120, 20, 20)');
+  const affine = await page.evaluate(() => document.querySelector('#affine').value);
+  expect(affine).toMatchObject({ scale: Math.fround(4 / 255), zero_point: 64 });
+  await session.screenshot('embed-test');
+});
+
+test('no docs page fetches anything outside its origin, and none had an error', () => {
+  const origin = new URL(session.url).origin;
+  expect(session.requests.filter((r) => !r.startsWith(origin) && !r.startsWith('data:') && !r.startsWith('blob:'))).toEqual([]);
+  expect(session.errors).toEqual([]);
+});
