@@ -111,6 +111,20 @@ test('a page embedding two widgets keeps its own styles, and the widgets theirs'
   await session.screenshot('embed-test');
 });
 
+test('the playground in an iframe shows only the parts the URL keeps', async () => {
+  const { page, url } = session;
+  await page.setContent(`<iframe src="${url}index.html?per_channel=1&hide=header,samples,recipe" style="width: 1200px; height: 900px"></iframe>`);
+  const frame = page.frameLocator('iframe');
+  await frame.locator('#run').waitFor();
+  await page.frames()[1].waitForFunction(() => document.querySelector('qplay-playground').haveSamples);
+  expect(await frame.locator('header').count()).toBe(0);
+  expect(await frame.locator('qp-samples-panel').isVisible()).toBe(false);
+  expect(await frame.locator('qp-recipe-panel').isVisible()).toBe(false);
+  await frame.locator('#run').click();
+  await frame.locator('#quantized-accuracy').waitFor({ timeout: 60000 });
+  expect(await frame.locator('#quantized-accuracy').textContent()).toMatch(/^\d+\.\d%$/);
+});
+
 test('no docs page fetches anything outside its origin, and none had an error', () => {
   const origin = new URL(session.url).origin;
   expect(session.requests.filter((r) => !r.startsWith(origin) && !r.startsWith('data:') && !r.startsWith('blob:'))).toEqual([]);

@@ -1,8 +1,9 @@
 // <qplay-playground>: the whole flow — model, samples, recipe, run, results — over one
 // WorkerEngine. Owns the page state; the panels show it and report what the person changes.
 // With `sync-url` (the playground page) the recipe and ?model= live in the page's URL and files
-// dropped anywhere on the page are taken; embedded elsewhere it keeps to itself: the `model`
-// attribute names the model, and drops count only on the element.
+// dropped anywhere on the page are taken, and ?hide=header,model,samples,recipe,run,results
+// hides parts (for an iframe on a site that cannot run scripts); embedded elsewhere it keeps
+// to itself: the `model` and `hide` attributes say the same, and drops count only on the element.
 import { LitElement, css, html, nothing } from 'lit';
 import { qplayFile } from '../engine/base-url';
 import { CancelledError, WorkerEngine } from '../engine/worker-engine';
@@ -28,7 +29,7 @@ interface Progress {
 
 export class Playground extends LitElement {
   static properties = {
-    syncUrl: { type: Boolean, attribute: 'sync-url' }, model: {},
+    syncUrl: { type: Boolean, attribute: 'sync-url' }, model: {}, hide: {},
     modelName: { state: true }, info: { state: true }, fileBytes: { state: true }, layers: { state: true }, modelError: { state: true },
     modelStatus: { state: true }, presets: { state: true }, recipe: { state: true }, preprocessing: { state: true },
     classNames: { state: true }, reference: { state: true }, haveSamples: { state: true }, progress: { state: true },
@@ -36,6 +37,7 @@ export class Playground extends LitElement {
   };
   declare syncUrl: boolean;
   declare model: string;
+  declare hide: string;
   declare modelName: string;
   declare info: ModelInfo | null;
   declare fileBytes: number;
@@ -58,6 +60,7 @@ export class Playground extends LitElement {
     :host { max-width: 72rem; margin: 0 auto; padding: 1rem; }
     header { display: flex; justify-content: space-between; align-items: baseline; gap: 1rem; flex-wrap: wrap; }
     h1 { margin: 0; font-size: 1.5rem; }
+    section[hidden] { display: none; }
     section { background: var(--qp-panel); border: 1px solid var(--qp-border); border-radius: var(--qp-radius); padding: 1rem; margin: 1rem 0; }
     .columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(24rem, 1fr)); gap: 0 1rem; }
     progress { width: 20rem; max-width: 100%; }
@@ -71,7 +74,7 @@ export class Playground extends LitElement {
     this.layers = [];
     this.presets = [];
     this.syncUrl = false;
-    this.model = '';
+    this.model = this.hide = '';
     this.recipe = {};
     this.preprocessing = { width: 28, height: 28, color: 'grayscale', scale: 1 / 255, mean: [0], std: [1], layout: 'NCHW' };
     this.classNames = undefined;
@@ -90,7 +93,10 @@ export class Playground extends LitElement {
   }
 
   private async start() {
-    if (this.syncUrl) this.recipe = recipeFromUrl(location.search);
+    if (this.syncUrl) {
+      this.recipe = recipeFromUrl(location.search);
+      this.hide = new URLSearchParams(location.search).get('hide') ?? '';
+    }
     this.presets = await this.engine.backends();
     const requested = this.syncUrl ? new URLSearchParams(location.search).get('model') : this.model;
     await this.openUrl(requested || qplayFile('examples/cnn.onnx'));
@@ -228,15 +234,19 @@ export class Playground extends LitElement {
     void this.run();
   }
 
+  private shows(part: string): boolean {
+    return !this.hide.split(',').map((s) => s.trim()).includes(part);
+  }
+
   render() {
     const running = this.progress !== null;
     const canRun = !!this.info && this.haveSamples && !running;
     return html`
-      <header>
+      ${this.shows('header') ? html`<header>
         <div><h1>qplay</h1><p class="muted">Quantize an ONNX model in your browser: nothing leaves this page.</p></div>
         <div class="row"><a href=${qplayFile('docs/01-why.html')}>The guide to quantization</a><qp-theme-switch></qp-theme-switch></div>
-      </header>
-      <section aria-labelledby="model-heading">
+      </header>` : nothing}
+      <section aria-labelledby="model-heading" ?hidden=${!this.shows('model')}>
         <h2 id="model-heading">Model</h2>
         <div class="row">
           <label>Open an ONNX model <input id="model-file" type="file" accept=".onnx" ?disabled=${running} @change=${this.pickModel} /></label>
@@ -250,13 +260,13 @@ export class Playground extends LitElement {
           @exclude-change=${(e: CustomEvent<string[]>) => this.setRecipe({ ...this.recipe, exclude: e.detail })}></qp-model-panel>
       </section>
       <div class="columns">
-        <section><qp-samples-panel .engine=${this.engine} .preprocessing=${this.preprocessing} .classNames=${this.classNames}
+        <section ?hidden=${!this.shows('samples')}><qp-samples-panel .engine=${this.engine} .preprocessing=${this.preprocessing} .classNames=${this.classNames}
           .input=${this.info?.inputs.length === 1 ? this.info.inputs[0] : null} ?disabled=${running}
           @samples-change=${this.setSamples}></qp-samples-panel></section>
-        <section><qp-recipe-panel .recipe=${this.recipe} .presets=${this.presets} ?disabled=${running}
+        <section ?hidden=${!this.shows('recipe')}><qp-recipe-panel .recipe=${this.recipe} .presets=${this.presets} ?disabled=${running}
           @recipe-change=${(e: CustomEvent<Recipe>) => this.setRecipe(e.detail)}></qp-recipe-panel></section>
       </div>
-      <section aria-labelledby="run-heading">
+      <section aria-labelledby="run-heading" ?hidden=${!this.shows('run')}>
         <h2 id="run-heading">Run</h2>
         <div class="row">
           <button class="primary" id="run" ?disabled=${!canRun} @click=${this.run}>Quantize and compare</button>
@@ -269,7 +279,7 @@ export class Playground extends LitElement {
         ${!this.haveSamples ? html`<p class="muted">Load samples to calibrate and evaluate with.</p>` : nothing}
         ${this.runError ? html`<p class="error" role="alert" id="run-error">${this.runError}</p>` : nothing}
       </section>
-      <section><qp-results .results=${this.results} .classNames=${this.classNames}
+      <section ?hidden=${!this.shows('results')}><qp-results .results=${this.results} .classNames=${this.classNames}
         .engine=${this.engine} .preprocessing=${this.preprocessing} ?disabled=${running}
         @keep-float=${(e: CustomEvent<string>) => this.keepFloat(e.detail)}></qp-results></section>`;
   }
