@@ -16,6 +16,8 @@
 //   qp.quantParams(rmin, rmax, { type, symmetric, reduceRange })  // { scale, zero_point, qmin, qmax }
 //   qp.quantizeTensor(tensor, { type, symmetric, axis, rmin, rmax, errorAxis })  // { params, levels, dequantized, error }
 //   model.initializers(); model.initializer(name)  // the constant tensors
+//   model.nodes()                               // [{ name, op_type, domain, inputs, outputs }]
+//   model.prepared(config, calibration)         // a new Model: BN folded, CLE / SmoothQuant as configured
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -254,6 +256,48 @@ class WasmModel {
     }
     if (!error.empty()) ThrowJsError(error.c_str());
     return out;
+  }
+
+  // The graph's nodes in order: [{ name, op_type, domain, inputs, outputs }] (inputs that are
+  // constants are marked by the initializers() list).
+  val Nodes() const {
+    auto strings = [](const std::vector<std::string>& list) {
+      val out = val::array();
+      for (const auto& s : list) out.call<void>("push", s);
+      return out;
+    };
+    val out = val::array();
+    for (const Node& node : model_->graph.nodes) {
+      val entry = val::object();
+      entry.set("name", node.name);
+      entry.set("op_type", node.op_type);
+      entry.set("domain", node.domain);
+      entry.set("inputs", strings(node.inputs));
+      entry.set("outputs", strings(node.outputs));
+      out.call<void>("push", entry);
+    }
+    return out;
+  }
+
+  // The model as the quantizer prepares it before quantizing (constants and BatchNorm folded,
+  // then cross-layer equalization and SmoothQuant when the config asks; SmoothQuant measures
+  // `calibration`), as a new Model.
+  WasmModel* Prepared(const val& config_js, const val& calibration) const {
+    static std::string error;
+    error.clear();
+    WasmModel* prepared = nullptr;
+    {
+      auto config = ConfigFromJs(config_js);
+      const SampleSet samples = config.ok() && config->smooth_quant ? TensorsFromJs(calibration, error) : SampleSet{};
+      if (!config.ok()) error = config.status().message();
+      if (error.empty()) {
+        auto started = StartQuantization(*model_, *config, &samples);
+        if (started.ok()) prepared = new WasmModel(std::move(started->model), true);
+        else error = started.status().message();
+      }
+    }
+    if (!prepared) ThrowJsError(error.c_str());
+    return prepared;
   }
 
   // The model's constant tensors: [{ name, dims, type }].
@@ -644,6 +688,8 @@ EMSCRIPTEN_BINDINGS(qplay) {
       .function("rangeChoices", &WasmModel::RangeChoices)
       .function("layers", &WasmModel::Layers)
       .function("initializers", &WasmModel::Initializers)
+      .function("nodes", &WasmModel::Nodes)
+      .function("prepared", &WasmModel::Prepared, emscripten::allow_raw_pointers())
       .function("initializer", &WasmModel::Initializer);
   emscripten::function("loadModel", &LoadModelJs, emscripten::allow_raw_pointers());
   emscripten::function("parseTensorProto", &ParseTensorProtoJs);

@@ -22,11 +22,11 @@ const pages = fs.readdirSync(path.join(repoRoot, 'build/web/docs')).filter((f) =
 // Waits until every widget on the page has a value (or the playground its model), or one shows an error.
 async function waitForWidgets(page) {
   await page.waitForFunction(() => {
-    const widgets = [...document.querySelectorAll('qplay-affine, qplay-per-channel, qplay-histogram-ranges')];
+    const widgets = [...document.querySelectorAll('*')].filter((e) => e.localName.startsWith('qplay-') && e.localName !== 'qplay-playground');
     const playgrounds = [...document.querySelectorAll('qplay-playground')];
     return widgets.every((w) => w.value || w.error) && playgrounds.every((p) => p.modelName && p.haveSamples);
   }, null, { timeout: 60000 });
-  return page.evaluate(() => [...document.querySelectorAll('qplay-affine, qplay-per-channel, qplay-histogram-ranges')]
+  return page.evaluate(() => [...document.querySelectorAll('*')].filter((e) => e.localName.startsWith('qplay-') && e.localName !== 'qplay-playground')
     .map((w) => ({ tag: w.localName, error: w.error })));
 }
 
@@ -35,7 +35,8 @@ test.each(pages.filter((p) => p !== 'embed-test.html'))('%s loads with every wid
   await page.goto(`${url}docs/${name}`);
   const widgets = await waitForWidgets(page);
   expect(widgets.filter((w) => w.error)).toEqual([]);
-  if (['02-affine.html', '06-per-channel.html', '08-calibration.html', 'embedding.html'].includes(name)) await session.screenshot(`docs-${name.replace('.html', '')}`);
+  if (['02-affine.html', '06-per-channel.html', '08-calibration.html', '10-qdq.html', '12-cle.html', 'embedding.html'].includes(name))
+    await session.screenshot(`docs-${name.replace('.html', '')}`);
 });
 
 test('the parameters widget shows the hand-computed example, and typing or dragging recomputes it in the core', async () => {
@@ -70,6 +71,45 @@ test('the parameters widget shows the hand-computed example, and typing or dragg
   expect(v.scale).toBe(expected.scale);
   expect(v.zero_point).toBe(expected.zero_point);
   expect(await widget.locator('#zero-point').textContent()).toBe(String(expected.zero_point));
+});
+
+test('fake quantization: the worked example of the QAT section, and a clipped value gets no gradient', async () => {
+  const { page, url } = session;
+  await page.goto(`${url}docs/09-qat.html`);
+  await waitForWidgets(page);
+  // int8 symmetric over [-1, 1]: scale 2/254; 0.3 / scale = 38.1 -> level 38 -> 38 x 2/254.
+  const at = () => page.evaluate(() => document.querySelector('qplay-fake-quant').value);
+  expect(await at()).toMatchObject({ level: 38, gradient: 1, scale: Math.fround(2 / 254) });
+  expect((await at()).fake_quantized).toBeCloseTo(38 * (2 / 254), 6);
+  await page.getByRole('slider', { name: 'x' }).fill('1.2');
+  await page.waitForFunction(() => document.querySelector('qplay-fake-quant').value.x === 1.2);
+  expect(await at()).toMatchObject({ level: 127, fake_quantized: 1, gradient: 0 });
+  expect(await page.locator('qplay-fake-quant #gradient').textContent()).toBe('0');
+});
+
+test('the QDQ graph shows BatchNorm folded, Q/DQ pairs, and integer operators', async () => {
+  const { page, url } = session;
+  await page.goto(`${url}docs/10-qdq.html`);
+  await waitForWidgets(page);
+  const v = await page.evaluate(() => document.querySelector('qplay-qdq-graph').value);
+  expect(v.float).toEqual(['Conv', 'Relu', 'MaxPool', 'Conv']);
+  expect(v.qdq.filter((op) => !/Linear$/.test(op))).toEqual(['Conv', 'MaxPool', 'Conv']);  // the Relu fused away
+  expect(v.qdq[0]).toBe('QuantizeLinear');
+  expect(v.qoperator).toEqual(['QuantizeLinear', 'QLinearConv', 'MaxPool', 'QLinearConv']);
+});
+
+test('the backend diff and CLE widgets show what changes', async () => {
+  const { page, url } = session;
+  await page.goto(`${url}docs/11-backends.html`);
+  await waitForWidgets(page);
+  const backends = await page.evaluate(() => document.querySelector('qplay-backend-diff').value);
+  expect(Object.keys(backends.presets)).toEqual(['onnxruntime', 'onnxruntime-qoperator', 'tflite', 'tensorrt', 'xnnpack']);
+  // TensorRT's symmetric int8 activations cannot clamp like a ReLU, so its ReLUs stay nodes of their own.
+  expect(backends.differing_nodes.every((n) => n.endsWith('Relu'))).toBe(true);
+  await page.goto(`${url}docs/12-cle.html`);
+  await waitForWidgets(page);
+  const cle = await page.evaluate(() => document.querySelector('qplay-cle').value);
+  expect(cle.after_sqnr_db).toBeGreaterThan(cle.before_sqnr_db);
 });
 
 test('per-channel weights beat a per-tensor scale on the real convolution', async () => {

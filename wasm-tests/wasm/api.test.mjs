@@ -149,3 +149,20 @@ test('quantizeTensor reports the error of the whole tensor and of each channel',
   expect(q.channel_errors[1].max_abs).toBeCloseTo(s / 2, 6);
   expect(q.error.mse).toBeCloseTo((2 * (s / 2) ** 2) / 6, 9);
 });
+
+test('nodes() lists the graph; prepared() is the model as the quantizer sees it, with CLE when asked', () => {
+  const model = qp.loadModel(fs.readFileSync(path.join(repoRoot, 'examples/models/cnn.onnx')));
+  const nodes = model.nodes();
+  expect(nodes.length).toBe(18);
+  expect(nodes[0]).toMatchObject({ op_type: 'Conv', domain: '', inputs: expect.any(Array), outputs: expect.any(Array) });
+  const prepared = model.prepared({}, null);
+  expect(prepared.nodes().map((n) => n.op_type)).not.toContain('BatchNormalization');
+  const equalized = model.prepared({ cross_layer_equalization: true }, null);
+  const weight = prepared.nodes().find((n) => n.op_type === 'Conv').inputs[1];
+  expect(Array.from(equalized.initializer(weight).data)).not.toEqual(Array.from(prepared.initializer(weight).data));
+  // Equalization keeps the function.
+  const x = { input: { data: new Float32Array(784).map((_, i) => Math.sin(i)), dims: [1, 1, 28, 28] } };
+  const a = prepared.run(x).logits.data, b = equalized.run(x).logits.data;
+  for (let i = 0; i < a.length; i++) expect(b[i]).toBeCloseTo(a[i], 3);
+  for (const m of [equalized, prepared, model]) m.delete();
+});

@@ -1,7 +1,7 @@
 // The Engine over the wasm module in this thread. The worker runs one; Node tests run one
 // directly. Holds the float model, the last quantized model and the two sample sets.
 import type {
-  ActivationRanges, BackendPreset, Engine, InitializerInfo, QuantFormatOptions, QuantParams, QuantizeTensorOptions, QuantizedTensor, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
+  ActivationRanges, BackendPreset, Engine, GraphNode, InitializerInfo, QuantFormatOptions, QuantParams, QuantizeTensorOptions, QuantizedTensor, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
   SampleRole, TensorData,
 } from './types';
 
@@ -15,6 +15,8 @@ export interface WasmModel {
   analyze(data: TensorData, quantized: WasmModel, progress: WasmProgress | null): LayerErrorReport;
   initializers(): InitializerInfo[];
   initializer(name: string): TensorData;
+  nodes(): GraphNode[];
+  prepared(config: QuantConfig, calibration: Record<string, TensorData> | null): WasmModel;
   rangeChoices(tensors: string[], calibration: Record<string, TensorData>, options: object): ActivationRanges[];
   delete(): void;
 }
@@ -161,6 +163,28 @@ export class CoreEngine implements Engine {
 
   async initializer(name: string): Promise<TensorData> {
     return this.loaded().initializer(name);
+  }
+
+  async nodes(which: 'model' | 'quantized'): Promise<GraphNode[]> {
+    return (which === 'model' ? this.loaded() : this.quantizedModel()).nodes();
+  }
+
+  async preparedNodes(config: QuantConfig): Promise<GraphNode[]> {
+    return this.withPrepared(config, (model) => model.nodes());
+  }
+
+  async preparedInitializer(config: QuantConfig, name: string): Promise<TensorData> {
+    return this.withPrepared(config, (model) => model.initializer(name));
+  }
+
+  private withPrepared<T>(config: QuantConfig, read: (model: WasmModel) => T): T {
+    const calibration = this.samples.calibration ? { [this.inputName()]: this.samples.calibration.data } : null;
+    const prepared = this.loaded().prepared(config, calibration);
+    try {
+      return read(prepared);
+    } finally {
+      prepared.delete();
+    }
   }
 
   async rangeChoices(tensors: string[], options: { percentile?: number; symmetric?: boolean; bins?: number }): Promise<ActivationRanges[]> {

@@ -76,6 +76,14 @@ export interface QuantizedTensor {
   channel_errors?: TensorErrorMetrics[];  // with errorAxis
 }
 
+export interface GraphNode {
+  name: string;
+  op_type: string;
+  domain: string;
+  inputs: string[];
+  outputs: string[];
+}
+
 export interface InitializerInfo {
   name: string;
   dims: number[];
@@ -183,6 +191,11 @@ export interface Engine {
   quantizeTensor(tensor: TensorData, options: QuantizeTensorOptions): Promise<QuantizedTensor>;
   initializers(): Promise<InitializerInfo[]>;
   initializer(name: string): Promise<TensorData>;
+  // The nodes of the loaded model, of the last quantized one, or of the loaded model as the
+  // quantizer prepares it under `config` (BatchNorm folded; CLE, SmoothQuant when asked).
+  nodes(which: 'model' | 'quantized'): Promise<GraphNode[]>;
+  preparedNodes(config: QuantConfig): Promise<GraphNode[]>;
+  preparedInitializer(config: QuantConfig, name: string): Promise<TensorData>;
   // For each tensor: its histogram over the calibration samples and each method's range.
   rangeChoices(tensors: string[], options: { percentile?: number; symmetric?: boolean; bins?: number }): Promise<ActivationRanges[]>;
 }

@@ -4,7 +4,7 @@
 // nothing the person loaded is lost.
 import { transferablesOf, type Method, type Reply, type Request } from './protocol';
 import type {
-  ActivationRanges, BackendPreset, Engine, InitializerInfo, QuantFormatOptions, QuantParams, QuantizeTensorOptions, QuantizedTensor, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
+  ActivationRanges, BackendPreset, Engine, GraphNode, InitializerInfo, QuantFormatOptions, QuantParams, QuantizeTensorOptions, QuantizedTensor, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
   SampleRole, TensorData,
 } from './types';
 
@@ -115,6 +115,18 @@ export class WorkerEngine implements Engine {
 
   initializer(name: string): Promise<TensorData> {
     return this.call('initializer', [name]);
+  }
+
+  nodes(which: 'model' | 'quantized'): Promise<GraphNode[]> {
+    return this.call('nodes', [which]);
+  }
+
+  preparedNodes(config: QuantConfig): Promise<GraphNode[]> {
+    return this.call('preparedNodes', [config]);
+  }
+
+  preparedInitializer(config: QuantConfig, name: string): Promise<TensorData> {
+    return this.call('preparedInitializer', [config, name]);
   }
 
   rangeChoices(tensors: string[], options: { percentile?: number; symmetric?: boolean; bins?: number }): Promise<ActivationRanges[]> {

@@ -39,6 +39,13 @@ async function load(url: string): Promise<WidgetModel> {
   return { url, engine, info, hasSamples: !!example };
 }
 
+// An engine with no model, for widgets that only do arithmetic.
+let math: Promise<WorkerEngine> | null = null;
+export function mathEngine(): Promise<WorkerEngine> {
+  math ??= Promise.resolve(new WorkerEngine(qplayFile('qplay.js')));
+  return math;
+}
+
 // The first float weight of a convolution (rank 4), or of a matrix (rank 2).
 export async function defaultWeight(model: WidgetModel): Promise<string> {
   const all = (await model.engine.initializers()).filter((t) => t.type === 'float32');
