@@ -47,6 +47,8 @@ test('the parameters widget shows the hand-computed example, and typing or dragg
   // [-1, 3] in uint8: scale 4/255, zero point round(63.75) = 64.
   expect(await widget.locator('#scale').textContent()).toBe('0.015686');
   expect(await widget.locator('#zero-point').textContent()).toBe('64');
+  // The grid: level 0 is (0 − 64) × 4/255 = −1.0039, level 255 is 191 × 4/255 = 2.9961, and 0 is exact.
+  expect(await widget.locator('#grid').textContent()).toContain('-1.0039 (level 0), …, -0.031373, -0.015686, 0.0000, 0.015686, 0.031373, …, 2.9961 (level 255)');
   // [-2, 3]: scale 5/255, zero point round(2 / (5/255)) = 102.
   await widget.getByRole('spinbutton', { name: 'minimum' }).fill('-2');
   await widget.getByRole('spinbutton', { name: 'minimum' }).blur();

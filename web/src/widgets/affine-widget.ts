@@ -154,8 +154,16 @@ export class AffineWidget extends QplayWidget {
     return html`<p class="numbers">${formula} = <strong id="scale">${fmt(v.scale)}</strong></p>
       <p class="numbers">zero point = ${v.symmetric ? html`the middle of the integer range` : html`round(q<sub>min</sub> − min / scale)`}
         = <strong id="zero-point">${v.zero_point}</strong>; integers ${v.qmin} … ${v.qmax}; x ↦ clamp(round(x / scale) + ${v.zero_point})</p>
+      <p class="numbers" id="grid">the integer grid in real units: ${this.gridText(v)}</p>
       <p class="numbers">SQNR <strong id="sqnr">${v.sqnr_db === null ? '∞' : `${v.sqnr_db.toFixed(2)} dB`}</strong> · MSE ${v.mse.toExponential(3)}
         · largest error ${fmt(v.max_abs)} · <span id="clipped">${v.clipped}</span> of ${this.data!.data.length} values clipped</p>`;
+  }
+
+  // The representable values: both ends and the few around 0, each (level − zero point) × scale.
+  private gridText(v: AffineValue): string {
+    const real = (level: number) => fmt((level - v.zero_point) * v.scale);
+    const near = [-2, -1, 0, 1, 2].map((d) => v.zero_point + d).filter((l) => l > v.qmin && l < v.qmax);
+    return `${real(v.qmin)} (level ${v.qmin}), …, ${near.map(real).join(', ')}, …, ${real(v.qmax)} (level ${v.qmax})`;
   }
 
   private renderCharts(v: AffineValue) {
