@@ -36,8 +36,9 @@ export class ChartView extends LitElement {
     this.chart = new Chart(this.renderRoot.querySelector('canvas')!, this.config);
   }
 
-  // The theme's colors are read when the chart is drawn: redraw when the theme changes.
-  private readonly redraw = () => this.requestUpdate('config', null);
+  // The theme's colors are read when the chart is drawn: redraw when the theme changes (on the
+  // next frame, once the new theme's styles apply).
+  private readonly redraw = () => requestAnimationFrame(() => this.requestUpdate('config', null));
   private readonly schemeQuery = matchMedia('(prefers-color-scheme: dark)');
   private readonly themeObserver = new MutationObserver(this.redraw);
 
