@@ -8,7 +8,7 @@ import type { QuantizedTensor, TensorData } from '../engine/types';
 import { histogramChartConfig, histogramOf } from '../ui/histogram-chart';
 import '../ui/chart-view';
 import { QplayWidget } from './widget-base';
-import { defaultWeight, widgetModel, type WidgetModel } from './widget-model';
+import { widgetWeight, type WidgetModel } from './widget-model';
 
 type QType = 'int8' | 'uint8' | 'int16' | 'uint16';
 
@@ -70,9 +70,8 @@ export class AffineWidget extends QplayWidget {
   async connectedCallback() {
     super.connectedCallback();
     try {
-      this.source = await widgetModel(this.model);
-      this.tensor ||= await defaultWeight(this.source);
-      this.data = await this.source.engine.initializer(this.tensor);
+      const weight = await widgetWeight(this.model, this.tensor);
+      [this.source, this.tensor, this.data] = [weight.source, weight.name, weight.data];
       const values = this.data.data as Float32Array;
       this.lo = values.reduce((a, b) => Math.min(a, b), 0);
       this.hi = values.reduce((a, b) => Math.max(a, b), 0);

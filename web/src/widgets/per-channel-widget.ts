@@ -8,7 +8,7 @@ import type { QuantizedTensor, TensorData } from '../engine/types';
 import { themeColor } from '../ui/chart-view';
 import '../ui/chart-view';
 import { QplayWidget } from './widget-base';
-import { defaultWeight, widgetModel, type WidgetModel } from './widget-model';
+import { widgetWeight, type WidgetModel } from './widget-model';
 
 const sqnrText = (v: number | null) => (v === null ? '∞' : `${v.toFixed(2)} dB`);
 
@@ -43,9 +43,8 @@ export class PerChannelWidget extends QplayWidget {
   async connectedCallback() {
     super.connectedCallback();
     try {
-      this.source = await widgetModel(this.model);
-      this.tensor ||= await defaultWeight(this.source);
-      this.data = await this.source.engine.initializer(this.tensor);
+      const weight = await widgetWeight(this.model, this.tensor);
+      [this.source, this.tensor, this.data] = [weight.source, weight.name, weight.data];
       this.status = '';
       await this.compute();
     } catch (e) {

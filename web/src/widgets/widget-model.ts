@@ -1,7 +1,7 @@
 // The model a widget reads, loaded once per page however many widgets name it: a worker
 // engine holding the model and, for the bundled examples, their calibration samples.
 import { qplayFile } from '../engine/base-url';
-import type { ModelInfo } from '../engine/types';
+import type { ModelInfo, TensorData } from '../engine/types';
 import { WorkerEngine } from '../engine/worker-engine';
 import { exampleInfo, exampleSamples, fetchBytes } from '../state/examples';
 
@@ -46,8 +46,15 @@ export function mathEngine(): Promise<WorkerEngine> {
   return math;
 }
 
+// A weight of the model: the named one, else the first convolution (or matrix) weight.
+export async function widgetWeight(url: string, name: string): Promise<{ source: WidgetModel; name: string; data: TensorData }> {
+  const source = await widgetModel(url);
+  const chosen = name || (await defaultWeight(source));
+  return { source, name: chosen, data: await source.engine.initializer(chosen) };
+}
+
 // The first float weight of a convolution (rank 4), or of a matrix (rank 2).
-export async function defaultWeight(model: WidgetModel): Promise<string> {
+async function defaultWeight(model: WidgetModel): Promise<string> {
   const all = (await model.engine.initializers()).filter((t) => t.type === 'float32');
   const pick = all.find((t) => t.dims.length === 4) ?? all.find((t) => t.dims.length === 2);
   if (!pick) throw new Error(`${model.url} has no float weight to show`);
