@@ -114,6 +114,15 @@ test('the backend diff and CLE widgets show what changes', async () => {
   expect(cle.after_sqnr_db).toBeGreaterThan(cle.before_sqnr_db);
 });
 
+test('bits="16" gives the int16 grid: 257 times finer than int8 on the same range', async () => {
+  const { page, url } = session;
+  await page.goto(`${url}docs/05-int16.html`);
+  await waitForWidgets(page);
+  const v = await page.evaluate(() => document.querySelector('qplay-affine').value);
+  expect(v).toMatchObject({ type: 'int16', qmin: -32768, qmax: 32767 });
+  expect(v.scale).toBeCloseTo((v.rmax - Math.min(v.rmin, 0)) / 65535, 9);
+});
+
 test('per-channel weights beat a per-tensor scale on the real convolution', async () => {
   const { page, url } = session;
   await page.goto(`${url}docs/06-per-channel.html`);

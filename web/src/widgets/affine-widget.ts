@@ -1,7 +1,8 @@
 // <qplay-affine>: the affine mapping on a real tensor. Drag the range (or type it) and see the
 // scale, zero point and integer grid the quantizer computes, and what rounding and clipping
 // cost. Attributes: model, tensor (an initializer; default the first conv weight), type
-// (int8 | uint8 | int16 | uint16), scheme (asymmetric | symmetric), min, max, hide
+// (int8 | uint8 | int16 | uint16) or bits (8 | 16, keeping type's sign), scheme (asymmetric |
+// symmetric), min, max, hide
 // (type,scheme,range,charts). `value`: the parameters and the error.
 import { html, nothing } from 'lit';
 import type { QuantizedTensor, TensorData } from '../engine/types';
@@ -32,11 +33,12 @@ const fmt = (v: number) => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0
 
 export class AffineWidget extends QplayWidget {
   static properties = {
-    ...QplayWidget.properties, tensor: {}, type: {}, scheme: {}, min: { type: Number }, max: { type: Number },
+    ...QplayWidget.properties, tensor: {}, type: {}, bits: { type: Number }, scheme: {}, min: { type: Number }, max: { type: Number },
     result: { state: true },
   };
   declare tensor: string;
   declare type: QType;
+  declare bits: number;
   declare scheme: 'asymmetric' | 'symmetric';
   declare min: number;
   declare max: number;
@@ -51,6 +53,7 @@ export class AffineWidget extends QplayWidget {
     super();
     this.tensor = '';
     this.type = 'int8';
+    this.bits = 0;
     this.scheme = 'asymmetric';
     this.min = this.max = NaN;
     this.result = null;
@@ -69,6 +72,7 @@ export class AffineWidget extends QplayWidget {
 
   async connectedCallback() {
     super.connectedCallback();
+    if (this.bits === 8 || this.bits === 16) this.type = `${this.type.startsWith('u') ? 'uint' : 'int'}${this.bits}` as QType;
     try {
       const weight = await widgetWeight(this.model, this.tensor);
       [this.source, this.tensor, this.data] = [weight.source, weight.name, weight.data];
