@@ -30,10 +30,18 @@ export class ChartView extends LitElement {
     this.chart?.destroy();
     this.chart = null;
     if (!this.config) return;
+    // Each chart gets its own copy of the options with the theme's colors written into every
+    // scale (Chart.js keeps what it resolved in the options it was given).
     const style = getComputedStyle(this);
-    Chart.defaults.color = style.getPropertyValue('--qp-muted').trim() || '#666';
-    Chart.defaults.borderColor = style.getPropertyValue('--qp-border').trim() || '#ddd';
-    this.chart = new Chart(this.renderRoot.querySelector('canvas')!, this.config);
+    const text = style.getPropertyValue('--qp-muted').trim() || '#666', lines = style.getPropertyValue('--qp-border').trim() || '#ddd';
+    Chart.defaults.color = text;
+    Chart.defaults.borderColor = lines;
+    const given = (this.config.options?.scales ?? {}) as Record<string, { grid?: object; ticks?: object }>;
+    const scales: Record<string, object> = {};
+    for (const id of new Set([...Object.keys(given), 'x', 'y']))
+      scales[id] = { ...given[id], grid: { ...given[id]?.grid, color: lines }, ticks: { ...given[id]?.ticks, color: text } };
+    const config = { ...this.config, options: { ...this.config.options, scales } } as ChartConfiguration;
+    this.chart = new Chart(this.renderRoot.querySelector('canvas')!, config);
   }
 
   // The theme's colors are read when the chart is drawn: redraw when the theme changes (on the
