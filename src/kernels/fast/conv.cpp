@@ -14,6 +14,7 @@
 #include "kernels/simd/depthwise.h"
 #include "kernels/simd/f32_gemm.h"
 #include "kernels/simd/i8_gemm.h"
+#include "kernels/simd/i8_pack.h"
 #include "kernels/simd/simd.h"
 
 namespace qplay {
@@ -92,37 +93,6 @@ F32PackedB PackPatchesF32(const float* x, int64_t channels, const Patches& patch
   return b;
 }
 
-// B's rows as 8-bit values (row kk: `n` samples at rows + kk * n), widened minus the zero
-// point and interleaved by pairs of rows into the GEMM's panels; rows past k and columns past n
-// are 0. Reuses `b`'s storage (same size every image of a batch: nothing is cleared).
-template <typename T>
-void PackRowsI8(const T* rows, int64_t k, int64_t n, int32_t zero_point, I8PackedB& b) {
-  b.k = k;
-  b.n = n;
-  const int64_t pairs = EvenK(k) / 2, full_panels = n / kI8GemmNr;
-  b.data.resize(static_cast<size_t>(b.panels() * pairs * kI8GemmNr * 2));
-  const v128_t zp = wasm_i16x8_splat(static_cast<int16_t>(zero_point));
-  for (int64_t p = 0; p < full_panels; ++p)  // two rows' 8 samples, widened and interleaved
-    for (int64_t q = 0; q < pairs; ++q) {
-      auto load = [&](int64_t kk) {
-        if (kk >= k) return wasm_i16x8_splat(0);
-        const T* src = rows + kk * n + p * kI8GemmNr;
-        return wasm_i16x8_sub(std::is_signed_v<T> ? wasm_i16x8_load8x8(src) : wasm_u16x8_load8x8(src), zp);
-      };
-      const v128_t even = load(2 * q), odd = load(2 * q + 1);
-      int16_t* dst = b.data.data() + (p * pairs + q) * kI8GemmNr * 2;
-      wasm_v128_store(dst, wasm_i16x8_shuffle(even, odd, 0, 8, 1, 9, 2, 10, 3, 11));
-      wasm_v128_store(dst + 8, wasm_i16x8_shuffle(even, odd, 4, 12, 5, 13, 6, 14, 7, 15));
-    }
-  if (full_panels == b.panels()) return;
-  int16_t* tail = b.data.data() + full_panels * pairs * kI8GemmNr * 2;
-  for (int64_t kk = 0; kk < 2 * pairs; ++kk)
-    for (int64_t j = 0; j < kI8GemmNr; ++j) {
-      const int64_t col = full_panels * kI8GemmNr + j;
-      tail[((kk / 2) * kI8GemmNr + j) * 2 + kk % 2] = kk < k && col < n ? static_cast<int16_t>(rows[kk * n + col] - zero_point) : 0;
-    }
-}
-
 // The patches of one image and group as B: a pointwise convolution reads its input planes as
 // B's rows; any other first gathers its patches into `columns` (im2col: row kk = channel and
 // tap, one sample per output position, the zero point where the window leaves the image).
@@ -130,14 +100,14 @@ template <typename T>
 void PackPatchesI8(const T* x, int64_t channels, const Patches& patches, int32_t zero_point, std::vector<T>& columns,
                    I8PackedB& b) {
   const int64_t k = channels * patches.taps(), n = patches.positions();
-  if (patches.Pointwise()) return PackRowsI8(x, k, n, zero_point, b);
+  if (patches.Pointwise()) return PackI8Rows(x, k, n, zero_point, b);
   columns.assign(static_cast<size_t>(k * n), static_cast<T>(zero_point));
   patches.ForEachRun(channels, [&](int64_t kk, int64_t pos, int64_t at, int64_t count, int64_t step) {
     T* dst = columns.data() + kk * n + pos;
     if (step == 1) std::copy_n(x + at, count, dst);
     else for (int64_t i = 0; i < count; ++i) dst[i] = x[at + i * step];
   });
-  PackRowsI8(columns.data(), k, n, zero_point, b);
+  PackI8Rows(columns.data(), k, n, zero_point, b);
 }
 
 bool IsDepthwise(const ConvShape& s) { return s.group == s.in_channels && s.out_channels == s.in_channels && s.group > 1; }

@@ -3,12 +3,14 @@
 // computed at run time (attention) is packed per call. Shapes the GEMMs do not cover go to
 // the reference.
 #include <algorithm>
+#include <memory>
 
 #include "kernels/matmul_plan.h"
 #include "kernels/quant_math.h"
 #include "kernels/registry.h"
 #include "kernels/simd/f32_gemm.h"
 #include "kernels/simd/i8_gemm.h"
+#include "kernels/simd/i8_pack.h"
 
 namespace qplay {
 namespace {
@@ -21,19 +23,11 @@ bool OneGemm(const MatMulPlan& plan) {
   return true;
 }
 
-// A row-major 8-bit matrix minus its zero point, widened to int16 with K padded to even.
-template <typename T>
-void WidenRowsOf(const T* a, int64_t rows, int64_t k, int32_t zero_point, int16_t* out) {
-  const int64_t lda = EvenK(k);
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t kk = 0; kk < k; ++kk) out[i * lda + kk] = static_cast<int16_t>(a[i * k + kk] - zero_point);
-}
-
-std::vector<int16_t> WidenRows(const Tensor& a, int64_t offset, int64_t rows, int64_t k, int32_t zero_point) {
-  std::vector<int16_t> out(static_cast<size_t>(rows * EvenK(k)), 0);
-  if (a.dtype() == DataType::kUint8) WidenRowsOf(a.data<uint8_t>() + offset, rows, k, zero_point, out.data());
-  else WidenRowsOf(a.data<int8_t>() + offset, rows, k, zero_point, out.data());
-  return out;
+// A's rows minus its zero point, widened to int16 with K padded to even, into `out`.
+void WidenRows(const Tensor& a, int64_t offset, int64_t rows, int64_t k, int32_t zero_point, std::vector<int16_t>& out) {
+  out.resize(static_cast<size_t>(rows * EvenK(k)));
+  if (a.dtype() == DataType::kUint8) WidenI8Rows(a.data<uint8_t>() + offset, rows, k, zero_point, out.data());
+  else WidenI8Rows(a.data<int8_t>() + offset, rows, k, zero_point, out.data());
 }
 
 Status MatMul(KernelContext& ctx) {
@@ -81,15 +75,33 @@ Status Gemm(KernelContext& ctx) {
   return Status::Ok();
 }
 
-// B minus its (per-column) zero point, packed; (kk, j) of B is b[offset + kk * row_stride + j * col_stride].
-I8PackedB PackQuantizedB(const Tensor& b, const Tensor* zero_point, int64_t offset, int64_t k, int64_t n, int64_t row_stride,
-                         int64_t col_stride) {
+// B minus its (per-column) zero point, packed into `packed`; (kk, j) of B is
+// b[offset + kk * row_stride + j * col_stride]. Row-major B with one zero point takes the
+// vector path.
+void PackQuantizedB(const Tensor& b, const Tensor* zero_point, int64_t offset, int64_t k, int64_t n, int64_t row_stride,
+                    int64_t col_stride, I8PackedB& packed) {
+  if (row_stride == n && col_stride == 1 && (!zero_point || zero_point->size() == 1)) {
+    const int32_t zp = ZeroPointAt(zero_point, 0);
+    if (b.dtype() == DataType::kUint8) PackI8Rows(b.data<uint8_t>() + offset, k, n, zp, packed);
+    else PackI8Rows(b.data<int8_t>() + offset, k, n, zp, packed);
+    return;
+  }
   std::vector<int32_t> zp(static_cast<size_t>(n));
   for (int64_t j = 0; j < n; ++j) zp[j] = ZeroPointAt(zero_point, j);
   auto pack = [&](const auto* values) {
     return PackI8B(k, n, [&](int64_t kk, int64_t j) { return values[offset + kk * row_stride + j * col_stride] - zp[j]; });
   };
-  return b.dtype() == DataType::kUint8 ? pack(b.data<uint8_t>()) : pack(b.data<int8_t>());
+  packed = b.dtype() == DataType::kUint8 ? pack(b.data<uint8_t>()) : pack(b.data<int8_t>());
+}
+
+// A packed B kept in the node's cache when B (and its zero point) are constants.
+std::shared_ptr<const I8PackedB> CachedB(KernelContext& ctx, bool constant, const Tensor& b, const Tensor* zero_point, int64_t k,
+                                         int64_t n, int64_t row_stride, int64_t col_stride) {
+  return ctx.Derived<I8PackedB>(constant, [&] {
+    I8PackedB packed;
+    PackQuantizedB(b, zero_point, 0, k, n, row_stride, col_stride, packed);
+    return packed;
+  });
 }
 
 I8GemmOutput QuantizedOutput(Tensor& y, const float* scale, int32_t zero_point, int64_t n) {
@@ -117,17 +129,18 @@ Status QLinearMatMul(KernelContext& ctx) {
   const Tensor* b_zp = &ctx.in(5);
   I8GemmOutput out = QuantizedOutput(y, multiplier.data(), ZeroPointAt(&y_zp, 0), plan->n);
   const size_t out_bytes = ElementSize(y.dtype());
+  std::vector<int16_t> rows_a;
   if (OneGemm(*plan)) {
     const int64_t rows = plan->m * static_cast<int64_t>(plan->a_offsets.size());
-    auto packed = ctx.Derived<I8PackedB>(ctx.constant(3) && ctx.constant(5),
-                                         [&] { return PackQuantizedB(b, b_zp, 0, plan->k, plan->n, plan->n, 1); });
-    const std::vector<int16_t> rows_a = WidenRows(a, 0, rows, plan->k, a_zp);
+    auto packed = CachedB(ctx, ctx.constant(3) && ctx.constant(5), b, b_zp, plan->k, plan->n, plan->n, 1);
+    WidenRows(a, 0, rows, plan->k, a_zp, rows_a);
     i8_gemm_4x8__wasmsimd_dot16(rows, rows_a.data(), EvenK(plan->k), *packed, out);
     return Status::Ok();
   }
+  I8PackedB packed;
   for (size_t batch = 0; batch < plan->a_offsets.size(); ++batch) {
-    const I8PackedB packed = PackQuantizedB(b, b_zp, plan->b_offsets[batch], plan->k, plan->n, plan->n, 1);
-    const std::vector<int16_t> rows_a = WidenRows(a, plan->a_offsets[batch], plan->m, plan->k, a_zp);
+    PackQuantizedB(b, b_zp, plan->b_offsets[batch], plan->k, plan->n, plan->n, 1, packed);
+    WidenRows(a, plan->a_offsets[batch], plan->m, plan->k, a_zp, rows_a);
     out.data = y.raw() + static_cast<int64_t>(batch) * plan->m * plan->n * static_cast<int64_t>(out_bytes);
     i8_gemm_4x8__wasmsimd_dot16(plan->m, rows_a.data(), EvenK(plan->k), packed, out);
   }
@@ -148,18 +161,19 @@ Status MatMulInteger(KernelContext& ctx) {
   out.type = DataType::kInt32;
   out.ldc = plan->n;
   const int32_t za = ZeroPointAt(a_zp, 0);
+  std::vector<int16_t> rows_a;
   if (OneGemm(*plan)) {
     const int64_t rows = plan->m * static_cast<int64_t>(plan->a_offsets.size());
-    auto packed = ctx.Derived<I8PackedB>(ctx.constant(1) && (!b_zp || ctx.constant(3)),
-                                         [&] { return PackQuantizedB(b, b_zp, 0, plan->k, plan->n, plan->n, 1); });
-    const std::vector<int16_t> rows_a = WidenRows(a, 0, rows, plan->k, za);
+    auto packed = CachedB(ctx, ctx.constant(1) && (!b_zp || ctx.constant(3)), b, b_zp, plan->k, plan->n, plan->n, 1);
+    WidenRows(a, 0, rows, plan->k, za, rows_a);
     out.data = y.raw();
     i8_gemm_4x8__wasmsimd_dot16(rows, rows_a.data(), EvenK(plan->k), *packed, out);
     return Status::Ok();
   }
+  I8PackedB packed;
   for (size_t batch = 0; batch < plan->a_offsets.size(); ++batch) {
-    const I8PackedB packed = PackQuantizedB(b, b_zp, plan->b_offsets[batch], plan->k, plan->n, plan->n, 1);
-    const std::vector<int16_t> rows_a = WidenRows(a, plan->a_offsets[batch], plan->m, plan->k, za);
+    PackQuantizedB(b, b_zp, plan->b_offsets[batch], plan->k, plan->n, plan->n, 1, packed);
+    WidenRows(a, plan->a_offsets[batch], plan->m, plan->k, za, rows_a);
     out.data = y.data<int32_t>() + static_cast<int64_t>(batch) * plan->m * plan->n;
     i8_gemm_4x8__wasmsimd_dot16(plan->m, rows_a.data(), EvenK(plan->k), packed, out);
   }
@@ -185,12 +199,12 @@ Status QGemm(KernelContext& ctx) {
     for (float& s : multiplier) s /= ctx.in(7).data<float>()[0];
   const Tensor* y_zp = ctx.has(8) ? &ctx.in(8) : nullptr;
   Tensor& y = ctx.Output(0, quantized ? (y_zp ? y_zp->dtype() : DataType::kUint8) : DataType::kFloat, {m, n});
-  auto packed = ctx.Derived<I8PackedB>(ctx.constant(3) && ctx.constant(5), [&] {
-    return tb ? PackQuantizedB(b, &ctx.in(5), 0, k, n, 1, k) : PackQuantizedB(b, &ctx.in(5), 0, k, n, n, 1);
-  });
+  auto packed = tb ? CachedB(ctx, ctx.constant(3) && ctx.constant(5), b, &ctx.in(5), k, n, 1, k)
+                   : CachedB(ctx, ctx.constant(3) && ctx.constant(5), b, &ctx.in(5), k, n, n, 1);
   I8GemmOutput out = QuantizedOutput(y, multiplier.data(), ZeroPointAt(y_zp, 0), n);
   out.col_bias = bias ? ctx.in(6).data<int32_t>() : nullptr;
-  const std::vector<int16_t> rows = WidenRows(a, 0, m, k, ZeroPointAt(&ctx.in(2), 0));
+  std::vector<int16_t> rows;
+  WidenRows(a, 0, m, k, ZeroPointAt(&ctx.in(2), 0), rows);
   i8_gemm_4x8__wasmsimd_dot16(m, rows.data(), EvenK(k), *packed, out);
   return Status::Ok();
 }
