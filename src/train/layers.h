@@ -1,0 +1,51 @@
+// Forward and backward passes of the operators quantization-aware training runs, on float
+// NCHW tensors with plain loops (the definition of correct; gradients are checked against
+// finite differences in tests/train_layers_test.cpp). Each backward takes the forward's
+// inputs and the gradient of its output and returns the gradients of the inputs.
+#pragma once
+#include <vector>
+
+#include "core/status.h"
+#include "core/tensor.h"
+#include "graph/ir.h"
+
+namespace qplay::train {
+
+// 2-D convolution (any group, strides, pads, dilations); bias optional (empty tensor).
+Result<Tensor> ConvForward(const Node& node, const Tensor& x, const Tensor& w, const Tensor& b);
+struct ConvGrads {
+  Tensor dx, dw, db;
+};
+Result<ConvGrads> ConvBackward(const Node& node, const Tensor& x, const Tensor& w, bool has_bias, const Tensor& dy);
+
+// Gemm with transA = 0, alpha = beta = 1: y = x · W (or W' with transB) + b.
+Result<Tensor> GemmForward(const Node& node, const Tensor& x, const Tensor& w, const Tensor& b);
+struct GemmGrads {
+  Tensor dx, dw, db;
+};
+GemmGrads GemmBackward(const Node& node, const Tensor& x, const Tensor& w, bool has_bias, const Tensor& dy);
+
+// 2-D max pooling; `argmax` keeps, per output, the input index it took.
+Result<Tensor> MaxPoolForward(const Node& node, const Tensor& x, std::vector<int64_t>& argmax);
+Tensor MaxPoolBackward(const Tensor& x, const std::vector<int64_t>& argmax, const Tensor& dy);
+
+Tensor GlobalAveragePoolForward(const Tensor& x);
+Tensor GlobalAveragePoolBackward(const Tensor& x, const Tensor& dy);
+
+// Relu and Clip: y = clamp(x, lo, hi); the gradient passes where x is inside.
+Tensor ClampForward(const Tensor& x, float lo, float hi);
+Tensor ClampBackward(const Tensor& x, float lo, float hi, const Tensor& dy);
+
+// Quantize then dequantize with (scale, zero point, [qmin, qmax]); the straight-through
+// estimator passes the gradient where the level was not clamped.
+struct FakeQuant {
+  float scale = 1;
+  int32_t zero_point = 0, qmin = 0, qmax = 255;
+};
+Tensor FakeQuantForward(const Tensor& x, const FakeQuant& q);
+Tensor FakeQuantBackward(const Tensor& x, const FakeQuant& q, const Tensor& dy);
+
+// Mean softmax cross-entropy of logits [N, classes] against labels; fills `dlogits`.
+Result<double> SoftmaxCrossEntropy(const Tensor& logits, const Tensor& labels, Tensor& dlogits);
+
+}  // namespace qplay::train
