@@ -189,24 +189,25 @@ Tensor ClampBackward(const Tensor& x, float lo, float hi, const Tensor& dy) {
   return dx;
 }
 
-namespace {
-float Level(float x, const FakeQuant& q) { return std::nearbyint(x / q.scale) + static_cast<float>(q.zero_point); }
-}  // namespace
+float FakeQuantOne(float x, const FakeQuant& q, bool& passes) {
+  const float level = std::nearbyint(x / q.scale) + static_cast<float>(q.zero_point);
+  passes = level >= static_cast<float>(q.qmin) && level <= static_cast<float>(q.qmax);
+  return (std::clamp(level, static_cast<float>(q.qmin), static_cast<float>(q.qmax)) - static_cast<float>(q.zero_point)) * q.scale;
+}
 
 Tensor FakeQuantForward(const Tensor& x, const FakeQuant& q) {
   Tensor y(DataType::kFloat, x.shape());
-  for (int64_t i = 0; i < x.size(); ++i) {
-    const float level = std::clamp(Level(x.data<float>()[i], q), static_cast<float>(q.qmin), static_cast<float>(q.qmax));
-    y.data<float>()[i] = (level - static_cast<float>(q.zero_point)) * q.scale;
-  }
+  bool passes;
+  for (int64_t i = 0; i < x.size(); ++i) y.data<float>()[i] = FakeQuantOne(x.data<float>()[i], q, passes);
   return y;
 }
 
 Tensor FakeQuantBackward(const Tensor& x, const FakeQuant& q, const Tensor& dy) {
   Tensor dx(DataType::kFloat, x.shape());
+  bool passes;
   for (int64_t i = 0; i < x.size(); ++i) {
-    const float level = Level(x.data<float>()[i], q);
-    dx.data<float>()[i] = level >= static_cast<float>(q.qmin) && level <= static_cast<float>(q.qmax) ? dy.data<float>()[i] : 0.0f;
+    FakeQuantOne(x.data<float>()[i], q, passes);
+    dx.data<float>()[i] = passes ? dy.data<float>()[i] : 0.0f;
   }
   return dx;
 }

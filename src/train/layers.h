@@ -42,6 +42,8 @@ struct FakeQuant {
   float scale = 1;
   int32_t zero_point = 0, qmin = 0, qmax = 255;
 };
+// One value fake-quantized; `passes`: whether the estimator passes its gradient.
+float FakeQuantOne(float x, const FakeQuant& q, bool& passes);
 Tensor FakeQuantForward(const Tensor& x, const FakeQuant& q);
 Tensor FakeQuantBackward(const Tensor& x, const FakeQuant& q, const Tensor& dy);
 

@@ -1,0 +1,43 @@
+// Quantization-aware training (the seeds' QATQuantizer): the model as the static quantizer
+// prepares it (BatchNorm folded with its statistics frozen), fake quantization exactly where
+// the quantizer puts Q/DQ — activations with their calibrated parameters, weights per tensor
+// or per channel from their current range at every step — trained on labelled samples with
+// softmax cross-entropy and the straight-through estimator; then quantized again with the
+// trained weights and the calibrated activation ranges, in the static quantizer's format.
+//
+//   QatOptions options;  options.epochs = 3;  options.learning_rate = 1e-3;
+//   auto result = QuantizationAwareTraining(model, config, images, labels, &eval_x, &eval_y, options, on_epoch);
+#pragma once
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "core/status.h"
+#include "quant/static_quantizer.h"
+
+namespace qplay {
+
+struct QatOptions {
+  int64_t epochs = 3;
+  double learning_rate = 1e-3;
+  std::string optimizer = "sgd";  // sgd (with momentum) or adam
+  double momentum = 0.9;
+  double weight_decay = 0;
+  int64_t batch_size = 32;
+  bool cosine_schedule = false;   // else constant
+  uint32_t seed = 0;              // sample order
+};
+
+struct EpochReport {
+  int64_t epoch = 0;              // 1-based
+  double loss = 0;                // mean over the epoch's batches
+  std::optional<double> accuracy; // of the fake-quantized model on the evaluation samples
+};
+
+// `on_epoch` may return false to stop after that epoch (the model so far is quantized).
+Result<QuantizationResult> QuantizationAwareTraining(const Model& model, const QuantizationConfig& config, const Tensor& train_data,
+                                                     const Tensor& train_labels, const Tensor* eval_data, const Tensor* eval_labels,
+                                                     const QatOptions& options,
+                                                     const std::function<bool(const EpochReport&)>& on_epoch = {});
+
+}  // namespace qplay

@@ -1,0 +1,90 @@
+// Quantization-aware training on the bundled CNN: it trains (the loss falls), keeps the static
+// quantizer's format and accuracy, is deterministic for a seed, and names what it cannot train.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "analysis/evaluate.h"
+#include "test_data.h"
+#include "test_paths.h"
+#include "train/qat.h"
+
+namespace qplay {
+namespace {
+
+class QatCnn : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    model_ = LoadModelFile(testing::SourcePath("examples/models/cnn.onnx")).value();
+    x_ = testing::LoadSourceNpy("examples/data/calibration_images.npy", 64);
+    y_ = testing::LoadSourceNpy("examples/data/calibration_labels.npy", 64);
+    eval_x_ = testing::LoadSourceNpy("examples/data/evaluation_images.npy", 100);
+    eval_y_ = testing::LoadSourceNpy("examples/data/evaluation_labels.npy", 100);
+  }
+  Model model_;
+  Tensor x_, y_, eval_x_, eval_y_;
+};
+
+TEST_F(QatCnn, TrainsAndWritesTheStaticQuantizersFormat) {
+  QuantizationConfig config;  // per tensor: where PTQ loses the most on this model
+  QatOptions options;
+  options.epochs = 3;
+  options.batch_size = 16;
+  options.learning_rate = 1e-4;
+  std::vector<EpochReport> epochs;
+  auto result = QuantizationAwareTraining(model_, config, x_, y_, &eval_x_, &eval_y_, options, [&](const EpochReport& r) {
+    epochs.push_back(r);
+    return true;
+  });
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  ASSERT_EQ(epochs.size(), 3u);
+  EXPECT_LT(epochs[2].loss, epochs[0].loss);  // on its own 64 samples the loss must fall
+  ASSERT_TRUE(epochs[2].accuracy.has_value());
+
+  auto ptq = QuantizeStatic(model_, config, {{"input", x_}});
+  ASSERT_TRUE(ptq.ok());
+  int qdq_nodes = 0;
+  for (const Node& n : result->model.graph.nodes) qdq_nodes += n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear";
+  EXPECT_GT(qdq_nodes, 10);
+  EXPECT_EQ(result->quantized_nodes, ptq->quantized_nodes);
+  auto qat_eval = Evaluate(model_, &result->model, eval_x_, &eval_y_);
+  auto ptq_eval = Evaluate(model_, &ptq->model, eval_x_, &eval_y_);
+  ASSERT_TRUE(qat_eval.ok() && ptq_eval.ok());
+  EXPECT_GE(qat_eval->classes.test_accuracy(), ptq_eval->classes.test_accuracy() - 0.02);
+  // The quantized model's accuracy is what the fake-quantized one measured while training.
+  EXPECT_NEAR(qat_eval->classes.test_accuracy(), *epochs[2].accuracy, 0.02);
+}
+
+TEST_F(QatCnn, TheSameSeedGivesTheSameModel) {
+  QuantizationConfig config;
+  QatOptions options;
+  options.epochs = 1;
+  options.optimizer = "adam";
+  const Tensor x = x_.SliceRows(0, 32), y = y_.SliceRows(0, 32);
+  auto a = QuantizationAwareTraining(model_, config, x, y, nullptr, nullptr, options);
+  auto b = QuantizationAwareTraining(model_, config, x, y, nullptr, nullptr, options);
+  ASSERT_TRUE(a.ok() && b.ok()) << a.status().message();
+  for (const auto& [name, t] : a->model.graph.initializers) {
+    const Tensor& other = b->model.graph.initializers.at(name);
+    ASSERT_EQ(t.nbytes(), other.nbytes());
+    EXPECT_EQ(std::memcmp(t.raw(), other.raw(), t.nbytes()), 0) << name;
+  }
+}
+
+TEST_F(QatCnn, BadInputIsNamed) {
+  QuantizationConfig config;
+  QatOptions options;
+  EXPECT_EQ(QuantizationAwareTraining(model_, config, x_, y_.SliceRows(0, 5), nullptr, nullptr, options).status().message(),
+            "5 labels for 64 training samples");
+  options.optimizer = "rmsprop";
+  EXPECT_NE(QuantizationAwareTraining(model_, config, x_, y_, nullptr, nullptr, options).status().message().find("optimizer sgd or adam"),
+            std::string::npos);
+  const Model transformer = LoadModelFile(testing::SourcePath("examples/models/transformer.onnx")).value();
+  auto unsupported = QuantizationAwareTraining(transformer, config, x_, y_, nullptr, nullptr, QatOptions{});
+  ASSERT_FALSE(unsupported.ok());
+  EXPECT_NE(unsupported.status().message().find("quantization-aware training does not support"), std::string::npos)
+      << unsupported.status().message();
+}
+
+}  // namespace
+}  // namespace qplay
