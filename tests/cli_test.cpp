@@ -6,6 +6,10 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include <fstream>
+
+#include "data/npy.h"
+#include "test_data.h"
 #include "onnx/model.h"
 #include "test_paths.h"
 
@@ -123,6 +127,39 @@ TEST(Cli, BadModelFileGetsAClearError) {
   auto r = RunCli("info " + testing::SourcePath("tests/models/lstm.input.npy"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("is not an ONNX model"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace qplay
+
+namespace qplay {
+namespace {
+
+// The first `count` rows of an example .npy, written to a temporary file.
+std::string ExampleRows(const std::string& file, int64_t count) {
+  const auto path = std::filesystem::temp_directory_path() / ("qplay_cli_" + std::to_string(count) + "_" + file);
+  auto bytes = EncodeNpy(testing::LoadSourceNpy("examples/data/" + file, count));
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes->data()), static_cast<std::streamsize>(bytes->size()));
+  return path.string();
+}
+
+TEST(Cli, QatPrintsEachEpochAndWritesAQdqModel) {
+  const auto out = std::filesystem::temp_directory_path() / "qplay_cli_qat.onnx";
+  auto r = RunCli("qat " + testing::SourcePath("examples/models/cnn.onnx") + " -o " + out.string() + " --train-data " +
+                  ExampleRows("calibration_images.npy", 16) + " --train-labels " + ExampleRows("calibration_labels.npy", 16) +
+                  " --eval-data " + ExampleRows("evaluation_images.npy", 16) + " --eval-labels " + ExampleRows("evaluation_labels.npy", 16) +
+                  " --epochs 2 --batch-size 8 --optimizer adam --lr 1e-5 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  ASSERT_EQ(j["epochs"].size(), 2u);
+  EXPECT_TRUE(j["epochs"][1].contains("loss") && j["epochs"][1].contains("accuracy"));
+  auto model = LoadModelFile(out.string());
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  int quantize_nodes = 0;
+  for (const Node& n : model->graph.nodes) quantize_nodes += n.op_type == "QuantizeLinear";
+  EXPECT_GT(quantize_nodes, 3);
+  auto missing = RunCli("qat " + testing::SourcePath("examples/models/cnn.onnx") + " -o " + out.string());
+  EXPECT_EQ(missing.output, "qplay: qat takes MODEL -o OUT --train-data X.npy --train-labels Y.npy\n");
 }
 
 }  // namespace

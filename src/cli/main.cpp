@@ -5,6 +5,7 @@
 //   qplay roundtrip MODEL -o OUT
 //   qplay quantize MODEL -o OUT --calib X.npy [options]   (see kUsage)
 //   qplay eval MODEL --data X.npy [--labels Y.npy] [--compare QMODEL] [--json]
+//   qplay qat MODEL -o OUT --train-data X.npy --train-labels Y.npy [options]   (see kUsage)
 #include <unistd.h>
 
 #include <filesystem>
@@ -31,6 +32,7 @@
 #include "runtime/memory_plan.h"
 #include "runtime/session.h"
 #include "tools/conformance.h"
+#include "train/qat.h"
 
 namespace {
 
@@ -50,7 +52,9 @@ constexpr const char* kUsage =
     "  qplay eval MODEL --data X.npy [--labels Y.npy] [--compare QMODEL] [--batch N] [--json]\n"
     "  qplay analyze MODEL --compare QDQ_MODEL --data X.npy [--batch N] [--json]\n"
     "  qplay profile MODEL --data X.npy [--runs N] [--json]\n"
-    "  qplay sensitivity MODEL --calib X.npy --data Y.npy [--labels L.npy --max-drop POINTS [-o OUT]] [quantize options] [--json]\n";
+    "  qplay sensitivity MODEL --calib X.npy --data Y.npy [--labels L.npy --max-drop POINTS [-o OUT]] [quantize options] [--json]\n"
+    "  qplay qat MODEL -o OUT --train-data X.npy --train-labels Y.npy [--eval-data X --eval-labels Y] [--epochs N] [--lr F]\n"
+    "        [--optimizer sgd|adam] [--batch-size N] [--weight-decay F] [--cosine] [--seed N] [quantize options] [--json]\n";
 
 struct Args {
   std::vector<std::string> positional;
@@ -68,7 +72,7 @@ struct Args {
 };
 
 const std::vector<std::string> kFlags = {"--per-channel", "--symmetric-activations", "--symmetric-weights", "--reduce-range", "--dynamic",
-                                        "--weight-only", "--cle", "--bias-correction"};
+                                        "--weight-only", "--cle", "--bias-correction", "--cosine"};
 
 Result<Args> ParseArgs(int argc, char** argv, const std::vector<std::string>& valued) {
   Args args;
@@ -394,6 +398,55 @@ int Sensitivity(const Args& args) {
   return 0;
 }
 
+// Quantization-aware training from a static recipe; prints each epoch's loss and, with
+// --eval-data and --eval-labels, the fake-quantized model's accuracy; writes the QDQ model to -o.
+int Qat(const Args& args) {
+  if (args.positional.size() != 1 || args.Value("-o").empty() || args.Value("--train-data").empty() || args.Value("--train-labels").empty())
+    return Report(Fail(StatusCode::kInvalidArgument, "qat takes MODEL -o OUT --train-data X.npy --train-labels Y.npy"));
+  auto model = LoadModelFile(args.positional[0]);
+  if (!model.ok()) return Report(model.status());
+  auto config = ConfigFromArgs(args);
+  if (!config.ok()) return Report(config.status());
+  auto x = LoadNpyFile(args.Value("--train-data"));
+  auto y = LoadNpyFile(args.Value("--train-labels"));
+  if (!x.ok() || !y.ok()) return Report(x.ok() ? y.status() : x.status());
+  std::optional<Tensor> eval_x, eval_y;
+  if (!args.Value("--eval-data").empty()) {
+    auto ex = LoadNpyFile(args.Value("--eval-data"));
+    auto ey = LoadNpyFile(args.Value("--eval-labels"));
+    if (!ex.ok() || !ey.ok()) return Report(ex.ok() ? ey.status().WithContext("--eval-data needs --eval-labels") : ex.status());
+    eval_x = *ex;
+    eval_y = *ey;
+  }
+  QatOptions options;
+  options.epochs = args.Count("--epochs", "3");
+  options.batch_size = args.Count("--batch-size", "32");
+  options.learning_rate = std::atof(args.Value("--lr", "1e-4").c_str());
+  options.optimizer = args.Value("--optimizer", "sgd");
+  options.weight_decay = std::atof(args.Value("--weight-decay", "0").c_str());
+  options.cosine_schedule = args.Has("--cosine");
+  options.seed = static_cast<uint32_t>(std::atoll(args.Value("--seed", "0").c_str()));
+  nlohmann::json epochs = nlohmann::json::array();
+  auto result = QuantizationAwareTraining(*model, *config, *x, *y, eval_x ? &*eval_x : nullptr, eval_y ? &*eval_y : nullptr, options,
+                                          [&](const EpochReport& e) {
+                                            nlohmann::json j = {{"epoch", e.epoch}, {"loss", e.loss}};
+                                            if (e.accuracy) j["accuracy"] = *e.accuracy;
+                                            epochs.push_back(j);
+                                            if (!args.json)
+                                              std::cout << "epoch " << e.epoch << ": loss " << e.loss
+                                                        << (e.accuracy ? ", accuracy " + std::to_string(*e.accuracy) : std::string()) << std::endl;
+                                            return true;
+                                          });
+  if (!result.ok()) return Report(result.status());
+  auto bytes = ExportModel(result->model);
+  if (!bytes.ok()) return Report(bytes.status());
+  Status written = WriteFile(args.Value("-o"), *bytes);
+  if (!written.ok()) return Report(written);
+  if (args.json) std::cout << nlohmann::json{{"epochs", epochs}, {"output", args.Value("-o")}}.dump(2) << "\n";
+  else std::cout << "wrote " << args.Value("-o") << "\n";
+  return 0;
+}
+
 int Roundtrip(const Args& args) {
   auto out = args.options.find("-o");
   if (args.positional.size() != 1 || out == args.options.end())
@@ -416,7 +469,9 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   auto args = ParseArgs(argc, argv, {"--input", "--output-dir", "-o", "--calib", "--calib-limit", "--method", "--percentile", "--bits", "--block-size",
                                      "--format", "--backend", "--activation-type", "--weight-type", "--exclude",
-                                     "--op-types", "--config", "--data", "--labels", "--compare", "--batch", "--runs", "--max-drop"});
+                                     "--op-types", "--config", "--data", "--labels", "--compare", "--batch", "--runs", "--max-drop",
+                                     "--train-data", "--train-labels", "--eval-data", "--eval-labels", "--epochs", "--lr", "--optimizer",
+                                     "--batch-size", "--weight-decay", "--seed"});
   if (!args.ok()) return Report(args.status());
   if (command == "info") return Info(*args);
   if (command == "run") return Run(*args);
@@ -427,6 +482,7 @@ int main(int argc, char** argv) {
   if (command == "analyze") return Analyze(*args);
   if (command == "profile") return Profile(*args);
   if (command == "sensitivity") return Sensitivity(*args);
+  if (command == "qat") return Qat(*args);
   std::cerr << "qplay: unknown command '" << command << "'\n" << kUsage;
   return 2;
 }
