@@ -2,6 +2,7 @@
 // quantizer's format and accuracy, is deterministic for a seed, and names what it cannot train.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "analysis/evaluate.h"
@@ -51,8 +52,10 @@ TEST_F(QatCnn, TrainsAndWritesTheStaticQuantizersFormat) {
   auto ptq_eval = Evaluate(model_, &ptq->model, eval_x_, &eval_y_);
   ASSERT_TRUE(qat_eval.ok() && ptq_eval.ok());
   EXPECT_GE(qat_eval->classes.test_accuracy(), ptq_eval->classes.test_accuracy() - 0.02);
-  // The quantized model's accuracy is what the fake-quantized one measured while training.
-  EXPECT_NEAR(qat_eval->classes.test_accuracy(), *epochs[2].accuracy, 0.02);
+  // The result keeps the best epoch: its quantized accuracy is what the fake-quantized model measured then.
+  double best = 0;
+  for (const auto& e : epochs) best = std::max(best, *e.accuracy);
+  EXPECT_NEAR(qat_eval->classes.test_accuracy(), best, 0.02);
 }
 
 TEST_F(QatCnn, TheSameSeedGivesTheSameModel) {

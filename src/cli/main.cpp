@@ -399,7 +399,8 @@ int Sensitivity(const Args& args) {
 }
 
 // Quantization-aware training from a static recipe; prints each epoch's loss and, with
-// --eval-data and --eval-labels, the fake-quantized model's accuracy; writes the QDQ model to -o.
+// --eval-data and --eval-labels, the fake-quantized model's accuracy; writes the QDQ model of the best
+// epoch (highest accuracy, or lowest loss without evaluation samples) to -o.
 int Qat(const Args& args) {
   if (args.positional.size() != 1 || args.Value("-o").empty() || args.Value("--train-data").empty() || args.Value("--train-labels").empty())
     return Report(Fail(StatusCode::kInvalidArgument, "qat takes MODEL -o OUT --train-data X.npy --train-labels Y.npy"));

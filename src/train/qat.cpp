@@ -14,9 +14,10 @@
 #include "train/layers.h"
 
 namespace qplay {
-namespace {
 
 using train::FakeQuant;
+
+namespace {
 
 // A trainable constant: its value, gradient and optimizer state.
 struct Parameter {
@@ -53,6 +54,8 @@ Tensor QuantizeWeight(const Tensor& w, const WeightQuant& q, Tensor& mask) {
   }
   return out;
 }
+
+}  // namespace
 
 // The prepared graph run forward and backward, node by node, with fake quantization.
 class TrainingGraph {
@@ -245,6 +248,8 @@ class TrainingGraph {
   std::map<std::string, std::pair<Tensor, Tensor>> weights_used_;  // fake-quantized value, gradient mask
 };
 
+namespace {
+
 // One optimizer step on every parameter with a gradient, then the gradients are cleared.
 void Step(std::map<std::string, Parameter>& params, const QatOptions& o, double lr, int64_t step) {
   for (auto& [name, p] : params) {
@@ -297,13 +302,15 @@ Tensor Gather(const Tensor& t, const std::vector<int64_t>& order, int64_t start,
 
 }  // namespace
 
-Result<QuantizationResult> QuantizationAwareTraining(const Model& model, const QuantizationConfig& config, const Tensor& train_data,
-                                                     const Tensor& train_labels, const Tensor* eval_data, const Tensor* eval_labels,
-                                                     const QatOptions& options, const std::function<bool(const EpochReport&)>& on_epoch) {
+Result<std::unique_ptr<QatSession>> QatSession::Start(const Model& model, const QuantizationConfig& config, const Tensor& train_data,
+                                                      const Tensor& train_labels, const Tensor* eval_data, const Tensor* eval_labels,
+                                                      const QatOptions& options) {
   if (config.mode != QuantMode::kStatic) return Fail(StatusCode::kInvalidArgument, "quantization-aware training starts from static quantization");
   if (train_data.rank() == 0 || train_data.dim(0) == 0) return Fail(StatusCode::kInvalidArgument, "the training set is empty");
   if (train_labels.size() != train_data.dim(0))
     return Fail(StatusCode::kInvalidArgument, train_labels.size(), " labels for ", train_data.dim(0), " training samples");
+  if ((eval_data == nullptr) != (eval_labels == nullptr) || (eval_data && eval_labels->size() != eval_data->dim(0)))
+    return Fail(StatusCode::kInvalidArgument, "evaluation samples need one label each");
   if (options.epochs < 1 || options.batch_size < 1 || !(options.learning_rate > 0) || (options.optimizer != "sgd" && options.optimizer != "adam"))
     return Fail(StatusCode::kInvalidArgument, "QAT needs epochs and batch size of at least 1, a positive learning rate and optimizer sgd or adam");
   auto prepared = StartQuantization(model, config);
@@ -311,44 +318,78 @@ Result<QuantizationResult> QuantizationAwareTraining(const Model& model, const Q
   // Calibrate the activation ranges (and learn which nodes are quantized) on the training samples.
   auto calibrated = QuantizeStatic(model, config, {{model.graph.inputs.at(0), train_data}});
   if (!calibrated.ok()) return calibrated.status();
-  auto graph = TrainingGraph::Create(prepared->model, *calibrated, config);
+  std::unique_ptr<QatSession> s(new QatSession());
+  s->prepared_ = std::move(prepared->model);
+  auto graph = TrainingGraph::Create(s->prepared_, *calibrated, config);
   if (!graph.ok()) return graph.status();
+  s->graph_ = std::make_unique<TrainingGraph>(std::move(graph.value()));
+  s->config_ = config;
+  s->calibrated_ = std::move(calibrated.value());
+  s->train_x_ = train_data;
+  s->train_y_ = train_labels;
+  if (eval_data) s->eval_x_ = *eval_data, s->eval_y_ = *eval_labels;
+  s->options_ = options;
+  s->order_.resize(static_cast<size_t>(train_data.dim(0)));
+  std::iota(s->order_.begin(), s->order_.end(), 0);
+  s->random_.seed(options.seed);
+  for (const auto& [name, p] : s->graph_->params()) s->best_weights_[name] = p.value.Clone();
+  return s;
+}
 
-  std::vector<int64_t> order(static_cast<size_t>(train_data.dim(0)));
-  std::iota(order.begin(), order.end(), 0);
-  std::mt19937 random(options.seed);
-  const int64_t steps_per_epoch = (train_data.dim(0) + options.batch_size - 1) / options.batch_size;
-  int64_t step = 0;
-  for (int64_t epoch = 1; epoch <= options.epochs; ++epoch) {
-    std::shuffle(order.begin(), order.end(), random);
-    double loss_sum = 0;
-    for (int64_t start = 0; start < train_data.dim(0); start += options.batch_size) {
-      const int64_t count = std::min(options.batch_size, train_data.dim(0) - start);
-      auto logits = graph->Forward(Gather(train_data, order, start, count));
-      if (!logits.ok()) return logits.status();
-      Tensor dlogits;
-      auto loss = train::SoftmaxCrossEntropy(*logits, Gather(train_labels, order, start, count), dlogits);
-      if (!loss.ok()) return loss.status();
-      loss_sum += *loss;
-      QPLAY_RETURN_IF_ERROR(graph->Backward(dlogits));
-      const double progress = static_cast<double>(step) / static_cast<double>(options.epochs * steps_per_epoch);
-      const double lr = options.cosine_schedule ? options.learning_rate * 0.5 * (1 + std::cos(M_PI * progress)) : options.learning_rate;
-      Step(graph->params(), options, lr, ++step);
-    }
-    EpochReport report{epoch, loss_sum / static_cast<double>(steps_per_epoch), std::nullopt};
-    if (eval_data && eval_labels) {
-      auto accuracy = Accuracy(*graph, *eval_data, *eval_labels, 100);
-      if (!accuracy.ok()) return accuracy.status();
-      report.accuracy = *accuracy;
-    }
-    if (on_epoch && !on_epoch(report)) break;
+QatSession::~QatSession() = default;
+
+Result<EpochReport> QatSession::RunEpoch() {
+  const int64_t n = train_x_.dim(0), batch = options_.batch_size;
+  const int64_t steps_per_epoch = (n + batch - 1) / batch;
+  std::shuffle(order_.begin(), order_.end(), random_);
+  double loss_sum = 0;
+  for (int64_t start = 0; start < n; start += batch) {
+    const int64_t count = std::min(batch, n - start);
+    auto logits = graph_->Forward(Gather(train_x_, order_, start, count));
+    if (!logits.ok()) return logits.status();
+    Tensor dlogits;
+    auto loss = train::SoftmaxCrossEntropy(*logits, Gather(train_y_, order_, start, count), dlogits);
+    if (!loss.ok()) return loss.status();
+    loss_sum += *loss;
+    QPLAY_RETURN_IF_ERROR(graph_->Backward(dlogits));
+    const double progress = static_cast<double>(step_) / static_cast<double>(options_.epochs * steps_per_epoch);
+    const double lr = options_.cosine_schedule ? options_.learning_rate * 0.5 * (1 + std::cos(M_PI * std::min(progress, 1.0)))
+                                               : options_.learning_rate;
+    Step(graph_->params(), options_, lr, ++step_);
   }
+  EpochReport report{++epoch_, loss_sum / static_cast<double>(steps_per_epoch), std::nullopt};
+  if (eval_x_) {
+    auto accuracy = Accuracy(*graph_, *eval_x_, *eval_y_, 100);
+    if (!accuracy.ok()) return accuracy.status();
+    report.accuracy = *accuracy;
+  }
+  const bool better = epoch_ == 1 || (report.accuracy ? *report.accuracy > best_.accuracy.value_or(-1) : report.loss < best_.loss);
+  if (better) {
+    best_ = report;
+    for (const auto& [name, p] : graph_->params()) best_weights_[name] = p.value.Clone();
+  }
+  return report;
+}
 
-  Model trained = prepared->model;
-  for (const auto& [name, p] : graph->params()) trained.graph.initializers[name] = p.value;
-  QuantizationConfig again = config;  // the prepared model is already equalized and smoothed
+Result<QuantizationResult> QatSession::Finish() const {
+  Model trained = prepared_;
+  for (const auto& [name, value] : best_weights_) trained.graph.initializers[name] = value;
+  QuantizationConfig again = config_;  // the prepared model is already equalized and smoothed
   again.cross_layer_equalization = again.smooth_quant = again.bias_correction = false;
-  return QuantizeStaticWithRanges(trained, again, calibrated->ranges);
+  return QuantizeStaticWithRanges(trained, again, calibrated_.ranges);
+}
+
+Result<QuantizationResult> QuantizationAwareTraining(const Model& model, const QuantizationConfig& config, const Tensor& train_data,
+                                                     const Tensor& train_labels, const Tensor* eval_data, const Tensor* eval_labels,
+                                                     const QatOptions& options, const std::function<bool(const EpochReport&)>& on_epoch) {
+  auto session = QatSession::Start(model, config, train_data, train_labels, eval_data, eval_labels, options);
+  if (!session.ok()) return session.status();
+  for (int64_t epoch = 1; epoch <= options.epochs; ++epoch) {
+    auto report = (*session)->RunEpoch();
+    if (!report.ok()) return report.status();
+    if (on_epoch && !on_epoch(*report)) break;
+  }
+  return (*session)->Finish();
 }
 
 }  // namespace qplay

@@ -9,8 +9,12 @@
 //   auto result = QuantizationAwareTraining(model, config, images, labels, &eval_x, &eval_y, options, on_epoch);
 #pragma once
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "quant/static_quantizer.h"
@@ -34,7 +38,40 @@ struct EpochReport {
   std::optional<double> accuracy; // of the fake-quantized model on the evaluation samples
 };
 
-// `on_epoch` may return false to stop after that epoch (the model so far is quantized).
+class TrainingGraph;
+
+// Training one epoch at a time (a page runs it between messages): keeps the weights of the
+// best epoch so far — highest accuracy on the evaluation samples, or lowest loss without them.
+class QatSession {
+ public:
+  static Result<std::unique_ptr<QatSession>> Start(const Model& model, const QuantizationConfig& config, const Tensor& train_data,
+                                                   const Tensor& train_labels, const Tensor* eval_data, const Tensor* eval_labels,
+                                                   const QatOptions& options);
+  ~QatSession();
+  Result<EpochReport> RunEpoch();
+  int64_t epochs_done() const { return epoch_; }
+  const EpochReport& best() const { return best_; }
+  // The model quantized with the best epoch's weights (the initial ones before any epoch).
+  Result<QuantizationResult> Finish() const;
+
+ private:
+  QatSession() = default;
+  Model prepared_;
+  QuantizationConfig config_;
+  QuantizationResult calibrated_;
+  std::unique_ptr<TrainingGraph> graph_;
+  Tensor train_x_, train_y_;
+  std::optional<Tensor> eval_x_, eval_y_;
+  QatOptions options_;
+  std::map<std::string, Tensor> best_weights_;
+  EpochReport best_;
+  int64_t epoch_ = 0, step_ = 0;
+  std::vector<int64_t> order_;
+  std::mt19937 random_;
+};
+
+// Trains `options.epochs` epochs; `on_epoch` may return false to stop after that epoch. The
+// result is quantized with the best epoch's weights.
 Result<QuantizationResult> QuantizationAwareTraining(const Model& model, const QuantizationConfig& config, const Tensor& train_data,
                                                      const Tensor& train_labels, const Tensor* eval_data, const Tensor* eval_labels,
                                                      const QatOptions& options,
