@@ -18,6 +18,8 @@
 //   model.initializers(); model.initializer(name)  // the constant tensors
 //   model.nodes()                               // [{ name, op_type, domain, inputs, outputs }]
 //   model.prepared(config, calibration)         // a new Model: BN folded, CLE / SmoothQuant as configured
+//   const s = model.qat(config, x, y, evalX, evalY, { epochs, learningRate, optimizer, batchSize })
+//   s.epoch(); s.best(); s.finish()             // QAT an epoch at a time; the best epoch's quantized Model
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -39,6 +41,7 @@
 #include "quant/qdq_writer.h"
 #include "quant/quantizer.h"
 #include "runtime/session.h"
+#include "train/qat.h"
 
 using emscripten::val;
 
@@ -300,6 +303,11 @@ class WasmModel {
     return prepared;
   }
 
+  // Starts quantization-aware training (see WasmQatSession). options: { epochs, learningRate,
+  // optimizer, momentum, weightDecay, batchSize, cosine, seed } (all optional).
+  class WasmQatSession* Qat(const val& config_js, const val& train_js, const val& labels_js, const val& eval_js,
+                           const val& eval_labels_js, const val& options) const;
+
   // The model's constant tensors: [{ name, dims, type }].
   val Initializers() const {
     val out = val::array();
@@ -471,6 +479,88 @@ class WasmModel {
   bool edited_;
   std::optional<Session> session_;
 };
+
+// Quantization-aware training one epoch at a time: epoch() trains one and returns
+// { epoch, loss, accuracy? }; finish() gives the model quantized with the best epoch's weights.
+class WasmQatSession {
+ public:
+  explicit WasmQatSession(std::unique_ptr<QatSession> session) : session_(std::move(session)) {}
+
+  val Epoch() {
+    static std::string error;
+    error.clear();
+    val out = val::undefined();
+    {
+      auto report = session_->RunEpoch();
+      if (report.ok()) out = EpochToJs(*report);
+      else error = report.status().message();
+    }
+    if (!error.empty()) ThrowJsError(error.c_str());
+    return out;
+  }
+
+  val Best() const { return EpochToJs(session_->best()); }
+
+  WasmModel* Finish() const {
+    static std::string error;
+    error.clear();
+    WasmModel* model = nullptr;
+    {
+      auto result = session_->Finish();
+      if (result.ok()) model = new WasmModel(std::move(result->model), true);
+      else error = result.status().message();
+    }
+    if (!model) ThrowJsError(error.c_str());
+    return model;
+  }
+
+ private:
+  static val EpochToJs(const EpochReport& r) {
+    val out = val::object();
+    out.set("epoch", static_cast<double>(r.epoch));
+    out.set("loss", r.loss);
+    if (r.accuracy) out.set("accuracy", *r.accuracy);
+    return out;
+  }
+
+  std::unique_ptr<QatSession> session_;
+};
+
+WasmQatSession* WasmModel::Qat(const val& config_js, const val& train_js, const val& labels_js, const val& eval_js, const val& eval_labels_js,
+                   const val& options) const {
+  static std::string error;
+  error.clear();
+  WasmQatSession* out = nullptr;
+  {
+    auto config = ConfigFromJs(config_js);
+    auto train = TensorFromJs("training data", train_js);
+    auto labels = TensorFromJs("training labels", labels_js);
+    const bool has_eval = IsObject(eval_js);
+    auto eval = has_eval ? TensorFromJs("evaluation data", eval_js) : Result<Tensor>(Tensor());
+    auto eval_labels = has_eval ? TensorFromJs("evaluation labels", eval_labels_js) : Result<Tensor>(Tensor());
+    for (const Status* s : {&config.status(), &train.status(), &labels.status(), &eval.status(), &eval_labels.status()})
+      if (error.empty() && !s->ok()) error = s->message();
+    if (error.empty()) {
+      QatOptions o;
+      auto number = [&options](const char* key, double fallback) {
+        return IsObject(options) && options[key].isNumber() ? options[key].as<double>() : fallback;
+      };
+      o.epochs = static_cast<int64_t>(number("epochs", static_cast<double>(o.epochs)));
+      o.learning_rate = number("learningRate", o.learning_rate);
+      o.momentum = number("momentum", o.momentum);
+      o.weight_decay = number("weightDecay", o.weight_decay);
+      o.batch_size = static_cast<int64_t>(number("batchSize", static_cast<double>(o.batch_size)));
+      o.seed = static_cast<uint32_t>(number("seed", 0));
+      o.cosine_schedule = IsObject(options) && options["cosine"].isTrue();
+      if (IsObject(options) && options["optimizer"].isString()) o.optimizer = options["optimizer"].as<std::string>();
+      auto session = QatSession::Start(*model_, *config, *train, *labels, has_eval ? &*eval : nullptr, has_eval ? &*eval_labels : nullptr, o);
+      if (session.ok()) out = new WasmQatSession(std::move(session.value()));
+      else error = session.status().message();
+    }
+  }
+  if (!out) ThrowJsError(error.c_str());
+  return out;
+}
 
 std::unique_ptr<WasmModel> LoadModelOrNull(const val& bytes, std::string& error) {
   const std::vector<uint8_t> data = emscripten::convertJSArrayToNumberVector<uint8_t>(bytes);
@@ -690,7 +780,12 @@ EMSCRIPTEN_BINDINGS(qplay) {
       .function("initializers", &WasmModel::Initializers)
       .function("nodes", &WasmModel::Nodes)
       .function("prepared", &WasmModel::Prepared, emscripten::allow_raw_pointers())
+      .function("qat", &WasmModel::Qat, emscripten::allow_raw_pointers())
       .function("initializer", &WasmModel::Initializer);
+  emscripten::class_<WasmQatSession>("QatSession")
+      .function("epoch", &WasmQatSession::Epoch)
+      .function("best", &WasmQatSession::Best)
+      .function("finish", &WasmQatSession::Finish, emscripten::allow_raw_pointers());
   emscripten::function("loadModel", &LoadModelJs, emscripten::allow_raw_pointers());
   emscripten::function("parseTensorProto", &ParseTensorProtoJs);
   emscripten::function("parseNpy", &ParseNpyJs);

@@ -207,3 +207,21 @@ test('layers() marks what a config quantizes before any calibration', () => {
   expect(() => model.layers({ backend: 'nonesuch' })).toThrow(/nonesuch/);
   model.delete();
 });
+
+test('qat() trains an epoch at a time and finishes with the best epoch quantized', () => {
+  const model = qp.loadModel(fs.readFileSync(path.join(examples, 'models/cnn.onnx')));
+  const labels = qp.parseNpy(fs.readFileSync(path.join(examples, 'data/calibration_labels.npy')));
+  const x = { data: calibration.data.slice(0, 32 * 784), dims: [32, 1, 28, 28] };
+  const y = { data: labels.data.slice(0, 32), dims: [32], type: 'int64' };
+  const session = model.qat({}, x, y, x, y, { learningRate: 1e-4, batchSize: 16 });
+  const first = session.epoch(), second = session.epoch();
+  expect(first).toMatchObject({ epoch: 1, loss: expect.any(Number), accuracy: expect.any(Number) });
+  expect(second.epoch).toBe(2);
+  expect(session.best().accuracy).toBe(Math.max(first.accuracy, second.accuracy));
+  const quantized = session.finish();
+  expect(quantized.info().op_histogram.QuantizeLinear).toBeGreaterThan(3);
+  expect(quantized.run({ input: { data: x.data.slice(0, 784), dims: [1, 1, 28, 28] } }).logits.dims).toEqual([1, 10]);
+  expect(() => model.qat({}, x, { data: labels.data.slice(0, 5), dims: [5], type: 'int64' }, null, null, {}))
+    .toThrow('5 labels for 32 training samples');
+  for (const m of [quantized, session, model]) m.delete();
+});
