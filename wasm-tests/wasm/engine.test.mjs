@@ -81,3 +81,23 @@ test('bad input is named and the loaded model stays', async () => {
   await expect(engine.quantize({ calibrate_method: 'nonesuch' })).rejects.toThrow(/nonesuch/);
   expect((await engine.evaluate()).samples).toBe(1000);
 });
+
+test('qat trains on the labelled calibration samples epoch by epoch, stops when asked, and keeps the best epoch', async () => {
+  const rows = async (file, count) => {
+    const t = await engine.parseNpy(bytesOf(file));
+    return { ...t, data: t.data.slice(0, count * (t.data.length / t.dims[0])), dims: [count, ...t.dims.slice(1)] };
+  };
+  await engine.setSamples('calibration', await rows('data/calibration_images.npy', 32), await rows('data/calibration_labels.npy', 32));
+  await engine.setSamples('evaluation', await rows('data/evaluation_images.npy', 50), await rows('data/evaluation_labels.npy', 50));
+  const seen = [];
+  const result = await engine.qat({}, { epochs: 4, learningRate: 1e-4, optimizer: 'sgd', batchSize: 16 }, (done, total, report) => {
+    seen.push([done, total, report]);
+    if (done === 2) engine.stopQat();
+  });
+  expect(seen.map(([done, total]) => [done, total])).toEqual([[1, 4], [2, 4]]);
+  expect(result.epochs.length).toBe(2);
+  expect(result.best.accuracy).toBe(Math.max(...result.epochs.map((e) => e.accuracy)));
+  expect(result.info.op_histogram.QuantizeLinear).toBeGreaterThan(3);
+  const report = await engine.evaluate();  // the QAT model is now the engine's quantized model
+  expect(report.compare.accuracy).toBeCloseTo(result.best.accuracy, 1);
+});

@@ -1,7 +1,7 @@
 // The Engine over the wasm module in this thread. The worker runs one; Node tests run one
 // directly. Holds the float model, the last quantized model and the two sample sets.
 import type {
-  ActivationRanges, BackendPreset, Engine, GraphNode, InitializerInfo, QuantFormatOptions, QuantParams, QuantizeTensorOptions, QuantizedTensor, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
+  ActivationRanges, BackendPreset, Engine, EpochReport, GraphNode, InitializerInfo, QatOptions, QatResult, QuantFormatOptions, QuantParams, QuantizeTensorOptions, QuantizedTensor, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
   SampleRole, TensorData,
 } from './types';
 
@@ -17,6 +17,8 @@ export interface WasmModel {
   initializer(name: string): TensorData;
   nodes(): GraphNode[];
   prepared(config: QuantConfig, calibration: Record<string, TensorData> | null): WasmModel;
+  qat(config: QuantConfig, data: TensorData, labels: TensorData, evalData: TensorData | null, evalLabels: TensorData | null,
+      options: object): WasmQatSession;
   rangeChoices(tensors: string[], calibration: Record<string, TensorData>, options: object): ActivationRanges[];
   delete(): void;
 }
@@ -30,6 +32,13 @@ export interface QplayModule {
 }
 
 type WasmProgress = (done: number, total: number) => boolean;
+
+interface WasmQatSession {
+  epoch(): EpochReport;
+  best(): EpochReport;
+  finish(): WasmModel;
+  delete(): void;
+}
 
 interface SampleSet {
   data: TensorData;
@@ -59,6 +68,7 @@ const toProgress = (progress?: ProgressFn): WasmProgress | null =>
 export class CoreEngine implements Engine {
   private model: WasmModel | null = null;
   private quantized: WasmModel | null = null;
+  private stopRequested = false;
   private samples: Partial<Record<SampleRole, SampleSet>> = {};
 
   constructor(private readonly qp: QplayModule) {}
@@ -112,6 +122,34 @@ export class CoreEngine implements Engine {
     this.quantized = next;
     const bytes = next.save();
     return { bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, info: next.info() };
+  }
+
+  async qat(config: QuantConfig, options: QatOptions, progress?: ProgressFn): Promise<QatResult> {
+    const train = this.samplesFor('calibration'), evaluation = this.samples.evaluation;
+    if (!train.labels) throw new Error('quantization-aware training needs labels for the calibration samples');
+    const session = this.loaded().qat(config, train.data, train.labels, evaluation?.labels ? evaluation.data : null,
+                                      evaluation?.labels ?? null, options);
+    const epochs: EpochReport[] = [];
+    this.stopRequested = false;
+    try {
+      while (epochs.length < options.epochs && !this.stopRequested) {
+        epochs.push(session.epoch());
+        progress?.(epochs.length, options.epochs, epochs[epochs.length - 1]);
+        await new Promise((resolve) => setTimeout(resolve, 0));  // lets a stopQat() message in
+      }
+      const next = session.finish();
+      this.dropQuantized();
+      this.quantized = next;
+      const bytes = next.save();
+      return { bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, info: next.info(),
+        epochs, best: session.best() };
+    } finally {
+      session.delete();
+    }
+  }
+
+  async stopQat(): Promise<void> {
+    this.stopRequested = true;
   }
 
   async setQuantized(bytes: ArrayBuffer): Promise<ModelInfo> {

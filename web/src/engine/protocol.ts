@@ -8,7 +8,7 @@ export type Request =
   | { id: number; method: Method; args: unknown[] };
 
 export type Reply =
-  | { id: number; progress: [number, number] }
+  | { id: number; progress: [number, number]; detail?: unknown }
   | { id: number; ok: true; result: unknown }
   // fatal: the wasm instance aborted (out of memory, say) and the worker must be replaced.
   | { id: number; ok: false; error: string; fatal: boolean };

@@ -161,7 +161,26 @@ export interface Latency {
 }
 
 export type SampleRole = 'calibration' | 'evaluation';
-export type ProgressFn = (done: number, total: number) => void;
+// `detail`: what a step produced, for calls that report more than a count (QAT's epochs).
+export type ProgressFn = (done: number, total: number, detail?: unknown) => void;
+
+export interface QatOptions {
+  epochs: number;
+  learningRate: number;
+  optimizer: 'sgd' | 'adam';
+  batchSize: number;
+}
+
+export interface EpochReport {
+  epoch: number;
+  loss: number;
+  accuracy?: number;  // of the fake-quantized model on the evaluation samples
+}
+
+export interface QatResult extends QuantizedModel {
+  epochs: EpochReport[];
+  best: EpochReport;
+}
 
 // The quantization config as the core reads it (ONNX Runtime's option names).
 export type QuantConfig = Record<string, unknown>;
@@ -186,6 +205,11 @@ export interface Engine {
   evaluate(progress?: ProgressFn): Promise<EvaluationReport>;
   analyze(progress?: ProgressFn): Promise<LayerErrorReport>;
   latency(): Promise<Latency>;
+  // Quantization-aware training on the calibration samples (with their labels), measured on the
+  // evaluation samples after each epoch (progress detail: the EpochReport); keeps the best
+  // epoch, which then is the engine's quantized model. stopQat() ends it after the current epoch.
+  qat(config: QuantConfig, options: QatOptions, progress?: ProgressFn): Promise<QatResult>;
+  stopQat(): Promise<void>;
   // The arithmetic and data the teaching widgets show.
   quantParams(rmin: number, rmax: number, format: QuantFormatOptions): Promise<QuantParams>;
   quantizeTensor(tensor: TensorData, options: QuantizeTensorOptions): Promise<QuantizedTensor>;

@@ -4,7 +4,7 @@
 // nothing the person loaded is lost.
 import { transferablesOf, type Method, type Reply, type Request } from './protocol';
 import type {
-  ActivationRanges, BackendPreset, Engine, GraphNode, InitializerInfo, QuantFormatOptions, QuantParams, QuantizeTensorOptions, QuantizedTensor, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
+  ActivationRanges, BackendPreset, Engine, GraphNode, InitializerInfo, QatOptions, QatResult, QuantFormatOptions, QuantParams, QuantizeTensorOptions, QuantizedTensor, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
   SampleRole, TensorData,
 } from './types';
 
@@ -133,6 +133,17 @@ export class WorkerEngine implements Engine {
     return this.call('rangeChoices', [tensors, options]);
   }
 
+  async qat(config: QuantConfig, options: QatOptions, progress?: ProgressFn): Promise<QatResult> {
+    const result = await this.call<QatResult>('qat', [config, options], progress);
+    this.savedQuantized = new Blob([result.bytes]);
+    return result;
+  }
+
+  // Asks the running qat() to stop after its current epoch (the worker reads it between epochs).
+  stopQat(): Promise<void> {
+    return this.call('stopQat', []);
+  }
+
   // Stops whatever runs now; its promise rejects with CancelledError.
   cancel(): void {
     this.restart(new CancelledError());
@@ -183,7 +194,7 @@ export class WorkerEngine implements Engine {
     const pending = this.pending.get(reply.id);
     if (!pending) return;
     if ('progress' in reply) {
-      pending.progress?.(...reply.progress);
+      pending.progress?.(...reply.progress, reply.detail);
       return;
     }
     this.pending.delete(reply.id);

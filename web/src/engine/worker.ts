@@ -21,7 +21,7 @@ self.onmessage = async ({ data }: MessageEvent<Request>) => {
     }
     if (!engine) throw new Error('the engine is not started');
     const core = await engine;
-    const progress = (done: number, total: number) => reply({ id, progress: [done, total] });
+    const progress = (done: number, total: number, detail?: unknown) => reply({ id, progress: [done, total], detail });
     const method = core[data.method] as (...args: unknown[]) => Promise<unknown>;
     const result = await method.apply(core, [...data.args, progress]);
     reply({ id, ok: true, result }, transferablesOf(result));
