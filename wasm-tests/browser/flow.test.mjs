@@ -61,6 +61,25 @@ test('the theme follows the system until a theme is picked', async () => {
   expect(await background()).toBe(light);
 });
 
+test('fine-tuning with QAT trains in the worker, shows float / PTQ / QAT, and downloads a model onnxruntime runs', async () => {
+  const { page } = session;
+  await page.getByRole('spinbutton', { name: 'Epochs' }).fill('1');
+  await page.getByRole('spinbutton', { name: 'Epochs' }).blur();
+  await page.locator('#qat-run').click();
+  await page.locator('#qat-progress').waitFor();
+  expect(await page.locator('#run').isDisabled()).toBe(true);  // one run at a time
+  await page.locator('#qat-accuracy').waitFor({ timeout: 120000 });
+  expect(await page.locator('#qat-accuracy').textContent()).toMatch(/^\d+\.\d%$/);
+  expect(await page.locator('#qat-table').textContent()).toMatch(/QAT \(epoch 1\)/);
+  await session.screenshot('qat');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#qat-download').click()]);
+  expect(download.suggestedFilename()).toBe('cnn.qat.onnx');
+  const qat = await ort.InferenceSession.create(fs.readFileSync(await download.path()));
+  const { logits } = await qat.run({ input: new ort.Tensor('float32', new Float32Array(784).fill(0.2), [1, 1, 28, 28]) });
+  expect(logits.dims).toEqual([1, 10]);
+  expect(await page.locator('#run').isDisabled()).toBe(false);
+});
+
 test('the downloaded model and report load: the model runs in onnxruntime-node', async () => {
   const { page } = session;
   const [model] = await Promise.all([page.waitForEvent('download'), page.locator('#download-model').click()]);

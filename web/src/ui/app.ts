@@ -16,6 +16,7 @@ import type { ReferenceNumbers, RunResults } from '../state/results';
 import type { SampleSets, SamplesPanel } from './samples-panel';
 import { sharedStyles } from './shared-styles';
 import './model-panel';
+import './qat-panel';
 import './recipe-panel';
 import './results-panel';
 import './samples-panel';
@@ -33,7 +34,7 @@ export class Playground extends LitElement {
     modelName: { state: true }, info: { state: true }, fileBytes: { state: true }, layers: { state: true }, modelError: { state: true },
     modelStatus: { state: true }, presets: { state: true }, recipe: { state: true }, preprocessing: { state: true },
     classNames: { state: true }, reference: { state: true }, haveSamples: { state: true }, progress: { state: true },
-    runError: { state: true }, results: { state: true },
+    runError: { state: true }, results: { state: true }, qatRunning: { state: true },
   };
   declare syncUrl: boolean;
   declare model: string;
@@ -53,6 +54,7 @@ export class Playground extends LitElement {
   declare progress: Progress | null;
   declare runError: string;
   declare results: RunResults | null;
+  declare qatRunning: boolean;
   private samplesBundled = false;
   private readonly engine = new WorkerEngine(qplayFile('qplay.js'));
 
@@ -82,6 +84,7 @@ export class Playground extends LitElement {
     this.haveSamples = false;
     this.progress = null;
     this.results = null;
+    this.qatRunning = false;
   }
 
   connectedCallback(): void {
@@ -239,7 +242,7 @@ export class Playground extends LitElement {
   }
 
   render() {
-    const running = this.progress !== null;
+    const running = this.progress !== null || this.qatRunning;
     const canRun = !!this.info && this.haveSamples && !running;
     return html`
       ${this.shows('header') ? html`<header>
@@ -270,10 +273,10 @@ export class Playground extends LitElement {
         <h2 id="run-heading">Run</h2>
         <div class="row">
           <button class="primary" id="run" ?disabled=${!canRun} @click=${this.run}>Quantize and compare</button>
-          ${running ? html`
-            <label>${this.progress!.phase}
-              <progress id="progress" max=${this.progress!.total} .value=${this.progress!.done}></progress>
-              ${this.progress!.done} / ${this.progress!.total}</label>
+          ${this.progress ? html`
+            <label>${this.progress.phase}
+              <progress id="progress" max=${this.progress.total} .value=${this.progress.done}></progress>
+              ${this.progress.done} / ${this.progress.total}</label>
             <button id="cancel" @click=${() => this.engine.cancel()}>Cancel</button>` : nothing}
         </div>
         ${!this.haveSamples ? html`<p class="muted">Load samples to calibrate and evaluate with.</p>` : nothing}
@@ -281,7 +284,9 @@ export class Playground extends LitElement {
       </section>
       <section ?hidden=${!this.shows('results')}><qp-results .results=${this.results} .classNames=${this.classNames}
         .engine=${this.engine} .preprocessing=${this.preprocessing} ?disabled=${running}
-        @keep-float=${(e: CustomEvent<string>) => this.keepFloat(e.detail)}></qp-results></section>`;
+        @keep-float=${(e: CustomEvent<string>) => this.keepFloat(e.detail)}></qp-results>
+        <qp-qat-panel .engine=${this.engine} .results=${this.results} ?disabled=${this.progress !== null}
+          @qat-state=${(e: CustomEvent<boolean>) => (this.qatRunning = e.detail)}></qp-qat-panel></section>`;
   }
 }
 
