@@ -5,6 +5,7 @@
 // the same run, and the size of qplay.wasm. `make bench` builds everything first and exports
 // the MobileNetV2-shaped model (build/bench/mobilenet_v2.onnx).
 //   node bench/speed.mjs [--runs N]
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -92,6 +93,26 @@ qp.measureInt8Gemm(64, 256, 288);  // warm-up: the engine tiers the peak loop up
 for (const [m, n, k] of [[64, 256, 288], [128, 196, 576]]) {
   const gemm = qp.measureInt8Gemm(m, n, k);
   console.log(JSON.stringify({ case: `int8 GEMM ${m}x${n}x${k}`, ...Object.fromEntries(Object.entries(gemm).map(([key, v]) => [key, +v.toFixed(3)])) }));
+}
+
+// Quantization-aware training throughput on the CNN (forward, backward and step, batch 16): qplay
+// in wasm, one epoch after a warm-up one, beside PyTorch's QAT on this machine (one thread).
+{
+  const samples = 64;
+  const model = qp.loadModel(fs.readFileSync(path.join(repoRoot, 'examples/models/cnn.onnx')));
+  const labels = qp.parseNpy(fs.readFileSync(path.join(repoRoot, 'examples/data/calibration_labels.npy')));
+  const session = model.qat({}, input(samples, [1, 28, 28]), { data: labels.data.slice(0, samples), dims: [samples], type: 'int64' }, null, null,
+    { batchSize: 16, learningRate: 1e-4, epochs: 2 });
+  session.epoch();
+  const start = performance.now();
+  session.epoch();
+  const qplaySps = samples / ((performance.now() - start) / 1000);
+  session.delete();
+  model.delete();
+  const torch = spawnSync('/usr/bin/python3', [path.join(repoRoot, 'bench/qat_throughput.py'), String(samples)], { encoding: 'utf8' });
+  const torchSps = torch.status === 0 ? Number(torch.stdout.trim()) : null;
+  console.log(JSON.stringify({ case: 'cnn QAT training, samples per second', qplay_wasm: +qplaySps.toFixed(1), pytorch: torchSps,
+    ratio: torchSps ? +(qplaySps / torchSps).toFixed(3) : null }));
 }
 
 const wasm = fs.readFileSync(path.join(repoRoot, 'build/wasm/qplay.wasm'));
