@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 
 #include "analysis/evaluate.h"
 #include "test_data.h"
@@ -72,6 +73,36 @@ TEST_F(QatCnn, TheSameSeedGivesTheSameModel) {
     ASSERT_EQ(t.nbytes(), other.nbytes());
     EXPECT_EQ(std::memcmp(t.raw(), other.raw(), t.nbytes()), 0) << name;
   }
+}
+
+// The scale of each activation a QuantizeLinear writes, by the tensor it quantizes.
+std::map<std::string, float> ActivationScales(const Model& m) {
+  std::map<std::string, float> scales;
+  for (const Node& n : m.graph.nodes)
+    if (n.op_type == "QuantizeLinear" && m.graph.IsInitializer(n.inputs[1])) scales[n.inputs[0]] = m.graph.initializers.at(n.inputs[1]).data<float>()[0];
+  return scales;
+}
+
+TEST_F(QatCnn, LearnedScalesMoveTheActivationScalesAndKeepTheModelWorking) {
+  QuantizationConfig config;
+  QatOptions options;
+  options.epochs = 1;
+  options.lsq = true;
+  options.learning_rate = 1e-4;
+  options.optimizer = "adam";  // steps of about the learning rate, whatever the gradient's size
+  const Tensor x = x_.SliceRows(0, 32), y = y_.SliceRows(0, 32);
+  auto learned = QuantizationAwareTraining(model_, config, x, y, nullptr, nullptr, options);
+  options.lsq = false;
+  auto fixed = QuantizationAwareTraining(model_, config, x, y, nullptr, nullptr, options);
+  ASSERT_TRUE(learned.ok() && fixed.ok()) << learned.status().message();
+  const auto a = ActivationScales(learned->model), b = ActivationScales(fixed->model);
+  ASSERT_EQ(a.size(), b.size());
+  int moved = 0;
+  for (const auto& [tensor, scale] : a) moved += scale != b.at(tensor);
+  EXPECT_GT(moved, 0);
+  auto accuracy = Evaluate(model_, &learned->model, eval_x_, &eval_y_);
+  ASSERT_TRUE(accuracy.ok());
+  EXPECT_GT(accuracy->classes.agreement(), 0.8);
 }
 
 TEST_F(QatCnn, BadInputIsNamed) {

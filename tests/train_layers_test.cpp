@@ -126,6 +126,17 @@ TEST(TrainLayers, FakeQuantRoundsToTheGridAndPassesTheGradientStraightThroughIns
   EXPECT_EQ(std::vector<float>(dx.data<float>(), dx.data<float>() + 5), (std::vector<float>{0, 1, 1, 1, 0}));  // clipped ends get none
 }
 
+TEST(TrainLayers, TheLearnedStepSizeGradientIsLsqs) {
+  // LSQ's estimator, by hand: round(x/s) - x/s inside the range, (clamped level - zero point)
+  // outside. Scale 0.1, zero point 2, levels 0..15 (representable -0.2 ... 1.3).
+  const FakeQuant q{0.1f, 2, 0, 15};
+  const Tensor x = Tensor::FromVector<float>({6}, {-0.275f, 0.125f, 0.52f, 1.07f, 3.0f, -1.0f});
+  const Tensor r = Tensor::FromVector<float>({6}, {0.3f, -0.7f, 0.5f, 0.9f, -0.4f, 0.6f});
+  // -0.275 clips low (-2), 0.125: 1 - 1.25, 0.52: 5 - 5.2, 1.07: 11 - 10.7, 3.0 clips high (13), -1.0 clips low (-2).
+  const double expected = 0.3 * -2 + -0.7 * -0.25 + 0.5 * -0.2 + 0.9 * 0.3 + -0.4 * 13 + 0.6 * -2;
+  EXPECT_NEAR(FakeQuantScaleGrad(x, q, r), expected, 1e-5);
+}
+
 TEST(TrainLayers, SoftmaxCrossEntropyGradientMatchesFiniteDifferences) {
   Tensor logits = Random({3, 4}, 13);
   const Tensor labels = Tensor::FromVector<int64_t>({3}, {0, 3, 1});

@@ -304,7 +304,7 @@ class WasmModel {
   }
 
   // Starts quantization-aware training (see WasmQatSession). options: { epochs, learningRate,
-  // optimizer, momentum, weightDecay, batchSize, cosine, seed } (all optional).
+  // optimizer, momentum, weightDecay, batchSize, cosine, lsq, seed } (all optional).
   class WasmQatSession* Qat(const val& config_js, const val& train_js, const val& labels_js, const val& eval_js,
                            const val& eval_labels_js, const val& options) const;
 
@@ -552,6 +552,7 @@ WasmQatSession* WasmModel::Qat(const val& config_js, const val& train_js, const 
       o.batch_size = static_cast<int64_t>(number("batchSize", static_cast<double>(o.batch_size)));
       o.seed = static_cast<uint32_t>(number("seed", 0));
       o.cosine_schedule = IsObject(options) && options["cosine"].isTrue();
+      o.lsq = IsObject(options) && options["lsq"].isTrue();
       if (IsObject(options) && options["optimizer"].isString()) o.optimizer = options["optimizer"].as<std::string>();
       auto session = QatSession::Start(*model_, *config, *train, *labels, has_eval ? &*eval : nullptr, has_eval ? &*eval_labels : nullptr, o);
       if (session.ok()) out = new WasmQatSession(std::move(session.value()));

@@ -54,7 +54,7 @@ constexpr const char* kUsage =
     "  qplay profile MODEL --data X.npy [--runs N] [--json]\n"
     "  qplay sensitivity MODEL --calib X.npy --data Y.npy [--labels L.npy --max-drop POINTS [-o OUT]] [quantize options] [--json]\n"
     "  qplay qat MODEL -o OUT --train-data X.npy --train-labels Y.npy [--eval-data X --eval-labels Y] [--epochs N] [--lr F]\n"
-    "        [--optimizer sgd|adam] [--batch-size N] [--weight-decay F] [--cosine] [--seed N] [quantize options] [--json]\n";
+    "        [--optimizer sgd|adam] [--batch-size N] [--weight-decay F] [--cosine] [--lsq] [--seed N] [quantize options] [--json]\n";
 
 struct Args {
   std::vector<std::string> positional;
@@ -72,7 +72,7 @@ struct Args {
 };
 
 const std::vector<std::string> kFlags = {"--per-channel", "--symmetric-activations", "--symmetric-weights", "--reduce-range", "--dynamic",
-                                        "--weight-only", "--cle", "--bias-correction", "--cosine"};
+                                        "--weight-only", "--cle", "--bias-correction", "--cosine", "--lsq"};
 
 Result<Args> ParseArgs(int argc, char** argv, const std::vector<std::string>& valued) {
   Args args;
@@ -426,6 +426,7 @@ int Qat(const Args& args) {
   options.optimizer = args.Value("--optimizer", "sgd");
   options.weight_decay = std::atof(args.Value("--weight-decay", "0").c_str());
   options.cosine_schedule = args.Has("--cosine");
+  options.lsq = args.Has("--lsq");
   options.seed = static_cast<uint32_t>(std::atoll(args.Value("--seed", "0").c_str()));
   nlohmann::json epochs = nlohmann::json::array();
   auto result = QuantizationAwareTraining(*model, *config, *x, *y, eval_x ? &*eval_x : nullptr, eval_y ? &*eval_y : nullptr, options,

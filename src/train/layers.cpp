@@ -212,6 +212,18 @@ Tensor FakeQuantBackward(const Tensor& x, const FakeQuant& q, const Tensor& dy) 
   return dx;
 }
 
+double FakeQuantScaleGrad(const Tensor& x, const FakeQuant& q, const Tensor& dy) {
+  double grad = 0;
+  for (int64_t i = 0; i < x.size(); ++i) {
+    const float v = x.data<float>()[i] / q.scale;
+    const float level = std::nearbyint(v) + static_cast<float>(q.zero_point);
+    const float clamped = std::clamp(level, static_cast<float>(q.qmin), static_cast<float>(q.qmax));
+    const double d = clamped != level ? clamped - static_cast<float>(q.zero_point) : std::nearbyint(v) - v;
+    grad += d * dy.data<float>()[i];
+  }
+  return grad;
+}
+
 Result<double> SoftmaxCrossEntropy(const Tensor& logits, const Tensor& labels, Tensor& dlogits) {
   if (logits.rank() != 2 || labels.size() != logits.dim(0))
     return Fail(StatusCode::kInvalidArgument, "the loss needs logits [N, classes] and N labels, got ", ShapeToString(logits.shape()), " and ",

@@ -47,6 +47,11 @@ float FakeQuantOne(float x, const FakeQuant& q, bool& passes);
 Tensor FakeQuantForward(const Tensor& x, const FakeQuant& q);
 Tensor FakeQuantBackward(const Tensor& x, const FakeQuant& q, const Tensor& dy);
 
+// LSQ (learned step size): the gradient of sum(dy * FakeQuantForward(x)) with respect to the
+// scale, the zero point held fixed: (round(x/s) − x/s) inside the range, (level − zero point)
+// where clamped. (LSQ's gradient scale is applied by the caller.)
+double FakeQuantScaleGrad(const Tensor& x, const FakeQuant& q, const Tensor& dy);
+
 // Mean softmax cross-entropy of logits [N, classes] against labels; fills `dlogits`.
 Result<double> SoftmaxCrossEntropy(const Tensor& logits, const Tensor& labels, Tensor& dlogits);
 

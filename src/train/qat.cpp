@@ -60,7 +60,11 @@ Tensor QuantizeWeight(const Tensor& w, const WeightQuant& q, Tensor& mask) {
 // The prepared graph run forward and backward, node by node, with fake quantization.
 class TrainingGraph {
  public:
-  static Result<TrainingGraph> Create(const Model& prepared, const QuantizationResult& calibrated, const QuantizationConfig& config) {
+  // The parameter holding an activation's learned scale (LSQ).
+  static std::string LearnedScale(const std::string& activation) { return "lsq:" + activation; }
+
+  static Result<TrainingGraph> Create(const Model& prepared, const QuantizationResult& calibrated, const QuantizationConfig& config,
+                                      bool lsq) {
     TrainingGraph t;
     t.graph_ = &prepared.graph;
     if (prepared.graph.inputs.size() != 1 || prepared.graph.outputs.size() != 1)
@@ -74,7 +78,10 @@ class TrainingGraph {
     auto activation = FormatFor(config.activation_type, config.activation_symmetric, false);
     auto weight = FormatFor(config.weight_type, config.weight_symmetric, config.reduce_range);
     if (!activation.ok() || !weight.ok()) return activation.ok() ? weight.status() : activation.status();
-    for (const auto& [name, p] : calibrated.activations) t.activation_quant_[name] = FakeQuantOf(p, activation->range);
+    for (const auto& [name, p] : calibrated.activations) {
+      t.activation_quant_[name] = FakeQuantOf(p, activation->range);
+      if (lsq) t.params_[LearnedScale(name)].value = Tensor::FromVector<float>({1}, {p.scale});
+    }
     const std::set<std::string> quantized(calibrated.quantized_nodes.begin(), calibrated.quantized_nodes.end());
     for (const Node& n : prepared.graph.nodes) {
       if (n.op_type != "Conv" && n.op_type != "Gemm") continue;
@@ -115,21 +122,40 @@ class TrainingGraph {
       if (found == grads.end()) continue;
       Tensor dy = found->second;
       auto pq = pre_quant_.find(n.outputs[0]);
-      if (pq != pre_quant_.end()) dy = train::FakeQuantBackward(pq->second, activation_quant_.at(n.outputs[0]), dy);
+      if (pq != pre_quant_.end()) {
+        const FakeQuant q = ActivationQuant(n.outputs[0]);
+        auto scale = params_.find(LearnedScale(n.outputs[0]));
+        if (scale != params_.end()) {
+          // LSQ's gradient scale 1 / sqrt(elements x qmax) keeps the step size's updates in proportion.
+          const double g = 1.0 / std::sqrt(static_cast<double>(pq->second.size()) * std::max(1, q.qmax));
+          const float grad = static_cast<float>(train::FakeQuantScaleGrad(pq->second, q, dy) * g);
+          Tensor& acc = scale->second.grad;
+          if (acc.empty()) acc = Tensor::FromVector<float>({1}, {grad});
+          else acc.data<float>()[0] += grad;
+        }
+        dy = train::FakeQuantBackward(pq->second, q, dy);
+      }
       QPLAY_RETURN_IF_ERROR(BackwardNode(n, dy, grads));
     }
     return Status::Ok();
   }
 
  private:
+  // An activation's fake quantization: calibrated, with its learned scale under LSQ.
+  FakeQuant ActivationQuant(const std::string& name) const {
+    FakeQuant q = activation_quant_.at(name);
+    auto scale = params_.find(LearnedScale(name));
+    if (scale != params_.end()) q.scale = std::max(scale->second.value.data<float>()[0], 1e-8f);
+    return q;
+  }
+
   void Store(const std::string& name, const Tensor& value) {
-    auto q = activation_quant_.find(name);
-    if (q == activation_quant_.end()) {
+    if (!activation_quant_.count(name)) {
       values_[name] = value;
       return;
     }
     pre_quant_[name] = value;
-    values_[name] = train::FakeQuantForward(value, q->second);
+    values_[name] = train::FakeQuantForward(value, ActivationQuant(name));
   }
 
   const Tensor& In(const Node& n, size_t i) { return params_.count(n.inputs[i]) ? params_.at(n.inputs[i]).value : Value(n.inputs[i]); }
@@ -320,7 +346,7 @@ Result<std::unique_ptr<QatSession>> QatSession::Start(const Model& model, const 
   if (!calibrated.ok()) return calibrated.status();
   std::unique_ptr<QatSession> s(new QatSession());
   s->prepared_ = std::move(prepared->model);
-  auto graph = TrainingGraph::Create(s->prepared_, *calibrated, config);
+  auto graph = TrainingGraph::Create(s->prepared_, *calibrated, config, options.lsq);
   if (!graph.ok()) return graph.status();
   s->graph_ = std::make_unique<TrainingGraph>(std::move(graph.value()));
   s->config_ = config;
@@ -329,6 +355,7 @@ Result<std::unique_ptr<QatSession>> QatSession::Start(const Model& model, const 
   s->train_y_ = train_labels;
   if (eval_data) s->eval_x_ = *eval_data, s->eval_y_ = *eval_labels;
   s->options_ = options;
+  s->activation_range_ = FormatFor(config.activation_type, config.activation_symmetric, false).value().range;
   s->order_.resize(static_cast<size_t>(train_data.dim(0)));
   std::iota(s->order_.begin(), s->order_.end(), 0);
   s->random_.seed(options.seed);
@@ -373,10 +400,25 @@ Result<EpochReport> QatSession::RunEpoch() {
 
 Result<QuantizationResult> QatSession::Finish() const {
   Model trained = prepared_;
-  for (const auto& [name, value] : best_weights_) trained.graph.initializers[name] = value;
+  std::map<std::string, FloatRange> ranges = calibrated_.ranges;
+  for (const auto& [name, value] : best_weights_) {
+    if (name.rfind("lsq:", 0) != 0) {
+      trained.graph.initializers[name] = value;
+      continue;
+    }
+    // A learned scale becomes the range it represents, which gives back that scale and the
+    // calibrated zero point; a Relu or Clip fused into the activation's producer reads it too.
+    const std::string activation = name.substr(4);
+    const QParams p = calibrated_.activations.at(activation);
+    const float scale = std::max(value.data<float>()[0], 1e-8f);
+    const FloatRange range{(activation_range_.qmin - p.zero_point) * scale, (activation_range_.qmax - p.zero_point) * scale};
+    ranges[activation] = range;
+    for (const Node& n : prepared_.graph.nodes)
+      if ((n.op_type == "Relu" || n.op_type == "Clip") && n.inputs[0] == activation) ranges[n.outputs[0]] = range;
+  }
   QuantizationConfig again = config_;  // the prepared model is already equalized and smoothed
   again.cross_layer_equalization = again.smooth_quant = again.bias_correction = false;
-  return QuantizeStaticWithRanges(trained, again, calibrated_.ranges);
+  return QuantizeStaticWithRanges(trained, again, ranges);
 }
 
 Result<QuantizationResult> QuantizationAwareTraining(const Model& model, const QuantizationConfig& config, const Tensor& train_data,

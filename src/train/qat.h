@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "quant/qparams.h"
 #include "quant/static_quantizer.h"
 
 namespace qplay {
@@ -30,6 +31,7 @@ struct QatOptions {
   int64_t batch_size = 32;
   bool cosine_schedule = false;   // else constant
   uint32_t seed = 0;              // sample order
+  bool lsq = false;               // learn each activation's scale (LSQ; zero points stay calibrated)
 };
 
 struct EpochReport {
@@ -63,7 +65,8 @@ class QatSession {
   Tensor train_x_, train_y_;
   std::optional<Tensor> eval_x_, eval_y_;
   QatOptions options_;
-  std::map<std::string, Tensor> best_weights_;
+  std::map<std::string, Tensor> best_weights_;  // and learned scales ("lsq:" + activation)
+  QuantRange activation_range_;
   EpochReport best_;
   int64_t epoch_ = 0, step_ = 0;
   std::vector<int64_t> order_;

@@ -169,6 +169,7 @@ export interface QatOptions {
   learningRate: number;
   optimizer: 'sgd' | 'adam';
   batchSize: number;
+  lsq: boolean;  // learn the activations' scales
 }
 
 export interface EpochReport {

@@ -41,7 +41,7 @@ export class QatPanel extends LitElement {
     super();
     this.engine = this.results = null;
     this.disabled = this.running = this.stopping = false;
-    this.options = { epochs: 3, learningRate: 1e-4, optimizer: 'sgd', batchSize: 16 };
+    this.options = { epochs: 3, learningRate: 1e-4, optimizer: 'sgd', batchSize: 16, lsq: false };
     this.epochs = [];
     this.finished = null;
     this.error = '';
@@ -112,6 +112,8 @@ export class QatPanel extends LitElement {
           @change=${(e: Event) => this.set('optimizer', (e.target as HTMLSelectElement).value as 'sgd' | 'adam')}>
           <option value="sgd" ?selected=${this.options.optimizer === 'sgd'}>SGD with momentum</option>
           <option value="adam" ?selected=${this.options.optimizer === 'adam'}>Adam</option></select></label>
+        <label><input type="checkbox" ?disabled=${busy} .checked=${this.options.lsq}
+          @change=${(e: Event) => this.set('lsq', (e.target as HTMLInputElement).checked)} />Learn the activation scales (LSQ)</label>
         <button id="qat-run" class="primary" ?disabled=${busy} @click=${this.run}>Fine-tune</button>
         ${this.running ? html`<label>Epoch <progress id="qat-progress" max=${this.options.epochs} .value=${this.epochs.length}></progress>
           ${this.epochs.length} / ${this.options.epochs}</label>
