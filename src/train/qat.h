@@ -40,7 +40,9 @@ struct EpochReport {
   std::optional<double> accuracy; // of the fake-quantized model on the evaluation samples
 };
 
+namespace train {
 class TrainingGraph;
+}  // namespace train
 
 // Training one epoch at a time (a page runs it between messages): keeps the weights of the
 // best epoch so far — highest accuracy on the evaluation samples, or lowest loss without them.
@@ -61,7 +63,7 @@ class QatSession {
   Model prepared_;
   QuantizationConfig config_;
   QuantizationResult calibrated_;
-  std::unique_ptr<TrainingGraph> graph_;
+  std::unique_ptr<train::TrainingGraph> graph_;
   Tensor train_x_, train_y_;
   std::optional<Tensor> eval_x_, eval_y_;
   QatOptions options_;
