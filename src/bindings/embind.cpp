@@ -122,30 +122,63 @@ val TensorToJs(const Tensor& tensor) {
   return out;
 }
 
-// { name: { data, dims } } -> TensorMap; sets `error` on the first bad entry.
-TensorMap TensorsFromJs(const val& object, std::string& error) {
+// { name: { data, dims } } -> TensorMap, or the first bad entry's error.
+Result<TensorMap> TensorsFromJs(const val& object) {
+  if (!IsObject(object)) return Fail(StatusCode::kInvalidArgument, "expected an object of tensors { name: { data, dims } }");
   TensorMap tensors;
-  if (!IsObject(object)) {
-    error = "expected an object of tensors { name: { data, dims } }";
-    return tensors;
-  }
   val names = val::global("Object").call<val>("keys", object);
   const unsigned count = names["length"].as<unsigned>();
   for (unsigned i = 0; i < count; ++i) {
     const std::string name = names[i].as<std::string>();
     auto tensor = TensorFromJs(name, object[name]);
-    if (!tensor.ok()) {
-      error = tensor.status().message();
-      return {};
-    }
+    if (!tensor.ok()) return tensor.status();
     tensors[name] = tensor.value();
   }
   return tensors;
 }
 
+val JsonToJs(const std::string& json) { return val::global("JSON").call<val>("parse", json); }
+
+// options[key] when it is a number, else `fallback`.
+double NumberOption(const val& options, const char* key, double fallback) {
+  return IsObject(options) && options[key].isNumber() ? options[key].as<double>() : fallback;
+}
+
+bool FlagOption(const val& options, const char* key) { return IsObject(options) && options[key].isTrue(); }
+
 // Throws a JS Error. Call only when no C++ object with a destructor is alive in the caller
 // (a JS throw unwinds wasm frames without running destructors).
 [[noreturn]] void ThrowJsError(const char* message) { val::global("Error").new_(val(message)).throw_(); }
+
+// Every entry point: `body` (returning Result<T>) runs in a scope of its own, so all it made is
+// destroyed before its error, if any, is thrown to JavaScript.
+template <typename T, typename Body>
+T OrThrow(Body body) {
+  static std::string error;
+  std::optional<T> out;
+  {
+    Result<T> result = body();
+    if (result.ok()) out = std::move(result.value());
+    else error = result.status().message();
+  }
+  if (!out) ThrowJsError(error.c_str());
+  return std::move(*out);
+}
+
+Result<QuantizationConfig> ConfigFromJs(const val& config_js) {
+  return QuantizationConfig::FromJson(config_js.isString() ? config_js.as<std::string>()
+                                                           : val::global("JSON").call<std::string>("stringify", config_js));
+}
+
+// A JS callback (done, total) => false-to-cancel, or nothing when `progress` is not a function.
+ProgressFn ProgressFromJs(const val& progress) {
+  if (progress.typeOf().as<std::string>() != "function") return {};
+  return [&progress](int64_t done, int64_t total) {
+    return !progress(static_cast<double>(done), static_cast<double>(total)).strictlyEquals(val(false));
+  };
+}
+
+class WasmQatSession;
 
 class WasmModel {
  public:
@@ -153,112 +186,141 @@ class WasmModel {
   // writes the IR instead of the original bytes.
   explicit WasmModel(Model model, bool edited = false) : model_(std::make_unique<Model>(std::move(model))), edited_(edited) {}
 
-  val Info() const { return val::global("JSON").call<val>("parse", SummaryToJson(Summarize(*model_))); }
+  val Info() const { return JsonToJs(SummaryToJson(Summarize(*model_))); }
 
   val Run(const val& inputs) {
-    static std::string error;
-    error.clear();
-    val result = RunOrError(inputs, error);
-    if (!error.empty()) ThrowJsError(error.c_str());
-    return result;
+    return OrThrow<val>([&]() -> Result<val> {
+      if (!session_) {
+        auto session = Session::Create(*model_);
+        if (!session.ok()) return session.status();
+        session_.emplace(session.value());
+      }
+      auto tensors = TensorsFromJs(inputs);
+      if (!tensors.ok()) return tensors.status();
+      auto outputs = session_->Run(*tensors);
+      if (!outputs.ok()) return outputs.status();
+      val out = val::object();
+      for (const auto& [name, tensor] : *outputs) out.set(name, TensorToJs(tensor));
+      return out;
+    });
   }
 
   // config: QuantizationConfig as an object or JSON text; calibration: { input: { data, dims } }
   // with samples along the first dim; progress(done, total) may return false to cancel.
-  WasmModel* Quantize(const val& config, const val& calibration, const val& progress) {
-    static std::string error;
-    error.clear();
-    WasmModel* quantized = QuantizeOrError(config, calibration, progress, error);
-    if (!quantized) ThrowJsError(error.c_str());
-    return quantized;
+  WasmModel* Quantize(const val& config_js, const val& calibration, const val& progress) {
+    return OrThrow<WasmModel*>([&]() -> Result<WasmModel*> {
+      auto config = ConfigFromJs(config_js);
+      if (!config.ok()) return config.status();
+      SampleSet samples;
+      if (config->mode == QuantMode::kStatic) {
+        auto given = TensorsFromJs(calibration);
+        if (!given.ok()) return given.status();
+        samples = std::move(given.value());
+      }
+      auto result = ::qplay::Quantize(*model_, *config, samples, ProgressFromJs(progress));
+      if (!result.ok()) return result.status();
+      return new WasmModel(std::move(result->model), true);
+    });
   }
 
   // data: { data, dims } for the single input; labels: int64/int32 tensor or null;
   // compared: another Model or null; progress as for quantize. Returns the report as a plain object.
-  val Evaluate(const val& data, const val& labels, const val& compared, const val& progress) {
-    static std::string error;
-    error.clear();
-    val report = EvaluateOrError(data, labels, compared, progress, error);
-    if (!error.empty()) ThrowJsError(error.c_str());
-    return report;
+  val Evaluate(const val& data_js, const val& labels_js, const val& compared_js, const val& progress) {
+    return OrThrow<val>([&]() -> Result<val> {
+      auto data = TensorFromJs("data", data_js);
+      if (!data.ok()) return data.status();
+      std::optional<Tensor> labels;
+      if (!labels_js.isNull() && !labels_js.isUndefined()) {
+        auto parsed = TensorFromJs("labels", labels_js);
+        if (!parsed.ok()) return parsed.status();
+        labels = parsed.value();
+      }
+      const Model* compared = compared_js.isNull() || compared_js.isUndefined() ? nullptr : ModelOf(compared_js);
+      auto report = qplay::Evaluate(*model_, compared, *data, labels ? &*labels : nullptr, 100, ProgressFromJs(progress));
+      if (!report.ok()) return report.status();
+      return JsonToJs(report->ToJson());
+    });
   }
 
   // data: { data, dims } for the single input; quantized: a Model (QDQ). Returns the per-layer
   // error report (activations and weights, worst first) as a plain object.
-  val Analyze(const val& data, const val& quantized, const val& progress) {
-    static std::string error;
-    error.clear();
-    val report = AnalyzeOrError(data, quantized, progress, error);
-    if (!error.empty()) ThrowJsError(error.c_str());
-    return report;
+  val Analyze(const val& data_js, const val& quantized_js, const val& progress) {
+    return OrThrow<val>([&]() -> Result<val> {
+      auto data = TensorFromJs("data", data_js);
+      if (!data.ok()) return data.status();
+      if (quantized_js.isNull() || quantized_js.isUndefined())
+        return Fail(StatusCode::kInvalidArgument, "analyze needs the quantized model to compare");
+      auto report = AnalyzeLayerError(*model_, *ModelOf(quantized_js), *data, 50, ProgressFromJs(progress));
+      if (!report.ok()) return report.status();
+      return JsonToJs(report->ToJson());
+    });
   }
 
   // data: { data, dims } for the single input. Returns the per-op profile (median of 5 runs).
   val Profile(const val& data) {
-    static std::string error;
-    error.clear();
-    val report = val::undefined();
-    {
+    return OrThrow<val>([&]() -> Result<val> {
       auto input = TensorFromJs("data", data);
-      auto profile = input.ok() ? ProfileModel(*model_, *input) : Result<ModelProfile>(input.status());
-      if (profile.ok()) report = val::global("JSON").call<val>("parse", profile->ToJson());
-      else error = profile.status().message();
-    }
-    if (!error.empty()) ThrowJsError(error.c_str());
-    return report;
+      if (!input.ok()) return input.status();
+      auto profile = ProfileModel(*model_, *input);
+      if (!profile.ok()) return profile.status();
+      return JsonToJs(profile->ToJson());
+    });
   }
 
   // Per-node sensitivity (config and calibration as for quantize; data and labels as for
   // evaluate); with maxDrop (accuracy points) also the fallback to that target.
-  val Sensitivity(const val& config, const val& calibration, const val& data, const val& labels, const val& max_drop,
+  val Sensitivity(const val& config_js, const val& calibration, const val& data_js, const val& labels_js, const val& max_drop,
                   const val& progress) {
-    static std::string error;
-    error.clear();
-    val report = SensitivityOrError(config, calibration, data, labels, max_drop, progress, error);
-    if (!error.empty()) ThrowJsError(error.c_str());
-    return report;
+    return OrThrow<val>([&]() -> Result<val> {
+      auto config = ConfigFromJs(config_js);
+      if (!config.ok()) return config.status();
+      auto data = TensorFromJs("data", data_js);
+      if (!data.ok()) return data.status();
+      auto samples = TensorsFromJs(calibration);
+      if (!samples.ok()) return samples.status();
+      auto report = AnalyzeSensitivity(*model_, *config, *samples, *data, ProgressFromJs(progress));
+      if (!report.ok()) return report.status();
+      val out = JsonToJs(report->ToJson());
+      if (max_drop.isNumber()) {
+        auto labels = TensorFromJs("labels", labels_js);
+        if (!labels.ok()) return labels.status();
+        FallbackTarget target;
+        target.max_accuracy_drop = max_drop.as<double>() / 100;
+        auto fallback = FallBackToTarget(*model_, *config, *data, &*labels, target, *report);
+        if (!fallback.ok()) return fallback.status();
+        out.set("fallback", JsonToJs(fallback->ToJson()));
+      }
+      return out;
+    });
   }
 
   // For each named tensor: its histogram over the calibration samples and the range each
   // calibration method picks. options: { percentile, symmetric, limit, bins } (all optional).
   val RangeChoices(const val& tensors_js, const val& calibration, const val& options) {
-    static std::string error;
-    error.clear();
-    val out = val::undefined();
-    {
+    return OrThrow<val>([&]() -> Result<val> {
       std::vector<std::string> tensors;
       for (size_t i = 0; i < tensors_js["length"].as<size_t>(); ++i) tensors.push_back(tensors_js[i].as<std::string>());
-      const SampleSet samples = TensorsFromJs(calibration, error);
+      auto samples = TensorsFromJs(calibration);
+      if (!samples.ok()) return samples.status();
       ObserverOptions observer;
-      auto number = [&options](const char* key, double fallback) {
-        return IsObject(options) && options[key].isNumber() ? options[key].as<double>() : fallback;
-      };
-      observer.percentile = number("percentile", observer.percentile);
-      observer.symmetric = IsObject(options) && options["symmetric"].isTrue();
-      if (error.empty()) {
-        auto choices = CompareRangeChoices(*model_, tensors, samples, observer, static_cast<int64_t>(number("limit", 0)),
-                                           static_cast<int>(number("bins", 128)));
-        if (choices.ok()) out = val::global("JSON").call<val>("parse", RangeChoicesToJson(*choices));
-        else error = choices.status().message();
-      }
-    }
-    if (!error.empty()) ThrowJsError(error.c_str());
-    return out;
+      observer.percentile = NumberOption(options, "percentile", observer.percentile);
+      observer.symmetric = FlagOption(options, "symmetric");
+      auto choices = CompareRangeChoices(*model_, tensors, *samples, observer, static_cast<int64_t>(NumberOption(options, "limit", 0)),
+                                         static_cast<int>(NumberOption(options, "bins", 128)));
+      if (!choices.ok()) return choices.status();
+      return JsonToJs(RangeChoicesToJson(*choices));
+    });
   }
 
   // The model's nodes, each marked quantized, float or folded under the config (no samples needed).
   val Layers(const val& config_js) const {
-    static std::string error;
-    error.clear();
-    val out = val::undefined();
-    {
+    return OrThrow<val>([&]() -> Result<val> {
       auto config = ConfigFromJs(config_js);
-      auto plan = config.ok() ? PlanLayers(*model_, *config) : Result<std::vector<LayerPlan>>(config.status());
-      if (plan.ok()) out = val::global("JSON").call<val>("parse", LayerPlanToJson(*plan));
-      else error = plan.status().message();
-    }
-    if (!error.empty()) ThrowJsError(error.c_str());
-    return out;
+      if (!config.ok()) return config.status();
+      auto plan = PlanLayers(*model_, *config);
+      if (!plan.ok()) return plan.status();
+      return JsonToJs(LayerPlanToJson(*plan));
+    });
   }
 
   // The graph's nodes in order: [{ name, op_type, domain, inputs, outputs }] (inputs that are
@@ -286,27 +348,25 @@ class WasmModel {
   // then cross-layer equalization and SmoothQuant when the config asks; SmoothQuant measures
   // `calibration`), as a new Model.
   WasmModel* Prepared(const val& config_js, const val& calibration) const {
-    static std::string error;
-    error.clear();
-    WasmModel* prepared = nullptr;
-    {
+    return OrThrow<WasmModel*>([&]() -> Result<WasmModel*> {
       auto config = ConfigFromJs(config_js);
-      const SampleSet samples = config.ok() && config->smooth_quant ? TensorsFromJs(calibration, error) : SampleSet{};
-      if (!config.ok()) error = config.status().message();
-      if (error.empty()) {
-        auto started = StartQuantization(*model_, *config, &samples);
-        if (started.ok()) prepared = new WasmModel(std::move(started->model), true);
-        else error = started.status().message();
+      if (!config.ok()) return config.status();
+      SampleSet samples;
+      if (config->smooth_quant) {
+        auto given = TensorsFromJs(calibration);
+        if (!given.ok()) return given.status();
+        samples = std::move(given.value());
       }
-    }
-    if (!prepared) ThrowJsError(error.c_str());
-    return prepared;
+      auto started = StartQuantization(*model_, *config, &samples);
+      if (!started.ok()) return started.status();
+      return new WasmModel(std::move(started->model), true);
+    });
   }
 
   // Starts quantization-aware training (see WasmQatSession). options: { epochs, learningRate,
   // optimizer, momentum, weightDecay, batchSize, cosine, lsq, seed } (all optional).
-  class WasmQatSession* Qat(const val& config_js, const val& train_js, const val& labels_js, const val& eval_js,
-                           const val& eval_labels_js, const val& options) const;
+  WasmQatSession* Qat(const val& config_js, const val& train_js, const val& labels_js, const val& eval_js, const val& eval_labels_js,
+                      const val& options) const;
 
   // The model's constant tensors: [{ name, dims, type }].
   val Initializers() const {
@@ -325,155 +385,23 @@ class WasmModel {
 
   // One constant tensor by name, as { data, dims, type }.
   val Initializer(const std::string& name) const {
-    auto it = model_->graph.initializers.find(name);
-    if (it == model_->graph.initializers.end()) {
-      static std::string error;
-      error = "the model has no initializer '" + name + "'";
-      ThrowJsError(error.c_str());
-    }
-    return TensorToJs(it->second);
+    return OrThrow<val>([&]() -> Result<val> {
+      auto it = model_->graph.initializers.find(name);
+      if (it == model_->graph.initializers.end()) return Fail(StatusCode::kInvalidArgument, "the model has no initializer '", name, "'");
+      return TensorToJs(it->second);
+    });
   }
 
   val Save() const {
-    static std::string error;
-    error.clear();
-    val saved = val::undefined();
-    {
+    return OrThrow<val>([&]() -> Result<val> {
       auto bytes = edited_ ? ExportModel(*model_) : SaveModel(*model_);
-      if (bytes.ok()) saved = ByteView(bytes->data(), bytes->size()).call<val>("slice");
-      else error = bytes.status().message();
-    }
-    if (!error.empty()) ThrowJsError(error.c_str());
-    return saved;
+      if (!bytes.ok()) return bytes.status();
+      return ByteView(bytes->data(), bytes->size()).call<val>("slice");
+    });
   }
 
  private:
-  val RunOrError(const val& inputs, std::string& error) {
-    if (!session_) {
-      auto session = Session::Create(*model_);
-      if (!session.ok()) {
-        error = session.status().message();
-        return val::undefined();
-      }
-      session_.emplace(session.value());
-    }
-    TensorMap tensors = TensorsFromJs(inputs, error);
-    if (!error.empty()) return val::undefined();
-    auto outputs = session_->Run(tensors);
-    if (!outputs.ok()) {
-      error = outputs.status().message();
-      return val::undefined();
-    }
-    val out = val::object();
-    for (const auto& [name, tensor] : *outputs) out.set(name, TensorToJs(tensor));
-    return out;
-  }
-
-  val EvaluateOrError(const val& data_js, const val& labels_js, const val& compared_js, const val& progress, std::string& error) {
-    auto data = TensorFromJs("data", data_js);
-    if (!data.ok()) {
-      error = data.status().message();
-      return val::undefined();
-    }
-    std::optional<Tensor> labels;
-    if (!labels_js.isNull() && !labels_js.isUndefined()) {
-      auto parsed = TensorFromJs("labels", labels_js);
-      if (!parsed.ok()) {
-        error = parsed.status().message();
-        return val::undefined();
-      }
-      labels = parsed.value();
-    }
-    const Model* compared = compared_js.isNull() || compared_js.isUndefined() ? nullptr : compared_js.as<WasmModel*>(emscripten::allow_raw_pointers())->model_.get();
-    auto report = qplay::Evaluate(*model_, compared, *data, labels ? &*labels : nullptr, 100, ProgressFromJs(progress));
-    if (!report.ok()) {
-      error = report.status().message();
-      return val::undefined();
-    }
-    return val::global("JSON").call<val>("parse", report->ToJson());
-  }
-
-  val AnalyzeOrError(const val& data_js, const val& quantized_js, const val& progress, std::string& error) {
-    auto data = TensorFromJs("data", data_js);
-    if (!data.ok()) {
-      error = data.status().message();
-      return val::undefined();
-    }
-    if (quantized_js.isNull() || quantized_js.isUndefined()) {
-      error = "analyze needs the quantized model to compare";
-      return val::undefined();
-    }
-    const Model* quantized = quantized_js.as<WasmModel*>(emscripten::allow_raw_pointers())->model_.get();
-    auto report = AnalyzeLayerError(*model_, *quantized, *data, 50, ProgressFromJs(progress));
-    if (!report.ok()) {
-      error = report.status().message();
-      return val::undefined();
-    }
-    return val::global("JSON").call<val>("parse", report->ToJson());
-  }
-
-  static Result<QuantizationConfig> ConfigFromJs(const val& config_js) {
-    return QuantizationConfig::FromJson(config_js.isString() ? config_js.as<std::string>()
-                                                             : val::global("JSON").call<std::string>("stringify", config_js));
-  }
-
-  // A JS callback (done, total) => false-to-cancel, or nothing when `progress` is not a function.
-  static ProgressFn ProgressFromJs(const val& progress) {
-    if (progress.typeOf().as<std::string>() != "function") return {};
-    return [&progress](int64_t done, int64_t total) {
-      return !progress(static_cast<double>(done), static_cast<double>(total)).strictlyEquals(val(false));
-    };
-  }
-
-  val SensitivityOrError(const val& config_js, const val& calibration, const val& data_js, const val& labels_js,
-                         const val& max_drop, const val& progress, std::string& error) {
-    auto config = ConfigFromJs(config_js);
-    auto data = TensorFromJs("data", data_js);
-    if (!config.ok() || !data.ok()) {
-      error = config.ok() ? data.status().message() : config.status().message();
-      return val::undefined();
-    }
-    const SampleSet samples = TensorsFromJs(calibration, error);
-    if (!error.empty()) return val::undefined();
-    auto report = AnalyzeSensitivity(*model_, *config, samples, *data, ProgressFromJs(progress));
-    if (!report.ok()) {
-      error = report.status().message();
-      return val::undefined();
-    }
-    val out = val::global("JSON").call<val>("parse", report->ToJson());
-    if (max_drop.isNumber()) {
-      auto labels = TensorFromJs("labels", labels_js);
-      FallbackTarget target;
-      target.max_accuracy_drop = max_drop.as<double>() / 100;
-      auto fallback = labels.ok() ? FallBackToTarget(*model_, *config, *data, &*labels, target, *report)
-                                  : Result<FallbackResult>(labels.status());
-      if (!fallback.ok()) {
-        error = fallback.status().message();
-        return val::undefined();
-      }
-      out.set("fallback", val::global("JSON").call<val>("parse", fallback->ToJson()));
-    }
-    return out;
-  }
-
-  WasmModel* QuantizeOrError(const val& config_js, const val& calibration, const val& progress, std::string& error) {
-    auto config = ConfigFromJs(config_js);
-    if (!config.ok()) {
-      error = config.status().message();
-      return nullptr;
-    }
-    SampleSet samples;
-    if (config->mode == QuantMode::kStatic) {
-      samples = TensorsFromJs(calibration, error);
-      if (!error.empty()) return nullptr;
-    }
-    auto result = ::qplay::Quantize(*model_, *config, samples, ProgressFromJs(progress));
-    if (!result.ok()) {
-      error = result.status().message();
-      return nullptr;
-    }
-    return new WasmModel(std::move(result->model), true);
-  }
+  static const Model* ModelOf(const val& model_js) { return model_js.as<WasmModel*>(emscripten::allow_raw_pointers())->model_.get(); }
 
   std::unique_ptr<Model> model_;  // stable address: the session points at it
   bool edited_;
@@ -487,31 +415,21 @@ class WasmQatSession {
   explicit WasmQatSession(std::unique_ptr<QatSession> session) : session_(std::move(session)) {}
 
   val Epoch() {
-    static std::string error;
-    error.clear();
-    val out = val::undefined();
-    {
+    return OrThrow<val>([&]() -> Result<val> {
       auto report = session_->RunEpoch();
-      if (report.ok()) out = EpochToJs(*report);
-      else error = report.status().message();
-    }
-    if (!error.empty()) ThrowJsError(error.c_str());
-    return out;
+      if (!report.ok()) return report.status();
+      return EpochToJs(*report);
+    });
   }
 
   val Best() const { return EpochToJs(session_->best()); }
 
   WasmModel* Finish() const {
-    static std::string error;
-    error.clear();
-    WasmModel* model = nullptr;
-    {
+    return OrThrow<WasmModel*>([&]() -> Result<WasmModel*> {
       auto result = session_->Finish();
-      if (result.ok()) model = new WasmModel(std::move(result->model), true);
-      else error = result.status().message();
-    }
-    if (!model) ThrowJsError(error.c_str());
-    return model;
+      if (!result.ok()) return result.status();
+      return new WasmModel(std::move(result->model), true);
+    });
   }
 
  private:
@@ -526,93 +444,76 @@ class WasmQatSession {
   std::unique_ptr<QatSession> session_;
 };
 
-WasmQatSession* WasmModel::Qat(const val& config_js, const val& train_js, const val& labels_js, const val& eval_js, const val& eval_labels_js,
-                   const val& options) const {
-  static std::string error;
-  error.clear();
-  WasmQatSession* out = nullptr;
-  {
+WasmQatSession* WasmModel::Qat(const val& config_js, const val& train_js, const val& labels_js, const val& eval_js,
+                               const val& eval_labels_js, const val& options) const {
+  return OrThrow<WasmQatSession*>([&]() -> Result<WasmQatSession*> {
     auto config = ConfigFromJs(config_js);
+    if (!config.ok()) return config.status();
     auto train = TensorFromJs("training data", train_js);
+    if (!train.ok()) return train.status();
     auto labels = TensorFromJs("training labels", labels_js);
-    const bool has_eval = IsObject(eval_js);
-    auto eval = has_eval ? TensorFromJs("evaluation data", eval_js) : Result<Tensor>(Tensor());
-    auto eval_labels = has_eval ? TensorFromJs("evaluation labels", eval_labels_js) : Result<Tensor>(Tensor());
-    for (const Status* s : {&config.status(), &train.status(), &labels.status(), &eval.status(), &eval_labels.status()})
-      if (error.empty() && !s->ok()) error = s->message();
-    if (error.empty()) {
-      QatOptions o;
-      auto number = [&options](const char* key, double fallback) {
-        return IsObject(options) && options[key].isNumber() ? options[key].as<double>() : fallback;
-      };
-      o.epochs = static_cast<int64_t>(number("epochs", static_cast<double>(o.epochs)));
-      o.learning_rate = number("learningRate", o.learning_rate);
-      o.momentum = number("momentum", o.momentum);
-      o.weight_decay = number("weightDecay", o.weight_decay);
-      o.batch_size = static_cast<int64_t>(number("batchSize", static_cast<double>(o.batch_size)));
-      o.seed = static_cast<uint32_t>(number("seed", 0));
-      o.cosine_schedule = IsObject(options) && options["cosine"].isTrue();
-      o.lsq = IsObject(options) && options["lsq"].isTrue();
-      if (IsObject(options) && options["optimizer"].isString()) o.optimizer = options["optimizer"].as<std::string>();
-      auto session = QatSession::Start(*model_, *config, *train, *labels, has_eval ? &*eval : nullptr, has_eval ? &*eval_labels : nullptr, o);
-      if (session.ok()) out = new WasmQatSession(std::move(session.value()));
-      else error = session.status().message();
+    if (!labels.ok()) return labels.status();
+    std::optional<Tensor> eval, eval_labels;
+    if (IsObject(eval_js)) {
+      auto data = TensorFromJs("evaluation data", eval_js);
+      if (!data.ok()) return data.status();
+      auto data_labels = TensorFromJs("evaluation labels", eval_labels_js);
+      if (!data_labels.ok()) return data_labels.status();
+      eval = data.value();
+      eval_labels = data_labels.value();
     }
-  }
-  if (!out) ThrowJsError(error.c_str());
-  return out;
+    QatOptions o;
+    o.epochs = static_cast<int64_t>(NumberOption(options, "epochs", static_cast<double>(o.epochs)));
+    o.learning_rate = NumberOption(options, "learningRate", o.learning_rate);
+    o.momentum = NumberOption(options, "momentum", o.momentum);
+    o.weight_decay = NumberOption(options, "weightDecay", o.weight_decay);
+    o.batch_size = static_cast<int64_t>(NumberOption(options, "batchSize", static_cast<double>(o.batch_size)));
+    o.seed = static_cast<uint32_t>(NumberOption(options, "seed", 0));
+    o.cosine_schedule = FlagOption(options, "cosine");
+    o.lsq = FlagOption(options, "lsq");
+    if (IsObject(options) && options["optimizer"].isString()) o.optimizer = options["optimizer"].as<std::string>();
+    auto session = QatSession::Start(*model_, *config, *train, *labels, eval ? &*eval : nullptr, eval ? &*eval_labels : nullptr, o);
+    if (!session.ok()) return session.status();
+    return new WasmQatSession(std::move(session.value()));
+  });
 }
 
-std::unique_ptr<WasmModel> LoadModelOrNull(const val& bytes, std::string& error) {
-  const std::vector<uint8_t> data = emscripten::convertJSArrayToNumberVector<uint8_t>(bytes);
-  auto model = LoadModel(data.data(), data.size(), "model");
-  if (!model.ok()) {
-    error = model.status().message();
-    return nullptr;
-  }
-  return std::make_unique<WasmModel>(std::move(model.value()));
-}
+// Parsing keeps the file and its weights in wasm memory at once (at most 4 GB); larger files
+// are refused before they are read rather than running out of memory half-way.
+constexpr double kMaxModelBytes = 1.5 * 1024 * 1024 * 1024;
 
 WasmModel* LoadModelJs(const val& bytes) {
-  static std::string error;
-  error.clear();
-  if (!IsObject(bytes) || bytes["byteLength"].isUndefined()) ThrowJsError("loadModel expects a Uint8Array or ArrayBuffer");
-  // Parsing keeps the file and its weights in wasm memory at once (at most 4 GB); refuse
-  // early rather than run out of memory half-way.
-  constexpr double kMaxModelBytes = 1.5 * 1024 * 1024 * 1024;
-  if (bytes["byteLength"].as<double>() > kMaxModelBytes) {
-    static char message[160];
-    std::snprintf(message, sizeof message, "model is %.0f MB; qplay in the browser loads models up to 1536 MB (wasm memory is limited to 4 GB)",
-                  bytes["byteLength"].as<double>() / (1024 * 1024));
-    ThrowJsError(message);
-  }
-  val view = val::global("Uint8Array").new_(bytes["buffer"].isUndefined() ? bytes : bytes["buffer"],
-                                             bytes["byteOffset"].isUndefined() ? val(0) : bytes["byteOffset"],
-                                             bytes["byteLength"]);
-  WasmModel* model = LoadModelOrNull(view, error).release();
-  if (!model) ThrowJsError(error.c_str());
-  return model;
+  return OrThrow<WasmModel*>([&]() -> Result<WasmModel*> {
+    if (!IsObject(bytes) || bytes["byteLength"].isUndefined())
+      return Fail(StatusCode::kInvalidArgument, "loadModel expects a Uint8Array or ArrayBuffer");
+    const double size = bytes["byteLength"].as<double>();
+    if (size > kMaxModelBytes) {
+      char message[160];
+      std::snprintf(message, sizeof message, "model is %.0f MB; qplay in the browser loads models up to 1536 MB (wasm memory is limited to 4 GB)",
+                    size / (1024 * 1024));
+      return Fail(StatusCode::kInvalidArgument, message);
+    }
+    val view = val::global("Uint8Array").new_(bytes["buffer"].isUndefined() ? bytes : bytes["buffer"],
+                                               bytes["byteOffset"].isUndefined() ? val(0) : bytes["byteOffset"], bytes["byteLength"]);
+    const std::vector<uint8_t> data = emscripten::convertJSArrayToNumberVector<uint8_t>(view);
+    auto model = LoadModel(data.data(), data.size(), "model");
+    if (!model.ok()) return model.status();
+    return new WasmModel(std::move(model.value()));
+  });
 }
 
 // Parses bytes into a tensor with `parse` and returns it as { data, dims, type } (plus `name`
 // when the format has one), or throws the parser's message.
 template <typename Parse>
 val ParseTensorJs(const val& bytes, Parse parse) {
-  static std::string error;
-  error.clear();
-  val result = val::undefined();
-  {
+  return OrThrow<val>([&]() -> Result<val> {
     const std::vector<uint8_t> data = emscripten::convertJSArrayToNumberVector<uint8_t>(bytes);
     auto parsed = parse(data);
-    if (parsed.ok()) {
-      result = TensorToJs(parsed->tensor);
-      if (!parsed->name.empty()) result.set("name", parsed->name);
-    } else {
-      error = parsed.status().message();
-    }
-  }
-  if (!error.empty()) ThrowJsError(error.c_str());
-  return result;
+    if (!parsed.ok()) return parsed.status();
+    val result = TensorToJs(parsed->tensor);
+    if (!parsed->name.empty()) result.set("name", parsed->name);
+    return result;
+  });
 }
 
 // A serialized onnx.TensorProto (e.g. ONNX test data input_0.pb).
@@ -631,10 +532,9 @@ val ParseNpyJs(const val& bytes) {
 
 // A tensor format from { type: 'uint8' | 'int8' | 'uint16' | 'int16', symmetric, reduceRange }.
 Result<TensorFormat> FormatFromJs(const val& options) {
-  const bool given = IsObject(options);
-  const std::string type = given && options["type"].isString() ? options["type"].as<std::string>() : "uint8";
+  const std::string type = IsObject(options) && options["type"].isString() ? options["type"].as<std::string>() : "uint8";
   for (DataType t : {DataType::kUint8, DataType::kInt8, DataType::kUint16, DataType::kInt16})
-    if (DataTypeName(t) == type) return FormatFor(t, given && options["symmetric"].isTrue(), given && options["reduceRange"].isTrue());
+    if (DataTypeName(t) == type) return FormatFor(t, FlagOption(options, "symmetric"), FlagOption(options, "reduceRange"));
   return Fail(StatusCode::kInvalidArgument, "type '", type, "' is not uint8, int8, uint16 or int16");
 }
 
@@ -648,22 +548,20 @@ val ParamsToJs(const QParams& p) {
 // Scale and zero point for the range [rmin, rmax] in a format, as the quantizer computes them:
 // { scale, zero_point, qmin, qmax }.
 val QuantParamsJs(double rmin, double rmax, const val& options) {
-  static std::string error;
-  auto format = FormatFromJs(options);
-  if (!format.ok()) {
-    error = format.status().message();
-    ThrowJsError(error.c_str());
-  }
-  val out = ParamsToJs(ComputeQParams(static_cast<float>(rmin), static_cast<float>(rmax), format->range, format->symmetric));
-  out.set("qmin", format->range.qmin);
-  out.set("qmax", format->range.qmax);
-  return out;
+  return OrThrow<val>([&]() -> Result<val> {
+    auto format = FormatFromJs(options);
+    if (!format.ok()) return format.status();
+    val out = ParamsToJs(ComputeQParams(static_cast<float>(rmin), static_cast<float>(rmax), format->range, format->symmetric));
+    out.set("qmin", format->range.qmin);
+    out.set("qmax", format->range.qmax);
+    return out;
+  });
 }
 
 val ErrorToJs(const Tensor& reference, const Tensor& test) {
   ErrorAccumulator acc;
   (void)acc.Add(reference, test);  // same shape and type by construction
-  return val::global("JSON").call<val>("parse", ToJson(acc.Result()).dump());
+  return JsonToJs(ToJson(acc.Result()).dump());
 }
 
 // The error of each slice along `axis` (each output channel of a weight, say).
@@ -684,56 +582,55 @@ val ChannelErrorsToJs(const Tensor& reference, const Tensor& test, int64_t axis)
   return out;
 }
 
+// An axis option (options[key], negative counting from the end) checked against `rank`; -1 when absent.
+Result<int64_t> AxisOption(const val& options, const char* key, int64_t rank) {
+  if (!IsObject(options) || !options[key].isNumber()) return int64_t{-1};
+  int64_t axis = static_cast<int64_t>(options[key].as<double>());
+  if (!NormalizeAxis(axis, rank)) return Fail(StatusCode::kInvalidArgument, key, " is out of range for the tensor's rank");
+  return axis;
+}
+
 // A float tensor quantized as the quantizer stores weights (QuantizeConstant): per tensor, or
 // per channel along options.axis, from its own range or options.rmin/rmax. Returns
 // { params: [{ scale, zero_point }], levels: Int32Array, dequantized: Float32Array, qmin, qmax,
 //   error: { sqnr_db, cosine, mse, max_abs } } and, with options.errorAxis, channel_errors.
 val QuantizeTensorJs(const val& tensor_js, const val& options) {
-  static std::string error;
-  error.clear();
-  val out = val::object();
-  {
+  return OrThrow<val>([&]() -> Result<val> {
     auto tensor = TensorFromJs("tensor", tensor_js);
+    if (!tensor.ok()) return tensor.status();
+    if (tensor->dtype() != DataType::kFloat) return Fail(StatusCode::kInvalidArgument, "quantizeTensor takes a float32 tensor");
     auto format = FormatFromJs(options);
-    if (!tensor.ok() || !format.ok()) error = tensor.ok() ? format.status().message() : tensor.status().message();
-    else if (tensor->dtype() != DataType::kFloat) error = "quantizeTensor takes a float32 tensor";
-    else {
-      const bool has_axis = IsObject(options) && options["axis"].isNumber();
-      int64_t axis = has_axis ? static_cast<int64_t>(options["axis"].as<double>()) : -1;
-      if (has_axis && !NormalizeAxis(axis, tensor->rank())) error = "axis is out of range for the tensor's rank";
-      std::optional<QParams> fixed;
-      if (IsObject(options) && options["rmin"].isNumber() && options["rmax"].isNumber())
-        fixed = ComputeQParams(static_cast<float>(options["rmin"].as<double>()), static_cast<float>(options["rmax"].as<double>()),
-                               format->range, format->symmetric);
-      if (error.empty()) {
-        const QuantizedConstant q = QuantizeConstant(*tensor, fixed ? -1 : axis, *format, fixed);
-        val params = val::array();
-        for (const QParams& p : q.params) params.call<void>("push", ParamsToJs(p));
-        const int64_t channels = static_cast<int64_t>(q.params.size());
-        int64_t inner = 1;
-        for (int64_t d = axis + 1; channels > 1 && d < tensor->rank(); ++d) inner *= tensor->dim(d);
-        Tensor levels(DataType::kInt32, tensor->shape()), dequantized(DataType::kFloat, tensor->shape());
-        for (int64_t i = 0; i < tensor->size(); ++i) {
-          const QParams& p = q.params[channels > 1 ? (i / inner) % channels : 0];
-          levels.data<int32_t>()[i] = static_cast<int32_t>(q.values.GetAsInt64(i));
-          dequantized.data<float>()[i] = static_cast<float>(levels.data<int32_t>()[i] - p.zero_point) * p.scale;
-        }
-        out.set("params", params);
-        out.set("error", ErrorToJs(*tensor, dequantized));
-        if (IsObject(options) && options["errorAxis"].isNumber()) {
-          int64_t error_axis = static_cast<int64_t>(options["errorAxis"].as<double>());
-          if (!NormalizeAxis(error_axis, tensor->rank())) error = "errorAxis is out of range for the tensor's rank";
-          else out.set("channel_errors", ChannelErrorsToJs(*tensor, dequantized, error_axis));
-        }
-        out.set("levels", TensorToJs(levels)["data"]);
-        out.set("dequantized", TensorToJs(dequantized)["data"]);
-        out.set("qmin", format->range.qmin);
-        out.set("qmax", format->range.qmax);
-      }
+    if (!format.ok()) return format.status();
+    auto axis = AxisOption(options, "axis", tensor->rank());
+    if (!axis.ok()) return axis.status();
+    auto error_axis = AxisOption(options, "errorAxis", tensor->rank());
+    if (!error_axis.ok()) return error_axis.status();
+    std::optional<QParams> fixed;
+    if (IsObject(options) && options["rmin"].isNumber() && options["rmax"].isNumber())
+      fixed = ComputeQParams(static_cast<float>(options["rmin"].as<double>()), static_cast<float>(options["rmax"].as<double>()),
+                             format->range, format->symmetric);
+    const QuantizedConstant q = QuantizeConstant(*tensor, fixed ? -1 : *axis, *format, fixed);
+    val params = val::array();
+    for (const QParams& p : q.params) params.call<void>("push", ParamsToJs(p));
+    const int64_t channels = static_cast<int64_t>(q.params.size());
+    int64_t inner = 1;
+    for (int64_t d = *axis + 1; channels > 1 && d < tensor->rank(); ++d) inner *= tensor->dim(d);
+    Tensor levels(DataType::kInt32, tensor->shape()), dequantized(DataType::kFloat, tensor->shape());
+    for (int64_t i = 0; i < tensor->size(); ++i) {
+      const QParams& p = q.params[channels > 1 ? (i / inner) % channels : 0];
+      levels.data<int32_t>()[i] = static_cast<int32_t>(q.values.GetAsInt64(i));
+      dequantized.data<float>()[i] = static_cast<float>(levels.data<int32_t>()[i] - p.zero_point) * p.scale;
     }
-  }
-  if (!error.empty()) ThrowJsError(error.c_str());
-  return out;
+    val out = val::object();
+    out.set("params", params);
+    out.set("error", ErrorToJs(*tensor, dequantized));
+    if (*error_axis >= 0) out.set("channel_errors", ChannelErrorsToJs(*tensor, dequantized, *error_axis));
+    out.set("levels", TensorToJs(levels)["data"]);
+    out.set("dequantized", TensorToJs(dequantized)["data"]);
+    out.set("qmin", format->range.qmin);
+    out.set("qmax", format->range.qmax);
+    return out;
+  });
 }
 
 // Each backend preset: its name, what it is, and the config it starts from.
@@ -746,7 +643,7 @@ val BackendsJs() {
     val entry = val::object();
     entry.set("name", name);
     entry.set("description", backend.description);
-    entry.set("defaults", val::global("JSON").call<val>("parse", defaults.ToJson()));
+    entry.set("defaults", JsonToJs(defaults.ToJson()));
     out.call<void>("push", entry);
   }
   return out;
