@@ -42,3 +42,13 @@ test('labels from a .npy must be one whole number per sample', async () => {
   await expect(readTensorFile(new File([npy('calibration_images.npy')], 'x.npy'), engine, true))
     .rejects.toThrow(/x.npy: labels must be (whole class numbers|one number per sample)/);
 });
+
+test('the preview statistics of a 224 x 224 RGB sample (more values than a call takes arguments)', async () => {
+  const { firstSample } = await import('../../web/src/data/samples.ts');
+  const per = 3 * 224 * 224;
+  const data = Float32Array.from({ length: 2 * per }, (_, i) => (i < per ? (i % 7) - 3 : 100));
+  const stats = firstSample({ source: 'images', data: { data, dims: [2, 3, 224, 224] }, labels: null });
+  expect(stats.tensor.dims).toEqual([1, 3, 224, 224]);
+  expect(stats).toMatchObject({ min: -3, max: 3 });
+  expect(stats.mean).toBeCloseTo(0, 2);
+});

@@ -21,6 +21,21 @@ export function checkFinite(s: Samples): void {
   }
 }
 
+// The first sample: its tensor ([1, ...]) and its smallest, largest and mean value (a loop, not
+// Math.min(...values): a 224 x 224 RGB image has more values than a call takes arguments).
+export function firstSample(s: Samples): { tensor: TensorData; min: number; max: number; mean: number } {
+  const per = s.data.dims.slice(1).reduce((a, b) => a * b, 1);
+  const tensor: TensorData = { data: s.data.data.slice(0, per) as TensorData['data'], dims: [1, ...s.data.dims.slice(1)] };
+  let min = Infinity, max = -Infinity, sum = 0;
+  for (let i = 0; i < per; i++) {
+    const v = Number(tensor.data[i]);
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+    sum += v;
+  }
+  return { tensor, min, max, mean: sum / per };
+}
+
 // The first `share` of the samples calibrate, the rest evaluate.
 export function split(s: Samples, share: number): { calibration: Samples; evaluation: Samples } {
   const n = sampleCount(s);

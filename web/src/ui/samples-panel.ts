@@ -2,11 +2,11 @@
 // tensors (prefilled from the example's JSON), a preview of the tensor the first sample
 // becomes, and the calibration/evaluation split. Emits samples-change { calibration, evaluation }.
 import { LitElement, css, html, nothing } from 'lit';
-import type { Engine, TensorData } from '../engine/types';
+import type { Engine } from '../engine/types';
 import { isImage } from '../data/images';
 import { samplesFromFiles } from '../data/load-samples';
 import { tensorToPixels, type Preprocessing } from '../data/preprocessing';
-import { checkShape, sampleCount, split, type Samples } from '../data/samples';
+import { checkShape, firstSample, sampleCount, split, type Samples } from '../data/samples';
 import { readTensorFile } from '../data/tensor-files';
 import { sharedStyles } from './shared-styles';
 import './sample-image';
@@ -26,16 +26,8 @@ interface Preview {
 }
 
 function previewOf(s: Samples, p: Preprocessing): Preview {
-  const per = s.data.dims.slice(1).reduce((a, b) => a * b, 1);
-  const first: TensorData = { data: s.data.data.slice(0, per) as TensorData['data'], dims: [1, ...s.data.dims.slice(1)] };
-  const values = Array.from(first.data as ArrayLike<number>, Number);
-  return {
-    image: tensorToPixels(first, p),
-    dims: s.data.dims,
-    min: Math.min(...values),
-    max: Math.max(...values),
-    mean: values.reduce((a, b) => a + b, 0) / values.length,
-  };
+  const { tensor, min, max, mean } = firstSample(s);
+  return { image: tensorToPixels(tensor, p), dims: s.data.dims, min, max, mean };
 }
 
 export class SamplesPanel extends LitElement {
