@@ -172,6 +172,12 @@ class TrainingGraph {
     return used.first;
   }
 
+  // The weight the last forward pass multiplied by (backward reuses it).
+  const Tensor& UsedWeight(const Node& n) {
+    auto used = weights_used_.find(n.inputs[1]);
+    return used != weights_used_.end() ? used->second.first : In(n, 1);
+  }
+
   Result<Tensor> RunNode(const Node& n) {
     const Tensor& x = Value(n.inputs[0]);
     const Tensor bias = n.inputs.size() > 2 && !n.inputs[2].empty() ? In(n, 2) : Tensor();
@@ -232,7 +238,7 @@ class TrainingGraph {
     const Tensor& x = Value(n.inputs[0]);
     const bool has_bias = n.inputs.size() > 2 && !n.inputs[2].empty();
     if (n.op_type == "Conv") {
-      auto g = ConvBackward(n, x, Weight(n), has_bias, dy);
+      auto g = ConvBackward(n, x, UsedWeight(n), has_bias, dy);
       if (!g.ok()) return g.status();
       AddGrad(grads, n.inputs[0], g->dx);
       AddGrad(grads, n.inputs[1], WeightGrad(n.inputs[1], g->dw));
@@ -241,7 +247,7 @@ class TrainingGraph {
     }
     if (n.op_type == "Gemm") {
       const Tensor flat = x.rank() == 2 ? x : x.Reshaped({x.dim(0), x.size() / x.dim(0)});
-      GemmGrads g = GemmBackward(n, flat, Weight(n), has_bias, dy);
+      GemmGrads g = GemmBackward(n, flat, UsedWeight(n), has_bias, dy);
       AddGrad(grads, n.inputs[0], g.dx.Reshaped(x.shape()));
       AddGrad(grads, n.inputs[1], WeightGrad(n.inputs[1], g.dw));
       if (has_bias) AddGrad(grads, n.inputs[2], g.db);

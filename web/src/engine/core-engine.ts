@@ -67,6 +67,7 @@ const toProgress = (progress?: ProgressFn): WasmProgress | null =>
 
 export class CoreEngine implements Engine {
   private model: WasmModel | null = null;
+  private modelInfo: ModelInfo | null = null;  // the loaded model's summary, computed once
   private quantized: WasmModel | null = null;
   private stopRequested = false;
   private samples: Partial<Record<SampleRole, SampleSet>> = {};
@@ -80,7 +81,8 @@ export class CoreEngine implements Engine {
   // A model that loads but has nodes the runtime cannot run is refused the same way.
   async loadModel(bytes: ArrayBuffer): Promise<ModelInfo> {
     const next = this.qp.loadModel(new Uint8Array(bytes));  // throws: the previous model stays
-    const { unsupported } = next.info();
+    const info = next.info();
+    const { unsupported } = info;
     if (unsupported.length) {
       next.delete();
       const more = unsupported.length > 1 ? ` (and ${unsupported.length - 1} more nodes)` : '';
@@ -89,7 +91,8 @@ export class CoreEngine implements Engine {
     this.dropQuantized();
     this.model?.delete();
     this.model = next;
-    return next.info();
+    this.modelInfo = info;
+    return info;
   }
 
   async layers(config: QuantConfig): Promise<LayerPlan[]> {
@@ -246,7 +249,8 @@ export class CoreEngine implements Engine {
   }
 
   private inputName(): string {
-    const inputs = this.loaded().info().inputs;
+    if (!this.modelInfo) throw new Error('no model is loaded');
+    const inputs = this.modelInfo.inputs;
     if (inputs.length !== 1) throw new Error(`the playground feeds models with one input; this one has ${inputs.length}`);
     return inputs[0].name;
   }
