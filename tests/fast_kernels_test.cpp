@@ -292,14 +292,22 @@ TEST(FastKernels, DynamicQuantizeLinearBitExact) {
 }
 
 TEST(FastKernels, MaxPoolExact) {
+  // Widths below and above a vector of outputs (4 floats, 16 bytes), strides 1 and 2 (the
+  // vectorized column pass) and 3, padding and dilation along the row.
   for (DataType type : {DataType::kFloat, DataType::kUint8, DataType::kInt8})
-    for (int64_t ceil : {0, 1}) {
-      const Tensor x = type == DataType::kFloat ? RandomFloat({2, 3, 9, 7}) : Random8(type, {2, 3, 9, 7});
-      ExpectFastMatchesReference({"MaxPool", "", {x}, {{"kernel_shape", Attribute::Ints({3, 2})}, {"strides", Attribute::Ints({2, 2})},
-                                                      {"pads", Attribute::Ints({1, 0, 1, 1})}, {"ceil_mode", Attribute::Int(ceil)}}},
-                                 "MaxPool " + DataTypeName(type));
+    for (int64_t width : {7, 40, 67}) {
+      const Tensor x = type == DataType::kFloat ? RandomFloat({2, 3, 9, width}) : Random8(type, {2, 3, 9, width});
+      const std::string what = DataTypeName(type) + " width " + std::to_string(width);
+      for (int64_t ceil : {0, 1})
+        ExpectFastMatchesReference({"MaxPool", "", {x}, {{"kernel_shape", Attribute::Ints({3, 2})}, {"strides", Attribute::Ints({2, 2})},
+                                                        {"pads", Attribute::Ints({1, 0, 1, 1})}, {"ceil_mode", Attribute::Int(ceil)}}},
+                                   "MaxPool " + what);
+      for (int64_t stride : {1, 2, 3})
+        ExpectFastMatchesReference({"MaxPool", "", {x}, {{"kernel_shape", Attribute::Ints({2, 3})}, {"strides", Attribute::Ints({1, stride})},
+                                                        {"pads", Attribute::Ints({0, 1, 0, 1})}, {"dilations", Attribute::Ints({1, 2})}}},
+                                   "dilated MaxPool, stride " + std::to_string(stride) + ", " + what);
       ExpectFastMatchesReference({"MaxPool", "", {x}, {{"kernel_shape", Attribute::Ints({2, 2})}, {"dilations", Attribute::Ints({2, 1})}}},
-                                 "dilated MaxPool");
+                                 "MaxPool dilated across rows, " + what);
     }
 }
 

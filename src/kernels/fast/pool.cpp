@@ -32,45 +32,97 @@ TapRange ValidTaps(int64_t outputs, int64_t input, int64_t kernel, int64_t strid
   return r;
 }
 
-// rowmax[i] = max(rowmax[i], row[i]) for `count` elements, 16 bytes at a time.
 template <typename T>
-void MaxInto(T* rowmax, const T* row, int64_t count) {
+v128_t MaxLanes(v128_t a, v128_t b) {
+  if constexpr (std::is_same_v<T, float>) return wasm_f32x4_max(a, b);
+  else if constexpr (std::is_same_v<T, uint8_t>) return wasm_u8x16_max(a, b);
+  else return wasm_i8x16_max(a, b);
+}
+
+// Lanes p[0], p[2], p[4], ... (two vectors' even lanes).
+template <typename T>
+v128_t EvenLanes(const T* p) {
+  const v128_t a = wasm_v128_load(p), b = wasm_v128_load(p + 16 / sizeof(T));
+  if constexpr (sizeof(T) == 4) return wasm_i32x4_shuffle(a, b, 0, 2, 4, 6);
+  else return wasm_i8x16_shuffle(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+}
+
+// out[i] = max(a[i], b[i]) for `count` elements, 16 bytes at a time. The last vector may
+// run past `count` (`out` has the slack) while `b`'s stays before `end`, the end of b's
+// buffer (`a` is `out` or an earlier row of that buffer): rows narrower than a vector are
+// common in NCHW.
+template <typename T>
+void MaxOfRows(T* out, const T* a, const T* b, int64_t count, const T* end) {
   constexpr int64_t kLanes = 16 / sizeof(T);
   int64_t i = 0;
-  for (; i + kLanes <= count; i += kLanes) {
-    const v128_t a = wasm_v128_load(rowmax + i), b = wasm_v128_load(row + i);
-    v128_t m;
-    if constexpr (std::is_same_v<T, float>) m = wasm_f32x4_max(a, b);
-    else if constexpr (std::is_same_v<T, uint8_t>) m = wasm_u8x16_max(a, b);
-    else m = wasm_i8x16_max(a, b);
-    wasm_v128_store(rowmax + i, m);
-  }
-  for (; i < count; ++i) rowmax[i] = std::max(rowmax[i], row[i]);
+  for (; i < count && b + i + kLanes <= end; i += kLanes)
+    wasm_v128_store(out + i, MaxLanes<T>(wasm_v128_load(a + i), wasm_v128_load(b + i)));
+  for (; i < count; ++i) out[i] = std::max(a[i], b[i]);
+}
+
+// The outputs along a row whose taps all lie inside the input: [begin, end).
+struct FullOutputs {
+  int64_t begin = 0, end = 0;
+};
+
+FullOutputs FullyInside(const TapRange& taps, int64_t kernel) {
+  FullOutputs f;
+  const int64_t n = static_cast<int64_t>(taps.begin.size());
+  while (f.begin < n && (taps.begin[f.begin] != 0 || taps.end[f.begin] != kernel)) ++f.begin;
+  f.end = f.begin;
+  while (f.end < n && taps.begin[f.end] == 0 && taps.end[f.end] == kernel) ++f.end;
+  return f;
 }
 
 // Per output row: the maximum over the window's valid input rows, vectorized across the row,
-// then over the valid taps along it.
+// then over the taps along it (vectorized for the fully inside outputs at strides 1 and 2).
 template <typename T>
 void MaxPool2d(const T* x, T* y, int64_t planes, const WindowGeometry& g) {
+  constexpr int64_t kLanes = 16 / sizeof(T);
   const TapRange rows = ValidTaps(g.output[0], g.input[0], g.kernel[0], g.strides[0], g.dilations[0], g.pad_begin[0]);
   const TapRange cols = ValidTaps(g.output[1], g.input[1], g.kernel[1], g.strides[1], g.dilations[1], g.pad_begin[1]);
   const int64_t h = g.input[0], w = g.input[1], oh = g.output[0], ow = g.output[1];
+  const int64_t stride = g.strides[1], dilation = g.dilations[1], pad = g.pad_begin[1], kw = g.kernel[1];
+  const FullOutputs full = stride <= 2 ? FullyInside(cols, kw) : FullOutputs{};
   T lowest = std::numeric_limits<T>::lowest();
   if constexpr (std::numeric_limits<T>::has_infinity) lowest = -std::numeric_limits<T>::infinity();
-  std::vector<T> rowmax(static_cast<size_t>(w));
+  // Slack: the row pass's last vector and stride 2's second vector read past the row.
+  std::vector<T> rowmax(static_cast<size_t>(w + 3 * kLanes));
+  auto column_max = [&](int64_t ox) {
+    T best = lowest;
+    const int64_t x0 = ox * stride - pad;
+    for (int64_t kx = cols.begin[ox]; kx < cols.end[ox]; ++kx) best = std::max(best, rowmax[x0 + kx * dilation]);
+    return best;
+  };
+  const T* x_end = x + planes * h * w;
+  T* y_end = y + planes * oh * ow;
   for (int64_t plane = 0; plane < planes; ++plane) {
     const T* px = x + plane * h * w;
     T* py = y + plane * oh * ow;
     for (int64_t oy = 0; oy < oh; ++oy) {
-      std::fill(rowmax.begin(), rowmax.end(), lowest);
+      T* out = py + oy * ow;
       const int64_t y0 = oy * g.strides[0] - g.pad_begin[0];
-      for (int64_t ky = rows.begin[oy]; ky < rows.end[oy]; ++ky) MaxInto(rowmax.data(), px + (y0 + ky * g.dilations[0]) * w, w);
-      for (int64_t ox = 0; ox < ow; ++ox) {
-        T best = lowest;
-        const int64_t x0 = ox * g.strides[1] - g.pad_begin[1];
-        for (int64_t kx = cols.begin[ox]; kx < cols.end[ox]; ++kx) best = std::max(best, rowmax[x0 + kx * g.dilations[1]]);
-        py[oy * ow + ox] = best;
+      if (rows.begin[oy] == rows.end[oy]) {
+        std::fill(out, out + ow, lowest);
+        continue;
       }
+      auto input_row = [&](int64_t ky) { return px + (y0 + ky * g.dilations[0]) * w; };
+      T* const m = rowmax.data();
+      if (rows.end[oy] - rows.begin[oy] == 1) std::copy_n(input_row(rows.begin[oy]), w, m);
+      else MaxOfRows(m, input_row(rows.begin[oy]), input_row(rows.begin[oy] + 1), w, x_end);
+      for (int64_t ky = rows.begin[oy] + 2; ky < rows.end[oy]; ++ky) MaxOfRows(m, static_cast<const T*>(m), input_row(ky), w, x_end);
+      int64_t ox = 0;
+      for (; ox < full.begin; ++ox) out[ox] = column_max(ox);
+      // The last vector may store past full.end: the scalar pass below rewrites up to the row's
+      // end, and the rows after this one are written later.
+      for (; ox < full.end && out + ox + kLanes <= y_end; ox += kLanes) {
+        const T* first = rowmax.data() + ox * stride - pad;
+        v128_t best = stride == 1 ? wasm_v128_load(first) : EvenLanes(first);
+        for (int64_t kx = 1; kx < kw; ++kx)
+          best = MaxLanes<T>(best, stride == 1 ? wasm_v128_load(first + kx * dilation) : EvenLanes(first + kx * dilation));
+        wasm_v128_store(out + ox, best);
+      }
+      for (ox = std::min(ox, full.end); ox < ow; ++ox) out[ox] = column_max(ox);
     }
   }
 }

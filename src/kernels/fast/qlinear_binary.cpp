@@ -9,6 +9,7 @@
 #include "kernels/broadcast.h"
 #include "kernels/quant_math.h"
 #include "kernels/registry.h"
+#include "kernels/simd/requantize.h"
 #include "kernels/simd/simd.h"
 
 namespace qplay {
@@ -44,7 +45,7 @@ void Run(const Operand& a, const Operand& b, int64_t b_period, float y_scale, in
   auto real = [](const Operand& o, T q) { return static_cast<float>(static_cast<int32_t>(q) - o.zero_point) * o.scale; };
   const v128_t za = wasm_i32x4_splat(a.zero_point), zb = wasm_i32x4_splat(b.zero_point);
   const v128_t sa = wasm_f32x4_splat(a.scale), sb = wasm_f32x4_splat(b.scale), sy = wasm_f32x4_splat(y_scale);
-  const v128_t vlo = wasm_f32x4_splat(lo), vhi = wasm_f32x4_splat(hi), zy = wasm_i32x4_splat(y_zp);
+  const RoundingLanes rounding(lo, hi, y_zp);
   // A scalar b is one period of the whole tensor, its value in every lane.
   const bool scalar = b_period == 1;
   const v128_t b_splat = wasm_f32x4_splat(real(b, pb[0]));
@@ -53,8 +54,7 @@ void Run(const Operand& a, const Operand& b, int64_t b_period, float y_scale, in
     int64_t j = 0;
     for (; j + 4 <= b_period; j += 4) {
       const v128_t sum = Combine<kMul>(Dequantize4(pa + start + j, za, sa), scalar ? b_splat : Dequantize4(pb + j, zb, sb));
-      const v128_t q = wasm_f32x4_nearest(wasm_f32x4_div(sum, sy));
-      const v128_t out = wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_min(wasm_f32x4_max(q, vlo), vhi)), zy);
+      const v128_t out = RoundClamped(wasm_f32x4_div(sum, sy), rounding);
       const v128_t words = wasm_i16x8_narrow_i32x4(out, out);
       const v128_t bytes = std::is_signed_v<T> ? wasm_i8x16_narrow_i16x8(words, words) : wasm_u8x16_narrow_i16x8(words, words);
       wasm_v128_store32_lane(y + start + j, bytes, 0);

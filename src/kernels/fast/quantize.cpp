@@ -7,6 +7,7 @@
 
 #include "kernels/quant_math.h"
 #include "kernels/registry.h"
+#include "kernels/simd/requantize.h"
 #include "kernels/simd/simd.h"
 
 namespace qplay {
@@ -56,13 +57,10 @@ template <typename T>
 void QuantizeRun(const float* x, int64_t count, int32_t zero_point, float scale, T* y) {
   constexpr int32_t kMin = std::is_signed_v<T> ? -128 : 0, kMax = std::is_signed_v<T> ? 127 : 255;
   const float lo = static_cast<float>(kMin - zero_point), hi = static_cast<float>(kMax - zero_point);
-  const v128_t s = wasm_f32x4_splat(scale), vlo = wasm_f32x4_splat(lo), vhi = wasm_f32x4_splat(hi);
-  const v128_t zp = wasm_i32x4_splat(zero_point);
+  const v128_t s = wasm_f32x4_splat(scale);
+  const RoundingLanes rounding(lo, hi, zero_point);
   int64_t i = 0;
-  auto lanes = [&](int64_t at) {
-    const v128_t v = wasm_f32x4_nearest(wasm_f32x4_div(wasm_v128_load(x + at), s));
-    return wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_min(wasm_f32x4_max(v, vlo), vhi)), zp);
-  };
+  auto lanes = [&](int64_t at) { return RoundClamped(wasm_f32x4_div(wasm_v128_load(x + at), s), rounding); };
   for (; i + 8 <= count; i += 8) {  // in range already: the narrowing does not saturate
     const v128_t words = wasm_i16x8_narrow_i32x4(lanes(i), lanes(i + 4));
     const v128_t bytes = std::is_signed_v<T> ? wasm_i8x16_narrow_i16x8(words, words) : wasm_u8x16_narrow_i16x8(words, words);

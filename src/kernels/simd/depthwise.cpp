@@ -82,8 +82,8 @@ void i16_dwconv_8__wasmsimd(const int16_t* padded, int64_t padded_width, const W
                             int32_t bias, float scale, int32_t zero_point, DataType type, void* out) {
   const int64_t ow = g.output[1], stride = g.strides[1];
   const int32_t qmin = type == DataType::kInt8 ? -128 : 0, qmax = type == DataType::kInt8 ? 127 : 255;
-  const v128_t vscale = wasm_f32x4_splat(scale), zp = wasm_i32x4_splat(zero_point);
-  const v128_t lo = wasm_f32x4_splat(static_cast<float>(qmin - zero_point)), hi = wasm_f32x4_splat(static_cast<float>(qmax - zero_point));
+  const v128_t vscale = wasm_f32x4_splat(scale);
+  const RoundingLanes rounding(static_cast<float>(qmin - zero_point), static_cast<float>(qmax - zero_point), zero_point);
   for (int64_t oy = 0; oy < g.output[0]; ++oy)
     for (int64_t ox = 0; ox < ow; ox += 8) {
       v128_t acc_lo = wasm_i32x4_splat(bias), acc_hi = acc_lo;
@@ -93,8 +93,8 @@ void i16_dwconv_8__wasmsimd(const int16_t* padded, int64_t padded_width, const W
         acc_hi = wasm_i32x4_add(acc_hi, wasm_i32x4_extmul_high_i16x8(x, wv));
       });
       alignas(16) int32_t lanes[8];
-      wasm_v128_store(lanes, RequantizeLanes(acc_lo, vscale, lo, hi, zp));
-      wasm_v128_store(lanes + 4, RequantizeLanes(acc_hi, vscale, lo, hi, zp));
+      wasm_v128_store(lanes, RequantizeLanes(acc_lo, vscale, rounding));
+      wasm_v128_store(lanes + 4, RequantizeLanes(acc_hi, vscale, rounding));
       StoreQuantized8(type, out, oy * ow + ox, lanes, std::min<int64_t>(8, ow - ox));
     }
 }

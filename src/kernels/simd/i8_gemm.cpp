@@ -97,21 +97,26 @@ void Block4x8(int64_t row, int64_t p, const int16_t* a, int64_t lda, const I8Pac
   }
 
   const OutputRange range = RangeOf(out.type, out.zero_point);
-  const v128_t lo = wasm_f32x4_splat(range.lo), hi = wasm_f32x4_splat(range.hi), zp = wasm_i32x4_splat(out.zero_point);
+  const RoundingLanes rounding(range.lo, range.hi, out.zero_point);
+  v128_t col_bias[2], col_scale[2];  // the columns' vectors, shared by every row
+  for (int h = 0; h < 2; ++h) {
+    if (out.col_bias) col_bias[h] = LoadColumns(out.col_bias, col + 4 * h, columns - 4 * h);
+    if (out.scale && !out.scale_per_row) col_scale[h] = LoadColumns(out.scale, col + 4 * h, columns - 4 * h);
+  }
   for (int r = 0; r < kRows; ++r) {
     const int64_t i = row + r;
     v128_t lanes[2];
     for (int h = 0; h < 2; ++h) {
       v128_t v = acc[r][h];
       if (out.row_bias) v = wasm_i32x4_add(v, wasm_i32x4_splat(out.row_bias[i]));
-      if (out.col_bias) v = wasm_i32x4_add(v, LoadColumns(out.col_bias, col + 4 * h, columns - 4 * h));
+      if (out.col_bias) v = wasm_i32x4_add(v, col_bias[h]);
       if (out.type == DataType::kInt32) {
         lanes[h] = v;
         continue;
       }
-      const v128_t scale = out.scale_per_row ? wasm_f32x4_splat(out.scale[i]) : LoadColumns(out.scale, col + 4 * h, columns - 4 * h);
+      const v128_t scale = out.scale_per_row ? wasm_f32x4_splat(out.scale[i]) : col_scale[h];
       lanes[h] = out.type == DataType::kFloat ? wasm_f32x4_mul(wasm_f32x4_convert_i32x4(v), scale)
-                                              : RequantizeLanes(v, scale, lo, hi, zp);
+                                              : RequantizeLanes(v, scale, rounding);
     }
     StoreRow(out, i * out.ldc + col, lanes, columns);
   }
