@@ -104,7 +104,7 @@ void PackPatchesI8(const T* x, int64_t channels, const Patches& patches, int32_t
   columns.assign(static_cast<size_t>(k * n), static_cast<T>(zero_point));
   patches.ForEachRun(channels, [&](int64_t kk, int64_t pos, int64_t at, int64_t count, int64_t step) {
     T* dst = columns.data() + kk * n + pos;
-    if (step == 1) std::copy_n(x + at, count, dst);
+    if (step == 1) CopyRun(dst, x + at, count);
     else for (int64_t i = 0; i < count; ++i) dst[i] = x[at + i * step];
   });
   PackI8Rows(columns.data(), k, n, zero_point, b);
@@ -205,6 +205,24 @@ void IntegerConvGemm(const ConvShape& s, const Tensor& x, int32_t x_zp, const Wi
     }
 }
 
+// A depthwise QLinearConv: each channel plane, minus the input zero point and padded with
+// zeros, through the SIMD depthwise kernel.
+template <typename T>
+void DepthwiseQLinear(const ConvShape& s, const T* x, int32_t x_zp, const WidenedWeights& weights, const int32_t* bias,
+                      const std::vector<float>& multiplier, int32_t out_zp, Tensor& y) {
+  const WindowGeometry& g = s.window;
+  const int64_t in_plane = g.input[0] * g.input[1], out_plane = g.output[0] * g.output[1];
+  const int64_t out_bytes = static_cast<int64_t>(ElementSize(y.dtype()));
+  std::vector<int16_t> padded;
+  for (int64_t b = 0; b < s.batch; ++b)
+    for (int64_t c = 0; c < s.in_channels; ++c) {
+      const T* plane = x + (b * s.in_channels + c) * in_plane;
+      const int64_t pw = PadPlane<int16_t>(g, 0, [&](int64_t i) { return static_cast<int16_t>(plane[i] - x_zp); }, padded);
+      i16_dwconv_8__wasmsimd(padded.data(), pw, g, weights.rows.data() + c * weights.lda, bias ? bias[c] : 0, multiplier[c], out_zp,
+                             y.dtype(), y.raw() + (b * s.out_channels + c) * out_plane * out_bytes);
+    }
+}
+
 Status QLinearConv(KernelContext& ctx) {
   const Tensor &x = ctx.in(0), &w = ctx.in(3), &y_zp = ctx.in(7);
   if (!Is8Bit(x) || !Is8Bit(w) || !Is8Bit(y_zp) || x.rank() != 4) return RunReferenceKernel(ctx);
@@ -222,16 +240,8 @@ Status QLinearConv(KernelContext& ctx) {
   Tensor& y = ctx.Output(0, y_zp.dtype(), s.OutputShape());
   auto weights = Widen(ctx, s, 3, 5);
   if (IsDepthwise(s)) {
-    const int64_t in_plane = g.input[0] * g.input[1], out_plane = g.output[0] * g.output[1];
-    const int64_t out_bytes = static_cast<int64_t>(ElementSize(y.dtype()));
-    std::vector<int16_t> padded;
-    for (int64_t b = 0; b < s.batch; ++b)
-      for (int64_t c = 0; c < s.in_channels; ++c) {
-        const int64_t plane = (b * s.in_channels + c) * in_plane;
-        const int64_t pw = PadPlane<int16_t>(g, 0, [&](int64_t i) { return static_cast<int16_t>(LoadInt8(x, plane + i) - x_zp); }, padded);
-        i16_dwconv_8__wasmsimd(padded.data(), pw, g, weights->rows.data() + c * weights->lda, bias ? bias[c] : 0, multiplier[c],
-                               out_zp, y.dtype(), y.raw() + (b * s.out_channels + c) * out_plane * out_bytes);
-      }
+    if (x.dtype() == DataType::kUint8) DepthwiseQLinear(s, x.data<uint8_t>(), x_zp, *weights, bias, multiplier, out_zp, y);
+    else DepthwiseQLinear(s, x.data<int8_t>(), x_zp, *weights, bias, multiplier, out_zp, y);
     return Status::Ok();
   }
   I8GemmOutput out;

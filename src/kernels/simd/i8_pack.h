@@ -16,6 +16,23 @@ v128_t WidenEight(const T* src, v128_t zero_point) {
   return wasm_i16x8_sub(std::is_signed_v<T> ? wasm_i16x8_load8x8(src) : wasm_u16x8_load8x8(src), zero_point);
 }
 
+// dst[0, count) = src[0, count) for short runs (im2col copies rows of a few dozen bytes, where
+// a call to memcpy costs more than the copy): vectors, the last one overlapping the one
+// before it so that nothing outside the run is read or written.
+template <typename T>
+void CopyRun(T* dst, const T* src, int64_t count) {
+  static_assert(sizeof(T) == 1);
+  if (count >= 16) {
+    for (int64_t i = 0; i + 16 < count; i += 16) wasm_v128_store(dst + i, wasm_v128_load(src + i));
+    wasm_v128_store(dst + count - 16, wasm_v128_load(src + count - 16));
+  } else if (count >= 8) {
+    wasm_v128_store64_lane(dst, wasm_v128_load64_zero(src), 0);
+    wasm_v128_store64_lane(dst + count - 8, wasm_v128_load64_zero(src + count - 8), 0);
+  } else {
+    for (int64_t i = 0; i < count; ++i) dst[i] = src[i];
+  }
+}
+
 // A: `rows` rows of `k` 8-bit values into int16 rows of EvenK(k) (the padding column is 0).
 template <typename T>
 void WidenI8Rows(const T* a, int64_t rows, int64_t k, int32_t zero_point, int16_t* out) {
