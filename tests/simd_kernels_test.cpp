@@ -103,31 +103,34 @@ TEST(Depthwise, SimdEqualsReferenceBitForBit) {
   std::mt19937 rng(3);
   std::uniform_real_distribution<float> real(-1.0f, 1.0f);
   std::uniform_int_distribution<int> level(-255, 255);
-  for (int64_t width : {3, 4, 9, 17, 30})
-    for (int64_t stride : {1, 2, 3})
-      for (int64_t dilation : {1, 2}) {
-        const int64_t h = 7, kernel = 3;
-        if (width < dilation * (kernel - 1) + 1) continue;
-        const WindowGeometry g = DepthwiseWindow(h, width, kernel, stride, dilation);
-        const int64_t outputs = g.output[0] * g.output[1], plane = h * width + DepthwiseSlack(g);
-        std::vector<float> xf(static_cast<size_t>(plane)), wf(9);
-        for (float& v : xf) v = real(rng);
-        for (float& v : wf) v = real(rng);
-        std::vector<float> expected(static_cast<size_t>(outputs + kPad), 7.5f), got = expected;
-        f32_dwconv__ref(xf.data(), width, g, wf.data(), 0.25f, expected.data());
-        f32_dwconv_4__wasmsimd(xf.data(), width, g, wf.data(), 0.25f, got.data());
-        ASSERT_EQ(got, expected) << "float width " << width << " stride " << stride << " dilation " << dilation;
+  // Kernel widths even and odd (the 8-bit kernel pairs adjacent taps, an odd row's last with
+  // a zero weight), strides 1 and 2 (paired) and 3 and dilation 2 (one tap at a time).
+  for (int64_t kernel : {2, 3, 5})
+    for (int64_t width : {3, 4, 9, 17, 30})
+      for (int64_t stride : {1, 2, 3})
+        for (int64_t dilation : {1, 2}) {
+          const int64_t h = 9;
+          if (width < dilation * (kernel - 1) + 1 || h < dilation * (kernel - 1) + 1) continue;
+          const WindowGeometry g = DepthwiseWindow(h, width, kernel, stride, dilation);
+          const int64_t outputs = g.output[0] * g.output[1], plane = h * width + DepthwiseSlack(g);
+          std::vector<float> xf(static_cast<size_t>(plane)), wf(static_cast<size_t>(kernel * kernel));
+          for (float& v : xf) v = real(rng);
+          for (float& v : wf) v = real(rng);
+          std::vector<float> expected(static_cast<size_t>(outputs + kPad), 7.5f), got = expected;
+          f32_dwconv__ref(xf.data(), width, g, wf.data(), 0.25f, expected.data());
+          f32_dwconv_4__wasmsimd(xf.data(), width, g, wf.data(), 0.25f, got.data());
+          ASSERT_EQ(got, expected) << "float kernel " << kernel << " width " << width << " stride " << stride << " dilation " << dilation;
 
-        std::vector<int16_t> xi(static_cast<size_t>(plane)), wi(9);
-        for (auto& v : xi) v = static_cast<int16_t>(level(rng));
-        for (auto& v : wi) v = static_cast<int16_t>(level(rng) / 2);
-        for (DataType type : {DataType::kUint8, DataType::kInt8}) {
-          std::vector<uint8_t> want(static_cast<size_t>(outputs + kPad), 0xA5), have = want;
-          i16_dwconv__ref(xi.data(), width, g, wi.data(), -300, 0.0004f, type == DataType::kInt8 ? -2 : 130, type, want.data());
-          i16_dwconv_8__wasmsimd(xi.data(), width, g, wi.data(), -300, 0.0004f, type == DataType::kInt8 ? -2 : 130, type, have.data());
-          ASSERT_EQ(have, want) << DataTypeName(type) << " width " << width << " stride " << stride << " dilation " << dilation;
+          std::vector<int16_t> xi(static_cast<size_t>(plane)), wi(static_cast<size_t>(kernel * kernel));
+          for (auto& v : xi) v = static_cast<int16_t>(level(rng));
+          for (auto& v : wi) v = static_cast<int16_t>(level(rng) / 2);
+          for (DataType type : {DataType::kUint8, DataType::kInt8}) {
+            std::vector<uint8_t> want(static_cast<size_t>(outputs + kPad), 0xA5), have = want;
+            i16_dwconv__ref(xi.data(), width, g, wi.data(), -300, 0.0004f, type == DataType::kInt8 ? -2 : 130, type, want.data());
+            i16_dwconv_8__wasmsimd(xi.data(), width, g, wi.data(), -300, 0.0004f, type == DataType::kInt8 ? -2 : 130, type, have.data());
+            ASSERT_EQ(have, want) << DataTypeName(type) << " kernel " << kernel << " width " << width << " stride " << stride << " dilation " << dilation;
+          }
         }
-      }
 }
 
 }  // namespace

@@ -112,15 +112,17 @@ void PackPatchesI8(const T* x, int64_t channels, const Patches& patches, int32_t
 
 bool IsDepthwise(const ConvShape& s) { return s.group == s.in_channels && s.out_channels == s.in_channels && s.group > 1; }
 
-// A channel plane surrounded by its padding (`pad_value`), with the slack the depthwise
-// kernels read past the end; returns the padded width.
-template <typename T, typename Source>
-int64_t PadPlane(const WindowGeometry& g, T pad_value, Source source, std::vector<T>& padded) {
-  const int64_t h = g.input[0], w = g.input[1];
-  const int64_t ph = h + g.pad_begin[0] + g.pad_end[0], pw = w + g.pad_begin[1] + g.pad_end[1];
-  padded.assign(static_cast<size_t>(ph * pw + DepthwiseSlack(g)), pad_value);
-  for (int64_t y = 0; y < h; ++y)
-    for (int64_t x = 0; x < w; ++x) padded[(y + g.pad_begin[0]) * pw + g.pad_begin[1] + x] = source(y * w + x);
+// A channel plane surrounded by zero padding, with the slack the depthwise kernels read past
+// the end; returns the padded width. copy_row(y, dst) writes input row y's values. The
+// buffer is zeroed only when its size changes: calls with one geometry write the same
+// interior, so the padding stays zero.
+template <typename T, typename CopyRow>
+int64_t PadPlane(const WindowGeometry& g, CopyRow copy_row, std::vector<T>& padded) {
+  const int64_t h = g.input[0];
+  const int64_t ph = h + g.pad_begin[0] + g.pad_end[0], pw = g.input[1] + g.pad_begin[1] + g.pad_end[1];
+  const size_t size = static_cast<size_t>(ph * pw + DepthwiseSlack(g));
+  if (padded.size() != size) padded.assign(size, T{0});
+  for (int64_t y = 0; y < h; ++y) copy_row(y, padded.data() + (y + g.pad_begin[0]) * pw + g.pad_begin[1]);
   return pw;
 }
 
@@ -140,7 +142,8 @@ Status Conv(KernelContext& ctx) {
     for (int64_t b = 0; b < s.batch; ++b)
       for (int64_t c = 0; c < s.in_channels; ++c) {
         const float* plane = x.data<float>() + (b * s.in_channels + c) * in_plane;
-        const int64_t pw = PadPlane<float>(g, 0.0f, [plane](int64_t i) { return plane[i]; }, padded);
+        const int64_t width = g.input[1];
+        const int64_t pw = PadPlane<float>(g, [&](int64_t y, float* dst) { std::copy_n(plane + y * width, width, dst); }, padded);
         f32_dwconv_4__wasmsimd(padded.data(), pw, g, w.data<float>() + c * NumElements(g.kernel), bias ? bias[c] : 0.0f,
                                y.data<float>() + (b * s.out_channels + c) * out_plane);
       }
@@ -217,7 +220,8 @@ void DepthwiseQLinear(const ConvShape& s, const T* x, int32_t x_zp, const Widene
   for (int64_t b = 0; b < s.batch; ++b)
     for (int64_t c = 0; c < s.in_channels; ++c) {
       const T* plane = x + (b * s.in_channels + c) * in_plane;
-      const int64_t pw = PadPlane<int16_t>(g, 0, [&](int64_t i) { return static_cast<int16_t>(plane[i] - x_zp); }, padded);
+      const int64_t w = g.input[1];
+      const int64_t pw = PadPlane<int16_t>(g, [&](int64_t y, int16_t* dst) { WidenRun(plane + y * w, w, x_zp, dst); }, padded);
       i16_dwconv_8__wasmsimd(padded.data(), pw, g, weights.rows.data() + c * weights.lda, bias ? bias[c] : 0, multiplier[c], out_zp,
                              y.dtype(), y.raw() + (b * s.out_channels + c) * out_plane * out_bytes);
     }

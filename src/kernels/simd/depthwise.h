@@ -3,10 +3,11 @@
 //
 // The input is a padded plane: the channel surrounded by its padding, row stride
 // `padded_width`, with at least DepthwiseSlack(g) readable elements after the last row.
-// Taps are summed in kernel order after the bias, as the reference kernel does, so float
-// results match it and 8-bit results (int32 sums of int16 values already offset by their
-// zero points, then requantized) are bit for bit the reference's. The _ref twins are the
-// plain loops.
+// Float taps are summed in kernel order after the bias, as the reference kernel does, so
+// results match it. 8-bit planes (int16 values already offset by their zero points) are
+// summed exactly in int32, adjacent taps paired through i32x4.dot_i16x8_s where the row is
+// undilated at stride 1 or 2, then requantized: bit for bit the reference's. The _ref twins
+// are the plain loops.
 #pragma once
 #include <cstdint>
 

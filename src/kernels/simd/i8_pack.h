@@ -33,6 +33,19 @@ void CopyRun(T* dst, const T* src, int64_t count) {
   }
 }
 
+// dst[0, count) = src[0, count) widened to int16 minus the zero point; like CopyRun, the
+// last vector overlaps the one before it.
+template <typename T>
+void WidenRun(const T* src, int64_t count, int32_t zero_point, int16_t* dst) {
+  const v128_t zp = wasm_i16x8_splat(static_cast<int16_t>(zero_point));
+  if (count < 8) {
+    for (int64_t i = 0; i < count; ++i) dst[i] = static_cast<int16_t>(src[i] - zero_point);
+    return;
+  }
+  for (int64_t i = 0; i + 8 < count; i += 8) wasm_v128_store(dst + i, WidenEight(src + i, zp));
+  wasm_v128_store(dst + count - 8, WidenEight(src + count - 8, zp));
+}
+
 // A: `rows` rows of `k` 8-bit values into int16 rows of EvenK(k) (the padding column is 0).
 template <typename T>
 void WidenI8Rows(const T* a, int64_t rows, int64_t k, int32_t zero_point, int16_t* out) {
