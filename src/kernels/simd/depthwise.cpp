@@ -151,10 +151,17 @@ void i16_dwconv_8__wasmsimd(const int16_t* padded, int64_t padded_width, const W
           sums[1] = wasm_i32x4_add(sums[1], wasm_i32x4_extmul_high_i16x8(x, wv));
         });
       }
-      alignas(16) int32_t lanes[8];
-      wasm_v128_store(lanes, RequantizeLanes(sums[0], vscale, rounding));
-      wasm_v128_store(lanes + 4, RequantizeLanes(sums[1], vscale, rounding));
-      StoreQuantized8(type, out, oy * ow + ox, lanes, std::min<int64_t>(8, ow - ox));
+      // Requantized lanes are in the type's range: narrowing does not saturate.
+      const v128_t words = wasm_i16x8_narrow_i32x4(RequantizeLanes(sums[0], vscale, rounding), RequantizeLanes(sums[1], vscale, rounding));
+      const v128_t bytes = type == DataType::kInt8 ? wasm_i8x16_narrow_i16x8(words, words) : wasm_u8x16_narrow_i16x8(words, words);
+      uint8_t* dst = static_cast<uint8_t*>(out) + oy * ow + ox;
+      if (ox + 8 <= ow) {
+        wasm_v128_store64_lane(dst, bytes, 0);
+      } else {
+        alignas(16) uint8_t lanes[16];
+        wasm_v128_store(lanes, bytes);
+        std::copy(lanes, lanes + (ow - ox), dst);
+      }
     }
 }
 

@@ -81,8 +81,15 @@ template <int kRows>
 void Block4x8(int64_t row, int64_t p, const int16_t* a, int64_t lda, const I8PackedB& b, const I8GemmOutput& out) {
   const int64_t pairs = EvenK(b.k) / 2;
   const int64_t col = p * kI8GemmNr, columns = std::min(kI8GemmNr, b.n - col);
-  v128_t acc[kRows][2];
-  for (int r = 0; r < kRows; ++r) acc[r][0] = acc[r][1] = wasm_i32x4_splat(0);
+  v128_t col_bias[2], col_scale[2];  // the columns' vectors, shared by every row
+  for (int h = 0; h < 2; ++h) {
+    col_bias[h] = out.col_bias ? LoadColumns(out.col_bias, col + 4 * h, columns - 4 * h) : wasm_i32x4_splat(0);
+    if (out.scale && !out.scale_per_row) col_scale[h] = LoadColumns(out.scale, col + 4 * h, columns - 4 * h);
+  }
+  v128_t acc[kRows][2];  // starting from the biases
+  for (int r = 0; r < kRows; ++r)
+    for (int h = 0; h < 2; ++h)
+      acc[r][h] = out.row_bias ? wasm_i32x4_add(col_bias[h], wasm_i32x4_splat(out.row_bias[row + r])) : col_bias[h];
   const int16_t* panel = b.data.data() + p * pairs * kI8GemmNr * 2;
   const int16_t* rows[kRows];
   for (int r = 0; r < kRows; ++r) rows[r] = a + (row + r) * lda;
@@ -98,18 +105,11 @@ void Block4x8(int64_t row, int64_t p, const int16_t* a, int64_t lda, const I8Pac
 
   const OutputRange range = RangeOf(out.type, out.zero_point);
   const RoundingLanes rounding(range.lo, range.hi, out.zero_point);
-  v128_t col_bias[2], col_scale[2];  // the columns' vectors, shared by every row
-  for (int h = 0; h < 2; ++h) {
-    if (out.col_bias) col_bias[h] = LoadColumns(out.col_bias, col + 4 * h, columns - 4 * h);
-    if (out.scale && !out.scale_per_row) col_scale[h] = LoadColumns(out.scale, col + 4 * h, columns - 4 * h);
-  }
   for (int r = 0; r < kRows; ++r) {
     const int64_t i = row + r;
     v128_t lanes[2];
     for (int h = 0; h < 2; ++h) {
-      v128_t v = acc[r][h];
-      if (out.row_bias) v = wasm_i32x4_add(v, wasm_i32x4_splat(out.row_bias[i]));
-      if (out.col_bias) v = wasm_i32x4_add(v, col_bias[h]);
+      const v128_t v = acc[r][h];
       if (out.type == DataType::kInt32) {
         lanes[h] = v;
         continue;
