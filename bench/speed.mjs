@@ -26,16 +26,23 @@ function median(times) {
 }
 
 // Median ms of each engine, runs interleaved (one of each in turn) so drift in the machine's
-// speed during the run affects both alike.
+// speed during the run affects both alike. Warm-up (allocation, weight packing, and the
+// engine tiering wasm up from its baseline compiler to optimized code, which takes a while
+// in time rather than in calls) lasts `warmups` runs and at least a second; the measure
+// lasts `runs` runs and at least a second.
 async function timeBoth(ours, theirs) {
-  for (let i = 0; i < warmups; i++) await ours(), await theirs();  // allocation, weight packing, JIT tiers
+  const pairs = async (count, seconds, record) => {
+    const end = performance.now() + seconds * 1000;
+    for (let i = 0; i < count || performance.now() < end; i++)
+      for (const [k, fn] of [ours, theirs].entries()) {
+        const start = performance.now();
+        await fn();
+        record?.(k, performance.now() - start);
+      }
+  };
+  await pairs(warmups, 1);
   const times = [[], []];
-  for (let i = 0; i < runs; i++)
-    for (const [k, fn] of [ours, theirs].entries()) {
-      const start = performance.now();
-      await fn();
-      times[k].push(performance.now() - start);
-    }
+  await pairs(runs, 1, (k, ms) => times[k].push(ms));
   return times.map(median);
 }
 
