@@ -311,12 +311,27 @@ TEST(FastKernels, MaxPoolExact) {
     }
 }
 
+TEST(FastKernels, QLinearGlobalAveragePoolBitExact) {
+  // Planes shorter than, equal to and longer than a vector of eight, with a tail; an input
+  // scale with a long significand, so every dequantized product is rounded; an output scale
+  // that keeps the means inside the output range.
+  for (DataType type : {DataType::kUint8, DataType::kInt8})
+    for (const Shape& shape : {Shape{2, 3, 2, 3}, Shape{2, 3, 8}, Shape{3, 5, 7, 7}, Shape{1, 2, 29, 31}}) {
+      const Case c{"QLinearGlobalAveragePool", "com.microsoft",
+                   {Random8(type, shape), Scales(1, 0.0371291f), ZeroPoint(type, 5), Scales(1, 0.05f),
+                    ZeroPoint(type, type == DataType::kInt8 ? -3 : 10)},
+                   {},
+                   1};
+      ExpectFastMatchesReference(c, "QLinearGlobalAveragePool " + DataTypeName(type) + " " + ShapeToString(shape));
+    }
+}
+
 TEST(FastKernels, EveryFastKernelIsCoveredHere) {
   EXPECT_EQ(KernelRegistry::Get().FastOpTypes(),
             (std::vector<std::string>{"Conv", "ConvInteger", "DequantizeLinear", "DynamicQuantizeLinear", "Erf", "Gemm", "LayerNormalization", "MatMul",
                                       "MatMulInteger", "MaxPool",
                                       "QLinearConv", "QLinearMatMul", "QuantizeLinear", "Softmax", "com.microsoft.QGemm",
-                                      "com.microsoft.QLinearAdd", "com.microsoft.QLinearLeakyRelu", "com.microsoft.QLinearMul",
+                                      "com.microsoft.QLinearAdd", "com.microsoft.QLinearGlobalAveragePool", "com.microsoft.QLinearLeakyRelu", "com.microsoft.QLinearMul",
                                       "com.microsoft.QLinearSigmoid", "com.microsoft.QLinearSoftmax"}));
 }
 

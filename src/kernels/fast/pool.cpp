@@ -1,13 +1,15 @@
-// Fast 2-D MaxPool (float and 8-bit, as QDQ models run it on quantized tensors): the window's
-// valid taps are worked out once per output row and column, the rows of a window are
-// reduced with SIMD max across the row, and no inner loop checks bounds. The result equals
-// the reference kernel's exactly.
+// Fast pooling: 2-D MaxPool (float and 8-bit, as QDQ models run it on quantized tensors),
+// whose window taps are worked out once per output row and column, rows reduced with SIMD max
+// and no inner loop checking bounds; and QLinearGlobalAveragePool summed in vector lanes. The
+// results equal the reference kernels' exactly.
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <type_traits>
 #include <vector>
 
 #include "kernels/conv_geometry.h"
+#include "kernels/quant_math.h"
 #include "kernels/registry.h"
 #include "kernels/simd/simd.h"
 
@@ -142,8 +144,61 @@ Status MaxPool(KernelContext& ctx) {
   return Status::Ok();
 }
 
+// The sum of one plane's dequantized values (q - zp) x s, each rounded to float, in double as
+// the reference's float GlobalAveragePool sums them. Every term is a multiple of s's unit in
+// the last place and at most 255 s, so for planes below 2^20 values the double sum is exact
+// in any order: two f64 lanes give the reference's sum bit for bit.
+template <typename T>
+double DequantizedSum(const T* q, int64_t count, int32_t zero_point, float scale) {
+  const v128_t zp = wasm_i32x4_splat(zero_point), s = wasm_f32x4_splat(scale);
+  v128_t sum = wasm_f64x2_splat(0.0);
+  auto add_four = [&](v128_t ints) {
+    const v128_t reals = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_sub(ints, zp)), s);
+    sum = wasm_f64x2_add(sum, wasm_f64x2_promote_low_f32x4(reals));
+    sum = wasm_f64x2_add(sum, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(reals, reals, 2, 3, 2, 3)));
+  };
+  int64_t i = 0;
+  for (; i + 8 <= count; i += 8) {
+    const v128_t wide = std::is_signed_v<T> ? wasm_i16x8_load8x8(q + i) : wasm_u16x8_load8x8(q + i);
+    add_four(wasm_i32x4_extend_low_i16x8(wide));
+    add_four(wasm_i32x4_extend_high_i16x8(wide));
+  }
+  double total = wasm_f64x2_extract_lane(sum, 0) + wasm_f64x2_extract_lane(sum, 1);
+  for (; i < count; ++i) total += static_cast<double>(static_cast<float>(static_cast<int32_t>(q[i]) - zero_point) * scale);
+  return total;
+}
+
+// com.microsoft QLinearGlobalAveragePool (NCHW): each plane's mean of dequantized values,
+// requantized; the reference's result without its dequantized copy of the input.
+Status QLinearGlobalAveragePool(KernelContext& ctx) {
+  const Tensor &x = ctx.in(0), &x_scale = ctx.in(1), &y_scale = ctx.in(3);
+  constexpr int64_t kExactSumLimit = int64_t{1} << 20;
+  if (!Is8Bit(x) || x.rank() < 3 || x_scale.size() != 1 || y_scale.size() != 1 || ctx.node.GetInt("channels_last", 0) != 0 ||
+      (ctx.has(4) && !Is8Bit(ctx.in(4))))
+    return RunReferenceKernel(ctx);
+  const int64_t planes = x.dim(0) * x.dim(1), size = planes ? x.size() / planes : 0;
+  if (size == 0 || size >= kExactSumLimit) return RunReferenceKernel(ctx);
+  Shape out_shape = x.shape();
+  for (size_t d = 2; d < out_shape.size(); ++d) out_shape[d] = 1;
+  const Tensor* y_zp = ctx.has(4) ? &ctx.in(4) : nullptr;
+  Tensor& y = ctx.Output(0, y_zp ? y_zp->dtype() : DataType::kUint8, out_shape);
+  const int32_t x_zp = ZeroPointAt(ctx.has(2) ? &ctx.in(2) : nullptr, 0);
+  const float sx = x_scale.data<float>()[0], sy = y_scale.data<float>()[0];
+  const float zp = static_cast<float>(ZeroPointAt(y_zp, 0));
+  StoreQuantized(y, [&](int64_t plane) {
+    const double sum = x.dtype() == DataType::kUint8 ? DequantizedSum(x.data<uint8_t>() + plane * size, size, x_zp, sx)
+                                                     : DequantizedSum(x.data<int8_t>() + plane * size, size, x_zp, sx);
+    const float mean = static_cast<float>(sum / static_cast<double>(size));
+    return std::nearbyint(mean / sy) + zp;
+  });
+  return Status::Ok();
+}
+
 }  // namespace
 
-void RegisterFastPoolKernels(KernelRegistry& r) { r.Add("MaxPool", MaxPool, "", KernelVariant::kFast); }
+void RegisterFastPoolKernels(KernelRegistry& r) {
+  r.Add("MaxPool", MaxPool, "", KernelVariant::kFast);
+  r.Add("QLinearGlobalAveragePool", QLinearGlobalAveragePool, "com.microsoft", KernelVariant::kFast);
+}
 
 }  // namespace qplay
