@@ -309,6 +309,13 @@ TEST(FastKernels, MaxPoolExact) {
       ExpectFastMatchesReference({"MaxPool", "", {x}, {{"kernel_shape", Attribute::Ints({2, 2})}, {"dilations", Attribute::Ints({2, 1})}}},
                                  "MaxPool dilated across rows, " + what);
     }
+  // 2x2 at stride 2 tiling the input (the flat two-pass path), widths below and above a vector.
+  for (DataType type : {DataType::kFloat, DataType::kUint8, DataType::kInt8})
+    for (int64_t width : {2, 6, 14, 28, 66}) {
+      const Tensor x = type == DataType::kFloat ? RandomFloat({3, 5, 8, width}) : Random8(type, {3, 5, 8, width});
+      ExpectFastMatchesReference({"MaxPool", "", {x}, {{"kernel_shape", Attribute::Ints({2, 2})}, {"strides", Attribute::Ints({2, 2})}}},
+                                 "2x2 MaxPool " + DataTypeName(type) + " width " + std::to_string(width));
+    }
 }
 
 TEST(FastKernels, QLinearGlobalAveragePoolBitExact) {

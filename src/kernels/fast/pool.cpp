@@ -129,6 +129,33 @@ void MaxPool2d(const T* x, T* y, int64_t planes, const WindowGeometry& g) {
   }
 }
 
+// True for a 2x2 window at stride 2 tiling the input exactly (no padding, even sides): the
+// pooling of most CNNs.
+bool TwoByTwoTiling(const WindowGeometry& g) {
+  return g.kernel == Shape{2, 2} && g.strides == Shape{2, 2} && g.dilations == Shape{1, 1} && g.pad_begin == Shape{0, 0} &&
+         g.pad_end == Shape{0, 0} && g.input[0] == 2 * g.output[0] && g.input[1] == 2 * g.output[1];
+}
+
+// 2x2 stride 2 over `rows` output rows of all planes at once: each pair of input rows into
+// one row of `vertical` (contiguous across rows), then, as no horizontal pair straddles two
+// rows, output o is the maximum of vertical[2o] and vertical[2o + 1]: one flat vector loop,
+// whatever the width.
+template <typename T>
+void MaxPool2x2(const T* x, T* y, int64_t rows, int64_t w) {
+  constexpr int64_t kLanes = 16 / sizeof(T);
+  const int64_t outputs = rows * (w / 2);
+  std::vector<T> vertical(static_cast<size_t>(rows * w + 3 * kLanes));  // slack for the last vectors
+  const T* x_end = x + 2 * rows * w;
+  for (int64_t r = 0; r < rows; ++r) MaxOfRows(vertical.data() + r * w, x + 2 * r * w, x + (2 * r + 1) * w, w, x_end);
+  const T* v = vertical.data();
+  int64_t o = 0;
+  for (; o + kLanes <= outputs; o += kLanes) {
+    const v128_t even = EvenLanes(v + 2 * o), odd = EvenLanes(v + 2 * o + 1);
+    wasm_v128_store(y + o, MaxLanes<T>(even, odd));
+  }
+  for (; o < outputs; ++o) y[o] = std::max(v[2 * o], v[2 * o + 1]);
+}
+
 Status MaxPool(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
   const bool supported_type = x.dtype() == DataType::kFloat || x.dtype() == DataType::kUint8 || x.dtype() == DataType::kInt8;
@@ -138,9 +165,13 @@ Status MaxPool(KernelContext& ctx) {
   const WindowGeometry& g = *window;
   Tensor& y = ctx.Output(0, x.dtype(), {x.dim(0), x.dim(1), g.output[0], g.output[1]});
   const int64_t planes = x.dim(0) * x.dim(1);
-  if (x.dtype() == DataType::kFloat) MaxPool2d(x.data<float>(), y.data<float>(), planes, g);
-  else if (x.dtype() == DataType::kUint8) MaxPool2d(x.data<uint8_t>(), y.data<uint8_t>(), planes, g);
-  else MaxPool2d(x.data<int8_t>(), y.data<int8_t>(), planes, g);
+  auto pool = [&](auto* input, auto* output) {
+    if (TwoByTwoTiling(g)) MaxPool2x2(input, output, planes * g.output[0], g.input[1]);
+    else MaxPool2d(input, output, planes, g);
+  };
+  if (x.dtype() == DataType::kFloat) pool(x.data<float>(), y.data<float>());
+  else if (x.dtype() == DataType::kUint8) pool(x.data<uint8_t>(), y.data<uint8_t>());
+  else pool(x.data<int8_t>(), y.data<int8_t>());
   return Status::Ok();
 }
 
