@@ -118,6 +118,10 @@ const std::vector<ConvSpec> kConvSpecs = {
     {1, 1, 8, 1, 5, 5, 3, 1, 1, 1},   {2, 3, 5, 1, 7, 6, 3, 2, 1, 1},  {1, 8, 8, 8, 6, 9, 3, 1, 1, 1},
     {1, 6, 6, 6, 7, 7, 3, 2, 0, 1},   {1, 4, 6, 2, 8, 8, 1, 1, 0, 1},  {1, 5, 9, 1, 9, 7, 3, 1, 2, 2},
     {3, 16, 17, 1, 4, 4, 2, 2, 0, 1},  {2, 5, 7, 1, 5, 6, 1, 1, 0, 1},  // pointwise, odd channels, partial panel
+    // Stride 1 over output rows of a panel or more (8-bit patches packed from padded planes):
+    // panels wrapping across rows and a partial last one, groups, dilation, a 5x5 window.
+    {2, 3, 5, 1, 9, 11, 3, 1, 1, 1},  {1, 4, 6, 2, 7, 16, 3, 1, 0, 1}, {1, 2, 3, 1, 12, 13, 3, 1, 2, 2},
+    {1, 2, 4, 1, 10, 12, 5, 1, 2, 1},
 };
 
 std::map<std::string, Attribute> ConvAttributes(const ConvSpec& s) {
@@ -149,6 +153,13 @@ TEST(FastKernels, QLinearConvBitExact) {
                ConvAttributes(s)};
         ExpectFastMatchesReference(c, "QLinearConv " + DataTypeName(type) + " group " + std::to_string(s.group));
       }
+  // Rows stepped by 2 and columns by 1, with uneven padding.
+  Case c{"QLinearConv", "",
+         {Random8(DataType::kUint8, {2, 3, 11, 10}), Scales(1, 0.02f), ZeroPoint(DataType::kUint8, 7),
+          Random8(DataType::kInt8, {4, 3, 3, 2}), Scales(1, 0.01f), ZeroPoint(DataType::kInt8, 0), Scales(1, 0.05f),
+          ZeroPoint(DataType::kUint8, 3), Bias(4)},
+         {{"kernel_shape", Attribute::Ints({3, 2})}, {"strides", Attribute::Ints({2, 1})}, {"pads", Attribute::Ints({1, 0, 2, 1})}}};
+  ExpectFastMatchesReference(c, "QLinearConv with strides (2, 1)");
 }
 
 TEST(FastKernels, ConvIntegerAndMatMulIntegerBitExact) {

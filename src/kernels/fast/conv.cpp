@@ -15,6 +15,7 @@
 #include "kernels/simd/f32_gemm.h"
 #include "kernels/simd/i8_gemm.h"
 #include "kernels/simd/i8_pack.h"
+#include "kernels/simd/i8_patches.h"
 #include "kernels/simd/simd.h"
 
 namespace qplay {
@@ -35,6 +36,7 @@ class Patches {
       columns_.push_back({begin, end, shift});
     }
   }
+  const WindowGeometry& geometry() const { return g_; }
   int64_t positions() const { return g_.output[0] * g_.output[1]; }
   int64_t taps() const { return g_.kernel[0] * g_.kernel[1]; }
   // A 1x1 convolution over every pixel: row kk of B is input plane kk itself.
@@ -93,14 +95,25 @@ F32PackedB PackPatchesF32(const float* x, int64_t channels, const Patches& patch
   return b;
 }
 
-// The patches of one image and group as B: a pointwise convolution reads its input planes as
-// B's rows; any other first gathers its patches into `columns` (im2col: row kk = channel and
-// tap, one sample per output position, the zero point where the window leaves the image).
+// Scratch reused across the images of one call: the im2col bytes, or the padded int16 planes.
 template <typename T>
-void PackPatchesI8(const T* x, int64_t channels, const Patches& patches, int32_t zero_point, std::vector<T>& columns,
+struct PatchScratch {
+  std::vector<T> columns;
+  std::vector<int16_t> planes;
+};
+
+// The patches of one image and group as B: a pointwise convolution reads its input planes as
+// B's rows; one stepping a column at a time over output rows of a panel or more is packed
+// from padded planes (i8_patches.h); any other first gathers its patches into columns
+// (im2col: row kk = channel and tap, one sample per output position, the zero point where
+// the window leaves the image).
+template <typename T>
+void PackPatchesI8(const T* x, int64_t channels, const Patches& patches, int32_t zero_point, PatchScratch<T>& scratch,
                    I8PackedB& b) {
   const int64_t k = channels * patches.taps(), n = patches.positions();
   if (patches.Pointwise()) return PackI8Rows(x, k, n, zero_point, b);
+  if (PacksPatchesDirectly(patches.geometry())) return PackI8Patches(x, channels, patches.geometry(), zero_point, scratch.planes, b);
+  std::vector<T>& columns = scratch.columns;
   columns.assign(static_cast<size_t>(k * n), static_cast<T>(zero_point));
   patches.ForEachRun(channels, [&](int64_t kk, int64_t pos, int64_t at, int64_t count, int64_t step) {
     T* dst = columns.data() + kk * n + pos;
@@ -193,13 +206,13 @@ void IntegerConvGemm(const ConvShape& s, const Tensor& x, int32_t x_zp, const Wi
   const int32_t* bias = out.row_bias;
   const float* scale = out.scale;
   I8PackedB packed;
-  std::vector<uint8_t> columns_u8;
-  std::vector<int8_t> columns_i8;
+  PatchScratch<uint8_t> scratch_u8;
+  PatchScratch<int8_t> scratch_i8;
   for (int64_t b = 0; b < s.batch; ++b)
     for (int64_t grp = 0; grp < s.group; ++grp) {
       const int64_t offset = (b * s.in_channels + grp * cpg) * in_plane;
-      if (x.dtype() == DataType::kUint8) PackPatchesI8(x.data<uint8_t>() + offset, cpg, patches, x_zp, columns_u8, packed);
-      else PackPatchesI8(x.data<int8_t>() + offset, cpg, patches, x_zp, columns_i8, packed);
+      if (x.dtype() == DataType::kUint8) PackPatchesI8(x.data<uint8_t>() + offset, cpg, patches, x_zp, scratch_u8, packed);
+      else PackPatchesI8(x.data<int8_t>() + offset, cpg, patches, x_zp, scratch_i8, packed);
       out.data = y.raw() + (b * s.out_channels + grp * mpg) * out_plane * out_bytes;
       out.ldc = out_plane;
       out.row_bias = bias ? bias + grp * mpg : nullptr;
