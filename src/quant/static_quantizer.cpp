@@ -17,17 +17,6 @@
 namespace qplay {
 namespace {
 
-// The weight axis that holds output channels, or -1 when the node has no quantizable weight.
-int64_t WeightChannelAxis(const Graph& graph, const Node& node, const QuantizationBackend& backend) {
-  if (!backend.weighted_ops.count(node.op_type) || node.inputs.size() < 2 || !graph.IsInitializer(node.inputs[1])) return -1;
-  const Tensor& w = graph.initializers.at(node.inputs[1]);
-  if (w.dtype() != DataType::kFloat) return -1;
-  if (node.op_type == "Conv") return 0;
-  if (node.op_type == "ConvTranspose") return 1;  // W is [C_in, C_out / group, k...]
-  if (node.op_type == "Gemm") return node.GetInt("transB", 0) ? 0 : 1;
-  return w.rank() >= 2 ? w.rank() - 1 : -1;  // MatMul [.., K, N]: per output column
-}
-
 // How a node's weight is stored: the config's type, symmetry and granularity, or the
 // weight's TensorQuantOverrides (type, symmetry, per-channel axis, fixed parameters).
 struct WeightRecipe {
@@ -221,6 +210,16 @@ Result<QuantizationResult> Quantize(const Model& input, const QuantizationConfig
 }
 
 }  // namespace
+
+int64_t WeightChannelAxis(const Graph& graph, const Node& node, const QuantizationBackend& backend) {
+  if (!backend.weighted_ops.count(node.op_type) || node.inputs.size() < 2 || !graph.IsInitializer(node.inputs[1])) return -1;
+  const Tensor& w = graph.initializers.at(node.inputs[1]);
+  if (w.dtype() != DataType::kFloat) return -1;
+  if (node.op_type == "Conv") return 0;
+  if (node.op_type == "ConvTranspose") return 1;  // W is [C_in, C_out / group, k...]
+  if (node.op_type == "Gemm") return node.GetInt("transB", 0) ? 0 : 1;
+  return w.rank() >= 2 ? w.rank() - 1 : -1;  // MatMul [.., K, N]: per output column
+}
 
 Result<QuantizationResult> StartQuantization(const Model& model, const QuantizationConfig& config, const SampleSet* calibration) {
   QPLAY_RETURN_IF_ERROR(config.Validate());

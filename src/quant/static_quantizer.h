@@ -9,6 +9,7 @@
 
 #include "onnx/model.h"
 #include "passes/passes.h"
+#include "quant/backend.h"
 #include "quant/calibrator.h"
 #include "quant/config.h"
 #include "quant/qparams.h"
@@ -37,5 +38,9 @@ Result<QuantizationResult> QuantizeStatic(const Model& model, const Quantization
 // analysis quantizes many variants of one model this way.
 Result<QuantizationResult> QuantizeStaticWithRanges(const Model& model, const QuantizationConfig& config,
                                                     const std::map<std::string, FloatRange>& ranges);
+
+// The axis of a node's weight that holds its output channels (the one per-channel
+// quantization follows), or -1 when the node has no weight `backend` quantizes.
+int64_t WeightChannelAxis(const Graph& graph, const Node& node, const QuantizationBackend& backend);
 
 }  // namespace qplay

@@ -1,7 +1,11 @@
 // The graph quantization-aware training runs: the prepared model node by node, forward and
 // backward, with fake quantization on the activations the static quantizer quantizes (their
 // calibrated parameters, or learned scales under LSQ) and on the weights of quantized nodes
-// (per tensor or per channel from their current range), holding the trainable parameters.
+// (per tensor or per channel from their current range, on the axis the static quantizer
+// uses), holding the trainable parameters: the float initializers of more than one value that
+// a gradient reaches (weights, biases, normalization scales, embeddings; scalar constants
+// such as GELU's stay fixed). Forward runs the runtime's kernels (MaxPool and Gemm keep their
+// own, which record what backward needs); backward runs layers.h and op_grads.h.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -12,10 +16,13 @@
 #include <string>
 #include <vector>
 
+#include "kernels/registry.h"
+#include "quant/backend.h"
 #include "quant/qdq_writer.h"
 #include "quant/qparams.h"
 #include "quant/static_quantizer.h"
 #include "train/layers.h"
+#include "train/op_grads.h"
 
 namespace qplay::train {
 
@@ -64,31 +71,36 @@ class TrainingGraph {
   static Result<TrainingGraph> Create(const Model& prepared, const QuantizationResult& calibrated, const QuantizationConfig& config,
                                       bool lsq) {
     TrainingGraph t;
+    t.model_ = &prepared;
     t.graph_ = &prepared.graph;
     if (prepared.graph.inputs.size() != 1 || prepared.graph.outputs.size() != 1)
       return Fail(StatusCode::kUnsupported, "quantization-aware training needs one input and one output; the model has ",
                   prepared.graph.inputs.size(), " and ", prepared.graph.outputs.size());
-    static const std::set<std::string> kSupported = {"Conv", "Gemm", "Relu", "Clip", "MaxPool", "GlobalAveragePool", "Add", "Flatten", "Reshape"};
     for (const Node& n : prepared.graph.nodes)
-      if (!n.domain.empty() || !kSupported.count(n.op_type))
-        return Fail(StatusCode::kUnsupported, "node '", n.name, "' (", n.op_type, "): quantization-aware training does not support ", n.op_type,
-                    " yet (it trains Conv, Gemm, Relu, Clip, MaxPool, GlobalAveragePool, Add, Flatten and Reshape)");
+      if (!n.domain.empty() || !(kLayers.count(n.op_type) || kShapeOnly.count(n.op_type) || HasOpGradients(n.op_type)))
+        return Fail(StatusCode::kUnsupported, "node '", n.name, "' (", n.op_type, "): quantization-aware training has no backward pass for ",
+                    n.op_type, " (it trains convolutions, Gemm and MatMul, pooling, Relu/Clip/Sigmoid/Tanh/HardSwish/Erf, the ",
+                    "element-wise arithmetic, LayerNormalization, Softmax, reductions and the ops that move or reshape tensors)");
     auto activation = FormatFor(config.activation_type, config.activation_symmetric, false);
     auto weight = FormatFor(config.weight_type, config.weight_symmetric, config.reduce_range);
+    auto backend = FindBackend(config.backend);
     if (!activation.ok() || !weight.ok()) return activation.ok() ? weight.status() : activation.status();
+    if (!backend.ok()) return backend.status();
     for (const auto& [name, p] : calibrated.activations) {
       t.activation_quant_[name] = FakeQuantOf(p, activation->range);
       if (lsq) t.params_[LearnedScale(name)].value = Tensor::FromVector<float>({1}, {p.scale});
     }
     const std::set<std::string> quantized(calibrated.quantized_nodes.begin(), calibrated.quantized_nodes.end());
     for (const Node& n : prepared.graph.nodes) {
-      if (n.op_type != "Conv" && n.op_type != "Gemm") continue;
-      for (size_t i = 1; i < n.inputs.size() && i <= 2; ++i)
-        if (prepared.graph.IsInitializer(n.inputs[i])) t.params_[n.inputs[i]].value = prepared.graph.initializers.at(n.inputs[i]).Clone();
-      if (quantized.count(n.name) && t.params_.count(n.inputs[1])) {
-        const int64_t axis = !config.per_channel ? -1 : n.op_type == "Conv" || n.GetInt("transB", 0) ? 0 : 1;
-        t.weight_quant_[n.inputs[1]] = {axis, *weight};
+      for (size_t i = 0; i < n.inputs.size(); ++i) {
+        const std::string& name = n.inputs[i];
+        if (!Trainable(n, i) || !prepared.graph.IsInitializer(name)) continue;
+        const Tensor& value = prepared.graph.initializers.at(name);
+        if (value.dtype() == DataType::kFloat && value.size() > 1) t.params_[name].value = value.Clone();
       }
+      const int64_t axis = WeightChannelAxis(prepared.graph, n, *backend);
+      if (quantized.count(n.name) && axis >= 0 && t.params_.count(n.inputs[1]))
+        t.weight_quant_[n.inputs[1]] = {config.per_channel ? axis : -1, *weight};
     }
     return t;
   }
@@ -104,9 +116,10 @@ class TrainingGraph {
     weights_used_.clear();
     Store(graph_->inputs[0], x);
     for (const Node& n : graph_->nodes) {
-      auto y = RunNode(n);
-      if (!y.ok()) return y.status();
-      Store(n.outputs[0], *y);
+      auto outputs = RunNode(n);
+      if (!outputs.ok()) return outputs.status().WithContext(n.Describe());
+      for (size_t i = 0; i < n.outputs.size() && i < outputs->size(); ++i)
+        if (!n.outputs[i].empty()) Store(n.outputs[i], (*outputs)[i]);
     }
     return values_.at(graph_->outputs[0]);
   }
@@ -117,7 +130,11 @@ class TrainingGraph {
     for (auto it = graph_->nodes.rbegin(); it != graph_->nodes.rend(); ++it) {
       const Node& n = *it;
       auto found = grads.find(n.outputs[0]);
-      if (found == grads.end()) continue;
+      if (found == grads.end() || kShapeOnly.count(n.op_type)) continue;
+      for (size_t i = 1; i < n.outputs.size(); ++i)
+        if (grads.count(n.outputs[i]))
+          return Fail(StatusCode::kUnsupported, n.Describe(), ": training differentiates the first output only, and '", n.outputs[i],
+                      "' is used");
       Tensor dy = found->second;
       auto pq = pre_quant_.find(n.outputs[0]);
       if (pq != pre_quant_.end()) {
@@ -133,7 +150,7 @@ class TrainingGraph {
         }
         dy = FakeQuantBackward(pq->second, q, dy);
       }
-      QPLAY_RETURN_IF_ERROR(BackwardNode(n, dy, grads));
+      QPLAY_RETURN_IF_ERROR(BackwardNode(n, dy, grads).WithContext(n.Describe()));
     }
     return Status::Ok();
   }
@@ -178,35 +195,36 @@ class TrainingGraph {
     return used != weights_used_.end() ? used->second.first : In(n, 1);
   }
 
-  Result<Tensor> RunNode(const Node& n) {
-    const Tensor& x = Value(n.inputs[0]);
-    const Tensor bias = n.inputs.size() > 2 && !n.inputs[2].empty() ? In(n, 2) : Tensor();
-    if (n.op_type == "Conv") return ConvForward(n, x, Weight(n), bias);
-    if (n.op_type == "Gemm") return GemmForward(n, x.rank() == 2 ? x : x.Reshaped({x.dim(0), x.size() / x.dim(0)}), Weight(n), bias);
-    if (n.op_type == "Relu") return ClampForward(x, 0.0f, std::numeric_limits<float>::infinity());
-    if (n.op_type == "Clip") {
-      const auto [lo, hi] = ClipRange(n);
-      return ClampForward(x, lo, hi);
+  // The tensor a node reads as input i: a parameter (its weight fake-quantized when the node
+  // is quantized), a value computed this pass, or a fixed initializer; nullptr when omitted.
+  const Tensor* Input(const Node& n, size_t i) {
+    if (i >= n.inputs.size() || n.inputs[i].empty()) return nullptr;
+    if (i == 1 && weight_quant_.count(n.inputs[1])) return &Weight(n);
+    return &In(n, i);
+  }
+
+  Result<std::vector<Tensor>> RunNode(const Node& n) {
+    if (n.op_type == "MaxPool") return Outputs(MaxPoolForward(n, Value(n.inputs[0]), argmax_[n.outputs[0]]));
+    if (n.op_type == "Gemm") {
+      const Tensor& x = Value(n.inputs[0]);
+      const Tensor bias = n.inputs.size() > 2 && !n.inputs[2].empty() ? In(n, 2) : Tensor();
+      return Outputs(GemmForward(n, x.rank() == 2 ? x : x.Reshaped({x.dim(0), x.size() / x.dim(0)}), *Input(n, 1), bias));
     }
-    if (n.op_type == "MaxPool") return MaxPoolForward(n, x, argmax_[n.outputs[0]]);
-    if (n.op_type == "GlobalAveragePool") return GlobalAveragePoolForward(x);
-    if (n.op_type == "Add") {
-      const Tensor& b = Value(n.inputs[1]);
-      if (b.shape() != x.shape())
-        return Fail(StatusCode::kUnsupported, "node '", n.name, "' (Add): training adds tensors of one shape, got ", ShapeToString(x.shape()),
-                    " and ", ShapeToString(b.shape()));
-      Tensor y = x.Clone();
-      for (int64_t i = 0; i < y.size(); ++i) y.data<float>()[i] += b.data<float>()[i];
-      return y;
-    }
-    // Flatten and Reshape keep the values; the next node's shape is what matters.
-    if (n.op_type == "Flatten") return x.Reshaped({x.dim(0), x.size() / x.dim(0)});
-    const Tensor& shape = Value(n.inputs[1]);
-    Shape target;
-    for (int64_t i = 0; i < shape.size(); ++i) target.push_back(shape.GetAsInt64(i) == 0 ? x.dim(i) : shape.GetAsInt64(i));
-    for (int64_t& d : target)
-      if (d == -1) d = x.size() / std::max<int64_t>(1, -std::accumulate(target.begin(), target.end(), int64_t{1}, std::multiplies<>()));
-    return x.Reshaped(target);
+    std::vector<const Tensor*> inputs;
+    for (size_t i = 0; i < n.inputs.size(); ++i) inputs.push_back(Input(n, i));
+    while (!inputs.empty() && !inputs.back()) inputs.pop_back();
+    auto opset = model_->opsets.find(n.domain);
+    KernelContext ctx(n, opset == model_->opsets.end() ? 0 : opset->second, std::move(inputs),
+                      [&](const Graph&, const std::vector<Tensor>&) -> Result<std::vector<Tensor>> {
+                        return Fail(StatusCode::kUnsupported, "training does not run subgraphs");
+                      });
+    QPLAY_RETURN_IF_ERROR(KernelRegistry::Get().Find(n.domain, n.op_type, KernelVariant::kFast)(ctx));
+    return std::move(ctx.outputs());
+  }
+
+  static Result<std::vector<Tensor>> Outputs(Result<Tensor> y) {
+    if (!y.ok()) return y.status();
+    return std::vector<Tensor>{std::move(*y)};
   }
 
   std::pair<float, float> ClipRange(const Node& n) {
@@ -240,35 +258,53 @@ class TrainingGraph {
     if (n.op_type == "Conv") {
       auto g = ConvBackward(n, x, UsedWeight(n), has_bias, dy);
       if (!g.ok()) return g.status();
-      AddGrad(grads, n.inputs[0], g->dx);
-      AddGrad(grads, n.inputs[1], WeightGrad(n.inputs[1], g->dw));
-      if (has_bias) AddGrad(grads, n.inputs[2], g->db);
-      return Status::Ok();
+      return AddGrads(n, grads, {g->dx, g->dw, g->db});
     }
     if (n.op_type == "Gemm") {
       const Tensor flat = x.rank() == 2 ? x : x.Reshaped({x.dim(0), x.size() / x.dim(0)});
       GemmGrads g = GemmBackward(n, flat, UsedWeight(n), has_bias, dy);
-      AddGrad(grads, n.inputs[0], g.dx.Reshaped(x.shape()));
-      AddGrad(grads, n.inputs[1], WeightGrad(n.inputs[1], g.dw));
-      if (has_bias) AddGrad(grads, n.inputs[2], g.db);
-      return Status::Ok();
+      return AddGrads(n, grads, {g.dx.Reshaped(x.shape()), g.dw, g.db});
     }
     if (n.op_type == "Relu" || n.op_type == "Clip") {
       const auto [lo, hi] = n.op_type == "Relu" ? std::pair{0.0f, std::numeric_limits<float>::infinity()} : ClipRange(n);
-      AddGrad(grads, n.inputs[0], ClampBackward(x, lo, hi, dy));
-    } else if (n.op_type == "MaxPool") {
-      AddGrad(grads, n.inputs[0], MaxPoolBackward(x, argmax_.at(n.outputs[0]), dy));
-    } else if (n.op_type == "GlobalAveragePool") {
-      AddGrad(grads, n.inputs[0], GlobalAveragePoolBackward(x, dy));
-    } else if (n.op_type == "Add") {
-      AddGrad(grads, n.inputs[0], dy);
-      AddGrad(grads, n.inputs[1], dy);
-    } else {
-      AddGrad(grads, n.inputs[0], dy.Reshaped(x.shape()));  // Flatten, Reshape
+      return AddGrads(n, grads, {ClampBackward(x, lo, hi, dy)});
+    }
+    if (n.op_type == "MaxPool") return AddGrads(n, grads, {MaxPoolBackward(x, argmax_.at(n.outputs[0]), dy)});
+    if (n.op_type == "GlobalAveragePool") return AddGrads(n, grads, {GlobalAveragePoolBackward(x, dy)});
+    std::vector<const Tensor*> inputs;
+    for (size_t i = 0; i < n.inputs.size(); ++i) inputs.push_back(Input(n, i));
+    auto g = OpGradients({n, OpsetOf(n), inputs, Value(n.outputs[0]), dy});
+    if (!g.ok()) return g.status();
+    return AddGrads(n, grads, *g);
+  }
+
+  // Input i's gradient g[i] (where given): into its parameter (through the weight's
+  // straight-through estimator) or the value that fed it; fixed initializers take none.
+  Status AddGrads(const Node& n, std::map<std::string, Tensor>& grads, const std::vector<Tensor>& g) {
+    for (size_t i = 0; i < g.size() && i < n.inputs.size(); ++i) {
+      const std::string& name = n.inputs[i];
+      if (g[i].empty() || name.empty() || (graph_->IsInitializer(name) && !params_.count(name))) continue;
+      AddGrad(grads, name, WeightGrad(name, g[i]));
     }
     return Status::Ok();
   }
 
+  int64_t OpsetOf(const Node& n) const {
+    auto opset = model_->opsets.find(n.domain);
+    return opset == model_->opsets.end() ? 0 : opset->second;
+  }
+
+  // Ops with their own forward and backward in layers.h, and ops that only compute shapes.
+  static inline const std::set<std::string> kLayers = {"Conv", "Gemm", "Relu", "Clip", "MaxPool", "GlobalAveragePool"};
+  static inline const std::set<std::string> kShapeOnly = {"Shape", "Size", "Constant", "ConstantOfShape", "Range"};
+
+  // Whether a float initializer at input i of n is trained.
+  static bool Trainable(const Node& n, size_t i) {
+    if (n.op_type == "Conv" || n.op_type == "Gemm") return i == 1 || i == 2;
+    return GradientReaches(n, i);
+  }
+
+  const Model* model_ = nullptr;
   const Graph* graph_ = nullptr;
   std::map<std::string, Parameter> params_;
   std::map<std::string, FakeQuant> activation_quant_;

@@ -1,0 +1,37 @@
+// Backward passes of the float ops quantization-aware training differentiates beyond the
+// convolution family of layers.h: what the bundled transformer and models like it use
+// (broadcasting Add/Sub/Mul/Div, MatMul, LayerNormalization, Softmax, Erf, Sigmoid, Tanh,
+// HardSwish, ReduceMean/ReduceSum) and every op that only moves elements (Transpose, Slice,
+// Gather, Concat, Expand, Tile, the reshapes). Gradients are checked against finite
+// differences in tests/train_ops_test.cpp.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/tensor.h"
+#include "graph/ir.h"
+
+namespace qplay::train {
+
+// What a backward pass sees: the node, its forward inputs (nullptr where omitted) and
+// output 0, and the gradient of that output.
+struct OpBackward {
+  const Node& node;
+  int64_t opset;
+  const std::vector<const Tensor*>& inputs;
+  const Tensor& output;
+  const Tensor& dy;
+};
+
+// True when OpGradients differentiates `op_type`.
+bool HasOpGradients(const std::string& op_type);
+
+// True when OpGradients passes a gradient to input i of `node` (when that input is float).
+bool GradientReaches(const Node& node, size_t i);
+
+// The gradient of each input (an empty tensor for inputs that take none: integer, shape and
+// index inputs).
+Result<std::vector<Tensor>> OpGradients(const OpBackward& op);
+
+}  // namespace qplay::train
