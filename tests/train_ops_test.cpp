@@ -34,7 +34,7 @@ Node MakeNode(const std::string& op_type, size_t inputs, std::map<std::string, A
 
 Tensor Forward(const Node& node, int64_t opset, const std::vector<Tensor>& inputs) {
   std::vector<const Tensor*> pointers;
-  for (const Tensor& t : inputs) pointers.push_back(&t);
+  for (const Tensor& t : inputs) pointers.push_back(t.empty() ? nullptr : &t);
   KernelContext ctx(node, opset, pointers, nullptr);
   const Status status = KernelRegistry::Get().Find(node.domain, node.op_type)(ctx);
   EXPECT_TRUE(status.ok()) << node.op_type << ": " << status.message();
@@ -52,10 +52,11 @@ void ExpectGradients(const Node& node, std::vector<Tensor> inputs, const std::st
   const Tensor y = Forward(node, opset, inputs);
   const Tensor r = Random(y.shape(), 99);
   std::vector<const Tensor*> pointers;
-  for (const Tensor& t : inputs) pointers.push_back(&t);
+  for (const Tensor& t : inputs) pointers.push_back(t.empty() ? nullptr : &t);
   auto grads = OpGradients({node, opset, pointers, y, r});
   ASSERT_TRUE(grads.ok()) << what << ": " << grads.status().message();
   for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i].empty()) continue;
     if (inputs[i].dtype() != DataType::kFloat) {
       EXPECT_TRUE((*grads)[i].empty()) << what << " input " << i;
       continue;
@@ -120,6 +121,19 @@ TEST(TrainOps, OpsThatMoveElements) {
   ExpectGradients(MakeNode("Expand", 2), {Random({3, 1}, 24), Ints({2, 3, 4})}, "Expand");
   ExpectGradients(MakeNode("Reshape", 2), {Random({2, 6}, 25), Ints({3, -1})}, "Reshape");
   ExpectGradients(MakeNode("Unsqueeze", 2), {Random({2, 3}, 26), Ints({1})}, "Unsqueeze", 13);
+}
+
+TEST(TrainOps, LstmThroughTime) {
+  const int64_t steps = 4, batch = 2, input = 3, hidden = 2;
+  for (const std::string direction : {"forward", "reverse", "bidirectional"}) {
+    const int64_t dirs = direction == "bidirectional" ? 2 : 1;
+    Node lstm = MakeNode("LSTM", 7, {{"hidden_size", Attribute::Int(hidden)}, {"direction", Attribute::String(direction)}});
+    lstm.inputs[4] = "";  // no sequence_lens
+    ExpectGradients(lstm,
+                    {Random({steps, batch, input}, 27), Random({dirs, 4 * hidden, input}, 28), Random({dirs, 4 * hidden, hidden}, 29),
+                     Random({dirs, 8 * hidden}, 30), Tensor(), Random({dirs, batch, hidden}, 31), Random({dirs, batch, hidden}, 32)},
+                    "LSTM " + direction, 14);
+  }
 }
 
 TEST(TrainOps, IntegerShapeArithmeticTakesNoGradient) {

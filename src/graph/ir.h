@@ -63,6 +63,12 @@ struct Attribute {
     a.ints = std::move(values);
     return a;
   }
+  static Attribute String(std::string value) {
+    Attribute a;
+    a.kind = Kind::kString;
+    a.s = std::move(value);
+    return a;
+  }
 };
 
 struct Node {

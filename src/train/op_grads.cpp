@@ -6,6 +6,7 @@
 #include "kernels/broadcast.h"
 #include "kernels/matmul_plan.h"
 #include "kernels/registry.h"
+#include "train/lstm_grads.h"
 
 namespace qplay::train {
 namespace {
@@ -247,7 +248,7 @@ const std::set<std::string> kUnaryOps = {"Erf", "Sigmoid", "Tanh", "HardSwish", 
 
 bool HasOpGradients(const std::string& op_type) {
   return kMovingOps.count(op_type) || kBinaryOps.count(op_type) || kUnaryOps.count(op_type) || op_type == "Softmax" ||
-         op_type == "LayerNormalization" || op_type == "ReduceMean" || op_type == "ReduceSum" || op_type == "MatMul";
+         op_type == "LayerNormalization" || op_type == "ReduceMean" || op_type == "ReduceSum" || op_type == "MatMul" || op_type == "LSTM";
 }
 
 bool GradientReaches(const Node& node, size_t i) {
@@ -255,6 +256,7 @@ bool GradientReaches(const Node& node, size_t i) {
   if (kMovingOps.count(type)) return IsDataInput(type, i);
   if (kBinaryOps.count(type) || type == "MatMul") return i < 2;
   if (type == "LayerNormalization") return i < 3;
+  if (type == "LSTM") return i <= 3 || i == 5 || i == 6;  // X, W, R, B, initial_h, initial_c
   return HasOpGradients(type) && i == 0;
 }
 
@@ -277,6 +279,7 @@ Result<std::vector<Tensor>> OpGradients(const OpBackward& op) {
   if (type == "LayerNormalization") return LayerNormGradients(op);
   if (type == "ReduceMean" || type == "ReduceSum") return ReduceGradients(op);
   if (type == "MatMul") return MatMulGradients(op);
+  if (type == "LSTM") return LstmGradients(op);
   return Fail(StatusCode::kUnsupported, op.node.Describe(), ": quantization-aware training has no backward pass for ", type);
 }
 

@@ -1,9 +1,9 @@
 // Backward passes of the float ops quantization-aware training differentiates beyond the
 // convolution family of layers.h: what the bundled transformer and models like it use
 // (broadcasting Add/Sub/Mul/Div, MatMul, LayerNormalization, Softmax, Erf, Sigmoid, Tanh,
-// HardSwish, ReduceMean/ReduceSum) and every op that only moves elements (Transpose, Slice,
-// Gather, Concat, Expand, Tile, the reshapes). Gradients are checked against finite
-// differences in tests/train_ops_test.cpp.
+// HardSwish, ReduceMean/ReduceSum), the LSTM the bundled recurrent model uses (lstm_grads.h)
+// and every op that only moves elements (Transpose, Slice, Gather, Concat, Expand, Tile, the
+// reshapes). Gradients are checked against finite differences in tests/train_ops_test.cpp.
 #pragma once
 #include <string>
 #include <vector>

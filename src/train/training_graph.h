@@ -80,7 +80,7 @@ class TrainingGraph {
       if (!n.domain.empty() || !(kLayers.count(n.op_type) || kShapeOnly.count(n.op_type) || HasOpGradients(n.op_type)))
         return Fail(StatusCode::kUnsupported, "node '", n.name, "' (", n.op_type, "): quantization-aware training has no backward pass for ",
                     n.op_type, " (it trains convolutions, Gemm and MatMul, pooling, Relu/Clip/Sigmoid/Tanh/HardSwish/Erf, the ",
-                    "element-wise arithmetic, LayerNormalization, Softmax, reductions and the ops that move or reshape tensors)");
+                    "element-wise arithmetic, LayerNormalization, Softmax, LSTM, reductions and the ops that move or reshape tensors)");
     auto activation = FormatFor(config.activation_type, config.activation_symmetric, false);
     auto weight = FormatFor(config.weight_type, config.weight_symmetric, config.reduce_range);
     auto backend = FindBackend(config.backend);
