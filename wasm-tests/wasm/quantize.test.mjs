@@ -27,6 +27,20 @@ function withinFraction(a, b, tolerance) {
   return ok / a.length;
 }
 
+// `model` fine-tuned for two epochs on 64 labelled calibration samples and quantized.
+function trained(model, config) {
+  const labels = qp.parseNpy(fs.readFileSync(path.join(examples, 'data/calibration_labels.npy')));
+  const x = { data: calibration.data.slice(0, 64 * 784), dims: [64, 1, 28, 28] };
+  const y = { data: labels.data.slice(0, 64), dims: [64], type: 'int64' };
+  const { qat, ...recipe } = config;
+  const session = model.qat(recipe, x, y, null, null, { learningRate: 1e-4, batchSize: 16, optimizer: 'adam' });
+  session.epoch();
+  session.epoch();
+  const quantized = session.finish();
+  session.delete();
+  return quantized;
+}
+
 // One quantization step of a float output: the uint8 scale a MinMax calibration of it would
 // choose. Both runtimes execute the same integer operators (qplay fuses Q/DQ groups as
 // onnxruntime does), so they may differ only where float rounding lands on another level.
@@ -67,6 +81,10 @@ describe.each([
   ['transformer', 'weight-only 4-bit, blocks of 32', { mode: 'weight_only', weight_bits: 4, block_size: 32 }],
   ['cnn', 'weight-only 4-bit asymmetric, blocks of 16', { mode: 'weight_only', weight_bits: 4, block_size: 16, extra_options: { WeightSymmetric: false } }],
   ['transformer', 'weight-only 8-bit', { mode: 'weight_only', weight_bits: 8 }, { extra: { session: { qdq_matmulnbits_accuracy_level: '0' } } }],
+  // Quantization-aware training: two epochs on 64 labelled calibration samples, then the QDQ model.
+  ['cnn', 'quantization-aware training', { qat: true }],
+  ['transformer', 'quantization-aware training, per channel', { qat: true, per_channel: true }],
+  ['lstm', 'quantization-aware training', { qat: true }],
 ])('%s quantized with %s', (name, _, config, ortOptions = {}) => {
   let tolerance;
   let bytes;
@@ -75,12 +93,12 @@ describe.each([
     const file = name === 'decoder' ? path.join(repoRoot, 'tests/models/decoder.onnx') : path.join(examples, `models/${name}.onnx`);
     const model = qp.loadModel(fs.readFileSync(file));
     let calls = 0;
-    const quantized = model.quantize({ ...config, calibration_limit: 100 }, { input: calibration }, (done, total) => {
+    const quantized = config.qat ? trained(model, config) : model.quantize({ ...config, calibration_limit: 100 }, { input: calibration }, (done, total) => {
       calls++;
       expect(total).toBe(100);
       return true;
     });
-    expect(calls).toBe(config.mode ? 0 : 100);  // dynamic and weight-only need no calibration
+    if (!config.qat) expect(calls).toBe(config.mode ? 0 : 100);  // dynamic and weight-only need no calibration
     bytes = quantized.save();
     ours = quantized.run({ input: evaluation }).logits;
     tolerance = oneStep(ours.data);
