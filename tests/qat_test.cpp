@@ -137,6 +137,31 @@ TEST_F(QatCnn, LearnedScalesMoveTheActivationScalesAndKeepTheModelWorking) {
   EXPECT_GT(accuracy->classes.agreement(), 0.8);
 }
 
+// Observers move the activation ranges toward the batches' for the first steps, then freeze:
+// the scales differ from the calibrated ones and stay as they were after those steps.
+TEST_F(QatCnn, ObserversMoveTheActivationScalesThenFreeze) {
+  QuantizationConfig config;
+  QatOptions options;
+  options.learning_rate = 1e-4;
+  options.batch_size = 16;
+  options.observer_steps = 2;  // of the four steps in an epoch of 64 samples
+  auto session = QatSession::Start(model_, config, x_, y_, nullptr, nullptr, options);
+  ASSERT_TRUE(session.ok()) << session.status().message();
+  ASSERT_TRUE((*session)->RunEpoch().ok());
+  auto after_one = (*session)->Finish();
+  ASSERT_TRUE((*session)->RunEpoch().ok());
+  auto after_two = (*session)->Finish();
+  options.observer_steps = 0;
+  auto calibrated = QuantizationAwareTraining(model_, config, x_, y_, nullptr, nullptr, options);
+  ASSERT_TRUE(after_one.ok() && after_two.ok() && calibrated.ok());
+  const auto observed = ActivationScales(after_one->model), frozen = ActivationScales(after_two->model),
+             initial = ActivationScales(calibrated->model);
+  int moved = 0;
+  for (const auto& [tensor, scale] : observed) moved += scale != initial.at(tensor);
+  EXPECT_GT(moved, 0);
+  EXPECT_EQ(observed, frozen);
+}
+
 TEST_F(QatCnn, BadInputIsNamed) {
   QuantizationConfig config;
   QatOptions options;

@@ -364,7 +364,7 @@ class WasmModel {
   }
 
   // Starts quantization-aware training (see WasmQatSession). options: { epochs, learningRate,
-  // optimizer, momentum, weightDecay, batchSize, cosine, lsq, seed } (all optional).
+  // optimizer, momentum, weightDecay, batchSize, cosine, lsq, observerSteps, seed } (all optional).
   WasmQatSession* Qat(const val& config_js, const val& train_js, const val& labels_js, const val& eval_js, const val& eval_labels_js,
                       const val& options) const;
 
@@ -471,6 +471,7 @@ WasmQatSession* WasmModel::Qat(const val& config_js, const val& train_js, const 
     o.seed = static_cast<uint32_t>(NumberOption(options, "seed", 0));
     o.cosine_schedule = FlagOption(options, "cosine");
     o.lsq = FlagOption(options, "lsq");
+    o.observer_steps = static_cast<int64_t>(std::max(0.0, NumberOption(options, "observerSteps", 0)));
     if (IsObject(options) && options["optimizer"].isString()) o.optimizer = options["optimizer"].as<std::string>();
     auto session = QatSession::Start(*model_, *config, *train, *labels, eval ? &*eval : nullptr, eval ? &*eval_labels : nullptr, o);
     if (!session.ok()) return session.status();

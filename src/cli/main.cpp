@@ -54,7 +54,8 @@ constexpr const char* kUsage =
     "  qplay profile MODEL --data X.npy [--runs N] [--json]\n"
     "  qplay sensitivity MODEL --calib X.npy --data Y.npy [--labels L.npy --max-drop POINTS [-o OUT]] [quantize options] [--json]\n"
     "  qplay qat MODEL -o OUT --train-data X.npy --train-labels Y.npy [--eval-data X --eval-labels Y] [--epochs N] [--lr F]\n"
-    "        [--optimizer sgd|adam] [--batch-size N] [--weight-decay F] [--cosine] [--lsq] [--seed N] [quantize options] [--json]\n";
+    "        [--optimizer sgd|adam] [--batch-size N] [--weight-decay F] [--cosine] [--lsq] [--observer-steps N] [--seed N]\n"
+    "        [quantize options] [--json]\n";
 
 struct Args {
   std::vector<std::string> positional;
@@ -427,6 +428,7 @@ int Qat(const Args& args) {
   options.weight_decay = std::atof(args.Value("--weight-decay", "0").c_str());
   options.cosine_schedule = args.Has("--cosine");
   options.lsq = args.Has("--lsq");
+  options.observer_steps = std::max<int64_t>(0, std::atoll(args.Value("--observer-steps", "0").c_str()));
   options.seed = static_cast<uint32_t>(std::atoll(args.Value("--seed", "0").c_str()));
   nlohmann::json epochs = nlohmann::json::array();
   auto result = QuantizationAwareTraining(*model, *config, *x, *y, eval_x ? &*eval_x : nullptr, eval_y ? &*eval_y : nullptr, options,
@@ -473,7 +475,7 @@ int main(int argc, char** argv) {
                                      "--format", "--backend", "--activation-type", "--weight-type", "--exclude",
                                      "--op-types", "--config", "--data", "--labels", "--compare", "--batch", "--runs", "--max-drop",
                                      "--train-data", "--train-labels", "--eval-data", "--eval-labels", "--epochs", "--lr", "--optimizer",
-                                     "--batch-size", "--weight-decay", "--seed"});
+                                     "--batch-size", "--weight-decay", "--seed", "--observer-steps"});
   if (!args.ok()) return Report(args.status());
   if (command == "info") return Info(*args);
   if (command == "run") return Run(*args);

@@ -100,6 +100,7 @@ Result<std::unique_ptr<QatSession>> QatSession::Start(const Model& model, const 
   std::iota(s->order_.begin(), s->order_.end(), 0);
   s->random_.seed(options.seed);
   for (const auto& [name, p] : s->graph_->params()) s->best_weights_[name] = p.value.Clone();
+  s->best_ranges_ = s->graph_->observed_ranges();
   return s;
 }
 
@@ -114,6 +115,8 @@ Result<EpochReport> QatSession::RunEpoch() {
     const int64_t count = std::min(batch, n - start);
     auto logits = graph_->Forward(Gather(train_x_, order_, start, count));
     if (!logits.ok()) return logits.status();
+    constexpr double kObserverAveraging = 0.01;
+    if (step_ < options_.observer_steps) graph_->Observe(kObserverAveraging);
     Tensor dlogits;
     auto loss = train::SoftmaxCrossEntropy(*logits, Gather(train_y_, order_, start, count), dlogits);
     if (!loss.ok()) return loss.status();
@@ -134,6 +137,7 @@ Result<EpochReport> QatSession::RunEpoch() {
   if (better) {
     best_ = report;
     for (const auto& [name, p] : graph_->params()) best_weights_[name] = p.value.Clone();
+    best_ranges_ = graph_->observed_ranges();
   }
   return report;
 }
@@ -141,20 +145,28 @@ Result<EpochReport> QatSession::RunEpoch() {
 Result<QuantizationResult> QatSession::Finish() const {
   Model trained = prepared_;
   std::map<std::string, FloatRange> ranges = calibrated_.ranges;
+  // An activation's range, and a Relu or Clip fused into its producer, which reads it too.
+  auto set_range = [&](const std::string& activation, const FloatRange& range) {
+    ranges[activation] = range;
+    for (const Node& n : prepared_.graph.nodes)
+      if ((n.op_type == "Relu" || n.op_type == "Clip") && n.inputs[0] == activation) ranges[n.outputs[0]] = range;
+  };
+  for (const auto& [activation, range] : best_ranges_) {
+    auto calibrated = calibrated_.ranges.find(activation);
+    const bool moved = calibrated == calibrated_.ranges.end() || calibrated->second.min != range.min || calibrated->second.max != range.max;
+    if (moved) set_range(activation, range);  // observed for some steps
+  }
   for (const auto& [name, value] : best_weights_) {
     if (name.rfind("lsq:", 0) != 0) {
       trained.graph.initializers[name] = value;
       continue;
     }
     // A learned scale becomes the range it represents, which gives back that scale and the
-    // calibrated zero point; a Relu or Clip fused into the activation's producer reads it too.
+    // calibrated zero point.
     const std::string activation = name.substr(4);
     const QParams p = calibrated_.activations.at(activation);
     const float scale = std::max(value.data<float>()[0], 1e-8f);
-    const FloatRange range{(activation_range_.qmin - p.zero_point) * scale, (activation_range_.qmax - p.zero_point) * scale};
-    ranges[activation] = range;
-    for (const Node& n : prepared_.graph.nodes)
-      if ((n.op_type == "Relu" || n.op_type == "Clip") && n.inputs[0] == activation) ranges[n.outputs[0]] = range;
+    set_range(activation, {(activation_range_.qmin - p.zero_point) * scale, (activation_range_.qmax - p.zero_point) * scale});
   }
   QuantizationConfig again = config_;  // the prepared model is already equalized and smoothed
   again.cross_layer_equalization = again.smooth_quant = again.bias_correction = false;

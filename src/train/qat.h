@@ -1,7 +1,8 @@
 // Quantization-aware training (the seeds' QATQuantizer): the model as the static quantizer
 // prepares it (BatchNorm folded with its statistics frozen), fake quantization exactly where
-// the quantizer puts Q/DQ — activations with their calibrated parameters, weights per tensor
-// or per channel from their current range at every step — trained on labelled samples with
+// the quantizer puts Q/DQ — activations with their calibrated parameters (observed for a
+// configurable number of steps, then frozen), weights per tensor or per channel from their
+// current range at every step — trained on labelled samples with
 // softmax cross-entropy and the straight-through estimator; then quantized again with the
 // trained weights and the calibrated activation ranges, in the static quantizer's format.
 //
@@ -32,6 +33,10 @@ struct QatOptions {
   bool cosine_schedule = false;   // else constant
   uint32_t seed = 0;              // sample order
   bool lsq = false;               // learn each activation's scale (LSQ; zero points stay calibrated)
+  // Steps (batches) during which the activation observers keep moving their ranges toward each
+  // batch's (PyTorch's moving-average min/max, averaging constant 0.01) before they freeze;
+  // 0 keeps the calibrated ranges throughout. Weights are observed at every step.
+  int64_t observer_steps = 0;
 };
 
 struct EpochReport {
@@ -68,6 +73,7 @@ class QatSession {
   std::optional<Tensor> eval_x_, eval_y_;
   QatOptions options_;
   std::map<std::string, Tensor> best_weights_;  // and learned scales ("lsq:" + activation)
+  std::map<std::string, FloatRange> best_ranges_;  // the activations' observed ranges then
   QuantRange activation_range_;
   EpochReport best_;
   int64_t epoch_ = 0, step_ = 0;

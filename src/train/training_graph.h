@@ -86,8 +86,11 @@ class TrainingGraph {
     auto backend = FindBackend(config.backend);
     if (!activation.ok() || !weight.ok()) return activation.ok() ? weight.status() : activation.status();
     if (!backend.ok()) return backend.status();
+    t.activation_format_ = *activation;
     for (const auto& [name, p] : calibrated.activations) {
       t.activation_quant_[name] = FakeQuantOf(p, activation->range);
+      auto range = calibrated.ranges.find(name);
+      if (range != calibrated.ranges.end()) t.observed_[name] = range->second;
       if (lsq) t.params_[LearnedScale(name)].value = Tensor::FromVector<float>({1}, {p.scale});
     }
     const std::set<std::string> quantized(calibrated.quantized_nodes.begin(), calibrated.quantized_nodes.end());
@@ -103,6 +106,24 @@ class TrainingGraph {
         t.weight_quant_[n.inputs[1]] = {config.per_channel ? axis : -1, *weight};
     }
     return t;
+  }
+
+  // The activations' ranges as the observers last saw them (the calibrated ones until Observe).
+  const std::map<std::string, FloatRange>& observed_ranges() const { return observed_; }
+
+  // Moves each observed activation's range toward the last forward pass's batch minimum and
+  // maximum by `averaging_constant` (PyTorch's MovingAverageMinMaxObserver) and recomputes its
+  // fake quantization from it. Activations with a learned scale (LSQ) keep learning it instead.
+  void Observe(double averaging_constant) {
+    for (const auto& [name, value] : pre_quant_) {
+      auto range = observed_.find(name);
+      if (range == observed_.end() || params_.count(LearnedScale(name)) || value.size() == 0) continue;
+      const auto [lo, hi] = std::minmax_element(value.data<float>(), value.data<float>() + value.size());
+      FloatRange r = range->second;
+      r.min += static_cast<float>(averaging_constant * (*lo - r.min));
+      r.max += static_cast<float>(averaging_constant * (*hi - r.max));
+      Observe(name, r);
+    }
   }
 
   const std::map<std::string, Parameter>& params() const { return params_; }
@@ -156,6 +177,12 @@ class TrainingGraph {
   }
 
  private:
+  void Observe(const std::string& name, const FloatRange& range) {
+    observed_[name] = range;
+    activation_quant_[name] =
+        FakeQuantOf(ComputeQParams(range.min, range.max, activation_format_.range, activation_format_.symmetric), activation_format_.range);
+  }
+
   // An activation's fake quantization: calibrated, with its learned scale under LSQ.
   FakeQuant ActivationQuant(const std::string& name) const {
     FakeQuant q = activation_quant_.at(name);
@@ -308,6 +335,8 @@ class TrainingGraph {
   const Graph* graph_ = nullptr;
   std::map<std::string, Parameter> params_;
   std::map<std::string, FakeQuant> activation_quant_;
+  TensorFormat activation_format_;
+  std::map<std::string, FloatRange> observed_;
   std::map<std::string, WeightQuant> weight_quant_;
   std::map<std::string, Tensor> values_, pre_quant_;
   std::map<std::string, std::vector<int64_t>> argmax_;

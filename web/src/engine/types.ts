@@ -170,6 +170,7 @@ export interface QatOptions {
   optimizer: 'sgd' | 'adam';
   batchSize: number;
   lsq: boolean;  // learn the activations' scales
+  observerSteps: number;  // steps the activation observers keep moving before they freeze (0: calibrated ranges throughout)
 }
 
 export interface EpochReport {

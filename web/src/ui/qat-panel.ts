@@ -41,7 +41,7 @@ export class QatPanel extends LitElement {
     super();
     this.engine = this.results = null;
     this.disabled = this.running = this.stopping = false;
-    this.options = { epochs: 3, learningRate: 1e-4, optimizer: 'sgd', batchSize: 16, lsq: false };
+    this.options = { epochs: 3, learningRate: 1e-4, optimizer: 'sgd', batchSize: 16, lsq: false, observerSteps: 0 };
     this.epochs = [];
     this.finished = null;
     this.error = '';
@@ -99,15 +99,17 @@ export class QatPanel extends LitElement {
     const r = this.results;
     if (!r || String(r.config.mode ?? 'static') !== 'static') return nothing;
     const busy = this.disabled || this.running;
-    const number = (key: 'epochs' | 'learningRate' | 'batchSize', label: string, step: string) => html`<label>${label}
+    const number = (key: 'epochs' | 'learningRate' | 'batchSize' | 'observerSteps', label: string, step: string) => html`<label>${label}
       <input type="number" aria-label=${label} step=${step} min="0" ?disabled=${busy} .value=${String(this.options[key])}
         @change=${(e: Event) => this.set(key, Number((e.target as HTMLInputElement).value))} /></label>`;
     return html`
       <h3>Fine-tune with quantization-aware training</h3>
       <p class="muted">Trains the model with fake quantization where the recipe quantizes, on the labelled calibration samples,
-        measuring the evaluation samples after each epoch; the best epoch is kept.</p>
+        measuring the evaluation samples after each epoch; the best epoch is kept. Activation ranges stay as calibrated, or
+        follow the batches for the first <em>observer steps</em> and then freeze.</p>
       <div class="row">
         ${number('epochs', 'Epochs', '1')} ${number('learningRate', 'Learning rate', 'any')} ${number('batchSize', 'Batch size', '1')}
+        ${number('observerSteps', 'Observer steps', '1')}
         <label>Optimizer <select aria-label="Optimizer" ?disabled=${busy}
           @change=${(e: Event) => this.set('optimizer', (e.target as HTMLSelectElement).value as 'sgd' | 'adam')}>
           <option value="sgd" ?selected=${this.options.optimizer === 'sgd'}>SGD with momentum</option>
