@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "kernels/conv_geometry.h"
+#include "kernels/simd/f32_gemm.h"
 
 namespace qplay::train {
 namespace {
@@ -29,57 +31,60 @@ Result<Conv2d> PlanConv2d(const Node& node, const Tensor& x, const Tensor& w) {
   return p;
 }
 
-// Calls f(x index, w index, y index) for every multiply of the convolution.
+// Calls f(row kk = (channel, ky, kx) of the patch matrix, output position, input index or -1
+// in the padding) for every sample of image n's group grp, the im2col view of the convolution.
 template <typename F>
-void ForEachMac(const Conv2d& p, F f) {
-  for (int64_t n = 0; n < p.n; ++n)
-    for (int64_t m = 0; m < p.m; ++m) {
-      const int64_t grp = m / p.mpg;
-      for (int64_t oy = 0; oy < p.oh; ++oy)
-        for (int64_t ox = 0; ox < p.ow; ++ox) {
-          const int64_t yi = ((n * p.m + m) * p.oh + oy) * p.ow + ox;
-          for (int64_t c = 0; c < p.cpg; ++c)
-            for (int64_t ky = 0; ky < p.kh; ++ky) {
-              const int64_t iy = oy * p.g.strides[0] + ky * p.g.dilations[0] - p.g.pad_begin[0];
-              if (iy < 0 || iy >= p.h) continue;
-              for (int64_t kx = 0; kx < p.kw; ++kx) {
-                const int64_t ix = ox * p.g.strides[1] + kx * p.g.dilations[1] - p.g.pad_begin[1];
-                if (ix < 0 || ix >= p.w) continue;
-                f(((n * p.c + grp * p.cpg + c) * p.h + iy) * p.w + ix, ((m * p.cpg + c) * p.kh + ky) * p.kw + kx, yi);
-              }
-            }
+void ForEachPatchSample(const Conv2d& p, int64_t n, int64_t grp, F f) {
+  for (int64_t c = 0; c < p.cpg; ++c) {
+    const int64_t plane = (n * p.c + grp * p.cpg + c) * p.h;
+    for (int64_t ky = 0; ky < p.kh; ++ky)
+      for (int64_t kx = 0; kx < p.kw; ++kx) {
+        const int64_t kk = (c * p.kh + ky) * p.kw + kx;
+        for (int64_t oy = 0, pos = 0; oy < p.oh; ++oy) {
+          const int64_t iy = oy * p.g.strides[0] + ky * p.g.dilations[0] - p.g.pad_begin[0];
+          for (int64_t ox = 0; ox < p.ow; ++ox, ++pos) {
+            const int64_t ix = ox * p.g.strides[1] + kx * p.g.dilations[1] - p.g.pad_begin[1];
+            f(kk, pos, iy >= 0 && iy < p.h && ix >= 0 && ix < p.w ? (plane + iy) * p.w + ix : -1);
+          }
         }
-    }
+      }
+  }
 }
 
 }  // namespace
 
-Result<Tensor> ConvForward(const Node& node, const Tensor& x, const Tensor& w, const Tensor& b) {
-  auto p = PlanConv2d(node, x, w);
-  if (!p.ok()) return p.status();
-  Tensor y(DataType::kFloat, {p->n, p->m, p->oh, p->ow});
-  float* out = y.data<float>();
-  const int64_t plane = p->oh * p->ow;
-  for (int64_t i = 0; i < y.size(); ++i) out[i] = b.empty() ? 0.0f : b.data<float>()[(i / plane) % p->m];
-  const float *xv = x.data<float>(), *wv = w.data<float>();
-  ForEachMac(*p, [&](int64_t xi, int64_t wi, int64_t yi) { out[yi] += xv[xi] * wv[wi]; });
-  return y;
-}
-
+// Per image and group, with the patches as a matrix (rows: channel and tap, columns: output
+// positions): dW += dY x patchesᵀ and d(patches) = Wᵀ x dY, scattered back into dX, both on the
+// SIMD float GEMM.
 Result<ConvGrads> ConvBackward(const Node& node, const Tensor& x, const Tensor& w, bool has_bias, const Tensor& dy) {
-  auto p = PlanConv2d(node, x, w);
-  if (!p.ok()) return p.status();
+  auto planned = PlanConv2d(node, x, w);
+  if (!planned.ok()) return planned.status();
+  const Conv2d& p = *planned;
+  const int64_t k = p.cpg * p.kh * p.kw, positions = p.oh * p.ow;
   ConvGrads g{Tensor(DataType::kFloat, x.shape()), Tensor(DataType::kFloat, w.shape()), Tensor()};
-  const float *xv = x.data<float>(), *wv = w.data<float>(), *d = dy.data<float>();
+  const float *xv = x.data<float>(), *wv = w.data<float>();
   float *dx = g.dx.data<float>(), *dw = g.dw.data<float>();
-  ForEachMac(*p, [&](int64_t xi, int64_t wi, int64_t yi) {
-    dx[xi] += wv[wi] * d[yi];
-    dw[wi] += xv[xi] * d[yi];
-  });
+  std::vector<float> patches(static_cast<size_t>(k * positions)), dpatches(patches.size()), dw_part(static_cast<size_t>(p.mpg * k));
+  std::vector<std::vector<float>> transposed(static_cast<size_t>(p.group), std::vector<float>(static_cast<size_t>(k * p.mpg)));
+  for (int64_t grp = 0; grp < p.group; ++grp)  // Wᵀ per group: [k, mpg]
+    for (int64_t m = 0; m < p.mpg; ++m)
+      for (int64_t kk = 0; kk < k; ++kk) transposed[grp][kk * p.mpg + m] = wv[(grp * p.mpg + m) * k + kk];
+  for (int64_t n = 0; n < p.n; ++n)
+    for (int64_t grp = 0; grp < p.group; ++grp) {
+      ForEachPatchSample(p, n, grp, [&](int64_t kk, int64_t pos, int64_t xi) { patches[kk * positions + pos] = xi < 0 ? 0.0f : xv[xi]; });
+      const float* dy_g = dy.data<float>() + (n * p.m + grp * p.mpg) * positions;
+      f32_gemm_4x8__wasmsimd(p.mpg, dy_g, positions, PackF32B(patches.data(), positions, k, 1, positions), dw_part.data(), k, {});
+      float* dw_g = dw + grp * p.mpg * k;
+      for (size_t i = 0; i < dw_part.size(); ++i) dw_g[i] += dw_part[i];
+      f32_gemm_4x8__wasmsimd(k, transposed[grp].data(), p.mpg, PackF32B(dy_g, p.mpg, positions, positions, 1), dpatches.data(), positions,
+                             {});
+      ForEachPatchSample(p, n, grp, [&](int64_t kk, int64_t pos, int64_t xi) {
+        if (xi >= 0) dx[xi] += dpatches[kk * positions + pos];
+      });
+    }
   if (has_bias) {
-    g.db = Tensor(DataType::kFloat, {p->m});
-    const int64_t plane = p->oh * p->ow;
-    for (int64_t i = 0; i < dy.size(); ++i) g.db.data<float>()[(i / plane) % p->m] += d[i];
+    g.db = Tensor(DataType::kFloat, {p.m});
+    for (int64_t i = 0; i < dy.size(); ++i) g.db.data<float>()[(i / positions) % p.m] += dy.data<float>()[i];
   }
   return g;
 }

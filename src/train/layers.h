@@ -11,8 +11,8 @@
 
 namespace qplay::train {
 
-// 2-D convolution (any group, strides, pads, dilations); bias optional (empty tensor).
-Result<Tensor> ConvForward(const Node& node, const Tensor& x, const Tensor& w, const Tensor& b);
+// The gradients of a 2-D convolution (any group, strides, pads, dilations) whose forward pass
+// is the runtime's Conv kernel.
 struct ConvGrads {
   Tensor dx, dw, db;
 };
