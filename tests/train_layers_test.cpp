@@ -122,6 +122,26 @@ TEST(TrainLayers, PoolingAndClampGradientsMatchFiniteDifferences) {
   const Tensor rg = Random({2, 3, 1, 1}, 11);
   ExpectMatchesFiniteDifferences(x, GlobalAveragePoolBackward(x, rg), [&] { return Loss(GlobalAveragePoolForward(x), rg); }, "gap dx");
 
+  // AveragePool with padding, ceil_mode and each divisor, against the runtime's own kernel.
+  for (int64_t count_pad : {0, 1}) {
+    Node avg = pool;
+    avg.op_type = "AveragePool";
+    avg.outputs = {"y"};
+    avg.attributes["kernel_shape"] = Attribute::Ints({3, 2});
+    avg.attributes["pads"] = Attribute::Ints({1, 0, 1, 1});
+    avg.attributes["ceil_mode"] = Attribute::Int(1);
+    avg.attributes["count_include_pad"] = Attribute::Int(count_pad);
+    auto forward = [&] {
+      KernelContext ctx(avg, 17, {&x}, nullptr);
+      EXPECT_TRUE(KernelRegistry::Get().Find("", "AveragePool")(ctx).ok());
+      return ctx.outputs()[0];
+    };
+    const Tensor ra = Random(forward().shape(), 13);
+    auto davg = AveragePoolBackward(avg, x, ra);
+    ASSERT_TRUE(davg.ok()) << davg.status().message();
+    ExpectMatchesFiniteDifferences(x, *davg, [&] { return Loss(forward(), ra); }, count_pad ? "avgpool dx, padding counted" : "avgpool dx");
+  }
+
   const Tensor rc = Random(x.shape(), 12);
   ExpectMatchesFiniteDifferences(x, ClampBackward(x, 0.0f, 0.5f, rc), [&] { return Loss(ClampForward(x, 0.0f, 0.5f), rc); }, "clamp dx");
 }

@@ -160,6 +160,40 @@ Tensor MaxPoolBackward(const Tensor& x, const std::vector<int64_t>& argmax, cons
   return dx;
 }
 
+Result<Tensor> AveragePoolBackward(const Node& node, const Tensor& x, const Tensor& dy) {
+  if (x.rank() != 4) return Fail(StatusCode::kUnsupported, "node '", node.name, "' (AveragePool): training supports 2-D pooling");
+  const auto kernel = node.GetInts("kernel_shape");
+  if (kernel.size() != 2) return Fail(StatusCode::kInvalidArgument, "node '", node.name, "' (AveragePool): kernel_shape must have 2 values");
+  auto g = ComputeWindow(node, {x.dim(2), x.dim(3)}, {kernel[0], kernel[1]});
+  if (!g.ok()) return g.status();
+  const bool count_pad = node.GetInt("count_include_pad", 0) != 0;
+  const int64_t planes = x.dim(0) * x.dim(1), oh = g->output[0], ow = g->output[1];
+  Tensor dx(DataType::kFloat, x.shape());
+  // Calls f(input row, input column) for each tap of output (oy, ox), padding included.
+  auto for_each_tap = [&](int64_t oy, int64_t ox, auto f) {
+    for (int64_t ky = 0; ky < kernel[0]; ++ky)
+      for (int64_t kx = 0; kx < kernel[1]; ++kx) {
+        const int64_t iy = oy * g->strides[0] + ky * g->dilations[0] - g->pad_begin[0];
+        const int64_t ix = ox * g->strides[1] + kx * g->dilations[1] - g->pad_begin[1];
+        f(iy, ix);
+      }
+  };
+  for (int64_t pl = 0; pl < planes; ++pl)
+    for (int64_t oy = 0; oy < oh; ++oy)
+      for (int64_t ox = 0; ox < ow; ++ox) {
+        int64_t count = 0, padded = 0;  // the reference's divisors: inputs averaged, or those plus the padding
+        for_each_tap(oy, ox, [&](int64_t iy, int64_t ix) {
+          count += iy >= 0 && iy < g->input[0] && ix >= 0 && ix < g->input[1];
+          padded += iy < g->input[0] + g->pad_end[0] && ix < g->input[1] + g->pad_end[1];
+        });
+        const float share = dy.data<float>()[(pl * oh + oy) * ow + ox] / static_cast<float>(count_pad ? padded : count);
+        for_each_tap(oy, ox, [&](int64_t iy, int64_t ix) {
+          if (iy >= 0 && iy < g->input[0] && ix >= 0 && ix < g->input[1]) dx.data<float>()[(pl * g->input[0] + iy) * g->input[1] + ix] += share;
+        });
+      }
+  return dx;
+}
+
 Tensor GlobalAveragePoolForward(const Tensor& x) {
   const int64_t planes = x.dim(0) * x.dim(1), size = x.size() / planes;
   Tensor y(DataType::kFloat, {x.dim(0), x.dim(1), 1, 1});

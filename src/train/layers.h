@@ -29,6 +29,10 @@ GemmGrads GemmBackward(const Node& node, const Tensor& x, const Tensor& w, bool 
 Result<Tensor> MaxPoolForward(const Node& node, const Tensor& x, std::vector<int64_t>& argmax);
 Tensor MaxPoolBackward(const Tensor& x, const std::vector<int64_t>& argmax, const Tensor& dy);
 
+// 2-D average pooling's gradient (its forward pass is the runtime's kernel): each output's
+// gradient shared by the inputs it averaged, over the divisor the kernel used.
+Result<Tensor> AveragePoolBackward(const Node& node, const Tensor& x, const Tensor& dy);
+
 Tensor GlobalAveragePoolForward(const Tensor& x);
 Tensor GlobalAveragePoolBackward(const Tensor& x, const Tensor& dy);
 

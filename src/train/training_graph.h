@@ -298,6 +298,11 @@ class TrainingGraph {
     }
     if (n.op_type == "MaxPool") return AddGrads(n, grads, {MaxPoolBackward(x, argmax_.at(n.outputs[0]), dy)});
     if (n.op_type == "GlobalAveragePool") return AddGrads(n, grads, {GlobalAveragePoolBackward(x, dy)});
+    if (n.op_type == "AveragePool") {
+      auto dx = AveragePoolBackward(n, x, dy);
+      if (!dx.ok()) return dx.status();
+      return AddGrads(n, grads, {*dx});
+    }
     std::vector<const Tensor*> inputs;
     for (size_t i = 0; i < n.inputs.size(); ++i) inputs.push_back(Input(n, i));
     auto g = OpGradients({n, OpsetOf(n), inputs, Value(n.outputs[0]), dy});
@@ -322,7 +327,7 @@ class TrainingGraph {
   }
 
   // Ops with their own forward and backward in layers.h, and ops that only compute shapes.
-  static inline const std::set<std::string> kLayers = {"Conv", "Gemm", "Relu", "Clip", "MaxPool", "GlobalAveragePool"};
+  static inline const std::set<std::string> kLayers = {"Conv", "Gemm", "Relu", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool"};
   static inline const std::set<std::string> kShapeOnly = {"Shape", "Size", "Constant", "ConstantOfShape", "Range"};
 
   // Whether a float initializer at input i of n is trained.
