@@ -1,10 +1,10 @@
 """PyTorch's own quantization-aware training of the bundled CNN: the numbers `qplay qat` is compared with.
-    /usr/bin/python3 examples/reference_qat.py [EPOCHS] [LEARNING_RATE]
+    /usr/bin/python3 examples/reference_qat.py [EPOCHS] [LEARNING_RATE ...]   (default: 5 1e-4 3e-4)
 
 The same setup as `node bench/qat-accuracy.mjs` gives qplay: per-tensor int8 weights (the qnnpack
 engine's default qconfig, where post-training quantization loses most on this model), the 200
 calibration images as training set, SGD with momentum 0.9, batch 16, the given epochs and
-learning rate, BatchNorm statistics frozen (its folded form), observers frozen after the first
+learning rates, BatchNorm statistics frozen (its folded form), observers frozen after the first
 epoch. FX graph mode (prepare_qat_fx / convert_fx), accuracy on the 1000 evaluation images.
 Writes models/reference_qat.json.
 """
@@ -48,14 +48,15 @@ def qat(epochs, lr, images, labels, engine="qnnpack"):
 
 def main():
     epochs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-    lr = float(sys.argv[2]) if len(sys.argv) > 2 else 1e-4
+    rates = [float(v) for v in sys.argv[2:]] or [1e-4, 3e-4]
     train_images, train_labels = data("calibration")
     images, labels = data("evaluation")
     result = {
-        "epochs": epochs, "learning_rate": lr, "engine": "qnnpack",
+        "epochs": epochs, "engine": "qnnpack",
         "float": round(accuracy(load("cnn"), images, labels), 4),
         "ptq": round(accuracy(static_quantize("cnn", "qnnpack", train_images), images, labels), 4),
-        "qat": round(accuracy(qat(epochs, lr, train_images, train_labels.long()), images, labels), 4),
+        "runs": [{"learning_rate": lr, "qat": round(accuracy(qat(epochs, lr, train_images, train_labels.long()), images, labels), 4)}
+                 for lr in rates],
     }
     print(json.dumps(result))
     with open(os.path.join(HERE, "models", "reference_qat.json"), "w") as f:
