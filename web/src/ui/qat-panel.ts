@@ -41,7 +41,7 @@ export class QatPanel extends LitElement {
     super();
     this.engine = this.results = null;
     this.disabled = this.running = this.stopping = false;
-    this.options = { epochs: 3, learningRate: 1e-4, optimizer: 'sgd', batchSize: 16, lsq: false, observerSteps: 0 };
+    this.options = { epochs: 3, learningRate: 3e-4, optimizer: 'sgd', batchSize: 16, lsq: false, observerSteps: 0 };
     this.epochs = [];
     this.finished = null;
     this.error = '';
