@@ -194,29 +194,12 @@ Result<Tensor> AveragePoolBackward(const Node& node, const Tensor& x, const Tens
   return dx;
 }
 
-Tensor GlobalAveragePoolForward(const Tensor& x) {
-  const int64_t planes = x.dim(0) * x.dim(1), size = x.size() / planes;
-  Tensor y(DataType::kFloat, {x.dim(0), x.dim(1), 1, 1});
-  for (int64_t p = 0; p < planes; ++p) {
-    double sum = 0;
-    for (int64_t i = 0; i < size; ++i) sum += x.data<float>()[p * size + i];
-    y.data<float>()[p] = static_cast<float>(sum / size);
-  }
-  return y;
-}
-
 Tensor GlobalAveragePoolBackward(const Tensor& x, const Tensor& dy) {
   const int64_t planes = x.dim(0) * x.dim(1), size = x.size() / planes;
   Tensor dx(DataType::kFloat, x.shape());
   for (int64_t p = 0; p < planes; ++p)
     for (int64_t i = 0; i < size; ++i) dx.data<float>()[p * size + i] = dy.data<float>()[p] / static_cast<float>(size);
   return dx;
-}
-
-Tensor ClampForward(const Tensor& x, float lo, float hi) {
-  Tensor y(DataType::kFloat, x.shape());
-  for (int64_t i = 0; i < x.size(); ++i) y.data<float>()[i] = std::clamp(x.data<float>()[i], lo, hi);
-  return y;
 }
 
 Tensor ClampBackward(const Tensor& x, float lo, float hi, const Tensor& dy) {

@@ -1,7 +1,9 @@
-// Forward and backward passes of the operators quantization-aware training runs, on float
-// NCHW tensors with plain loops (the definition of correct; gradients are checked against
-// finite differences in tests/train_layers_test.cpp). Each backward takes the forward's
-// inputs and the gradient of its output and returns the gradients of the inputs.
+// Backward passes of the convolution family quantization-aware training runs on float NCHW
+// tensors (Conv on the SIMD float GEMM, the rest plain loops), the forward passes that record
+// what their backward needs (Gemm, MaxPool's argmax), fake quantization and the loss; the
+// other forward passes are the runtime's kernels. Gradients are checked against finite
+// differences in tests/train_layers_test.cpp. Each backward takes the forward's inputs and
+// the gradient of its output and returns the gradients of the inputs.
 #pragma once
 #include <vector>
 
@@ -33,11 +35,10 @@ Tensor MaxPoolBackward(const Tensor& x, const std::vector<int64_t>& argmax, cons
 // gradient shared by the inputs it averaged, over the divisor the kernel used.
 Result<Tensor> AveragePoolBackward(const Node& node, const Tensor& x, const Tensor& dy);
 
-Tensor GlobalAveragePoolForward(const Tensor& x);
+// Global average pooling's gradient: dy shared equally by each plane's values.
 Tensor GlobalAveragePoolBackward(const Tensor& x, const Tensor& dy);
 
-// Relu and Clip: y = clamp(x, lo, hi); the gradient passes where x is inside.
-Tensor ClampForward(const Tensor& x, float lo, float hi);
+// Relu and Clip, y = clamp(x, lo, hi): the gradient passes where x is inside.
 Tensor ClampBackward(const Tensor& x, float lo, float hi, const Tensor& dy);
 
 // Quantize then dequantize with (scale, zero point, [qmin, qmax]); the straight-through

@@ -11,7 +11,6 @@
 #include <cmath>
 #include <limits>
 #include <map>
-#include <numeric>
 #include <set>
 #include <string>
 #include <vector>
@@ -138,7 +137,7 @@ class TrainingGraph {
     Store(graph_->inputs[0], x);
     for (const Node& n : graph_->nodes) {
       auto outputs = RunNode(n);
-      if (!outputs.ok()) return outputs.status().WithContext(n.Describe());
+      if (!outputs.ok()) return outputs.status();
       for (size_t i = 0; i < n.outputs.size() && i < outputs->size(); ++i)
         if (!n.outputs[i].empty()) Store(n.outputs[i], (*outputs)[i]);
     }
@@ -150,12 +149,13 @@ class TrainingGraph {
     std::map<std::string, Tensor> grads{{graph_->outputs[0], dlogits}};
     for (auto it = graph_->nodes.rbegin(); it != graph_->nodes.rend(); ++it) {
       const Node& n = *it;
-      auto found = grads.find(n.outputs[0]);
-      if (found == grads.end() || kShapeOnly.count(n.op_type)) continue;
+      if (kShapeOnly.count(n.op_type)) continue;
       for (size_t i = 1; i < n.outputs.size(); ++i)
         if (grads.count(n.outputs[i]))
           return Fail(StatusCode::kUnsupported, n.Describe(), ": training differentiates the first output only, and '", n.outputs[i],
                       "' is used");
+      auto found = grads.find(n.outputs[0]);
+      if (found == grads.end()) continue;
       Tensor dy = found->second;
       auto pq = pre_quant_.find(n.outputs[0]);
       if (pq != pre_quant_.end()) {
@@ -171,7 +171,7 @@ class TrainingGraph {
         }
         dy = FakeQuantBackward(pq->second, q, dy);
       }
-      QPLAY_RETURN_IF_ERROR(BackwardNode(n, dy, grads).WithContext(n.Describe()));
+      QPLAY_RETURN_IF_ERROR(BackwardNode(n, dy, grads));
     }
     return Status::Ok();
   }
@@ -240,12 +240,11 @@ class TrainingGraph {
     std::vector<const Tensor*> inputs;
     for (size_t i = 0; i < n.inputs.size(); ++i) inputs.push_back(Input(n, i));
     while (!inputs.empty() && !inputs.back()) inputs.pop_back();
-    auto opset = model_->opsets.find(n.domain);
-    KernelContext ctx(n, opset == model_->opsets.end() ? 0 : opset->second, std::move(inputs),
+    KernelContext ctx(n, OpsetOf(n), std::move(inputs),
                       [&](const Graph&, const std::vector<Tensor>&) -> Result<std::vector<Tensor>> {
                         return Fail(StatusCode::kUnsupported, "training does not run subgraphs");
                       });
-    QPLAY_RETURN_IF_ERROR(KernelRegistry::Get().Find(n.domain, n.op_type, KernelVariant::kFast)(ctx));
+    QPLAY_RETURN_IF_ERROR(KernelRegistry::Get().Find(n.domain, n.op_type, KernelVariant::kFast)(ctx).WithContext(n.Describe()));
     return std::move(ctx.outputs());
   }
 
@@ -326,7 +325,7 @@ class TrainingGraph {
     return opset == model_->opsets.end() ? 0 : opset->second;
   }
 
-  // Ops with their own forward and backward in layers.h, and ops that only compute shapes.
+  // Ops whose backward pass is in layers.h, and ops that only compute shapes.
   static inline const std::set<std::string> kLayers = {"Conv", "Gemm", "Relu", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool"};
   static inline const std::set<std::string> kShapeOnly = {"Shape", "Size", "Constant", "ConstantOfShape", "Range"};
 
