@@ -53,23 +53,29 @@ Status CheckInput(const std::string& name, const ValueType* declared, const Tens
 // For `graph` and each subgraph, recursively: which values each node is the last reader of
 // (counting reads from subgraphs; graph outputs excepted), which inputs of each node are
 // initializers, each node's kernel, and an empty per-node cache.
-void PlanGraphs(const Graph& graph, KernelVariant variant, Session::GraphPlans& out) {
+void PlanGraphs(const Model& model, const Graph& graph, KernelVariant variant, Session::GraphPlans& out) {
   Session::GraphPlan& plan = out[&graph];
   plan.caches.resize(graph.nodes.size());
   std::map<std::string, size_t> last_use;
+  const std::set<std::string> inputs(graph.inputs.begin(), graph.inputs.end());  // these shadow initializers of their name
   for (size_t n = 0; n < graph.nodes.size(); ++n) {
     const Node& node = graph.nodes[n];
     std::vector<bool> constant;
+    std::vector<const Tensor*> initializers;
     for (const auto& name : node.inputs) {
       if (!name.empty()) last_use[name] = n;
       constant.push_back(graph.IsInitializer(name));
+      initializers.push_back(constant.back() && !inputs.count(name) ? &graph.initializers.at(name) : nullptr);
     }
     plan.constant_inputs.push_back(std::move(constant));
+    plan.initializer_inputs.push_back(std::move(initializers));
+    auto opset = model.opsets.find(node.domain);
+    plan.opsets.push_back(opset == model.opsets.end() ? 0 : opset->second);
     plan.kernels.push_back(KernelRegistry::Get().Find(node.domain, node.op_type, variant));
     for (const auto& [_, attr] : node.attributes)
       if (attr.g) {
         for (const auto& name : attr.g->OuterScopeNames()) last_use[name] = n;
-        PlanGraphs(*attr.g, variant, out);
+        PlanGraphs(model, *attr.g, variant, out);
       }
   }
   plan.frees.resize(graph.nodes.size());
@@ -80,8 +86,7 @@ void PlanGraphs(const Graph& graph, KernelVariant variant, Session::GraphPlans& 
 
 class GraphRunner {
  public:
-  GraphRunner(const Model& model, Session::GraphPlans& plans, const TensorObserver& observer)
-      : model_(model), plans_(plans), observer_(observer) {}
+  GraphRunner(Session::GraphPlans& plans, const TensorObserver& observer) : plans_(plans), observer_(observer) {}
 
   using Scope = std::unordered_map<std::string, Tensor>;
 
@@ -107,13 +112,15 @@ class GraphRunner {
 
   Result<std::vector<Tensor>> RunNodes(const Graph& graph, Scope& scope) {
     Session::GraphPlan& plan = plans_.at(&graph);
+    scope.reserve(scope.size() + graph.nodes.size());  // no rehashing as values come and go
     for (size_t n = 0; n < graph.nodes.size(); ++n) {
       const Node& node = graph.nodes[n];
       std::vector<const Tensor*> inputs;
       inputs.reserve(node.inputs.size());
-      for (const auto& name : node.inputs) {
-        if (name.empty()) {
-          inputs.push_back(nullptr);
+      for (size_t i = 0; i < node.inputs.size(); ++i) {
+        const std::string& name = node.inputs[i];
+        if (name.empty() || plan.initializer_inputs[n][i]) {
+          inputs.push_back(plan.initializer_inputs[n][i]);
           continue;
         }
         const Tensor* found = Find(scope, name);
@@ -123,8 +130,7 @@ class GraphRunner {
       // Trailing omitted inputs are dropped so num_inputs() counts what is present.
       while (!inputs.empty() && !inputs.back()) inputs.pop_back();
 
-      auto opset = model_.opsets.find(node.domain);
-      KernelContext ctx(node, opset == model_.opsets.end() ? 0 : opset->second, std::move(inputs),
+      KernelContext ctx(node, plan.opsets[n], std::move(inputs),
                         [this, &scope](const Graph& sub, const std::vector<Tensor>& sub_inputs) {
                           Scope sub_scope = scope;
                           for (size_t i = 0; i < sub.inputs.size() && i < sub_inputs.size(); ++i)
@@ -157,7 +163,6 @@ class GraphRunner {
     return outputs;
   }
 
-  const Model& model_;
   Session::GraphPlans& plans_;
   const TensorObserver& observer_;
   std::vector<const Graph*> graphs_;  // the graph running and those enclosing it
@@ -192,7 +197,7 @@ Result<Session> Session::Create(const Model& model, const SessionOptions& option
   }
   const Model& runnable = fused ? *fused : model;
   auto plans = std::make_shared<GraphPlans>();
-  PlanGraphs(runnable.graph, options.kernels, *plans);
+  PlanGraphs(runnable, runnable.graph, options.kernels, *plans);
   return Session(model, std::move(fused), std::move(plans));
 }
 
@@ -216,7 +221,7 @@ Result<TensorMap> Session::Run(const TensorMap& inputs, const TensorObserver& ob
       return Fail(StatusCode::kInvalidArgument, "unknown input '", name, "'; the model's inputs are ", expected);
     }
 
-  GraphRunner runner(*model_, *plans_, observer);
+  GraphRunner runner(*plans_, observer);
   auto outputs = runner.Run(graph, std::move(scope));
   if (!outputs.ok()) return outputs.status();
   TensorMap result;

@@ -48,6 +48,10 @@ class Session {
   struct GraphPlan {
     std::vector<std::vector<std::string>> frees;  // per node: values no later node reads
     std::vector<std::vector<bool>> constant_inputs;
+    // Per node and input: the graph's own initializer it reads (nullptr for anything else),
+    // found once here instead of by name on every run.
+    std::vector<std::vector<const Tensor*>> initializer_inputs;
+    std::vector<int64_t> opsets;  // per node: the version of its domain the model imports
     std::vector<KernelFn> kernels;
     std::vector<KernelCache> caches;
   };

@@ -1,6 +1,7 @@
 // Element-wise arithmetic, comparison and logic with numpy broadcasting, and unary math.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <type_traits>
 
 #include "kernels/broadcast.h"
@@ -51,6 +52,12 @@ Status CheckSameType(const KernelContext& ctx) {
   return Status::Ok();
 }
 
+// A kernel's result when its type visit set one, else the element type is unsupported (the
+// message is built only then: kernels run on every inference).
+Status Supported(const KernelContext& ctx, const std::optional<Status>& status, DataType type) {
+  return status ? *status : ctx.Unsupported("element type ", DataTypeName(type));
+}
+
 enum class Arith { kAdd, kSub, kMul, kDiv, kMod, kFmod };
 
 template <Arith kOp>
@@ -58,7 +65,7 @@ Status ArithmeticKernel(KernelContext& ctx) {
   QPLAY_RETURN_IF_ERROR(CheckSameType(ctx));
   const Tensor& a = ctx.in(0);
   const bool fmod = ctx.node.GetInt("fmod", 0) != 0;
-  Status status = ctx.Unsupported("element type ", DataTypeName(a.dtype()));
+  std::optional<Status> status;  // set for the element types the op supports
   VisitNumeric(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     status = Broadcast2<T, T>(ctx, a, ctx.in(1), a.dtype(), [&](T x, T y) -> T {
@@ -84,7 +91,7 @@ Status ArithmeticKernel(KernelContext& ctx) {
       return T(0);
     });
   });
-  return status;
+  return Supported(ctx, status, a.dtype());
 }
 
 Status Pow(KernelContext& ctx) {
@@ -98,7 +105,7 @@ Status Pow(KernelContext& ctx) {
     });
     exponent = converted;
   }
-  Status status = ctx.Unsupported("element type ", DataTypeName(a.dtype()));
+  std::optional<Status> status;
   VisitNumeric(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     status = Broadcast2<T, T>(ctx, a, exponent, a.dtype(), [](T x, T y) {
@@ -106,7 +113,7 @@ Status Pow(KernelContext& ctx) {
       else return static_cast<T>(std::pow(static_cast<double>(x), static_cast<double>(y)));
     });
   });
-  return status;
+  return Supported(ctx, status, a.dtype());
 }
 
 enum class Compare { kEqual, kLess, kGreater, kLessOrEqual, kGreaterOrEqual };
@@ -114,7 +121,7 @@ enum class Compare { kEqual, kLess, kGreater, kLessOrEqual, kGreaterOrEqual };
 template <Compare kOp>
 Status CompareKernel(KernelContext& ctx) {
   QPLAY_RETURN_IF_ERROR(CheckSameType(ctx));
-  Status status = ctx.Unsupported("element type ", DataTypeName(ctx.in(0).dtype()));
+  std::optional<Status> status;
   VisitAny(ctx.in(0).dtype(), [&](auto tag) {
     using T = decltype(tag);
     status = Broadcast2<T, bool>(ctx, ctx.in(0), ctx.in(1), DataType::kBool, [](T x, T y) {
@@ -125,7 +132,7 @@ Status CompareKernel(KernelContext& ctx) {
       return x >= y;
     });
   });
-  return status;
+  return Supported(ctx, status, ctx.in(0).dtype());
 }
 
 enum class Logic { kAnd, kOr, kXor };
@@ -143,14 +150,14 @@ Status LogicKernel(KernelContext& ctx) {
 
 Status BitShift(KernelContext& ctx) {
   const bool left = ctx.node.GetString("direction", "") == "LEFT";
-  Status status = ctx.Unsupported("element type ", DataTypeName(ctx.in(0).dtype()));
+  std::optional<Status> status;  // unsigned types only
   VisitNumeric(ctx.in(0).dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_unsigned_v<T>)
       status = Broadcast2<T, T>(ctx, ctx.in(0), ctx.in(1), ctx.in(0).dtype(),
                                 [left](T x, T y) { return static_cast<T>(left ? x << y : x >> y); });
   });
-  return status;
+  return Supported(ctx, status, ctx.in(0).dtype());
 }
 
 enum class Variadic { kSum, kMean, kMin, kMax };
@@ -160,10 +167,9 @@ template <Variadic kOp>
 Status VariadicKernel(KernelContext& ctx) {
   QPLAY_RETURN_IF_ERROR(CheckSameType(ctx));
   Tensor acc = ctx.in(0);
-  Status status = ctx.Unsupported("element type ", DataTypeName(acc.dtype()));
+  Status status;
   bool visited = VisitNumeric(acc.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    status = Status::Ok();
     for (size_t k = 1; k < ctx.num_inputs() && status.ok(); ++k) {
       status = Broadcast2<T, T>(ctx, acc, ctx.in(k), acc.dtype(), [](T x, T y) -> T {
         if constexpr (kOp == Variadic::kMin) {
