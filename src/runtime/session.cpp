@@ -50,25 +50,43 @@ Status CheckInput(const std::string& name, const ValueType* declared, const Tens
               declared->ShapeString(), " but got ", DescribeType(tensor.dtype(), tensor.shape()));
 }
 
-// For `graph` and each subgraph, recursively: which values each node is the last reader of
-// (counting reads from subgraphs; graph outputs excepted), which inputs of each node are
-// initializers, each node's kernel, and an empty per-node cache.
+// For `graph` and each subgraph, recursively: a slot for every value it names, which values
+// each node is the last reader of (counting reads from subgraphs; graph outputs excepted),
+// which inputs of each node are initializers, each node's kernel, and an empty per-node cache.
 void PlanGraphs(const Model& model, const Graph& graph, KernelVariant variant, Session::GraphPlans& out) {
   Session::GraphPlan& plan = out[&graph];
   plan.caches.resize(graph.nodes.size());
+  std::unordered_map<std::string, int> slot_of;
+  auto slot = [&](const std::string& name) {
+    auto [it, added] = slot_of.emplace(name, static_cast<int>(plan.slot_names.size()));
+    if (added) plan.slot_names.push_back(name);
+    return it->second;
+  };
+  std::set<std::string> produced;
   std::map<std::string, size_t> last_use;
   const std::set<std::string> inputs(graph.inputs.begin(), graph.inputs.end());  // these shadow initializers of their name
+  for (const auto& name : graph.inputs) plan.entry_slots.push_back(slot(name));
   for (size_t n = 0; n < graph.nodes.size(); ++n) {
     const Node& node = graph.nodes[n];
     std::vector<bool> constant;
     std::vector<const Tensor*> initializers;
+    std::vector<int> input_slots, output_slots;
     for (const auto& name : node.inputs) {
       if (!name.empty()) last_use[name] = n;
       constant.push_back(graph.IsInitializer(name));
       initializers.push_back(constant.back() && !inputs.count(name) ? &graph.initializers.at(name) : nullptr);
+      const bool by_slot = !name.empty() && !initializers.back();
+      if (by_slot && !produced.count(name) && !inputs.count(name) && !slot_of.count(name)) plan.entry_slots.push_back(slot(name));
+      input_slots.push_back(by_slot ? slot(name) : -1);
+    }
+    for (const auto& name : node.outputs) {
+      output_slots.push_back(name.empty() ? -1 : slot(name));
+      produced.insert(name);
     }
     plan.constant_inputs.push_back(std::move(constant));
     plan.initializer_inputs.push_back(std::move(initializers));
+    plan.input_slots.push_back(std::move(input_slots));
+    plan.output_slots.push_back(std::move(output_slots));
     auto opset = model.opsets.find(node.domain);
     plan.opsets.push_back(opset == model.opsets.end() ? 0 : opset->second);
     plan.kernels.push_back(KernelRegistry::Get().Find(node.domain, node.op_type, variant));
@@ -78,10 +96,11 @@ void PlanGraphs(const Model& model, const Graph& graph, KernelVariant variant, S
         PlanGraphs(model, *attr.g, variant, out);
       }
   }
+  for (const auto& name : graph.outputs) plan.graph_output_slots.push_back(slot(name));
   plan.frees.resize(graph.nodes.size());
   const std::set<std::string> outputs(graph.outputs.begin(), graph.outputs.end());
   for (const auto& [name, n] : last_use)
-    if (!outputs.count(name) && !graph.IsInitializer(name)) plan.frees[n].push_back(name);
+    if (!outputs.count(name) && !graph.IsInitializer(name) && slot_of.count(name)) plan.frees[n].push_back(slot_of.at(name));
 }
 
 class GraphRunner {
@@ -110,29 +129,39 @@ class GraphRunner {
     return nullptr;
   }
 
+  // Values live in `values`, one per slot of the graph's plan; `scope` holds what the graph
+  // reads from outside (its inputs, the enclosing graphs' values).
   Result<std::vector<Tensor>> RunNodes(const Graph& graph, Scope& scope) {
     Session::GraphPlan& plan = plans_.at(&graph);
-    scope.reserve(scope.size() + graph.nodes.size());  // no rehashing as values come and go
+    std::vector<Tensor> values(plan.slot_names.size());
+    for (int id : plan.entry_slots) {
+      auto it = scope.find(plan.slot_names[id]);
+      if (it != scope.end()) values[id] = it->second;
+    }
+    // A value by slot, or by name from the enclosing graphs (their initializers).
+    auto read = [&](int id) -> const Tensor* { return values[id].empty() ? Find(scope, plan.slot_names[id]) : &values[id]; };
     for (size_t n = 0; n < graph.nodes.size(); ++n) {
       const Node& node = graph.nodes[n];
       std::vector<const Tensor*> inputs;
       inputs.reserve(node.inputs.size());
       for (size_t i = 0; i < node.inputs.size(); ++i) {
-        const std::string& name = node.inputs[i];
-        if (name.empty() || plan.initializer_inputs[n][i]) {
+        const int id = plan.input_slots[n][i];
+        if (id < 0) {
           inputs.push_back(plan.initializer_inputs[n][i]);
           continue;
         }
-        const Tensor* found = Find(scope, name);
-        if (!found) return Fail(StatusCode::kInternal, node.Describe(), ": input '", name, "' was not computed");
+        const Tensor* found = read(id);
+        if (!found) return Fail(StatusCode::kInternal, node.Describe(), ": input '", node.inputs[i], "' was not computed");
         inputs.push_back(found);
       }
       // Trailing omitted inputs are dropped so num_inputs() counts what is present.
       while (!inputs.empty() && !inputs.back()) inputs.pop_back();
 
       KernelContext ctx(node, plan.opsets[n], std::move(inputs),
-                        [this, &scope](const Graph& sub, const std::vector<Tensor>& sub_inputs) {
+                        [&](const Graph& sub, const std::vector<Tensor>& sub_inputs) {
                           Scope sub_scope = scope;
+                          for (size_t id = 0; id < values.size(); ++id)
+                            if (!values[id].empty()) sub_scope[plan.slot_names[id]] = values[id];
                           for (size_t i = 0; i < sub.inputs.size() && i < sub_inputs.size(); ++i)
                             sub_scope[sub.inputs[i]] = sub_inputs[i];
                           return Run(sub, std::move(sub_scope));
@@ -144,20 +173,20 @@ class GraphRunner {
       if (!status.ok()) return status.WithContext(node.Describe());
 
       for (size_t i = 0; i < node.outputs.size(); ++i) {
-        const std::string& name = node.outputs[i];
-        if (name.empty()) continue;
+        const int id = plan.output_slots[n][i];
+        if (id < 0) continue;
         if (ctx.outputs()[i].empty())
-          return Fail(StatusCode::kInternal, node.Describe(), ": kernel did not produce output '", name, "'");
-        if (observer_) observer_(node, name, ctx.outputs()[i]);
-        scope[name] = std::move(ctx.outputs()[i]);
+          return Fail(StatusCode::kInternal, node.Describe(), ": kernel did not produce output '", node.outputs[i], "'");
+        if (observer_) observer_(node, node.outputs[i], ctx.outputs()[i]);
+        values[id] = std::move(ctx.outputs()[i]);
       }
-      for (const auto& name : plan.frees[n]) scope.erase(name);
+      for (int id : plan.frees[n]) values[id] = Tensor();
     }
 
     std::vector<Tensor> outputs;
-    for (const auto& name : graph.outputs) {
-      const Tensor* found = Find(scope, name);
-      if (!found) return Fail(StatusCode::kInvalidModel, "graph output '", name, "' is never computed");
+    for (size_t i = 0; i < graph.outputs.size(); ++i) {
+      const Tensor* found = read(plan.graph_output_slots[i]);
+      if (!found) return Fail(StatusCode::kInvalidModel, "graph output '", graph.outputs[i], "' is never computed");
       outputs.push_back(*found);
     }
     return outputs;

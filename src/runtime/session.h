@@ -42,14 +42,19 @@ class Session {
 
   const Model& model() const { return *model_; }
 
-  // What Create works out once per graph (main and subgraphs): Run frees each intermediate
-  // right after its last reader, calls each node's chosen kernel, and lets kernels keep what
-  // they derive from constant inputs (packed weights) in the node's cache.
+  // What Create works out once per graph (main and subgraphs): every value the graph names
+  // gets a slot, so Run keeps values in a vector instead of looking them up by name; Run frees
+  // each intermediate right after its last reader, calls each node's chosen kernel, and lets
+  // kernels keep what they derive from constant inputs (packed weights) in the node's cache.
   struct GraphPlan {
-    std::vector<std::vector<std::string>> frees;  // per node: values no later node reads
+    std::vector<std::string> slot_names;            // slot -> value name
+    std::vector<int> entry_slots;                   // values from outside: graph inputs, outer scope
+    std::vector<std::vector<int>> input_slots;      // per node and input: its slot, -1 if omitted or an initializer
+    std::vector<std::vector<int>> output_slots;     // per node and output: its slot, -1 if unnamed
+    std::vector<std::vector<int>> frees;            // per node: slots no later node reads
+    std::vector<int> graph_output_slots;
     std::vector<std::vector<bool>> constant_inputs;
-    // Per node and input: the graph's own initializer it reads (nullptr for anything else),
-    // found once here instead of by name on every run.
+    // Per node and input: the graph's own initializer it reads (nullptr for anything else).
     std::vector<std::vector<const Tensor*>> initializer_inputs;
     std::vector<int64_t> opsets;  // per node: the version of its domain the model imports
     std::vector<KernelFn> kernels;
