@@ -72,6 +72,9 @@ void ExpectFastMatchesReference(const Case& c, const std::string& what) {
 
 std::mt19937 rng(7);
 
+// Every test in this binary runs with the outputs fast kernels overwrite filled with a pattern first.
+const bool kPoisoned = (PoisonUninitializedTensors(true), true);
+
 Tensor RandomFloat(Shape shape, float lo = -1.0f, float hi = 1.0f) {
   Tensor t(DataType::kFloat, std::move(shape));
   std::uniform_real_distribution<float> dist(lo, hi);

@@ -31,14 +31,28 @@ std::string ShapeToString(const Shape& shape) {
   return out.str();
 }
 
-Tensor::Tensor(DataType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)), size_(NumElements(shape_)) {
+Tensor::Tensor(DataType dtype, Shape shape) : Tensor(dtype, std::move(shape), /*zero=*/true) {}
+
+Tensor::Tensor(DataType dtype, Shape shape, bool zero) : dtype_(dtype), shape_(std::move(shape)), size_(NumElements(shape_)) {
   constexpr size_t kAlignment = 64;
   size_t bytes = (nbytes() + kAlignment - 1) / kAlignment * kAlignment;
   if (bytes == 0) bytes = kAlignment;
   void* memory = std::aligned_alloc(kAlignment, bytes);
   if (!memory) return;
-  std::memset(memory, 0, bytes);
+  if (zero) std::memset(memory, 0, bytes);
   storage_ = std::shared_ptr<uint8_t>(static_cast<uint8_t*>(memory), [](uint8_t* p) { std::free(p); });
+}
+
+namespace {
+bool poison_uninitialized = false;
+}  // namespace
+
+void PoisonUninitializedTensors(bool on) { poison_uninitialized = on; }
+
+Tensor Tensor::Uninitialized(DataType dtype, Shape shape) {
+  Tensor t(dtype, std::move(shape), /*zero=*/false);
+  if (poison_uninitialized && !t.empty()) std::memset(t.raw(), 0xA5, t.nbytes());
+  return t;
 }
 
 Result<Tensor> Tensor::Allocate(DataType dtype, Shape shape, const std::string& what) {

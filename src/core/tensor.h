@@ -19,6 +19,10 @@ int64_t NumElements(const Shape& shape);
 std::optional<int64_t> CheckedNumElements(const Shape& shape);
 std::string ShapeToString(const Shape& shape);
 
+// For tests: Tensor::Uninitialized fills its memory with a pattern, so that a kernel leaving
+// elements of such an output unwritten gives wrong results instead of lucky zeros.
+void PoisonUninitializedTensors(bool on);
+
 class Tensor {
  public:
   Tensor() = default;
@@ -28,6 +32,9 @@ class Tensor {
   // As the constructor, but fails (naming `what`) on negative or overflowing dims or when
   // memory runs out.
   static Result<Tensor> Allocate(DataType dtype, Shape shape, const std::string& what);
+
+  // As the constructor without the zero fill: for code that writes every element.
+  static Tensor Uninitialized(DataType dtype, Shape shape);
 
   // A tensor over memory someone else owns; `storage` keeps that owner alive (a shared_ptr
   // aliasing the owner), so loading a model does not copy its weights again.
@@ -72,6 +79,7 @@ class Tensor {
   DataType dtype_ = DataType::kUndefined;
   Shape shape_;
   int64_t size_ = 0;
+  Tensor(DataType dtype, Shape shape, bool zero);
   std::shared_ptr<uint8_t> storage_;
 };
 

@@ -38,6 +38,11 @@ class KernelContext {
   size_t num_outputs() const { return outputs_.size(); }
   bool wants(size_t i) const { return i < node.outputs.size() && !node.outputs[i].empty(); }
   Tensor& Output(size_t i, DataType dtype, Shape shape) { return outputs_[i] = Tensor(dtype, std::move(shape)); }
+  // An output the kernel writes in full, so its memory is not zeroed first (fast kernels on
+  // large activations, where the fill costs as much as a pooling).
+  Tensor& OutputToOverwrite(size_t i, DataType dtype, Shape shape) {
+    return outputs_[i] = Tensor::Uninitialized(dtype, std::move(shape));
+  }
   void SetOutput(size_t i, Tensor tensor) { outputs_[i] = std::move(tensor); }
   std::vector<Tensor>& outputs() { return outputs_; }
 

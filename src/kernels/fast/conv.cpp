@@ -146,7 +146,7 @@ Status Conv(KernelContext& ctx) {
   if (!planned.ok()) return planned.status();
   const ConvShape& s = *planned;
   const WindowGeometry& g = s.window;
-  Tensor& y = ctx.Output(0, DataType::kFloat, s.OutputShape());
+  Tensor& y = ctx.OutputToOverwrite(0, DataType::kFloat, s.OutputShape());
   const float* bias = ctx.has(2) ? ctx.in(2).data<float>() : nullptr;
   const int64_t in_plane = g.input[0] * g.input[1], out_plane = g.output[0] * g.output[1];
   const int64_t cpg = s.in_channels / s.group, mpg = s.out_channels / s.group;
@@ -254,7 +254,7 @@ Status QLinearConv(KernelContext& ctx) {
   std::vector<float> multiplier(static_cast<size_t>(s.out_channels));
   for (int64_t m = 0; m < s.out_channels; ++m)
     multiplier[m] = x_scale * w_scale.data<float>()[w_scale.size() == 1 ? 0 : m] / y_scale;
-  Tensor& y = ctx.Output(0, y_zp.dtype(), s.OutputShape());
+  Tensor& y = ctx.OutputToOverwrite(0, y_zp.dtype(), s.OutputShape());
   auto weights = Widen(ctx, s, 3, 5);
   if (IsDepthwise(s)) {
     if (x.dtype() == DataType::kUint8) DepthwiseQLinear(s, x.data<uint8_t>(), x_zp, *weights, bias, multiplier, out_zp, y);
@@ -277,7 +277,7 @@ Status ConvInteger(KernelContext& ctx) {
   if (!Is8Bit(x) || !Is8Bit(w) || x.rank() != 4 || (ctx.has(2) && ctx.in(2).size() != 1)) return RunReferenceKernel(ctx);
   auto planned = PlanConv(ctx, x, w);
   if (!planned.ok()) return planned.status();
-  Tensor& y = ctx.Output(0, DataType::kInt32, planned->OutputShape());
+  Tensor& y = ctx.OutputToOverwrite(0, DataType::kInt32, planned->OutputShape());
   I8GemmOutput out;
   out.type = DataType::kInt32;
   IntegerConvGemm(*planned, x, ZeroPointAt(ctx.has(2) ? &ctx.in(2) : nullptr, 0), *Widen(ctx, *planned, 1, 3), y, out);

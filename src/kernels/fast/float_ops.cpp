@@ -21,7 +21,7 @@ int64_t LastAxisLength(const KernelContext& ctx, const Tensor& x, int64_t defaul
 Status Erf(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
   if (x.dtype() != DataType::kFloat) return RunReferenceKernel(ctx);
-  Tensor& y = ctx.Output(0, DataType::kFloat, x.shape());
+  Tensor& y = ctx.OutputToOverwrite(0, DataType::kFloat, x.shape());
   const float* px = x.data<float>();
   float* py = y.data<float>();
   int64_t i = 0;
@@ -40,7 +40,7 @@ Status Softmax(KernelContext& ctx) {
   // Before opset 13 Softmax flattens from its axis on, which is the last axis only when it is.
   const int64_t length = LastAxisLength(ctx, x, ctx.opset < 13 ? 1 : -1);
   if (x.dtype() != DataType::kFloat || length == 0) return RunReferenceKernel(ctx);
-  Tensor& y = ctx.Output(0, DataType::kFloat, x.shape());
+  Tensor& y = ctx.OutputToOverwrite(0, DataType::kFloat, x.shape());
   for (int64_t row = 0; row < x.size() / length; ++row) {
     const float* px = x.data<float>() + row * length;
     float* py = y.data<float>() + row * length;
@@ -71,7 +71,7 @@ Status LayerNormalization(KernelContext& ctx) {
       (bias && (bias->dtype() != DataType::kFloat || bias->size() != length)) || ctx.wants(1) || ctx.wants(2))
     return RunReferenceKernel(ctx);
   const float eps = ctx.node.GetFloat("epsilon", 1e-5f);
-  Tensor& y = ctx.Output(0, DataType::kFloat, x.shape());
+  Tensor& y = ctx.OutputToOverwrite(0, DataType::kFloat, x.shape());
   const float *ps = scale.data<float>(), *pb = bias ? bias->data<float>() : nullptr;
   for (int64_t row = 0; row < x.size() / length; ++row) {
     const float* px = x.data<float>() + row * length;

@@ -35,7 +35,7 @@ Status MatMul(KernelContext& ctx) {
   if (a.dtype() != DataType::kFloat || b.dtype() != DataType::kFloat) return RunReferenceKernel(ctx);
   auto plan = PlanMatMul(a.shape(), b.shape());
   if (!plan.ok()) return plan.status();
-  Tensor& out = ctx.Output(0, DataType::kFloat, plan->output);
+  Tensor& out = ctx.OutputToOverwrite(0, DataType::kFloat, plan->output);
   const bool one = OneGemm(*plan);
   auto pack = [&](int64_t offset) { return PackF32B(b.data<float>() + offset, plan->k, plan->n, plan->n, 1); };
   if (one) {
@@ -68,7 +68,7 @@ Status Gemm(KernelContext& ctx) {
   auto packed = ctx.Derived<F32PackedB>(ctx.constant(1), [&] {
     return tb ? PackF32B(b.data<float>(), k, n, 1, k) : PackF32B(b.data<float>(), k, n, n, 1);
   });
-  Tensor& out = ctx.Output(0, DataType::kFloat, {m, n});
+  Tensor& out = ctx.OutputToOverwrite(0, DataType::kFloat, {m, n});
   F32GemmParams params;
   params.col_bias = ctx.has(2) ? ctx.in(2).data<float>() : nullptr;
   f32_gemm_4x8__wasmsimd(m, a.data<float>(), k, *packed, out.data<float>(), n, params);
@@ -124,7 +124,7 @@ Status QLinearMatMul(KernelContext& ctx) {
   std::vector<float> multiplier(static_cast<size_t>(plan->n));
   for (int64_t j = 0; j < plan->n; ++j)
     multiplier[j] = a_scale.data<float>()[0] * b_scale.data<float>()[b_scale.size() == 1 ? 0 : j] / y_scale.data<float>()[0];
-  Tensor& y = ctx.Output(0, y_zp.dtype(), plan->output);
+  Tensor& y = ctx.OutputToOverwrite(0, y_zp.dtype(), plan->output);
   const int32_t a_zp = ZeroPointAt(&ctx.in(2), 0);
   const Tensor* b_zp = &ctx.in(5);
   I8GemmOutput out = QuantizedOutput(y, multiplier.data(), ZeroPointAt(&y_zp, 0), plan->n);
@@ -156,7 +156,7 @@ Status MatMulInteger(KernelContext& ctx) {
   auto plan = PlanMatMul(a.shape(), b.shape());
   if (!plan.ok()) return plan.status();
   if (b_zp && b_zp->size() != 1 && b_zp->size() != plan->n) return RunReferenceKernel(ctx);
-  Tensor& y = ctx.Output(0, DataType::kInt32, plan->output);
+  Tensor& y = ctx.OutputToOverwrite(0, DataType::kInt32, plan->output);
   I8GemmOutput out;
   out.type = DataType::kInt32;
   out.ldc = plan->n;
@@ -198,7 +198,7 @@ Status QGemm(KernelContext& ctx) {
   if (quantized)
     for (float& s : multiplier) s /= ctx.in(7).data<float>()[0];
   const Tensor* y_zp = ctx.has(8) ? &ctx.in(8) : nullptr;
-  Tensor& y = ctx.Output(0, quantized ? (y_zp ? y_zp->dtype() : DataType::kUint8) : DataType::kFloat, {m, n});
+  Tensor& y = ctx.OutputToOverwrite(0, quantized ? (y_zp ? y_zp->dtype() : DataType::kUint8) : DataType::kFloat, {m, n});
   auto packed = tb ? CachedB(ctx, ctx.constant(3) && ctx.constant(5), b, &ctx.in(5), k, n, 1, k)
                    : CachedB(ctx, ctx.constant(3) && ctx.constant(5), b, &ctx.in(5), k, n, n, 1);
   I8GemmOutput out = QuantizedOutput(y, multiplier.data(), ZeroPointAt(y_zp, 0), n);

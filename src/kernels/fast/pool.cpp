@@ -163,7 +163,7 @@ Status MaxPool(KernelContext& ctx) {
   auto window = ComputeWindow(ctx.node, {x.dim(2), x.dim(3)}, {});
   if (!window.ok()) return window.status();
   const WindowGeometry& g = *window;
-  Tensor& y = ctx.Output(0, x.dtype(), {x.dim(0), x.dim(1), g.output[0], g.output[1]});
+  Tensor& y = ctx.OutputToOverwrite(0, x.dtype(), {x.dim(0), x.dim(1), g.output[0], g.output[1]});
   const int64_t planes = x.dim(0) * x.dim(1);
   auto pool = [&](auto* input, auto* output) {
     if (TwoByTwoTiling(g)) MaxPool2x2(input, output, planes * g.output[0], g.input[1]);
@@ -212,7 +212,7 @@ Status QLinearGlobalAveragePool(KernelContext& ctx) {
   Shape out_shape = x.shape();
   for (size_t d = 2; d < out_shape.size(); ++d) out_shape[d] = 1;
   const Tensor* y_zp = ctx.has(4) ? &ctx.in(4) : nullptr;
-  Tensor& y = ctx.Output(0, y_zp ? y_zp->dtype() : DataType::kUint8, out_shape);
+  Tensor& y = ctx.OutputToOverwrite(0, y_zp ? y_zp->dtype() : DataType::kUint8, out_shape);
   const int32_t x_zp = ZeroPointAt(ctx.has(2) ? &ctx.in(2) : nullptr, 0);
   const float sx = x_scale.data<float>()[0], sy = y_scale.data<float>()[0];
   const float zp = static_cast<float>(ZeroPointAt(y_zp, 0));

@@ -79,7 +79,7 @@ Status Binary(KernelContext& ctx) {
   if (b.shape() == *shape && a.shape() != *shape) std::swap(full, repeated);  // both ops commute
   if (full.q->shape() != *shape || !(repeated.q->shape() == *shape || IsTrailingBlock(repeated.q->shape(), *shape)))
     return RunReferenceKernel(ctx);
-  Tensor& y = ctx.Output(0, type, *shape);
+  Tensor& y = ctx.OutputToOverwrite(0, type, *shape);
   const float y_scale = ctx.in(6).data<float>()[0];
   const int64_t period = repeated.q->size();
   if (type == DataType::kUint8) Run<uint8_t, kMul>(full, repeated, period, y_scale, ZeroPointAt(y_zp, 0), y.data<uint8_t>(), y.size());

@@ -72,7 +72,7 @@ void QuantizeRun(const float* x, int64_t count, int32_t zero_point, float scale,
 
 template <typename T>
 Tensor Dequantized(const Tensor& x, const Tensor& scale, const Tensor* zero_point, const ParamBlocks& blocks) {
-  Tensor y(DataType::kFloat, x.shape());
+  Tensor y = Tensor::Uninitialized(DataType::kFloat, x.shape());
   ForEachBlock(x, blocks, [&](int64_t at, int64_t c) {
     DequantizeRun(x.data<T>() + at, blocks.inner, ZeroPointAt(zero_point, c), scale.data<float>()[c], y.data<float>() + at);
   });
@@ -100,7 +100,7 @@ Status QuantizeLinear(KernelContext& ctx) {
   if (x.dtype() != DataType::kFloat || scale.dtype() != DataType::kFloat || (type != DataType::kUint8 && type != DataType::kInt8) ||
       !PlanBlocks(ctx, x, scale, blocks))
     return RunReferenceKernel(ctx);
-  Tensor& y = ctx.Output(0, type, x.shape());
+  Tensor& y = ctx.OutputToOverwrite(0, type, x.shape());
   ForEachBlock(x, blocks, [&](int64_t at, int64_t c) {
     const int32_t zp = ZeroPointAt(zero_point, c);
     const float s = scale.data<float>()[c];
@@ -131,7 +131,7 @@ Status DynamicQuantizeLinear(KernelContext& ctx) {
   for (; i < x.size(); ++i) lo = std::min(lo, px[i]), hi = std::max(hi, px[i]);
   const float scale = (hi - lo) / 255.0f;
   const float zp = scale == 0 ? 0.0f : std::clamp(std::nearbyint(0.0f - lo / scale), 0.0f, 255.0f);
-  Tensor& y = ctx.Output(0, DataType::kUint8, x.shape());
+  Tensor& y = ctx.Output(0, DataType::kUint8, x.shape());  // all zero when x is
   if (scale != 0) QuantizeRun(px, x.size(), static_cast<int32_t>(zp), scale, y.data<uint8_t>());
   ctx.SetOutput(1, Tensor::Scalar<float>(scale));
   ctx.SetOutput(2, Tensor::Scalar<uint8_t>(static_cast<uint8_t>(zp)));
