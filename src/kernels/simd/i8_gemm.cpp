@@ -37,13 +37,16 @@ void StoreOne(const I8GemmOutput& out, int64_t i, int64_t j, int32_t acc) {
   else static_cast<uint8_t*>(out.data)[i * out.ldc + j] = static_cast<uint8_t>(q);
 }
 
+// Four values from `col` on, zero past `columns` of them.
 v128_t LoadColumns(const float* values, int64_t col, int64_t columns) {
+  if (columns >= 4) return wasm_v128_load(values + col);
   float padded[4] = {};
   std::copy(values + col, values + col + std::max<int64_t>(0, std::min<int64_t>(4, columns)), padded);
   return wasm_v128_load(padded);
 }
 
 v128_t LoadColumns(const int32_t* values, int64_t col, int64_t columns) {
+  if (columns >= 4) return wasm_v128_load(values + col);
   int32_t padded[4] = {};
   std::copy(values + col, values + col + std::max<int64_t>(0, std::min<int64_t>(4, columns)), padded);
   return wasm_v128_load(padded);
@@ -77,19 +80,31 @@ void StoreRow(const I8GemmOutput& out, int64_t at, const v128_t lanes[2], int64_
   std::copy(values, values + columns, dst);
 }
 
-template <int kRows>
-void Block4x8(int64_t row, int64_t p, const int16_t* a, int64_t lda, const I8PackedB& b, const I8GemmOutput& out) {
-  const int64_t pairs = EvenK(b.k) / 2;
-  const int64_t col = p * kI8GemmNr, columns = std::min(kI8GemmNr, b.n - col);
-  v128_t col_bias[2], col_scale[2];  // the columns' vectors, shared by every row
+// What every row block of one panel shares: the panel's columns, their biases and scales.
+struct PanelColumns {
+  int64_t p, col, columns;
+  v128_t bias[2], scale[2];
+};
+
+PanelColumns ColumnsOf(int64_t p, const I8PackedB& b, const I8GemmOutput& out) {
+  PanelColumns c{p, p * kI8GemmNr, std::min(kI8GemmNr, b.n - p * kI8GemmNr), {}, {}};
   for (int h = 0; h < 2; ++h) {
-    col_bias[h] = out.col_bias ? LoadColumns(out.col_bias, col + 4 * h, columns - 4 * h) : wasm_i32x4_splat(0);
-    if (out.scale && !out.scale_per_row) col_scale[h] = LoadColumns(out.scale, col + 4 * h, columns - 4 * h);
+    c.bias[h] = out.col_bias ? LoadColumns(out.col_bias, c.col + 4 * h, c.columns - 4 * h) : wasm_i32x4_splat(0);
+    if (out.scale && !out.scale_per_row) c.scale[h] = LoadColumns(out.scale, c.col + 4 * h, c.columns - 4 * h);
   }
+  return c;
+}
+
+template <int kRows>
+void Block4x8(int64_t row, const PanelColumns& panel_columns, const int16_t* a, int64_t lda, const I8PackedB& b, const I8GemmOutput& out,
+              const RoundingLanes& rounding) {
+  const int64_t pairs = EvenK(b.k) / 2;
+  const int64_t p = panel_columns.p, col = panel_columns.col, columns = panel_columns.columns;
+  const v128_t* col_scale = panel_columns.scale;
   v128_t acc[kRows][2];  // starting from the biases
   for (int r = 0; r < kRows; ++r)
     for (int h = 0; h < 2; ++h)
-      acc[r][h] = out.row_bias ? wasm_i32x4_add(col_bias[h], wasm_i32x4_splat(out.row_bias[row + r])) : col_bias[h];
+      acc[r][h] = out.row_bias ? wasm_i32x4_add(panel_columns.bias[h], wasm_i32x4_splat(out.row_bias[row + r])) : panel_columns.bias[h];
   const int16_t* panel = b.data.data() + p * pairs * kI8GemmNr * 2;
   const int16_t* rows[kRows];
   for (int r = 0; r < kRows; ++r) rows[r] = a + (row + r) * lda;
@@ -103,8 +118,6 @@ void Block4x8(int64_t row, int64_t p, const int16_t* a, int64_t lda, const I8Pac
     }
   }
 
-  const OutputRange range = RangeOf(out.type, out.zero_point);
-  const RoundingLanes rounding(range.lo, range.hi, out.zero_point);
   for (int r = 0; r < kRows; ++r) {
     const int64_t i = row + r;
     v128_t lanes[2];
@@ -142,13 +155,16 @@ void i8_gemm__ref(int64_t m, const int16_t* a, int64_t lda, const I8PackedB& b, 
 }
 
 void i8_gemm_4x8__wasmsimd_dot16(int64_t m, const int16_t* a, int64_t lda, const I8PackedB& b, const I8GemmOutput& out) {
+  const OutputRange range = RangeOf(out.type, out.zero_point);
+  const RoundingLanes rounding(range.lo, range.hi, out.zero_point);
   for (int64_t p = 0; p < b.panels(); ++p) {
+    const PanelColumns columns = ColumnsOf(p, b, out);
     int64_t row = 0;
-    for (; row + kI8GemmMr <= m; row += kI8GemmMr) Block4x8<4>(row, p, a, lda, b, out);
+    for (; row + kI8GemmMr <= m; row += kI8GemmMr) Block4x8<4>(row, columns, a, lda, b, out, rounding);
     switch (m - row) {
-      case 3: Block4x8<3>(row, p, a, lda, b, out); break;
-      case 2: Block4x8<2>(row, p, a, lda, b, out); break;
-      case 1: Block4x8<1>(row, p, a, lda, b, out); break;
+      case 3: Block4x8<3>(row, columns, a, lda, b, out, rounding); break;
+      case 2: Block4x8<2>(row, columns, a, lda, b, out, rounding); break;
+      case 1: Block4x8<1>(row, columns, a, lda, b, out, rounding); break;
       default: break;
     }
   }
