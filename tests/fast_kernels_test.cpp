@@ -125,6 +125,8 @@ const std::vector<ConvSpec> kConvSpecs = {
     // panels wrapping across rows and a partial last one, groups, dilation, a 5x5 window.
     {2, 3, 5, 1, 9, 11, 3, 1, 1, 1},  {1, 4, 6, 2, 7, 16, 3, 1, 0, 1}, {1, 2, 3, 1, 12, 13, 3, 1, 2, 2},
     {1, 2, 4, 1, 10, 12, 5, 1, 2, 1},
+    // ... and at stride 2 (the even lanes of two loads).
+    {2, 3, 5, 1, 19, 21, 3, 2, 1, 1}, {1, 4, 6, 2, 9, 20, 2, 2, 0, 1},
 };
 
 std::map<std::string, Attribute> ConvAttributes(const ConvSpec& s) {

@@ -14,14 +14,14 @@ struct PanelSource {
 };
 
 std::vector<PanelSource> PanelSources(const WindowGeometry& g, int64_t padded_width, int64_t panels) {
-  const int64_t ow = g.output[1], row_step = g.strides[0] * padded_width;
+  const int64_t ow = g.output[1], row_step = g.strides[0] * padded_width, column_step = g.strides[1];
   std::vector<PanelSource> sources(static_cast<size_t>(panels));
   for (int64_t p = 0; p < panels; ++p) {
     const int64_t oy = p * kI8GemmNr / ow, ox = p * kI8GemmNr % ow;
     PanelSource& s = sources[p];
     s.split = std::min(kI8GemmNr, ow - ox);
-    s.first = oy * row_step + ox;
-    s.second = (oy + 1) * row_step - s.split;
+    s.first = oy * row_step + ox * column_step;
+    s.second = (oy + 1) * row_step - s.split * column_step;
     alignas(16) int16_t mask[kI8GemmNr];
     for (int64_t j = 0; j < kI8GemmNr; ++j) mask[j] = j < s.split ? -1 : 0;
     s.from_first = wasm_v128_load(mask);
@@ -32,7 +32,7 @@ std::vector<PanelSource> PanelSources(const WindowGeometry& g, int64_t padded_wi
 }  // namespace
 
 bool PacksPatchesDirectly(const WindowGeometry& g) {
-  return g.spatial_rank() == 2 && g.strides[1] == 1 && g.output[1] >= kI8GemmNr;
+  return g.spatial_rank() == 2 && (g.strides[1] == 1 || g.strides[1] == 2) && g.output[1] >= kI8GemmNr;
 }
 
 template <typename T>
@@ -41,7 +41,7 @@ void PackI8Patches(const T* x, int64_t channels, const WindowGeometry& g, int32_
   const int64_t h = g.input[0], w = g.input[1], kh = g.kernel[0], kw = g.kernel[1];
   const int64_t ph = h + g.pad_begin[0] + g.pad_end[0], pw = w + g.pad_begin[1] + g.pad_end[1], plane = ph * pw;
   // The last panel may read up to two rows' steps past the last output row (lanes it does not keep).
-  const size_t size = static_cast<size_t>(channels * plane + (g.strides[0] + 1) * pw + 2 * kI8GemmNr);
+  const size_t size = static_cast<size_t>(channels * plane + (g.strides[0] + 1) * pw + 4 * kI8GemmNr);
   if (planes.size() != size) planes.assign(size, 0);
   for (int64_t c = 0; c < channels; ++c)
     for (int64_t y = 0; y < h; ++y)
@@ -59,11 +59,16 @@ void PackI8Patches(const T* x, int64_t channels, const WindowGeometry& g, int32_
   const std::vector<PanelSource> sources = PanelSources(g, pw, b.panels());
   for (int64_t p = 0; p < b.panels(); ++p) {
     const PanelSource& s = sources[p];
+    // Eight samples a column step apart from `at`: one load, or the even lanes of two.
+    auto samples = [&](const int16_t* at) {
+      if (g.strides[1] == 1) return wasm_v128_load(at);
+      return wasm_i16x8_shuffle(wasm_v128_load(at), wasm_v128_load(at + 8), 0, 2, 4, 6, 8, 10, 12, 14);
+    };
     auto row = [&](int64_t kk) {
       if (kk >= b.k) return wasm_i16x8_splat(0);
       const int16_t* tap = planes.data() + tap_offset[kk];
-      const v128_t first = wasm_v128_load(tap + s.first);
-      return s.split == kI8GemmNr ? first : wasm_v128_bitselect(first, wasm_v128_load(tap + s.second), s.from_first);
+      const v128_t first = samples(tap + s.first);
+      return s.split == kI8GemmNr ? first : wasm_v128_bitselect(first, samples(tap + s.second), s.from_first);
     };
     int16_t* dst = b.data.data() + p * pairs * kI8GemmNr * 2;
     for (int64_t q = 0; q < pairs; ++q, dst += kI8GemmNr * 2) {

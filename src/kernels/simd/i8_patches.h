@@ -1,9 +1,9 @@
 // An 8-bit convolution's input patches packed straight into the 8-bit GEMM's B panels,
-// without an im2col copy, for windows that step one column at a time over output rows of at
-// least one panel (kI8GemmNr positions): the channel planes are widened once into int16
+// without an im2col copy, for windows that step one or two columns at a time over output rows
+// of at least one panel (kI8GemmNr positions): the channel planes are widened once into int16
 // minus the zero point with zero padding around them, and then each panel row (one channel
-// and tap, eight output positions) is one vector load from its plane, or two blended where
-// the panel wraps from one output row to the next.
+// and tap, eight output positions) is one vector load from its plane (the even lanes of two
+// at stride 2), or two such blended where the panel wraps from one output row to the next.
 #pragma once
 #include <cstdint>
 #include <vector>
