@@ -349,11 +349,23 @@ TEST(FastKernels, QLinearGlobalAveragePoolBitExact) {
     }
 }
 
+TEST(FastKernels, FloatArithmeticBitExact) {
+  // The full operand on either side, a trailing block, a scalar, equal shapes; a broadcast
+  // of both operands takes the reference path.
+  for (const std::string op : {"Add", "Sub", "Mul", "Div"})
+    for (const auto& [a, b] : std::vector<std::pair<Shape, Shape>>{
+             {{2, 3, 7}, {2, 3, 7}}, {{2, 3, 7}, {7}}, {{2, 3, 7}, {1, 3, 7}}, {{2, 3, 7}, {}}, {{5}, {2, 3, 5}}, {{}, {4, 9}}, {{2, 1, 5}, {3, 1}}}) {
+      const Tensor divisor = RandomFloat(b, 0.5f, 2.0f);
+      ExpectFastMatchesReference({op, "", {RandomFloat(a), op == "Div" ? divisor : RandomFloat(b)}},
+                                 op + " " + ShapeToString(a) + " with " + ShapeToString(b));
+    }
+}
+
 TEST(FastKernels, EveryFastKernelIsCoveredHere) {
   EXPECT_EQ(KernelRegistry::Get().FastOpTypes(),
-            (std::vector<std::string>{"Conv", "ConvInteger", "DequantizeLinear", "DynamicQuantizeLinear", "Erf", "Gemm", "LayerNormalization", "MatMul",
-                                      "MatMulInteger", "MaxPool",
-                                      "QLinearConv", "QLinearMatMul", "QuantizeLinear", "Softmax", "com.microsoft.QGemm",
+            (std::vector<std::string>{"Add", "Conv", "ConvInteger", "DequantizeLinear", "Div", "DynamicQuantizeLinear", "Erf", "Gemm",
+                                      "LayerNormalization", "MatMul", "MatMulInteger", "MaxPool", "Mul",
+                                      "QLinearConv", "QLinearMatMul", "QuantizeLinear", "Softmax", "Sub", "com.microsoft.QGemm",
                                       "com.microsoft.QLinearAdd", "com.microsoft.QLinearGlobalAveragePool", "com.microsoft.QLinearLeakyRelu", "com.microsoft.QLinearMul",
                                       "com.microsoft.QLinearSigmoid", "com.microsoft.QLinearSoftmax"}));
 }

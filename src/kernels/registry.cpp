@@ -26,6 +26,7 @@ const KernelRegistry& KernelRegistry::Get() {
     RegisterFastQuantizeKernels(r);
     RegisterFastQLinearBinaryKernels(r);
     RegisterFastFloatKernels(r);
+    RegisterFastFloatBinaryKernels(r);
     RegisterFastQLinearTableKernels(r);
     return r;
   }();

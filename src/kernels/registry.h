@@ -56,6 +56,7 @@ void RegisterFastPoolKernels(KernelRegistry& registry);
 void RegisterFastQuantizeKernels(KernelRegistry& registry);
 void RegisterFastQLinearBinaryKernels(KernelRegistry& registry);
 void RegisterFastFloatKernels(KernelRegistry& registry);
+void RegisterFastFloatBinaryKernels(KernelRegistry& registry);
 void RegisterFastQLinearTableKernels(KernelRegistry& registry);
 
 }  // namespace qplay

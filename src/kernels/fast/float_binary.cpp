@@ -1,0 +1,74 @@
+// Fast float Add, Sub, Mul and Div with numpy broadcasting where one operand is the whole
+// output and the other repeats along it (equal shapes, a trailing block such as a bias or a
+// positional embedding, a scalar): a vector loop over each repetition. Each element is the
+// same IEEE operation as in the reference kernel, so the results are its bit for bit; other
+// broadcasts and types go to the reference kernel.
+#include "kernels/broadcast.h"
+#include "kernels/registry.h"
+#include "kernels/simd/simd.h"
+
+namespace qplay {
+namespace {
+
+enum class Op { kAdd, kSub, kMul, kDiv };
+
+template <Op kOp>
+v128_t Apply(v128_t a, v128_t b) {
+  if constexpr (kOp == Op::kAdd) return wasm_f32x4_add(a, b);
+  if constexpr (kOp == Op::kSub) return wasm_f32x4_sub(a, b);
+  if constexpr (kOp == Op::kMul) return wasm_f32x4_mul(a, b);
+  return wasm_f32x4_div(a, b);
+}
+
+template <Op kOp>
+float Apply(float a, float b) {
+  if constexpr (kOp == Op::kAdd) return a + b;
+  if constexpr (kOp == Op::kSub) return a - b;
+  if constexpr (kOp == Op::kMul) return a * b;
+  return a / b;
+}
+
+// y[i] = full[i] op repeated[i % period], or repeated[i % period] op full[i] when the repeated
+// operand is the left one.
+template <Op kOp, bool kRepeatedFirst>
+void Run(const float* full, const float* repeated, int64_t period, int64_t count, float* y) {
+  auto apply = [](auto f, auto r) { return kRepeatedFirst ? Apply<kOp>(r, f) : Apply<kOp>(f, r); };
+  int64_t j = 0;
+  if (period == 1) {  // a scalar
+    const v128_t splat = wasm_f32x4_splat(repeated[0]);
+    for (; j + 4 <= count; j += 4) wasm_v128_store(y + j, apply(wasm_v128_load(full + j), splat));
+    for (; j < count; ++j) y[j] = apply(full[j], repeated[0]);
+    return;
+  }
+  for (int64_t start = 0; start < count; start += period) {
+    for (j = 0; j + 4 <= period; j += 4)
+      wasm_v128_store(y + start + j, apply(wasm_v128_load(full + start + j), wasm_v128_load(repeated + j)));
+    for (; j < period; ++j) y[start + j] = apply(full[start + j], repeated[j]);
+  }
+}
+
+template <Op kOp>
+Status Binary(KernelContext& ctx) {
+  const Tensor &a = ctx.in(0), &b = ctx.in(1);
+  if (a.dtype() != DataType::kFloat || b.dtype() != DataType::kFloat) return RunReferenceKernel(ctx);
+  auto shape = BroadcastShapes({a.shape(), b.shape()});
+  if (!shape.ok()) return RunReferenceKernel(ctx);  // it names the shapes
+  const bool a_full = a.shape() == *shape && IsTrailingBlock(b.shape(), *shape);
+  const bool b_full = !a_full && b.shape() == *shape && IsTrailingBlock(a.shape(), *shape);
+  if (!a_full && !b_full) return RunReferenceKernel(ctx);
+  Tensor& y = ctx.OutputToOverwrite(0, DataType::kFloat, *shape);
+  if (a_full) Run<kOp, false>(a.data<float>(), b.data<float>(), b.size(), y.size(), y.data<float>());
+  else Run<kOp, true>(b.data<float>(), a.data<float>(), a.size(), y.size(), y.data<float>());
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterFastFloatBinaryKernels(KernelRegistry& r) {
+  r.Add("Add", Binary<Op::kAdd>, "", KernelVariant::kFast);
+  r.Add("Sub", Binary<Op::kSub>, "", KernelVariant::kFast);
+  r.Add("Mul", Binary<Op::kMul>, "", KernelVariant::kFast);
+  r.Add("Div", Binary<Op::kDiv>, "", KernelVariant::kFast);
+}
+
+}  // namespace qplay
