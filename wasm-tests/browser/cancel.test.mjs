@@ -1,16 +1,10 @@
 // Long work runs in the worker: progress arrives while calibration runs, the page answers
 // meanwhile, and Cancel stops the run with the model, samples and recipe kept.
 import path from 'node:path';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { repoRoot, runAndWait, startPage, waitForModel } from './serve-and-launch.mjs';
+import { expect, test } from 'vitest';
+import { repoRoot, runAndWait, usePage, waitForModel } from './serve-and-launch.mjs';
 
-let session;
-beforeAll(async () => {
-  session = await startPage();
-});
-afterAll(async () => {
-  await session?.close();
-});
+const session = usePage();
 
 test('progress arrives during calibration, the page stays responsive, and Cancel stops the run', async () => {
   const { page, url } = session;

@@ -3,18 +3,14 @@
 // recomputes them, a page embedding two widgets keeps its own styles, nothing leaves the origin.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { beforeAll, expect, test } from 'vitest';
 import { loadQplay } from '../wasm/load-qplay.mjs';
-import { repoRoot, startPage } from './serve-and-launch.mjs';
+import { repoRoot, usePage } from './serve-and-launch.mjs';
 
-let session;
+const session = usePage();
 let qp;
 beforeAll(async () => {
-  session = await startPage();
   qp = await loadQplay();
-});
-afterAll(async () => {
-  await session?.close();
 });
 
 const pages = fs.readdirSync(path.join(repoRoot, 'build/web/docs')).filter((f) => f.endsWith('.html'));

@@ -5,8 +5,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { repoRoot, runAndWait, startPage, waitForModel } from './serve-and-launch.mjs';
+import { expect, test } from 'vitest';
+import { repoRoot, runAndWait, usePage, waitForModel } from './serve-and-launch.mjs';
 
 const qplay = path.join(repoRoot, 'build/native/qplay');
 const data = (file) => path.join(repoRoot, 'examples/data', file);
@@ -21,13 +21,7 @@ function cliAccuracy(options) {
   return { float: pct(report.accuracy), quantized: pct(report.compare.accuracy), agreement: pct(report.compare.agreement) };
 }
 
-let session;
-beforeAll(async () => {
-  session = await startPage();
-});
-afterAll(async () => {
-  await session?.close();
-});
+const session = usePage();
 
 test("the bundled CNN quantizes with the default recipe to the CLI's numbers", async () => {
   const { page, url } = session;

@@ -4,17 +4,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import { repoRoot, runAndWait, startPage, waitForModel } from './serve-and-launch.mjs';
+import { beforeAll, expect, test } from 'vitest';
+import { repoRoot, runAndWait, usePage, waitForModel } from './serve-and-launch.mjs';
 
-let session;
+const session = usePage();
 beforeAll(async () => {
-  session = await startPage();
   await session.page.goto(session.url);
   await waitForModel(session.page, 'cnn.onnx');
-});
-afterAll(async () => {
-  await session?.close();
 });
 
 const app = (page, expression) => page.evaluate(`document.querySelector('qplay-playground').${expression}`);

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { preview } from 'vite';
+import { afterAll, beforeAll } from 'vitest';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
 export const screenshotDir = path.join(repoRoot, 'build/screenshots');
@@ -46,6 +47,15 @@ export async function startPage({ colorScheme = 'light' } = {}) {
       await new Promise((resolve) => server.httpServer.close(resolve));
     },
   };
+}
+
+// The page of one test file: started before its tests and closed after them. The object it
+// returns gets startPage's fields (page, url, requests, errors, screenshot) once the page is up.
+export function usePage(options) {
+  const session = {};
+  beforeAll(async () => Object.assign(session, await startPage(options)));
+  afterAll(async () => session.close?.());
+  return session;
 }
 
 // Waits for the bundled example (or another model) and its samples to be ready to run.

@@ -42,18 +42,14 @@ export class BackendDiffWidget extends QplayWidget {
 
   async connectedCallback() {
     super.connectedCallback();
-    try {
+    await this.settle(async () => {
       const { engine } = await widgetModel(this.model);
       const presets = await engine.backends();
       const plans: Record<string, LayerPlan[]> = {};
       for (const p of presets) plans[p.name] = await engine.layers({ backend: p.name });
       this.plans = plans;
       this.presets = presets;
-      this.status = '';
-      this.emit('change');
-    } catch (e) {
-      this.fail(e);
-    }
+    });
   }
 
   render() {

@@ -39,17 +39,13 @@ export class CleWidget extends QplayWidget {
 
   async connectedCallback() {
     super.connectedCallback();
-    try {
+    await this.settle(async () => {
       const source = await widgetModel(this.model);
       const [before, after] = await this.pick(source);
       const format = { type: 'int8' as const, symmetric: true };
       const [qBefore, qAfter] = await Promise.all([source.engine.quantizeTensor(before, format), source.engine.quantizeTensor(after, format)]);
       this.result = { before, after, qBefore, qAfter };
-      this.status = '';
-      this.emit('change');
-    } catch (e) {
-      this.fail(e);
-    }
+    });
   }
 
   // The named weight, or the first convolution weight equalization changes: before and after.

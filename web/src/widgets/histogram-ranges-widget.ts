@@ -77,16 +77,13 @@ export class HistogramRangesWidget extends QplayWidget {
 
   private async compute() {
     if (!this.source) return;
+    const source = this.source;
     const token = ++this.token;
-    try {
-      const [ranges] = await this.source.engine.rangeChoices([this.tensor], { percentile: this.percentile, symmetric: this.symmetric, bins: 128 });
-      if (token !== this.token) return;
+    await this.settle(async () => {
+      const [ranges] = await source.engine.rangeChoices([this.tensor], { percentile: this.percentile, symmetric: this.symmetric, bins: 128 });
+      if (token !== this.token) return false;  // a later setting is being computed
       this.ranges = ranges;
-      this.status = '';
-      this.emit('change');
-    } catch (e) {
-      this.fail(e);
-    }
+    });
   }
 
   render() {

@@ -54,16 +54,14 @@ export class PerChannelWidget extends QplayWidget {
 
   private async compute() {
     if (!this.source || !this.data) return;
+    const { source, data } = this;
     const format = { type: this.type, symmetric: this.scheme === 'symmetric', errorAxis: 0 };
-    try {
+    await this.settle(async () => {
       const [perTensor, perChannel] = await Promise.all([
-        this.source.engine.quantizeTensor(this.data, format), this.source.engine.quantizeTensor(this.data, { ...format, axis: 0 }),
+        source.engine.quantizeTensor(data, format), source.engine.quantizeTensor(data, { ...format, axis: 0 }),
       ]);
       this.results = { perTensor, perChannel };
-      this.emit('change');
-    } catch (e) {
-      this.fail(e);
-    }
+    });
   }
 
   render() {

@@ -53,7 +53,7 @@ export class QdqGraphWidget extends QplayWidget {
 
   async connectedCallback() {
     super.connectedCallback();
-    try {
+    await this.settle(async () => {
       const { engine, hasSamples, url } = await widgetModel(this.model);
       if (!hasSamples) throw new Error(`${url} has no calibration samples: use a bundled example model`);
       const float = (await engine.preparedNodes({})).slice(0, this.nodes);
@@ -65,11 +65,7 @@ export class QdqGraphWidget extends QplayWidget {
         columns.push({ title, nodes: prefixThrough(await engine.nodes('quantized'), last) });
       }
       this.columns = columns;
-      this.status = '';
-      this.emit('change');
-    } catch (e) {
-      this.fail(e);
-    }
+    });
   }
 
   render() {

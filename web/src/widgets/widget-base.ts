@@ -35,6 +35,18 @@ export abstract class QplayWidget extends LitElement {
     this.dispatchEvent(new Event(kind, { bubbles: true, composed: true }));
   }
 
+  // Runs `work`, which stores what it computed, then clears the loading line and fires
+  // `change`; an error shows inline instead. `work` returns false when its result is stale.
+  protected async settle(work: () => Promise<boolean | void>): Promise<void> {
+    try {
+      if ((await work()) === false) return;
+      this.status = '';
+      this.emit('change');
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
   protected fail(error: unknown): void {
     this.error = error instanceof Error ? error.message : String(error);
     this.status = '';
