@@ -106,6 +106,12 @@ Status WriteFile(const std::string& path, const std::vector<uint8_t>& bytes) {
   return out ? Status::Ok() : Fail(StatusCode::kInvalidArgument, "cannot write '", path, "'");
 }
 
+// A model the quantizers made, exported as ONNX to `path`.
+Status WriteModel(const std::string& path, const Model& model) {
+  auto bytes = ExportModel(model);
+  return bytes.ok() ? WriteFile(path, *bytes) : bytes.status();
+}
+
 int Info(const Args& args) {
   if (args.positional.size() != 1) return Report(Fail(StatusCode::kInvalidArgument, "info takes one MODEL"));
   auto model = LoadModelFile(args.positional[0]);
@@ -258,9 +264,7 @@ int QuantizeCommand(const Args& args) {
   });
   if (show_progress) std::cerr << "\n";
   if (!result.ok()) return Report(result.status());
-  auto bytes = ExportModel(result->model);
-  if (!bytes.ok()) return Report(bytes.status());
-  Status written = WriteFile(args.Value("-o"), *bytes);
+  Status written = WriteModel(args.Value("-o"), result->model);
   if (!written.ok()) return Report(written);
   if (args.json) {
     nlohmann::json j = {{"output", args.Value("-o")}, {"config", nlohmann::json::parse(config->ToJson())},
@@ -381,9 +385,7 @@ int Sensitivity(const Args& args) {
     if (!fallback.ok()) return Report(fallback.status());
     j["fallback"] = nlohmann::json::parse(fallback->ToJson());
     if (!args.Value("-o").empty()) {
-      auto bytes = ExportModel(fallback->quantized.model);
-      if (!bytes.ok()) return Report(bytes.status());
-      Status written = WriteFile(args.Value("-o"), *bytes);
+      Status written = WriteModel(args.Value("-o"), fallback->quantized.model);
       if (!written.ok()) return Report(written);
     }
   }
@@ -442,9 +444,7 @@ int Qat(const Args& args) {
                                             return true;
                                           });
   if (!result.ok()) return Report(result.status());
-  auto bytes = ExportModel(result->model);
-  if (!bytes.ok()) return Report(bytes.status());
-  Status written = WriteFile(args.Value("-o"), *bytes);
+  Status written = WriteModel(args.Value("-o"), result->model);
   if (!written.ok()) return Report(written);
   if (args.json) std::cout << nlohmann::json{{"epochs", epochs}, {"output", args.Value("-o")}}.dump(2) << "\n";
   else std::cout << "wrote " << args.Value("-o") << "\n";
