@@ -167,6 +167,10 @@ TEST_F(QatCnn, BadInputIsNamed) {
   QatOptions options;
   EXPECT_EQ(QuantizationAwareTraining(model_, config, x_, y_.SliceRows(0, 5), nullptr, nullptr, options).status().message(),
             "5 labels for 64 training samples");
+  options.observer_steps = -3;
+  EXPECT_EQ(QuantizationAwareTraining(model_, config, x_, y_, nullptr, nullptr, options).status().message(),
+            "observer steps must be 0 or more, got -3");
+  options.observer_steps = 0;
   options.optimizer = "rmsprop";
   EXPECT_NE(QuantizationAwareTraining(model_, config, x_, y_, nullptr, nullptr, options).status().message().find("optimizer sgd or adam"),
             std::string::npos);

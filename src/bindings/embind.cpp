@@ -471,7 +471,7 @@ WasmQatSession* WasmModel::Qat(const val& config_js, const val& train_js, const 
     o.seed = static_cast<uint32_t>(NumberOption(options, "seed", 0));
     o.cosine_schedule = FlagOption(options, "cosine");
     o.lsq = FlagOption(options, "lsq");
-    o.observer_steps = static_cast<int64_t>(std::max(0.0, NumberOption(options, "observerSteps", 0)));
+    o.observer_steps = static_cast<int64_t>(NumberOption(options, "observerSteps", 0));
     if (IsObject(options) && options["optimizer"].isString()) o.optimizer = options["optimizer"].as<std::string>();
     auto session = QatSession::Start(*model_, *config, *train, *labels, eval ? &*eval : nullptr, eval ? &*eval_labels : nullptr, o);
     if (!session.ok()) return session.status();

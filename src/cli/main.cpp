@@ -430,7 +430,7 @@ int Qat(const Args& args) {
   options.weight_decay = std::atof(args.Value("--weight-decay", "0").c_str());
   options.cosine_schedule = args.Has("--cosine");
   options.lsq = args.Has("--lsq");
-  options.observer_steps = std::max<int64_t>(0, std::atoll(args.Value("--observer-steps", "0").c_str()));
+  options.observer_steps = std::atoll(args.Value("--observer-steps", "0").c_str());
   options.seed = static_cast<uint32_t>(std::atoll(args.Value("--seed", "0").c_str()));
   nlohmann::json epochs = nlohmann::json::array();
   auto result = QuantizationAwareTraining(*model, *config, *x, *y, eval_x ? &*eval_x : nullptr, eval_y ? &*eval_y : nullptr, options,

@@ -79,6 +79,8 @@ Result<std::unique_ptr<QatSession>> QatSession::Start(const Model& model, const 
     return Fail(StatusCode::kInvalidArgument, "evaluation samples need one label each");
   if (options.epochs < 1 || options.batch_size < 1 || !(options.learning_rate > 0) || (options.optimizer != "sgd" && options.optimizer != "adam"))
     return Fail(StatusCode::kInvalidArgument, "QAT needs epochs and batch size of at least 1, a positive learning rate and optimizer sgd or adam");
+  if (options.observer_steps < 0)
+    return Fail(StatusCode::kInvalidArgument, "observer steps must be 0 or more, got ", options.observer_steps);
   auto prepared = StartQuantization(model, config);
   if (!prepared.ok()) return prepared.status();
   // Calibrate the activation ranges (and learn which nodes are quantized) on the training samples.
