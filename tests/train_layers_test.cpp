@@ -6,7 +6,7 @@
 #include <functional>
 #include <random>
 
-#include "kernels/registry.h"
+#include "train/op_grads.h"
 #include "train/layers.h"
 
 namespace qplay::train {
@@ -41,20 +41,19 @@ void ExpectMatchesFiniteDifferences(Tensor& v, const Tensor& analytic, const std
   }
 }
 
-// The runtime's reference kernels: the forward passes training runs (through their fast twins).
-Result<Tensor> ReferenceConv(const Node& node, const Tensor& x, const Tensor& w, const Tensor& b) {
-  KernelContext ctx(node, 17, {&x, &w, &b}, nullptr);
-  QPLAY_RETURN_IF_ERROR(KernelRegistry::Get().Find("", "Conv")(ctx));
-  return ctx.outputs()[0];
+// Output 0 of the runtime's reference kernel: the forward passes training runs (through their
+// fast twins).
+Tensor Reference(const Node& node, std::vector<const Tensor*> inputs) {
+  auto outputs = RunKernel(node, 17, std::move(inputs));
+  EXPECT_TRUE(outputs.ok()) << node.op_type << ": " << outputs.status().message();
+  return outputs.ok() ? (*outputs)[0] : Tensor();
 }
 
-Tensor RunReference(const std::string& op_type, std::vector<const Tensor*> inputs) {
+Tensor Reference(const std::string& op_type, std::vector<const Tensor*> inputs) {
   Node node;
   node.name = node.op_type = op_type;
   node.outputs = {"y"};
-  KernelContext ctx(node, 17, std::move(inputs), nullptr);
-  EXPECT_TRUE(KernelRegistry::Get().Find("", op_type)(ctx).ok()) << op_type;
-  return ctx.outputs()[0];
+  return Reference(node, std::move(inputs));
 }
 
 Node ConvNode(std::vector<int64_t> strides, std::vector<int64_t> pads, int64_t group, std::vector<int64_t> dilations = {1, 1}) {
@@ -79,12 +78,10 @@ TEST(TrainLayers, ConvGradientsMatchFiniteDifferences) {
                         Case{ConvNode({1, 1}, {1, 1, 1, 1}, 4), {1, 4, 4, 4}, {4, 1, 3, 3}},      // depthwise
                         Case{ConvNode({1, 1}, {0, 0, 0, 0}, 2), {2, 4, 3, 3}, {6, 2, 1, 1}}}) {  // grouped pointwise
     Tensor x = Random(c.x, 1), w = Random(c.w, 2), b = Random({c.w[0]}, 3);
-    auto y = ReferenceConv(c.node, x, w, b);
-    ASSERT_TRUE(y.ok()) << y.status().message();
-    const Tensor r = Random(y->shape(), 4);
+    const Tensor r = Random(Reference(c.node, {&x, &w, &b}).shape(), 4);
     auto grads = ConvBackward(c.node, x, w, true, r);
     ASSERT_TRUE(grads.ok());
-    auto loss = [&] { return Loss(ReferenceConv(c.node, x, w, b).value(), r); };
+    auto loss = [&] { return Loss(Reference(c.node, {&x, &w, &b}), r); };
     ExpectMatchesFiniteDifferences(x, grads->dx, loss, "dx");
     ExpectMatchesFiniteDifferences(w, grads->dw, loss, "dw");
     ExpectMatchesFiniteDifferences(b, grads->db, loss, "db");
@@ -129,7 +126,7 @@ TEST(TrainLayers, PoolingAndClampGradientsMatchFiniteDifferences) {
   ExpectMatchesFiniteDifferences(x, dmax, [&] { std::vector<int64_t> a; return Loss(MaxPoolForward(pool, x, a).value(), r); }, "maxpool dx");
 
   const Tensor rg = Random({2, 3, 1, 1}, 11);
-  ExpectMatchesFiniteDifferences(x, GlobalAveragePoolBackward(x, rg), [&] { return Loss(RunReference("GlobalAveragePool", {&x}), rg); },
+  ExpectMatchesFiniteDifferences(x, GlobalAveragePoolBackward(x, rg), [&] { return Loss(Reference("GlobalAveragePool", {&x}), rg); },
                                  "gap dx");
 
   // AveragePool with padding, ceil_mode and each divisor, against the runtime's own kernel.
@@ -141,11 +138,7 @@ TEST(TrainLayers, PoolingAndClampGradientsMatchFiniteDifferences) {
     avg.attributes["pads"] = Attribute::Ints({1, 0, 1, 1});
     avg.attributes["ceil_mode"] = Attribute::Int(1);
     avg.attributes["count_include_pad"] = Attribute::Int(count_pad);
-    auto forward = [&] {
-      KernelContext ctx(avg, 17, {&x}, nullptr);
-      EXPECT_TRUE(KernelRegistry::Get().Find("", "AveragePool")(ctx).ok());
-      return ctx.outputs()[0];
-    };
+    auto forward = [&] { return Reference(avg, {&x}); };
     const Tensor ra = Random(forward().shape(), 13);
     auto davg = AveragePoolBackward(avg, x, ra);
     ASSERT_TRUE(davg.ok()) << davg.status().message();
@@ -154,7 +147,7 @@ TEST(TrainLayers, PoolingAndClampGradientsMatchFiniteDifferences) {
 
   const Tensor rc = Random(x.shape(), 12);
   const Tensor lo = Tensor::Scalar<float>(0.0f), hi = Tensor::Scalar<float>(0.5f);
-  ExpectMatchesFiniteDifferences(x, ClampBackward(x, 0.0f, 0.5f, rc), [&] { return Loss(RunReference("Clip", {&x, &lo, &hi}), rc); },
+  ExpectMatchesFiniteDifferences(x, ClampBackward(x, 0.0f, 0.5f, rc), [&] { return Loss(Reference("Clip", {&x, &lo, &hi}), rc); },
                                  "clamp dx");
 }
 

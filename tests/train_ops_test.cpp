@@ -6,7 +6,6 @@
 
 #include <random>
 
-#include "kernels/registry.h"
 #include "train/op_grads.h"
 
 namespace qplay::train {
@@ -35,10 +34,9 @@ Node MakeNode(const std::string& op_type, size_t inputs, std::map<std::string, A
 Tensor Forward(const Node& node, int64_t opset, const std::vector<Tensor>& inputs) {
   std::vector<const Tensor*> pointers;
   for (const Tensor& t : inputs) pointers.push_back(t.empty() ? nullptr : &t);
-  KernelContext ctx(node, opset, pointers, nullptr);
-  const Status status = KernelRegistry::Get().Find(node.domain, node.op_type)(ctx);
-  EXPECT_TRUE(status.ok()) << node.op_type << ": " << status.message();
-  return ctx.outputs()[0];
+  auto outputs = RunKernel(node, opset, pointers);
+  EXPECT_TRUE(outputs.ok()) << node.op_type << ": " << outputs.status().message();
+  return outputs.ok() ? (*outputs)[0] : Tensor();
 }
 
 double Loss(const Tensor& y, const Tensor& r) {

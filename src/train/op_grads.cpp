@@ -5,7 +5,6 @@
 
 #include "kernels/broadcast.h"
 #include "kernels/matmul_plan.h"
-#include "kernels/registry.h"
 #include "train/lstm_grads.h"
 
 namespace qplay::train {
@@ -22,16 +21,6 @@ const std::set<std::string> kReshapes = {"Reshape", "Flatten", "Squeeze", "Unsqu
 const std::set<std::string> kMovingOps = {"Transpose", "Slice",   "Gather",  "Concat",       "Expand",      "Tile",    "Squeeze",
                                           "Unsqueeze", "Reshape", "Flatten", "DepthToSpace", "SpaceToDepth", "Identity"};
 bool IsDataInput(const std::string& op_type, size_t i) { return op_type == "Concat" || i == 0; }
-
-// Output 0 of the node's reference kernel on `inputs`.
-Result<Tensor> RunForward(const Node& node, int64_t opset, std::vector<const Tensor*> inputs) {
-  while (!inputs.empty() && !inputs.back()) inputs.pop_back();
-  KernelContext ctx(node, opset, std::move(inputs), [&](const Graph&, const std::vector<Tensor>&) -> Result<std::vector<Tensor>> {
-    return Fail(StatusCode::kUnsupported, node.Describe(), ": training does not run subgraphs");
-  });
-  QPLAY_RETURN_IF_ERROR(KernelRegistry::Get().Find(node.domain, node.op_type)(ctx));
-  return ctx.outputs()[0];
-}
 
 // A moving op's gradient, traced through its own forward kernel: input i replaced by its
 // element numbers (1-based, as floats: exact below 2^24) and the other data inputs by zeros,
@@ -52,11 +41,12 @@ Result<std::vector<Tensor>> MovedGradients(const OpBackward& op) {
     for (size_t j = 0; j < op.inputs.size(); ++j)
       if (j != i && IsFloatTensor(op.inputs[j]) && IsDataInput(op.node.op_type, j)) traced[j] = &zeros.emplace_back(ZerosLike(*op.inputs[j]));
     traced[i] = &numbers;
-    auto sources = RunForward(op.node, op.opset, traced);
+    auto sources = RunKernel(op.node, op.opset, traced);
     if (!sources.ok()) return sources.status();
+    const float* source_of = (*sources)[0].data<float>();
     Tensor dx = ZerosLike(x);
     for (int64_t e = 0; e < op.dy.size(); ++e) {
-      const auto source = static_cast<int64_t>(sources->data<float>()[e]);
+      const auto source = static_cast<int64_t>(source_of[e]);
       if (source > 0) dx.data<float>()[source - 1] += op.dy.data<float>()[e];
     }
     grads[i] = std::move(dx);
@@ -245,6 +235,15 @@ const std::set<std::string> kBinaryOps = {"Add", "Sub", "Mul", "Div"};
 const std::set<std::string> kUnaryOps = {"Erf", "Sigmoid", "Tanh", "HardSwish", "Cast"};
 
 }  // namespace
+
+Result<std::vector<Tensor>> RunKernel(const Node& node, int64_t opset, std::vector<const Tensor*> inputs, KernelVariant variant) {
+  while (!inputs.empty() && !inputs.back()) inputs.pop_back();  // so num_inputs() counts what is present
+  KernelContext ctx(node, opset, std::move(inputs), [&](const Graph&, const std::vector<Tensor>&) -> Result<std::vector<Tensor>> {
+    return Fail(StatusCode::kUnsupported, node.Describe(), ": training does not run subgraphs");
+  });
+  QPLAY_RETURN_IF_ERROR(KernelRegistry::Get().Find(node.domain, node.op_type, variant)(ctx).WithContext(node.Describe()));
+  return std::move(ctx.outputs());
+}
 
 bool HasOpGradients(const std::string& op_type) {
   return kMovingOps.count(op_type) || kBinaryOps.count(op_type) || kUnaryOps.count(op_type) || op_type == "Softmax" ||

@@ -11,6 +11,7 @@
 #include "core/status.h"
 #include "core/tensor.h"
 #include "graph/ir.h"
+#include "kernels/registry.h"
 
 namespace qplay::train {
 
@@ -23,6 +24,11 @@ struct OpBackward {
   const Tensor& output;
   const Tensor& dy;
 };
+
+// The outputs of the node's registry kernel on `inputs` (nullptr where omitted); training runs
+// no subgraphs.
+Result<std::vector<Tensor>> RunKernel(const Node& node, int64_t opset, std::vector<const Tensor*> inputs,
+                                      KernelVariant variant = KernelVariant::kReference);
 
 // True when OpGradients differentiates `op_type`.
 bool HasOpGradients(const std::string& op_type);

@@ -15,7 +15,6 @@
 #include <string>
 #include <vector>
 
-#include "kernels/registry.h"
 #include "quant/backend.h"
 #include "quant/qdq_writer.h"
 #include "quant/qparams.h"
@@ -239,13 +238,7 @@ class TrainingGraph {
     }
     std::vector<const Tensor*> inputs;
     for (size_t i = 0; i < n.inputs.size(); ++i) inputs.push_back(Input(n, i));
-    while (!inputs.empty() && !inputs.back()) inputs.pop_back();
-    KernelContext ctx(n, OpsetOf(n), std::move(inputs),
-                      [&](const Graph&, const std::vector<Tensor>&) -> Result<std::vector<Tensor>> {
-                        return Fail(StatusCode::kUnsupported, "training does not run subgraphs");
-                      });
-    QPLAY_RETURN_IF_ERROR(KernelRegistry::Get().Find(n.domain, n.op_type, KernelVariant::kFast)(ctx).WithContext(n.Describe()));
-    return std::move(ctx.outputs());
+    return RunKernel(n, OpsetOf(n), std::move(inputs), KernelVariant::kFast);
   }
 
   static Result<std::vector<Tensor>> Outputs(Result<Tensor> y) {
