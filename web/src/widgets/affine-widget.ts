@@ -48,6 +48,7 @@ export class AffineWidget extends QplayWidget {
   private lo = 0;
   private hi = 0;
   private token = 0;
+  private resultRange: [number, number] = [0, 0];  // the range `result` was computed for
 
   constructor() {
     super();
@@ -64,7 +65,7 @@ export class AffineWidget extends QplayWidget {
     if (!r) return null;
     const p = r.params[0];
     return {
-      tensor: this.tensor, type: this.type, symmetric: this.scheme === 'symmetric', rmin: this.min, rmax: this.max,
+      tensor: this.tensor, type: this.type, symmetric: this.scheme === 'symmetric', rmin: this.resultRange[0], rmax: this.resultRange[1],
       scale: p.scale, zero_point: p.zero_point, qmin: r.qmin, qmax: r.qmax, sqnr_db: r.error.sqnr_db, mse: r.error.mse,
       max_abs: r.error.max_abs, clipped: this.clippedCount(),
     };
@@ -91,11 +92,13 @@ export class AffineWidget extends QplayWidget {
   private async compute(kind: 'input' | 'change') {
     if (!this.source || !this.data) return;
     const token = ++this.token;
+    const range: [number, number] = [this.min, this.max];
     try {
       const result = await this.source.engine.quantizeTensor(this.data, {
-        type: this.type, symmetric: this.scheme === 'symmetric', rmin: this.min, rmax: this.max,
+        type: this.type, symmetric: this.scheme === 'symmetric', rmin: range[0], rmax: range[1],
       });
       if (token !== this.token) return;  // a newer drag position is on its way
+      this.resultRange = range;
       this.result = result;
       this.error = '';
       this.emit(kind);
