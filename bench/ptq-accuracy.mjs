@@ -52,8 +52,8 @@ printTable(`Static: bundled CNN, float accuracy ${pct(cnn[0].float)} (qplay) / $
 
 const dynamicRows = [];
 for (const name of ['transformer', 'lstm']) {
-  const perTensor = row(`${name}: qplay dynamic, per tensor`, name, ['--dynamic']);
-  const perChannel = row(`${name}: qplay dynamic, per channel`, name, ['--dynamic', '--per-channel']);
+  const perTensor = row(`${name}: qplay dynamic, per tensor`, name, ['--mode', 'dynamic']);
+  const perChannel = row(`${name}: qplay dynamic, per channel`, name, ['--mode', 'dynamic', '--per-channel']);
   dynamicRows.push([`${name}: float`, pct(perTensor.float), '', '', ''], perTensor.cells, perChannel.cells);
   for (const [engine, r] of Object.entries(reference[name].engines))
     dynamicRows.push([`${name}: PyTorch ${engine} dynamic`, pct(r.dynamic), points(r.dynamic - reference[name].float), '', '']);

@@ -105,7 +105,7 @@ TEST(Cli, QuantizeThenEvalCompare) {
 TEST(Cli, QuantizeErrorsAreNamed) {
   const std::string model = testing::SourcePath("examples/models/cnn.onnx");
   auto missing = RunCli("quantize " + model + " -o /tmp/x.onnx");
-  EXPECT_EQ(missing.output, "qplay: quantize takes MODEL -o OUT --calib X.npy (or --dynamic / --weight-only, without --calib)\n");
+  EXPECT_EQ(missing.output, "qplay: quantize takes MODEL -o OUT --calib X.npy (or --mode dynamic / weight-only, without --calib)\n");
   auto method = RunCli("quantize " + model + " -o /tmp/x.onnx --calib " + testing::SourcePath("examples/data/calibration_images.npy") +
                        " --method kl");
   EXPECT_EQ(method.output, "qplay: unknown calibration method 'kl'; expected minmax, moving-average, percentile, entropy or mse\n");
@@ -113,7 +113,7 @@ TEST(Cli, QuantizeErrorsAreNamed) {
 
 TEST(Cli, QuantizeDynamicNeedsNoCalibrationData) {
   const auto out = std::filesystem::temp_directory_path() / "qplay_cli_dynamic.onnx";
-  auto r = RunCli("quantize " + testing::SourcePath("examples/models/cnn.onnx") + " -o " + out.string() + " --dynamic --json");
+  auto r = RunCli("quantize " + testing::SourcePath("examples/models/cnn.onnx") + " -o " + out.string() + " --mode dynamic --json");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto j = nlohmann::json::parse(r.output);
   EXPECT_EQ(j["config"]["mode"], "dynamic");

@@ -1,6 +1,8 @@
 #include "analysis/layer_error.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -51,13 +53,24 @@ Distribution WeightDistribution(const Tensor& reference, const Tensor& dequantiz
   const float* q = dequantized.data<float>();
   Count(d, r, q, n);
   // A weight's dequantized value is its own rounding: further than half a step means clipped.
-  int64_t clipped = 0;
-  for (int64_t i = 0; i < n; ++i) clipped += std::abs(r[i] - q[i]) > 0.5f * StepAt(scale, dequantized, axis, i) * 1.001f;
-  d.clipped_fraction = n ? static_cast<double>(clipped) / static_cast<double>(n) : 0;
+  auto clipped = [&](int64_t i) { return std::abs(r[i] - q[i]) > 0.5f * StepAt(scale, dequantized, axis, i) * 1.001f; };
+  int64_t clipped_total = 0;
+  for (int64_t i = 0; i < n; ++i) clipped_total += clipped(i);
+  d.clipped_fraction = n ? static_cast<double>(clipped_total) / static_cast<double>(n) : 0;
   const int64_t channels = reference.rank() > 0 ? reference.dim(0) : 1, per_channel = channels ? n / channels : 0;
-  for (int64_t c = 0; c < channels && per_channel > 0; ++c)
-    d.channel_ranges.emplace_back(*std::min_element(r + c * per_channel, r + (c + 1) * per_channel),
-                                  *std::max_element(r + c * per_channel, r + (c + 1) * per_channel));
+  for (int64_t c = 0; c < channels && per_channel > 0; ++c) {
+    const int64_t begin = c * per_channel, end = begin + per_channel;
+    d.channel_ranges.emplace_back(*std::min_element(r + begin, r + end), *std::max_element(r + begin, r + end));
+    int64_t clipped_here = 0;
+    double signal = 0, noise = 0;
+    for (int64_t i = begin; i < end; ++i) {
+      clipped_here += clipped(i);
+      signal += static_cast<double>(r[i]) * r[i];
+      noise += (static_cast<double>(r[i]) - q[i]) * (static_cast<double>(r[i]) - q[i]);
+    }
+    d.channel_clipped_fraction.push_back(static_cast<double>(clipped_here) / static_cast<double>(per_channel));
+    d.channel_sqnr_db.push_back(noise > 0 ? 10 * std::log10(signal / noise) : std::numeric_limits<double>::infinity());
+  }
   return d;
 }
 
@@ -206,23 +219,30 @@ Result<LayerErrorReport> AnalyzeLayerError(const Model& float_model, const Model
   return report;
 }
 
+nlohmann::json ToJson(const TensorError& e) {
+  nlohmann::json j = ToJson(e.error);
+  j["tensor"] = e.tensor;
+  j["node"] = e.node;
+  j["op_type"] = e.op_type;
+  const Distribution& d = e.distribution;
+  if (!d.float_counts.empty()) {
+    j["histogram"] = {{"lo", d.lo}, {"hi", d.hi}, {"float", d.float_counts}, {"dequantized", d.dequantized_counts}};
+    if (d.clip_range) j["histogram"]["clip_range"] = {d.clip_range->first, d.clip_range->second};
+    j["clipped_fraction"] = d.clipped_fraction;
+  }
+  if (!d.channel_ranges.empty()) {
+    j["channel_ranges"] = d.channel_ranges;
+    j["channel_clipped_fraction"] = d.channel_clipped_fraction;
+    j["channel_sqnr_db"] = nlohmann::json::array();
+    for (double db : d.channel_sqnr_db) j["channel_sqnr_db"].push_back(std::isfinite(db) ? nlohmann::json(db) : nlohmann::json(nullptr));
+  }
+  return j;
+}
+
 std::string LayerErrorReport::ToJson() const {
   auto list = [](const std::vector<TensorError>& errors) {
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& e : errors) {
-      nlohmann::json j = qplay::ToJson(e.error);
-      j["tensor"] = e.tensor;
-      j["node"] = e.node;
-      j["op_type"] = e.op_type;
-      const Distribution& d = e.distribution;
-      if (!d.float_counts.empty()) {
-        j["histogram"] = {{"lo", d.lo}, {"hi", d.hi}, {"float", d.float_counts}, {"dequantized", d.dequantized_counts}};
-        if (d.clip_range) j["histogram"]["clip_range"] = {d.clip_range->first, d.clip_range->second};
-        j["clipped_fraction"] = d.clipped_fraction;
-      }
-      if (!d.channel_ranges.empty()) j["channel_ranges"] = d.channel_ranges;
-      out.push_back(j);
-    }
+    for (const auto& e : errors) out.push_back(qplay::ToJson(e));
     return out;
   };
   return nlohmann::json{{"samples", samples}, {"activations", list(activations)}, {"weights", list(weights)}}.dump(2);

@@ -4,7 +4,7 @@
 // side on each batch. Each activation the quantized model quantizes is compared with the
 // float model's value of the same tensor, and each quantized weight with its float original
 // (SQNR, cosine, MSE, largest error, both value histograms on the same bins and the clipped
-// fraction; for weights also per-channel ranges). Both lists are ranked worst first (lowest SQNR). This
+// fraction; for weights also each channel's range, clipped fraction and SQNR). Both lists are ranked worst first (lowest SQNR). This
 // answers what ONNX Runtime's qdq_loss_debug does, without a second model per tensor.
 #pragma once
 #include <optional>
@@ -28,8 +28,10 @@ struct Distribution {
   float lo = 0, hi = 0;
   std::vector<int64_t> float_counts, dequantized_counts;
   std::optional<std::pair<float, float>> clip_range;           // activations
-  std::vector<std::pair<float, float>> channel_ranges;         // weights, along axis 0
   double clipped_fraction = 0;
+  // Weights, per output channel (along axis 0): float range, clipped fraction, SQNR (+inf when exact).
+  std::vector<std::pair<float, float>> channel_ranges;
+  std::vector<double> channel_clipped_fraction, channel_sqnr_db;
 };
 
 struct TensorError {

@@ -3,10 +3,10 @@
 //   Sensitivity: for each node the recipe quantizes, the model's first output against the
 //   float model's (SQNR, top-1 agreement) with only that node quantized, and with every node
 //   but that one quantized; ranked most sensitive first (lowest SQNR alone).
-//   Fallback: keep the most sensitive nodes float, one at a time in that order, until the
-//   quantized model loses at most `max_accuracy_drop` of top-1 accuracy on labelled data (or,
-//   without labels, its output reaches `min_sqnr_db`).
+//   Fallback: keep the most sensitive nodes out of 8 bits (float, or int16 activations), one
+//   at a time in that order, until the quantized model meets a FallbackTarget.
 #pragma once
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
@@ -18,6 +18,8 @@ namespace qplay {
 
 struct NodeSensitivity {
   std::string node, op_type;
+  std::vector<std::string> fused;        // the Relu or Clip after it, absorbed by its output's quantizer
+  std::vector<std::string> activations;  // its quantized inputs and outputs (float names)
   ErrorMetrics alone, all_but;        // first output vs float
   double agreement_alone = 0, agreement_all_but = 0;
 };
@@ -33,17 +35,28 @@ struct SensitivityReport {
 Result<SensitivityReport> AnalyzeSensitivity(const Model& model, const QuantizationConfig& config, const SampleSet& calibration,
                                              const Tensor& data, const ProgressFn& progress = {});
 
+// Where a node the fallback keeps out of 8 bits goes: float (excluded), or quantized with
+// int16 activations (its activation inputs and outputs; weights stay as the recipe says).
+enum class FallbackPrecision { kFloat, kInt16 };
+
+// Every limit that is set (not NaN) must hold for the target to be met.
 struct FallbackTarget {
-  double max_accuracy_drop = 0.01;    // with labels: at most this much below float's top-1 accuracy
-  double min_sqnr_db = 30;            // without labels: the first output's SQNR at least this
+  // Top-1 accuracy at most this far below float's (a fraction: 0.01 is one point); without
+  // labels, top-1 agreement with the float model at least 1 minus it.
+  double max_accuracy_drop = std::nan("");
+  double min_agreement = std::nan("");  // top-1 agreement with the float model
+  double min_sqnr_db = std::nan("");    // the first output's SQNR against float
+  FallbackPrecision keep_as = FallbackPrecision::kFloat;
+  Status Validate() const;
 };
 
 struct FallbackResult {
-  std::vector<std::string> float_nodes;  // kept float, in the order they were chosen
+  std::vector<std::string> kept_nodes;  // out of 8 bits, in the order they were chosen
+  FallbackPrecision keep_as = FallbackPrecision::kFloat;
   bool met = false;
   QuantizationResult quantized;
-  EvaluationReport evaluation;           // float model vs the final quantized model
-  int64_t parameter_bytes = 0;
+  EvaluationReport evaluation;          // float model vs the final quantized model
+  int64_t float_model_bytes = 0, quantized_model_bytes = 0;  // as ONNX files
   std::string ToJson() const;
 };
 

@@ -32,6 +32,7 @@
 #include "analysis/metrics_json.h"
 #include "analysis/profile.h"
 #include "analysis/range_choices.h"
+#include "analysis/report.h"
 #include "analysis/sensitivity.h"
 #include "data/npy.h"
 #include "graph/summary.h"
@@ -268,8 +269,9 @@ class WasmModel {
   }
 
   // Per-node sensitivity (config and calibration as for quantize; data and labels as for
-  // evaluate); with maxDrop (accuracy points) also the fallback to that target.
-  val Sensitivity(const val& config_js, const val& calibration, const val& data_js, const val& labels_js, const val& max_drop,
+  // evaluate; labels may be null); with a target { maxAccuracyDrop (points), minAgreement (0..1),
+  // minSqnrDb, keepAs: 'float' | 'int16' } also the fallback to it.
+  val Sensitivity(const val& config_js, const val& calibration, const val& data_js, const val& labels_js, const val& target_js,
                   const val& progress) {
     return OrThrow<val>([&]() -> Result<val> {
       auto config = ConfigFromJs(config_js);
@@ -281,16 +283,44 @@ class WasmModel {
       auto report = AnalyzeSensitivity(*model_, *config, *samples, *data, ProgressFromJs(progress));
       if (!report.ok()) return report.status();
       val out = JsonToJs(report->ToJson());
-      if (max_drop.isNumber()) {
-        auto labels = TensorFromJs("labels", labels_js);
-        if (!labels.ok()) return labels.status();
-        FallbackTarget target;
-        target.max_accuracy_drop = max_drop.as<double>() / 100;
-        auto fallback = FallBackToTarget(*model_, *config, *data, &*labels, target, *report);
-        if (!fallback.ok()) return fallback.status();
-        out.set("fallback", JsonToJs(fallback->ToJson()));
+      if (!IsObject(target_js)) return out;
+      std::optional<Tensor> labels;
+      if (IsObject(labels_js)) {
+        auto loaded = TensorFromJs("labels", labels_js);
+        if (!loaded.ok()) return loaded.status();
+        labels = loaded.value();
       }
+      FallbackTarget target;
+      target.max_accuracy_drop = NumberOption(target_js, "maxAccuracyDrop", std::nan("")) / 100;
+      target.min_agreement = NumberOption(target_js, "minAgreement", std::nan(""));
+      target.min_sqnr_db = NumberOption(target_js, "minSqnrDb", std::nan(""));
+      const val keep_as = target_js["keepAs"];
+      if (!keep_as.isUndefined() && keep_as.as<std::string>() != "float" && keep_as.as<std::string>() != "int16")
+        return Fail(StatusCode::kInvalidArgument, "keepAs must be 'float' or 'int16', got '", keep_as.as<std::string>(), "'");
+      if (!keep_as.isUndefined() && keep_as.as<std::string>() == "int16") target.keep_as = FallbackPrecision::kInt16;
+      auto fallback = FallBackToTarget(*model_, *config, *data, labels ? &*labels : nullptr, target, *report);
+      if (!fallback.ok()) return fallback.status();
+      out.set("fallback", JsonToJs(fallback->ToJson()));
       return out;
+    });
+  }
+
+  // The analyzer's whole report (analysis/report.h) on this float model and `quantized` over
+  // data ({ data, dims }); labels optional (null).
+  val Report(const val& quantized_js, const val& data_js, const val& labels_js, const val& progress) {
+    return OrThrow<val>([&]() -> Result<val> {
+      if (!IsObject(quantized_js)) return Fail(StatusCode::kInvalidArgument, "report needs the quantized model to compare");
+      auto data = TensorFromJs("data", data_js);
+      if (!data.ok()) return data.status();
+      std::optional<Tensor> labels;
+      if (IsObject(labels_js)) {
+        auto loaded = TensorFromJs("labels", labels_js);
+        if (!loaded.ok()) return loaded.status();
+        labels = loaded.value();
+      }
+      auto report = AnalyzeQuantization(*model_, *ModelOf(quantized_js), *data, labels ? &*labels : nullptr, {}, ProgressFromJs(progress));
+      if (!report.ok()) return report.status();
+      return JsonToJs(report->ToJson());
     });
   }
 
@@ -673,6 +703,7 @@ EMSCRIPTEN_BINDINGS(qplay) {
       .function("evaluate", &WasmModel::Evaluate)
       .function("analyze", &WasmModel::Analyze)
       .function("profile", &WasmModel::Profile)
+      .function("report", &WasmModel::Report)
       .function("sensitivity", &WasmModel::Sensitivity)
       .function("rangeChoices", &WasmModel::RangeChoices)
       .function("layers", &WasmModel::Layers)

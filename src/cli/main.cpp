@@ -5,6 +5,7 @@
 //   qplay roundtrip MODEL -o OUT
 //   qplay quantize MODEL -o OUT --calib X.npy [options]   (see kUsage)
 //   qplay eval MODEL --data X.npy [--labels Y.npy] [--compare QMODEL] [--json]
+//   qplay analyze FLOAT_MODEL QUANT_MODEL --data X.npy [--labels Y.npy] [--json]
 //   qplay qat MODEL -o OUT --train-data X.npy --train-labels Y.npy [options]   (see kUsage)
 #include <unistd.h>
 
@@ -24,6 +25,7 @@
 #include "analysis/evaluate.h"
 #include "analysis/layer_error.h"
 #include "analysis/profile.h"
+#include "analysis/report.h"
 #include "analysis/sensitivity.h"
 #include "data/npy.h"
 #include "graph/summary.h"
@@ -44,15 +46,17 @@ constexpr const char* kUsage =
     "  qplay run MODEL --input NAME=FILE.npy ... [--output-dir DIR]\n"
     "  qplay conformance DIR... [--json]\n"
     "  qplay roundtrip MODEL -o OUT\n"
-    "  qplay quantize MODEL -o OUT (--calib X.npy [--calib-limit N] | --dynamic | --weight-only [--bits 4|8] [--block-size N])\n"
+    "  qplay quantize MODEL -o OUT (--calib X.npy [--calib-limit N] | --mode dynamic | --mode weight-only [--bits 4|8] [--block-size N])\n"
     "        [--method minmax|moving-average|percentile|entropy|mse] [--percentile P] [--per-channel]\n"
     "        [--backend onnxruntime|onnxruntime-qoperator|tflite|tensorrt|xnnpack] [--format qdq|qoperator] [--activation-type uint8|int8|int16] [--weight-type int8|uint8]\n"
     "        [--symmetric-activations] [--symmetric-weights] [--reduce-range] [--cle] [--bias-correction] [--exclude NODE ...]\n"
-    "        [--op-types T,...] [--config FILE.json] [--json]\n"
+    "        [--op-types T,...] [--config FILE.json]\n"
+    "        [--max-accuracy-drop POINTS | --min-agreement PERCENT | --min-sqnr DB] [--fallback float|int16]\n"
+    "        [--eval-data X.npy [--eval-labels Y.npy]] [--json]\n"
     "  qplay eval MODEL --data X.npy [--labels Y.npy] [--compare QMODEL] [--batch N] [--json]\n"
-    "  qplay analyze MODEL --compare QDQ_MODEL --data X.npy [--batch N] [--json]\n"
+    "  qplay analyze FLOAT_MODEL QUANT_MODEL --data X.npy [--labels Y.npy] [--batch N] [--json]\n"
     "  qplay profile MODEL --data X.npy [--runs N] [--json]\n"
-    "  qplay sensitivity MODEL --calib X.npy --data Y.npy [--labels L.npy --max-drop POINTS [-o OUT]] [quantize options] [--json]\n"
+    "  qplay sensitivity MODEL --calib X.npy --data Y.npy [quantize options] [--json]\n"
     "  qplay qat MODEL -o OUT --train-data X.npy --train-labels Y.npy [--eval-data X --eval-labels Y] [--epochs N] [--lr F]\n"
     "        [--optimizer sgd|adam] [--batch-size N] [--weight-decay F] [--cosine] [--lsq] [--observer-steps N] [--seed N]\n"
     "        [quantize options] [--json]\n";
@@ -72,8 +76,7 @@ struct Args {
   }
 };
 
-const std::vector<std::string> kFlags = {"--per-channel", "--symmetric-activations", "--symmetric-weights", "--reduce-range", "--dynamic",
-                                        "--weight-only", "--cle", "--bias-correction", "--cosine", "--lsq"};
+const std::vector<std::string> kFlags = {"--per-channel", "--symmetric-activations", "--symmetric-weights", "--reduce-range", "--cle", "--bias-correction", "--cosine", "--lsq"};
 
 Result<Args> ParseArgs(int argc, char** argv, const std::vector<std::string>& valued) {
   Args args;
@@ -222,8 +225,10 @@ Result<QuantizationConfig> ConfigFromArgs(const Args& args) {
   if (args.Has("--reduce-range")) overrides["reduce_range"] = true;
   if (args.Has("--symmetric-activations")) overrides["extra_options"]["ActivationSymmetric"] = true;
   if (args.Has("--symmetric-weights")) overrides["extra_options"]["WeightSymmetric"] = true;
-  if (args.Has("--dynamic")) overrides["mode"] = "dynamic";
-  if (args.Has("--weight-only")) overrides["mode"] = "weight_only";
+  const std::string mode = args.Value("--mode");
+  if (!mode.empty() && mode != "static" && mode != "dynamic" && mode != "weight-only")
+    return Fail(StatusCode::kInvalidArgument, "--mode must be static, dynamic or weight-only, got '", mode, "'");
+  if (!mode.empty()) overrides["mode"] = mode == "weight-only" ? "weight_only" : mode;
   if (args.Has("--cle")) overrides["cross_layer_equalization"] = true;
   if (args.Has("--bias-correction")) overrides["bias_correction"] = true;
   if (!args.Value("--bits").empty()) overrides["weight_bits"] = std::atoll(args.Value("--bits").c_str());
@@ -241,12 +246,82 @@ Result<QuantizationConfig> ConfigFromArgs(const Args& args) {
   return QuantizationConfig::FromJson(overrides.dump());
 }
 
+bool WantsFallback(const Args& args) {
+  for (const char* option : {"--max-accuracy-drop", "--min-agreement", "--min-sqnr", "--fallback"})
+    if (!args.Value(option).empty()) return true;
+  return false;
+}
+
+// --max-accuracy-drop POINTS, --min-agreement PERCENT, --min-sqnr DB, --fallback float|int16.
+Result<FallbackTarget> FallbackTargetFromArgs(const Args& args) {
+  FallbackTarget target;
+  auto number = [&](const char* option, double& out, double unit) -> Status {
+    if (args.Value(option).empty()) return Status::Ok();
+    char* end = nullptr;
+    const std::string text = args.Value(option);
+    const double value = std::strtod(text.c_str(), &end);
+    if (end == text.c_str() || *end != '\0') return Fail(StatusCode::kInvalidArgument, option, " takes a number, got '", text, "'");
+    out = value / unit;
+    return Status::Ok();
+  };
+  QPLAY_RETURN_IF_ERROR(number("--max-accuracy-drop", target.max_accuracy_drop, 100));
+  QPLAY_RETURN_IF_ERROR(number("--min-agreement", target.min_agreement, 100));
+  QPLAY_RETURN_IF_ERROR(number("--min-sqnr", target.min_sqnr_db, 1));
+  const std::string keep = args.Value("--fallback", "float");
+  if (keep != "float" && keep != "int16") return Fail(StatusCode::kInvalidArgument, "--fallback must be float or int16, got '", keep, "'");
+  target.keep_as = keep == "float" ? FallbackPrecision::kFloat : FallbackPrecision::kInt16;
+  QPLAY_RETURN_IF_ERROR(target.Validate());
+  return target;
+}
+
+// The accuracy-driven fallback of `quantize`: sensitivity on the evaluation samples, then the
+// most sensitive nodes kept out of 8 bits until the target is met.
+Result<nlohmann::json> QuantizeWithFallback(const Args& args, const Model& model, const QuantizationConfig& config,
+                                            const SampleSet& calibration, QuantizationResult& out) {
+  if (config.mode != QuantMode::kStatic) return Fail(StatusCode::kInvalidArgument, "the accuracy-driven fallback applies to static quantization");
+  auto target = FallbackTargetFromArgs(args);
+  if (!target.ok()) return target.status();
+  if (args.Value("--eval-data").empty())
+    return Fail(StatusCode::kInvalidArgument, "the fallback measures accuracy on --eval-data X.npy (with --eval-labels Y.npy, or agreement with float)");
+  auto data = LoadNpyFile(args.Value("--eval-data"));
+  if (!data.ok()) return data.status();
+  std::optional<Tensor> labels;
+  if (!args.Value("--eval-labels").empty()) {
+    auto loaded = LoadNpyFile(args.Value("--eval-labels"));
+    if (!loaded.ok()) return loaded.status();
+    labels = loaded.value();
+  }
+  auto sensitivity = AnalyzeSensitivity(model, config, calibration, *data);
+  if (!sensitivity.ok()) return sensitivity.status();
+  auto fallback = FallBackToTarget(model, config, *data, labels ? &*labels : nullptr, *target, *sensitivity);
+  if (!fallback.ok()) return fallback.status();
+  out = fallback->quantized;
+  return nlohmann::json{{"sensitivity", nlohmann::json::parse(sensitivity->ToJson())},
+                        {"fallback", nlohmann::json::parse(fallback->ToJson())}};
+}
+
+std::string Percent(double fraction) {
+  std::ostringstream text;
+  text.precision(1);
+  text << std::fixed << fraction * 100 << "%";
+  return text.str();
+}
+
+void PrintFallback(const nlohmann::json& fallback) {
+  std::cout << "kept " << fallback["kept_as"].get<std::string>() << ": " << fallback["kept_nodes"].dump() << " (target "
+            << (fallback["met"].get<bool>() ? "met" : "not met") << ")\n";
+  const auto& e = fallback["evaluation"];
+  if (e.contains("accuracy")) std::cout << "accuracy " << Percent(e["compare"]["accuracy"]) << " (float " << Percent(e["accuracy"]) << "), ";
+  if (e["compare"].contains("agreement")) std::cout << "top-1 agreement " << Percent(e["compare"]["agreement"]) << ", ";
+  std::cout << "size " << fallback["size_bytes"]["float"] << " -> " << fallback["size_bytes"]["quantized"] << " bytes\n";
+}
+
 int QuantizeCommand(const Args& args) {
   auto config = ConfigFromArgs(args);
   if (!config.ok()) return Report(config.status());
   const bool dynamic = config->mode != QuantMode::kStatic;  // no calibration data
   if (args.positional.size() != 1 || args.Value("-o").empty() || (!dynamic && args.Value("--calib").empty()))
-    return Report(Fail(StatusCode::kInvalidArgument, "quantize takes MODEL -o OUT --calib X.npy (or --dynamic / --weight-only, without --calib)"));
+    return Report(Fail(StatusCode::kInvalidArgument, "quantize takes MODEL -o OUT --calib X.npy (or --mode dynamic / weight-only, without --calib)"));
   auto model = LoadModelFile(args.positional[0]);
   if (!model.ok()) return Report(model.status());
   SampleSet calibration;
@@ -257,24 +332,35 @@ int QuantizeCommand(const Args& args) {
     if (!samples.ok()) return Report(samples.status());
     calibration[model->graph.inputs[0]] = *samples;
   }
-  const bool show_progress = !args.json && isatty(STDERR_FILENO);
-  auto result = Quantize(*model, *config, calibration, [&](int64_t done, int64_t total) {
-    if (show_progress) std::cerr << "\rcalibrating " << done << "/" << total << std::flush;
-    return true;
-  });
-  if (show_progress) std::cerr << "\n";
-  if (!result.ok()) return Report(result.status());
-  Status written = WriteModel(args.Value("-o"), result->model);
+  QuantizationResult result;
+  nlohmann::json j;
+  if (WantsFallback(args)) {
+    auto fallback = QuantizeWithFallback(args, *model, *config, calibration, result);
+    if (!fallback.ok()) return Report(fallback.status());
+    j = *fallback;
+  } else {
+    const bool show_progress = !args.json && isatty(STDERR_FILENO);
+    auto quantized = Quantize(*model, *config, calibration, [&](int64_t done, int64_t total) {
+      if (show_progress) std::cerr << "\rcalibrating " << done << "/" << total << std::flush;
+      return true;
+    });
+    if (show_progress) std::cerr << "\n";
+    if (!quantized.ok()) return Report(quantized.status());
+    result = std::move(quantized.value());
+  }
+  Status written = WriteModel(args.Value("-o"), result.model);
   if (!written.ok()) return Report(written);
   if (args.json) {
-    nlohmann::json j = {{"output", args.Value("-o")}, {"config", nlohmann::json::parse(config->ToJson())},
-                        {"quantized_nodes", result->quantized_nodes}};
-    for (const auto& pass : result->passes) j["passes"][pass.pass] = pass.changes;
-    for (const auto& [name, p] : result->activations) j["activations"][name] = {{"scale", p.scale}, {"zero_point", p.zero_point}};
+    j["output"] = args.Value("-o");
+    j["config"] = nlohmann::json::parse(config->ToJson());
+    j["quantized_nodes"] = result.quantized_nodes;
+    for (const auto& pass : result.passes) j["passes"][pass.pass] = pass.changes;
+    for (const auto& [name, p] : result.activations) j["activations"][name] = {{"scale", p.scale}, {"zero_point", p.zero_point}};
     std::cout << j.dump(2) << "\n";
-  } else {
-    std::cout << "quantized " << result->quantized_nodes.size() << " nodes -> " << args.Value("-o") << "\n";
+    return 0;
   }
+  if (j.contains("fallback")) PrintFallback(j["fallback"]);
+  std::cout << "quantized " << result.quantized_nodes.size() << " nodes -> " << args.Value("-o") << "\n";
   return 0;
 }
 
@@ -317,25 +403,40 @@ int Eval(const Args& args) {
   return 0;
 }
 
+// The analyzer's report on FLOAT and its quantized QUANT over --data (analysis/report.h).
 int Analyze(const Args& args) {
-  if (args.positional.size() != 1 || args.Value("--compare").empty() || args.Value("--data").empty())
-    return Report(Fail(StatusCode::kInvalidArgument, "analyze takes MODEL --compare QUANTIZED --data X.npy"));
+  if (args.positional.size() != 2 || args.Value("--data").empty())
+    return Report(Fail(StatusCode::kInvalidArgument, "analyze takes FLOAT_MODEL QUANT_MODEL --data X.npy"));
   auto reference = LoadModelFile(args.positional[0]);
   if (!reference.ok()) return Report(reference.status());
-  auto quantized = LoadModelFile(args.Value("--compare"));
+  auto quantized = LoadModelFile(args.positional[1]);
   if (!quantized.ok()) return Report(quantized.status());
   auto data = LoadNpyFile(args.Value("--data"));
   if (!data.ok()) return Report(data.status());
-  auto report = AnalyzeLayerError(*reference, *quantized, *data, args.Count("--batch", "50"));
+  std::optional<Tensor> labels;
+  if (!args.Value("--labels").empty()) {
+    auto loaded = LoadNpyFile(args.Value("--labels"));
+    if (!loaded.ok()) return Report(loaded.status());
+    labels = loaded.value();
+  }
+  AnalysisOptions options;
+  options.batch_size = args.Count("--batch", "50");
+  auto report = AnalyzeQuantization(*reference, *quantized, *data, labels ? &*labels : nullptr, options);
   if (!report.ok()) return Report(report.status());
   if (args.json) {
     std::cout << report->ToJson() << "\n";
     return 0;
   }
-  for (const auto& [title, list] : {std::pair{"activations", &report->activations}, std::pair{"weights", &report->weights}}) {
+  const EvaluationReport& e = report->evaluation;
+  if (e.classification && e.has_labels)
+    std::cout << "accuracy: float " << Percent(e.classes.reference_accuracy()) << ", quantized " << Percent(e.classes.test_accuracy()) << "\n";
+  if (e.classification) std::cout << "top-1 agreement " << Percent(e.classes.agreement()) << "\n";
+  std::cout << "size: float " << report->float_bytes << " bytes, quantized " << report->quantized_bytes << " bytes\n"
+            << "time (batch 1): float " << report->float_profile.total_ms << " ms, quantized " << report->quantized_profile.total_ms << " ms\n";
+  for (const auto& [title, list] : {std::pair{"activations", &report->layers.activations}, std::pair{"weights", &report->layers.weights}}) {
     std::cout << title << ", worst first (SQNR dB, cosine, tensor, node):\n";
-    for (const TensorError& e : *list)
-      std::cout << "  " << e.error.sqnr_db << "  " << e.error.cosine << "  " << e.tensor << "  " << e.node << " (" << e.op_type << ")\n";
+    for (const TensorError& t : *list)
+      std::cout << "  " << t.error.sqnr_db << "  " << t.error.cosine << "  " << t.tensor << "  " << t.node << " (" << t.op_type << ")\n";
   }
   return 0;
 }
@@ -359,8 +460,7 @@ int Profile(const Args& args) {
   return 0;
 }
 
-// Sensitivity per quantized node; with --labels and --max-drop, also the fallback that keeps
-// the most sensitive nodes float until accuracy is within that many points (written to -o).
+// Sensitivity per quantized node: the model with only that node quantized, and with only it float.
 int Sensitivity(const Args& args) {
   if (args.positional.size() != 1 || args.Value("--calib").empty() || args.Value("--data").empty())
     return Report(Fail(StatusCode::kInvalidArgument, "sensitivity takes MODEL --calib X.npy --data Y.npy"));
@@ -375,29 +475,13 @@ int Sensitivity(const Args& args) {
   const SampleSet samples = {{model->graph.inputs[0], *calibration}};
   auto report = AnalyzeSensitivity(*model, *config, samples, *data);
   if (!report.ok()) return Report(report.status());
-  nlohmann::json j = nlohmann::json::parse(report->ToJson());
-  if (!args.Value("--max-drop").empty()) {
-    auto labels = LoadNpyFile(args.Value("--labels"));
-    if (!labels.ok()) return Report(labels.status().WithContext("--max-drop needs --labels"));
-    FallbackTarget target;
-    target.max_accuracy_drop = std::atof(args.Value("--max-drop").c_str()) / 100;
-    auto fallback = FallBackToTarget(*model, *config, *data, &*labels, target, *report);
-    if (!fallback.ok()) return Report(fallback.status());
-    j["fallback"] = nlohmann::json::parse(fallback->ToJson());
-    if (!args.Value("-o").empty()) {
-      Status written = WriteModel(args.Value("-o"), fallback->quantized.model);
-      if (!written.ok()) return Report(written);
-    }
-  }
   if (args.json) {
-    std::cout << j.dump(2) << "\n";
+    std::cout << report->ToJson() << "\n";
     return 0;
   }
   std::cout << "all quantized: SQNR " << report->all.sqnr_db << " dB; most sensitive first (SQNR alone, SQNR with it float):\n";
   for (const auto& n : report->nodes)
     std::cout << "  " << n.alone.sqnr_db << "  " << n.all_but.sqnr_db << "  " << n.node << " (" << n.op_type << ")\n";
-  if (j.contains("fallback"))
-    std::cout << "kept float: " << j["fallback"]["float_nodes"].dump() << (j["fallback"]["met"].get<bool>() ? " (target met)\n" : " (target not met)\n");
   return 0;
 }
 
@@ -473,7 +557,8 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   auto args = ParseArgs(argc, argv, {"--input", "--output-dir", "-o", "--calib", "--calib-limit", "--method", "--percentile", "--bits", "--block-size",
                                      "--format", "--backend", "--activation-type", "--weight-type", "--exclude",
-                                     "--op-types", "--config", "--data", "--labels", "--compare", "--batch", "--runs", "--max-drop",
+                                     "--op-types", "--config", "--data", "--labels", "--compare", "--batch", "--runs", "--max-accuracy-drop", "--min-agreement",
+                                     "--min-sqnr", "--fallback", "--mode",
                                      "--train-data", "--train-labels", "--eval-data", "--eval-labels", "--epochs", "--lr", "--optimizer",
                                      "--batch-size", "--weight-decay", "--seed", "--observer-steps"});
   if (!args.ok()) return Report(args.status());
