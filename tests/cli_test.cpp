@@ -123,6 +123,55 @@ TEST(Cli, QuantizeDynamicNeedsNoCalibrationData) {
   EXPECT_EQ(nlohmann::json::parse(info.output)["op_histogram"]["ConvInteger"], 4);
 }
 
+TEST(Cli, ModeNamesAnUnknownMode) {
+  auto r = RunCli("quantize " + testing::SourcePath("examples/models/cnn.onnx") + " -o /tmp/x.onnx --mode dynamc");
+  EXPECT_EQ(r.output, "qplay: --mode must be static, dynamic or weight-only, got 'dynamc'\n");
+}
+
+TEST(Cli, AnalyzeReportsEveryQuantizedTensorWorstFirst) {
+  const auto out = std::filesystem::temp_directory_path() / "qplay_cli_analyze.qdq.onnx";
+  const std::string model = testing::SourcePath("examples/models/cnn.onnx");
+  const std::string data = testing::SourcePath("examples/data/calibration_images.npy");
+  ASSERT_EQ(RunCli("quantize " + model + " -o " + out.string() + " --calib " + data + " --calib-limit 20").exit_code, 0);
+  auto r = RunCli("analyze " + model + " " + out.string() + " --data " + data + " --labels " +
+                  testing::SourcePath("examples/data/calibration_labels.npy") + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["format"], "qplay-analysis");
+  EXPECT_EQ(j["version"], 1);
+  EXPECT_GT(j["evaluation"]["compare"]["accuracy"].get<double>(), 0.85);
+  ASSERT_GT(j["layers"].size(), 10u);
+  for (size_t i = 1; i < j["layers"].size(); ++i)
+    EXPECT_LE(j["layers"][i - 1]["sqnr_db"].get<double>(), j["layers"][i]["sqnr_db"].get<double>());
+  EXPECT_LT(j["size_bytes"]["quantized"].get<int64_t>(), j["size_bytes"]["float"].get<int64_t>() / 2);
+  EXPECT_TRUE(j["profile"]["quantized"]["op_types"].contains("QLinearConv"));
+  auto missing = RunCli("analyze " + model + " --data " + data);
+  EXPECT_EQ(missing.output, "qplay: analyze takes FLOAT_MODEL QUANT_MODEL --data X.npy\n");
+}
+
+TEST(Cli, QuantizeFallsBackUntilTheAccuracyTarget) {
+  const auto out = std::filesystem::temp_directory_path() / "qplay_cli_fallback.onnx";
+  const std::string model = testing::SourcePath("examples/models/cnn.onnx");
+  const std::string calib = " --calib " + testing::SourcePath("examples/data/calibration_images.npy") + " --calib-limit 20";
+  const std::string eval = " --eval-data " + testing::SourcePath("examples/data/calibration_images.npy");
+  auto r = RunCli("quantize " + model + " -o " + out.string() + calib + eval + " --min-agreement 99.5 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  EXPECT_TRUE(j["fallback"]["met"].get<bool>());
+  EXPECT_GE(j["fallback"]["evaluation"]["compare"]["agreement"].get<double>(), 0.995);
+  EXPECT_EQ(j["fallback"]["kept_as"], "float");
+  ASSERT_GT(j["fallback"]["kept_nodes"].size(), 0u);
+  EXPECT_EQ(j["fallback"]["kept_nodes"][0], j["sensitivity"]["nodes"][0]["node"]);
+  EXPECT_TRUE(std::filesystem::exists(out));
+
+  auto no_data = RunCli("quantize " + model + " -o " + out.string() + calib + " --max-accuracy-drop 1");
+  EXPECT_EQ(no_data.output, "qplay: the fallback measures accuracy on --eval-data X.npy (with --eval-labels Y.npy, or agreement with float)\n");
+  auto bad = RunCli("quantize " + model + " -o " + out.string() + calib + eval + " --max-accuracy-drop one");
+  EXPECT_EQ(bad.output, "qplay: --max-accuracy-drop takes a number, got 'one'\n");
+  auto keep = RunCli("quantize " + model + " -o " + out.string() + calib + eval + " --min-sqnr 30 --fallback int8");
+  EXPECT_EQ(keep.output, "qplay: --fallback must be float or int16, got 'int8'\n");
+}
+
 TEST(Cli, BadModelFileGetsAClearError) {
   auto r = RunCli("info " + testing::SourcePath("tests/models/lstm.input.npy"));
   EXPECT_EQ(r.exit_code, 1);

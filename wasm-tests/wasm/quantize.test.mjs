@@ -163,6 +163,26 @@ test('analyze() ranks every quantized activation and weight by its error, worst 
   model.delete();
 });
 
+test('report() holds the analyzer\'s whole versioned report', () => {
+  const model = qp.loadModel(fs.readFileSync(path.join(examples, 'models/cnn.onnx')));
+  const quantized = model.quantize({ per_channel: true, calibration_limit: 30 }, { input: calibration }, null);
+  const labels = qp.parseNpy(fs.readFileSync(path.join(examples, 'data/evaluation_labels.npy')));
+  const firstLabels = { data: labels.data.slice(0, 200), dims: [200], type: 'int64' };
+  let calls = 0;
+  const report = model.report(quantized, evaluation, firstLabels, () => ++calls > 0);
+  expect(report.format).toBe('qplay-analysis');
+  expect(report.version).toBe(1);
+  expect(calls).toBe(5);
+  expect(report.evaluation.compare.accuracy).toBeGreaterThan(0.85);
+  expect(report.layers.map((l) => l.kind)).toContain('weight');
+  expect(report.layers[0].sqnr_db).toBeLessThanOrEqual(report.layers.at(-1).sqnr_db);
+  expect(report.activation_ranges.length).toBe(report.layers.filter((l) => l.kind === 'activation').length);
+  expect(report.profile.quantized.op_types.QLinearConv.macs).toBe(report.profile.float.op_types.Conv.macs);
+  expect(() => model.report(quantized, evaluation, null, () => false)).toThrow('analysis cancelled');
+  quantized.delete();
+  model.delete();
+});
+
 test('profile() times every node and counts the matrix ops\' multiply-accumulates', () => {
   const model = qp.loadModel(fs.readFileSync(path.join(examples, 'models/cnn.onnx')));
   const profile = model.profile({ data: evaluation.data.slice(0, 4 * 784), dims: [4, 1, 28, 28] });
@@ -174,17 +194,26 @@ test('profile() times every node and counts the matrix ops\' multiply-accumulate
   model.delete();
 });
 
-test('sensitivity() ranks nodes and falls back to an accuracy target', () => {
+test('sensitivity() ranks nodes and falls back to a target, float or int16', () => {
   const model = qp.loadModel(fs.readFileSync(path.join(examples, 'models/cnn.onnx')));
   const labels = qp.parseNpy(fs.readFileSync(path.join(examples, 'data/evaluation_labels.npy')));
   const firstLabels = { data: labels.data.slice(0, 200), dims: [200], type: 'int64' };
   let calls = 0;
-  const report = model.sensitivity({ calibration_limit: 30 }, { input: calibration }, evaluation, firstLabels, 0.5, () => ++calls > 0);
+  const report = model.sensitivity({ calibration_limit: 30 }, { input: calibration }, evaluation, firstLabels,
+    { maxAccuracyDrop: 0.5 }, () => ++calls > 0);
   expect(report.nodes.length).toBeGreaterThan(5);
   expect(calls).toBe(report.nodes.length);
   expect(report.nodes[0].alone.sqnr_db).toBeLessThanOrEqual(report.nodes[1].alone.sqnr_db);
   expect(report.fallback.met).toBe(true);
-  expect(Array.isArray(report.fallback.float_nodes)).toBe(true);
+  expect(report.fallback.kept_as).toBe('float');
+  expect(report.fallback.evaluation.accuracy - report.fallback.evaluation.compare.accuracy).toBeLessThanOrEqual(0.005 + 1e-9);
+  const int16 = model.sensitivity({ calibration_limit: 30 }, { input: calibration }, evaluation, null,
+    { minSqnrDb: 25, keepAs: 'int16' }, () => true);
+  expect(int16.fallback.kept_as).toBe('int16');
+  expect(int16.fallback.size_bytes.quantized).toBeLessThan(int16.fallback.size_bytes.float);
+  expect(() => model.sensitivity({ calibration_limit: 30 }, { input: calibration }, evaluation, null, {}, () => true)).toThrow(
+    'a fallback needs a target',
+  );
   expect(() => model.sensitivity({ calibration_limit: 30 }, { input: calibration }, evaluation, null, null, () => false)).toThrow(
     'sensitivity analysis cancelled',
   );
