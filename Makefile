@@ -10,7 +10,7 @@ WASM := build/wasm
 WEB := build/web
 PROTOBUF_WASM := build/third_party/protobuf-wasm/lib/libprotobuf-lite.a
 
-.PHONY: all setup native wasm web serve test test-native test-wasm test-browser conformance bench clean
+.PHONY: all setup native wasm web serve test test-native test-wasm test-browser conformance bench bench-accuracy clean
 
 all: native wasm web
 
@@ -58,6 +58,11 @@ bench: all
 	@mkdir -p build/bench
 	@[ -f build/bench/mobilenet_v2.onnx ] || /usr/bin/python3 bench/models/export_mobilenet_v2.py build/bench/mobilenet_v2.onnx
 	@node bench/speed.mjs
+
+# qplay's quantization of the bundled models beside PyTorch's (examples/README.md). Not a test.
+bench-accuracy: native
+	@scripts/setup-bench.sh
+	@node bench/ptq-accuracy.mjs
 
 conformance: native
 	@$(NATIVE)/qplay conformance /usr/share/libonnx-testdata/data

@@ -1,12 +1,14 @@
-// qplay's quantization of the bundled models beside PyTorch's own, on the same 200
-// calibration and 1000 evaluation images. Run after `make`:  node bench/ptq-accuracy.mjs
+// qplay's quantization of the bundled models beside PyTorch's own, on the same images.
+// Run with `make bench-accuracy` (which installs Debian's Fashion-MNIST for the test set).
 // Prints two tables: the CNN quantized statically with each calibration method (per-channel
-// int8 weights, uint8 activations, QDQ), and the transformer and LSTM quantized dynamically;
+// int8 weights, uint8 activations, QDQ) on the 1000 evaluation images, and the transformer and
+// LSTM quantized dynamically on the 1000 evaluation images and on all 10000 test images;
 // PyTorch's rows come from examples/models/reference_quantization.json.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 
 const root = path.resolve(import.meta.dirname, '..');
 const cli = path.join(root, 'build/native/qplay');
@@ -20,19 +22,29 @@ function qplay(args) {
   return result.stdout;
 }
 
-const pct = (x) => `${(x * 100).toFixed(1)}%`;
-const points = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}`;
+// `digits` after the point: 2 on the 10000 test images, where one image is 0.01%.
+const pct = (x, digits = 1) => `${(x * 100).toFixed(digits)}%`;
+const points = (x, digits = 1) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(digits)}`;
 
-// Quantizes `name` with `options` and evaluates it against the float model in one batch of
-// 1000 (PyTorch's evaluation batch: dynamic quantization ranges are per batch).
-function row(label, name, options) {
+const evaluationSet = { images: data('evaluation_images.npy'), labels: data('evaluation_labels.npy') };
+
+// Quantizes `name` with `options` and evaluates it against the float model on `set` in batches
+// of 1000 (PyTorch's evaluation batch: dynamic quantization ranges are per batch).
+function measure(name, options, set = evaluationSet) {
   const out = path.join(os.tmpdir(), `qplay-bench-${name}.onnx`);
   qplay(['quantize', modelPath(name), '-o', out, ...options]);
-  const m = JSON.parse(qplay(['eval', modelPath(name), '--data', data('evaluation_images.npy'), '--labels',
-    data('evaluation_labels.npy'), '--compare', out, '--batch', '1000', '--json']));
-  return { float: m.accuracy, cells: [label, pct(m.compare.accuracy), points(m.compare.accuracy - m.accuracy),
-    pct(m.compare.agreement), `${m.compare.outputs.logits.sqnr_db?.toFixed(1) ?? 'inf'} dB`] };
+  const m = JSON.parse(qplay(['eval', modelPath(name), '--data', set.images, '--labels', set.labels, '--compare', out,
+    '--batch', '1000', '--json']));
+  return { float: m.accuracy, accuracy: m.compare.accuracy, agreement: m.compare.agreement, sqnr_db: m.compare.outputs.logits.sqnr_db };
 }
+
+const db = (x) => `${x?.toFixed(1) ?? 'inf'} dB`;
+const cells = (label, m, float, digits = 1) =>
+  [label, pct(m.accuracy, digits), points(m.accuracy - float, digits), pct(m.agreement, digits), db(m.sqnr_db)];
+const row = (label, name, options) => {
+  const m = measure(name, options);
+  return { float: m.float, cells: cells(label, m, m.float) };
+};
 
 function printTable(title, rows) {
   console.log(`${title}\n`);
@@ -50,12 +62,57 @@ for (const [engine, r] of Object.entries(reference.cnn.engines))
   cnnRows.push([`PyTorch ${engine} (${engine === 'onednn' ? 'per-channel' : 'per-tensor'})`, pct(r.static), points(r.static - reference.cnn.float), '', '']);
 printTable(`Static: bundled CNN, float accuracy ${pct(cnn[0].float)} (qplay) / ${pct(reference.cnn.float)} (PyTorch), 1000 evaluation images`, cnnRows);
 
-const dynamicRows = [];
-for (const name of ['transformer', 'lstm']) {
-  const perTensor = row(`${name}: qplay dynamic, per tensor`, name, ['--mode', 'dynamic']);
-  const perChannel = row(`${name}: qplay dynamic, per channel`, name, ['--mode', 'dynamic', '--per-channel']);
-  dynamicRows.push([`${name}: float`, pct(perTensor.float), '', '', ''], perTensor.cells, perChannel.cells);
-  for (const [engine, r] of Object.entries(reference[name].engines))
-    dynamicRows.push([`${name}: PyTorch ${engine} dynamic`, pct(r.dynamic), points(r.dynamic - reference[name].float), '', '']);
+// Debian's Fashion-MNIST test set (10000 images), preprocessed as examples/fashion_mnist.py does
+// (in float32), written as .npy files under build/bench.
+function writeTestSet() {
+  const source = '/usr/share/datasets/fashion-mnist';
+  if (!fs.existsSync(source)) throw new Error(`${source} is missing: run scripts/setup-bench.sh (Debian's dataset-fashion-mnist)`);
+  const pixels = zlib.gunzipSync(fs.readFileSync(path.join(source, 't10k-images-idx3-ubyte.gz'))).subarray(16);
+  const labels = zlib.gunzipSync(fs.readFileSync(path.join(source, 't10k-labels-idx1-ubyte.gz'))).subarray(8);
+  const [mean, std] = [Math.fround(0.2860), Math.fround(0.3530)];
+  const images = Float32Array.from(pixels, (p) => Math.fround(Math.fround(Math.fround(p / 255) - mean) / std));
+  const folder = path.join(root, 'build/bench');
+  fs.mkdirSync(folder, { recursive: true });
+  const set = { images: path.join(folder, 't10k_images.npy'), labels: path.join(folder, 't10k_labels.npy') };
+  writeNpy(set.images, '<f4', [labels.length, 1, 28, 28], images);
+  writeNpy(set.labels, '<i8', [labels.length], BigInt64Array.from(labels, (l) => BigInt(l)));
+  return set;
 }
-printTable('Dynamic (int8 weights, activations quantized per batch of 1000): 1000 evaluation images', dynamicRows);
+
+function writeNpy(file, descr, shape, values) {
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  header = header.padEnd(Math.ceil((header.length + 11) / 64) * 64 - 11) + '\n';
+  const prefix = Buffer.alloc(10);
+  prefix.write('\x93NUMPY', 'latin1');
+  prefix.writeUInt8(1, 6);
+  prefix.writeUInt16LE(header.length, 8);
+  fs.writeFileSync(file, Buffer.concat([prefix, Buffer.from(header, 'latin1'), Buffer.from(values.buffer)]));
+}
+
+// Which layers each recipe quantizes. ONNX Runtime's quantize_dynamic takes every MatMul, Gemm,
+// Conv and LSTM; PyTorch's quantize_dynamic({nn.Linear, nn.LSTM}) leaves the patch-embedding
+// Conv and nn.MultiheadAttention's projections float, so qplay also runs with those excluded.
+const pytorchLayersOnly = {
+  transformer: ['/embed/Conv', ...[0, 1].flatMap((b) => [`/blocks.${b}/attn/MatMul`, `/blocks.${b}/attn/Gemm`])].flatMap((n) => ['--exclude', n]),
+  lstm: [],
+};
+
+const testSet = writeTestSet();
+for (const [title, set, key, digits] of [['1000 evaluation images', evaluationSet, 'evaluation', 1], ['all 10000 test images', testSet, 'test', 2]]) {
+  const rows = [];
+  for (const name of ['transformer', 'lstm']) {
+    const recipes = [['every MatMul/Gemm/Conv/LSTM (ONNX Runtime\'s set)', ['--mode', 'dynamic']]];
+    if (pytorchLayersOnly[name].length) recipes.push(['PyTorch\'s layers only', ['--mode', 'dynamic', ...pytorchLayersOnly[name]]]);
+    let float = null;
+    for (const [layers, options] of recipes)
+      for (const [weights, extra] of [['per tensor', []], ['per channel', ['--per-channel']]]) {
+        const m = measure(name, [...options, ...extra], set);
+        if (float === null) rows.push([`${name}: float`, pct(m.float, digits), '', '', '']);
+        float = m.float;
+        rows.push(cells(`${name}: qplay, ${layers}, ${weights}`, m, float, digits));
+      }
+    for (const [engine, r] of Object.entries(reference[name].engines))
+      rows.push(cells(`${name}: PyTorch ${engine}`, r.dynamic_fidelity[key], float, digits));
+  }
+  printTable(`Dynamic (int8 weights, activations quantized per batch of 1000): ${title}`, rows);
+}

@@ -5,9 +5,11 @@
 For each model and each of PyTorch's CPU engines here (qnnpack, onednn): static quantization
 with FX graph mode, calibrated on the 200 calibration images, using the engine's default
 qconfig (onednn: per-channel weights; qnnpack: per-tensor); and dynamic quantization
-(int8 weights, activations quantized per batch) for the transformer and the LSTM.
-Accuracy is measured on the 1000-image evaluation set. Prints a Markdown table and writes
-models/reference_quantization.json, which `node bench/ptq-accuracy.mjs` shows beside qplay's numbers.
+(int8 weights, activations quantized per batch of 1000) for the transformer and the LSTM.
+Accuracy is measured on the 1000-image evaluation set; the dynamic models also on all 10000
+test images, with their fidelity to the float model (top-1 agreement, logits SQNR). Prints a
+Markdown table and writes models/reference_quantization.json, which `make bench-accuracy`
+shows beside qplay's numbers.
 """
 import json
 import copy
@@ -21,7 +23,7 @@ from torch import nn
 from torch.ao.quantization import QConfigMapping, get_default_qconfig_mapping, quantize_dynamic
 from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
 
-from fashion_mnist import HERE
+from fashion_mnist import HERE, load_split, preprocess
 from models import MODELS
 
 warnings.filterwarnings("ignore")
@@ -43,6 +45,21 @@ def data(split):
 def accuracy(model, images, labels):
     with torch.no_grad():
         return (model(images).argmax(1) == labels).float().mean().item()
+
+
+def logits(model, images):
+    """In batches of 1000, as qplay's benchmark runs them (dynamic ranges are per batch)."""
+    with torch.no_grad():
+        return torch.cat([model(images[i:i + 1000]) for i in range(0, len(images), 1000)])
+
+
+def fidelity(float_model, quantized, images, labels):
+    """Accuracy of the quantized model, its top-1 agreement with the float model, logits SQNR in dB."""
+    reference, test = logits(float_model, images), logits(quantized, images)
+    sqnr = 10 * torch.log10((reference ** 2).sum() / ((reference - test) ** 2).sum()).item()
+    return {"accuracy": round((test.argmax(1) == labels).float().mean().item(), 4),
+            "agreement": round((test.argmax(1) == reference.argmax(1)).float().mean().item(), 4),
+            "sqnr_db": round(sqnr, 2)}
 
 
 def qconfig_mapping(name, engine):
@@ -75,18 +92,28 @@ def dynamic_quantize(name, engine):
 def main(names):
     calibration, _ = data("calibration")
     images, labels = data("evaluation")
+    test_images, test_labels = load_split("t10k")
+    test_images, test_labels = torch.from_numpy(preprocess(test_images)), torch.from_numpy(test_labels)
     results = {}
     print("| model | float | engine | static PTQ | dynamic |")
     print("| --- | --- | --- | --- | --- |")
     for name in names:
-        float_acc = accuracy(load(name), images, labels)
+        float_model = load(name)
+        float_acc = accuracy(float_model, images, labels)
+        entry = results.setdefault(name, {"float": round(float_acc, 4), "engines": {}})
+        if name != "cnn":
+            entry["float_test"] = round(accuracy(float_model, test_images, test_labels), 4)
         for engine in ["qnnpack", "onednn"]:
             static = accuracy(static_quantize(name, engine, calibration), images, labels)
-            dynamic = accuracy(dynamic_quantize(name, engine), images, labels) if name != "cnn" else None
-            dyn = f"{dynamic * 100:.1f}%" if dynamic is not None else "—"
+            result = {"static": round(static, 4), "dynamic": None}
+            if name != "cnn":
+                dynamic = dynamic_quantize(name, engine)
+                result["dynamic"] = round(accuracy(dynamic, images, labels), 4)
+                result["dynamic_fidelity"] = {"evaluation": fidelity(float_model, dynamic, images, labels),
+                                              "test": fidelity(float_model, dynamic, test_images, test_labels)}
+            dyn = f"{result['dynamic'] * 100:.1f}%" if result["dynamic"] is not None else "—"
             print(f"| {name} | {float_acc * 100:.1f}% | {engine} | {static * 100:.1f}% | {dyn} |", flush=True)
-            entry = results.setdefault(name, {"float": round(float_acc, 4), "engines": {}})
-            entry["engines"][engine] = {"static": round(static, 4), "dynamic": None if dynamic is None else round(dynamic, 4)}
+            entry["engines"][engine] = result
     with open(os.path.join(HERE, "models", "reference_quantization.json"), "w") as f:
         json.dump(results, f, indent=2)
         f.write("\n")
