@@ -109,8 +109,11 @@ Result<SensitivityReport> AnalyzeSensitivity(const Model& model, const Quantizat
   for (const Node& n : base->model.graph.nodes) by_name[n.name] = &n;
   for (const std::string& name : nodes) {
     const Node& node = *by_name.at(name);
-    report.nodes.push_back({name, node.op_type, FusedInto(prepared->model.graph, base->model.graph, name),
-                            QuantizedActivations(base->model.graph, node, base->ranges)});
+    NodeSensitivity& n = report.nodes.emplace_back();
+    n.node = name;
+    n.op_type = node.op_type;
+    n.fused = FusedInto(prepared->model.graph, base->model.graph, name);
+    n.activations = QuantizedActivations(base->model.graph, node, base->ranges);
   }
   // A node's variants exclude it with what is fused into it: left float, its Relu would otherwise be quantized alone.
   auto unit = [](const NodeSensitivity& n) {
@@ -150,7 +153,8 @@ Status FallbackTarget::Validate() const {
 }
 
 Result<FallbackResult> FallBackToTarget(const Model& model, const QuantizationConfig& config, const Tensor& data,
-                                        const Tensor* labels, const FallbackTarget& target, const SensitivityReport& sensitivity) {
+                                        const Tensor* labels, const FallbackTarget& target, const SensitivityReport& sensitivity,
+                                        const ProgressFn& progress) {
   QPLAY_RETURN_IF_ERROR(target.Validate());
   if (target.keep_as == FallbackPrecision::kInt16 && config.format != QuantFormat::kQdq)
     return Fail(StatusCode::kInvalidArgument, "keeping nodes in int16 activations needs the QDQ format (QOperator ops are 8-bit)");
@@ -175,6 +179,8 @@ Result<FallbackResult> FallBackToTarget(const Model& model, const QuantizationCo
     result.quantized = std::move(measured->quantized);
     result.evaluation = measured->evaluation;
     if (result.met || next >= sensitivity.nodes.size()) break;
+    if (progress && !progress(static_cast<int64_t>(next) + 1, static_cast<int64_t>(sensitivity.nodes.size()) + 1))
+      return Fail(StatusCode::kCancelled, "the fallback search was cancelled");
     kept.push_back(&sensitivity.nodes[next]);
     result.kept_nodes.push_back(sensitivity.nodes[next].node);
   }

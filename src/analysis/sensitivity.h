@@ -60,8 +60,10 @@ struct FallbackResult {
   std::string ToJson() const;
 };
 
-// `sensitivity` comes from AnalyzeSensitivity with the same model and config (its calibration is reused).
+// `sensitivity` comes from AnalyzeSensitivity with the same model and config (its calibration is
+// reused). Progress counts the models tried, of at most one more than the nodes ranked.
 Result<FallbackResult> FallBackToTarget(const Model& model, const QuantizationConfig& config, const Tensor& data,
-                                        const Tensor* labels, const FallbackTarget& target, const SensitivityReport& sensitivity);
+                                        const Tensor* labels, const FallbackTarget& target, const SensitivityReport& sensitivity,
+                                        const ProgressFn& progress = {});
 
 }  // namespace qplay

@@ -171,6 +171,20 @@ Result<QuantizationConfig> ConfigFromJs(const val& config_js) {
                                                            : val::global("JSON").call<std::string>("stringify", config_js));
 }
 
+// { maxAccuracyDrop (points), minAgreement (0..1), minSqnrDb, keepAs: 'float' | 'int16' }.
+Result<FallbackTarget> FallbackTargetFromJs(const val& target_js) {
+  FallbackTarget target;
+  target.max_accuracy_drop = NumberOption(target_js, "maxAccuracyDrop", std::nan("")) / 100;
+  target.min_agreement = NumberOption(target_js, "minAgreement", std::nan(""));
+  target.min_sqnr_db = NumberOption(target_js, "minSqnrDb", std::nan(""));
+  const val keep_as = target_js["keepAs"];
+  if (keep_as.isUndefined()) return target;
+  const std::string name = keep_as.isString() ? keep_as.as<std::string>() : "a " + keep_as.typeOf().as<std::string>();
+  if (name != "float" && name != "int16") return Fail(StatusCode::kInvalidArgument, "keepAs must be 'float' or 'int16', got '", name, "'");
+  if (name == "int16") target.keep_as = FallbackPrecision::kInt16;
+  return target;
+}
+
 // A JS callback (done, total) => false-to-cancel, or nothing when `progress` is not a function.
 ProgressFn ProgressFromJs(const val& progress) {
   if (progress.typeOf().as<std::string>() != "function") return {};
@@ -270,9 +284,10 @@ class WasmModel {
 
   // Per-node sensitivity (config and calibration as for quantize; data and labels as for
   // evaluate; labels may be null); with a target { maxAccuracyDrop (points), minAgreement (0..1),
-  // minSqnrDb, keepAs: 'float' | 'int16' } also the fallback to it.
+  // minSqnrDb, keepAs: 'float' | 'int16' } also the fallback to it, and its model's bytes as
+  // `model`. Progress counts the sensitivity's nodes, then the fallback's tries, as one task.
   val Sensitivity(const val& config_js, const val& calibration, const val& data_js, const val& labels_js, const val& target_js,
-                  const val& progress) {
+                  const val& progress_js) {
     return OrThrow<val>([&]() -> Result<val> {
       auto config = ConfigFromJs(config_js);
       if (!config.ok()) return config.status();
@@ -280,27 +295,32 @@ class WasmModel {
       if (!data.ok()) return data.status();
       auto samples = TensorsFromJs(calibration);
       if (!samples.ok()) return samples.status();
-      auto report = AnalyzeSensitivity(*model_, *config, *samples, *data, ProgressFromJs(progress));
+      const bool falls_back = IsObject(target_js);
+      const ProgressFn progress = ProgressFromJs(progress_js);
+      int64_t ranked = 0;  // nodes the sensitivity pass reported, the fallback's tries count after them
+      auto steps = [&](int64_t nodes) { return falls_back ? 2 * nodes + 1 : nodes; };
+      auto report = AnalyzeSensitivity(*model_, *config, *samples, *data, [&](int64_t done, int64_t total) {
+        ranked = total;
+        return !progress || progress(done, steps(total));
+      });
       if (!report.ok()) return report.status();
       val out = JsonToJs(report->ToJson());
-      if (!IsObject(target_js)) return out;
+      if (!falls_back) return out;
       std::optional<Tensor> labels;
       if (IsObject(labels_js)) {
         auto loaded = TensorFromJs("labels", labels_js);
         if (!loaded.ok()) return loaded.status();
         labels = loaded.value();
       }
-      FallbackTarget target;
-      target.max_accuracy_drop = NumberOption(target_js, "maxAccuracyDrop", std::nan("")) / 100;
-      target.min_agreement = NumberOption(target_js, "minAgreement", std::nan(""));
-      target.min_sqnr_db = NumberOption(target_js, "minSqnrDb", std::nan(""));
-      const val keep_as = target_js["keepAs"];
-      if (!keep_as.isUndefined() && keep_as.as<std::string>() != "float" && keep_as.as<std::string>() != "int16")
-        return Fail(StatusCode::kInvalidArgument, "keepAs must be 'float' or 'int16', got '", keep_as.as<std::string>(), "'");
-      if (!keep_as.isUndefined() && keep_as.as<std::string>() == "int16") target.keep_as = FallbackPrecision::kInt16;
-      auto fallback = FallBackToTarget(*model_, *config, *data, labels ? &*labels : nullptr, target, *report);
+      auto target = FallbackTargetFromJs(target_js);
+      if (!target.ok()) return target.status();
+      auto fallback = FallBackToTarget(*model_, *config, *data, labels ? &*labels : nullptr, *target, *report,
+                                       [&](int64_t done, int64_t) { return !progress || progress(ranked + done, steps(ranked)); });
       if (!fallback.ok()) return fallback.status();
+      auto bytes = ExportModel(fallback->quantized.model);
+      if (!bytes.ok()) return bytes.status();
       out.set("fallback", JsonToJs(fallback->ToJson()));
+      out.set("model", ByteView(bytes->data(), bytes->size()).call<val>("slice"));
       return out;
     });
   }

@@ -198,15 +198,21 @@ test('sensitivity() ranks nodes and falls back to a target, float or int16', () 
   const model = qp.loadModel(fs.readFileSync(path.join(examples, 'models/cnn.onnx')));
   const labels = qp.parseNpy(fs.readFileSync(path.join(examples, 'data/evaluation_labels.npy')));
   const firstLabels = { data: labels.data.slice(0, 200), dims: [200], type: 'int64' };
-  let calls = 0;
+  const steps = [];
   const report = model.sensitivity({ calibration_limit: 30 }, { input: calibration }, evaluation, firstLabels,
-    { maxAccuracyDrop: 0.5 }, () => ++calls > 0);
-  expect(report.nodes.length).toBeGreaterThan(5);
-  expect(calls).toBe(report.nodes.length);
+    { maxAccuracyDrop: 0.5 }, (done, total) => steps.push([done, total]));
+  const nodes = report.nodes.length;
+  expect(nodes).toBeGreaterThan(5);
   expect(report.nodes[0].alone.sqnr_db).toBeLessThanOrEqual(report.nodes[1].alone.sqnr_db);
   expect(report.fallback.met).toBe(true);
   expect(report.fallback.kept_as).toBe('float');
   expect(report.fallback.evaluation.accuracy - report.fallback.evaluation.compare.accuracy).toBeLessThanOrEqual(0.005 + 1e-9);
+  // One task: the nodes ranked, then one step per node the fallback keeps float.
+  expect(steps).toEqual(Array.from({ length: nodes + report.fallback.kept_nodes.length }, (_, i) => [i + 1, 2 * nodes + 1]));
+  const fallbackModel = qp.loadModel(report.model);
+  expect(fallbackModel.nodes().map((n) => n.name)).toEqual(expect.arrayContaining(report.fallback.kept_nodes));
+  expect(model.evaluate(evaluation, firstLabels, fallbackModel, null).compare.accuracy).toBe(report.fallback.evaluation.compare.accuracy);
+  fallbackModel.delete();
   const int16 = model.sensitivity({ calibration_limit: 30 }, { input: calibration }, evaluation, null,
     { minSqnrDb: 25, keepAs: 'int16' }, () => true);
   expect(int16.fallback.kept_as).toBe('int16');
@@ -214,9 +220,13 @@ test('sensitivity() ranks nodes and falls back to a target, float or int16', () 
   expect(() => model.sensitivity({ calibration_limit: 30 }, { input: calibration }, evaluation, null, {}, () => true)).toThrow(
     'a fallback needs a target',
   );
+  expect(() => model.sensitivity({ calibration_limit: 30 }, { input: calibration }, evaluation, null, { minSqnrDb: 30, keepAs: 8 },
+    () => true)).toThrow("keepAs must be 'float' or 'int16', got 'a number'");
   expect(() => model.sensitivity({ calibration_limit: 30 }, { input: calibration }, evaluation, null, null, () => false)).toThrow(
     'sensitivity analysis cancelled',
   );
+  expect(() => model.sensitivity({ calibration_limit: 30 }, { input: calibration }, evaluation, null, { minSqnrDb: 60 },
+    (done, total) => done < total / 2)).toThrow('the fallback search was cancelled');
   model.delete();
 });
 
