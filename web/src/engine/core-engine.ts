@@ -1,7 +1,7 @@
 // The Engine over the wasm module in this thread. The worker runs one; Node tests run one
 // directly. Holds the float model, the last quantized model and the two sample sets.
 import type {
-  ActivationRanges, BackendPreset, Engine, EpochReport, GraphNode, InitializerInfo, QatOptions, QatResult, QuantFormatOptions, QuantParams, QuantizeTensorOptions, QuantizedTensor, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
+  ActivationRanges, AnalysisReport, BackendPreset, Engine, FallbackOutcome, FallbackTarget, EpochReport, GraphNode, InitializerInfo, QatOptions, QatResult, QuantFormatOptions, QuantParams, QuantizeTensorOptions, QuantizedTensor, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
   SampleRole, TensorData,
 } from './types';
 
@@ -13,6 +13,9 @@ export interface WasmModel {
   quantize(config: QuantConfig, calibration: Record<string, TensorData>, progress: WasmProgress | null): WasmModel;
   evaluate(data: TensorData, labels: TensorData | null, compared: WasmModel | null, progress: WasmProgress | null): EvaluationReport;
   analyze(data: TensorData, quantized: WasmModel, progress: WasmProgress | null): LayerErrorReport;
+  report(quantized: WasmModel, data: TensorData, labels: TensorData | null, progress: WasmProgress | null): AnalysisReport;
+  sensitivity(config: QuantConfig, calibration: Record<string, TensorData>, data: TensorData, labels: TensorData | null,
+              target: FallbackTarget, progress: WasmProgress | null): Omit<FallbackOutcome, 'bytes'> & { model: Uint8Array };
   initializers(): InitializerInfo[];
   initializer(name: string): TensorData;
   nodes(): GraphNode[];
@@ -61,6 +64,8 @@ function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
 }
+
+const ownBuffer = (bytes: Uint8Array) => bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 
 const toProgress = (progress?: ProgressFn): WasmProgress | null =>
   progress ? (done, total) => { progress(done, total); return true; } : null;
@@ -123,8 +128,7 @@ export class CoreEngine implements Engine {
     const next = model.quantize(config, calibration, toProgress(progress));
     this.dropQuantized();
     this.quantized = next;
-    const bytes = next.save();
-    return { bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, info: next.info() };
+    return { bytes: ownBuffer(next.save()), info: next.info() };
   }
 
   async qat(config: QuantConfig, options: QatOptions, progress?: ProgressFn): Promise<QatResult> {
@@ -143,9 +147,7 @@ export class CoreEngine implements Engine {
       const next = session.finish();
       this.dropQuantized();
       this.quantized = next;
-      const bytes = next.save();
-      return { bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, info: next.info(),
-        epochs, best: session.best() };
+      return { bytes: ownBuffer(next.save()), info: next.info(), epochs, best: session.best() };
     } finally {
       session.delete();
     }
@@ -153,6 +155,18 @@ export class CoreEngine implements Engine {
 
   async stopQat(): Promise<void> {
     this.stopRequested = true;
+  }
+
+  async fallback(config: QuantConfig, target: FallbackTarget, progress?: ProgressFn): Promise<FallbackOutcome> {
+    const { data, labels } = this.samplesFor('evaluation');
+    const calibration = { [this.inputName()]: this.samplesFor('calibration').data };
+    const { model, ...outcome } = this.loaded().sensitivity(config, calibration, data, labels, target, toProgress(progress));
+    return { ...outcome, bytes: ownBuffer(model) };
+  }
+
+  async report(progress?: ProgressFn): Promise<AnalysisReport> {
+    const { data, labels } = this.samplesFor('evaluation');
+    return this.loaded().report(this.quantizedModel(), data, labels, toProgress(progress));
   }
 
   async setQuantized(bytes: ArrayBuffer): Promise<ModelInfo> {

@@ -149,6 +149,50 @@ export interface LayerErrorReport {
   weights: TensorError[];
 }
 
+// Where the error comes from, node by node: the model output with only that node quantized
+// (`alone`) and with every node but it (`all_but`), most sensitive first.
+export interface NodeSensitivity {
+  node: string;
+  op_type: string;
+  fused: string[];        // nodes quantized with it (a Relu folded into its Conv)
+  activations: string[];  // the tensors it quantizes
+  alone: ErrorMetrics;
+  all_but: ErrorMetrics;
+  agreement_alone: number;
+  agreement_all_but: number;
+}
+
+// Every limit given must hold. maxAccuracyDrop is in points (top-1 agreement with float when
+// the evaluation samples have no labels); minAgreement is a fraction.
+export interface FallbackTarget {
+  maxAccuracyDrop?: number;
+  minAgreement?: number;
+  minSqnrDb?: number;
+  keepAs: 'float' | 'int16';
+}
+
+export interface FallbackOutcome {
+  all: ErrorMetrics;  // every node quantized
+  agreement_all: number;
+  nodes: NodeSensitivity[];
+  fallback: {
+    kept_nodes: string[];  // in the order they were taken
+    kept_as: 'float' | 'int16';
+    met: boolean;
+    size_bytes: { float: number; quantized: number };
+    evaluation: EvaluationReport;
+  };
+  bytes: ArrayBuffer;  // the model that meets the target (or the closest tried), to download
+}
+
+// The analyzer's versioned report (docs/analysis-report.md); the page only saves it.
+export interface AnalysisReport {
+  format: 'qplay-analysis';
+  version: number;
+  samples: number;
+  [key: string]: unknown;
+}
+
 export interface QuantizedModel {
   bytes: ArrayBuffer;  // the .onnx file to download
   info: ModelInfo;
@@ -212,6 +256,11 @@ export interface Engine {
   // epoch, which then is the engine's quantized model. stopQat() ends it after the current epoch.
   qat(config: QuantConfig, options: QatOptions, progress?: ProgressFn): Promise<QatResult>;
   stopQat(): Promise<void>;
+  // Ranks the nodes by sensitivity, then keeps the most sensitive out of int8 until the target
+  // holds on the evaluation samples (static recipes; the calibration is done once).
+  fallback(config: QuantConfig, target: FallbackTarget, progress?: ProgressFn): Promise<FallbackOutcome>;
+  // The analyzer's whole report on the float model and the last quantized one, over the evaluation samples.
+  report(progress?: ProgressFn): Promise<AnalysisReport>;
   // The arithmetic and data the teaching widgets show.
   quantParams(rmin: number, rmax: number, format: QuantFormatOptions): Promise<QuantParams>;
   quantizeTensor(tensor: TensorData, options: QuantizeTensorOptions): Promise<QuantizedTensor>;

@@ -4,7 +4,7 @@
 // nothing the person loaded is lost.
 import { transferablesOf, type Method, type Reply, type Request } from './protocol';
 import type {
-  ActivationRanges, BackendPreset, Engine, GraphNode, InitializerInfo, QatOptions, QatResult, QuantFormatOptions, QuantParams, QuantizeTensorOptions, QuantizedTensor, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
+  ActivationRanges, AnalysisReport, BackendPreset, Engine, FallbackOutcome, FallbackTarget, GraphNode, InitializerInfo, QatOptions, QatResult, QuantFormatOptions, QuantParams, QuantizeTensorOptions, QuantizedTensor, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
   SampleRole, TensorData,
 } from './types';
 
@@ -137,6 +137,14 @@ export class WorkerEngine implements Engine {
     const result = await this.call<QatResult>('qat', [config, options], progress);
     this.savedQuantized = new Blob([result.bytes]);
     return result;
+  }
+
+  fallback(config: QuantConfig, target: FallbackTarget, progress?: ProgressFn): Promise<FallbackOutcome> {
+    return this.call('fallback', [config, target], progress);
+  }
+
+  report(progress?: ProgressFn): Promise<AnalysisReport> {
+    return this.call('report', [], progress);
   }
 
   // Asks the running qat() to stop after its current epoch (the worker reads it between epochs).

@@ -15,6 +15,7 @@ import { recipeFromUrl, recipeToUrl, toConfig, type Recipe } from '../state/reci
 import type { ReferenceNumbers, RunResults } from '../state/results';
 import type { SampleSets, SamplesPanel } from './samples-panel';
 import { sharedStyles } from './shared-styles';
+import './analysis-panel';
 import './model-panel';
 import './qat-panel';
 import './recipe-panel';
@@ -34,7 +35,7 @@ export class Playground extends LitElement {
     modelName: { state: true }, info: { state: true }, fileBytes: { state: true }, layers: { state: true }, modelError: { state: true },
     modelStatus: { state: true }, presets: { state: true }, recipe: { state: true }, preprocessing: { state: true },
     classNames: { state: true }, reference: { state: true }, haveSamples: { state: true }, progress: { state: true },
-    runError: { state: true }, results: { state: true }, qatRunning: { state: true },
+    runError: { state: true }, results: { state: true }, taskRunning: { state: true },
   };
   declare syncUrl: boolean;
   declare model: string;
@@ -54,7 +55,7 @@ export class Playground extends LitElement {
   declare progress: Progress | null;
   declare runError: string;
   declare results: RunResults | null;
-  declare qatRunning: boolean;
+  declare taskRunning: boolean;  // a panel's own run: QAT, the fallback search, the analysis report
   private samplesBundled = false;
   private readonly engine = new WorkerEngine(qplayFile('qplay.js'));
 
@@ -84,7 +85,7 @@ export class Playground extends LitElement {
     this.haveSamples = false;
     this.progress = null;
     this.results = null;
-    this.qatRunning = false;
+    this.taskRunning = false;
   }
 
   connectedCallback(): void {
@@ -231,8 +232,8 @@ export class Playground extends LitElement {
     }
   }
 
-  private keepFloat(node: string) {
-    const exclude = [...new Set([...((this.recipe.exclude as string[] | undefined) ?? []), node])];
+  private keepFloat(nodes: string[]) {
+    const exclude = [...new Set([...((this.recipe.exclude as string[] | undefined) ?? []), ...nodes])];
     this.setRecipe({ ...this.recipe, exclude });
     void this.run();
   }
@@ -242,7 +243,7 @@ export class Playground extends LitElement {
   }
 
   render() {
-    const running = this.progress !== null || this.qatRunning;
+    const running = this.progress !== null || this.taskRunning;
     const canRun = !!this.info && this.haveSamples && !running;
     return html`
       ${this.shows('header') ? html`<header>
@@ -284,9 +285,12 @@ export class Playground extends LitElement {
       </section>
       <section ?hidden=${!this.shows('results')}><qp-results .results=${this.results} .classNames=${this.classNames}
         .engine=${this.engine} .preprocessing=${this.preprocessing} ?disabled=${running}
-        @keep-float=${(e: CustomEvent<string>) => this.keepFloat(e.detail)}></qp-results>
-        <qp-qat-panel .engine=${this.engine} .results=${this.results} ?disabled=${this.progress !== null}
-          @qat-state=${(e: CustomEvent<boolean>) => (this.qatRunning = e.detail)}></qp-qat-panel></section>`;
+        @keep-float=${(e: CustomEvent<string>) => this.keepFloat([e.detail])}></qp-results>
+        <qp-analysis-panel .engine=${this.engine} .results=${this.results} ?disabled=${running}
+          @task-state=${(e: CustomEvent<boolean>) => (this.taskRunning = e.detail)}
+          @exclude-nodes=${(e: CustomEvent<string[]>) => this.keepFloat(e.detail)}></qp-analysis-panel>
+        <qp-qat-panel .engine=${this.engine} .results=${this.results} ?disabled=${running}
+          @task-state=${(e: CustomEvent<boolean>) => (this.taskRunning = e.detail)}></qp-qat-panel></section>`;
   }
 }
 

@@ -2,10 +2,10 @@
 // with what the chosen recipe does to it; a checkbox keeps a node in float (nodes_to_exclude).
 import { LitElement, css, html } from 'lit';
 import type { LayerPlan, ModelInfo, ValueInfo } from '../engine/types';
+import { kib } from './format';
 import { sharedStyles } from './shared-styles';
 
 const shapeText = (v: ValueInfo) => (v.shape ? `[${v.shape.join(', ')}]` : 'unknown rank');
-const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 export class ModelPanel extends LitElement {
   static properties = {

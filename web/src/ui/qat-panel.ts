@@ -1,12 +1,13 @@
 // <qp-qat-panel>: after a static run, fine-tune with quantization-aware training on the labelled
 // calibration samples: epochs, learning rate, optimizer; a live loss and accuracy chart; Stop
 // ends after the current epoch and keeps the best one; float / PTQ / QAT side by side; download.
-// Fires qat-state (detail: running) so the page can hold its other runs meanwhile.
+// Fires task-state (detail: running) so the page can hold its other runs meanwhile.
 import type { ChartConfiguration } from 'chart.js';
 import { LitElement, css, html, nothing } from 'lit';
 import type { Engine, EpochReport, QatOptions } from '../engine/types';
 import type { RunResults } from '../state/results';
 import { themeColor } from './chart-view';
+import { download, pct, siblingName } from './format';
 import { sharedStyles } from './shared-styles';
 import './chart-view';
 
@@ -17,7 +18,6 @@ interface Finished {
   bytes: ArrayBuffer;
 }
 
-const pct = (v: number | undefined) => (v === undefined ? '—' : `${(100 * v).toFixed(1)}%`);
 
 export class QatPanel extends LitElement {
   static properties = {
@@ -60,7 +60,7 @@ export class QatPanel extends LitElement {
 
   private state(running: boolean) {
     this.running = running;
-    this.dispatchEvent(new CustomEvent('qat-state', { detail: running, bubbles: true, composed: true }));
+    this.dispatchEvent(new CustomEvent('task-state', { detail: running, bubbles: true, composed: true }));
   }
 
   private async run() {
@@ -86,13 +86,6 @@ export class QatPanel extends LitElement {
   private stop() {
     this.stopping = true;
     void this.engine?.stopQat();
-  }
-
-  private download() {
-    const url = URL.createObjectURL(new Blob([this.finished!.bytes], { type: 'application/octet-stream' }));
-    const name = this.results!.modelName.replace(/\.onnx$/i, '') + '.qat.onnx';
-    Object.assign(document.createElement('a'), { href: url, download: name }).click();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
   }
 
   render() {
@@ -135,7 +128,7 @@ export class QatPanel extends LitElement {
         <tr><td>top-1 agreement with float</td><td class="num">100%</td><td class="num">${pct(r.evaluation.compare?.agreement)}</td>
           <td class="num">${pct(f.agreement)}</td></tr>
       </table>
-      <button id="qat-download" @click=${this.download}>Download QAT .onnx</button>`;
+      <button id="qat-download" @click=${() => download(siblingName(r.modelName, '.qat.onnx'), f.bytes, 'application/octet-stream')}>Download QAT .onnx</button>`;
   }
 
   private chart(): ChartConfiguration<'line'> {

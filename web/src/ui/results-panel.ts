@@ -7,21 +7,13 @@ import type { Engine, TensorError } from '../engine/types';
 import type { Preprocessing } from '../data/preprocessing';
 import { reportJson, type RunResults } from '../state/results';
 import { themeColor } from './chart-view';
+import { download, kib, pct, siblingName } from './format';
 import { sharedStyles } from './shared-styles';
 import './chart-view';
 import './disagreements-view';
 import './layer-detail';
 
-const pct = (v: number | undefined | null) => (v === undefined || v === null ? '—' : `${(100 * v).toFixed(1)}%`);
-const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const LAYERS_SHOWN = 40;
-
-function download(name: string, data: BlobPart, type: string) {
-  const url = URL.createObjectURL(new Blob([data], { type }));
-  const a = Object.assign(document.createElement('a'), { href: url, download: name });
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
 
 export class ResultsPanel extends LitElement {
   static properties = {
@@ -64,9 +56,9 @@ export class ResultsPanel extends LitElement {
       <h2>Results</h2>
       ${this.renderMetrics(r)}
       <div class="row">
-        <button class="primary" id="download-model" @click=${() => download(r.modelName.replace(/\.onnx$/i, '') + '.quant.onnx', r.quantizedModel, 'application/octet-stream')}>
+        <button class="primary" id="download-model" @click=${() => download(siblingName(r.modelName, '.quant.onnx'), r.quantizedModel, 'application/octet-stream')}>
           Download quantized .onnx</button>
-        <button id="download-report" @click=${() => download(r.modelName.replace(/\.onnx$/i, '') + '.report.json', reportJson(r), 'application/json')}>
+        <button id="download-report" @click=${() => download(siblingName(r.modelName, '.report.json'), reportJson(r), 'application/json')}>
           Download JSON report</button>
       </div>
       ${this.renderLayers(r)}
