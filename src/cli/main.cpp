@@ -246,6 +246,15 @@ Result<QuantizationConfig> ConfigFromArgs(const Args& args) {
   return QuantizationConfig::FromJson(overrides.dump());
 }
 
+// "label done/total" on one terminal line, when stderr is a terminal and stdout is not JSON.
+ProgressFn TerminalProgress(const Args& args, const char* label) {
+  if (args.json || !isatty(STDERR_FILENO)) return {};
+  return [label](int64_t done, int64_t total) {
+    std::cerr << "\r" << label << " " << done << "/" << total << (done == total ? "\n" : "") << std::flush;
+    return true;
+  };
+}
+
 bool WantsFallback(const Args& args) {
   for (const char* option : {"--max-accuracy-drop", "--min-agreement", "--min-sqnr", "--fallback"})
     if (!args.Value(option).empty()) return true;
@@ -291,10 +300,12 @@ Result<nlohmann::json> QuantizeWithFallback(const Args& args, const Model& model
     if (!loaded.ok()) return loaded.status();
     labels = loaded.value();
   }
-  auto sensitivity = AnalyzeSensitivity(model, config, calibration, *data);
+  auto sensitivity = AnalyzeSensitivity(model, config, calibration, *data, TerminalProgress(args, "sensitivity: node"));
   if (!sensitivity.ok()) return sensitivity.status();
-  auto fallback = FallBackToTarget(model, config, *data, labels ? &*labels : nullptr, *target, *sensitivity);
+  auto fallback = FallBackToTarget(model, config, *data, labels ? &*labels : nullptr, *target, *sensitivity,
+                                   TerminalProgress(args, "fallback: try"));
   if (!fallback.ok()) return fallback.status();
+  if (!args.json && isatty(STDERR_FILENO)) std::cerr << "\n";
   out = fallback->quantized;
   return nlohmann::json{{"sensitivity", nlohmann::json::parse(sensitivity->ToJson())},
                         {"fallback", nlohmann::json::parse(fallback->ToJson())}};
@@ -339,12 +350,7 @@ int QuantizeCommand(const Args& args) {
     if (!fallback.ok()) return Report(fallback.status());
     j = *fallback;
   } else {
-    const bool show_progress = !args.json && isatty(STDERR_FILENO);
-    auto quantized = Quantize(*model, *config, calibration, [&](int64_t done, int64_t total) {
-      if (show_progress) std::cerr << "\rcalibrating " << done << "/" << total << std::flush;
-      return true;
-    });
-    if (show_progress) std::cerr << "\n";
+    auto quantized = Quantize(*model, *config, calibration, TerminalProgress(args, "calibrating"));
     if (!quantized.ok()) return Report(quantized.status());
     result = std::move(quantized.value());
   }
