@@ -7,15 +7,6 @@
 #include "passes/passes.h"
 
 namespace qplay {
-namespace {
-
-Result<int64_t> ExportedBytes(const Model& model, const char* which) {
-  auto bytes = ExportModel(model);
-  if (!bytes.ok()) return bytes.status().WithContext(which);
-  return static_cast<int64_t>(bytes->size());
-}
-
-}  // namespace
 
 Result<AnalysisReport> AnalyzeQuantization(const Model& float_model, const Model& quantized, const Tensor& data, const Tensor* labels,
                                            const AnalysisOptions& options, const ProgressFn& progress) {
@@ -57,9 +48,10 @@ Result<AnalysisReport> AnalyzeQuantization(const Model& float_model, const Model
   if (!quantized_profile.ok()) return quantized_profile.status().WithContext("quantized model");
   report.quantized_profile = std::move(quantized_profile.value());
 
-  auto float_bytes = ExportedBytes(float_model, "float model");
-  auto quantized_bytes = ExportedBytes(quantized, "quantized model");
-  if (!float_bytes.ok() || !quantized_bytes.ok()) return float_bytes.ok() ? quantized_bytes.status() : float_bytes.status();
+  auto float_bytes = ExportedSize(float_model);
+  if (!float_bytes.ok()) return float_bytes.status().WithContext("float model");
+  auto quantized_bytes = ExportedSize(quantized);
+  if (!quantized_bytes.ok()) return quantized_bytes.status().WithContext("quantized model");
   report.float_bytes = *float_bytes;
   report.quantized_bytes = *quantized_bytes;
   QPLAY_RETURN_IF_ERROR(step(5));

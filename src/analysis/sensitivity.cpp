@@ -83,11 +83,6 @@ std::vector<std::string> QuantizedActivations(const Graph& qdq, const Node& node
   return found;
 }
 
-int64_t ExportedBytes(const Model& model) {
-  auto bytes = ExportModel(model);
-  return bytes.ok() ? static_cast<int64_t>(bytes->size()) : 0;
-}
-
 double Agreement(const EvaluationReport& r) { return r.classification ? r.classes.agreement() : 0; }
 
 }  // namespace
@@ -184,8 +179,12 @@ Result<FallbackResult> FallBackToTarget(const Model& model, const QuantizationCo
     kept.push_back(&sensitivity.nodes[next]);
     result.kept_nodes.push_back(sensitivity.nodes[next].node);
   }
-  result.float_model_bytes = ExportedBytes(model);
-  result.quantized_model_bytes = ExportedBytes(result.quantized.model);
+  auto float_bytes = ExportedSize(model);
+  if (!float_bytes.ok()) return float_bytes.status().WithContext("float model");
+  auto quantized_bytes = ExportedSize(result.quantized.model);
+  if (!quantized_bytes.ok()) return quantized_bytes.status().WithContext("quantized model");
+  result.float_model_bytes = *float_bytes;
+  result.quantized_model_bytes = *quantized_bytes;
   return result;
 }
 

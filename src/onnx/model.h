@@ -34,6 +34,8 @@ Result<std::vector<uint8_t>> SaveModel(const Model& model);
 // the original's model-level fields (metadata, functions, doc strings, unknown fields) and
 // imports the opsets in model.opsets.
 Result<std::vector<uint8_t>> ExportModel(const Model& model);
+// The size in bytes of what ExportModel writes.
+Result<int64_t> ExportedSize(const Model& model);
 
 // One serialized onnx.TensorProto (the conformance tests' input_*.pb / output_*.pb).
 struct NamedTensor {

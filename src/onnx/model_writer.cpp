@@ -101,4 +101,10 @@ Result<std::vector<uint8_t>> ExportModel(const Model& model) {
   return bytes;
 }
 
+Result<int64_t> ExportedSize(const Model& model) {
+  auto bytes = ExportModel(model);
+  if (!bytes.ok()) return bytes.status();
+  return static_cast<int64_t>(bytes->size());
+}
+
 }  // namespace qplay
