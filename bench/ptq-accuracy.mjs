@@ -2,13 +2,15 @@
 // Run with `make bench-accuracy` (which installs Debian's Fashion-MNIST for the test set).
 // Prints two tables: the CNN quantized statically with each calibration method (per-channel
 // int8 weights, uint8 activations, QDQ) on the 1000 evaluation images, and the transformer and
-// LSTM quantized dynamically on the 1000 evaluation images and on all 10000 test images;
-// PyTorch's rows come from examples/models/reference_quantization.json.
+// LSTM quantized dynamically on the 1000 evaluation images and on all 10000 test images, then each
+// dynamic recipe paired with PyTorch's image by image on the test set (are the accuracies really
+// different?). PyTorch's rows come from examples/models/reference_quantization.json.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { pairedComparison } from './paired-comparison.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const cli = path.join(root, 'build/native/qplay');
@@ -35,7 +37,8 @@ function measure(name, options, set = evaluationSet) {
   qplay(['quantize', modelPath(name), '-o', out, ...options]);
   const m = JSON.parse(qplay(['eval', modelPath(name), '--data', set.images, '--labels', set.labels, '--compare', out,
     '--batch', '1000', '--json']));
-  return { float: m.accuracy, accuracy: m.compare.accuracy, agreement: m.compare.agreement, sqnr_db: m.compare.outputs.logits.sqnr_db };
+  return { float: m.accuracy, accuracy: m.compare.accuracy, agreement: m.compare.agreement,
+    sqnr_db: m.compare.outputs.logits.sqnr_db, disagreements: m.compare.disagreements };
 }
 
 const db = (x) => `${x?.toFixed(1) ?? 'inf'} dB`;
@@ -73,7 +76,7 @@ function writeTestSet() {
   const images = Float32Array.from(pixels, (p) => Math.fround(Math.fround(Math.fround(p / 255) - mean) / std));
   const folder = path.join(root, 'build/bench');
   fs.mkdirSync(folder, { recursive: true });
-  const set = { images: path.join(folder, 't10k_images.npy'), labels: path.join(folder, 't10k_labels.npy') };
+  const set = { images: path.join(folder, 't10k_images.npy'), labels: path.join(folder, 't10k_labels.npy'), classes: [...labels] };
   writeNpy(set.images, '<f4', [labels.length, 1, 28, 28], images);
   writeNpy(set.labels, '<i8', [labels.length], BigInt64Array.from(labels, (l) => BigInt(l)));
   return set;
@@ -98,6 +101,8 @@ const pytorchLayersOnly = {
 };
 
 const testSet = writeTestSet();
+const engines = (name) => Object.entries(reference[name].engines);
+const pairedRows = [];
 for (const [title, set, key, digits] of [['1000 evaluation images', evaluationSet, 'evaluation', 1], ['all 10000 test images', testSet, 'test', 2]]) {
   const rows = [];
   for (const name of ['transformer', 'lstm']) {
@@ -109,10 +114,26 @@ for (const [title, set, key, digits] of [['1000 evaluation images', evaluationSe
         const m = measure(name, [...options, ...extra], set);
         if (float === null) rows.push([`${name}: float`, pct(m.float, digits), '', '', '']);
         float = m.float;
-        rows.push(cells(`${name}: qplay, ${layers}, ${weights}`, m, float, digits));
+        const label = `${name}: qplay, ${layers}, ${weights}`;
+        rows.push(cells(label, m, float, digits));
+        if (set === testSet) pairedRows.push([label, ...engines(name).map(([, r]) => pairedCell(m, r.dynamic_fidelity.test))]);
       }
-    for (const [engine, r] of Object.entries(reference[name].engines))
+    for (const [engine, r] of engines(name))
       rows.push(cells(`${name}: PyTorch ${engine}`, r.dynamic_fidelity[key], float, digits));
   }
   printTable(`Dynamic (int8 weights, activations quantized per batch of 1000): ${title}`, rows);
 }
+
+function pairedCell(ours, pytorch) {
+  const { onlyA, onlyB, p } = pairedComparison(ours.disagreements, pytorch.disagreements, testSet.classes);
+  // The split must account for the whole accuracy difference; it would not if the two float
+  // models classified some image differently.
+  if (onlyA - onlyB !== Math.round((ours.accuracy - pytorch.accuracy) * testSet.classes.length))
+    throw new Error(`paired counts ${onlyA} / ${onlyB} do not match accuracies ${ours.accuracy} and ${pytorch.accuracy}`);
+  return `${onlyA} / ${onlyB} (p = ${p.toFixed(2)})`;
+}
+
+console.log('Dynamic, paired with PyTorch on all 10000 test images: images only qplay classifies right / only PyTorch does (exact McNemar p; p > 0.05: no measurable difference in accuracy)\n');
+console.log(`| recipe | ${engines('lstm').map(([engine]) => `PyTorch ${engine}`).join(' | ')} |`);
+console.log(`| --- | ${engines('lstm').map(() => '---').join(' | ')} |`);
+for (const cells of pairedRows) console.log(`| ${cells.join(' | ')} |`);

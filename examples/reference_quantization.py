@@ -7,7 +7,8 @@ with FX graph mode, calibrated on the 200 calibration images, using the engine's
 qconfig (onednn: per-channel weights; qnnpack: per-tensor); and dynamic quantization
 (int8 weights, activations quantized per batch of 1000) for the transformer and the LSTM.
 Accuracy is measured on the 1000-image evaluation set; the dynamic models also on all 10000
-test images, with their fidelity to the float model (top-1 agreement, logits SQNR). Prints a
+test images, with their fidelity to the float model (top-1 agreement, logits SQNR, the images
+whose class changed, for the benchmark's paired comparison with qplay). Prints a
 Markdown table and writes models/reference_quantization.json, which `make bench-accuracy`
 shows beside qplay's numbers.
 """
@@ -54,12 +55,17 @@ def logits(model, images):
 
 
 def fidelity(float_model, quantized, images, labels):
-    """Accuracy of the quantized model, its top-1 agreement with the float model, logits SQNR in dB."""
+    """Accuracy of the quantized model, its top-1 agreement with the float model, logits SQNR in dB,
+    and the images whose top-1 class differs from the float model's (as `qplay eval --compare` lists them)."""
     reference, test = logits(float_model, images), logits(quantized, images)
     sqnr = 10 * torch.log10((reference ** 2).sum() / ((reference - test) ** 2).sum()).item()
-    return {"accuracy": round((test.argmax(1) == labels).float().mean().item(), 4),
-            "agreement": round((test.argmax(1) == reference.argmax(1)).float().mean().item(), 4),
-            "sqnr_db": round(sqnr, 2)}
+    reference_class, test_class = reference.argmax(1), test.argmax(1)
+    disagreements = [{"sample": i, "reference": reference_class[i].item(), "test": test_class[i].item()}
+                     for i in torch.nonzero(reference_class != test_class).flatten().tolist()]
+    return {"accuracy": round((test_class == labels).float().mean().item(), 4),
+            "agreement": round((test_class == reference_class).float().mean().item(), 4),
+            "sqnr_db": round(sqnr, 2),
+            "disagreements": disagreements}
 
 
 def qconfig_mapping(name, engine):
