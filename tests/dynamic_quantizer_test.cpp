@@ -128,6 +128,40 @@ TEST(DynamicQuantizer, LstmWithUint8WeightsKeepsItsCellBehindDequantizedWeights)
   EXPECT_GE(Agreement(model, result->model), 0.99);
 }
 
+// ONNX Runtime has no integer GRU: it keeps the float cell (here bidirectional, PyTorch's
+// linear_before_reset) and reads W and R from int8 initializers through DequantizeLinear.
+TEST(DynamicQuantizer, GruKeepsItsCellBehindInt8Weights) {
+  const Model model = LoadModelFile(testing::SourcePath("tests/models/gru.onnx")).value();
+  std::vector<float> x(3 * 784);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(static_cast<float>(i) * 0.37f);
+  const Tensor input = Tensor::FromVector<float>({3, 1, 28, 28}, x);
+  auto expected = Session::Create(model)->Run({{"input", input}});
+  ASSERT_TRUE(expected.ok()) << expected.status().message();
+  for (bool per_channel : {false, true}) {
+    auto result = Quantize(model, Dynamic(per_channel), {});
+    ASSERT_TRUE(result.ok()) << result.status().message();
+    const Graph& g = result->model.graph;
+    const Node* gru = nullptr;
+    for (const Node& n : g.nodes)
+      if (n.op_type == "GRU") gru = &n;
+    ASSERT_NE(gru, nullptr);
+    for (size_t i : {1, 2}) {
+      const Node* dq = nullptr;
+      for (const Node& p : g.nodes)
+        if (p.outputs[0] == gru->inputs[i]) dq = &p;
+      ASSERT_NE(dq, nullptr);
+      EXPECT_EQ(dq->op_type, "DequantizeLinear");
+      EXPECT_EQ(g.initializers.at(dq->inputs[0]).dtype(), DataType::kInt8);
+      EXPECT_EQ(g.initializers.at(dq->inputs[1]).shape(), per_channel ? (Shape{3 * 16}) : (Shape{})) << "one scale per gate row";
+    }
+    auto got = Session::Create(result->model)->Run({{"input", input}});
+    ASSERT_TRUE(got.ok()) << got.status().message();
+    ErrorAccumulator error;
+    ASSERT_TRUE(error.Add(expected->at("logits"), got->at("logits")).ok());
+    EXPECT_GT(error.Result().sqnr_db, 30.0) << (per_channel ? "per channel" : "per tensor");
+  }
+}
+
 // A one-layer LSTM (input 3, hidden 2) whose weights are multiples of 1/64 up to 127/64, so
 // int8 per-tensor symmetric quantization (scale 1/64) stores them exactly.
 Model SmallLstm() {

@@ -108,7 +108,7 @@ TEST_P(PyTorchModels, MatchPyTorchOutputs) {
   for (int64_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got.data<float>()[i], expected.data<float>()[i], 1e-4) << i;
 }
 
-INSTANTIATE_TEST_SUITE_P(Exported, PyTorchModels, ::testing::Values("cnn_bn", "transformer_block", "lstm", "decoder"));
+INSTANTIATE_TEST_SUITE_P(Exported, PyTorchModels, ::testing::Values("cnn_bn", "transformer_block", "lstm", "gru", "decoder"));
 
 }  // namespace
 }  // namespace qplay

@@ -116,7 +116,7 @@ TEST_P(SymbolicBatch, EveryValueKeepsTheBatchSymbol) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Exported, SymbolicBatch, ::testing::Values("cnn_bn", "transformer_block", "lstm", "decoder"));
+INSTANTIATE_TEST_SUITE_P(Exported, SymbolicBatch, ::testing::Values("cnn_bn", "transformer_block", "lstm", "gru", "decoder"));
 
 }  // namespace
 }  // namespace qplay

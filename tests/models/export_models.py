@@ -64,6 +64,19 @@ class RowLstm(nn.Module):
         return self.head(out[:, -1])
 
 
+class RowGru(nn.Module):
+    """Reads a 28x28 image row by row in both directions (ONNX GRU with linear_before_reset)."""
+
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(28, 16, batch_first=True, bidirectional=True)
+        self.head = nn.Linear(32, 10)
+
+    def forward(self, x):
+        out, _ = self.gru(x.reshape(x.shape[0], 28, 28))
+        return self.head(out[:, -1])
+
+
 class Decoder(nn.Module):
     """ConvTranspose (plain and grouped), a Concat skip connection, LeakyReLU, a Sigmoid gate
     multiplying two activations, average pooling: the ops whose integer forms are com.microsoft
@@ -85,7 +98,7 @@ class Decoder(nn.Module):
         return self.head(torch.flatten(nn.functional.adaptive_avg_pool2d(g, 1), 1))
 
 
-MODELS = {"cnn_bn": (SmallCnn, 13), "transformer_block": (TinyTransformer, 17), "lstm": (RowLstm, 13), "decoder": (Decoder, 13)}
+MODELS = {"cnn_bn": (SmallCnn, 13), "transformer_block": (TinyTransformer, 17), "lstm": (RowLstm, 13), "gru": (RowGru, 13), "decoder": (Decoder, 13)}
 
 
 def export(model, name, opset):

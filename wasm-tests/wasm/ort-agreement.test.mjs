@@ -92,7 +92,7 @@ test('agrees with onnxruntime-node on every conformance model both can run', asy
   expect(compared).toBeGreaterThan(500);
 });
 
-test.each(['cnn_bn', 'transformer_block', 'lstm', 'decoder'])('agrees with onnxruntime-node on the PyTorch model %s', async (name) => {
+test.each(['cnn_bn', 'transformer_block', 'lstm', 'gru', 'decoder'])('agrees with onnxruntime-node on the PyTorch model %s', async (name) => {
   const bytes = fs.readFileSync(path.join(repoRoot, 'tests/models', `${name}.onnx`));
   const model = qp.loadModel(bytes);
   const session = await ort.InferenceSession.create(bytes);

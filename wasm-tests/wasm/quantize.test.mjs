@@ -51,6 +51,9 @@ function oneStep(values) {
   return (hi - lo) / 255;
 }
 
+// Models of tests/models (random weights); the others are the bundled examples.
+const testModels = ['decoder', 'gru'];
+
 describe.each([
   ['cnn', 'per-tensor MinMax', { calibrate_method: 'MinMax' }],
   ['cnn', 'per-channel MinMax', { calibrate_method: 'MinMax', per_channel: true }],
@@ -75,6 +78,11 @@ describe.each([
   ['cnn', 'dynamic, per channel', { mode: 'dynamic', per_channel: true }],
   ['transformer', 'dynamic, attention MatMuls too', { mode: 'dynamic', extra_options: { MatMulConstBOnly: false } }],
   ['lstm', 'dynamic', { mode: 'dynamic' }],
+  // A bidirectional GRU, and an LSTM with uint8 weights: the float cell reads its weights
+  // through DequantizeLinear.
+  ['lstm', 'dynamic, uint8 asymmetric weights', { mode: 'dynamic', weight_type: 'QUInt8', extra_options: { WeightSymmetric: false } }],
+  ['gru', 'dynamic', { mode: 'dynamic' }],
+  ['gru', 'dynamic, per channel', { mode: 'dynamic', per_channel: true }],
   // Weight-only: 4-bit blocks as com.microsoft MatMulNBits; 8-bit per channel behind
   // DequantizeLinear, which onnxruntime fuses into MatMulNBits computing at its default
   // accuracy level 4 (activations rounded to int8) unless told level 0, as here.
@@ -90,7 +98,7 @@ describe.each([
   let bytes;
   let ours;
   beforeAll(() => {
-    const file = name === 'decoder' ? path.join(repoRoot, 'tests/models/decoder.onnx') : path.join(examples, `models/${name}.onnx`);
+    const file = testModels.includes(name) ? path.join(repoRoot, `tests/models/${name}.onnx`) : path.join(examples, `models/${name}.onnx`);
     const model = qp.loadModel(fs.readFileSync(file));
     let calls = 0;
     const quantized = config.qat ? trained(model, config) : model.quantize({ ...config, calibration_limit: 100 }, { input: calibration }, (done, total) => {
