@@ -62,6 +62,10 @@ TEST_F(SensitivityCnn, ATargetIsNeededAndMustBeInRange) {
   too_much.max_accuracy_drop = 1.5;
   EXPECT_EQ(FallBackToTarget(model_, config_, data_, &labels_, too_much, empty).status().message(),
             "the maximum accuracy drop must be between 0 and 100 points, got 150");
+  FallbackTarget above_all;  // in the CLI's and the page's unit, percent
+  above_all.min_agreement = 1.5;
+  EXPECT_EQ(FallBackToTarget(model_, config_, data_, &labels_, above_all, empty).status().message(),
+            "the minimum agreement must be between 0% and 100%, got 150%");
 }
 
 // A three-layer perceptron on 16 random features, classifying into 10: input -> first ->

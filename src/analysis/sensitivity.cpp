@@ -137,22 +137,22 @@ Result<SensitivityReport> AnalyzeSensitivity(const Model& model, const Quantizat
   return report;
 }
 
-Status FallbackTarget::Validate() const {
+Status FallbackTarget::Validate(const QuantizationConfig& config) const {
   if (std::isnan(max_accuracy_drop) && std::isnan(min_agreement) && std::isnan(min_sqnr_db))
     return Fail(StatusCode::kInvalidArgument, "a fallback needs a target: a maximum accuracy drop, a minimum agreement or a minimum SQNR");
   if (max_accuracy_drop < 0 || max_accuracy_drop > 1)
     return Fail(StatusCode::kInvalidArgument, "the maximum accuracy drop must be between 0 and 100 points, got ", max_accuracy_drop * 100);
   if (min_agreement < 0 || min_agreement > 1)
-    return Fail(StatusCode::kInvalidArgument, "the minimum agreement must be between 0 and 1, got ", min_agreement);
+    return Fail(StatusCode::kInvalidArgument, "the minimum agreement must be between 0% and 100%, got ", min_agreement * 100, "%");
+  if (keep_as == FallbackPrecision::kInt16 && config.format != QuantFormat::kQdq)
+    return Fail(StatusCode::kInvalidArgument, "keeping nodes in int16 activations needs the QDQ format (QOperator ops are 8-bit)");
   return Status::Ok();
 }
 
 Result<FallbackResult> FallBackToTarget(const Model& model, const QuantizationConfig& config, const Tensor& data,
                                         const Tensor* labels, const FallbackTarget& target, const SensitivityReport& sensitivity,
                                         const ProgressFn& progress) {
-  QPLAY_RETURN_IF_ERROR(target.Validate());
-  if (target.keep_as == FallbackPrecision::kInt16 && config.format != QuantFormat::kQdq)
-    return Fail(StatusCode::kInvalidArgument, "keeping nodes in int16 activations needs the QDQ format (QOperator ops are 8-bit)");
+  QPLAY_RETURN_IF_ERROR(target.Validate(config));
   auto meets = [&](const Measured& m) {
     const ClassificationMetrics& c = m.evaluation.classes;
     const bool classifies = m.evaluation.classification;

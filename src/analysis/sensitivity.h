@@ -47,7 +47,8 @@ struct FallbackTarget {
   double min_agreement = std::nan("");  // top-1 agreement with the float model
   double min_sqnr_db = std::nan("");    // the first output's SQNR against float
   FallbackPrecision keep_as = FallbackPrecision::kFloat;
-  Status Validate() const;
+  // Whether the search can run with `config`: checked before the sensitivity pass it needs.
+  Status Validate(const QuantizationConfig& config) const;
 };
 
 struct FallbackResult {

@@ -296,6 +296,20 @@ class WasmModel {
       auto samples = TensorsFromJs(calibration);
       if (!samples.ok()) return samples.status();
       const bool falls_back = IsObject(target_js);
+      // The target and labels are read first: a mistake in them is reported before the long ranking.
+      FallbackTarget target;
+      std::optional<Tensor> labels;
+      if (falls_back) {
+        auto read = FallbackTargetFromJs(target_js);
+        if (!read.ok()) return read.status();
+        target = *read;
+        QPLAY_RETURN_IF_ERROR(target.Validate(*config));
+        if (IsObject(labels_js)) {
+          auto loaded = TensorFromJs("labels", labels_js);
+          if (!loaded.ok()) return loaded.status();
+          labels = loaded.value();
+        }
+      }
       const ProgressFn progress = ProgressFromJs(progress_js);
       int64_t ranked = 0;  // nodes the sensitivity pass reported, the fallback's tries count after them
       auto steps = [&](int64_t nodes) { return falls_back ? 2 * nodes + 1 : nodes; };
@@ -306,15 +320,7 @@ class WasmModel {
       if (!report.ok()) return report.status();
       val out = JsonToJs(report->ToJson());
       if (!falls_back) return out;
-      std::optional<Tensor> labels;
-      if (IsObject(labels_js)) {
-        auto loaded = TensorFromJs("labels", labels_js);
-        if (!loaded.ok()) return loaded.status();
-        labels = loaded.value();
-      }
-      auto target = FallbackTargetFromJs(target_js);
-      if (!target.ok()) return target.status();
-      auto fallback = FallBackToTarget(*model_, *config, *data, labels ? &*labels : nullptr, *target, *report,
+      auto fallback = FallBackToTarget(*model_, *config, *data, labels ? &*labels : nullptr, target, *report,
                                        [&](int64_t done, int64_t) { return !progress || progress(ranked + done, steps(ranked)); });
       if (!fallback.ok()) return fallback.status();
       auto bytes = ExportModel(fallback->quantized.model);

@@ -279,7 +279,6 @@ Result<FallbackTarget> FallbackTargetFromArgs(const Args& args) {
   const std::string keep = args.Value("--fallback", "float");
   if (keep != "float" && keep != "int16") return Fail(StatusCode::kInvalidArgument, "--fallback must be float or int16, got '", keep, "'");
   target.keep_as = keep == "float" ? FallbackPrecision::kFloat : FallbackPrecision::kInt16;
-  QPLAY_RETURN_IF_ERROR(target.Validate());
   return target;
 }
 
@@ -290,6 +289,7 @@ Result<nlohmann::json> QuantizeWithFallback(const Args& args, const Model& model
   if (config.mode != QuantMode::kStatic) return Fail(StatusCode::kInvalidArgument, "the accuracy-driven fallback applies to static quantization");
   auto target = FallbackTargetFromArgs(args);
   if (!target.ok()) return target.status();
+  QPLAY_RETURN_IF_ERROR(target->Validate(config));
   if (args.Value("--eval-data").empty())
     return Fail(StatusCode::kInvalidArgument, "the fallback measures accuracy on --eval-data X.npy (with --eval-labels Y.npy, or agreement with float)");
   auto data = LoadNpyFile(args.Value("--eval-data"));

@@ -225,9 +225,17 @@ test('sensitivity() ranks nodes and falls back to a target, float or int16', () 
     { minSqnrDb: 25, keepAs: 'int16' }, () => true);
   expect(int16.fallback.kept_as).toBe('int16');
   expect(int16.fallback.size_bytes.quantized).toBeLessThan(int16.fallback.size_bytes.float);
-  expect(() => model.sensitivity({ calibration_limit: 30 }, { input: calibration }, evaluation, null, {}, () => true)).toThrow(
+  // A target that cannot be searched for is refused before the ranking starts.
+  const rankingSteps = [];
+  const countSteps = (done) => rankingSteps.push(done);
+  expect(() => model.sensitivity({ calibration_limit: 30 }, { input: calibration }, evaluation, null, {}, countSteps)).toThrow(
     'a fallback needs a target',
   );
+  expect(() => model.sensitivity({ calibration_limit: 30 }, { input: calibration }, evaluation, null, { minAgreement: 1.5 },
+    countSteps)).toThrow('the minimum agreement must be between 0% and 100%, got 150%');
+  expect(() => model.sensitivity({ calibration_limit: 30, quant_format: 'QOperator' }, { input: calibration }, evaluation, null,
+    { minSqnrDb: 30, keepAs: 'int16' }, countSteps)).toThrow('keeping nodes in int16 activations needs the QDQ format');
+  expect(rankingSteps).toEqual([]);
   expect(() => model.sensitivity({ calibration_limit: 30 }, { input: calibration }, evaluation, null, { minSqnrDb: 30, keepAs: 8 },
     () => true)).toThrow("keepAs must be 'float' or 'int16', got 'a number'");
   expect(() => model.sensitivity({ calibration_limit: 30 }, { input: calibration }, evaluation, null, null, () => false)).toThrow(
