@@ -4,8 +4,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { expect, test } from 'vitest';
+import { downloadAndRun } from './downloaded-model.mjs';
 import { repoRoot, runAndWait, usePage, waitForModel } from './serve-and-launch.mjs';
 
 const qplay = path.join(repoRoot, 'build/native/qplay');
@@ -66,21 +66,16 @@ test('fine-tuning with QAT trains in the worker, shows float / PTQ / QAT, and do
   expect(await page.locator('#qat-accuracy').textContent()).toMatch(/^\d+\.\d%$/);
   expect(await page.locator('#qat-table').textContent()).toMatch(/QAT \(epoch 1\)/);
   await session.screenshot('qat');
-  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#qat-download').click()]);
-  expect(download.suggestedFilename()).toBe('cnn.qat.onnx');
-  const qat = await ort.InferenceSession.create(fs.readFileSync(await download.path()));
-  const { logits } = await qat.run({ input: new ort.Tensor('float32', new Float32Array(784).fill(0.2), [1, 1, 28, 28]) });
+  const { name, logits } = await downloadAndRun(page, '#qat-download');
+  expect(name).toBe('cnn.qat.onnx');
   expect(logits.dims).toEqual([1, 10]);
   expect(await page.locator('#run').isDisabled()).toBe(false);
 });
 
 test('the downloaded model and report load: the model runs in onnxruntime-node', async () => {
   const { page } = session;
-  const [model] = await Promise.all([page.waitForEvent('download'), page.locator('#download-model').click()]);
-  expect(model.suggestedFilename()).toBe('cnn.quant.onnx');
-  const ortSession = await ort.InferenceSession.create(fs.readFileSync(await model.path()));
-  const input = new ort.Tensor('float32', new Float32Array(2 * 784).fill(0.5), [2, 1, 28, 28]);
-  const { logits } = await ortSession.run({ input });
+  const { name, logits } = await downloadAndRun(page, '#download-model', { batch: 2, value: 0.5 });
+  expect(name).toBe('cnn.quant.onnx');
   expect(logits.dims).toEqual([2, 10]);
   expect(Array.from(logits.data).every(Number.isFinite)).toBe(true);
   const [report] = await Promise.all([page.waitForEvent('download'), page.locator('#download-report').click()]);

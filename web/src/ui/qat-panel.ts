@@ -18,7 +18,6 @@ interface Finished {
   bytes: ArrayBuffer;
 }
 
-
 export class QatPanel extends LitElement {
   static properties = {
     engine: { attribute: false }, results: { attribute: false }, disabled: { type: Boolean },
