@@ -9,6 +9,7 @@
 #include <string>
 
 #include "data/npy.h"
+#include "onnx/model.h"
 #include "quant/calibrator.h"
 
 namespace {

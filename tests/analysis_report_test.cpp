@@ -9,6 +9,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "onnx/model.h"
 #include "analysis/report.h"
 #include "model_builder.h"
 #include "quant/static_quantizer.h"

@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include "onnx/model.h"
 #include "model_builder.h"
 #include "quant/backend.h"
 #include "quant/static_quantizer.h"

@@ -2,6 +2,7 @@
 // get their biases corrected, and the quantized model agrees with float more often.
 #include <gtest/gtest.h>
 
+#include "onnx/model.h"
 #include "analysis/evaluate.h"
 #include "quant/static_quantizer.h"
 #include "test_data.h"

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "onnx/model.h"
 #include "model_builder.h"
 #include "quant/calibrator.h"
 

@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "onnx/model.h"
 #include "analysis/evaluate.h"
 #include "passes/cross_layer_equalization.h"
 #include "quant/static_quantizer.h"

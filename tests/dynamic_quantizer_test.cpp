@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "onnx/model.h"
 #include "analysis/metrics.h"
 #include "model_builder.h"
 #include "quant/quantizer.h"

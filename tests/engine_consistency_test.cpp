@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "onnx/model.h"
 #include "quant/static_quantizer.h"
 #include "runtime/session.h"
 #include "test_data.h"

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "onnx/model.h"
 #include "runtime/session.h"
 #include "test_data.h"
 #include "test_paths.h"

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "graph/ir.h"
+#include "ir/ir.h"
 
 namespace qplay {
 namespace {

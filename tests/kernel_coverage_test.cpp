@@ -5,6 +5,7 @@
 #include <cmath>
 #include <set>
 
+#include "onnx/model.h"
 #include "kernels/registry.h"
 #include "model_builder.h"
 #include "runtime/session.h"

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "onnx/model.h"
 #include "analysis/layer_error.h"
 #include "quant/static_quantizer.h"
 #include "test_data.h"

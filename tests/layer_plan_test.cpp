@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "onnx/model.h"
 #include "quant/layer_plan.h"
 #include "quant/static_quantizer.h"
 #include "test_data.h"

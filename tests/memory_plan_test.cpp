@@ -2,6 +2,7 @@
 // than giving every intermediate its own buffer, and `qplay info --json` reports it.
 #include <gtest/gtest.h>
 
+#include "onnx/model.h"
 #include "runtime/memory_plan.h"
 #include "test_paths.h"
 

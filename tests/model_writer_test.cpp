@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "onnx/model.h"
 #include "model_builder.h"
 #include "runtime/session.h"
 #include "test_paths.h"

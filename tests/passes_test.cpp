@@ -5,6 +5,7 @@
 #include <cstring>
 #include <random>
 
+#include "onnx/model.h"
 #include "model_builder.h"
 #include "passes/passes.h"
 #include "runtime/session.h"

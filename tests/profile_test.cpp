@@ -2,6 +2,7 @@
 // op type that add up, and the int8 model's parameters about a quarter of the float model's.
 #include <gtest/gtest.h>
 
+#include "onnx/model.h"
 #include "analysis/profile.h"
 #include "quant/static_quantizer.h"
 #include "test_data.h"

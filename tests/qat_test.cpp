@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 
+#include "onnx/model.h"
 #include "analysis/evaluate.h"
 #include "test_data.h"
 #include "test_paths.h"

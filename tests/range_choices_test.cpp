@@ -2,6 +2,7 @@
 // spans the histogram and clips nothing, the 99th percentile clips a little of a ReLU output.
 #include <gtest/gtest.h>
 
+#include "onnx/model.h"
 #include "analysis/range_choices.h"
 #include "test_data.h"
 #include "test_paths.h"

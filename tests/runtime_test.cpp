@@ -2,6 +2,7 @@
 // use, subgraphs run, and PyTorch-exported models match PyTorch's own outputs.
 #include <gtest/gtest.h>
 
+#include "onnx/model.h"
 #include "model_builder.h"
 #include "runtime/session.h"
 #include "test_data.h"

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <random>
 
+#include "onnx/model.h"
 #include "analysis/sensitivity.h"
 #include "model_builder.h"
 #include "runtime/session.h"

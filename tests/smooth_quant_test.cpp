@@ -3,6 +3,7 @@
 // function) it brings per-tensor int8 quantization's error back down.
 #include <gtest/gtest.h>
 
+#include "onnx/model.h"
 #include "analysis/evaluate.h"
 #include "quant/smooth_quant.h"
 #include "quant/static_quantizer.h"

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "onnx/model.h"
 #include "analysis/metrics.h"
 #include "quant/backend.h"
 #include "quant/static_quantizer.h"

@@ -2,6 +2,7 @@
 // com.microsoft MatMulNBits (whose reference kernel is checked on hand-made blocks here).
 #include <gtest/gtest.h>
 
+#include "onnx/model.h"
 #include "analysis/metrics.h"
 #include "kernels/registry.h"
 #include "quant/quantizer.h"

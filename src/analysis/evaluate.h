@@ -5,7 +5,7 @@
 #include <string>
 
 #include "analysis/metrics.h"
-#include "onnx/model.h"
+#include "ir/model.h"
 #include "quant/calibrator.h"
 
 namespace qplay {

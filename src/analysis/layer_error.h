@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "analysis/metrics.h"
-#include "onnx/model.h"
+#include "ir/model.h"
 #include "quant/calibrator.h"
 
 namespace qplay {

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/metrics_json.h"
+#include "onnx/model.h"
 #include "passes/passes.h"
 
 namespace qplay {

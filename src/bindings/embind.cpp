@@ -35,7 +35,7 @@
 #include "analysis/report.h"
 #include "analysis/sensitivity.h"
 #include "data/npy.h"
-#include "graph/summary.h"
+#include "analysis/summary.h"
 #include "kernels/simd/throughput.h"
 #include "quant/backend.h"
 #include "quant/layer_plan.h"

@@ -28,7 +28,7 @@
 #include "analysis/report.h"
 #include "analysis/sensitivity.h"
 #include "data/npy.h"
-#include "graph/summary.h"
+#include "analysis/summary.h"
 #include "quant/backend.h"
 #include "quant/quantizer.h"
 #include "runtime/memory_plan.h"

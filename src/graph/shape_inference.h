@@ -2,7 +2,7 @@
 // through. Small integer tensors that describe shapes (Shape -> Gather -> Concat -> Reshape)
 // are tracked element by element, so dynamic-batch models still get full shapes.
 #pragma once
-#include "onnx/model.h"
+#include "ir/model.h"
 
 namespace qplay {
 

@@ -1,24 +1,13 @@
-// Window geometry shared by Conv, ConvTranspose and the pooling ops: kernel size, strides,
-// dilations and pads (explicit or auto_pad), and the resulting output size, per spatial axis.
+// A convolution's sizes as its kernels see them (the window itself is ops/window.h), and a
+// walk over output positions.
 #pragma once
 #include <string>
 #include <vector>
 
 #include "kernels/kernel.h"
+#include "ops/window.h"
 
 namespace qplay {
-
-struct WindowGeometry {
-  Shape input;                     // spatial input dims
-  Shape kernel, strides, dilations;
-  Shape pad_begin, pad_end;
-  Shape output;                    // spatial output dims
-  int64_t spatial_rank() const { return static_cast<int64_t>(input.size()); }
-};
-
-// Reads kernel_shape (or `kernel` when given), strides, dilations, pads/auto_pad and
-// ceil_mode from the node. `input` holds the spatial input dims.
-Result<WindowGeometry> ComputeWindow(const Node& node, const Shape& input, const Shape& kernel);
 
 // A convolution's sizes: batch, channels, group and window.
 struct ConvShape {

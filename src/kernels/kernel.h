@@ -8,7 +8,7 @@
 
 #include "core/status.h"
 #include "core/tensor.h"
-#include "graph/ir.h"
+#include "ir/ir.h"
 
 namespace qplay {
 

@@ -1,5 +1,5 @@
-// A loaded ONNX model: the graph IR plus the original protobuf, kept so that fields the
-// IR does not model (metadata, doc strings, functions, unknown fields) survive a save.
+// ONNX bytes to a Model (ir/model.h) and back: parse, validate against the op schemas and
+// infer shapes; save losslessly or export the IR as it is now.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -8,22 +8,9 @@
 #include <vector>
 
 #include "core/status.h"
-#include "graph/ir.h"
+#include "ir/model.h"
 
 namespace qplay {
-
-class ProtoStore;  // wraps onnx::ModelProto; only onnx/ sees protobuf types
-
-struct Model {
-  Graph graph;
-  std::map<std::string, int64_t> opsets;  // domain ("" = ai.onnx) -> version
-  int64_t ir_version = 0;
-  std::string producer_name;
-  std::string producer_version;
-  std::shared_ptr<const ProtoStore> proto;
-
-  int64_t DefaultOpset() const;
-};
 
 // Parses and validates ONNX bytes. `source` names the file in error messages.
 Result<Model> LoadModel(const uint8_t* data, size_t size, const std::string& source = "model");

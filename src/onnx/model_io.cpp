@@ -134,11 +134,6 @@ class GraphReader {
 
 }  // namespace
 
-int64_t Model::DefaultOpset() const {
-  auto it = opsets.find("");
-  return it == opsets.end() ? 1 : it->second;
-}
-
 Result<Model> LoadModel(const uint8_t* data, size_t size, const std::string& source) {
   if (size == 0) return Fail(StatusCode::kInvalidModel, source, " is empty (0 bytes)");
   auto store = std::make_shared<ProtoStore>();

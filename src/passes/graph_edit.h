@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "graph/ir.h"
-#include "onnx/model.h"
+#include "ir/ir.h"
+#include "ir/model.h"
 
 namespace qplay {
 

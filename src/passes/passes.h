@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "onnx/model.h"
+#include "ir/model.h"
 
 namespace qplay {
 

@@ -8,7 +8,7 @@
 #include <set>
 #include <string>
 
-#include "graph/ir.h"
+#include "ir/ir.h"
 #include "quant/backend.h"
 #include "quant/config.h"
 #include "quant/qdq_writer.h"

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "onnx/model.h"
+#include "ir/model.h"
 #include "quant/config.h"
 
 namespace qplay {

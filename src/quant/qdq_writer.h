@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "graph/ir.h"
+#include "ir/ir.h"
 #include "quant/qparams.h"
 
 namespace qplay {

@@ -13,7 +13,7 @@
 
 #include "core/status.h"
 #include "kernels/registry.h"
-#include "onnx/model.h"
+#include "ir/model.h"
 
 namespace qplay {
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "onnx/model.h"
 #include "runtime/session.h"
 
 namespace fs = std::filesystem;

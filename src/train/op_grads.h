@@ -10,7 +10,7 @@
 
 #include "core/status.h"
 #include "core/tensor.h"
-#include "graph/ir.h"
+#include "ir/ir.h"
 #include "kernels/registry.h"
 
 namespace qplay::train {

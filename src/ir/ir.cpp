@@ -1,4 +1,5 @@
-#include "graph/ir.h"
+#include "ir/ir.h"
+#include "ir/model.h"
 
 #include <functional>
 #include <queue>
@@ -131,6 +132,16 @@ Status TopologicalSort(Graph& graph, const std::vector<std::string>& outer) {
   }
   graph.nodes = std::move(ordered);
   return Status::Ok();
+}
+
+int64_t Model::DefaultOpset() const {
+  auto it = opsets.find("");
+  return it == opsets.end() ? 1 : it->second;
+}
+
+int64_t Model::Opset(const std::string& domain) const {
+  auto it = opsets.find(domain);
+  return it == opsets.end() ? 0 : it->second;
 }
 
 }  // namespace qplay

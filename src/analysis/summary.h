@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "onnx/model.h"
+#include "ir/model.h"
 
 namespace qplay {
 

@@ -1,4 +1,4 @@
-#include "graph/summary.h"
+#include "analysis/summary.h"
 
 #include <nlohmann/json.hpp>
 #include <sstream>

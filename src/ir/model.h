@@ -1,0 +1,28 @@
+// A loaded model: the graph IR, the opsets it imports, and the original protobuf (opaque
+// here; only onnx/ sees protobuf types), kept so that fields the IR does not model survive a save.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "ir/ir.h"
+
+namespace qplay {
+
+class ProtoStore;  // wraps onnx::ModelProto; only onnx/ sees protobuf types
+
+struct Model {
+  Graph graph;
+  std::map<std::string, int64_t> opsets;  // domain ("" = ai.onnx) -> version
+  int64_t ir_version = 0;
+  std::string producer_name;
+  std::string producer_version;
+  std::shared_ptr<const ProtoStore> proto;
+
+  int64_t DefaultOpset() const;
+  // The version of `domain` the model imports (0 when it imports none).
+  int64_t Opset(const std::string& domain) const;
+};
+
+}  // namespace qplay
