@@ -21,7 +21,7 @@ void ReinferFromInputsOnly(Model& model) {
   for (const auto& name : model.graph.inputs)
     if (auto* t = model.graph.TypeOf(name)) inputs[name] = *t;
   model.graph.value_types = inputs;
-  InferShapes(model);
+  ASSERT_TRUE(InferShapes(model).ok());
 }
 
 std::string Mismatch(const ValueType& inferred, const Tensor& actual) {

@@ -9,6 +9,7 @@
 #include "core/status.h"
 #include "core/tensor.h"
 #include "ir/ir.h"
+#include "ops/value_info.h"
 
 namespace qplay {
 
@@ -78,11 +79,5 @@ class KernelContext {
 };
 
 using KernelFn = Status (*)(KernelContext&);
-
-// Normalizes a possibly negative axis against `rank`; returns false when out of range.
-inline bool NormalizeAxis(int64_t& axis, int64_t rank) {
-  if (axis < 0) axis += rank;
-  return axis >= 0 && axis < rank;
-}
 
 }  // namespace qplay

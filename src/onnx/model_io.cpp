@@ -159,7 +159,7 @@ Result<Model> LoadModel(const uint8_t* data, size_t size, const std::string& sou
   if (!graph.ok()) return graph.status().WithContext(source);
   model.graph = std::move(graph.value());
   model.proto = std::move(store);
-  InferShapes(model);
+  QPLAY_RETURN_IF_ERROR(InferShapes(model).WithContext(source));
   return model;
 }
 

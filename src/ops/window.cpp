@@ -43,4 +43,56 @@ Result<WindowGeometry> ComputeWindow(const Node& node, const Shape& input, const
   return g;
 }
 
+std::vector<ValueInfo> WindowedInfer(InferContext& ctx, DataType dtype, const ValueInfo* weight) {
+  const Node& node = ctx.node;
+  const auto& xs = ctx.in(0).shape;
+  const int64_t rank = ctx.in(0).rank();
+  const bool transposed = node.op_type == "ConvTranspose";
+  std::vector<ValueInfo> unknown{ValueInfo::Typed(dtype), ValueInfo::Typed(DataType::kInt64)};
+  if (!xs || rank < 3 || (weight && weight->rank() != rank)) return unknown;
+  const Dims& ws = weight ? *weight->shape : *xs;
+  Dims out{(*xs)[0], weight ? ws[0] : (*xs)[1]};
+  if (transposed) out[1] = ws[1].known() ? Dim::Known(*ws[1].value * node.GetInt("group", 1)) : Dim{};
+  Shape spatial, kernel;
+  bool known = true;
+  for (int64_t d = 2; d < rank; ++d) {
+    known = known && (*xs)[d].known() && (!weight || ws[d].known());
+    spatial.push_back((*xs)[d].value.value_or(0));
+    if (weight) kernel.push_back(ws[d].value.value_or(0));
+  }
+  if (known && !transposed) {
+    auto window = ComputeWindow(node, spatial, kernel);
+    if (window.ok())
+      for (int64_t v : window->output) out.push_back(Dim::Known(v));
+    else known = false;
+  } else if (known) {
+    const size_t n = spatial.size();
+    const Shape strides = node.GetInts("strides", Shape(n, 1));
+    const Shape dil = node.GetInts("dilations", Shape(n, 1));
+    const Shape out_pad = node.GetInts("output_padding", Shape(n, 0));
+    const Shape pads = node.GetInts("pads", Shape(2 * n, 0));
+    const Shape requested = node.GetInts("output_shape");
+    const std::string auto_pad = node.GetString("auto_pad", "NOTSET");
+    if (strides.size() != n || dil.size() != n || out_pad.size() != n || pads.size() != 2 * n ||
+        (!requested.empty() && requested.size() < n))
+      return unknown;
+    for (size_t d = 0; d < n; ++d) {
+      if (!requested.empty()) out.push_back(Dim::Known(requested[requested.size() - n + d]));
+      else if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") out.push_back(Dim::Known(spatial[d] * strides[d]));
+      else out.push_back(Dim::Known(strides[d] * (spatial[d] - 1) + out_pad[d] + (kernel[d] - 1) * dil[d] + 1 - pads[d] - pads[d + n]));
+    }
+  }
+  if (!known) out.resize(rank, Dim{});
+  return {ValueInfo::Typed(dtype, out), ValueInfo::Typed(DataType::kInt64, out)};
+}
+
+OpSchema& WindowAttrs(OpSchema& s, bool dilations) {
+  s.Attr("auto_pad", AttrType::kString, Attribute::String("NOTSET"), OneOfStrings({"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"}))
+      .OptionalAttr("kernel_shape", AttrType::kInts, AtLeast(1))
+      .OptionalAttr("pads", AttrType::kInts, AtLeast(0))
+      .OptionalAttr("strides", AttrType::kInts, AtLeast(1));
+  if (dilations) s.OptionalAttr("dilations", AttrType::kInts, AtLeast(1));
+  return s;
+}
+
 }  // namespace qplay

@@ -8,6 +8,7 @@
 #include "core/status.h"
 #include "core/tensor.h"
 #include "ir/ir.h"
+#include "ops/schema.h"
 
 namespace qplay {
 
@@ -22,5 +23,12 @@ struct WindowGeometry {
 // Reads kernel_shape (or `kernel` when given), strides, dilations, pads/auto_pad and
 // ceil_mode from the node. `input` holds the spatial input dims.
 Result<WindowGeometry> ComputeWindow(const Node& node, const Shape& input, const Shape& kernel);
+
+// Shape inference of the windowed ops: Conv, ConvInteger, QLinearConv, ConvTranspose and the
+// pools. Output 0 takes `dtype`; an optional output 1 (MaxPool's indices) the same shape.
+std::vector<ValueInfo> WindowedInfer(InferContext& ctx, DataType dtype, const ValueInfo* weight);
+
+// The attributes every windowed op takes: auto_pad, kernel_shape, pads, strides (and dilations).
+OpSchema& WindowAttrs(OpSchema& s, bool dilations = true);
 
 }  // namespace qplay

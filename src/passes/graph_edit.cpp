@@ -93,8 +93,7 @@ Status FinishRewrite(Model& model) {
     if (type.dtype == DataType::kUndefined && !type.shape) graph.value_types.erase(name);
   RemoveUnusedInitializers(graph);
   QPLAY_RETURN_IF_ERROR(TopologicalSort(graph));
-  InferShapes(model);
-  return Status::Ok();
+  return InferShapes(model);
 }
 
 }  // namespace qplay

@@ -197,7 +197,7 @@ Result<std::vector<PassReport>> PrepareForQuantization(Model& model) {
     if (!report.ok()) return report.status();
     reports.push_back(std::move(report.value()));
   }
-  InferShapes(model);
+  QPLAY_RETURN_IF_ERROR(InferShapes(model));
   return reports;
 }
 

@@ -1,0 +1,53 @@
+// Normalizations (Batch, Instance, Layer, LRN) and the softmax family.
+#include "ops/schema.h"
+
+namespace qplay {
+namespace {
+
+std::vector<ValueInfo> LayerNormInfer(InferContext& ctx) {
+  const ValueInfo& x = ctx.in(0);
+  ValueInfo stats = ValueInfo::Typed(DataType::kFloat);
+  int64_t axis = ctx.node.GetInt("axis", -1);
+  if (x.shape && NormalizeAxis(axis, x.rank())) {
+    Dims s = *x.shape;
+    for (size_t d = static_cast<size_t>(axis); d < s.size(); ++d) s[d] = Dim::Known(1);
+    stats.shape = s;
+  }
+  return {ValueInfo::Typed(x.dtype, x.shape), stats, stats};
+}
+
+Attribute F(float value) { return Attribute::Float(value); }
+
+// Softmax, LogSoftmax and Hardmax: axis 1 over a flattened 2-D view before opset 13, one axis (-1) from 13.
+void AddSoftmaxLike(SchemaRegistry& r, const std::string& op, const QuantFacts& quant = {}, uint64_t gradient = 0) {
+  for (int64_t since : {1, 13})
+    r.Add(OpSchema(op, since).Input("input", "T").Output("output", "T").Types("T", kFloatTypes)
+              .Attr("axis", AttrType::kInt, Attribute::Int(since == 1 ? 1 : -1), AxisInRank()).Infer(SameAsInput)
+              .Quant(quant).Gradient(gradient));
+}
+
+}  // namespace
+
+void RegisterNormalizationSchemas(SchemaRegistry& r) {
+  r.Add(OpSchema("BatchNormalization", 1).Input("X", "T").Input("scale", "T").Input("B", "T").Input("input_mean", "T")
+            .Input("input_var", "T").Output("Y", "T").Output("running_mean", "T", kOptional)
+            .Output("running_var", "T", kOptional).Output("saved_mean", "T", kOptional).Output("saved_var", "T", kOptional)
+            .Types("T", kFloatTypes).Attr("epsilon", AttrType::kFloat, F(1e-5f)).Attr("momentum", AttrType::kFloat, F(0.9f))
+            .Attr("training_mode", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1}))
+            .OptionalAttr("spatial", AttrType::kInt).OptionalAttr("is_test", AttrType::kInt)
+            .OptionalAttr("consumed_inputs", AttrType::kInts).Infer(SameAsInput));
+  r.Add(OpSchema("InstanceNormalization", 1).Input("input", "T").Input("scale", "T").Input("B", "T").Output("output", "T")
+            .Types("T", kFloatTypes).Attr("epsilon", AttrType::kFloat, F(1e-5f)).Infer(SameAsInput));
+  r.Add(OpSchema("LayerNormalization", 17).Input("X", "T").Input("Scale", "T").Input("B", "T", kOptional)
+            .Output("Y", "T").Output("Mean", "U", kOptional).Output("InvStdDev", "U", kOptional).Types("T", kFloatTypes)
+            .Attr("axis", AttrType::kInt, Attribute::Int(-1), AxisInRank()).Attr("epsilon", AttrType::kFloat, F(1e-5f))
+            .Attr("stash_type", AttrType::kInt, Attribute::Int(1)).Infer(LayerNormInfer).Gradient(Inputs({0, 1, 2})));
+  r.Add(OpSchema("LRN", 1).Input("X", "T").Output("Y", "T").Types("T", kFloatTypes).Attr("alpha", AttrType::kFloat, F(1e-4f))
+            .Attr("beta", AttrType::kFloat, F(0.75f)).Attr("bias", AttrType::kFloat, F(1.0f))
+            .Attr("size", AttrType::kInt, std::nullopt, AtLeast(1)).Infer(SameAsInput));
+  AddSoftmaxLike(r, "Softmax", OutputRange(0.0f, 1.0f), Inputs({0}));
+  AddSoftmaxLike(r, "LogSoftmax");
+  AddSoftmaxLike(r, "Hardmax");
+}
+
+}  // namespace qplay

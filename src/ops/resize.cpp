@@ -1,0 +1,68 @@
+// Resize and its predecessor Upsample.
+#include "ops/schema.h"
+
+namespace qplay {
+namespace {
+
+std::vector<ValueInfo> ResizeInfer(InferContext& ctx) {
+  const ValueInfo& x = ctx.in(0);
+  if (!x.shape) return ctx.Unknown(x.dtype);
+  const int64_t rank = x.rank();
+  const bool upsample = ctx.node.op_type == "Upsample";
+  const size_t scales_at = upsample || ctx.opset < 11 ? 1 : 2;
+  std::optional<std::vector<double>> scales;
+  if (upsample && ctx.opset < 9) {
+    scales.emplace();
+    for (float s : ctx.node.GetFloats("scales")) scales->push_back(s);
+  } else if (ctx.has(scales_at) && ctx.in(scales_at).constant && ctx.in(scales_at).constant->size() > 0) {
+    const Tensor& t = *ctx.in(scales_at).constant;
+    scales.emplace();
+    for (int64_t i = 0; i < t.size(); ++i) scales->push_back(t.GetAsDouble(i));
+  }
+  if (scales && static_cast<int64_t>(scales->size()) == rank) {
+    Dims out = *x.shape;
+    for (int64_t d = 0; d < rank; ++d)
+      if ((*scales)[d] != 1.0) out[d] = out[d].known() ? Dim::Known(static_cast<int64_t>(*out[d].value * (*scales)[d])) : Dim{};
+    return {ValueInfo::Typed(x.dtype, out)};
+  }
+  if (auto sizes = Elements(ctx.in(3))) return {ValueInfo::Typed(x.dtype, *sizes)};
+  return {ValueInfo::Typed(x.dtype, Dims(rank))};
+}
+
+const std::vector<std::string> kModes = {"nearest", "linear", "cubic"};
+
+OpSchema Resize(int64_t since) {
+  OpSchema s("Resize", since);
+  s.Input("X", "T").Output("Y", "T").Attr("mode", AttrType::kString, Attribute::String("nearest"), OneOfStrings(kModes))
+      .Infer(ResizeInfer);
+  if (since == 10) return s.Input("scales", "F");
+  s.Input("roi", "F", kOptional).Input("scales", "F", kOptional).Input("sizes", "I", kOptional).Types("I", {DataType::kInt64})
+      .Attr("coordinate_transformation_mode", AttrType::kString, Attribute::String("half_pixel"),
+            OneOfStrings({"half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners", "asymmetric",
+                          "tf_half_pixel_for_nn", "tf_crop_and_resize"}))
+      .Attr("cubic_coeff_a", AttrType::kFloat, Attribute::Float(-0.75f))
+      .Attr("exclude_outside", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1}))
+      .Attr("extrapolation_value", AttrType::kFloat, Attribute::Float(0))
+      .Attr("nearest_mode", AttrType::kString, Attribute::String("round_prefer_floor"),
+            OneOfStrings({"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"}));
+  if (since == 18)
+    s.Attr("antialias", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1})).OptionalAttr("axes", AttrType::kInts, AxesInRank())
+        .Attr("keep_aspect_ratio_policy", AttrType::kString, Attribute::String("stretch"),
+              OneOfStrings({"stretch", "not_larger", "not_smaller"}));
+  return s;
+}
+
+}  // namespace
+
+void RegisterResizeSchemas(SchemaRegistry& r) {
+  for (int64_t since : {10, 11, 18}) r.Add(Resize(since));
+  r.Add(OpSchema("Upsample", 1).Input("X", "T").Output("Y", "T").OptionalAttr("scales", AttrType::kFloats)
+            .OptionalAttr("height_scale", AttrType::kFloat).OptionalAttr("width_scale", AttrType::kFloat)
+            .Attr("mode", AttrType::kString, Attribute::String("nearest"), OneOfStrings({"nearest", "linear", "bilinear"}))
+            .Infer(ResizeInfer));
+  r.Add(OpSchema("Upsample", 9).Input("X", "T").Input("scales", "F").Output("Y", "T")
+            .Attr("mode", AttrType::kString, Attribute::String("nearest"), OneOfStrings({"nearest", "linear"}))
+            .Infer(ResizeInfer));
+}
+
+}  // namespace qplay

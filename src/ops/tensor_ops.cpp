@@ -1,0 +1,86 @@
+// Ops that make or pick tensors: Cast, constants, Range, EyeLike, Gather, Trilu, CumSum.
+#include "ops/schema.h"
+
+namespace qplay {
+namespace {
+
+std::vector<ValueInfo> CastInfer(InferContext& ctx) {
+  ValueInfo out = ValueInfo::Typed(static_cast<DataType>(ctx.node.GetInt("to", 0)), ctx.in(0).shape);
+  out.elements = ctx.in(0).elements;
+  return {out};
+}
+
+std::vector<ValueInfo> CastLikeInfer(InferContext& ctx) { return {ValueInfo::Typed(ctx.in(1).dtype, ctx.in(0).shape)}; }
+
+std::vector<ValueInfo> EyeLikeInfer(InferContext& ctx) {
+  const DataType type = ctx.node.Has("dtype") ? static_cast<DataType>(ctx.node.GetInt("dtype", 1)) : ctx.in(0).dtype;
+  return {ValueInfo::Typed(type, ctx.in(0).shape)};
+}
+
+std::vector<ValueInfo> ConstantOfShapeInfer(InferContext& ctx) {
+  const DataType type = ctx.node.Has("value") ? ctx.node.attributes.at("value").t.dtype() : DataType::kFloat;
+  return {ValueInfo::Typed(type, Elements(ctx.in(0)))};
+}
+
+std::vector<ValueInfo> RangeInfer(InferContext& ctx) { return {ValueInfo::Typed(ctx.in(0).dtype, Dims{Dim{}})}; }
+
+// Constant is always evaluated by its kernel (graph/shape_inference folds every node whose
+// inputs are all constant); nothing is known when its value cannot be read.
+std::vector<ValueInfo> NothingKnown(InferContext&) { return {}; }
+
+std::vector<ValueInfo> GatherInfer(InferContext& ctx) {
+  const ValueInfo& x = ctx.in(0);
+  const ValueInfo& indices = ctx.in(1);
+  int64_t axis = ctx.node.GetInt("axis", 0);
+  if (!x.shape || !indices.shape || !NormalizeAxis(axis, x.rank())) return ctx.Unknown(x.dtype);
+  Dims out(x.shape->begin(), x.shape->begin() + axis);
+  out.insert(out.end(), indices.shape->begin(), indices.shape->end());
+  out.insert(out.end(), x.shape->begin() + axis + 1, x.shape->end());
+  ValueInfo result = ValueInfo::Typed(x.dtype, out);
+  auto data = Elements(x);
+  auto idx = KnownInts(indices);
+  if (data && idx && x.rank() == 1) {
+    Dims picked;
+    for (int64_t i : *idx) {
+      const int64_t j = i < 0 ? i + static_cast<int64_t>(data->size()) : i;
+      picked.push_back(j >= 0 && j < static_cast<int64_t>(data->size()) ? (*data)[j] : Dim{});
+    }
+    result.elements = picked;
+  }
+  return {result};
+}
+
+std::vector<ValueInfo> GatherElementsInfer(InferContext& ctx) { return {ValueInfo::Typed(ctx.in(0).dtype, ctx.in(1).shape)}; }
+
+}  // namespace
+
+void RegisterTensorSchemas(SchemaRegistry& r) {
+  r.Add(OpSchema("Cast", 1).Input("input", "T1").Output("output", "T2").Attr("to", AttrType::kInt).Infer(CastInfer)
+            .Gradient(Inputs({0})));
+  r.Add(OpSchema("Cast", 19).Input("input", "T1").Output("output", "T2").Attr("to", AttrType::kInt)
+            .Attr("saturate", AttrType::kInt, Attribute::Int(1), OneOfInts({0, 1})).Infer(CastInfer).Gradient(Inputs({0})));
+  r.Add(OpSchema("CastLike", 15).Input("input", "T1").Input("target_type", "T2").Output("output", "T2").Infer(CastLikeInfer));
+  r.Add(OpSchema("Constant", 1).Output("output", "T").OptionalAttr("value", AttrType::kTensor)
+            .OptionalAttr("sparse_value", AttrType::kOther).OptionalAttr("value_float", AttrType::kFloat)
+            .OptionalAttr("value_floats", AttrType::kFloats).OptionalAttr("value_int", AttrType::kInt)
+            .OptionalAttr("value_ints", AttrType::kInts).OptionalAttr("value_string", AttrType::kString)
+            .OptionalAttr("value_strings", AttrType::kStrings).Infer(NothingKnown));
+  r.Add(OpSchema("ConstantOfShape", 9).Input("input", "I").Output("output", "T").Types("I", {DataType::kInt64})
+            .OptionalAttr("value", AttrType::kTensor).Infer(ConstantOfShapeInfer));
+  r.Add(OpSchema("Range", 11).Input("start", "T").Input("limit", "T").Input("delta", "T").Output("output", "T")
+            .Types("T", kNumericTypes).Infer(RangeInfer));
+  r.Add(OpSchema("EyeLike", 9).Input("input", "T1").Output("output", "T2").OptionalAttr("dtype", AttrType::kInt)
+            .Attr("k", AttrType::kInt, Attribute::Int(0)).Infer(EyeLikeInfer));
+  r.Add(OpSchema("Gather", 1).Input("data", "T").Input("indices", "I").Output("output", "T").Types("I", kIndexTypes)
+            .Attr("axis", AttrType::kInt, Attribute::Int(0), AxisInRank()).Infer(GatherInfer).Gradient(Inputs({0})));
+  r.Add(OpSchema("GatherElements", 11).Input("data", "T").Input("indices", "I").Output("output", "T").Types("I", kIndexTypes)
+            .Attr("axis", AttrType::kInt, Attribute::Int(0), AxisInRank()).Infer(GatherElementsInfer));
+  r.Add(OpSchema("Trilu", 14).Input("input", "T").Input("k", "I", kOptional).Output("output", "T")
+            .Types("I", {DataType::kInt64}).Attr("upper", AttrType::kInt, Attribute::Int(1), OneOfInts({0, 1}))
+            .Infer(SameAsInput));
+  r.Add(OpSchema("CumSum", 11).Input("x", "T").Input("axis", "I").Output("y", "T").Types("T", kNumericTypes)
+            .Types("I", kIndexTypes).Attr("exclusive", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1}))
+            .Attr("reverse", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1})).Infer(SameAsInput));
+}
+
+}  // namespace qplay
