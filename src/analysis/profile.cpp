@@ -2,20 +2,15 @@
 
 #include <algorithm>
 #include <chrono>
-#include <set>
 #include <nlohmann/json.hpp>
 
+#include "ops/schema.h"
 #include "runtime/session.h"
 
 namespace qplay {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Which input holds the weight of a convolution, and the data input of a matrix product
-// (whose last dim is K), by op type.
-const std::map<std::string, size_t> kConvWeight = {{"Conv", 1}, {"ConvInteger", 1}, {"QLinearConv", 3}};
-const std::set<std::string> kMatMuls = {"MatMul", "MatMulInteger", "QLinearMatMul", "Gemm", "QGemm", "MatMulNBits"};
 
 struct Sizes {
   std::map<std::string, Shape> shapes;
@@ -26,21 +21,19 @@ struct Sizes {
   }
 };
 
-int64_t Macs(const Node& node, const Sizes& sizes) {
-  if (node.outputs.empty() || !sizes.shapes.count(node.outputs[0])) return 0;
-  const int64_t out = NumElements(sizes.shapes.at(node.outputs[0]));
-  auto conv = kConvWeight.find(node.op_type);
-  if (conv != kConvWeight.end() && conv->second < node.inputs.size() && sizes.shapes.count(node.inputs[conv->second])) {
-    const Shape& w = sizes.shapes.at(node.inputs[conv->second]);
-    return w.empty() || w[0] == 0 ? 0 : out * (NumElements(w) / w[0]);
+// The node's MACs as its op schema counts them from the shapes seen in the run.
+int64_t Macs(const Node& node, int64_t opset, const Sizes& sizes) {
+  const OpSchema* schema = SchemaRegistry::Get().Find(node.domain, node.op_type, opset);
+  if (!schema || !schema->macs()) return 0;
+  std::vector<Shape> inputs, outputs;
+  for (const auto& [names, shapes] : {std::pair{&node.inputs, &inputs}, std::pair{&node.outputs, &outputs}}) {
+    for (const auto& name : *names) {
+      auto it = sizes.shapes.find(name);
+      if (it == sizes.shapes.end()) break;  // the rest is unknown (omitted or not produced)
+      shapes->push_back(it->second);
+    }
   }
-  if (kMatMuls.count(node.op_type) && sizes.shapes.count(node.inputs[0])) {
-    const Shape& a = sizes.shapes.at(node.inputs[0]);
-    if (a.empty()) return 0;
-    const bool transposed = node.op_type == "Gemm" && node.GetInt("transA", 0);
-    return out * (transposed ? a.front() : a.back());
-  }
-  return 0;
+  return schema->macs()(node, inputs, outputs);
 }
 
 }  // namespace
@@ -84,7 +77,7 @@ Result<ModelProfile> ProfileModel(const Model& model, const Tensor& input, int r
     std::vector<double>& samples = times[n];
     std::sort(samples.begin(), samples.end());
     NodeProfile p{node.name, (node.domain.empty() ? "" : node.domain + ".") + node.op_type,
-                  samples.empty() ? 0.0 : samples[samples.size() / 2], Macs(node, sizes), 0};
+                  samples.empty() ? 0.0 : samples[samples.size() / 2], Macs(node, model.Opset(node.domain), sizes), 0};
     for (const auto& names : {node.inputs, node.outputs})
       for (const auto& name : names)
         if (sizes.bytes.count(name)) p.bytes += sizes.bytes.at(name);

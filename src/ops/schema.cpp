@@ -286,6 +286,11 @@ const OpSchema* SchemaRegistry::Find(const std::string& domain, const std::strin
   return nullptr;
 }
 
+const OpSchema* SchemaRegistry::Latest(const std::string& domain, const std::string& op_type) const {
+  auto it = schemas_.find({domain, op_type});
+  return it == schemas_.end() ? nullptr : &it->second.back();
+}
+
 bool SchemaRegistry::Knows(const std::string& domain, const std::string& op_type) const {
   return schemas_.count({domain, op_type}) > 0;
 }

@@ -158,6 +158,8 @@ class SchemaRegistry {
   void Add(OpSchema schema);
   // The entry for `op_type` in `domain` at the version the model imports, or nullptr.
   const OpSchema* Find(const std::string& domain, const std::string& op_type, int64_t opset) const;
+  // The newest entry of the op: for facts that no version changed (quantization, gradients).
+  const OpSchema* Latest(const std::string& domain, const std::string& op_type) const;
   // True when some version of the op has an entry.
   bool Knows(const std::string& domain, const std::string& op_type) const;
   std::vector<const OpSchema*> All() const;

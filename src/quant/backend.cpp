@@ -1,9 +1,17 @@
 #include "quant/backend.h"
 
+#include "ops/schema.h"
+
 namespace qplay {
 namespace {
 
-const std::set<std::string> kDataMovement = {"MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Split"};
+// The ai.onnx ops whose schemas say they only move elements: their outputs keep their input's parameters.
+std::set<std::string> DataMovementOps() {
+  std::set<std::string> ops;
+  for (const OpSchema* schema : SchemaRegistry::Get().All())
+    if (schema->domain().empty() && schema->quant().shares_input_params) ops.insert(schema->op_type());
+  return ops;
+}
 
 QuantizationBackend OnnxRuntimeQdq() {
   QuantizationBackend b;
@@ -12,7 +20,7 @@ QuantizationBackend OnnxRuntimeQdq() {
                   "int8 symmetric weights, per tensor unless per_channel is set";
   b.weighted_ops = {"Conv", "ConvTranspose", "Gemm", "MatMul"};
   b.activation_ops = {"Add", "Mul", "Relu", "Clip", "LeakyRelu", "Sigmoid", "GlobalAveragePool", "AveragePool", "Softmax"};
-  b.shares_input_params = kDataMovement;
+  b.shares_input_params = DataMovementOps();
   b.shared_inputs_and_output = {"Concat"};
   // Its quantizer pins Softmax's output to scale 1/256 (zero point 0 for uint8, -128 for int8).
   b.fixed_output_ranges = {{"Softmax", {0.0f, 255.0f / 256}}};
@@ -53,7 +61,7 @@ QuantizationBackend TensorRt() {
   b.per_channel = true;
   b.weighted_ops = {"Conv", "ConvTranspose", "Gemm", "MatMul"};
   b.activation_ops = {"Add", "GlobalAveragePool", "AveragePool"};
-  b.shares_input_params = kDataMovement;
+  b.shares_input_params = DataMovementOps();
   b.shared_inputs_and_output = {"Concat"};
   b.fuse_relu = false;
   b.quantize_constant_operands = false;  // bias and scaling constants stay float, fused by its builder

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "kernels/kernel.h"
+#include "ops/schema.h"
 #include "passes/cross_layer_equalization.h"
 #include "passes/graph_edit.h"
 #include "passes/qdq_fusion.h"
@@ -212,13 +213,12 @@ Result<QuantizationResult> Quantize(const Model& input, const QuantizationConfig
 }  // namespace
 
 int64_t WeightChannelAxis(const Graph& graph, const Node& node, const QuantizationBackend& backend) {
-  if (!backend.weighted_ops.count(node.op_type) || node.inputs.size() < 2 || !graph.IsInitializer(node.inputs[1])) return -1;
+  if (!backend.weighted_ops.count(node.op_type)) return -1;
+  const OpSchema* schema = SchemaRegistry::Get().Latest(node.domain, node.op_type);
+  if (!schema || schema->quant().weight_input != 1 || node.inputs.size() < 2 || !graph.IsInitializer(node.inputs[1])) return -1;
   const Tensor& w = graph.initializers.at(node.inputs[1]);
   if (w.dtype() != DataType::kFloat) return -1;
-  if (node.op_type == "Conv") return 0;
-  if (node.op_type == "ConvTranspose") return 1;  // W is [C_in, C_out / group, k...]
-  if (node.op_type == "Gemm") return node.GetInt("transB", 0) ? 0 : 1;
-  return w.rank() >= 2 ? w.rank() - 1 : -1;  // MatMul [.., K, N]: per output column
+  return schema->quant().weight_channel_axis(node, w.shape());
 }
 
 Result<QuantizationResult> StartQuantization(const Model& model, const QuantizationConfig& config, const SampleSet* calibration) {

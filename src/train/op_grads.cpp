@@ -5,6 +5,7 @@
 
 #include "kernels/broadcast.h"
 #include "kernels/matmul_plan.h"
+#include "ops/schema.h"
 #include "train/lstm_grads.h"
 
 namespace qplay::train {
@@ -20,7 +21,6 @@ const std::set<std::string> kReshapes = {"Reshape", "Flatten", "Squeeze", "Unsqu
 // Ops that only move elements, and which of their inputs carry the data.
 const std::set<std::string> kMovingOps = {"Transpose", "Slice",   "Gather",  "Concat",       "Expand",      "Tile",    "Squeeze",
                                           "Unsqueeze", "Reshape", "Flatten", "DepthToSpace", "SpaceToDepth", "Identity"};
-bool IsDataInput(const std::string& op_type, size_t i) { return op_type == "Concat" || i == 0; }
 
 // A moving op's gradient, traced through its own forward kernel: input i replaced by its
 // element numbers (1-based, as floats: exact below 2^24) and the other data inputs by zeros,
@@ -29,7 +29,7 @@ Result<std::vector<Tensor>> MovedGradients(const OpBackward& op) {
   constexpr int64_t kExactIntegers = int64_t{1} << 24;
   std::vector<Tensor> grads(op.inputs.size());
   for (size_t i = 0; i < op.inputs.size(); ++i) {
-    if (!IsFloatTensor(op.inputs[i]) || !IsDataInput(op.node.op_type, i)) continue;
+    if (!IsFloatTensor(op.inputs[i]) || !GradientReaches(op.node, i)) continue;
     const Tensor& x = *op.inputs[i];
     if (x.size() >= kExactIntegers)
       return Fail(StatusCode::kUnsupported, op.node.Describe(), ": training moves tensors below 2^24 elements, got ", x.size());
@@ -39,7 +39,7 @@ Result<std::vector<Tensor>> MovedGradients(const OpBackward& op) {
     zeros.reserve(op.inputs.size());
     std::vector<const Tensor*> traced = op.inputs;
     for (size_t j = 0; j < op.inputs.size(); ++j)
-      if (j != i && IsFloatTensor(op.inputs[j]) && IsDataInput(op.node.op_type, j)) traced[j] = &zeros.emplace_back(ZerosLike(*op.inputs[j]));
+      if (j != i && IsFloatTensor(op.inputs[j]) && GradientReaches(op.node, j)) traced[j] = &zeros.emplace_back(ZerosLike(*op.inputs[j]));
     traced[i] = &numbers;
     auto sources = RunKernel(op.node, op.opset, traced);
     if (!sources.ok()) return sources.status();
@@ -246,17 +246,13 @@ Result<std::vector<Tensor>> RunKernel(const Node& node, int64_t opset, std::vect
 }
 
 bool HasOpGradients(const std::string& op_type) {
-  return kMovingOps.count(op_type) || kBinaryOps.count(op_type) || kUnaryOps.count(op_type) || op_type == "Softmax" ||
-         op_type == "LayerNormalization" || op_type == "ReduceMean" || op_type == "ReduceSum" || op_type == "MatMul" || op_type == "LSTM";
+  const OpSchema* schema = SchemaRegistry::Get().Latest("", op_type);
+  return schema && schema->HasGradient();
 }
 
 bool GradientReaches(const Node& node, size_t i) {
-  const std::string& type = node.op_type;
-  if (kMovingOps.count(type)) return IsDataInput(type, i);
-  if (kBinaryOps.count(type) || type == "MatMul") return i < 2;
-  if (type == "LayerNormalization") return i < 3;
-  if (type == "LSTM") return i <= 3 || i == 5 || i == 6;  // X, W, R, B, initial_h, initial_c
-  return HasOpGradients(type) && i == 0;
+  const OpSchema* schema = SchemaRegistry::Get().Latest(node.domain, node.op_type);
+  return schema && schema->GradientReaches(i);
 }
 
 Result<std::vector<Tensor>> OpGradients(const OpBackward& op) {
