@@ -46,6 +46,7 @@ test-native: native
 	@$(NATIVE)/qplay conformance /usr/share/libonnx-testdata/data | tail -n 1
 
 test-wasm: native wasm
+	@npx tsc -p wasm-tests
 	@npx vitest run --root wasm-tests --project wasm
 
 test-browser: web

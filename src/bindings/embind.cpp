@@ -1,25 +1,6 @@
 // The JavaScript API of the wasm module; the only file that includes <emscripten/bind.h>.
-//   const qp = await createQplay({ wasmBinary });
-//   const model = qp.loadModel(bytes);          // throws Error with the message on bad input
-//   model.info();                               // summary as a plain object
-//   model.run({ x: { data: Float32Array, dims: [1, 3] } });  // -> { y: { data, dims, type } }
-//   model.save();                               // Uint8Array
-//   model.quantize(config, { input: samples }, progress)  // a new, quantized Model (QDQ);
-//                                               // progress(done, total) returns false to cancel, or pass null
-//   model.evaluate(data, labels, compared, progress)  // accuracy; with `compared`, agreement, the samples
-//                                               // classified differently and SQNR per output
-//   model.layers(config)                        // [{ node, op_type, outputs, fate: quantized | float | folded }]
-//   model.delete();
-//   qp.parseTensorProto(bytes);                 // { name, data, dims, type } from an onnx.TensorProto
-//   qp.parseNpy(bytes);                         // { data, dims, type } from a .npy file
-//   qp.backends();                              // [{ name, description, defaults: config }]
-//   qp.quantParams(rmin, rmax, { type, symmetric, reduceRange })  // { scale, zero_point, qmin, qmax }
-//   qp.quantizeTensor(tensor, { type, symmetric, axis, rmin, rmax, errorAxis })  // { params, levels, dequantized, error }
-//   model.initializers(); model.initializer(name)  // the constant tensors
-//   model.nodes()                               // [{ name, op_type, domain, inputs, outputs }]
-//   model.prepared(config, calibration)         // a new Model: BN folded, CLE / SmoothQuant as configured
-//   const s = model.qat(config, x, y, evalX, evalY, { epochs, learningRate, optimizer, batchSize })
-//   s.epoch(); s.best(); s.finish()             // QAT an epoch at a time; the best epoch's quantized Model
+// Its functions, methods and result shapes are declared once, in web/src/engine/qplay-module.ts;
+// wasm-tests/wasm/api-types.test.mjs fails when this file and that declaration drift apart.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 

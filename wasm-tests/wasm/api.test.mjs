@@ -42,7 +42,7 @@ describe('loadModel / info / run / save', () => {
 
   test('int64 and bool tensors cross the boundary', () => {
     const model = qp.loadModel(fs.readFileSync(path.join(conformanceRoot, 'node/test_not_2d/model.onnx')));
-    const x = Uint8Array.from({ length: 12 }, (_, i) => i % 3 === 0);
+    const x = Uint8Array.from({ length: 12 }, (_, i) => Number(i % 3 === 0));
     const { not: out } = model.run({ x: { data: x, dims: [3, 4], type: 'bool' } });
     expect(out.type).toBe('bool');
     expect(Array.from(out.data)).toEqual(Array.from(x, (v) => 1 - v));

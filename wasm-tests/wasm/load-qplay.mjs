@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
 const wasmDir = path.join(repoRoot, 'build/wasm');
 
+/** @returns {Promise<import('../../web/src/engine/qplay-module').QplayModule>} */
 export async function loadQplay() {
   const require = createRequire(import.meta.url);
   const createQplay = require(path.join(wasmDir, 'qplay.js'));

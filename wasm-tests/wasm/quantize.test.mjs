@@ -23,7 +23,7 @@ beforeAll(async () => {
 // Fraction of elements where |a - b| is within `tolerance`.
 function withinFraction(a, b, tolerance) {
   let ok = 0;
-  for (let i = 0; i < a.length; i++) ok += Math.abs(a[i] - b[i]) <= tolerance;
+  for (let i = 0; i < a.length; i++) ok += Number(Math.abs(a[i] - b[i]) <= tolerance);
   return ok / a.length;
 }
 
@@ -54,7 +54,8 @@ function oneStep(values) {
 // Models of tests/models (random weights); the others are the bundled examples.
 const testModels = ['decoder', 'gru'];
 
-describe.each([
+// Each case: model, what the recipe is, the recipe, onnxruntime session options.
+describe.each(/** @type {[string, string, Record<string, any>, Record<string, any>?][]} */ ([
   ['cnn', 'per-tensor MinMax', { calibrate_method: 'MinMax' }],
   ['cnn', 'per-channel MinMax', { calibrate_method: 'MinMax', per_channel: true }],
   ['cnn', 'per-channel entropy', { calibrate_method: 'Entropy', per_channel: true }],
@@ -93,7 +94,7 @@ describe.each([
   ['cnn', 'quantization-aware training', { qat: true }],
   ['transformer', 'quantization-aware training, per channel', { qat: true, per_channel: true }],
   ['lstm', 'quantization-aware training', { qat: true }],
-])('%s quantized with %s', (name, _, config, ortOptions = {}) => {
+]))('%s quantized with %s', (name, _, config, ortOptions = {}) => {
   let tolerance;
   let bytes;
   let ours;

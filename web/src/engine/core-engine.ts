@@ -1,47 +1,10 @@
 // The Engine over the wasm module in this thread. The worker runs one; Node tests run one
 // directly. Holds the float model, the last quantized model and the two sample sets.
+import type { QplayModule, WasmModel, WasmProgress } from './qplay-module';
 import type {
   ActivationRanges, AnalysisReport, BackendPreset, Engine, FallbackOutcome, FallbackTarget, EpochReport, GraphNode, InitializerInfo, QatOptions, QatResult, QuantFormatOptions, QuantParams, QuantizeTensorOptions, QuantizedTensor, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
   SampleRole, TensorData,
 } from './types';
-
-export interface WasmModel {
-  info(): ModelInfo;
-  run(inputs: Record<string, TensorData>): Record<string, TensorData>;
-  save(): Uint8Array;
-  layers(config: QuantConfig): LayerPlan[];
-  quantize(config: QuantConfig, calibration: Record<string, TensorData>, progress: WasmProgress | null): WasmModel;
-  evaluate(data: TensorData, labels: TensorData | null, compared: WasmModel | null, progress: WasmProgress | null): EvaluationReport;
-  analyze(data: TensorData, quantized: WasmModel, progress: WasmProgress | null): LayerErrorReport;
-  report(quantized: WasmModel, data: TensorData, labels: TensorData | null, progress: WasmProgress | null): AnalysisReport;
-  sensitivity(config: QuantConfig, calibration: Record<string, TensorData>, data: TensorData, labels: TensorData | null,
-              target: FallbackTarget, progress: WasmProgress | null): Omit<FallbackOutcome, 'bytes'> & { model: Uint8Array };
-  initializers(): InitializerInfo[];
-  initializer(name: string): TensorData;
-  nodes(): GraphNode[];
-  prepared(config: QuantConfig, calibration: Record<string, TensorData> | null): WasmModel;
-  qat(config: QuantConfig, data: TensorData, labels: TensorData, evalData: TensorData | null, evalLabels: TensorData | null,
-      options: object): WasmQatSession;
-  rangeChoices(tensors: string[], calibration: Record<string, TensorData>, options: object): ActivationRanges[];
-  delete(): void;
-}
-
-export interface QplayModule {
-  backends(): BackendPreset[];
-  quantParams(rmin: number, rmax: number, format: QuantFormatOptions): QuantParams;
-  quantizeTensor(tensor: TensorData, options: object): QuantizedTensor;
-  loadModel(bytes: Uint8Array): WasmModel;
-  parseNpy(bytes: Uint8Array): TensorData;
-}
-
-type WasmProgress = (done: number, total: number) => boolean;
-
-interface WasmQatSession {
-  epoch(): EpochReport;
-  best(): EpochReport;
-  finish(): WasmModel;
-  delete(): void;
-}
 
 interface SampleSet {
   data: TensorData;

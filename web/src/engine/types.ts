@@ -19,6 +19,7 @@ export interface ValueInfo {
 export interface ModelInfo {
   graph_name: string;
   producer: string;
+  ir_version: number;
   opsets: Record<string, number>;
   inputs: ValueInfo[];
   outputs: ValueInfo[];
@@ -141,6 +142,8 @@ export interface TensorError extends ErrorMetrics {
   histogram?: Histogram;
   clipped_fraction?: number;
   channel_ranges?: [number, number][];
+  channel_clipped_fraction?: number[];    // weights: per output channel
+  channel_sqnr_db?: (number | null)[];    // null where a channel has no error
 }
 
 export interface LayerErrorReport {

@@ -1,9 +1,10 @@
 // The worker: hosts the wasm module and one CoreEngine; answers Requests with Replies.
-import { CoreEngine, type QplayModule } from './core-engine';
+import { CoreEngine } from './core-engine';
+import type { CreateQplay } from './qplay-module';
 import { transferablesOf, type Reply, type Request } from './protocol';
 
 declare function importScripts(...urls: string[]): void;
-declare function createQplay(options: { locateFile: (file: string) => string }): Promise<QplayModule>;
+declare const createQplay: CreateQplay;
 
 let engine: Promise<CoreEngine> | null = null;
 const reply = (message: Reply, transfer: ArrayBuffer[] = []) => self.postMessage(message, { transfer });

@@ -1,0 +1,103 @@
+// The wasm module's JavaScript API (src/bindings/embind.cpp): the one declaration of every
+// function, method and result shape. web/ and wasm-tests/ import it; the test
+// wasm-tests/wasm/api-types.test.mjs fails when the binding and these declarations drift apart
+// (a method added or removed on either side, or a result with keys not declared here).
+import type {
+  ActivationRanges, AnalysisReport, BackendPreset, EpochReport, EvaluationReport, FallbackOutcome, FallbackTarget,
+  GraphNode, InitializerInfo, LayerErrorReport, LayerPlan, ModelInfo, QuantConfig, QuantFormatOptions, QuantParams,
+  QuantizeTensorOptions, QuantizedTensor, TensorData,
+} from './types';
+
+// Called during long work with the steps done and the total; returning false cancels it.
+export type WasmProgress = (done: number, total: number) => boolean;
+
+export interface NodeProfile {
+  name: string;
+  op_type: string;
+  ms: number;
+  macs: number;   // multiply-accumulates, as the op's schema counts them
+  bytes: number;  // inputs read plus outputs written
+}
+
+export interface OpTypeProfile {
+  count: number;
+  ms: number;
+  macs: number;
+  bytes: number;
+}
+
+export interface ModelProfile {
+  total_ms: number;
+  parameter_bytes: number;
+  nodes: NodeProfile[];
+  op_types: Record<string, OpTypeProfile>;
+}
+
+export interface Int8GemmThroughput {
+  gemm_gops: number;
+  peak_gops: number;
+  fraction_of_peak: number;
+}
+
+export interface QatSessionOptions {
+  epochs?: number;
+  learningRate?: number;
+  optimizer?: 'sgd' | 'adam';
+  batchSize?: number;
+  lsq?: boolean;
+  observerSteps?: number;
+}
+
+export interface RangeChoiceOptions {
+  percentile?: number;
+  symmetric?: boolean;
+  bins?: number;
+}
+
+// A loaded model (embind class Model). Methods throw an Error naming the problem; delete() frees it.
+export interface WasmModel {
+  info(): ModelInfo;
+  run(inputs: Record<string, TensorData>): Record<string, TensorData & { type: string }>;
+  save(): Uint8Array;
+  layers(config: QuantConfig): LayerPlan[];
+  quantize(config: QuantConfig, calibration: Record<string, TensorData>, progress: WasmProgress | null): WasmModel;
+  evaluate(data: TensorData, labels: TensorData | null, compared: WasmModel | null, progress: WasmProgress | null): EvaluationReport;
+  analyze(data: TensorData, quantized: WasmModel, progress: WasmProgress | null): LayerErrorReport;
+  profile(data: TensorData): ModelProfile;
+  report(quantized: WasmModel, data: TensorData, labels: TensorData | null, progress: WasmProgress | null): AnalysisReport;
+  // With a target, also the fallback to it and the model that meets it (or the closest tried).
+  sensitivity(config: QuantConfig, calibration: Record<string, TensorData>, data: TensorData, labels: TensorData | null,
+              target: FallbackTarget, progress: WasmProgress | null): Omit<FallbackOutcome, 'bytes'> & { model: Uint8Array };
+  sensitivity(config: QuantConfig, calibration: Record<string, TensorData>, data: TensorData, labels: TensorData | null,
+              target: null, progress: WasmProgress | null): Omit<FallbackOutcome, 'bytes' | 'fallback'>;
+  rangeChoices(tensors: string[], calibration: Record<string, TensorData>, options: RangeChoiceOptions): ActivationRanges[];
+  initializers(): InitializerInfo[];
+  initializer(name: string): TensorData & { type: string };
+  nodes(): GraphNode[];
+  prepared(config: QuantConfig, calibration: Record<string, TensorData> | null): WasmModel;
+  qat(config: QuantConfig, data: TensorData, labels: TensorData, evalData: TensorData | null, evalLabels: TensorData | null,
+      options: QatSessionOptions): WasmQatSession;
+  delete(): void;
+}
+
+// Quantization-aware training an epoch at a time (embind class QatSession).
+export interface WasmQatSession {
+  epoch(): EpochReport;
+  best(): EpochReport;
+  finish(): WasmModel;
+  delete(): void;
+}
+
+export interface QplayModule {
+  loadModel(bytes: Uint8Array | ArrayBuffer): WasmModel;
+  parseTensorProto(bytes: Uint8Array): TensorData & { type: string; name?: string };
+  parseNpy(bytes: Uint8Array): TensorData & { type: string };
+  measureInt8Gemm(m: number, n: number, k: number): Int8GemmThroughput;
+  backends(): BackendPreset[];
+  quantParams(rmin: number, rmax: number, format: QuantFormatOptions): QuantParams;
+  quantizeTensor(tensor: TensorData, options: QuantizeTensorOptions): QuantizedTensor;
+}
+
+// build/wasm/qplay.js: in Node pass the module's bytes as wasmBinary (Node cannot fetch a path).
+export type CreateQplay = (options?: { wasmBinary?: ArrayBuffer | Uint8Array; locateFile?: (file: string) => string }) =>
+  Promise<QplayModule>;
