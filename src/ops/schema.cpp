@@ -142,7 +142,9 @@ Status OpSchema::ValidateArity(const Node& node) const {
 }
 
 Status OpSchema::ValidateAttributes(const Node& node, int64_t rank) const {
-  for (const auto& [name, value] : node.attributes) {
+  for (const auto& given : node.attributes) {
+    const std::string& name = given.first;
+    const Attribute& value = given.second;
     auto spec = std::find_if(attributes_.begin(), attributes_.end(), [&](const AttrSpec& s) { return s.name == name; });
     if (spec == attributes_.end()) {
       std::string known;
