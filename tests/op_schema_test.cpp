@@ -51,6 +51,21 @@ TEST(OpSchemas, DefaultsAreReadable) {
   EXPECT_FALSE(SchemaRegistry::Get().Find("", "Conv", 17)->HasGradient());  // training's layers differentiate Conv
 }
 
+TEST(OpSchemas, VariadicListsOfMixedTypesAreNotBoundToOneType) {
+  Node concat;
+  concat.name = "c";
+  concat.op_type = "QLinearConcat";
+  concat.domain = "com.microsoft";
+  concat.inputs = {"ys", "yz", "a", "as", "az", "b", "bs", "bz"};
+  concat.outputs = {"y"};
+  concat.attributes["axis"] = Attribute::Int(1);
+  const auto f = ValueInfo::Typed(DataType::kFloat), u8 = ValueInfo::Typed(DataType::kUint8);
+  const OpSchema* schema = SchemaRegistry::Get().Find("com.microsoft", "QLinearConcat", 1);
+  EXPECT_TRUE(schema->Validate(concat, {f, u8, u8, f, u8, u8, f, u8}).ok());
+  EXPECT_EQ(schema->Validate(concat, {f, f, u8, f, u8, u8, f, u8}).message(),
+            "node 'c' (com.microsoft.QLinearConcat): input 1 ('yz') is float32; QLinearConcat takes int8, uint8 there");
+}
+
 // A one-node model: x [1, 2, 4, 4] float -> op -> y, with the node given by `edit`.
 std::string LoadError(const std::string& op, const std::function<void(Node&)>& edit, int64_t opset = 17,
                       std::vector<std::string> inputs = {"x"}) {

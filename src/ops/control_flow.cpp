@@ -67,7 +67,7 @@ void RegisterControlFlowSchemas(SchemaRegistry& r) {
   r.Add(OpSchema("If", 1).Input("cond", "B").Output("outputs", "V", kVariadic).Types("B", {DataType::kBool})
             .Attr("then_branch", AttrType::kGraph).Attr("else_branch", AttrType::kGraph).Infer(IfInfer));
   r.Add(OpSchema("Loop", 1).Input("M", "I", kOptional).Input("cond", "B", kOptional)
-            .Input("v_initial", "V", kOptional | kVariadic).Output("v_final_and_scan_outputs", "V", kVariadic)
+            .Input("v_initial", "", kOptional | kVariadic).Output("v_final_and_scan_outputs", "V", kVariadic)
             .Types("I", {DataType::kInt64}).Types("B", {DataType::kBool}).Attr("body", AttrType::kGraph).Infer(LoopInfer));
 }
 

@@ -61,9 +61,9 @@ void RegisterQLinearContribSchemas(SchemaRegistry& r) {
   r.Add(std::move(pool));
   r.Add(Unary("QLinearGlobalAveragePool").Attr("channels_last", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1}))
             .Infer(GlobalPoolInfer));
-  // Y_scale, Y_zero_point, then (X, X_scale, X_zero_point) per input.
+  // Y_scale, Y_zero_point, then (X, X_scale, X_zero_point) per input: types differ within the variadic list.
   r.Add(OpSchema("QLinearConcat", 1, "com.microsoft").Input("Y_scale", "S").Input("Y_zero_point", "T")
-            .Input("inputs", "V", kVariadic).Output("Y", "T").Types("T", kInt8Types)
+            .Input("inputs", "", kVariadic).Output("Y", "T").Types("T", kInt8Types)
             .Attr("axis", AttrType::kInt, std::nullopt).Infer(ConcatInfer));
 }
 

@@ -177,6 +177,7 @@ Status OpSchema::ValidateTypes(const Node& node, const std::vector<ValueInfo>& i
   for (size_t i = 0; i < inputs.size() && i < node.inputs.size(); ++i) {
     if (node.inputs[i].empty() || inputs[i].dtype == DataType::kUndefined || inputs_.empty()) continue;
     const ArgSpec& spec = inputs_[std::min(i, inputs_.size() - 1)];
+    if (spec.type_param.empty()) continue;
     const DataType type = inputs[i].dtype;
     auto allowed = types_.find(spec.type_param);
     if (allowed != types_.end() && !allowed->second.empty() &&

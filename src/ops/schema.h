@@ -46,7 +46,7 @@ enum ArgFlag { kRequired = 0, kOptional = 1, kVariadic = 2 };
 
 struct ArgSpec {
   std::string name;
-  std::string type_param;  // letter of a type constraint ("T"); inputs sharing it share one type
+  std::string type_param;  // letter of a type constraint ("T"); inputs sharing it share one type; "" for none
   int flags = kRequired;
 };
 

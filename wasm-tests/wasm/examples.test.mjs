@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { createOrtNodeSession, ort } from '../ort-node.mjs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { loadQplay, repoRoot } from './load-qplay.mjs';
 
@@ -37,7 +37,7 @@ describe.each(['cnn', 'transformer', 'lstm'])('example model %s', (name) => {
   const modelPath = path.join(examples, 'models', card.model);
   let reference;
   beforeAll(async () => {
-    const session = await ort.InferenceSession.create(modelPath);
+    const session = await createOrtNodeSession(modelPath);
     reference = (await session.run({ [card.input]: new ort.Tensor('float32', images.data, images.dims) }))[card.output];
   });
 

@@ -3,7 +3,7 @@
 // own execution of it within one quantization step on at least 99.9% of elements.
 import fs from 'node:fs';
 import path from 'node:path';
-import * as ortNode from 'onnxruntime-node';
+import { createOrtNodeSession, ort as ortNode } from '../ort-node.mjs';
 import * as ortWeb from 'onnxruntime-web';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { loadQplay, repoRoot } from './load-qplay.mjs';
@@ -68,7 +68,9 @@ describe.each(/** @type {[string, string, Record<string, any>, Record<string, an
   ['transformer', 'the tflite preset', { backend: 'tflite' }],
   ['lstm', 'per-tensor MSE', { calibrate_method: 'mse' }],
   ['cnn', 'the onnxruntime-qoperator preset, per channel', { backend: 'onnxruntime-qoperator', per_channel: true }],
-  ['cnn', 'QOperator with int8 activations', { quant_format: 'QOperator', activation_type: 'QInt8', per_channel: true }],
+  // onnxruntime-node's widened x64 kernels (ort-node.mjs) have no QGemm for this model's types; s8s8 does not saturate anyway.
+  ['cnn', 'QOperator with int8 activations', { quant_format: 'QOperator', activation_type: 'QInt8', per_channel: true },
+    { extra: { session: { x64quantprecision: '0' } } }],
   ['transformer', 'the onnxruntime-qoperator preset', { backend: 'onnxruntime-qoperator', per_channel: true }],
   ['lstm', 'the onnxruntime-qoperator preset', { backend: 'onnxruntime-qoperator' }],
   // ConvTranspose (plain and grouped), Concat, LeakyRelu, Sigmoid, Mul, AveragePool.
@@ -116,7 +118,7 @@ describe.each(/** @type {[string, string, Record<string, any>, Record<string, an
   });
 
   test('onnxruntime-node runs it and agrees with qplay', async () => {
-    const session = await ortNode.InferenceSession.create(bytes, ortOptions);
+    const session = await createOrtNodeSession(bytes, ortOptions);
     const { logits } = await session.run({ input: new ortNode.Tensor('float32', evaluation.data, evaluation.dims) });
     expect(withinFraction(logits.data, ours.data, tolerance)).toBeGreaterThanOrEqual(0.999);
   });
