@@ -1,4 +1,4 @@
-// Ops that make or pick tensors: Cast, constants, Range, EyeLike, Gather, Trilu, CumSum.
+// Ops that make or pick tensors: Cast, constants, Range, EyeLike, Gather, ScatterND, Trilu, CumSum.
 #include "ops/schema.h"
 
 namespace qplay {
@@ -75,6 +75,16 @@ void RegisterTensorSchemas(SchemaRegistry& r) {
             .Attr("axis", AttrType::kInt, Attribute::Int(0), AxisInRank()).Infer(GatherInfer).Gradient(Inputs({0})));
   r.Add(OpSchema("GatherElements", 11).Input("data", "T").Input("indices", "I").Output("output", "T").Types("I", kIndexTypes)
             .Attr("axis", AttrType::kInt, Attribute::Int(0), AxisInRank()).Infer(GatherElementsInfer));
+  for (int64_t since : {11, 16, 18}) {
+    std::vector<std::string> reductions = {"none"};
+    if (since >= 16) reductions.insert(reductions.end(), {"add", "mul"});
+    if (since >= 18) reductions.insert(reductions.end(), {"max", "min"});
+    OpSchema s("ScatterND", since);
+    s.Input("data", "T").Input("indices", "I").Input("updates", "T").Output("output", "T").Types("I", {DataType::kInt64})
+        .Infer(SameAsInput);
+    if (since >= 16) s.Attr("reduction", AttrType::kString, Attribute::String("none"), OneOfStrings(reductions));
+    r.Add(std::move(s));
+  }
   r.Add(OpSchema("Trilu", 14).Input("input", "T").Input("k", "I", kOptional).Output("output", "T")
             .Types("I", {DataType::kInt64}).Attr("upper", AttrType::kInt, Attribute::Int(1), OneOfInts({0, 1}))
             .Infer(SameAsInput));

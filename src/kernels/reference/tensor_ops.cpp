@@ -1,5 +1,5 @@
 // Ops that create or index tensors: Constant, ConstantOfShape, Cast, CastLike, Range,
-// Gather, GatherElements, EyeLike, Trilu, CumSum.
+// Gather, GatherElements, ScatterND, EyeLike, Trilu, CumSum.
 #include <cmath>
 #include <cstring>
 
@@ -185,6 +185,50 @@ Status CumSum(KernelContext& ctx) {
   return visited ? Status::Ok() : ctx.Unsupported("element type ", DataTypeName(x.dtype()));
 }
 
+// data with slices replaced (or combined by `reduction`) at the index tuples in the last axis
+// of indices: updates holds one slice of data.shape[k:] per tuple.
+Status ScatterND(KernelContext& ctx) {
+  const Tensor &data = ctx.in(0), &indices = ctx.in(1), &updates = ctx.in(2);
+  if (indices.rank() < 1) return ctx.Invalid("indices must have rank >= 1");
+  const int64_t k = indices.dim(indices.rank() - 1);
+  if (k < 1 || k > data.rank()) return ctx.Invalid("indices' last dim ", k, " must be in [1, ", data.rank(), "] (data's rank)");
+  Shape expected(indices.shape().begin(), indices.shape().end() - 1);
+  expected.insert(expected.end(), data.shape().begin() + k, data.shape().end());
+  if (updates.shape() != expected)
+    return ctx.Invalid("updates ", ShapeToString(updates.shape()), " must be ", ShapeToString(expected));
+  int64_t slice = 1;
+  for (int64_t d = k; d < data.rank(); ++d) slice *= data.dim(d);
+  const std::string reduction = ctx.node.GetString("reduction", "none");
+  Tensor out = data.Clone();
+  const std::vector<int64_t> index = indices.ToInt64Vector();
+  const size_t bytes = ElementSize(data.dtype());
+  for (int64_t t = 0; t < static_cast<int64_t>(index.size()) / k; ++t) {
+    int64_t offset = 0;
+    for (int64_t j = 0; j < k; ++j) {
+      int64_t i = index[t * k + j];
+      if (i < -data.dim(j) || i >= data.dim(j))
+        return ctx.Invalid("index ", i, " is out of range for dim ", j, " of size ", data.dim(j));
+      offset = offset * data.dim(j) + (i < 0 ? i + data.dim(j) : i);
+    }
+    offset *= slice;
+    if (reduction == "none") {
+      std::memcpy(out.raw() + offset * bytes, updates.raw() + t * slice * bytes, slice * bytes);
+      continue;
+    }
+    const bool visited = VisitNumeric(data.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      T* dst = out.data<T>() + offset;
+      const T* src = updates.data<T>() + t * slice;
+      for (int64_t e = 0; e < slice; ++e)
+        dst[e] = reduction == "add" ? T(dst[e] + src[e]) : reduction == "mul" ? T(dst[e] * src[e])
+                 : reduction == "max" ? std::max(dst[e], src[e]) : std::min(dst[e], src[e]);
+    });
+    if (!visited) return ctx.Unsupported("reduction '", reduction, "' on ", DataTypeName(data.dtype()));
+  }
+  ctx.SetOutput(0, out);
+  return Status::Ok();
+}
+
 }  // namespace
 
 void RegisterTensorKernels(KernelRegistry& r) {
@@ -195,6 +239,7 @@ void RegisterTensorKernels(KernelRegistry& r) {
   r.Add("Range", Range);
   r.Add("Gather", Gather);
   r.Add("GatherElements", GatherElements);
+  r.Add("ScatterND", ScatterND);
   r.Add("EyeLike", EyeLike);
   r.Add("Trilu", Trilu);
   r.Add("CumSum", CumSum);
