@@ -16,14 +16,14 @@ Attribute F(float value) { return Attribute::Float(value); }
 
 void RegisterActivationSchemas(SchemaRegistry& r) {
   r.Add(Activation("Relu").Types("T", kNumericTypes));
-  r.Add(Activation("LeakyRelu").Attr("alpha", AttrType::kFloat, F(0.01f)));
+  r.Add(Activation("LeakyRelu").Attr("alpha", AttrType::kFloat, F(0.01f)).QLinearForm("QLinearLeakyRelu"));
   r.Add(OpSchema("PRelu", 1).Input("X", "T").Input("slope", "T").Output("Y", "T").Types("T", kNumericTypes).Infer(BroadcastInputs));
   r.Add(Activation("Elu").Attr("alpha", AttrType::kFloat, F(1.0f)));
   r.Add(Activation("Celu", 12).Attr("alpha", AttrType::kFloat, F(1.0f)));
   r.Add(Activation("Selu").Attr("alpha", AttrType::kFloat, F(1.67326319217681884765625f))
             .Attr("gamma", AttrType::kFloat, F(1.05070102214813232421875f)));
   r.Add(Activation("ThresholdedRelu", 10).Attr("alpha", AttrType::kFloat, F(1.0f)));
-  r.Add(Activation("Sigmoid").Quant(OutputRange(0.0f, 1.0f)).Gradient(Inputs({0})));
+  r.Add(Activation("Sigmoid").Quant(OutputRange(0.0f, 1.0f)).QLinearForm("QLinearSigmoid").Gradient(Inputs({0})));
   r.Add(Activation("Tanh").Quant(OutputRange(-1.0f, 1.0f)).Gradient(Inputs({0})));
   r.Add(Activation("Softplus"));
   r.Add(Activation("Softsign"));

@@ -34,10 +34,11 @@ std::vector<ValueInfo> WhereInfer(InferContext& ctx) {
 
 // Opsets 1-6 broadcast only with broadcast=1 and an axis; later versions broadcast like numpy.
 void AddBinary(SchemaRegistry& r, const std::string& op, const std::vector<DataType>& types, InferFn infer,
-               const std::string& out_type = "T", uint64_t gradient = 0) {
+               const std::string& out_type = "T", uint64_t gradient = 0, const std::string& qlinear_form = "") {
   for (int64_t since : {1, 7}) {
     OpSchema s(op, since);
-    s.Input("A", "T").Input("B", "T").Output("C", out_type).Types("T", types).Infer(infer).Gradient(gradient);
+    s.Input("A", "T").Input("B", "T").Output("C", out_type).Types("T", types).Infer(infer).Gradient(gradient)
+        .QLinearForm(qlinear_form);
     if (since == 1) s.Attr("broadcast", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1})).OptionalAttr("axis", AttrType::kInt);
     r.Add(std::move(s));
   }
@@ -50,7 +51,9 @@ void AddUnary(SchemaRegistry& r, const std::string& op, const std::vector<DataTy
 }  // namespace
 
 void RegisterElementwiseSchemas(SchemaRegistry& r) {
-  for (const char* op : {"Add", "Sub", "Mul", "Div"}) AddBinary(r, op, kNumericTypes, Arithmetic, "T", Inputs({0, 1}));
+  for (const char* op : {"Sub", "Div"}) AddBinary(r, op, kNumericTypes, Arithmetic, "T", Inputs({0, 1}));
+  AddBinary(r, "Add", kNumericTypes, Arithmetic, "T", Inputs({0, 1}), "QLinearAdd");
+  AddBinary(r, "Mul", kNumericTypes, Arithmetic, "T", Inputs({0, 1}), "QLinearMul");
   for (const char* op : {"Equal", "Less", "Greater"}) AddBinary(r, op, kAnyTensorType, BroadcastToBool, "B");
   for (const char* op : {"And", "Or", "Xor"}) AddBinary(r, op, {DataType::kBool}, BroadcastToBool, "B");
   for (const char* op : {"LessOrEqual", "GreaterOrEqual"})

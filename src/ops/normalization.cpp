@@ -45,7 +45,9 @@ void RegisterNormalizationSchemas(SchemaRegistry& r) {
   r.Add(OpSchema("LRN", 1).Input("X", "T").Output("Y", "T").Types("T", kFloatTypes).Attr("alpha", AttrType::kFloat, F(1e-4f))
             .Attr("beta", AttrType::kFloat, F(0.75f)).Attr("bias", AttrType::kFloat, F(1.0f))
             .Attr("size", AttrType::kInt, std::nullopt, AtLeast(1)).Infer(SameAsInput));
-  AddSoftmaxLike(r, "Softmax", OutputRange(0.0f, 1.0f), Inputs({0}));
+  QuantFacts softmax = OutputRange(0.0f, 1.0f);
+  softmax.qlinear_form = "QLinearSoftmax";
+  AddSoftmaxLike(r, "Softmax", softmax, Inputs({0}));
   AddSoftmaxLike(r, "LogSoftmax");
   AddSoftmaxLike(r, "Hardmax");
 }

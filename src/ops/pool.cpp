@@ -27,12 +27,13 @@ void RegisterPoolSchemas(SchemaRegistry& r) {
   r.Add(Pool("MaxPool").Types("T", kNumericTypes).Output("Indices", "I", kOptional)
             .Attr("ceil_mode", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1}))
             .Attr("storage_order", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1})).Quant(SharesInputParams()));
-  r.Add(Pool("AveragePool").Attr("ceil_mode", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1}))
+  r.Add(Pool("AveragePool").QLinearForm("QLinearAveragePool").Attr("ceil_mode", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1}))
             .Attr("count_include_pad", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1})));
   r.Add(Pool("LpPool").Attr("p", AttrType::kInt, Attribute::Int(2), AtLeast(1))
             .Attr("ceil_mode", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1})));
-  for (const char* op : {"GlobalAveragePool", "GlobalMaxPool"})
-    r.Add(OpSchema(op, 1).Input("X", "T").Output("Y", "T").Types("T", kFloatTypes).Infer(GlobalPoolInfer));
+  r.Add(OpSchema("GlobalAveragePool", 1).Input("X", "T").Output("Y", "T").Types("T", kFloatTypes).Infer(GlobalPoolInfer)
+            .QLinearForm("QLinearGlobalAveragePool"));
+  r.Add(OpSchema("GlobalMaxPool", 1).Input("X", "T").Output("Y", "T").Types("T", kFloatTypes).Infer(GlobalPoolInfer));
 }
 
 }  // namespace qplay

@@ -63,6 +63,9 @@ struct QuantFacts {
   // Values the output cannot leave (Sigmoid [0, 1], Tanh [-1, 1]); a backend may fix its
   // output's parameters to it.
   std::optional<std::pair<float, float>> output_range;
+  // ONNX Runtime's com.microsoft op that runs it on 8-bit operands, each given as (X, X_scale,
+  // X_zero_point), with the output's scale and zero point last ("" when there is none).
+  std::string qlinear_form;
 };
 
 inline QuantFacts OutputRange(float lo, float hi) {
@@ -102,6 +105,7 @@ class OpSchema {
   OpSchema& Infer(InferFn fn) { infer_ = fn; return *this; }
   OpSchema& Macs(MacsFn fn) { macs_ = fn; return *this; }
   OpSchema& Quant(QuantFacts facts) { quant_ = std::move(facts); return *this; }
+  OpSchema& QLinearForm(std::string op_type) { quant_.qlinear_form = std::move(op_type); return *this; }
   // Inputs that training's backward pass reaches (a bit per input index; kAllInputs for
   // every input of a variadic op).
   OpSchema& Gradient(uint64_t inputs) { gradient_inputs_ = inputs; return *this; }

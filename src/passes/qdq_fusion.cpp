@@ -1,23 +1,30 @@
 #include "passes/qdq_fusion.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
 
 #include "kernels/kernel.h"
+#include "ops/schema.h"
 #include "passes/graph_edit.h"
 
 namespace qplay {
 namespace {
 
-const std::set<std::string> kDataMovement = {"MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Split"};
-// Float op -> its com.microsoft integer op taking (X, X_scale, X_zero_point, Y_scale, Y_zero_point).
-const std::map<std::string, std::string> kUnary = {{"Sigmoid", "QLinearSigmoid"},
-                                                   {"LeakyRelu", "QLinearLeakyRelu"},
-                                                   {"Softmax", "QLinearSoftmax"},
-                                                   {"AveragePool", "QLinearAveragePool"},
-                                                   {"GlobalAveragePool", "QLinearGlobalAveragePool"}};
-const std::map<std::string, std::string> kBinary = {{"Add", "QLinearAdd"}, {"Mul", "QLinearMul"}};
+// What the op schemas say of a float op: its QLinear form, whether it only moves elements.
+const QuantFacts* FactsOf(const Node& node) {
+  const OpSchema* schema = SchemaRegistry::Get().Latest(node.domain, node.op_type);
+  return schema ? &schema->quant() : nullptr;
+}
+
+// QLinear ops whose float semantics changed between opsets carry the ai.onnx opset they follow.
+bool TakesOpsetAttribute(const std::string& qlinear_op) {
+  const OpSchema* schema = SchemaRegistry::Get().Latest("com.microsoft", qlinear_op);
+  if (!schema) return false;
+  const auto& attrs = schema->attributes();
+  return std::any_of(attrs.begin(), attrs.end(), [](const AttrSpec& a) { return a.name == "opset"; });
+}
 
 // A value that a DequantizeLinear produces, described by that node's inputs.
 struct Operand {
@@ -66,9 +73,12 @@ class Rewriter {
     if (op == "MatMul") return ConvertMatMul(node, absorbed);
     if (op == "Gemm") return ConvertGemm(node, absorbed);
     if (op == "Concat") return ConvertConcat(node, absorbed);
-    if (kUnary.count(op)) return ConvertUnary(node, absorbed);
-    if (kBinary.count(op)) return ConvertBinary(node, absorbed);
-    if (kDataMovement.count(op)) return ConvertDataMovement(node, absorbed);
+    const QuantFacts* facts = FactsOf(node);
+    if (!facts) return std::nullopt;
+    if (!facts->qlinear_form.empty())
+      return node.inputs.size() == 2 ? ConvertBinary(node, facts->qlinear_form, absorbed)
+                                     : ConvertUnary(node, facts->qlinear_form, absorbed);
+    if (facts->shares_input_params) return ConvertDataMovement(node, absorbed);
     return std::nullopt;
   }
 
@@ -150,19 +160,19 @@ class Rewriter {
     return Make(node, "QLinearConcat", "com.microsoft", inputs, {Output(*y)});
   }
 
-  std::optional<Node> ConvertUnary(const Node& node, std::vector<size_t>& absorbed) const {
+  std::optional<Node> ConvertUnary(const Node& node, const std::string& qlinear_op, std::vector<size_t>& absorbed) const {
     auto x = Activation(node.inputs[0]);
     auto y = SoleQuantize(node.outputs[0]);
     if (!x || !y || node.outputs.size() != 1) return std::nullopt;
     std::vector<std::string> inputs = Triple(*x);
     Append(inputs, OutputParams(*y));
     absorbed.push_back(*y);
-    Node q = Make(node, kUnary.at(node.op_type), "com.microsoft", inputs, {Output(*y)});
-    if (node.op_type == "Softmax") q.attributes["opset"] = Attribute::Int(model_.DefaultOpset());  // its axis rule
+    Node q = Make(node, qlinear_op, "com.microsoft", inputs, {Output(*y)});
+    if (TakesOpsetAttribute(qlinear_op)) q.attributes["opset"] = Attribute::Int(model_.DefaultOpset());  // its axis rule
     return q;
   }
 
-  std::optional<Node> ConvertBinary(const Node& node, std::vector<size_t>& absorbed) const {
+  std::optional<Node> ConvertBinary(const Node& node, const std::string& qlinear_op, std::vector<size_t>& absorbed) const {
     auto a = Activation(node.inputs[0]);
     auto b = Activation(node.inputs[1]);
     auto y = SoleQuantize(node.outputs[0]);
@@ -171,7 +181,7 @@ class Rewriter {
     Append(inputs, Triple(*b));
     Append(inputs, OutputParams(*y));
     absorbed.push_back(*y);
-    return Make(node, kBinary.at(node.op_type), "com.microsoft", inputs, {Output(*y)});
+    return Make(node, qlinear_op, "com.microsoft", inputs, {Output(*y)});
   }
 
   // The same op on the 8-bit tensor, when every output is requantized with the input's parameters.

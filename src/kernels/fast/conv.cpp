@@ -246,7 +246,6 @@ Status QLinearConv(KernelContext& ctx) {
   auto planned = PlanConv(ctx, x, w);
   if (!planned.ok()) return planned.status();
   const ConvShape& s = *planned;
-  const WindowGeometry& g = s.window;
   const Tensor& w_scale = ctx.in(4);
   const float x_scale = ctx.in(1).data<float>()[0], y_scale = ctx.in(6).data<float>()[0];
   const int32_t x_zp = ZeroPointAt(&ctx.in(2), 0), out_zp = ZeroPointAt(&y_zp, 0);
