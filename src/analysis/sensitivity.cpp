@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/metrics_json.h"
+#include "ops/schema.h"
 #include "passes/graph_edit.h"
 
 namespace qplay {
@@ -55,7 +56,7 @@ std::vector<std::string> FusedInto(const Graph& prepared, const Graph& quantized
     for (const auto& output : producer.outputs)
       for (size_t c : Consumers(prepared, output)) {
         const Node& consumer = prepared.nodes[c];
-        if ((consumer.op_type == "Relu" || consumer.op_type == "Clip") && !kept.count(consumer.name)) fused.push_back(consumer.name);
+        if (IsClamp(consumer) && !kept.count(consumer.name)) fused.push_back(consumer.name);
       }
   }
   return fused;

@@ -1,4 +1,6 @@
 // Activation functions: Relu and its relatives, Sigmoid, Tanh, HardSigmoid/HardSwish, Gelu, Clip.
+#include <limits>
+
 #include "ops/schema.h"
 
 namespace qplay {
@@ -12,10 +14,28 @@ OpSchema Activation(const std::string& op, int64_t since = 1) {
 
 Attribute F(float value) { return Attribute::Float(value); }
 
+constexpr float kInf = std::numeric_limits<float>::infinity();
+
+std::optional<std::pair<float, float>> ReluClamp(const Node&, int64_t, const std::vector<const Tensor*>&) {
+  return std::pair{0.0f, kInf};
+}
+
+// Bounds are attributes before opset 11, optional one-element inputs from 11.
+std::optional<std::pair<float, float>> ClipClamp(const Node& node, int64_t opset, const std::vector<const Tensor*>& constants) {
+  if (opset < 11) return std::pair{node.GetFloat("min", -kInf), node.GetFloat("max", kInf)};
+  std::pair<float, float> range{-kInf, kInf};
+  for (size_t i : {1, 2}) {
+    if (i >= node.inputs.size() || node.inputs[i].empty()) continue;
+    if (!constants[i] || constants[i]->size() != 1) return std::nullopt;
+    (i == 1 ? range.first : range.second) = static_cast<float>(constants[i]->GetAsDouble(0));
+  }
+  return range;
+}
+
 }  // namespace
 
 void RegisterActivationSchemas(SchemaRegistry& r) {
-  r.Add(Activation("Relu").Types("T", kNumericTypes));
+  r.Add(Activation("Relu").Types("T", kNumericTypes).Clamp(ReluClamp));
   r.Add(Activation("LeakyRelu").Attr("alpha", AttrType::kFloat, F(0.01f)).QLinearForm("QLinearLeakyRelu"));
   r.Add(OpSchema("PRelu", 1).Input("X", "T").Input("slope", "T").Output("Y", "T").Types("T", kNumericTypes).Infer(BroadcastInputs));
   r.Add(Activation("Elu").Attr("alpha", AttrType::kFloat, F(1.0f)));
@@ -31,8 +51,9 @@ void RegisterActivationSchemas(SchemaRegistry& r) {
             .Quant(OutputRange(0.0f, 1.0f)));
   r.Add(Activation("HardSwish", 14).Gradient(Inputs({0})));
   r.Add(Activation("Gelu", 20).Attr("approximate", AttrType::kString, Attribute::String("none"), OneOfStrings({"none", "tanh"})));
-  r.Add(Activation("Clip").Types("T", kNumericTypes).OptionalAttr("min", AttrType::kFloat).OptionalAttr("max", AttrType::kFloat));
-  r.Add(Activation("Clip", 11).Types("T", kNumericTypes).Input("min", "T", kOptional).Input("max", "T", kOptional));
+  r.Add(Activation("Clip").Types("T", kNumericTypes).OptionalAttr("min", AttrType::kFloat).OptionalAttr("max", AttrType::kFloat)
+            .Clamp(ClipClamp));
+  r.Add(Activation("Clip", 11).Types("T", kNumericTypes).Input("min", "T", kOptional).Input("max", "T", kOptional).Clamp(ClipClamp));
 }
 
 }  // namespace qplay

@@ -195,6 +195,20 @@ Status OpSchema::ValidateTypes(const Node& node, const std::vector<ValueInfo>& i
   return Status::Ok();
 }
 
+bool IsClamp(const Node& node) {
+  const OpSchema* schema = SchemaRegistry::Get().Latest(node.domain, node.op_type);
+  return schema && schema->quant().clamp;
+}
+
+std::optional<std::pair<float, float>> ClampRange(const Node& node, int64_t opset,
+                                                  const std::function<const Tensor*(const std::string&)>& constant) {
+  const OpSchema* schema = SchemaRegistry::Get().Latest(node.domain, node.op_type);
+  if (!schema || !schema->quant().clamp) return std::nullopt;
+  std::vector<const Tensor*> constants;
+  for (const auto& name : node.inputs) constants.push_back(name.empty() ? nullptr : constant(name));
+  return schema->quant().clamp(node, opset, constants);
+}
+
 AttrCheck AtLeast(int64_t min) {
   return [min](const Attribute& a, int64_t) -> std::string {
     for (int64_t v : IntsOf(a))

@@ -50,6 +50,12 @@ struct ArgSpec {
   int flags = kRequired;
 };
 
+// For an op that only clamps (Relu, Clip): the range it passes unchanged, from the node and its
+// constant inputs (nullptr where an input is absent or not constant); nullopt when a bound is
+// not known before running.
+using ClampFn = std::optional<std::pair<float, float>> (*)(const Node& node, int64_t opset,
+                                                          const std::vector<const Tensor*>& constants);
+
 // What the quantizers need to know about an op, whatever the target runtime.
 struct QuantFacts {
   // The weight input, and the axis of the weight that indexes output channels (per-channel
@@ -66,6 +72,8 @@ struct QuantFacts {
   // ONNX Runtime's com.microsoft op that runs it on 8-bit operands, each given as (X, X_scale,
   // X_zero_point), with the output's scale and zero point last ("" when there is none).
   std::string qlinear_form;
+  // Set for ops that only clamp: a quantized producer's range can absorb them.
+  ClampFn clamp = nullptr;
 };
 
 inline QuantFacts OutputRange(float lo, float hi) {
@@ -106,6 +114,7 @@ class OpSchema {
   OpSchema& Macs(MacsFn fn) { macs_ = fn; return *this; }
   OpSchema& Quant(QuantFacts facts) { quant_ = std::move(facts); return *this; }
   OpSchema& QLinearForm(std::string op_type) { quant_.qlinear_form = std::move(op_type); return *this; }
+  OpSchema& Clamp(ClampFn fn) { quant_.clamp = fn; return *this; }
   // Inputs that training's backward pass reaches (a bit per input index; kAllInputs for
   // every input of a variadic op).
   OpSchema& Gradient(uint64_t inputs) { gradient_inputs_ = inputs; return *this; }
@@ -171,6 +180,13 @@ class SchemaRegistry {
  private:
   std::map<std::pair<std::string, std::string>, std::vector<OpSchema>> schemas_;
 };
+
+// True when `node`'s op only clamps its input (its schema has a clamp range).
+bool IsClamp(const Node& node);
+// The range `node` passes unchanged when its op only clamps, reading constant inputs through
+// `constant` (nullptr for values not known before running); nullopt otherwise.
+std::optional<std::pair<float, float>> ClampRange(const Node& node, int64_t opset,
+                                                  const std::function<const Tensor*(const std::string&)>& constant);
 
 // Common type constraint sets.
 extern const std::vector<DataType> kFloatTypes;    // float16, bfloat16, float, double

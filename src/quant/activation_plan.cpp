@@ -1,29 +1,23 @@
 #include "quant/activation_plan.h"
 
 #include <algorithm>
-#include <limits>
 #include <optional>
 
+#include "ops/schema.h"
 #include "passes/graph_edit.h"
 
 namespace qplay {
 namespace {
 
-// The range a Relu or Clip passes unchanged, or nullopt for other nodes and Clip bounds
-// that are not constants.
+// The range a clamping op (Relu, Clip) passes unchanged, or nullopt for other nodes and
+// bounds that are not constants.
 std::optional<FloatRange> IdentityRange(const Graph& graph, const Node& node, int64_t opset) {
-  constexpr float kInf = std::numeric_limits<float>::infinity();
-  if (node.op_type == "Relu") return FloatRange{0.0f, kInf};
-  if (node.op_type != "Clip") return std::nullopt;
-  if (opset < 11) return FloatRange{node.GetFloat("min", -kInf), node.GetFloat("max", kInf)};
-  FloatRange r{-kInf, kInf};
-  for (size_t i : {1, 2}) {
-    if (i >= node.inputs.size() || node.inputs[i].empty()) continue;
-    auto bound = graph.initializers.find(node.inputs[i]);
-    if (bound == graph.initializers.end() || bound->second.size() != 1) return std::nullopt;
-    (i == 1 ? r.min : r.max) = static_cast<float>(bound->second.GetAsDouble(0));
-  }
-  return r;
+  auto range = ClampRange(node, opset, [&](const std::string& name) -> const Tensor* {
+    auto it = graph.initializers.find(name);
+    return it == graph.initializers.end() ? nullptr : &it->second;
+  });
+  if (!range) return std::nullopt;
+  return FloatRange{range->first, range->second};
 }
 
 class Planner {

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <random>
 
+#include "ops/schema.h"
 #include "train/training_graph.h"
 
 namespace qplay {
@@ -147,11 +148,11 @@ Result<EpochReport> QatSession::RunEpoch() {
 Result<QuantizationResult> QatSession::Finish() const {
   Model trained = prepared_;
   std::map<std::string, FloatRange> ranges = calibrated_.ranges;
-  // An activation's range, and a Relu or Clip fused into its producer, which reads it too.
+  // An activation's range, and a clamp (Relu, Clip) fused into its producer, which reads it too.
   auto set_range = [&](const std::string& activation, const FloatRange& range) {
     ranges[activation] = range;
     for (const Node& n : prepared_.graph.nodes)
-      if ((n.op_type == "Relu" || n.op_type == "Clip") && n.inputs[0] == activation) ranges[n.outputs[0]] = range;
+      if (IsClamp(n) && n.inputs[0] == activation) ranges[n.outputs[0]] = range;
   };
   for (const auto& [activation, range] : best_ranges_) {
     auto calibrated = calibrated_.ranges.find(activation);

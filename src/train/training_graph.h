@@ -9,12 +9,12 @@
 #pragma once
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "ops/schema.h"
 #include "quant/backend.h"
 #include "quant/qdq_writer.h"
 #include "quant/qparams.h"
@@ -246,12 +246,6 @@ class TrainingGraph {
     return std::vector<Tensor>{std::move(*y)};
   }
 
-  std::pair<float, float> ClipRange(const Node& n) {
-    const bool has_min = n.inputs.size() > 1 && !n.inputs[1].empty(), has_max = n.inputs.size() > 2 && !n.inputs[2].empty();
-    return {has_min ? Value(n.inputs[1]).data<float>()[0] : -std::numeric_limits<float>::infinity(),
-            has_max ? Value(n.inputs[2]).data<float>()[0] : std::numeric_limits<float>::infinity()};
-  }
-
   // Adds `g` to the gradient of a value (one read by several nodes sums them) or of a parameter.
   void AddGrad(std::map<std::string, Tensor>& grads, const std::string& name, const Tensor& g) {
     auto p = params_.find(name);
@@ -284,9 +278,10 @@ class TrainingGraph {
       GemmGrads g = GemmBackward(n, flat, UsedWeight(n), has_bias, dy);
       return AddGrads(n, grads, {g.dx.Reshaped(x.shape()), g.dw, g.db});
     }
-    if (n.op_type == "Relu" || n.op_type == "Clip") {
-      const auto [lo, hi] = n.op_type == "Relu" ? std::pair{0.0f, std::numeric_limits<float>::infinity()} : ClipRange(n);
-      return AddGrads(n, grads, {ClampBackward(x, lo, hi, dy)});
+    if (IsClamp(n)) {
+      const auto range = ClampRange(n, OpsetOf(n), [&](const std::string& name) { return &Value(name); });
+      if (!range) return Fail(StatusCode::kUnsupported, n.Describe(), ": bounds that are not one value each");
+      return AddGrads(n, grads, {ClampBackward(x, range->first, range->second, dy)});
     }
     if (n.op_type == "MaxPool") return AddGrads(n, grads, {MaxPoolBackward(x, argmax_.at(n.outputs[0]), dy)});
     if (n.op_type == "GlobalAveragePool") return AddGrads(n, grads, {GlobalAveragePoolBackward(x, dy)});
