@@ -112,6 +112,8 @@ class OpSchema {
   OpSchema& Types(const std::string& type_param, std::vector<DataType> allowed);
   OpSchema& Infer(InferFn fn) { infer_ = fn; return *this; }
   OpSchema& Macs(MacsFn fn) { macs_ = fn; return *this; }
+  // At inference, output 0 is input 0 when `fn` says so of a node (Identity; Dropout without a mask).
+  OpSchema& PassesInputThrough(bool (*fn)(const Node&)) { passes_input_through_ = fn; return *this; }
   OpSchema& Quant(QuantFacts facts) { quant_ = std::move(facts); return *this; }
   OpSchema& QLinearForm(std::string op_type) { quant_.qlinear_form = std::move(op_type); return *this; }
   OpSchema& Clamp(ClampFn fn) { quant_.clamp = fn; return *this; }
@@ -130,6 +132,7 @@ class OpSchema {
   InferFn infer() const { return infer_; }
   MacsFn macs() const { return macs_; }
   const QuantFacts& quant() const { return quant_; }
+  bool PassesInputThrough(const Node& node) const { return passes_input_through_ && passes_input_through_(node); }
   bool HasGradient() const { return gradient_inputs_ != 0; }
   bool GradientReaches(size_t input) const { return input < 64 && (gradient_inputs_ >> input) & 1; }
 
@@ -153,6 +156,7 @@ class OpSchema {
   std::map<std::string, std::vector<DataType>> types_;
   InferFn infer_ = nullptr;
   MacsFn macs_ = nullptr;
+  bool (*passes_input_through_)(const Node&) = nullptr;
   QuantFacts quant_;
   uint64_t gradient_inputs_ = 0;
 };

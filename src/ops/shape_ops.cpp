@@ -259,6 +259,13 @@ std::vector<ValueInfo> SpaceDepthInfer(InferContext& ctx) {
                                                  to_space ? scaled((*xs)[3], b, 1) : scaled((*xs)[3], 1, b)})};
 }
 
+bool Always(const Node&) { return true; }
+
+// Without a mask output or a training_mode input, Dropout passes its input through at inference.
+bool DropoutPassesThrough(const Node& node) {
+  return (node.outputs.size() < 2 || node.outputs[1].empty()) && (node.inputs.size() < 3 || node.inputs[2].empty());
+}
+
 // Unsqueeze's axes index the output, whose rank is the input's plus their count.
 AttrCheck UnsqueezeAxes() {
   return [](const Attribute& a, int64_t rank) { return rank < 0 ? std::string() : AxesInRank(static_cast<int64_t>(a.ints.size()))(a, rank); };
@@ -277,12 +284,13 @@ void RegisterShapeSchemas(SchemaRegistry& r) {
   r.Add(OpSchema("Shape", 15).Input("data", "T").Output("shape", "I").OptionalAttr("start", AttrType::kInt)
             .OptionalAttr("end", AttrType::kInt).Infer(ShapeInfer));
   r.Add(OpSchema("Size", 1).Input("data", "T").Output("size", "I").Infer(SizeInfer));
-  r.Add(Movement("Identity", 1).Infer(IdentityInfer));
+  r.Add(Movement("Identity", 1).Infer(IdentityInfer).PassesInputThrough(Always));
   r.Add(OpSchema("Dropout", 1).Input("data", "T").Output("output", "T").Output("mask", "B", kOptional)
             .Attr("ratio", AttrType::kFloat, Attribute::Float(0.5f)).OptionalAttr("is_test", AttrType::kInt)
-            .Infer(DropoutInfer));
+            .Infer(DropoutInfer).PassesInputThrough(DropoutPassesThrough));
   r.Add(OpSchema("Dropout", 12).Input("data", "T").Input("ratio", "T1", kOptional).Input("training_mode", "B", kOptional)
-            .Output("output", "T").Output("mask", "B", kOptional).OptionalAttr("seed", AttrType::kInt).Infer(DropoutInfer));
+            .Output("output", "T").Output("mask", "B", kOptional).OptionalAttr("seed", AttrType::kInt).Infer(DropoutInfer)
+            .PassesInputThrough(DropoutPassesThrough));
   r.Add(Movement("Reshape", 1).Attr("shape", AttrType::kInts).Infer(ReshapeInfer).Quant(SharesInputParams()));
   r.Add(Movement("Reshape", 5).Input("shape", "I").Types("I", {DataType::kInt64})
             .Attr("allowzero", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1})).Infer(ReshapeInfer).Quant(SharesInputParams()));

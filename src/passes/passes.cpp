@@ -4,6 +4,7 @@
 
 #include "graph/shape_inference.h"
 #include "kernels/registry.h"
+#include "ops/schema.h"
 #include "passes/graph_edit.h"
 
 namespace qplay {
@@ -51,11 +52,8 @@ Result<PassReport> RemoveIdentities(Model& model) {
   Graph& graph = model.graph;
   for (size_t i = 0; i < graph.nodes.size();) {
     const Node& node = graph.nodes[i];
-    const bool identity = node.op_type == "Identity" && node.domain.empty();
-    const bool dropout = node.op_type == "Dropout" && node.domain.empty() &&
-                         (node.outputs.size() < 2 || node.outputs[1].empty()) &&
-                         (node.inputs.size() < 3 || node.inputs[2].empty());
-    if (!(identity || dropout) || node.inputs.empty() || node.inputs[0].empty()) {
+    const OpSchema* schema = SchemaRegistry::Get().Latest(node.domain, node.op_type);
+    if (!schema || !schema->PassesInputThrough(node) || node.inputs.empty() || node.inputs[0].empty()) {
       ++i;
       continue;
     }
@@ -101,13 +99,15 @@ Result<PassReport> FoldBatchNormalization(Model& model) {
       skip();
       continue;
     }
+    // The producer folds the BatchNormalization in when its schema gives it a weight (input 1)
+    // with an output-channel axis and a bias (input 2) that it adds unscaled.
     Node& producer = *producer_it;
-    const std::string& op = producer.op_type;
+    const OpSchema* schema = SchemaRegistry::Get().Latest(producer.domain, producer.op_type);
+    const QuantFacts* facts = schema ? &schema->quant() : nullptr;
     const Tensor* weight = FloatInitializer(graph, producer, 1);
     const Tensor* bias = FloatInitializer(graph, producer, 2);
     const bool has_bias_input = producer.inputs.size() > 2 && !producer.inputs[2].empty();
-    const bool foldable_op = (op == "Conv" || (op == "ConvTranspose" && producer.GetInt("group", 1) == 1) ||
-                              (op == "Gemm" && producer.GetFloat("beta", 1.0f) == 1.0f)) && producer.domain.empty();
+    const bool foldable_op = facts && facts->weight_input == 1 && facts->bias_input == 2 && producer.GetFloat("beta", 1.0f) == 1.0f;
     const int64_t channels = scale->size();
     if (!foldable_op || !weight || (has_bias_input && (!bias || bias->size() != channels))) {
       skip();
@@ -120,11 +120,10 @@ Result<PassReport> FoldBatchNormalization(Model& model) {
       a[c] = scale->data<float>()[c] / std::sqrt(static_cast<double>(var->data<float>()[c]) + eps);
       b[c] = shift->data<float>()[c] - mean->data<float>()[c] * a[c];
     }
-    // Which weight axis holds the output channel, and how many elements per (outer, channel) slice.
-    int64_t axis = 0;
-    if (op == "ConvTranspose") axis = 1;
-    if (op == "Gemm") axis = producer.GetInt("transB", 0) ? 0 : 1;
-    if (weight->dim(axis) != channels) {
+    // Which weight axis holds the output channel (a grouped ConvTranspose's holds channels / group
+    // and is skipped), and how many elements per (outer, channel) slice.
+    const int64_t axis = facts->weight_channel_axis(producer, weight->shape());
+    if (axis < 0 || weight->dim(axis) != channels) {
       skip();
       continue;
     }
