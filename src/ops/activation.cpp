@@ -35,7 +35,7 @@ std::optional<std::pair<float, float>> ClipClamp(const Node& node, int64_t opset
 }  // namespace
 
 void RegisterActivationSchemas(SchemaRegistry& r) {
-  r.Add(Activation("Relu").Types("T", kNumericTypes).Clamp(ReluClamp));
+  r.Add(Activation("Relu").Types("T", kNumericTypes).Clamp(ReluClamp).CommutesWithChannelScale());
   r.Add(Activation("LeakyRelu").Attr("alpha", AttrType::kFloat, F(0.01f)).QLinearForm("QLinearLeakyRelu"));
   r.Add(OpSchema("PRelu", 1).Input("X", "T").Input("slope", "T").Output("Y", "T").Types("T", kNumericTypes).Infer(BroadcastInputs));
   r.Add(Activation("Elu").Attr("alpha", AttrType::kFloat, F(1.0f)));

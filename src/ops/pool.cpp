@@ -26,7 +26,8 @@ OpSchema Pool(const std::string& op) {
 void RegisterPoolSchemas(SchemaRegistry& r) {
   r.Add(Pool("MaxPool").Types("T", kNumericTypes).Output("Indices", "I", kOptional)
             .Attr("ceil_mode", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1}))
-            .Attr("storage_order", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1})).Quant(SharesInputParams()));
+            .Attr("storage_order", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1})).Quant(SharesInputParams())
+            .CommutesWithChannelScale());
   r.Add(Pool("AveragePool").QLinearForm("QLinearAveragePool").Attr("ceil_mode", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1}))
             .Attr("count_include_pad", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1})));
   r.Add(Pool("LpPool").Attr("p", AttrType::kInt, Attribute::Int(2), AtLeast(1))

@@ -74,6 +74,9 @@ struct QuantFacts {
   std::string qlinear_form;
   // Set for ops that only clamp: a quantized producer's range can absorb them.
   ClampFn clamp = nullptr;
+  // f(s * x) = s * f(x) for a positive scale per channel (Relu, MaxPool): cross-layer
+  // equalization may rescale channels across it.
+  bool commutes_with_channel_scale = false;
 };
 
 inline QuantFacts OutputRange(float lo, float hi) {
@@ -117,6 +120,7 @@ class OpSchema {
   OpSchema& Quant(QuantFacts facts) { quant_ = std::move(facts); return *this; }
   OpSchema& QLinearForm(std::string op_type) { quant_.qlinear_form = std::move(op_type); return *this; }
   OpSchema& Clamp(ClampFn fn) { quant_.clamp = fn; return *this; }
+  OpSchema& CommutesWithChannelScale() { quant_.commutes_with_channel_scale = true; return *this; }
   // Inputs that training's backward pass reaches (a bit per input index; kAllInputs for
   // every input of a variadic op).
   OpSchema& Gradient(uint64_t inputs) { gradient_inputs_ = inputs; return *this; }

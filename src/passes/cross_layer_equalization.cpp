@@ -4,13 +4,14 @@
 #include <cmath>
 #include <sstream>
 
+#include "ops/schema.h"
 #include "passes/graph_edit.h"
 
 namespace qplay {
 namespace {
 
 struct ConvPair {
-  size_t a, b;  // node indices: B reads A's output through ReLU / MaxPool only
+  size_t a, b;  // node indices: B reads A's output only through ops that commute with channel scales
 };
 
 bool IsConvWithConstantWeight(const Graph& g, const Node& n) {
@@ -38,7 +39,8 @@ std::vector<ConvPair> FindPairs(const Graph& g) {
       const std::vector<size_t> readers = Consumers(g, value);
       if (readers.size() != 1) break;
       const Node& next = g.nodes[readers[0]];
-      if (next.op_type == "Relu" || next.op_type == "MaxPool") {
+      const OpSchema* schema = SchemaRegistry::Get().Latest(next.domain, next.op_type);
+      if (schema && schema->quant().commutes_with_channel_scale) {
         if (next.outputs.size() > 1 && !next.outputs[1].empty()) break;  // MaxPool's Indices
         value = next.outputs[0];
         continue;
