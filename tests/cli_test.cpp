@@ -1,8 +1,6 @@
 // The qplay CLI as a user runs it.
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -11,25 +9,13 @@
 #include "data/npy.h"
 #include "test_data.h"
 #include "onnx/model.h"
+#include "run_cli.h"
 #include "test_paths.h"
 
 namespace qplay {
 namespace {
 
-struct CommandResult {
-  int exit_code;
-  std::string output;
-};
-
-CommandResult RunCli(const std::string& args) {
-  std::string command = std::string(QPLAY_CLI) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  std::string output;
-  std::array<char, 4096> buffer;
-  while (size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) output.append(buffer.data(), n);
-  int status = pclose(pipe);
-  return {WEXITSTATUS(status), output};
-}
+using testing::RunCli;
 
 TEST(Cli, InfoJsonDescribesTheModel) {
   auto r = RunCli("info " + testing::SourcePath("tests/models/cnn_bn.onnx") + " --json");

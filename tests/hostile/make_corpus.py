@@ -1,0 +1,59 @@
+# Writes the hostile-model regression corpus (tests/hostile/*.onnx) with Debian's python3-onnx,
+# without its checker: each file breaks one rule that once crashed qplay or was silently
+# accepted. expected.json holds the exact error each must give. The files are committed; run
+# this (with /usr/bin/python3) only to add a case.
+import onnx
+from onnx import TensorProto, helper
+
+FLOAT = TensorProto.FLOAT
+
+
+def model(name, nodes, inputs, outputs, opset=17, initializers=()):
+    graph = helper.make_graph(nodes, name, inputs, outputs, initializer=list(initializers))
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="qplay-hostile")
+    m.ir_version = 8
+    onnx.save(m, f"{name}.onnx")
+
+
+def image(name="x", shape=(1, 2, 4, 4)):
+    return helper.make_tensor_value_info(name, FLOAT, list(shape))
+
+
+def out(name="y"):
+    return helper.make_tensor_value_info(name, FLOAT, None)
+
+
+weight = helper.make_tensor("w", FLOAT, [2, 2, 1, 1], [1.0] * 4)
+
+model("conv_strides_zero", [helper.make_node("Conv", ["x", "w"], ["y"], name="conv", strides=[0, 1])],
+      [image()], [out()], initializers=[weight])
+model("conv_dilations_zero", [helper.make_node("Conv", ["x", "w"], ["y"], name="conv", dilations=[1, 0])],
+      [image()], [out()], initializers=[weight])
+model("maxpool_kernel_zero", [helper.make_node("MaxPool", ["x"], ["y"], name="pool", kernel_shape=[0, 2])],
+      [image()], [out()])
+model("depth_to_space_blocksize_zero", [helper.make_node("DepthToSpace", ["x"], ["y"], name="d2s", blocksize=0)],
+      [image()], [out()])
+model("transpose_perm_repeats", [helper.make_node("Transpose", ["x"], ["y"], name="t", perm=[0, 0, 0, 0])],
+      [image()], [out()])
+model("softmax_axis_out_of_range", [helper.make_node("Softmax", ["x"], ["y"], name="softmax", axis=7)],
+      [image()], [out()])
+model("gather_axis_out_of_range",
+      [helper.make_node("Gather", ["x", "i"], ["y"], name="gather", axis=-5)],
+      [image(), helper.make_tensor_value_info("i", TensorProto.INT64, [2])], [out()])
+model("unsqueeze_repeated_axes", [helper.make_node("Unsqueeze", ["x"], ["y"], name="unsqueeze", axes=[0, 0])],
+      [image()], [out()], opset=11)
+model("lstm_direction_sideways",
+      [helper.make_node("LSTM", ["x", "W", "R"], ["y"], name="lstm", hidden_size=2, direction="sideways")],
+      [image("x", (3, 1, 2)), image("W", (1, 8, 2)), image("R", (1, 8, 2))], [out()])
+model("reshape_without_shape", [helper.make_node("Reshape", ["x"], ["y"], name="reshape")], [image()], [out()])
+model("averagepool_without_input",
+      [helper.make_node("AveragePool", [""], ["y"], name="pool", kernel_shape=[2, 2])], [image()], [out()])
+model("reducemax_without_input", [helper.make_node("ReduceMax", [], ["y"], name="reduce")], [image()], [out()])
+model("if_without_condition",
+      [helper.make_node("If", [], ["y"], name="if",
+                        then_branch=helper.make_graph([helper.make_node("Identity", ["x"], ["t"])], "then", [], [out("t")]),
+                        else_branch=helper.make_graph([helper.make_node("Identity", ["x"], ["e"])], "else", [], [out("e")]))],
+      [image()], [out()])
+model("relu_unknown_attribute", [helper.make_node("Relu", ["x"], ["y"], name="relu", alpha=0.5)], [image()], [out()])
+model("add_mixed_types", [helper.make_node("Add", ["x", "n"], ["y"], name="add")],
+      [image(), helper.make_tensor_value_info("n", TensorProto.INT64, [1])], [out()])

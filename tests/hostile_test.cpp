@@ -1,0 +1,49 @@
+// The hostile-model regression corpus (tests/hostile/, written by make_corpus.py): each file
+// gives exactly its error in expected.json, from the loader and from the CLI, which exits
+// with that error instead of crashing. wasm-tests/wasm/hostile.test.mjs runs the same corpus
+// in wasm beside an open model.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "onnx/model.h"
+#include "run_cli.h"
+#include "test_paths.h"
+
+namespace qplay {
+namespace {
+
+std::vector<std::pair<std::string, std::string>> Corpus() {
+  std::ifstream file(testing::SourcePath("tests/hostile/expected.json"));
+  const auto expected = nlohmann::json::parse(file);
+  std::vector<std::pair<std::string, std::string>> cases;
+  for (const auto& [name, message] : expected.items()) cases.emplace_back(name, message.get<std::string>());
+  return cases;
+}
+
+class Hostile : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
+
+TEST_P(Hostile, LoaderNamesTheProblem) {
+  const auto& [name, message] = GetParam();
+  auto bytes = ReadFileBytes(testing::SourcePath("tests/hostile/" + name));
+  ASSERT_TRUE(bytes.ok()) << bytes.status().message();
+  auto model = LoadModel(bytes->data(), bytes->size(), name);
+  ASSERT_FALSE(model.ok());
+  EXPECT_EQ(model.status().message(), name + ": " + message);
+}
+
+TEST_P(Hostile, CliExitsWithTheErrorInsteadOfCrashing) {
+  const auto& [name, message] = GetParam();
+  const auto result = testing::RunCli("info " + testing::SourcePath("tests/hostile/" + name));
+  EXPECT_FALSE(result.signaled) << result.output;
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find(message), std::string::npos) << result.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, Hostile, ::testing::ValuesIn(Corpus()), [](const auto& info) {
+  return info.param.first.substr(0, info.param.first.find('.'));
+});
+
+}  // namespace
+}  // namespace qplay

@@ -1,0 +1,34 @@
+// The hostile-model regression corpus (tests/hostile/) in wasm: each file is refused with an
+// Error carrying exactly its expected message, never a trap, while another model stays open
+// and keeps giving bit-identical outputs.
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, expect, test } from 'vitest';
+import { loadQplay, repoRoot } from './load-qplay.mjs';
+
+const corpus = path.join(repoRoot, 'tests/hostile');
+const expected = JSON.parse(fs.readFileSync(path.join(corpus, 'expected.json'), 'utf8'));
+
+let qp;
+let open;
+let input;
+let reference;
+beforeAll(async () => {
+  qp = await loadQplay();
+  open = qp.loadModel(fs.readFileSync(path.join(repoRoot, 'examples/models/cnn.onnx')));
+  input = { data: Float32Array.from({ length: 784 }, (_, i) => Math.sin(i)), dims: [1, 1, 28, 28] };
+  reference = open.run({ input }).logits.data;
+});
+
+test.each(Object.entries(expected))('%s is refused by name and the open model is unchanged', (file, message) => {
+  const bytes = fs.readFileSync(path.join(corpus, file));
+  let error;
+  try {
+    qp.loadModel(bytes).delete();
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(Error);
+  expect(error.message).toBe(`model: ${message}`);
+  expect(open.run({ input }).logits.data).toEqual(reference);
+});
