@@ -1,12 +1,13 @@
-// The hostile-model regression corpus (tests/hostile/, written by make_corpus.py): each file
-// gives exactly its error in expected.json, from the loader and from the CLI, which exits
-// with that error instead of crashing. wasm-tests/wasm/hostile.test.mjs runs the same corpus
+// The hostile-input regression corpus (tests/hostile/, written by make_corpus.py): each model
+// or .npy file gives exactly its error in expected.json, from the loader or parser and from the
+// CLI, which exits with that error instead of crashing. wasm-tests/wasm/hostile.test.mjs runs the same corpus
 // in wasm beside an open model.
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "data/npy.h"
 #include "onnx/model.h"
 #include "run_cli.h"
 #include "test_paths.h"
@@ -24,18 +25,23 @@ std::vector<std::pair<std::string, std::string>> Corpus() {
 
 class Hostile : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
 
+bool IsNpy(const std::string& name) { return name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0; }
+
 TEST_P(Hostile, LoaderNamesTheProblem) {
   const auto& [name, message] = GetParam();
   auto bytes = ReadFileBytes(testing::SourcePath("tests/hostile/" + name));
   ASSERT_TRUE(bytes.ok()) << bytes.status().message();
-  auto model = LoadModel(bytes->data(), bytes->size(), name);
-  ASSERT_FALSE(model.ok());
-  EXPECT_EQ(model.status().message(), name + ": " + message);
+  const Status status = IsNpy(name) ? ParseNpy(bytes->data(), bytes->size(), name).status()
+                                    : LoadModel(bytes->data(), bytes->size(), name).status();
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.message(), message);
 }
 
 TEST_P(Hostile, CliExitsWithTheErrorInsteadOfCrashing) {
   const auto& [name, message] = GetParam();
-  const auto result = testing::RunCli("info " + testing::SourcePath("tests/hostile/" + name));
+  const std::string path = testing::SourcePath("tests/hostile/" + name);
+  const auto result = testing::RunCli(IsNpy(name) ? "eval " + testing::SourcePath("examples/models/cnn.onnx") + " --data " + path
+                                                  : "info " + path);
   EXPECT_FALSE(result.signaled) << result.output;
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_NE(result.output.find(message), std::string::npos) << result.output;

@@ -1,7 +1,7 @@
 #include "data/npy.h"
 
+#include <cctype>
 #include <cstring>
-#include <regex>
 
 namespace qplay {
 namespace {
@@ -15,6 +15,42 @@ constexpr NpyType kTypes[] = {
     {"<i2", DataType::kInt16}, {"<u2", DataType::kUint16}, {"<i4", DataType::kInt32}, {"<u4", DataType::kUint32},
     {"<i8", DataType::kInt64}, {"<u8", DataType::kUint64}, {"|b1", DataType::kBool},
 };
+
+// Where the value of 'key' starts in the header dict (after the colon and spaces), or npos.
+// The header is untrusted: it is scanned by hand, in one pass, without regular expressions.
+size_t ValueOf(const std::string& header, const std::string& key) {
+  size_t at = header.find("'" + key + "'");
+  if (at == std::string::npos) return at;
+  at += key.size() + 2;
+  while (at < header.size() && std::isspace(static_cast<unsigned char>(header[at]))) ++at;
+  if (at >= header.size() || header[at] != ':') return std::string::npos;
+  ++at;
+  while (at < header.size() && std::isspace(static_cast<unsigned char>(header[at]))) ++at;
+  return at;
+}
+
+// The dims in "(3, 28, 28)": digits separated by commas and spaces, each at most 2^53.
+Result<Shape> ParseShape(const std::string& header, size_t at, const std::string& source) {
+  auto bad = [&](const std::string& why) {
+    return Fail(StatusCode::kInvalidArgument, source, ": the header's shape ", why);
+  };
+  if (at == std::string::npos || at >= header.size() || header[at] != '(') return bad("is missing");
+  Shape shape;
+  for (++at; at < header.size() && header[at] != ')'; ++at) {
+    const char c = header[at];
+    if (c == ',' || std::isspace(static_cast<unsigned char>(c))) continue;
+    if (!std::isdigit(static_cast<unsigned char>(c))) return bad(std::string("has '") + c + "' where a dimension should be");
+    int64_t dim = 0;
+    for (; at < header.size() && std::isdigit(static_cast<unsigned char>(header[at])); ++at) {
+      dim = dim * 10 + (header[at] - '0');
+      if (dim > (int64_t{1} << 53)) return bad("has a dimension over 2^53");
+    }
+    --at;
+    shape.push_back(dim);
+  }
+  if (at >= header.size()) return bad("is not closed");
+  return shape;
+}
 
 }  // namespace
 
@@ -32,13 +68,16 @@ Result<Tensor> ParseNpy(const uint8_t* data, size_t size, const std::string& sou
     header_len = data[8] | (data[9] << 8) | (data[10] << 16) | (static_cast<size_t>(data[11]) << 24);
     offset = 12;
   }
-  if (offset + header_len > size) return Fail(StatusCode::kInvalidArgument, source, " is truncated in its header");
+  if (header_len > size - offset)
+    return Fail(StatusCode::kInvalidArgument, source, " is truncated in its header (", header_len, " bytes announced, ",
+                size - offset, " present)");
   const std::string header(reinterpret_cast<const char*>(data + offset), header_len);
 
-  std::smatch m;
-  if (!std::regex_search(header, m, std::regex("'descr':\\s*'([^']+)'")))
-    return Fail(StatusCode::kInvalidArgument, source, ": header has no descr: ", header);
-  const std::string descr = m[1];
+  const size_t descr_at = ValueOf(header, "descr");
+  const size_t descr_end = descr_at == std::string::npos ? descr_at : header.find('\'', descr_at + 1);
+  if (descr_at == std::string::npos || header[descr_at] != '\'' || descr_end == std::string::npos)
+    return Fail(StatusCode::kInvalidArgument, source, ": the header has no descr");
+  const std::string descr = header.substr(descr_at + 1, descr_end - descr_at - 1);
   // '<' little-endian, '|' not applicable (1 byte), '=' native (little-endian on every target).
   const bool little = !descr.empty() && (descr[0] == '<' || descr[0] == '|' || descr[0] == '=' ||
                                          (descr[0] == '>' && descr.size() == 3 && descr[2] == '1'));
@@ -48,20 +87,19 @@ Result<Tensor> ParseNpy(const uint8_t* data, size_t size, const std::string& sou
   if (dtype == DataType::kUndefined)
     return Fail(StatusCode::kUnsupported, source, " has dtype '", descr,
                 "'; qplay reads little-endian float32/64, int8/16/32/64, uint8/16/32/64 and bool");
-  if (std::regex_search(header, std::regex("'fortran_order':\\s*True")))
+  const size_t fortran = ValueOf(header, "fortran_order");
+  if (fortran != std::string::npos && header.compare(fortran, 4, "True") == 0)
     return Fail(StatusCode::kUnsupported, source, " is in Fortran order; save it with np.ascontiguousarray");
-  if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)")))
-    return Fail(StatusCode::kInvalidArgument, source, ": header has no shape: ", header);
-  Shape shape;
-  const std::string dims = m[1];
-  static const std::regex kNumber("\\d+");
-  for (std::sregex_iterator it(dims.begin(), dims.end(), kNumber), end; it != end; ++it)
-    shape.push_back(std::stoll(it->str()));
+  auto parsed = ParseShape(header, ValueOf(header, "shape"), source);
+  if (!parsed.ok()) return parsed.status();
+  const Shape& shape = *parsed;
 
   const std::optional<int64_t> count = CheckedNumElements(shape);
-  if (!count) return Fail(StatusCode::kInvalidArgument, source, " has invalid shape ", ShapeToString(shape));
-  const size_t body = offset + header_len, needed = static_cast<size_t>(*count) * ElementSize(dtype);
-  if (size - body < needed)
+  if (!count)
+    return Fail(StatusCode::kInvalidArgument, source, " has shape ", ShapeToString(shape), ", more elements than int64 counts");
+  const size_t body = offset + header_len;
+  const uint64_t needed = static_cast<uint64_t>(*count) * ElementSize(dtype);
+  if (static_cast<uint64_t>(*count) > UINT64_MAX / 8 || size - body < needed)
     return Fail(StatusCode::kInvalidArgument, source, " holds ", size - body, " bytes of data but shape ",
                 ShapeToString(shape), " of ", DataTypeName(dtype), " needs ", needed);
   auto tensor = Tensor::Allocate(dtype, shape, source);

@@ -57,3 +57,20 @@ model("if_without_condition",
 model("relu_unknown_attribute", [helper.make_node("Relu", ["x"], ["y"], name="relu", alpha=0.5)], [image()], [out()])
 model("add_mixed_types", [helper.make_node("Add", ["x", "n"], ["y"], name="add")],
       [image(), helper.make_tensor_value_info("n", TensorProto.INT64, [1])], [out()])
+
+
+def npy(name, header, version=1, body=b"", header_len=None):
+    text = header.encode("latin1")
+    length = len(text) if header_len is None else header_len
+    prefix = b"\x93NUMPY" + bytes([version, 0])
+    prefix += length.to_bytes(2 if version == 1 else 4, "little")
+    with open(f"{name}.npy", "wb") as f:
+        f.write(prefix + text + body)
+
+
+npy("npy_shape_with_many_digits", "{'descr': '<f4', 'fortran_order': False, 'shape': (" + "9" * 400 + ",), }\n")
+npy("npy_huge_header", "{'descr': '<f4', 'fortran_order': False, 'shape': (" + " " * 60000 + "1,), }\n", version=2)
+npy("npy_header_length_near_4gib", "{'descr': '<f4', }", version=2, header_len=0xFFFFFFF0)
+npy("npy_negative_dimension", "{'descr': '<f4', 'fortran_order': False, 'shape': (-1, 4), }\n")
+npy("npy_dimensions_overflow_int64", "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 16), }\n")
+npy("npy_shape_not_closed", "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4")
