@@ -17,6 +17,14 @@ namespace {
 
 using testing::RunCli;
 
+TEST(Cli, AFolderGivenAsAFileIsNamed) {
+  const std::string folder = testing::SourcePath("tests/hostile");
+  auto r = RunCli("info " + folder);
+  EXPECT_FALSE(r.signaled);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.output, "qplay: '" + folder + "' is a folder, not a file\n");
+}
+
 TEST(Cli, InfoJsonDescribesTheModel) {
   auto r = RunCli("info " + testing::SourcePath("tests/models/cnn_bn.onnx") + " --json");
   ASSERT_EQ(r.exit_code, 0) << r.output;

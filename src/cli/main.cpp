@@ -555,7 +555,7 @@ int Roundtrip(const Args& args) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int Dispatch(int argc, char** argv) {
   if (argc < 2) {
     std::cerr << kUsage;
     return 2;
@@ -580,4 +580,15 @@ int main(int argc, char** argv) {
   if (command == "qat") return Qat(*args);
   std::cerr << "qplay: unknown command '" << command << "'\n" << kUsage;
   return 2;
+}
+
+// Errors travel as Status; a standard-library exception that escapes anyway (an allocation
+// refused by the system, say) is reported by name instead of aborting.
+int main(int argc, char** argv) {
+  try {
+    return Dispatch(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "qplay: " << e.what() << "\n";
+    return 1;
+  }
 }

@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -164,6 +165,8 @@ Result<Model> LoadModel(const uint8_t* data, size_t size, const std::string& sou
 }
 
 Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) return Fail(StatusCode::kInvalidArgument, "'", path, "' is a folder, not a file");
   std::ifstream file(path, std::ios::binary);
   if (!file) return Fail(StatusCode::kInvalidArgument, "cannot open '", path, "'");
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(file), {});

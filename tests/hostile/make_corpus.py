@@ -74,3 +74,11 @@ npy("npy_header_length_near_4gib", "{'descr': '<f4', }", version=2, header_len=0
 npy("npy_negative_dimension", "{'descr': '<f4', 'fortran_order': False, 'shape': (-1, 4), }\n")
 npy("npy_dimensions_overflow_int64", "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 16), }\n")
 npy("npy_shape_not_closed", "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4")
+
+
+# Integer division of the lowest int64 by -1 traps in hardware; folded at load, it once did.
+for op in ("Div", "Mod"):
+    lowest = helper.make_tensor("a", TensorProto.INT64, [1], [-(2 ** 63)])
+    minus_one = helper.make_tensor("b", TensorProto.INT64, [1], [-1])
+    model(f"{op.lower()}_int64_lowest_by_minus_one", [helper.make_node(op, ["a", "b"], ["y"], name=op.lower())], [],
+          [helper.make_tensor_value_info("y", TensorProto.INT64, [1])], initializers=[lowest, minus_one])

@@ -31,7 +31,7 @@ test.each(Object.entries(expected))('%s is refused by name and the open model is
   } catch (e) {
     error = e;
   }
-  expect(error).toBeInstanceOf(Error);
-  expect(error.message).toBe(message.replace(file, npy ? 'the .npy file' : 'model'));
+  if (message === '') expect(error).toBeUndefined();  // a model that once trapped now loads
+  else expect(error?.message).toBe(message.replace(file, npy ? 'the .npy file' : 'model'));
   expect(open.run({ input }).logits.data).toEqual(reference);
 });

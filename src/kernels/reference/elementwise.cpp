@@ -73,6 +73,9 @@ Status ArithmeticKernel(KernelContext& ctx) {
       if constexpr (kOp == Arith::kSub) return static_cast<T>(x - y);
       if constexpr (kOp == Arith::kMul) return static_cast<T>(x * y);
       if constexpr (kOp == Arith::kDiv) {
+        // The lowest signed value over -1 traps in hardware; it wraps to itself, as in two's complement.
+        if constexpr (std::is_signed_v<T> && !kIsFloat<T>)
+          if (y == T(-1)) return static_cast<T>(0 - static_cast<std::make_unsigned_t<T>>(x));
         if constexpr (!kIsFloat<T>) return y == 0 ? T(0) : static_cast<T>(x / y);
         else return x / y;
       }
@@ -82,6 +85,8 @@ Status ArithmeticKernel(KernelContext& ctx) {
           if (!fmod && r != 0 && ((r < 0) != (y < 0))) r += y;
           return r;
         } else {
+          if constexpr (std::is_signed_v<T>)
+            if (y == T(-1)) return T(0);  // x % -1 is 0; the lowest value's would trap
           if (y == 0) return T(0);
           T r = static_cast<T>(x % y);
           if (!fmod && r != 0 && ((r < 0) != (y < 0))) r = static_cast<T>(r + y);

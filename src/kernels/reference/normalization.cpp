@@ -32,11 +32,13 @@ Status BatchNormalization(KernelContext& ctx) {
     return ctx.Unsupported("training mode (qplay runs BatchNormalization for inference)");
   if (x.rank() < 2) return ctx.Invalid("X must have rank >= 2, got ", ShapeToString(x.shape()));
   const double eps = ctx.node.GetFloat("epsilon", 1e-5f);
-  const int64_t channels = x.dim(1), spatial = x.size() / (x.dim(0) * channels);
+  const int64_t channels = x.dim(1);
   for (size_t i = 1; i <= 4; ++i)
     if (ctx.in(i).size() != channels)
       return ctx.Invalid("input ", i, " has ", ctx.in(i).size(), " values but X has ", channels, " channels");
   Tensor& y = ctx.Output(0, x.dtype(), x.shape());
+  if (x.size() == 0) return Status::Ok();  // an empty batch (or zero channels): nothing to normalize
+  const int64_t spatial = x.size() / (x.dim(0) * channels);
   VisitFloat(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T *scale = ctx.in(1).data<T>(), *bias = ctx.in(2).data<T>(), *mean = ctx.in(3).data<T>(), *var = ctx.in(4).data<T>();
