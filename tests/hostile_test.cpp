@@ -18,8 +18,10 @@
 namespace qplay {
 namespace {
 
-std::vector<std::pair<std::string, std::string>> Corpus() {
-  std::ifstream file(testing::SourcePath("tests/hostile/expected.json"));
+// expected.json: each file's error when loaded ("" where it loads); expected_run.json: for models
+// without inputs, the error when run ("" where it runs).
+std::vector<std::pair<std::string, std::string>> Corpus(const std::string& expectations) {
+  std::ifstream file(testing::SourcePath("tests/hostile/" + expectations));
   const auto expected = nlohmann::json::parse(file);
   std::vector<std::pair<std::string, std::string>> cases;
   for (const auto& [name, message] : expected.items()) cases.emplace_back(name, message.get<std::string>());
@@ -64,9 +66,33 @@ TEST(HostileRuns, BatchNormalizationOfAnEmptyBatchGivesAnEmptyBatch) {
   EXPECT_EQ(out->at("y").shape(), (Shape{0, 2, 2, 2}));
 }
 
-INSTANTIATE_TEST_SUITE_P(Corpus, Hostile, ::testing::ValuesIn(Corpus()), [](const auto& info) {
+std::string CaseName(const ::testing::TestParamInfo<std::pair<std::string, std::string>>& info) {
   return info.param.first.substr(0, info.param.first.find('.'));
-});
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, Hostile, ::testing::ValuesIn(Corpus("expected.json")), CaseName);
+
+class HostileRun : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
+
+TEST_P(HostileRun, SessionNamesTheProblem) {
+  const auto& [name, message] = GetParam();
+  auto model = LoadModelFile(testing::SourcePath("tests/hostile/" + name));
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  auto session = Session::Create(*model);
+  ASSERT_TRUE(session.ok()) << session.status().message();
+  EXPECT_EQ(session->Run({}).status().message(), message);
+}
+
+TEST_P(HostileRun, CliExitsWithTheErrorInsteadOfCrashing) {
+  const auto& [name, message] = GetParam();
+  const std::string out = ::testing::TempDir() + "hostile_run";
+  const auto result = testing::RunCli("run " + testing::SourcePath("tests/hostile/" + name) + " --output-dir " + out);
+  EXPECT_FALSE(result.signaled) << result.output;
+  EXPECT_EQ(result.exit_code, message.empty() ? 0 : 1) << result.output;
+  EXPECT_NE(result.output.find(message), std::string::npos) << result.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, HostileRun, ::testing::ValuesIn(Corpus("expected_run.json")), CaseName);
 
 }  // namespace
 }  // namespace qplay

@@ -1,6 +1,7 @@
 #include "core/tensor.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
@@ -21,6 +22,19 @@ std::optional<int64_t> CheckedNumElements(const Shape& shape) {
     n *= d;
   }
   return n;
+}
+
+Status CheckTensorSize(DataType dtype, const Shape& shape, const std::string& what) {
+  double bytes = static_cast<double>(ElementSize(dtype));
+  for (int64_t d : shape) {
+    if (d < 0) return Fail(StatusCode::kInvalidArgument, what, " would have shape ", ShapeToString(shape), " with a negative dimension");
+    bytes *= static_cast<double>(d);
+  }
+  if (bytes <= static_cast<double>(kMaxTensorBytes)) return Status::Ok();
+  char size[32];
+  std::snprintf(size, sizeof size, "%.3g", bytes);
+  return Fail(StatusCode::kInvalidArgument, what, " would produce ", size, " bytes (", DataTypeName(dtype), " ",
+              ShapeToString(shape), "); the limit is ", kMaxTensorBytes >> 30, " GiB");
 }
 
 std::string ShapeToString(const Shape& shape) {

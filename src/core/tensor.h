@@ -19,6 +19,12 @@ int64_t NumElements(const Shape& shape);
 std::optional<int64_t> CheckedNumElements(const Shape& shape);
 std::string ShapeToString(const Shape& shape);
 
+// The largest tensor qplay creates: half of what a wasm32 heap (4 GB) can hold.
+inline constexpr uint64_t kMaxTensorBytes = uint64_t{2} << 30;
+// Fails, naming `what`, when a tensor of this type and shape has a negative dimension or would
+// take more than kMaxTensorBytes; checked before allocating sizes read from a model or its inputs.
+Status CheckTensorSize(DataType dtype, const Shape& shape, const std::string& what);
+
 // For tests: Tensor::Uninitialized fills its memory with a pattern, so that a kernel leaving
 // elements of such an output unwritten gives wrong results instead of lucky zeros.
 void PoisonUninitializedTensors(bool on);

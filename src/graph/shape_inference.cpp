@@ -6,8 +6,27 @@
 namespace qplay {
 namespace {
 
-// Nodes whose inputs add up to more elements than this are not folded at load.
+// Nodes are folded at load only when their inputs and their inferred outputs each add up to at
+// most this many elements: folding is for shape arithmetic, and a hostile ConstantOfShape or
+// Expand must not allocate its output while the model loads.
 constexpr int64_t kFoldLimit = 4096;
+
+// True when every output's shape is inferred and all of them hold at most kFoldLimit elements.
+bool SmallOutputs(const std::vector<ValueInfo>& outputs, size_t count) {
+  if (outputs.size() < count) return false;
+  int64_t total = 0;
+  for (size_t i = 0; i < count; ++i) {
+    if (!outputs[i].shape) return false;
+    Shape dims;
+    for (const Dim& d : *outputs[i].shape) {
+      if (!d.known()) return false;
+      dims.push_back(*d.value);
+    }
+    const std::optional<int64_t> n = CheckedNumElements(dims);
+    if (!n || (total += *n) > kFoldLimit) return false;
+  }
+  return true;
+}
 
 bool HasSubgraph(const Node& node) {
   for (const auto& [_, attr] : node.attributes)
@@ -56,13 +75,15 @@ class Inferencer {
     const OpSchema* schema = SchemaRegistry::Get().Find(node.domain, node.op_type, opset);
     if (!schema) return std::vector<ValueInfo>{};
     QPLAY_RETURN_IF_ERROR(schema->Validate(node, in));
-    if (auto folded = Fold(node, opset, in)) return *folded;
     Status failed;
     InferContext ctx(node, opset, in, [&](Graph& g) {
       if (failed.ok()) failed = InferGraph(g, scope);
     });
     std::vector<ValueInfo> outputs = schema->infer() ? schema->infer()(ctx) : std::vector<ValueInfo>{};
     QPLAY_RETURN_IF_ERROR(failed);
+    // A node without inputs (Constant) holds its value in the file already.
+    if (node.inputs.empty() || SmallOutputs(outputs, node.outputs.size()))
+      if (auto folded = Fold(node, opset, in)) return *folded;
     return outputs;
   }
 

@@ -45,6 +45,9 @@ class KernelContext {
     return outputs_[i] = Tensor::Uninitialized(dtype, std::move(shape));
   }
   void SetOutput(size_t i, Tensor tensor) { outputs_[i] = std::move(tensor); }
+  // Call before creating an output whose shape comes from input values or attributes
+  // (ConstantOfShape, Expand, Tile, Pad, Range, Resize): refuses sizes past kMaxTensorBytes.
+  Status CheckOutputSize(DataType dtype, const Shape& shape) const { return CheckTensorSize(dtype, shape, "the output"); }
   std::vector<Tensor>& outputs() { return outputs_; }
 
   // Runs a subgraph (If/Loop body) with the given inputs in the current scope.

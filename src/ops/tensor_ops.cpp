@@ -1,4 +1,7 @@
 // Ops that make or pick tensors: Cast, constants, Range, EyeLike, Gather, ScatterND, Trilu, CumSum.
+#include <algorithm>
+#include <cmath>
+
 #include "ops/schema.h"
 
 namespace qplay {
@@ -22,7 +25,16 @@ std::vector<ValueInfo> ConstantOfShapeInfer(InferContext& ctx) {
   return {ValueInfo::Typed(type, Elements(ctx.in(0)))};
 }
 
-std::vector<ValueInfo> RangeInfer(InferContext& ctx) { return {ValueInfo::Typed(ctx.in(0).dtype, Dims{Dim{}})}; }
+// max(ceil((limit - start) / delta), 0) elements when the three are constants.
+std::vector<ValueInfo> RangeInfer(InferContext& ctx) {
+  Dim count;
+  const auto &start = ctx.in(0).constant, &limit = ctx.in(1).constant, &delta = ctx.in(2).constant;
+  if (start && limit && delta && start->size() == 1 && limit->size() == 1 && delta->size() == 1 && delta->GetAsDouble(0) != 0) {
+    const double n = std::ceil((limit->GetAsDouble(0) - start->GetAsDouble(0)) / delta->GetAsDouble(0));
+    if (n < 9e15) count = Dim::Known(std::max<int64_t>(static_cast<int64_t>(n), 0));
+  }
+  return {ValueInfo::Typed(ctx.in(0).dtype, Dims{count})};
+}
 
 // Constant is always evaluated by its kernel (graph/shape_inference folds every node whose
 // inputs are all constant); nothing is known when its value cannot be read.

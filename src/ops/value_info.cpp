@@ -1,6 +1,7 @@
 #include "ops/value_info.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace qplay {
 
@@ -36,7 +37,15 @@ Dim Product(const Dims& dims, size_t begin, size_t end) {
 Dim DimArithmetic(const std::string& op, const Dim& a, const Dim& b) {
   if (a.known() && b.known()) {
     const int64_t p = *a.value, q = *b.value;
-    return Dim::Known(op == "Mul" ? p * q : op == "Add" ? p + q : op == "Sub" ? p - q : (q ? p / q : 0));
+    // Shape elements come from the file: an overflowing result is unknown, not wrapped or a trap.
+    int64_t r = 0;
+    bool overflow = false;
+    if (op == "Mul") overflow = __builtin_mul_overflow(p, q, &r);
+    else if (op == "Add") overflow = __builtin_add_overflow(p, q, &r);
+    else if (op == "Sub") overflow = __builtin_sub_overflow(p, q, &r);
+    else if (q == -1 && p == INT64_MIN) overflow = true;
+    else r = q ? p / q : 0;
+    return overflow ? Dim{} : Dim::Known(r);
   }
   const bool identity = b.known() && ((op == "Mul" || op == "Div") ? *b.value == 1 : *b.value == 0);
   if (identity) return a;

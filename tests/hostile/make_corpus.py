@@ -82,3 +82,25 @@ for op in ("Div", "Mod"):
     minus_one = helper.make_tensor("b", TensorProto.INT64, [1], [-1])
     model(f"{op.lower()}_int64_lowest_by_minus_one", [helper.make_node(op, ["a", "b"], ["y"], name=op.lower())], [],
           [helper.make_tensor_value_info("y", TensorProto.INT64, [1])], initializers=[lowest, minus_one])
+
+
+# Constant-input ops whose output size comes from values in the file: refused by name when run
+# (expected_run.json), and never folded while loading.
+def constant(name, values, dtype=TensorProto.INT64):
+    return helper.make_tensor(name, dtype, [len(values)], values)
+
+
+def runs(name, node, initializers):
+    model(name, [node], [], [helper.make_tensor_value_info("y", FLOAT, None)], initializers=initializers)
+
+
+runs("constant_of_shape_huge", helper.make_node("ConstantOfShape", ["s"], ["y"], name="fill"), [constant("s", [1 << 20] * 3)])
+runs("expand_huge", helper.make_node("Expand", ["x", "s"], ["y"], name="expand"),
+     [constant("x", [1.0], FLOAT), constant("s", [1 << 20, 1 << 20])])
+runs("tile_huge", helper.make_node("Tile", ["x", "r"], ["y"], name="tile"),
+     [constant("x", [1.0], FLOAT), constant("r", [1 << 62])])
+runs("pad_negative", helper.make_node("Pad", ["x", "p"], ["y"], name="pad"),
+     [constant("x", [1.0, 2.0], FLOAT), constant("p", [-2, -1])])
+runs("range_huge", helper.make_node("Range", ["a", "b", "d"], ["y"], name="range"),
+     [helper.make_tensor("a", FLOAT, [], [0.0]), helper.make_tensor("b", FLOAT, [], [1e30]),
+      helper.make_tensor("d", FLOAT, [], [1.0])])

@@ -37,6 +37,7 @@ Status Interpolate(KernelContext& ctx, const ResizeMode& mode, std::vector<doubl
   const Tensor& x = ctx.in(0);
   const int64_t rank = x.rank();
   if (x.dtype() != DataType::kFloat) return ctx.Unsupported("element type ", DataTypeName(x.dtype()));
+  QPLAY_RETURN_IF_ERROR(ctx.CheckOutputSize(x.dtype(), out_shape));
   Tensor& y = ctx.Output(0, x.dtype(), out_shape);
   std::vector<int64_t> strides(rank, 1);
   for (int64_t d = rank - 1; d > 0; --d) strides[d - 1] = strides[d] * x.dim(d);

@@ -282,6 +282,7 @@ Status Expand(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
   auto shape = BroadcastShapes({x.shape(), ctx.in(1).ToInt64Vector()});
   if (!shape.ok()) return shape.status();
+  QPLAY_RETURN_IF_ERROR(ctx.CheckOutputSize(x.dtype(), *shape));
   Tensor out(x.dtype(), *shape);
   const size_t bytes = ElementSize(x.dtype());
   ForEachBroadcast(*shape, {x.shape()}, [&](int64_t i, const int64_t* o) {
@@ -296,7 +297,9 @@ Status Tile(KernelContext& ctx) {
   const auto repeats = ctx.in(1).ToInt64Vector();
   if (static_cast<int64_t>(repeats.size()) != x.rank()) return ctx.Invalid("repeats has ", repeats.size(), " values for rank ", x.rank());
   Shape out_shape = x.shape();
-  for (size_t d = 0; d < repeats.size(); ++d) out_shape[d] *= repeats[d];
+  for (size_t d = 0; d < repeats.size(); ++d)
+    if (__builtin_mul_overflow(out_shape[d], repeats[d], &out_shape[d])) out_shape[d] = INT64_MAX;
+  QPLAY_RETURN_IF_ERROR(ctx.CheckOutputSize(x.dtype(), out_shape));
   ctx.SetOutput(0, StridedCopy(x, out_shape, Strides(x.shape()), 0, x.shape()));
   return Status::Ok();
 }
@@ -321,7 +324,10 @@ Status Pad(KernelContext& ctx) {
   if (static_cast<int64_t>(pads.size()) != 2 * rank) return ctx.Invalid("pads has ", pads.size(), " values for rank ", rank);
   if (mode != "constant" && mode != "reflect" && mode != "edge") return ctx.Unsupported("mode '", mode, "'");
   Shape out_shape = x.shape();
-  for (int64_t d = 0; d < rank; ++d) out_shape[d] += pads[d] + pads[d + rank];
+  for (int64_t d = 0; d < rank; ++d)
+    if (__builtin_add_overflow(out_shape[d], pads[d], &out_shape[d]) || __builtin_add_overflow(out_shape[d], pads[d + rank], &out_shape[d]))
+      out_shape[d] = INT64_MAX;
+  QPLAY_RETURN_IF_ERROR(ctx.CheckOutputSize(x.dtype(), out_shape));
   Tensor out(x.dtype(), out_shape);
   const size_t bytes = ElementSize(x.dtype());
   Tensor fill = Tensor(x.dtype(), {1});

@@ -29,6 +29,7 @@ Status Constant(KernelContext& ctx) {
 Status ConstantOfShape(KernelContext& ctx) {
   Shape shape = ctx.in(0).ToInt64Vector();
   Tensor value = ctx.node.Has("value") ? ctx.node.attributes.at("value").t : Tensor::Scalar<float>(0.0f);
+  QPLAY_RETURN_IF_ERROR(ctx.CheckOutputSize(value.dtype(), shape));
   Tensor& out = ctx.Output(0, value.dtype(), shape);
   const size_t bytes = ElementSize(value.dtype());
   for (int64_t i = 0; i < out.size(); ++i) std::memcpy(out.raw() + i * bytes, value.raw(), bytes);
@@ -67,7 +68,11 @@ Status Range(KernelContext& ctx) {
   const Tensor& start = ctx.in(0);
   const double s = start.GetAsDouble(0), limit = ctx.in(1).GetAsDouble(0), delta = ctx.in(2).GetAsDouble(0);
   if (delta == 0) return ctx.Invalid("delta is 0");
-  const int64_t n = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((limit - s) / delta)));
+  const double count = std::max(0.0, std::ceil((limit - s) / delta));
+  if (!(count * static_cast<double>(ElementSize(start.dtype())) <= static_cast<double>(kMaxTensorBytes)))
+    return ctx.Invalid("the output would have ", count, " elements of ", DataTypeName(start.dtype()), "; the limit is ",
+                       kMaxTensorBytes >> 30, " GiB");
+  const int64_t n = static_cast<int64_t>(count);
   Tensor& out = ctx.Output(0, start.dtype(), {n});
   bool visited = VisitNumeric(start.dtype(), [&](auto tag) {
     using T = decltype(tag);
