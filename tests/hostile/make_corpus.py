@@ -104,3 +104,16 @@ runs("pad_negative", helper.make_node("Pad", ["x", "p"], ["y"], name="pad"),
 runs("range_huge", helper.make_node("Range", ["a", "b", "d"], ["y"], name="range"),
      [helper.make_tensor("a", FLOAT, [], [0.0]), helper.make_tensor("b", FLOAT, [], [1e30]),
       helper.make_tensor("d", FLOAT, [], [1.0])])
+
+
+# A Loop of 2^62 iterations once ran until killed.
+counter = helper.make_graph([helper.make_node("Identity", ["cond_in"], ["cond_out"]),
+                             helper.make_node("Add", ["v_in", "one"], ["v_out"])], "body",
+                            [helper.make_tensor_value_info("i", TensorProto.INT64, []),
+                             helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
+                             helper.make_tensor_value_info("v_in", FLOAT, [1])],
+                            [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
+                             helper.make_tensor_value_info("v_out", FLOAT, [1])],
+                            initializer=[helper.make_tensor("one", FLOAT, [1], [1.0])])
+runs("loop_of_2_pow_62_iterations", helper.make_node("Loop", ["m", "", "v"], ["y"], name="loop", body=counter),
+     [helper.make_tensor("m", TensorProto.INT64, [], [1 << 62]), helper.make_tensor("v", FLOAT, [1], [0.0])])

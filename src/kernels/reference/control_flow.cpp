@@ -31,6 +31,10 @@ Tensor Stack(const std::vector<Tensor>& parts, DataType dtype, const Shape& part
   return out;
 }
 
+// Iterations a Loop may run: a hostile trip count (2^62) or a condition that never turns false
+// ends with an error instead of hanging the page.
+constexpr int64_t kMaxLoopTrips = int64_t{1} << 20;
+
 Status Loop(KernelContext& ctx) {
   const auto body_attr = ctx.node.attributes.find("body");
   if (body_attr == ctx.node.attributes.end() || !body_attr->second.g) return ctx.Invalid("missing body subgraph");
@@ -40,9 +44,15 @@ Status Loop(KernelContext& ctx) {
   std::vector<Tensor> carried;
   for (size_t i = 2; i < ctx.num_inputs(); ++i) carried.push_back(ctx.in(i));
   const size_t num_carried = carried.size();
+  if (ctx.num_outputs() < num_carried)
+    return ctx.Invalid("has ", num_carried, " loop-carried inputs but only ", ctx.num_outputs(), " outputs");
   const size_t num_scan = ctx.num_outputs() - num_carried;
   std::vector<std::vector<Tensor>> scans(num_scan);
   for (int64_t trip = 0; trip < max_trips && cond; ++trip) {
+    if (trip == kMaxLoopTrips)
+      return ctx.Unsupported("ran ", kMaxLoopTrips, " iterations without ending (trip count ",
+                             max_trips == INT64_MAX ? std::string("unbounded") : std::to_string(max_trips),
+                             "); qplay stops a Loop there");
     std::vector<Tensor> inputs{Tensor::Scalar<int64_t>(trip), Tensor::Scalar<bool>(cond)};
     inputs.insert(inputs.end(), carried.begin(), carried.end());
     auto outputs = ctx.RunSubgraph(body, inputs);
