@@ -38,7 +38,7 @@ struct AttrSpec {
   std::string name;
   AttrType type;
   std::optional<Attribute> default_value;  // nullopt: required, unless `optional`
-  bool optional = false;                   // may be absent without a default (e.g. Gemm's alpha has one; Cast's `to` is required)
+  bool optional = false;                   // may be absent without a default (Shape's start, Clip's min before opset 11)
   AttrCheck check;
 };
 
