@@ -308,10 +308,6 @@ const OpSchema* SchemaRegistry::Latest(const std::string& domain, const std::str
   return it == schemas_.end() ? nullptr : &it->second.back();
 }
 
-bool SchemaRegistry::Knows(const std::string& domain, const std::string& op_type) const {
-  return schemas_.count({domain, op_type}) > 0;
-}
-
 std::vector<const OpSchema*> SchemaRegistry::All() const {
   std::vector<const OpSchema*> all;
   for (const auto& [_, versions] : schemas_)

@@ -132,7 +132,6 @@ class OpSchema {
   const std::vector<ArgSpec>& inputs() const { return inputs_; }
   const std::vector<ArgSpec>& outputs() const { return outputs_; }
   const std::vector<AttrSpec>& attributes() const { return attributes_; }
-  const std::map<std::string, std::vector<DataType>>& type_constraints() const { return types_; }
   InferFn infer() const { return infer_; }
   MacsFn macs() const { return macs_; }
   const QuantFacts& quant() const { return quant_; }
@@ -181,8 +180,6 @@ class SchemaRegistry {
   const OpSchema* Find(const std::string& domain, const std::string& op_type, int64_t opset) const;
   // The newest entry of the op: for facts that no version changed (quantization, gradients).
   const OpSchema* Latest(const std::string& domain, const std::string& op_type) const;
-  // True when some version of the op has an entry.
-  bool Knows(const std::string& domain, const std::string& op_type) const;
   std::vector<const OpSchema*> All() const;
 
  private:
