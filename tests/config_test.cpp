@@ -48,7 +48,7 @@ TEST(QuantizationConfig, TensorQuantOverrides) {
   EXPECT_EQ(message(R"({"extra_options": {"TensorQuantOverrides": {"a": [{"rmin": 1}, {"rmin": 2}]}}})"),
             "TensorQuantOverrides for 'a' must be a list of one object (per-channel activation overrides are not supported)");
   EXPECT_EQ(message(R"({"extra_options": {"TensorQuantOverrides": {"a": [{"scale": -1, "zero_point": 0}]}}})"),
-            "TensorQuantOverrides for 'a': scale must be positive");
+            "TensorQuantOverrides for 'a': scale must be a positive float32, got -1");
   EXPECT_EQ(message(R"({"extra_options": {"TensorQuantOverrides": {"a": [{"quant_type": "float"}]}}})"),
             "TensorQuantOverrides for 'a': quant_type 'float' is not one of uint8, int8, uint16, int16");
   EXPECT_EQ(message(R"({"extra_options": {"TensorQuantOverrides": {"a": [{"axis": 0, "rmin": 0, "rmax": 1}]}}})"),
@@ -74,6 +74,12 @@ TEST(QuantizationConfig, ErrorsNameTheKey) {
             "the QOperator format needs 8-bit activations, got int16");
   EXPECT_EQ(message(R"({"extra_options": {"Foo": 1}})"), "unknown extra_options key 'Foo'");
   EXPECT_EQ(message(R"({"nodes_to_exclude": [1]})"), "nodes_to_exclude must be a list of strings");
+  EXPECT_EQ(message(R"({"mode": "weight_only", "weight_bits": 4.5})"), "weight_bits must be a whole number from 1 to 64, got 4.5");
+  EXPECT_EQ(message(R"({"calibration_limit": -1})"), "calibration_limit must be a whole number from 0 to 1099511627776, got -1");
+  EXPECT_EQ(message(R"({"extra_options": {"TensorQuantOverrides": {"a": [{"scale": 1e300, "zero_point": 0}]}}})"),
+            "TensorQuantOverrides for 'a': scale must be a positive float32, got 1e+300");
+  EXPECT_EQ(message(R"({"extra_options": {"TensorQuantOverrides": {"a": [{"scale": 0.5, "zero_point": 2.5}]}}})"),
+            "TensorQuantOverrides for 'a': zero_point must be a whole number within 16 bits, got 2.5");
 }
 
 }  // namespace

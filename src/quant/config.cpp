@@ -3,6 +3,8 @@
 #include "quant/backend.h"
 
 #include <cctype>
+#include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <tuple>
 
@@ -101,6 +103,15 @@ class JsonReader {
     out = object_[key].get<double>();
     return Status::Ok();
   }
+  // A number with no fractional part in [min, max] (weight_bits 4.5 or calibration_limit -1 are refused, not truncated).
+  Status WholeNumber(const char* key, int64_t& out, int64_t min, int64_t max) const {
+    double value = static_cast<double>(out);
+    QPLAY_RETURN_IF_ERROR(Number(key, value));
+    if (!(value >= static_cast<double>(min) && value <= static_cast<double>(max)) || value != std::floor(value))
+      return Fail(StatusCode::kInvalidArgument, key, " must be a whole number from ", min, " to ", max, ", got ", value);
+    out = static_cast<int64_t>(value);
+    return Status::Ok();
+  }
   Status String(const char* key, std::string& out) const {
     if (!object_.contains(key)) return Status::Ok();
     if (!object_[key].is_string()) return Fail(StatusCode::kInvalidArgument, key, " must be a string");
@@ -157,12 +168,17 @@ Status ReadOverrides(const nlohmann::json& extra, std::map<std::string, TensorOv
         (e.contains("scale") && e.contains("rmin")))
       return Fail(StatusCode::kInvalidArgument, where, " needs either scale and zero_point, or rmin and rmax");
     if (e.contains("scale")) {
-      if (!(scale > 0)) return Fail(StatusCode::kInvalidArgument, where, ": scale must be positive");
+      if (!(scale > 0 && scale <= std::numeric_limits<float>::max()))
+        return Fail(StatusCode::kInvalidArgument, where, ": scale must be a positive float32, got ", scale);
+      if (zero_point != std::floor(zero_point) || std::abs(zero_point) > 65535)
+        return Fail(StatusCode::kInvalidArgument, where, ": zero_point must be a whole number within 16 bits, got ", zero_point);
       o.scale = static_cast<float>(scale);
       o.zero_point = static_cast<int32_t>(zero_point);
     }
     if (e.contains("rmin")) {
       if (!(rmin <= rmax)) return Fail(StatusCode::kInvalidArgument, where, ": rmin > rmax");
+      if (!(std::abs(rmin) <= std::numeric_limits<float>::max() && std::abs(rmax) <= std::numeric_limits<float>::max()))
+        return Fail(StatusCode::kInvalidArgument, where, ": rmin and rmax must be float32 values, got ", rmin, " and ", rmax);
       o.rmin = static_cast<float>(rmin);
       o.rmax = static_cast<float>(rmax);
     }
@@ -196,7 +212,6 @@ Result<QuantizationConfig> QuantizationConfig::FromJson(const std::string& text)
                                        "calibration_limit", "extra_options"}, "config"));
   QuantizationConfig c;
   std::string format, activation, weight, method, mode;
-  double limit = 0;
   // The backend's defaults first; every key given explicitly overrides them.
   QPLAY_RETURN_IF_ERROR(read.String("backend", c.backend));
   auto backend = FindBackend(c.backend);
@@ -209,11 +224,8 @@ Result<QuantizationConfig> QuantizationConfig::FromJson(const std::string& text)
       return Fail(StatusCode::kInvalidArgument, "mode '", mode, "' is not static, dynamic or weight_only");
     c.mode = mode == "static" ? QuantMode::kStatic : mode == "dynamic" ? QuantMode::kDynamic : QuantMode::kWeightOnly;
   }
-  double bits = static_cast<double>(c.weight_bits), block = static_cast<double>(c.block_size);
-  QPLAY_RETURN_IF_ERROR(read.Number("weight_bits", bits));
-  QPLAY_RETURN_IF_ERROR(read.Number("block_size", block));
-  c.weight_bits = static_cast<int64_t>(bits);
-  c.block_size = static_cast<int64_t>(block);
+  QPLAY_RETURN_IF_ERROR(read.WholeNumber("weight_bits", c.weight_bits, 1, 64));
+  QPLAY_RETURN_IF_ERROR(read.WholeNumber("block_size", c.block_size, 1, int64_t{1} << 30));
   QPLAY_RETURN_IF_ERROR(read.String("activation_type", activation));
   QPLAY_RETURN_IF_ERROR(read.String("weight_type", weight));
   QPLAY_RETURN_IF_ERROR(read.String("calibrate_method", method));
@@ -223,8 +235,7 @@ Result<QuantizationConfig> QuantizationConfig::FromJson(const std::string& text)
   QPLAY_RETURN_IF_ERROR(read.Bool("bias_correction", c.bias_correction));
   QPLAY_RETURN_IF_ERROR(read.Strings("op_types_to_quantize", c.op_types_to_quantize));
   QPLAY_RETURN_IF_ERROR(read.Strings("nodes_to_exclude", c.nodes_to_exclude));
-  QPLAY_RETURN_IF_ERROR(read.Number("calibration_limit", limit));
-  c.calibration_limit = static_cast<int64_t>(limit);
+  QPLAY_RETURN_IF_ERROR(read.WholeNumber("calibration_limit", c.calibration_limit, 0, int64_t{1} << 40));
   if (!format.empty()) {
     if (format != "QDQ" && format != "QOperator")
       return Fail(StatusCode::kInvalidArgument, "quant_format '", format, "' is not QDQ or QOperator");
