@@ -4,6 +4,7 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -124,6 +125,18 @@ val JsonToJs(const std::string& json) { return val::global("JSON").call<val>("pa
 // options[key] when it is a number, else `fallback`.
 double NumberOption(const val& options, const char* key, double fallback) {
   return IsObject(options) && options[key].isNumber() ? options[key].as<double>() : fallback;
+}
+
+// options[key] as a whole number in [min, max], the fallback when absent; fractions, NaN and
+// values out of range are refused by name instead of being truncated or clamped.
+Result<int64_t> WholeOption(const val& options, const char* key, int64_t fallback, int64_t min, int64_t max) {
+  const double value = NumberOption(options, key, static_cast<double>(fallback));
+  if (!(value >= static_cast<double>(min) && value <= static_cast<double>(max)) || value != std::floor(value)) {
+    char given[32];
+    std::snprintf(given, sizeof given, "%.15g", value);
+    return Fail(StatusCode::kInvalidArgument, key, " must be a whole number from ", min, " to ", max, ", got ", given);
+  }
+  return static_cast<int64_t>(value);
 }
 
 bool FlagOption(const val& options, const char* key) { return IsObject(options) && options[key].isTrue(); }
@@ -342,8 +355,11 @@ class WasmModel {
       ObserverOptions observer;
       observer.percentile = NumberOption(options, "percentile", observer.percentile);
       observer.symmetric = FlagOption(options, "symmetric");
-      auto choices = CompareRangeChoices(*model_, tensors, *samples, observer, static_cast<int64_t>(NumberOption(options, "limit", 0)),
-                                         static_cast<int>(NumberOption(options, "bins", 128)));
+      auto limit = WholeOption(options, "limit", 0, 0, int64_t{1} << 40);
+      if (!limit.ok()) return limit.status();
+      auto bins = WholeOption(options, "bins", 128, 1, 1 << 16);
+      if (!bins.ok()) return bins.status();
+      auto choices = CompareRangeChoices(*model_, tensors, *samples, observer, *limit, static_cast<int>(*bins));
       if (!choices.ok()) return choices.status();
       return JsonToJs(RangeChoicesToJson(*choices));
     });
@@ -587,6 +603,8 @@ val ParamsToJs(const QParams& p) {
 // { scale, zero_point, qmin, qmax }.
 val QuantParamsJs(double rmin, double rmax, const val& options) {
   return OrThrow<val>([&]() -> Result<val> {
+    if (!std::isfinite(rmin) || !std::isfinite(rmax))
+      return Fail(StatusCode::kInvalidArgument, "quantParams needs finite rmin and rmax, got ", rmin, " and ", rmax);
     auto format = FormatFromJs(options);
     if (!format.ok()) return format.status();
     val out = ParamsToJs(ComputeQParams(static_cast<float>(rmin), static_cast<float>(rmax), format->range, format->symmetric));

@@ -112,6 +112,7 @@ describe('quantization arithmetic for the teaching widgets, checked by hand', ()
     expect(qp.quantParams(0, 0, {})).toMatchObject({ scale: 1, zero_point: 0 });
     expect(qp.quantParams(-1, 1, { type: 'int8', reduceRange: true })).toMatchObject({ qmin: -64, qmax: 64 });
     expect(() => qp.quantParams(0, 1, { type: 'float32' })).toThrow("type 'float32' is not uint8, int8, uint16 or int16");
+    expect(() => qp.quantParams(NaN, NaN, {})).toThrow('quantParams needs finite rmin and rmax, got nan and nan');
   });
 
   test('quantizeTensor: levels round half to even and saturate; per channel along an axis', () => {

@@ -257,6 +257,9 @@ test('rangeChoices() draws every calibration method over one histogram', () => {
   expect(relu.methods.minmax.clipped_fraction).toBe(0);
   expect(relu.methods.percentile.max).toBeLessThan(relu.methods.minmax.max);
   expect(() => model.rangeChoices(['no_such_tensor'], { input: calibration }, null)).toThrow('no_such_tensor');
+  for (const bins of [0, -1, 2 ** 31, 2.5])
+    expect(() => model.rangeChoices(['/relu/Relu_output_0'], { input: calibration }, { bins })).toThrow(
+      `bins must be a whole number from 1 to 65536, got ${bins}`);
   model.delete();
 });
 
