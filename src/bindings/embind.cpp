@@ -127,16 +127,9 @@ double NumberOption(const val& options, const char* key, double fallback) {
   return IsObject(options) && options[key].isNumber() ? options[key].as<double>() : fallback;
 }
 
-// options[key] as a whole number in [min, max], the fallback when absent; fractions, NaN and
-// values out of range are refused by name instead of being truncated or clamped.
+// options[key] as a whole number in [min, max] (WholeNumber), the fallback when absent.
 Result<int64_t> WholeOption(const val& options, const char* key, int64_t fallback, int64_t min, int64_t max) {
-  const double value = NumberOption(options, key, static_cast<double>(fallback));
-  if (!(value >= static_cast<double>(min) && value <= static_cast<double>(max)) || value != std::floor(value)) {
-    char given[32];
-    std::snprintf(given, sizeof given, "%.15g", value);
-    return Fail(StatusCode::kInvalidArgument, key, " must be a whole number from ", min, " to ", max, ", got ", given);
-  }
-  return static_cast<int64_t>(value);
+  return WholeNumber(key, NumberOption(options, key, static_cast<double>(fallback)), min, max);
 }
 
 bool FlagOption(const val& options, const char* key) { return IsObject(options) && options[key].isTrue(); }

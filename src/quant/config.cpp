@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <tuple>
@@ -103,13 +104,12 @@ class JsonReader {
     out = object_[key].get<double>();
     return Status::Ok();
   }
-  // A number with no fractional part in [min, max] (weight_bits 4.5 or calibration_limit -1 are refused, not truncated).
   Status WholeNumber(const char* key, int64_t& out, int64_t min, int64_t max) const {
     double value = static_cast<double>(out);
     QPLAY_RETURN_IF_ERROR(Number(key, value));
-    if (!(value >= static_cast<double>(min) && value <= static_cast<double>(max)) || value != std::floor(value))
-      return Fail(StatusCode::kInvalidArgument, key, " must be a whole number from ", min, " to ", max, ", got ", value);
-    out = static_cast<int64_t>(value);
+    auto whole = qplay::WholeNumber(key, value, min, max);
+    if (!whole.ok()) return whole.status();
+    out = *whole;
     return Status::Ok();
   }
   Status String(const char* key, std::string& out) const {
@@ -202,6 +202,14 @@ Status ReadOverrides(const nlohmann::json& extra, std::map<std::string, TensorOv
 }
 
 }  // namespace
+
+Result<int64_t> WholeNumber(const std::string& key, double value, int64_t min, int64_t max) {
+  if (value >= static_cast<double>(min) && value <= static_cast<double>(max) && value == std::floor(value))
+    return static_cast<int64_t>(value);
+  char given[32];
+  std::snprintf(given, sizeof given, "%.15g", value);
+  return Fail(StatusCode::kInvalidArgument, key, " must be a whole number from ", min, " to ", max, ", got ", given);
+}
 
 Result<QuantizationConfig> QuantizationConfig::FromJson(const std::string& text) {
   const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);

@@ -60,4 +60,8 @@ struct QuantizationConfig {
   static Result<QuantizationConfig> FromJson(const std::string& json);
 };
 
+// `value` as a whole number in [min, max]; a fraction, NaN or a value out of range is refused
+// naming `key` ("weight_bits must be a whole number from 1 to 64, got 4.5"), not truncated.
+Result<int64_t> WholeNumber(const std::string& key, double value, int64_t min, int64_t max);
+
 }  // namespace qplay
