@@ -149,10 +149,12 @@ Result<QuantizationResult> QatSession::Finish() const {
   Model trained = prepared_;
   std::map<std::string, FloatRange> ranges = calibrated_.ranges;
   // An activation's range, and a clamp (Relu, Clip) fused into its producer, which reads it too.
+  std::multimap<std::string, std::string> clamped;  // activation -> output of a clamp reading it
+  for (const Node& n : prepared_.graph.nodes)
+    if (IsClamp(n) && !n.inputs.empty()) clamped.emplace(n.inputs[0], n.outputs[0]);
   auto set_range = [&](const std::string& activation, const FloatRange& range) {
     ranges[activation] = range;
-    for (const Node& n : prepared_.graph.nodes)
-      if (IsClamp(n) && n.inputs[0] == activation) ranges[n.outputs[0]] = range;
+    for (auto [it, end] = clamped.equal_range(activation); it != end; ++it) ranges[it->second] = range;
   };
   for (const auto& [activation, range] : best_ranges_) {
     auto calibrated = calibrated_.ranges.find(activation);
