@@ -190,6 +190,20 @@ class WasmModel {
 
   val Info() const { return JsonToJs(SummaryToJson(Summarize(*model_))); }
 
+  // What quantizing this model adjusted or found suspect: [{ tensor, node, message }] (empty
+  // for a model that was loaded, not quantized here).
+  val Notes() const {
+    val notes = val::array();
+    for (const auto& note : notes_) {
+      val entry = val::object();
+      entry.set("tensor", note.tensor);
+      entry.set("node", note.node);
+      entry.set("message", note.message);
+      notes.call<void>("push", entry);
+    }
+    return notes;
+  }
+
   val Run(const val& inputs) {
     return OrThrow<val>([&]() -> Result<val> {
       if (!session_) {
@@ -221,7 +235,9 @@ class WasmModel {
       }
       auto result = ::qplay::Quantize(*model_, *config, samples, ProgressFromJs(progress));
       if (!result.ok()) return result.status();
-      return new WasmModel(std::move(result->model), true);
+      auto* quantized = new WasmModel(std::move(result->model), true);
+      quantized->notes_ = std::move(result->notes);
+      return quantized;
     });
   }
 
@@ -451,6 +467,7 @@ class WasmModel {
 
   std::unique_ptr<Model> model_;  // stable address: the session points at it
   bool edited_;
+  std::vector<QuantizationNote> notes_;
   std::optional<Session> session_;
 };
 
@@ -658,7 +675,7 @@ val QuantizeTensorJs(const val& tensor_js, const val& options) {
     if (IsObject(options) && options["rmin"].isNumber() && options["rmax"].isNumber())
       fixed = ComputeQParams(static_cast<float>(options["rmin"].as<double>()), static_cast<float>(options["rmax"].as<double>()),
                              format->range, format->symmetric);
-    const QuantizedConstant q = QuantizeConstant(*tensor, fixed ? -1 : *axis, *format, fixed);
+    const QuantizedConstant q = fixed ? QuantizeConstant(*tensor, -1, *format, {*fixed}) : QuantizeConstant(*tensor, *axis, *format);
     val params = val::array();
     for (const QParams& p : q.params) params.call<void>("push", ParamsToJs(p));
     const int64_t channels = static_cast<int64_t>(q.params.size());
@@ -715,6 +732,7 @@ EMSCRIPTEN_BINDINGS(qplay) {
   using namespace qplay;
   emscripten::class_<WasmModel>("Model")
       .function("info", &WasmModel::Info)
+      .function("notes", &WasmModel::Notes)
       .function("run", &WasmModel::Run)
       .function("save", &WasmModel::Save)
       .function("quantize", &WasmModel::Quantize, emscripten::allow_raw_pointers())

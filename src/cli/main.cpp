@@ -362,10 +362,15 @@ int QuantizeCommand(const Args& args) {
     j["quantized_nodes"] = result.quantized_nodes;
     for (const auto& pass : result.passes) j["passes"][pass.pass] = pass.changes;
     for (const auto& [name, p] : result.activations) j["activations"][name] = {{"scale", p.scale}, {"zero_point", p.zero_point}};
+    j["notes"] = nlohmann::json::array();
+    for (const auto& note : result.notes)
+      j["notes"].push_back({{"tensor", note.tensor}, {"node", note.node}, {"message", note.message}});
     std::cout << j.dump(2) << "\n";
     return 0;
   }
   if (j.contains("fallback")) PrintFallback(j["fallback"]);
+  for (const auto& note : result.notes)
+    std::cout << "note: " << note.tensor << (note.node.empty() ? "" : " (node " + note.node + ")") << ": " << note.message << "\n";
   std::cout << "quantized " << result.quantized_nodes.size() << " nodes -> " << args.Value("-o") << "\n";
   return 0;
 }

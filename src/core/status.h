@@ -30,12 +30,18 @@ class Status {
   std::string message_;
 };
 
-// Builds a message from streamable parts: Fail(kUnsupported, "op ", op, " is not supported").
+// Text from streamable parts: Message("scale ", 1e-12) is "scale 1e-12".
 template <typename... Parts>
-Status Fail(StatusCode code, const Parts&... parts) {
+std::string Message(const Parts&... parts) {
   std::ostringstream out;
   (out << ... << parts);
-  return Status(code, out.str());
+  return out.str();
+}
+
+// A failure with a message from streamable parts: Fail(kUnsupported, "op ", op, " is not supported").
+template <typename... Parts>
+Status Fail(StatusCode code, const Parts&... parts) {
+  return Status(code, Message(parts...));
 }
 
 template <typename T>

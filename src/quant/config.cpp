@@ -37,6 +37,8 @@ Status QuantizationConfig::Validate() const {
                 DataTypeName(activation_type));
   if (calibrate_method == CalibrationMethod::kPercentile && !(percentile > 50 && percentile <= 100))
     return Fail(StatusCode::kInvalidArgument, "CalibPercentile must be in (50, 100], got ", percentile);
+  if (!(minimum_real_range >= 0 && minimum_real_range <= 1e30))
+    return Fail(StatusCode::kInvalidArgument, "MinimumRealRange must be a finite number >= 0, got ", minimum_real_range);
   if (!(smooth_quant_alpha >= 0 && smooth_quant_alpha <= 1))
     return Fail(StatusCode::kInvalidArgument, "SmoothQuantAlpha must be in [0, 1], got ", smooth_quant_alpha);
   if (weight_bits != 4 && weight_bits != 8) return Fail(StatusCode::kInvalidArgument, "weight_bits must be 4 or 8, got ", weight_bits);
@@ -68,7 +70,8 @@ std::string QuantizationConfig::ToJson() const {
       {"calibration_limit", calibration_limit},
       {"extra_options", {{"ActivationSymmetric", activation_symmetric}, {"WeightSymmetric", weight_symmetric},
                          {"CalibPercentile", percentile}, {"MatMulConstBOnly", matmul_const_b_only},
-                         {"SmoothQuant", smooth_quant}, {"SmoothQuantAlpha", smooth_quant_alpha}}},
+                         {"SmoothQuant", smooth_quant}, {"SmoothQuantAlpha", smooth_quant_alpha},
+                         {"MinimumRealRange", minimum_real_range}}},
   };
   for (const auto& [name, o] : tensor_overrides) {
     nlohmann::json entry = nlohmann::json::object();
@@ -267,7 +270,7 @@ Result<QuantizationConfig> QuantizationConfig::FromJson(const std::string& text)
     const JsonReader extra(j["extra_options"]);
     QPLAY_RETURN_IF_ERROR(
         extra.OnlyKeys({"ActivationSymmetric", "WeightSymmetric", "CalibPercentile", "TensorQuantOverrides", "MatMulConstBOnly",
-                        "SmoothQuant", "SmoothQuantAlpha"},
+                        "SmoothQuant", "SmoothQuantAlpha", "MinimumRealRange"},
                        "extra_options"));
     QPLAY_RETURN_IF_ERROR(ReadOverrides(j["extra_options"], c.tensor_overrides));
     QPLAY_RETURN_IF_ERROR(extra.Bool("ActivationSymmetric", c.activation_symmetric));
@@ -276,6 +279,7 @@ Result<QuantizationConfig> QuantizationConfig::FromJson(const std::string& text)
     QPLAY_RETURN_IF_ERROR(extra.Bool("MatMulConstBOnly", c.matmul_const_b_only));
     QPLAY_RETURN_IF_ERROR(extra.Bool("SmoothQuant", c.smooth_quant));
     QPLAY_RETURN_IF_ERROR(extra.Number("SmoothQuantAlpha", c.smooth_quant_alpha));
+    QPLAY_RETURN_IF_ERROR(extra.Number("MinimumRealRange", c.minimum_real_range));
   }
   QPLAY_RETURN_IF_ERROR(c.Validate());
   return c;

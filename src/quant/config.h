@@ -54,6 +54,7 @@ struct QuantizationConfig {
   bool bias_correction = false;           // static: correct biases by the quantized outputs' mean shift
   bool smooth_quant = false;              // extra_options SmoothQuant (static)
   double smooth_quant_alpha = 0.5;        // extra_options SmoothQuantAlpha
+  double minimum_real_range = 0;          // extra_options MinimumRealRange: activation ranges at least this wide (0: off)
 
   Status Validate() const;
   std::string ToJson() const;

@@ -12,6 +12,14 @@ namespace {
 
 bool Is16Bit(DataType type) { return type == DataType::kInt16 || type == DataType::kUint16; }
 
+// Channels along `axis` (1 when axis < 0) and the index step between consecutive channels.
+std::pair<int64_t, int64_t> ChannelLayout(const Tensor& w, int64_t axis) {
+  if (axis < 0) return {1, 1};
+  int64_t inner = 1;
+  for (int64_t d = axis + 1; d < w.rank(); ++d) inner *= w.dim(d);
+  return {w.dim(axis), inner};
+}
+
 }  // namespace
 
 Result<TensorFormat> FormatFor(DataType type, bool symmetric, bool reduce_range) {
@@ -20,28 +28,25 @@ Result<TensorFormat> FormatFor(DataType type, bool symmetric, bool reduce_range)
   return TensorFormat{type, symmetric, *range};
 }
 
-QuantizedConstant QuantizeConstant(const Tensor& w, int64_t axis, const TensorFormat& format,
-                                   const std::optional<QParams>& fixed) {
-  const bool per_channel = axis >= 0 && !fixed;
-  const int64_t channels = per_channel ? w.dim(axis) : 1;
-  int64_t inner = 1;
-  for (int64_t d = axis + 1; per_channel && d < w.rank(); ++d) inner *= w.dim(d);
-  auto channel_of = [&](int64_t i) { return per_channel ? (i / inner) % channels : 0; };
-  QuantizedConstant q{Tensor(format.type, w.shape()), {}};
-  if (fixed) {
-    q.params = {*fixed};
-  } else {
-    constexpr float kInf = std::numeric_limits<float>::infinity();
-    std::vector<FloatRange> ranges(channels, FloatRange{kInf, -kInf});
-    for (int64_t i = 0; i < w.size(); ++i) {
-      FloatRange& r = ranges[channel_of(i)];
-      r.min = std::min(r.min, w.data<float>()[i]);
-      r.max = std::max(r.max, w.data<float>()[i]);
-    }
-    for (const FloatRange& r : ranges) q.params.push_back(ComputeQParams(r.min, r.max, format.range, format.symmetric));
-  }
+std::vector<QParams> ParamsFromRange(const Tensor& w, int64_t axis, const TensorFormat& format) {
+  const auto [channels, inner] = ChannelLayout(w, axis);
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  std::vector<FloatRange> ranges(channels, FloatRange{kInf, -kInf});
   for (int64_t i = 0; i < w.size(); ++i) {
-    const QParams& p = q.params[channel_of(i)];
+    FloatRange& r = ranges[(i / inner) % channels];
+    r.min = std::min(r.min, w.data<float>()[i]);
+    r.max = std::max(r.max, w.data<float>()[i]);
+  }
+  std::vector<QParams> params;
+  for (const FloatRange& r : ranges) params.push_back(ComputeQParams(r.min, r.max, format.range, format.symmetric));
+  return params;
+}
+
+QuantizedConstant QuantizeConstant(const Tensor& w, int64_t axis, const TensorFormat& format, std::vector<QParams> params) {
+  const auto [channels, inner] = params.size() == 1 ? std::pair<int64_t, int64_t>{1, 1} : ChannelLayout(w, axis);
+  QuantizedConstant q{Tensor(format.type, w.shape()), std::move(params)};
+  for (int64_t i = 0; i < w.size(); ++i) {
+    const QParams& p = q.params[(i / inner) % channels];
     const float level = std::clamp(std::nearbyint(w.data<float>()[i] / p.scale) + static_cast<float>(p.zero_point),
                                    static_cast<float>(format.range.qmin), static_cast<float>(format.range.qmax));
     VisitNumeric(format.type, [&](auto tag) { q.values.data<decltype(tag)>()[i] = static_cast<decltype(tag)>(level); });

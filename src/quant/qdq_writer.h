@@ -26,10 +26,18 @@ struct QuantizedConstant {
   std::vector<QParams> params;   // one per channel along the axis, or one
 };
 
-// Quantizes a float constant per tensor, or per channel along `axis` (axis < 0: per tensor),
-// with parameters from its own range, or the `fixed` ones.
-QuantizedConstant QuantizeConstant(const Tensor& values, int64_t axis, const TensorFormat& format,
-                                   const std::optional<QParams>& fixed = std::nullopt);
+// Parameters from a float constant's own range: one for the whole tensor (axis < 0), or one per
+// channel along `axis`.
+std::vector<QParams> ParamsFromRange(const Tensor& values, int64_t axis, const TensorFormat& format);
+
+// Quantizes a float constant with `params`: one for the whole tensor, or one per channel along
+// `axis`.
+QuantizedConstant QuantizeConstant(const Tensor& values, int64_t axis, const TensorFormat& format, std::vector<QParams> params);
+
+// The same with parameters from its own range.
+inline QuantizedConstant QuantizeConstant(const Tensor& values, int64_t axis, const TensorFormat& format) {
+  return QuantizeConstant(values, axis, format, ParamsFromRange(values, axis, format));
+}
 
 // A 2-D float matrix transposed ([K, N] <-> [N, K]), for weights written in the other layout.
 Tensor TransposedMatrix(const Tensor& w);

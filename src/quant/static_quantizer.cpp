@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
 
 #include "kernels/kernel.h"
@@ -53,6 +54,10 @@ Result<WeightRecipe> RecipeForWeight(const std::string& name, const Tensor& w, i
   return recipe;
 }
 
+// The largest |level| given to an int32 bias: int32's range less a margin for the float
+// rounding of its scale.
+constexpr double kBiasLevelLimit = 2147483647.0 / 1.0001;
+
 // int32 bias at scale input_scale x weight_scale (per output channel when the weight is).
 QuantizedConstant QuantizeBias(const Tensor& bias, float input_scale, const std::vector<QParams>& weight_params) {
   QuantizedConstant q{Tensor(DataType::kInt32, bias.shape()), {}};
@@ -63,6 +68,22 @@ QuantizedConstant QuantizeBias(const Tensor& bias, float input_scale, const std:
     q.values.data<int32_t>()[c] = static_cast<int32_t>(std::clamp(level, -2147483647.0, 2147483647.0));
   }
   return q;
+}
+
+// When a tiny input scale would push a bias past int32 at scale input_scale x weight_scale,
+// widens that channel's weight scale until the bias fits (ONNX Runtime's quantizer does the
+// same): the bias stays exact and the weight, small beside it, loses precision instead.
+// Returns how many weight scales it widened.
+int64_t WidenWeightScalesForBias(const Tensor& bias, float input_scale, std::vector<QParams>& weight_params) {
+  std::vector<bool> widened(weight_params.size());
+  for (int64_t c = 0; c < bias.size(); ++c) {
+    const size_t channel = weight_params.size() == 1 ? 0 : c;
+    const double needed = std::abs(static_cast<double>(bias.data<float>()[c])) / kBiasLevelLimit / input_scale;
+    if (needed <= weight_params[channel].scale) continue;
+    weight_params[channel].scale = std::nextafter(static_cast<float>(needed), std::numeric_limits<float>::infinity());
+    widened[channel] = true;
+  }
+  return std::count(widened.begin(), widened.end(), true);
 }
 
 // Output[0] names of the nodes that run quantized.
@@ -128,6 +149,12 @@ Result<QuantizationResult> Quantize(const Model& input, const QuantizationConfig
     ranges = Calibrate(model, {activations.begin(), activations.end()}, calibration, calibration_options, progress);
   }
   if (!ranges.ok()) return ranges.status();
+  for (auto& [name, range] : *ranges)
+    if (range.max - range.min < config.minimum_real_range) {
+      result.notes.push_back({name, "", Message("range [", range.min, ", ", range.max, "] widened to MinimumRealRange ",
+                                                config.minimum_real_range)});
+      range.max = range.min + static_cast<float>(config.minimum_real_range);
+    }
   result.ranges = *ranges;
 
   auto plan = PlanActivations(graph, quantized, *ranges, config, backend);
@@ -172,14 +199,25 @@ Result<QuantizationResult> Quantize(const Model& input, const QuantizationConfig
       if (!recipe.ok()) return recipe.status();
       if (recipe->axis >= 0 && opset < 13)
         return Fail(StatusCode::kUnsupported, "per-channel weights need ai.onnx opset 13 or later; the model imports opset ", opset);
-      QuantizedConstant qw = QuantizeConstant(w, recipe->axis, recipe->format, recipe->fixed);
-      node.inputs[1] = writer.AddDequantized(weight_name, qw, recipe->axis, true, nodes);
+      std::vector<QParams> weight_params =
+          recipe->fixed ? std::vector<QParams>{*recipe->fixed} : ParamsFromRange(w, recipe->axis, recipe->format);
       // A bias matches the weight's channels only when those are the output channels.
       const bool has_bias = node.inputs.size() > 2 && graph.IsInitializer(node.inputs[2]) && node.op_type != "MatMul" &&
-                            (qw.params.size() == 1 || recipe->axis == axis);
-      if (has_bias && params.count(original_input)) {
-        QuantizedConstant qb = QuantizeBias(graph.initializers.at(node.inputs[2]), params.at(original_input).scale, qw.params);
-        node.inputs[2] = writer.AddDequantized(node.inputs[2], qb, 0, false, nodes);
+                            (weight_params.size() == 1 || recipe->axis == axis) && params.count(original_input);
+      const std::string bias_name = has_bias ? node.inputs[2] : "";
+      const float input_scale = has_bias ? params.at(original_input).scale : 0;
+      if (has_bias && !recipe->fixed) {
+        const int64_t widened = WidenWeightScalesForBias(graph.initializers.at(bias_name), input_scale, weight_params);
+        if (widened)
+          result.notes.push_back({weight_name, node.name,
+                                  Message("widened ", widened, " of ", weight_params.size(), " weight scales so that bias '",
+                                          bias_name, "' fits int32 at the input's scale ", input_scale)});
+      }
+      QuantizedConstant qw = QuantizeConstant(w, recipe->axis, recipe->format, std::move(weight_params));
+      node.inputs[1] = writer.AddDequantized(weight_name, qw, recipe->axis, true, nodes);
+      if (has_bias) {
+        QuantizedConstant qb = QuantizeBias(graph.initializers.at(bias_name), input_scale, qw.params);
+        node.inputs[2] = writer.AddDequantized(bias_name, qb, 0, false, nodes);
       }
       result.quantized_nodes.push_back(node.name);
     } else if (quantized.count(node.outputs[0])) {
@@ -223,7 +261,7 @@ int64_t WeightChannelAxis(const Graph& graph, const Node& node, const Quantizati
 
 Result<QuantizationResult> StartQuantization(const Model& model, const QuantizationConfig& config, const SampleSet* calibration) {
   QPLAY_RETURN_IF_ERROR(config.Validate());
-  QuantizationResult result{model, {}, {}, {}, {}};
+  QuantizationResult result{model, {}, {}, {}, {}, {}};
   auto passes = PrepareForQuantization(result.model);
   if (!passes.ok()) return passes.status();
   result.passes = std::move(passes.value());

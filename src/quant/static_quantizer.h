@@ -16,12 +16,20 @@
 
 namespace qplay {
 
+// A tensor the quantizer adjusted, or found suspect, and why.
+struct QuantizationNote {
+  std::string tensor;
+  std::string node;     // the node it belongs to, or ""
+  std::string message;  // what was done or found
+};
+
 struct QuantizationResult {
   Model model;                                   // the quantized model (ExportModel writes it)
   std::vector<PassReport> passes;                // what the preparation passes changed
   std::vector<std::string> quantized_nodes;      // names of the nodes that run quantized
   std::map<std::string, QParams> activations;    // quantization parameters per activation tensor
   std::map<std::string, FloatRange> ranges;      // static: the calibrated range per activation
+  std::vector<QuantizationNote> notes;           // adjusted or suspect tensors, for the report
 };
 
 // What every quantizer starts from: the config validated, and a copy of the model prepared

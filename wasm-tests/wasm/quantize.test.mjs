@@ -304,3 +304,24 @@ test('qat() trains an epoch at a time and finishes with the best epoch quantized
     .toThrow('5 labels for 32 training samples');
   for (const m of [quantized, session, model]) m.delete();
 });
+
+test('a collapsed input range widens weight scales instead of saturating int32 biases, and onnxruntime agrees', async () => {
+  const model = qp.loadModel(fs.readFileSync(path.join(examples, 'models/cnn.onnx')));
+  const tiny = (set) => ({ ...set, data: set.data.map((v) => v * 1e-9) });
+  const quantized = model.quantize({ per_channel: true, calibration_limit: 50 }, { input: tiny(calibration) }, null);
+  const notes = quantized.notes();
+  expect(notes.length).toBeGreaterThan(0);
+  expect(notes[0]).toMatchObject({ tensor: expect.any(String), node: expect.any(String) });
+  expect(notes[0].message).toMatch(/^widened \d+ of \d+ weight scales so that bias '.+' fits int32 at the input's scale/);
+  const input = tiny(evaluation);
+  const ours = quantized.run({ input }).logits;
+  const float = model.run({ input }).logits;
+  // The biases carry the output when the input is ~0; saturated biases would have lost them.
+  expect(withinFraction(ours.data, float.data, oneStep(float.data) * 2)).toBeGreaterThanOrEqual(0.99);
+  const session = await createOrtNodeSession(quantized.save());
+  const { logits } = await session.run({ input: new ortNode.Tensor('float32', input.data, input.dims) });
+  expect(withinFraction(logits.data, ours.data, oneStep(ours.data))).toBeGreaterThanOrEqual(0.999);
+  expect(model.quantize({ calibration_limit: 20 }, { input: calibration }, null).notes()).toEqual([]);
+  quantized.delete();
+  model.delete();
+});

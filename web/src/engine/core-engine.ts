@@ -91,7 +91,7 @@ export class CoreEngine implements Engine {
     const next = model.quantize(config, calibration, toProgress(progress));
     this.dropQuantized();
     this.quantized = next;
-    return { bytes: ownBuffer(next.save()), info: next.info() };
+    return { bytes: ownBuffer(next.save()), info: next.info(), notes: next.notes() };
   }
 
   async qat(config: QuantConfig, options: QatOptions, progress?: ProgressFn): Promise<QatResult> {
@@ -110,7 +110,7 @@ export class CoreEngine implements Engine {
       const next = session.finish();
       this.dropQuantized();
       this.quantized = next;
-      return { bytes: ownBuffer(next.save()), info: next.info(), epochs, best: session.best() };
+      return { bytes: ownBuffer(next.save()), info: next.info(), notes: next.notes(), epochs, best: session.best() };
     } finally {
       session.delete();
     }

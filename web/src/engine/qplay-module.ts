@@ -4,7 +4,7 @@
 // (a method added or removed on either side, or a result with keys not declared here).
 import type {
   ActivationRanges, AnalysisReport, BackendPreset, EpochReport, EvaluationReport, FallbackOutcome, FallbackTarget,
-  GraphNode, InitializerInfo, LayerErrorReport, LayerPlan, ModelInfo, QuantConfig, QuantFormatOptions, QuantParams,
+  GraphNode, InitializerInfo, LayerErrorReport, LayerPlan, ModelInfo, QuantConfig, QuantizationNote, QuantFormatOptions, QuantParams,
   QuantizeTensorOptions, QuantizedTensor, TensorData,
 } from './types';
 
@@ -57,6 +57,7 @@ export interface RangeChoiceOptions {
 // A loaded model (embind class Model). Methods throw an Error naming the problem; delete() frees it.
 export interface WasmModel {
   info(): ModelInfo;
+  notes(): QuantizationNote[];
   run(inputs: Record<string, TensorData>): Record<string, TensorData & { type: string }>;
   save(): Uint8Array;
   layers(config: QuantConfig): LayerPlan[];

@@ -196,9 +196,17 @@ export interface AnalysisReport {
   [key: string]: unknown;
 }
 
+// A tensor the quantizer adjusted (a widened weight scale, a widened range) or found suspect.
+export interface QuantizationNote {
+  tensor: string;
+  node: string;  // the node it belongs to, or ''
+  message: string;
+}
+
 export interface QuantizedModel {
   bytes: ArrayBuffer;  // the .onnx file to download
   info: ModelInfo;
+  notes: QuantizationNote[];
 }
 
 export interface Latency {

@@ -1,5 +1,5 @@
 // What one run produced, and the JSON report the page downloads beside the quantized model.
-import type { EvaluationReport, LayerErrorReport, Latency, QuantConfig } from '../engine/types';
+import type { EvaluationReport, LayerErrorReport, Latency, QuantConfig, QuantizationNote } from '../engine/types';
 
 export const REPORT_FORMAT_VERSION = 1;
 
@@ -13,6 +13,7 @@ export interface RunResults {
   floatBytes: number;
   quantizedBytes: number;
   quantizedModel: ArrayBuffer;
+  notes: QuantizationNote[];  // tensors the quantizer adjusted or found suspect
   reference: ReferenceNumbers | null;  // PyTorch on the same model and evaluation set, when known
 }
 
@@ -35,6 +36,7 @@ export function reportJson(r: RunResults): string {
       agreement: r.evaluation.compare?.agreement ?? null,
       outputs: r.evaluation.compare?.outputs ?? {},
     },
+    notes: r.notes,
     pytorch_reference_accuracy: r.reference,
     size_bytes: { float: r.floatBytes, quantized: r.quantizedBytes },
     latency_ms: r.latency ? { float: r.latency.float_ms, quantized: r.latency.quantized_ms, batch: r.latency.batch } : null,

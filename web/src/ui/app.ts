@@ -222,7 +222,7 @@ export class Playground extends LitElement {
       const latency = await this.engine.latency();
       this.results = {
         modelName: this.modelName, config, evaluation, analysis, analysisNote, latency,
-        floatBytes: this.fileBytes, quantizedBytes: quantized.bytes.byteLength, quantizedModel: quantized.bytes,
+        floatBytes: this.fileBytes, quantizedBytes: quantized.bytes.byteLength, quantizedModel: quantized.bytes, notes: quantized.notes,
         reference: this.samplesBundled ? this.reference : null,
       };
     } catch (e) {

@@ -55,6 +55,7 @@ export class ResultsPanel extends LitElement {
     return html`
       <h2>Results</h2>
       ${this.renderMetrics(r)}
+      ${this.renderNotes(r)}
       <div class="row">
         <button class="primary" id="download-model" @click=${() => download(siblingName(r.modelName, '.quant.onnx'), r.quantizedModel, 'application/octet-stream')}>
           Download quantized .onnx</button>
@@ -88,6 +89,15 @@ export class ResultsPanel extends LitElement {
           <td class="num">${r.latency.quantized_ms.toFixed(2)} ms
             <span class=${speedup >= 1 ? 'better' : 'worse'}>(${speedup.toFixed(2)}x)</span></td></tr>` : nothing}
       </table>`;
+  }
+
+  private renderNotes(r: RunResults) {
+    if (!r.notes.length) return nothing;
+    return html`
+      <h3>What the quantizer adjusted or found</h3>
+      <ul id="quantization-notes">
+        ${r.notes.map((n) => html`<li><code>${n.tensor}</code>${n.node ? html` (node <code>${n.node}</code>)` : nothing}: ${n.message}</li>`)}
+      </ul>`;
   }
 
   private renderLayers(r: RunResults) {
