@@ -5,6 +5,7 @@
 #include "graph/shape_inference.h"
 #include "kernels/registry.h"
 #include "ops/schema.h"
+#include "passes/decomposed_ops.h"
 #include "passes/graph_edit.h"
 
 namespace qplay {
@@ -191,7 +192,7 @@ Result<PassReport> FuseMatMulAddIntoGemm(Model& model) {
 
 Result<std::vector<PassReport>> PrepareForQuantization(Model& model) {
   std::vector<PassReport> reports;
-  for (auto pass : {FoldConstants, RemoveIdentities, FoldBatchNormalization, FuseMatMulAddIntoGemm}) {
+  for (auto pass : {FoldConstants, RemoveIdentities, FoldBatchNormalization, FuseMatMulAddIntoGemm, FuseDecomposedOps}) {
     auto report = pass(model);
     if (!report.ok()) return report.status();
     reports.push_back(std::move(report.value()));

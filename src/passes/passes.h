@@ -26,8 +26,8 @@ Result<PassReport> FoldBatchNormalization(Model& model);
 // do), so the bias is quantized to int32 with the weight.
 Result<PassReport> FuseMatMulAddIntoGemm(Model& model);
 
-// The four above in order (constants, identities, batch norms, MatMul + Add), then shape
-// inference again.
+// The four above in order (constants, identities, batch norms, MatMul + Add), then decomposed
+// ops fused where the opset allows (decomposed_ops.h), then shape inference again.
 Result<std::vector<PassReport>> PrepareForQuantization(Model& model);
 
 }  // namespace qplay

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "passes/decomposed_ops.h"
 #include "quant/quantizer.h"
 
 namespace qplay {
@@ -36,12 +37,16 @@ Result<std::vector<LayerPlan>> PlanLayers(const Model& model, const Quantization
   if (!quantized.ok()) return quantized.status();
   const std::set<std::string> quantized_nodes(quantized->quantized_nodes.begin(), quantized->quantized_nodes.end());
   const std::set<std::string> after_passes = NodeNames(prepared->model.graph), written = NodeNames(quantized->model.graph);
+  std::vector<std::string> units(model.graph.nodes.size());
+  for (const DecomposedOp& op : FindDecomposedOps(model))
+    for (size_t i : op.nodes) units[i] = op.op_type;
   std::vector<LayerPlan> plan;
-  for (const Node& node : model.graph.nodes) {
+  for (size_t i = 0; i < model.graph.nodes.size(); ++i) {
+    const Node& node = model.graph.nodes[i];
     LayerFate fate = LayerFate::kFloat;
     if (!after_passes.count(node.name)) fate = LayerFate::kFolded;
     else if (quantized_nodes.count(node.name) || !written.count(node.name)) fate = LayerFate::kQuantized;
-    plan.push_back({node.name, node.op_type, node.outputs, fate});
+    plan.push_back({node.name, node.op_type, node.outputs, fate, units[i]});
   }
   return plan;
 }
@@ -50,7 +55,7 @@ std::string LayerPlanToJson(const std::vector<LayerPlan>& plan) {
   nlohmann::json out = nlohmann::json::array();
   for (const LayerPlan& layer : plan) {
     const char* fate = layer.fate == LayerFate::kQuantized ? "quantized" : layer.fate == LayerFate::kFolded ? "folded" : "float";
-    out.push_back({{"node", layer.node}, {"op_type", layer.op_type}, {"outputs", layer.outputs}, {"fate", fate}});
+    out.push_back({{"node", layer.node}, {"op_type", layer.op_type}, {"outputs", layer.outputs}, {"fate", fate}, {"unit", layer.unit}});
   }
   return out.dump();
 }

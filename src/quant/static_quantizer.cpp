@@ -8,6 +8,7 @@
 #include "kernels/kernel.h"
 #include "ops/schema.h"
 #include "passes/cross_layer_equalization.h"
+#include "passes/decomposed_ops.h"
 #include "passes/graph_edit.h"
 #include "passes/qdq_fusion.h"
 #include "quant/activation_plan.h"
@@ -86,12 +87,17 @@ int64_t WidenWeightScalesForBias(const Tensor& bias, float input_scale, std::vec
   return std::count(widened.begin(), widened.end(), true);
 }
 
-// Output[0] names of the nodes that run quantized.
-std::set<std::string> SelectQuantizedNodes(const Graph& graph, const QuantizationConfig& config,
-                                           const QuantizationBackend& backend) {
+// Output[0] names of the nodes that run quantized. The nodes of a decomposed op stay float
+// together, so that it is quantized only at its boundaries.
+std::set<std::string> SelectQuantizedNodes(const Graph& graph, const std::vector<DecomposedOp>& decomposed,
+                                           const QuantizationConfig& config, const QuantizationBackend& backend) {
+  std::vector<bool> in_unit(graph.nodes.size());
+  for (const DecomposedOp& op : decomposed)
+    for (size_t i : op.nodes) in_unit[i] = true;
   std::set<std::string> quantized;
-  for (const Node& node : graph.nodes) {
-    const bool supported = node.domain.empty() && backend.Quantizes(node.op_type);
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    const Node& node = graph.nodes[i];
+    const bool supported = node.domain.empty() && backend.Quantizes(node.op_type) && !in_unit[i];
     const bool selected = config.op_types_to_quantize.empty() || config.op_types_to_quantize.count(node.op_type);
     if (supported && selected && !config.nodes_to_exclude.count(node.name) && IsFloatValue(graph, node.inputs[0]))
       quantized.insert(node.outputs[0]);
@@ -130,7 +136,12 @@ Result<QuantizationResult> Quantize(const Model& input, const QuantizationConfig
                 config.per_channel ? 13 : 10, " or later; the model imports opset ", opset);
   Graph& graph = model.graph;
 
-  const std::set<std::string> quantized = SelectQuantizedNodes(graph, config, backend);
+  const std::vector<DecomposedOp> decomposed = FindDecomposedOps(model);
+  for (const DecomposedOp& op : decomposed)
+    result.notes.push_back({op.output, graph.nodes[op.nodes.back()].name,
+                            Message(op.nodes.size(), " nodes from ", graph.nodes[op.nodes.front()].Describe(), " compute ",
+                                    op.op_type, ": kept float as one unit, quantized only at its boundaries")});
+  const std::set<std::string> quantized = SelectQuantizedNodes(graph, decomposed, config, backend);
   const std::set<std::string> activations = ActivationsToCalibrate(graph, quantized, backend);
   CalibrationOptions calibration_options;
   calibration_options.observer.method = config.calibrate_method;

@@ -3,12 +3,16 @@ architectures qplay was never tuned on.
 
     /usr/bin/python3 tests/zoo/fidelity.py QPLAY_BINARY WORK_DIR [MODEL ...]
 
-Each model is built with random weights (seeded; heads re-initialized so the output depends on
-the input), exported to ONNX at opset 13, and quantized two ways on the same 32 calibration
-inputs: by qplay (static, per-channel, MinMax: `qplay quantize --per-channel`) and by PyTorch FX
-with each CPU engine's default qconfig (qnnpack, and onednn or fbgemm). The output's SQNR
-against the float model on 16 other inputs is printed as a table. Exits 1 when qplay is more
-than 1 dB below PyTorch's better engine on any model.
+Each model is built with random weights (seeded; batch-norm statistics measured on inputs like
+the test's, heads re-initialized, so that the output depends on the input), exported to ONNX at
+opset 13, and quantized on the same 32 calibration inputs:
+- by qplay, static with per-channel weights, calibrated with MinMax (ONNX Runtime's default) and
+  with mse (`qplay quantize --per-channel --method mse`: the range that minimizes the L2 error);
+- by PyTorch FX with each CPU engine's default qconfig (qnnpack, and onednn or fbgemm), whose
+  HistogramObserver also picks the activation range that minimizes the L2 error.
+The output's SQNR against the float model on 16 other inputs is printed as a table. Exits 1 when
+qplay's mse calibration, the one comparable to PyTorch's observer, is more than 1 dB below
+PyTorch's better engine on any model.
 """
 import copy
 import json
@@ -123,10 +127,10 @@ def pytorch_sqnr(model, engine, calibration, test, reference):
         return sqnr_db(reference, quantized(test).numpy())
 
 
-def qplay_sqnr(qplay, work, name, test_path, calibration_path):
-    onnx_path, quantized_path = os.path.join(work, f"{name}.onnx"), os.path.join(work, f"{name}.quant.onnx")
+def qplay_sqnr(qplay, work, name, method, test_path, calibration_path):
+    onnx_path, quantized_path = os.path.join(work, f"{name}.onnx"), os.path.join(work, f"{name}.{method}.onnx")
     quantize = subprocess.run([qplay, "quantize", onnx_path, "-o", quantized_path, "--calib", calibration_path,
-                               "--per-channel", "--json"], capture_output=True, text=True)
+                               "--per-channel", "--method", method, "--json"], capture_output=True, text=True)
     if quantize.returncode != 0:
         raise RuntimeError(f"qplay quantize {name}: {quantize.stderr.strip()}")
     notes = json.loads(quantize.stdout).get("notes", [])
@@ -145,8 +149,8 @@ def main():
     os.makedirs(work, exist_ok=True)
     chosen = sys.argv[3:] or list(models())
     engines = [e for e in ("qnnpack", "onednn", "fbgemm") if e in torch.backends.quantized.supported_engines][:2]
-    print(f"| model | qplay per-channel (dB) | {' | '.join(f'PyTorch FX {e} (dB)' for e in engines)} | qplay notes |")
-    print("|---|---|" + "---|" * len(engines) + "---|")
+    print(f"| model | qplay MinMax (dB) | qplay mse (dB) | {' | '.join(f'PyTorch FX {e} (dB)' for e in engines)} | qplay notes |")
+    print("|---|---|---|" + "---|" * len(engines) + "---|")
     failures = []
     for name in chosen:
         torch.manual_seed(0)
@@ -172,9 +176,10 @@ def main():
         calibration_path, test_path = os.path.join(work, f"{name}.calib.npy"), os.path.join(work, f"{name}.test.npy")
         np.save(calibration_path, calibration.numpy())
         np.save(test_path, test.numpy())
-        ours, notes = qplay_sqnr(qplay, work, name, test_path, calibration_path)
+        minmax, _ = qplay_sqnr(qplay, work, name, "minmax", test_path, calibration_path)
+        ours, notes = qplay_sqnr(qplay, work, name, "mse", test_path, calibration_path)
         theirs = [pytorch_sqnr(model, e, calibration, test, reference) for e in engines]
-        print(f"| {name} | {ours:.1f} | {' | '.join(f'{t:.1f}' for t in theirs)} | {len(notes)} |", flush=True)
+        print(f"| {name} | {minmax:.1f} | {ours:.1f} | {' | '.join(f'{t:.1f}' for t in theirs)} | {len(notes)} |", flush=True)
         if ours < max(theirs) - TOLERANCE_DB:
             failures.append(f"{name}: qplay {ours:.1f} dB, PyTorch {max(theirs):.1f} dB")
     if failures:

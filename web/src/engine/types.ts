@@ -37,6 +37,7 @@ export interface LayerPlan {
   op_type: string;
   outputs: string[];
   fate: LayerFate;
+  unit: string;  // the op a decomposed pattern of nodes computes ('LayerNormalization'), or ''
 }
 
 export interface QuantFormatOptions {

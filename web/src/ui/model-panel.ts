@@ -1,6 +1,6 @@
 // <qp-model-panel>: the loaded model's summary and its searchable layer list, each node marked
 // with what the chosen recipe does to it; a checkbox keeps a node in float (nodes_to_exclude).
-import { LitElement, css, html } from 'lit';
+import { LitElement, css, html, nothing } from 'lit';
 import type { LayerPlan, ModelInfo, ValueInfo } from '../engine/types';
 import { kib } from './format';
 import { sharedStyles } from './shared-styles';
@@ -59,7 +59,7 @@ export class ModelPanel extends LitElement {
           ${ops.map(([op, n]) => html`<tr><td>${op}</td><td class="num">${n}</td></tr>`)}</table>
       </div>
       <h3>Layers</h3>
-      <p class="muted">${counts.quantized} quantized · ${counts.float} float · ${counts.folded} removed before quantizing (BatchNorm folded into its Conv, constants folded).
+      <p class="muted">${counts.quantized} quantized · ${counts.float} float · ${counts.folded} removed before quantizing (BatchNorm folded into its Conv, constants folded, decomposed ops fused).
         Tick a node to keep it in float.</p>
       <label>Search layers <input type="search" .value=${this.filter} @input=${(e: Event) => (this.filter = (e.target as HTMLInputElement).value)}
         placeholder="name or op type" /></label>
@@ -72,7 +72,8 @@ export class ModelPanel extends LitElement {
     return html`<table aria-label="layers">
       <tr><th>node</th><th>op</th><th>recipe</th><th>keep float</th></tr>
       ${shown.map((l) => html`<tr>
-        <td>${l.node}</td><td>${l.op_type}</td><td><span class="fate ${l.fate}">${l.fate}</span></td>
+        <td>${l.node}</td><td>${l.op_type}${l.unit ? html` <span class="muted" title="these nodes compute one ${l.unit}, quantized only at its boundaries">(part of ${l.unit})</span>` : nothing}</td>
+        <td><span class="fate ${l.fate}">${l.fate}</span></td>
         <td><input type="checkbox" aria-label=${`keep ${l.node} in float`} .checked=${this.exclude.includes(l.node)}
           ?disabled=${l.fate === 'folded'} @change=${(e: Event) => this.toggle(l.node, (e.target as HTMLInputElement).checked)} /></td>
       </tr>`)}
