@@ -8,6 +8,7 @@
 
 #include "analysis/metrics_json.h"
 #include "kernels/kernel.h"
+#include "ops/quantize.h"
 #include "passes/graph_edit.h"
 #include "passes/passes.h"
 #include "quant/qparams.h"
@@ -16,8 +17,6 @@
 namespace qplay {
 namespace {
 
-bool IsDequantize(const Node& n) { return n.op_type == "DequantizeLinear"; }
-bool IsQuantize(const Node& n) { return n.op_type == "QuantizeLinear"; }
 
 // The dequantization step of element i: its scale, per tensor or along the DequantizeLinear's axis.
 float StepAt(const Tensor& scale, const Tensor& values, int64_t axis, int64_t i) {
@@ -143,20 +142,20 @@ Result<LayerErrorReport> AnalyzeLayerError(const Model& float_model, const Model
   std::map<std::string, std::string> float_name_of;  // dequantized activation -> the float tensor it stands for
   std::map<std::string, ActivationCounts> histograms;  // by float tensor
   for (const Node& n : q.nodes) {
-    if (!IsDequantize(n)) continue;
+    if (!IsDequantizeLinear(n)) continue;
     auto source = producer.find(n.inputs[0]);
-    if (source == producer.end() || !IsQuantize(*source->second)) continue;
+    if (source == producer.end() || !IsQuantizeLinear(*source->second)) continue;
     const std::string& float_name = source->second->inputs[0];
     float_name_of[n.outputs[0]] = float_name;
     if (auto counts = ActivationCounts::For(q, *source->second)) histograms.emplace(float_name, *counts);
   }
   // Weights: a constant dequantized into an input of a node the float model has too.
   for (const Node& n : q.nodes) {
-    if (IsDequantize(n) || IsQuantize(n)) continue;
+    if (IsDequantizeLinear(n) || IsQuantizeLinear(n)) continue;
     auto original = float_nodes.find(n.name);
     for (size_t i = 0; i < n.inputs.size() && original != float_nodes.end(); ++i) {
       auto dq = producer.find(n.inputs[i]);
-      if (dq == producer.end() || !IsDequantize(*dq->second) || !q.IsInitializer(dq->second->inputs[0])) continue;
+      if (dq == producer.end() || !IsDequantizeLinear(*dq->second) || !q.IsInitializer(dq->second->inputs[0])) continue;
       if (i >= original->second->inputs.size() || !prepared.graph.IsInitializer(original->second->inputs[i])) continue;
       const Tensor& reference = prepared.graph.initializers.at(original->second->inputs[i]);
       auto values = EvaluateConstantNode(quantized, *dq->second);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/metrics_json.h"
+#include "ops/quantize.h"
 #include "ops/schema.h"
 #include "passes/graph_edit.h"
 
@@ -69,9 +70,9 @@ std::vector<std::string> QuantizedActivations(const Graph& qdq, const Node& node
   for (const Node& n : qdq.nodes)
     for (const auto& out : n.outputs) producer[out] = &n;
   auto before_qdq = [&](std::string value) {
-    for (const char* op : {"DequantizeLinear", "QuantizeLinear"}) {
+    for (auto is_step : {IsDequantizeLinear, IsQuantizeLinear}) {
       auto p = producer.find(value);
-      if (p == producer.end() || p->second->op_type != op) return value;
+      if (p == producer.end() || !is_step(*p->second)) return value;
       value = p->second->inputs[0];
     }
     return value;

@@ -13,6 +13,7 @@
 #include "analysis/layer_error.h"
 #include "analysis/metrics_json.h"
 #include "analysis/profile.h"
+#include "analysis/quality_check.h"
 #include "analysis/range_choices.h"
 #include "analysis/report.h"
 #include "analysis/sensitivity.h"
@@ -190,12 +191,13 @@ class WasmModel {
 
   val Info() const { return JsonToJs(SummaryToJson(Summarize(*model_))); }
 
-  // What quantizing this model adjusted or found suspect: [{ tensor, node, message }] (empty
+  // What quantizing this model adjusted or found suspect: [{ kind, tensor, node, message }] (empty
   // for a model that was loaded, not quantized here).
   val Notes() const {
     val notes = val::array();
     for (const auto& note : notes_) {
       val entry = val::object();
+      entry.set("kind", std::string(NoteKindName(note.kind)));
       entry.set("tensor", note.tensor);
       entry.set("node", note.node);
       entry.set("message", note.message);
@@ -235,6 +237,8 @@ class WasmModel {
       }
       auto result = ::qplay::Quantize(*model_, *config, samples, ProgressFromJs(progress));
       if (!result.ok()) return result.status();
+      if (config->mode == QuantMode::kStatic)
+        for (auto& warning : CheckQuantizationQuality(*model_, *result, samples)) result->notes.push_back(std::move(warning));
       auto* quantized = new WasmModel(std::move(result->model), true);
       quantized->notes_ = std::move(result->notes);
       return quantized;

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -25,6 +26,7 @@
 #include "analysis/evaluate.h"
 #include "analysis/layer_error.h"
 #include "analysis/profile.h"
+#include "analysis/quality_check.h"
 #include "analysis/report.h"
 #include "analysis/sensitivity.h"
 #include "data/npy.h"
@@ -52,7 +54,7 @@ constexpr const char* kUsage =
     "        [--symmetric-activations] [--symmetric-weights] [--reduce-range] [--cle] [--bias-correction] [--exclude NODE ...]\n"
     "        [--op-types T,...] [--config FILE.json]\n"
     "        [--max-accuracy-drop POINTS | --min-agreement PERCENT | --min-sqnr DB] [--fallback float|int16]\n"
-    "        [--eval-data X.npy [--eval-labels Y.npy]] [--json]\n"
+    "        [--eval-data X.npy [--eval-labels Y.npy]] [--warn-sqnr DB] [--json]\n"
     "  qplay eval MODEL --data X.npy [--labels Y.npy] [--compare QMODEL] [--batch N] [--json]\n"
     "  qplay analyze FLOAT_MODEL QUANT_MODEL --data X.npy [--labels Y.npy] [--batch N] [--json]\n"
     "  qplay profile MODEL --data X.npy [--runs N] [--json]\n"
@@ -261,21 +263,24 @@ bool WantsFallback(const Args& args) {
   return false;
 }
 
+// Sets `out` to the option's number divided by `unit`, when the option is given.
+Status NumberOption(const Args& args, const char* option, double& out, double unit = 1) {
+  if (args.Value(option).empty()) return Status::Ok();
+  char* end = nullptr;
+  const std::string text = args.Value(option);
+  const double value = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0' || !std::isfinite(value))
+    return Fail(StatusCode::kInvalidArgument, option, " takes a number, got '", text, "'");
+  out = value / unit;
+  return Status::Ok();
+}
+
 // --max-accuracy-drop POINTS, --min-agreement PERCENT, --min-sqnr DB, --fallback float|int16.
 Result<FallbackTarget> FallbackTargetFromArgs(const Args& args) {
   FallbackTarget target;
-  auto number = [&](const char* option, double& out, double unit) -> Status {
-    if (args.Value(option).empty()) return Status::Ok();
-    char* end = nullptr;
-    const std::string text = args.Value(option);
-    const double value = std::strtod(text.c_str(), &end);
-    if (end == text.c_str() || *end != '\0') return Fail(StatusCode::kInvalidArgument, option, " takes a number, got '", text, "'");
-    out = value / unit;
-    return Status::Ok();
-  };
-  QPLAY_RETURN_IF_ERROR(number("--max-accuracy-drop", target.max_accuracy_drop, 100));
-  QPLAY_RETURN_IF_ERROR(number("--min-agreement", target.min_agreement, 100));
-  QPLAY_RETURN_IF_ERROR(number("--min-sqnr", target.min_sqnr_db, 1));
+  QPLAY_RETURN_IF_ERROR(NumberOption(args, "--max-accuracy-drop", target.max_accuracy_drop, 100));
+  QPLAY_RETURN_IF_ERROR(NumberOption(args, "--min-agreement", target.min_agreement, 100));
+  QPLAY_RETURN_IF_ERROR(NumberOption(args, "--min-sqnr", target.min_sqnr_db));
   const std::string keep = args.Value("--fallback", "float");
   if (keep != "float" && keep != "int16") return Fail(StatusCode::kInvalidArgument, "--fallback must be float or int16, got '", keep, "'");
   target.keep_as = keep == "float" ? FallbackPrecision::kFloat : FallbackPrecision::kInt16;
@@ -331,6 +336,9 @@ int QuantizeCommand(const Args& args) {
   auto config = ConfigFromArgs(args);
   if (!config.ok()) return Report(config.status());
   const bool dynamic = config->mode != QuantMode::kStatic;  // no calibration data
+  QualityOptions quality;
+  Status warn_sqnr = NumberOption(args, "--warn-sqnr", quality.min_sqnr_db);
+  if (!warn_sqnr.ok()) return Report(warn_sqnr);
   if (args.positional.size() != 1 || args.Value("-o").empty() || (!dynamic && args.Value("--calib").empty()))
     return Report(Fail(StatusCode::kInvalidArgument, "quantize takes MODEL -o OUT --calib X.npy (or --mode dynamic / weight-only, without --calib)"));
   auto model = LoadModelFile(args.positional[0]);
@@ -356,6 +364,8 @@ int QuantizeCommand(const Args& args) {
   }
   Status written = WriteModel(args.Value("-o"), result.model);
   if (!written.ok()) return Report(written);
+  if (!dynamic)
+    for (auto& warning : CheckQuantizationQuality(*model, result, calibration, quality)) result.notes.push_back(std::move(warning));
   if (args.json) {
     j["output"] = args.Value("-o");
     j["config"] = nlohmann::json::parse(config->ToJson());
@@ -364,13 +374,13 @@ int QuantizeCommand(const Args& args) {
     for (const auto& [name, p] : result.activations) j["activations"][name] = {{"scale", p.scale}, {"zero_point", p.zero_point}};
     j["notes"] = nlohmann::json::array();
     for (const auto& note : result.notes)
-      j["notes"].push_back({{"tensor", note.tensor}, {"node", note.node}, {"message", note.message}});
+      j["notes"].push_back({{"kind", NoteKindName(note.kind)}, {"tensor", note.tensor}, {"node", note.node}, {"message", note.message}});
     std::cout << j.dump(2) << "\n";
     return 0;
   }
   if (j.contains("fallback")) PrintFallback(j["fallback"]);
   for (const auto& note : result.notes)
-    std::cout << "note: " << note.tensor << (note.node.empty() ? "" : " (node " + note.node + ")") << ": " << note.message << "\n";
+    std::cout << NoteKindName(note.kind) << ": " << note.tensor << (note.node.empty() ? "" : " (node " + note.node + ")") << ": " << note.message << "\n";
   std::cout << "quantized " << result.quantized_nodes.size() << " nodes -> " << args.Value("-o") << "\n";
   return 0;
 }
@@ -569,7 +579,7 @@ int Dispatch(int argc, char** argv) {
   auto args = ParseArgs(argc, argv, {"--input", "--output-dir", "-o", "--calib", "--calib-limit", "--method", "--percentile", "--bits", "--block-size",
                                      "--format", "--backend", "--activation-type", "--weight-type", "--exclude",
                                      "--op-types", "--config", "--data", "--labels", "--compare", "--batch", "--runs", "--max-accuracy-drop", "--min-agreement",
-                                     "--min-sqnr", "--fallback", "--mode",
+                                     "--min-sqnr", "--warn-sqnr", "--fallback", "--mode",
                                      "--train-data", "--train-labels", "--eval-data", "--eval-labels", "--epochs", "--lr", "--optimizer",
                                      "--batch-size", "--weight-decay", "--seed", "--observer-steps"});
   if (!args.ok()) return Report(args.status());

@@ -1,4 +1,6 @@
 // QuantizeLinear, DequantizeLinear (ai.onnx and com.microsoft) and DynamicQuantizeLinear.
+#include "ops/quantize.h"
+
 #include "ops/schema.h"
 
 namespace qplay {
@@ -46,6 +48,39 @@ void RegisterQuantizeSchemas(SchemaRegistry& r) {
   }
   r.Add(OpSchema("DynamicQuantizeLinear", 11).Input("x", "T1").Output("y", "T2").Output("y_scale", "T1")
             .Output("y_zero_point", "T2").Types("T1", {DataType::kFloat}).Infer(DynamicQuantizeInfer));
+}
+
+}  // namespace qplay
+
+namespace qplay {
+namespace {
+
+bool InQdqDomain(const Node& node) { return node.domain.empty() || node.domain == "ai.onnx" || node.domain == "com.microsoft"; }
+
+Node MakeQdqNode(const char* op, const std::string& domain, const std::string& name, std::vector<std::string> inputs,
+                 const std::string& output) {
+  Node n;
+  n.op_type = op;
+  n.domain = domain;
+  n.name = name;
+  n.inputs = std::move(inputs);
+  n.outputs = {output};
+  return n;
+}
+
+}  // namespace
+
+bool IsQuantizeLinear(const Node& node) { return node.op_type == "QuantizeLinear" && InQdqDomain(node); }
+bool IsDequantizeLinear(const Node& node) { return node.op_type == "DequantizeLinear" && InQdqDomain(node); }
+
+Node MakeQuantizeLinear(const std::string& domain, const std::string& name, std::vector<std::string> inputs,
+                        const std::string& output) {
+  return MakeQdqNode("QuantizeLinear", domain, name, std::move(inputs), output);
+}
+
+Node MakeDequantizeLinear(const std::string& domain, const std::string& name, std::vector<std::string> inputs,
+                          const std::string& output) {
+  return MakeQdqNode("DequantizeLinear", domain, name, std::move(inputs), output);
 }
 
 }  // namespace qplay

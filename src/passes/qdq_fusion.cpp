@@ -6,6 +6,7 @@
 #include <set>
 
 #include "kernels/kernel.h"
+#include "ops/quantize.h"
 #include "ops/schema.h"
 #include "passes/graph_edit.h"
 
@@ -207,7 +208,7 @@ class Rewriter {
     auto p = producer_.find(value);
     if (value.empty() || p == producer_.end()) return std::nullopt;
     const Node& dq = graph_.nodes[p->second];
-    if (dq.op_type != "DequantizeLinear" || !dq.domain.empty() || removed_.count(p->second)) return std::nullopt;
+    if (!IsDequantizeLinear(dq) || !dq.domain.empty() || removed_.count(p->second)) return std::nullopt;
     auto scale = graph_.initializers.find(dq.inputs[1]);
     if (scale == graph_.initializers.end()) return std::nullopt;
     Operand o{dq.inputs[0], dq.inputs[1], dq.inputs.size() > 2 ? dq.inputs[2] : "", scale->second.size(),
@@ -238,7 +239,7 @@ class Rewriter {
     if (readers == consumers_.end() || readers->second.size() != 1 || IsGraphOutput(graph_, value)) return std::nullopt;
     const size_t i = readers->second[0];
     const Node& q = graph_.nodes[i];
-    if (q.op_type != "QuantizeLinear" || !q.domain.empty() || q.inputs.size() < 3 || removed_.count(i)) return std::nullopt;
+    if (!IsQuantizeLinear(q) || !q.domain.empty() || q.inputs.size() < 3 || removed_.count(i)) return std::nullopt;
     auto scale = graph_.initializers.find(q.inputs[1]);
     if (scale == graph_.initializers.end() || scale->second.size() != 1 || !graph_.IsInitializer(q.inputs[2]))
       return std::nullopt;
@@ -289,7 +290,7 @@ class Rewriter {
     for (const Node& node : graph_.nodes) read.insert(node.inputs.begin(), node.inputs.end());
     std::vector<Node> kept;
     for (Node& node : graph_.nodes)
-      if (node.op_type != "DequantizeLinear" || read.count(node.outputs[0])) kept.push_back(std::move(node));
+      if (!IsDequantizeLinear(node) || read.count(node.outputs[0])) kept.push_back(std::move(node));
     graph_.nodes = std::move(kept);
   }
 

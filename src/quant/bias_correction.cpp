@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 
+#include "ops/quantize.h"
 #include "passes/graph_edit.h"
 #include "runtime/session.h"
 
@@ -66,7 +67,7 @@ Result<PassReport> CorrectBiases(Model& prepared, const Model& quantized, const 
     auto q = quantized_nodes.find(n.name);
     if (q == quantized_nodes.end() || q->second->inputs.size() < 2) continue;
     auto dq = producer.find(q->second->inputs[1]);
-    if (dq == producer.end() || dq->second->op_type != "DequantizeLinear") continue;
+    if (dq == producer.end() || !IsDequantizeLinear(*dq->second)) continue;
     auto weight_q = EvaluateConstantNode(quantized, *dq->second);
     const Tensor& w = g.initializers.at(n.inputs[1]);
     if (!weight_q.ok() || weight_q->shape() != w.shape() || g.initializers.at(n.inputs[2]).dtype() != DataType::kFloat) continue;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "ops/quantize.h"
 #include "passes/graph_edit.h"
 #include "quant/observers.h"
 
@@ -67,7 +68,7 @@ std::string QdqWriter::AddDequantized(const std::string& base, const QuantizedCo
   const std::string q_name = FreshName(graph_, base + "_quantized");
   graph_.initializers[q_name] = constant.values;
   const std::string scale = AddParamsInitializers(base, constant.params, type, with_zero_point);
-  Node dq = MakeNode("DequantizeLinear", type, base + "_DequantizeLinear", {q_name, scale}, base + "_dequantized");
+  Node dq = MakeNode(MakeDequantizeLinear, type, base + "_DequantizeLinear", {q_name, scale}, base + "_dequantized");
   if (with_zero_point) dq.inputs.push_back(scale_to_zero_point_[scale]);
   if (constant.params.size() > 1) dq.attributes["axis"] = Attribute::Int(axis);
   nodes.push_back(dq);
@@ -77,8 +78,8 @@ std::string QdqWriter::AddDequantized(const std::string& base, const QuantizedCo
 std::string QdqWriter::AddQdq(const std::string& name, const QParams& params, DataType type, std::vector<Node>& nodes) {
   const std::string scale = AddParamsInitializers(name, {params}, type, true);
   const std::string zero_point = scale_to_zero_point_[scale];
-  Node q = MakeNode("QuantizeLinear", type, name + "_QuantizeLinear", {name, scale, zero_point}, name + "_quantized");
-  Node dq = MakeNode("DequantizeLinear", type, name + "_DequantizeLinear", {q.outputs[0], scale, zero_point},
+  Node q = MakeNode(MakeQuantizeLinear, type, name + "_QuantizeLinear", {name, scale, zero_point}, name + "_quantized");
+  Node dq = MakeNode(MakeDequantizeLinear, type, name + "_DequantizeLinear", {q.outputs[0], scale, zero_point},
                      name + "_dequantized");
   nodes.push_back(q);
   nodes.push_back(dq);
@@ -104,17 +105,10 @@ std::string QdqWriter::AddParamsInitializers(const std::string& base, const std:
   return scale_name;
 }
 
-Node QdqWriter::MakeNode(const std::string& op, DataType type, const std::string& name, std::vector<std::string> inputs,
+Node QdqWriter::MakeNode(QdqMaker make, DataType type, const std::string& name, std::vector<std::string> inputs,
                          const std::string& output) {
-  Node n;
-  n.op_type = op;
-  if (Is16Bit(type)) {
-    n.domain = "com.microsoft";
-    used_contrib_domain_ = true;
-  }
-  n.name = FreshName(graph_, name);
-  n.inputs = std::move(inputs);
-  n.outputs = {FreshName(graph_, output)};
+  used_contrib_domain_ = used_contrib_domain_ || Is16Bit(type);
+  Node n = make(Is16Bit(type) ? "com.microsoft" : "", FreshName(graph_, name), std::move(inputs), FreshName(graph_, output));
   graph_.value_types[n.outputs[0]] = ValueType{};  // reserve the name
   return n;
 }

@@ -60,7 +60,9 @@ class QdqWriter {
  private:
   std::string AddParamsInitializers(const std::string& base, const std::vector<QParams>& params, DataType zp_type,
                                     bool with_zero_point);
-  Node MakeNode(const std::string& op, DataType type, const std::string& name, std::vector<std::string> inputs,
+  using QdqMaker = Node (*)(const std::string& domain, const std::string& name, std::vector<std::string> inputs,
+                           const std::string& output);
+  Node MakeNode(QdqMaker make, DataType type, const std::string& name, std::vector<std::string> inputs,
                 const std::string& output);
 
   Graph& graph_;

@@ -138,7 +138,7 @@ Result<QuantizationResult> Quantize(const Model& input, const QuantizationConfig
 
   const std::vector<DecomposedOp> decomposed = FindDecomposedOps(model);
   for (const DecomposedOp& op : decomposed)
-    result.notes.push_back({op.output, graph.nodes[op.nodes.back()].name,
+    result.notes.push_back({QuantizationNote::Kind::kUnit, op.output, graph.nodes[op.nodes.back()].name,
                             Message(op.nodes.size(), " nodes from ", graph.nodes[op.nodes.front()].Describe(), " compute ",
                                     op.op_type, ": kept float as one unit, quantized only at its boundaries")});
   const std::set<std::string> quantized = SelectQuantizedNodes(graph, decomposed, config, backend);
@@ -162,7 +162,7 @@ Result<QuantizationResult> Quantize(const Model& input, const QuantizationConfig
   if (!ranges.ok()) return ranges.status();
   for (auto& [name, range] : *ranges)
     if (range.max - range.min < config.minimum_real_range) {
-      result.notes.push_back({name, "", Message("range [", range.min, ", ", range.max, "] widened to MinimumRealRange ",
+      result.notes.push_back({QuantizationNote::Kind::kAdjusted, name, "", Message("range [", range.min, ", ", range.max, "] widened to MinimumRealRange ",
                                                 config.minimum_real_range)});
       range.max = range.min + static_cast<float>(config.minimum_real_range);
     }
@@ -220,7 +220,7 @@ Result<QuantizationResult> Quantize(const Model& input, const QuantizationConfig
       if (has_bias && !recipe->fixed) {
         const int64_t widened = WidenWeightScalesForBias(graph.initializers.at(bias_name), input_scale, weight_params);
         if (widened)
-          result.notes.push_back({weight_name, node.name,
+          result.notes.push_back({QuantizationNote::Kind::kAdjusted, weight_name, node.name,
                                   Message("widened ", widened, " of ", weight_params.size(), " weight scales so that bias '",
                                           bias_name, "' fits int32 at the input's scale ", input_scale)});
       }
@@ -260,6 +260,15 @@ Result<QuantizationResult> Quantize(const Model& input, const QuantizationConfig
 }
 
 }  // namespace
+
+const char* NoteKindName(QuantizationNote::Kind kind) {
+  switch (kind) {
+    case QuantizationNote::Kind::kAdjusted: return "adjusted";
+    case QuantizationNote::Kind::kUnit: return "unit";
+    case QuantizationNote::Kind::kWarning: return "warning";
+  }
+  return "";
+}
 
 int64_t WeightChannelAxis(const Graph& graph, const Node& node, const QuantizationBackend& backend) {
   if (!backend.weighted_ops.count(node.op_type)) return -1;

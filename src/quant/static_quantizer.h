@@ -18,10 +18,13 @@ namespace qplay {
 
 // A tensor the quantizer adjusted, or found suspect, and why.
 struct QuantizationNote {
+  enum class Kind { kAdjusted, kUnit, kWarning };
+  Kind kind;
   std::string tensor;
   std::string node;     // the node it belongs to, or ""
   std::string message;  // what was done or found
 };
+const char* NoteKindName(QuantizationNote::Kind kind);  // "adjusted", "unit", "warning"
 
 struct QuantizationResult {
   Model model;                                   // the quantized model (ExportModel writes it)

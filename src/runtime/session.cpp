@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "kernels/registry.h"
+#include "ops/quantize.h"
 #include "passes/qdq_fusion.h"
 
 namespace qplay {
@@ -218,7 +219,7 @@ Result<Session> Session::Create(const Model& model, const SessionOptions& option
   }
   std::shared_ptr<Model> fused;
   const bool has_qdq = std::any_of(model.graph.nodes.begin(), model.graph.nodes.end(),
-                                   [](const Node& n) { return n.op_type == "DequantizeLinear"; });
+                                   IsDequantizeLinear);
   if (options.qdq == QdqExecution::kIntegerKernels && has_qdq) {
     fused = std::make_shared<Model>(model);
     auto converted = FuseQdqGroups(*fused);

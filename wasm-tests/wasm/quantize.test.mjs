@@ -311,7 +311,7 @@ test('a collapsed input range widens weight scales instead of saturating int32 b
   const quantized = model.quantize({ per_channel: true, calibration_limit: 50 }, { input: tiny(calibration) }, null);
   const notes = quantized.notes();
   expect(notes.length).toBeGreaterThan(0);
-  expect(notes[0]).toMatchObject({ tensor: expect.any(String), node: expect.any(String) });
+  expect(notes[0]).toMatchObject({ kind: 'adjusted', tensor: expect.any(String), node: expect.any(String) });
   expect(notes[0].message).toMatch(/^widened \d+ of \d+ weight scales so that bias '.+' fits int32 at the input's scale/);
   const input = tiny(evaluation);
   const ours = quantized.run({ input }).logits;

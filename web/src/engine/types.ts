@@ -199,6 +199,7 @@ export interface AnalysisReport {
 
 // A tensor the quantizer adjusted (a widened weight scale, a widened range) or found suspect.
 export interface QuantizationNote {
+  kind: 'adjusted' | 'unit' | 'warning';  // a change made, a decomposed op kept whole, or a tensor that lost signal
   tensor: string;
   node: string;  // the node it belongs to, or ''
   message: string;

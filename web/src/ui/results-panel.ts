@@ -33,6 +33,7 @@ export class ResultsPanel extends LitElement {
     .layer-chart { height: 22rem; }
     .better { color: var(--qp-good); }
     .worse { color: var(--qp-bad); }
+    #quantization-notes li.warning strong { color: var(--qp-bad); }
   `];
 
   constructor() {
@@ -96,7 +97,7 @@ export class ResultsPanel extends LitElement {
     return html`
       <h3>What the quantizer adjusted or found</h3>
       <ul id="quantization-notes">
-        ${r.notes.map((n) => html`<li><code>${n.tensor}</code>${n.node ? html` (node <code>${n.node}</code>)` : nothing}: ${n.message}</li>`)}
+        ${r.notes.map((n) => html`<li class=${n.kind}>${n.kind === 'warning' ? html`<strong>warning:</strong> ` : nothing}<code>${n.tensor}</code>${n.node ? html` (node <code>${n.node}</code>)` : nothing}: ${n.message}</li>`)}
       </ul>`;
   }
 

@@ -1,0 +1,87 @@
+// The quality check after quantizing (analysis/quality_check.h): it warns where the loss starts,
+// not downstream of it; names clipping and pinned int32 biases; and skips negligible biases.
+#include <gtest/gtest.h>
+
+#include "analysis/quality_check.h"
+#include "model_builder.h"
+#include "onnx/model.h"
+
+namespace qplay {
+namespace {
+
+// y = Gemm(x, w, b) with transB: w [3, 4], b [3].
+Model GemmModel() {
+  testing::ModelBuilder b;
+  b.Input("x", {-1, 4}).Output("y");
+  b.Initializer("w", {3, 4}, {0.5f, -0.25f, 0.125f, 1.0f, -1.0f, 0.75f, 0.5f, 0.25f, 0.3f, 0.2f, -0.1f, 0.9f});
+  b.Initializer("b", {3}, {0.5f, -0.3f, 2.0f});
+  auto* gemm = b.Node("Gemm", {"x", "w", "b"}, {"y"}, "fc");
+  auto* trans_b = gemm->add_attribute();
+  trans_b->set_name("transB");
+  trans_b->set_type(onnx::AttributeProto::INT);
+  trans_b->set_i(1);
+  const std::string bytes = b.Bytes();
+  return LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()).value();
+}
+
+Tensor Ramp(float scale) {
+  Tensor x(DataType::kFloat, {64, 4});
+  for (int64_t i = 0; i < x.size(); ++i) x.data<float>()[i] = static_cast<float>(i % 101 - 50) * scale;
+  return x;
+}
+
+std::vector<QuantizationNote> Check(const QuantizationConfig& config, const Tensor& x, QualityOptions options = {}) {
+  const Model model = GemmModel();
+  auto result = QuantizeStatic(model, config, {{"x", x}});
+  EXPECT_TRUE(result.ok()) << result.status().message();
+  return CheckQuantizationQuality(model, *result, {{"x", x}}, options);
+}
+
+std::vector<std::string> Tensors(const std::vector<QuantizationNote>& notes) {
+  std::vector<std::string> names;
+  for (const auto& n : notes) {
+    EXPECT_EQ(n.kind, QuantizationNote::Kind::kWarning);
+    names.push_back(n.tensor);
+  }
+  return names;
+}
+
+TEST(QualityCheck, AnOrdinaryQuantizationHasNoWarnings) {
+  EXPECT_TRUE(Check(QuantizationConfig{}, Ramp(0.02f)).empty());
+}
+
+TEST(QualityCheck, WarnsWhereTheLossStartsAndNotDownstream) {
+  QualityOptions strict;
+  strict.min_sqnr_db = 80;  // above what 8 bits give anywhere
+  const auto notes = Check(QuantizationConfig{}, Ramp(0.02f), strict);
+  // x loses signal first; y inherits it, and the bias b is never judged by its own SQNR.
+  EXPECT_EQ(Tensors(notes), (std::vector<std::string>{"x", "w"}));
+  EXPECT_NE(notes[0].message.find("below 80 dB, where its inputs are above it"), std::string::npos) << notes[0].message;
+  EXPECT_NE(notes[1].message.find("weight SQNR"), std::string::npos) << notes[1].message;
+}
+
+TEST(QualityCheck, NamesClippedOutliers) {
+  QuantizationConfig config;
+  config.calibrate_method = CalibrationMethod::kPercentile;
+  config.percentile = 90;
+  const auto notes = Check(config, Ramp(0.02f));
+  ASSERT_FALSE(notes.empty());
+  EXPECT_EQ(notes[0].tensor, "x");
+  EXPECT_NE(notes[0].message.find("% of its values fall outside its quantized range"), std::string::npos) << notes[0].message;
+}
+
+TEST(QualityCheck, NamesABiasPinnedAtTheInt32Limit) {
+  QuantizationConfig config;
+  TensorOverride fixed;
+  fixed.scale = 1e-3f;
+  fixed.zero_point = 0;
+  config.tensor_overrides["w"] = fixed;  // a fixed weight scale is never widened for the bias
+  const auto notes = Check(config, Ramp(1e-12f));
+  ASSERT_FALSE(notes.empty());
+  EXPECT_EQ(notes[0].tensor, "b");
+  EXPECT_EQ(notes[0].node, "fc");
+  EXPECT_NE(notes[0].message.find("bias pinned at the int32 limit on 3 of 3 channels"), std::string::npos) << notes[0].message;
+}
+
+}  // namespace
+}  // namespace qplay
