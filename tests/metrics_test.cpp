@@ -64,5 +64,21 @@ TEST(Metrics, ClassificationAccuracyAgreementAndDisagreements) {
   EXPECT_EQ(bad.message(), "2 labels for 3 samples");
 }
 
+TEST(Metrics, LabelsMustNameAClass) {
+  const Tensor logits = Tensor::FromVector<float>({2, 3}, {1, 0, 0, 0, 1, 0});
+  ClassificationMetrics m;
+  m.samples = 40;  // a second batch: samples are numbered within the whole set
+  const Tensor out_of_range = Tensor::FromVector<int64_t>({2}, {0, 3});
+  EXPECT_EQ(AddClassificationBatch(m, logits, logits, &out_of_range).message(),
+            "label 3 of sample 41 is not one of the model's 3 classes (0 to 2)");
+  const Tensor fraction = Tensor::FromVector<float>({2}, {2.5f, 1});
+  EXPECT_EQ(AddClassificationBatch(m, logits, logits, &fraction).message(), "label 2.5 of sample 40 is not a whole number");
+  const Tensor negative = Tensor::FromVector<int32_t>({2}, {-1, 1});
+  EXPECT_EQ(AddClassificationBatch(m, logits, logits, &negative).message(),
+            "label -1 of sample 40 is not one of the model's 3 classes (0 to 2)");
+  const Tensor whole = Tensor::FromVector<float>({2}, {2, 1});
+  EXPECT_TRUE(AddClassificationBatch(m, logits, logits, &whole).ok());
+}
+
 }  // namespace
 }  // namespace qplay

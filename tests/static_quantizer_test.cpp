@@ -65,6 +65,19 @@ TEST_F(StaticQuantizerCnn, PerChannelQdqKeepsAccuracy) {
   EXPECT_EQ(Compare(result->model, *reloaded, 50).agreement(), 1.0);
 }
 
+TEST_F(StaticQuantizerCnn, SelectionsMatchingNothingAreWarned) {
+  QuantizationConfig config;
+  config.nodes_to_exclude = {model_.graph.nodes[0].name, "no_such_node"};
+  config.op_types_to_quantize = {"Conv", "Convolution"};
+  auto result = Quantize(config);
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  std::vector<std::string> warnings;
+  for (const auto& note : result->notes)
+    if (note.kind == QuantizationNote::Kind::kWarning) warnings.push_back(note.message);
+  EXPECT_EQ(warnings, (std::vector<std::string>{"nodes_to_exclude names 'no_such_node', which is no node of the model",
+                                                "op_types_to_quantize names 'Convolution', which no node of the model is"}));
+}
+
 TEST_F(StaticQuantizerCnn, ExcludedNodesStayFloat) {
   QuantizationConfig config;
   const std::string first_conv = model_.graph.nodes[0].name;

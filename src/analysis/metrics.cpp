@@ -3,6 +3,8 @@
 #include <cmath>
 #include <limits>
 
+#include "data/labels.h"
+
 namespace qplay {
 
 Status ErrorAccumulator::Add(const Tensor& reference, const Tensor& test) {
@@ -56,6 +58,7 @@ Status AddClassificationBatch(ClassificationMetrics& m, const Tensor& reference_
   const int64_t n = reference_logits.dim(0);
   if (labels && labels->size() != n)
     return Fail(StatusCode::kInvalidArgument, labels->size(), " labels for ", n, " samples");
+  if (labels) QPLAY_RETURN_IF_ERROR(CheckClassLabels(*labels, reference_logits.dim(1), m.samples));
   for (int64_t i = 0; i < n; ++i) {
     const int64_t a = ArgMaxRow(reference_logits, i), b = ArgMaxRow(test_logits, i);
     m.agreeing += a == b;

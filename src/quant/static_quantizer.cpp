@@ -279,9 +279,28 @@ int64_t WeightChannelAxis(const Graph& graph, const Node& node, const Quantizati
   return schema->quant().weight_channel_axis(node, w.shape());
 }
 
+namespace {
+
+// A warning for each entry of nodes_to_exclude and op_types_to_quantize that matches no node
+// (a typo there would otherwise quantize everything, or nothing, without a word).
+std::vector<QuantizationNote> UnmatchedSelections(const Graph& graph, const QuantizationConfig& config) {
+  std::set<std::string> names, op_types;
+  for (const Node& node : graph.nodes) names.insert(node.name), op_types.insert(node.op_type);
+  std::vector<QuantizationNote> notes;
+  for (const auto& name : config.nodes_to_exclude)
+    if (!names.count(name))
+      notes.push_back({QuantizationNote::Kind::kWarning, "", name, "nodes_to_exclude names '" + name + "', which is no node of the model"});
+  for (const auto& op : config.op_types_to_quantize)
+    if (!op_types.count(op))
+      notes.push_back({QuantizationNote::Kind::kWarning, "", "", "op_types_to_quantize names '" + op + "', which no node of the model is"});
+  return notes;
+}
+
+}  // namespace
+
 Result<QuantizationResult> StartQuantization(const Model& model, const QuantizationConfig& config, const SampleSet* calibration) {
   QPLAY_RETURN_IF_ERROR(config.Validate());
-  QuantizationResult result{model, {}, {}, {}, {}, {}};
+  QuantizationResult result{model, {}, {}, {}, {}, UnmatchedSelections(model.graph, config)};
   auto passes = PrepareForQuantization(result.model);
   if (!passes.ok()) return passes.status();
   result.passes = std::move(passes.value());

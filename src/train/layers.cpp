@@ -5,6 +5,7 @@
 #include <limits>
 #include <vector>
 
+#include "data/labels.h"
 #include "kernels/conv_geometry.h"
 #include "kernels/simd/f32_gemm.h"
 
@@ -250,13 +251,13 @@ Result<double> SoftmaxCrossEntropy(const Tensor& logits, const Tensor& labels, T
   if (logits.rank() != 2 || labels.size() != logits.dim(0))
     return Fail(StatusCode::kInvalidArgument, "the loss needs logits [N, classes] and N labels, got ", ShapeToString(logits.shape()), " and ",
                 labels.size(), " labels");
+  QPLAY_RETURN_IF_ERROR(CheckClassLabels(labels, logits.dim(1)));
   const int64_t n = logits.dim(0), classes = logits.dim(1);
   dlogits = Tensor(DataType::kFloat, logits.shape());
   double loss = 0;
   for (int64_t i = 0; i < n; ++i) {
     const float* row = logits.data<float>() + i * classes;
     const int64_t label = labels.GetAsInt64(i);
-    if (label < 0 || label >= classes) return Fail(StatusCode::kInvalidArgument, "label ", label, " of sample ", i, " is not one of ", classes, " classes");
     const float top = *std::max_element(row, row + classes);
     double sum = 0;
     for (int64_t j = 0; j < classes; ++j) sum += std::exp(static_cast<double>(row[j] - top));

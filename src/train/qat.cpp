@@ -7,6 +7,7 @@
 #include <numeric>
 #include <random>
 
+#include "data/labels.h"
 #include "ops/schema.h"
 #include "train/training_graph.h"
 
@@ -49,6 +50,7 @@ Result<double> Accuracy(TrainingGraph& graph, const Tensor& x, const Tensor& lab
     const int64_t count = std::min(batch, x.dim(0) - start);
     auto logits = graph.Forward(x.SliceRows(start, count));
     if (!logits.ok()) return logits.status();
+    QPLAY_RETURN_IF_ERROR(CheckClassLabels(labels.SliceRows(start, count), logits->dim(1), start).WithContext("evaluation labels"));
     for (int64_t i = 0; i < count; ++i) {
       const float* row = logits->data<float>() + i * logits->dim(1);
       correct += std::max_element(row, row + logits->dim(1)) - row == labels.GetAsInt64(start + i);
