@@ -179,7 +179,7 @@ TEST(TrainLayers, SoftmaxCrossEntropyGradientMatchesFiniteDifferences) {
   Tensor scratch;
   ExpectMatchesFiniteDifferences(logits, grad, [&] { return SoftmaxCrossEntropy(logits, labels, scratch).value(); }, "dlogits");
   const Tensor bad = Tensor::FromVector<int64_t>({3}, {0, 7, 1});
-  EXPECT_EQ(SoftmaxCrossEntropy(logits, bad, grad).status().message(), "label 7 of sample 1 is not one of 4 classes");
+  EXPECT_EQ(SoftmaxCrossEntropy(logits, bad, grad).status().message(), "label 7 of sample 1 is not one of the model's 4 classes (0 to 3)");
 }
 
 }  // namespace
