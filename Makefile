@@ -6,11 +6,12 @@ PORT ?= 8080
 export NODE_PATH := /usr/share/nodejs
 
 NATIVE := build/native
+ASAN := build/asan
 WASM := build/wasm
 WEB := build/web
 PROTOBUF_WASM := build/third_party/protobuf-wasm/lib/libprotobuf-lite.a
 
-.PHONY: all setup native wasm web serve test test-native test-wasm test-browser conformance bench bench-accuracy clean
+.PHONY: all setup native asan wasm web serve test test-native test-wasm test-browser test-asan fuzz conformance bench bench-accuracy clean
 
 all: native wasm web
 
@@ -20,6 +21,12 @@ setup:
 native: setup
 	@cmake -S . -B $(NATIVE) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(NATIVE) -j$(JOBS)
+
+# clang-14 with ASan, UBSan and libFuzzer's coverage hooks: the native tests, the CLI and the
+# fuzz harnesses of tests/fuzz.
+asan: setup
+	@[ -f $(ASAN)/CMakeCache.txt ] || CC=clang-14 CXX=clang++-14 cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQPLAY_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN) -j$(JOBS)
 
 $(PROTOBUF_WASM):
 	@scripts/build-protobuf-wasm.sh
@@ -53,6 +60,17 @@ test-browser: web
 	@npx tsc -p web
 	@npx vitest run --root wasm-tests --project browser
 
+# The whole native suite and the conformance runner under ASan and UBSan (the zoo's PyTorch
+# comparison is left to test-native: it checks numbers, not memory).
+test-asan: asan
+	@cd $(ASAN) && ctest --output-on-failure -j$(JOBS) -E zoo_fidelity
+	@$(ASAN)/qplay conformance /usr/share/libonnx-testdata/data | tail -n 1
+
+# Every libFuzzer harness for FUZZ_SECONDS each (60 by default); fails on the first crash.
+FUZZ_SECONDS ?= 60
+fuzz: asan
+	@scripts/fuzz.sh $(ASAN) $(FUZZ_SECONDS)
+
 # Speed against onnxruntime-web (prints JSON lines; see docs/performance.md). Not a test.
 bench: all
 	@scripts/setup-bench.sh
@@ -69,4 +87,4 @@ conformance: native
 	@$(NATIVE)/qplay conformance /usr/share/libonnx-testdata/data
 
 clean:
-	rm -rf $(NATIVE) $(WASM) $(WEB)
+	rm -rf $(NATIVE) $(ASAN) $(WASM) $(WEB)

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "data/npy.h"
+#include "fuzz/fuzz_inputs.h"
 #include "model_builder.h"
 #include "onnx/model.h"
 #include "run_cli.h"
@@ -18,8 +19,9 @@
 namespace qplay {
 namespace {
 
-// expected.json: each file's error when loaded ("" where it loads); expected_run.json: for models
-// without inputs, the error when run ("" where it runs).
+// expected.json: each file's error when loaded ("" where it loads); expected_run.json: each
+// model's error when run ("" where it runs) on inputs made from its bytes as the fuzz harness
+// makes them (tests/fuzz/fuzz_inputs.h).
 std::vector<std::pair<std::string, std::string>> Corpus(const std::string& expectations) {
   std::ifstream file(testing::SourcePath("tests/hostile/" + expectations));
   const auto expected = nlohmann::json::parse(file);
@@ -74,19 +76,37 @@ INSTANTIATE_TEST_SUITE_P(Corpus, Hostile, ::testing::ValuesIn(Corpus("expected.j
 
 class HostileRun : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
 
+// The model of a corpus file and the inputs the fuzz harness made from its bytes.
+std::pair<Model, std::map<std::string, Tensor>> ModelAndInputs(const std::string& name) {
+  auto bytes = ReadFileBytes(testing::SourcePath("tests/hostile/" + name));
+  EXPECT_TRUE(bytes.ok()) << bytes.status().message();
+  auto model = LoadModel(bytes->data(), bytes->size(), name);
+  EXPECT_TRUE(model.ok()) << model.status().message();
+  auto inputs = fuzz::InputsFor(model->graph, bytes->data(), bytes->size());
+  EXPECT_TRUE(inputs.has_value());
+  return {std::move(model.value()), inputs.value_or(std::map<std::string, Tensor>{})};
+}
+
 TEST_P(HostileRun, SessionNamesTheProblem) {
   const auto& [name, message] = GetParam();
-  auto model = LoadModelFile(testing::SourcePath("tests/hostile/" + name));
-  ASSERT_TRUE(model.ok()) << model.status().message();
-  auto session = Session::Create(*model);
+  auto [model, inputs] = ModelAndInputs(name);
+  auto session = Session::Create(model);
   ASSERT_TRUE(session.ok()) << session.status().message();
-  EXPECT_EQ(session->Run({}).status().message(), message);
+  EXPECT_EQ(session->Run(inputs).status().message(), message);
 }
 
 TEST_P(HostileRun, CliExitsWithTheErrorInsteadOfCrashing) {
   const auto& [name, message] = GetParam();
   const std::string out = ::testing::TempDir() + "hostile_run";
-  const auto result = testing::RunCli("run " + testing::SourcePath("tests/hostile/" + name) + " --output-dir " + out);
+  std::string feeds;
+  for (const auto& [input, tensor] : ModelAndInputs(name).second) {
+    const std::string path = ::testing::TempDir() + "hostile_input_" + input + ".npy";
+    auto npy = EncodeNpy(tensor);
+    ASSERT_TRUE(npy.ok()) << npy.status().message();
+    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(npy->data()), static_cast<std::streamsize>(npy->size()));
+    feeds += " --input " + input + "=" + path;
+  }
+  const auto result = testing::RunCli("run " + testing::SourcePath("tests/hostile/" + name) + feeds + " --output-dir " + out);
   EXPECT_FALSE(result.signaled) << result.output;
   EXPECT_EQ(result.exit_code, message.empty() ? 0 : 1) << result.output;
   EXPECT_NE(result.output.find(message), std::string::npos) << result.output;

@@ -2,7 +2,9 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
+#include <type_traits>
 
 namespace qplay {
 
@@ -44,6 +46,17 @@ template <> struct DataTypeOf<uint32_t> { static constexpr DataType value = Data
 template <> struct DataTypeOf<int64_t> { static constexpr DataType value = DataType::kInt64; };
 template <> struct DataTypeOf<uint64_t> { static constexpr DataType value = DataType::kUint64; };
 template <> struct DataTypeOf<bool> { static constexpr DataType value = DataType::kBool; };
+
+// `value` as integer type T, saturating at T's limits (NaN gives 0): the defined form of a
+// float-to-integer conversion, which C++ leaves undefined out of range.
+template <typename T>
+T SaturatingCast(double value) {
+  static_assert(std::is_integral_v<T>);
+  if (value != value) return 0;
+  if (value <= static_cast<double>(std::numeric_limits<T>::min())) return std::numeric_limits<T>::min();
+  if (value >= static_cast<double>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
+  return static_cast<T>(value);
+}
 
 // Calls fn(T{}) with the C++ type for `type`. Returns false for types it does not cover.
 template <typename Fn>

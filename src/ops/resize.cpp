@@ -1,8 +1,16 @@
 // Resize and its predecessor Upsample.
+#include <cmath>
+
 #include "ops/schema.h"
 
 namespace qplay {
 namespace {
+
+// floor(dim * scale), as Resize sizes its output; unknown when that is not a valid dimension.
+Dim ScaledDim(int64_t dim, double scale) {
+  const double size = std::floor(static_cast<double>(dim) * scale);
+  return size >= 0 && size < 9.2e18 ? Dim::Known(static_cast<int64_t>(size)) : Dim{};
+}
 
 std::vector<ValueInfo> ResizeInfer(InferContext& ctx) {
   const ValueInfo& x = ctx.in(0);
@@ -22,7 +30,7 @@ std::vector<ValueInfo> ResizeInfer(InferContext& ctx) {
   if (scales && static_cast<int64_t>(scales->size()) == rank) {
     Dims out = *x.shape;
     for (int64_t d = 0; d < rank; ++d)
-      if ((*scales)[d] != 1.0) out[d] = out[d].known() ? Dim::Known(static_cast<int64_t>(*out[d].value * (*scales)[d])) : Dim{};
+      if ((*scales)[d] != 1.0) out[d] = out[d].known() ? ScaledDim(*out[d].value, (*scales)[d]) : Dim{};
     return {ValueInfo::Typed(x.dtype, out)};
   }
   if (auto sizes = Elements(ctx.in(3))) return {ValueInfo::Typed(x.dtype, *sizes)};

@@ -100,8 +100,7 @@ std::vector<ValueInfo> ConcatInfer(InferContext& ctx) {
   for (const ValueInfo& i : ctx.inputs()) {
     if (i.rank() != rank) return ctx.Unknown(x.dtype);
     const Dim& d = (*i.shape)[axis];
-    known = known && d.known();
-    if (d.known()) total += *d.value;
+    known = known && d.known() && !__builtin_add_overflow(total, *d.value, &total);
     auto e = Elements(i);
     if (e) elements.insert(elements.end(), e->begin(), e->end());
     else have_elements = false;
@@ -124,8 +123,9 @@ std::vector<ValueInfo> SplitInfer(InferContext& ctx) {
     Dims s = *x.shape;
     if (sizes && static_cast<int64_t>(sizes->size()) == parts) s[axis] = Dim::Known((*sizes)[p]);
     else if (sizes && sizes->empty() && d.known()) {
-      const int64_t chunk = (*d.value + parts - 1) / parts;
-      s[axis] = Dim::Known(std::min(chunk, *d.value - p * chunk));
+      const int64_t chunk = *d.value / parts + (*d.value % parts != 0);
+      s[axis] = DimArithmetic("Sub", d, DimArithmetic("Mul", Dim::Known(p), Dim::Known(chunk)));
+      if (s[axis].known()) s[axis] = Dim::Known(std::min(chunk, *s[axis].value));
     } else s[axis] = Dim{};
     outs[p].shape = s;
   }
@@ -231,7 +231,7 @@ std::vector<ValueInfo> TileInfer(InferContext& ctx) {
   if (!xs || !repeats || repeats->size() != xs->size()) return ctx.Unknown(ctx.in(0).dtype);
   Dims out = *xs;
   for (size_t d = 0; d < out.size(); ++d)
-    if ((*repeats)[d] != 1) out[d] = out[d].known() ? Dim::Known(*out[d].value * (*repeats)[d]) : Dim{};
+    if ((*repeats)[d] != 1) out[d] = out[d].known() ? DimArithmetic("Mul", out[d], Dim::Known((*repeats)[d])) : Dim{};
   return {ValueInfo::Typed(ctx.in(0).dtype, out)};
 }
 
@@ -242,8 +242,8 @@ std::vector<ValueInfo> PadInfer(InferContext& ctx) {
   if (!xs || !pads || static_cast<int64_t>(pads->size()) != 2 * rank || ctx.has(3)) return ctx.Unknown(ctx.in(0).dtype);
   Dims out = *xs;
   for (int64_t d = 0; d < rank; ++d) {
-    const int64_t add = (*pads)[d] + (*pads)[d + rank];
-    if (add) out[d] = out[d].known() ? Dim::Known(*out[d].value + add) : Dim{};
+    const Dim add = DimArithmetic("Add", Dim::Known((*pads)[d]), Dim::Known((*pads)[d + rank]));
+    if (!add.known() || *add.value) out[d] = out[d].known() ? DimArithmetic("Add", out[d], add) : Dim{};
   }
   return {ValueInfo::Typed(ctx.in(0).dtype, out)};
 }
@@ -252,11 +252,14 @@ std::vector<ValueInfo> SpaceDepthInfer(InferContext& ctx) {
   const auto& xs = ctx.in(0).shape;
   if (!xs || xs->size() != 4) return ctx.Unknown(ctx.in(0).dtype);
   const int64_t b = ctx.node.GetInt("blocksize", 1);
-  auto scaled = [](const Dim& d, int64_t mul, int64_t div) { return d.known() ? Dim::Known(*d.value * mul / div) : Dim{}; };
+  auto scaled = [](const Dim& d, const Dim& mul, const Dim& div) {
+    return d.known() ? DimArithmetic("Div", DimArithmetic("Mul", d, mul), div) : Dim{};
+  };
+  const Dim one = Dim::Known(1), block = Dim::Known(b), area = DimArithmetic("Mul", block, block);
   const bool to_space = ctx.node.op_type == "DepthToSpace";
-  return {ValueInfo::Typed(ctx.in(0).dtype, Dims{(*xs)[0], to_space ? scaled((*xs)[1], 1, b * b) : scaled((*xs)[1], b * b, 1),
-                                                 to_space ? scaled((*xs)[2], b, 1) : scaled((*xs)[2], 1, b),
-                                                 to_space ? scaled((*xs)[3], b, 1) : scaled((*xs)[3], 1, b)})};
+  return {ValueInfo::Typed(ctx.in(0).dtype, Dims{(*xs)[0], to_space ? scaled((*xs)[1], one, area) : scaled((*xs)[1], area, one),
+                                                 to_space ? scaled((*xs)[2], block, one) : scaled((*xs)[2], one, block),
+                                                 to_space ? scaled((*xs)[3], block, one) : scaled((*xs)[3], one, block)})};
 }
 
 bool Always(const Node&) { return true; }

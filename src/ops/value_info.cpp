@@ -26,8 +26,8 @@ Dim Product(const Dims& dims, size_t begin, size_t end) {
   const Dim* symbolic = nullptr;
   int symbols = 0;
   for (size_t i = begin; i < end; ++i) {
-    if (dims[i].known()) known *= *dims[i].value;
-    else symbolic = &dims[i], ++symbols;
+    if (!dims[i].known()) symbolic = &dims[i], ++symbols;
+    else if (__builtin_mul_overflow(known, *dims[i].value, &known)) return Dim{};
   }
   if (symbols == 0) return Dim::Known(known);
   if (symbols == 1 && known == 1) return *symbolic;

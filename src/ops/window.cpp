@@ -52,7 +52,7 @@ std::vector<ValueInfo> WindowedInfer(InferContext& ctx, DataType dtype, const Va
   if (!xs || rank < 3 || (weight && weight->rank() != rank)) return unknown;
   const Dims& ws = weight ? *weight->shape : *xs;
   Dims out{(*xs)[0], weight ? ws[0] : (*xs)[1]};
-  if (transposed) out[1] = ws[1].known() ? Dim::Known(*ws[1].value * node.GetInt("group", 1)) : Dim{};
+  if (transposed) out[1] = ws[1].known() ? DimArithmetic("Mul", ws[1], Dim::Known(node.GetInt("group", 1))) : Dim{};
   Shape spatial, kernel;
   bool known = true;
   for (int64_t d = 2; d < rank; ++d) {

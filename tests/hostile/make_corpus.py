@@ -1,7 +1,8 @@
 # Writes the hostile-model regression corpus (tests/hostile/*.onnx) with Debian's python3-onnx,
 # without its checker: each file breaks one rule that once crashed qplay or was silently
 # accepted. expected.json holds the exact error each must give. The files are committed; run
-# this (with /usr/bin/python3) only to add a case.
+# this (with /usr/bin/python3) only to add a case. Files named fuzz_* are inputs the libFuzzer
+# harnesses (tests/fuzz) found, kept as found.
 import onnx
 from onnx import TensorProto, helper
 

@@ -10,7 +10,28 @@ import { loadQplay, repoRoot } from './load-qplay.mjs';
 const corpus = path.join(repoRoot, 'tests/hostile');
 const read = (name) => JSON.parse(fs.readFileSync(path.join(corpus, name), 'utf8'));
 const expected = read('expected.json');  // each file's error when loaded ('' where it loads)
-const expectedRun = read('expected_run.json');  // models without inputs: the error when run
+const expectedRun = read('expected_run.json');  // each model's error when run on inputs from its bytes
+
+const arrays = { float32: Float32Array, float64: Float64Array, int8: Int8Array, uint8: Uint8Array, int16: Int16Array,
+  uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array, int64: BigInt64Array, uint64: BigUint64Array };
+
+// The inputs tests/fuzz/fuzz_inputs.h makes from a model file's bytes: unknown dims are 1, and
+// element i takes the next byte, read as int8 (divided by 16 for floats).
+function inputsFromBytes(model, bytes) {
+  const feeds = {};
+  let next = 0;
+  for (const { name, dtype, shape } of model.info().inputs) {
+    const dims = shape.map((d) => (typeof d === 'number' ? d : 1));
+    const Type = arrays[dtype];
+    const data = new Type(dims.reduce((a, b) => a * b, 1));
+    for (let i = 0; i < data.length; i++) {
+      const byte = (bytes[next++ % bytes.length] << 24) >> 24;
+      data[i] = Type === BigInt64Array || Type === BigUint64Array ? BigInt(byte) : dtype.startsWith('float') ? byte / 16 : byte;
+    }
+    feeds[name] = { data, dims, type: dtype };
+  }
+  return feeds;
+}
 
 let qp;
 let open;
@@ -39,10 +60,11 @@ test.each(Object.entries(expected))('%s is refused by name and the open model is
 });
 
 test.each(Object.entries(expectedRun))('%s runs or is refused by name, and the open model is unchanged', (file, message) => {
-  const model = qp.loadModel(fs.readFileSync(path.join(corpus, file)));
+  const bytes = fs.readFileSync(path.join(corpus, file));
+  const model = qp.loadModel(bytes);
   let error;
   try {
-    model.run({});
+    model.run(inputsFromBytes(model, bytes));
   } catch (e) {
     error = e;
   }

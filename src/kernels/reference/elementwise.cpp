@@ -106,7 +106,10 @@ Status Pow(KernelContext& ctx) {
     Tensor converted(a.dtype(), exponent.shape());
     VisitNumeric(a.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      for (int64_t i = 0; i < exponent.size(); ++i) converted.data<T>()[i] = static_cast<T>(exponent.GetAsDouble(i));
+      for (int64_t i = 0; i < exponent.size(); ++i) {
+        if constexpr (kIsFloat<T>) converted.data<T>()[i] = static_cast<T>(exponent.GetAsDouble(i));
+        else converted.data<T>()[i] = SaturatingCast<T>(exponent.GetAsDouble(i));
+      }
     });
     exponent = converted;
   }
@@ -115,7 +118,7 @@ Status Pow(KernelContext& ctx) {
     using T = decltype(tag);
     status = Broadcast2<T, T>(ctx, a, exponent, a.dtype(), [](T x, T y) {
       if constexpr (kIsFloat<T>) return static_cast<T>(std::pow(x, y));
-      else return static_cast<T>(std::pow(static_cast<double>(x), static_cast<double>(y)));
+      else return SaturatingCast<T>(std::pow(static_cast<double>(x), static_cast<double>(y)));
     });
   });
   return Supported(ctx, status, a.dtype());
@@ -160,7 +163,11 @@ Status BitShift(KernelContext& ctx) {
     using T = decltype(tag);
     if constexpr (std::is_unsigned_v<T>)
       status = Broadcast2<T, T>(ctx, ctx.in(0), ctx.in(1), ctx.in(0).dtype(),
-                                [left](T x, T y) { return static_cast<T>(left ? x << y : x >> y); });
+                                [left](T x, T y) {
+                                  // Shifting out every bit gives 0 (C++ leaves a shift past the width undefined).
+                                  if (y >= 8 * sizeof(T)) return T(0);
+                                  return static_cast<T>(left ? x << y : x >> y);
+                                });
   });
   return Supported(ctx, status, ctx.in(0).dtype());
 }

@@ -50,7 +50,7 @@ Status CastTo(KernelContext& ctx, const Tensor& x, DataType to) {
       for (int64_t i = 0; i < x.size(); ++i) {
         if constexpr (std::is_same_v<To, bool>) dst[i] = src[i] != From(0);
         else if constexpr (std::is_floating_point_v<From> && std::is_integral_v<To>)
-          dst[i] = std::isfinite(src[i]) ? static_cast<To>(static_cast<int64_t>(src[i])) : To(0);
+          dst[i] = std::isfinite(src[i]) ? static_cast<To>(SaturatingCast<int64_t>(src[i])) : To(0);
         else dst[i] = static_cast<To>(src[i]);
       }
     });

@@ -100,7 +100,7 @@ bool PairTaps(const WindowGeometry& g, const int16_t* w, TapPairs& pairs) {
     for (int64_t p = 0; p < pairs.per_row; ++p) {
       const int16_t first = w[ky * kw + 2 * p], second = 2 * p + 1 < kw ? w[ky * kw + 2 * p + 1] : 0;
       pairs.weights[ky * pairs.per_row + p] =
-          wasm_i32x4_splat(static_cast<int32_t>(static_cast<uint16_t>(first)) | (static_cast<int32_t>(second) << 16));
+          wasm_i32x4_splat(static_cast<int32_t>(static_cast<uint16_t>(first) | static_cast<uint32_t>(static_cast<uint16_t>(second)) << 16));
     }
   return true;
 }

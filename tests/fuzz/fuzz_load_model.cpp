@@ -1,0 +1,10 @@
+// Model loading: parse, validate every node against its schema, infer shapes, fold constants.
+#include <cstddef>
+#include <cstdint>
+
+#include "onnx/model.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  (void)qplay::LoadModel(data, size, "fuzzed.onnx");
+  return 0;
+}
