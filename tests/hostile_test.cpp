@@ -68,6 +68,21 @@ TEST(HostileRuns, BatchNormalizationOfAnEmptyBatchGivesAnEmptyBatch) {
   EXPECT_EQ(out->at("y").shape(), (Shape{0, 2, 2, 2}));
 }
 
+TEST(HostileRuns, TheTensorSizeLimitIsSetByTheCaller) {
+  const std::string model = testing::SourcePath("tests/hostile/expand_huge.onnx");
+  const auto refused = testing::RunCli("run " + model + " --max-tensor-bytes 1048576");
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("would produce 4.4e+12 bytes (float32 [1048576, 1048576]); the limit is 1 MiB"), std::string::npos)
+      << refused.output;
+  const auto bad = testing::RunCli("run " + model + " --max-tensor-bytes 0.5");
+  EXPECT_NE(bad.output.find("--max-tensor-bytes must be a whole number of bytes >= 1, got 0.5"), std::string::npos) << bad.output;
+
+  SetMaxTensorBytes(1000);
+  EXPECT_EQ(CheckTensorSize(DataType::kFloat, {251}, "x").message(), "x would produce 1e+03 bytes (float32 [251]); the limit is 1000 bytes");
+  EXPECT_TRUE(CheckTensorSize(DataType::kFloat, {250}, "x").ok());
+  SetMaxTensorBytes(kDefaultMaxTensorBytes);
+}
+
 std::string CaseName(const ::testing::TestParamInfo<std::pair<std::string, std::string>>& info) {
   return info.param.first.substr(0, info.param.first.find('.'));
 }

@@ -660,6 +660,16 @@ Result<int64_t> AxisOption(const val& options, const char* key, int64_t rank) {
   return axis;
 }
 
+// The largest tensor a model's sizes may ask for, in bytes (2 GiB by default), for every model.
+void SetMaxTensorBytesJs(double bytes) {
+  OrThrow<bool>([&]() -> Result<bool> {
+    if (!(bytes >= 1 && bytes <= 4294967296.0 && bytes == std::floor(bytes)))
+      return Fail(StatusCode::kInvalidArgument, "setMaxTensorBytes takes a whole number of bytes from 1 to 4 GiB, got ", bytes);
+    SetMaxTensorBytes(static_cast<uint64_t>(bytes));
+    return true;
+  });
+}
+
 // A float tensor quantized as the quantizer stores weights (QuantizeConstant): per tensor, or
 // per channel along options.axis, from its own range or options.rmin/rmax. Returns
 // { params: [{ scale, zero_point }], levels: Int32Array, dequantized: Float32Array, qmin, qmax,
@@ -763,4 +773,5 @@ EMSCRIPTEN_BINDINGS(qplay) {
   emscripten::function("backends", &BackendsJs);
   emscripten::function("quantParams", &QuantParamsJs);
   emscripten::function("quantizeTensor", &QuantizeTensorJs);
+  emscripten::function("setMaxTensorBytes", &SetMaxTensorBytesJs);
 }

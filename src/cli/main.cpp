@@ -61,7 +61,8 @@ constexpr const char* kUsage =
     "  qplay sensitivity MODEL --calib X.npy --data Y.npy [quantize options] [--json]\n"
     "  qplay qat MODEL -o OUT --train-data X.npy --train-labels Y.npy [--eval-data X --eval-labels Y] [--epochs N] [--lr F]\n"
     "        [--optimizer sgd|adam] [--batch-size N] [--weight-decay F] [--cosine] [--lsq] [--observer-steps N] [--seed N]\n"
-    "        [quantize options] [--json]\n";
+    "        [quantize options] [--json]\n"
+    "every command: [--max-tensor-bytes N] (the largest tensor a model's sizes may ask for; 2 GiB by default)\n";
 
 struct Args {
   std::vector<std::string> positional;
@@ -579,10 +580,18 @@ int Dispatch(int argc, char** argv) {
   auto args = ParseArgs(argc, argv, {"--input", "--output-dir", "-o", "--calib", "--calib-limit", "--method", "--percentile", "--bits", "--block-size",
                                      "--format", "--backend", "--activation-type", "--weight-type", "--exclude",
                                      "--op-types", "--config", "--data", "--labels", "--compare", "--batch", "--runs", "--max-accuracy-drop", "--min-agreement",
-                                     "--min-sqnr", "--warn-sqnr", "--fallback", "--mode",
+                                     "--min-sqnr", "--warn-sqnr", "--max-tensor-bytes", "--fallback", "--mode",
                                      "--train-data", "--train-labels", "--eval-data", "--eval-labels", "--epochs", "--lr", "--optimizer",
                                      "--batch-size", "--weight-decay", "--seed", "--observer-steps"});
   if (!args.ok()) return Report(args.status());
+  if (!args->Value("--max-tensor-bytes").empty()) {
+    double bytes = 0;
+    Status limit = NumberOption(*args, "--max-tensor-bytes", bytes);
+    if (limit.ok() && !(bytes >= 1 && bytes <= 9e18 && bytes == std::floor(bytes)))
+      limit = Fail(StatusCode::kInvalidArgument, "--max-tensor-bytes must be a whole number of bytes >= 1, got ", args->Value("--max-tensor-bytes"));
+    if (!limit.ok()) return Report(limit);
+    SetMaxTensorBytes(static_cast<uint64_t>(bytes));
+  }
   if (command == "info") return Info(*args);
   if (command == "run") return Run(*args);
   if (command == "conformance") return Conformance(*args);

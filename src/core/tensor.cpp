@@ -1,6 +1,7 @@
 #include "core/tensor.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -24,17 +25,31 @@ std::optional<int64_t> CheckedNumElements(const Shape& shape) {
   return n;
 }
 
+namespace {
+std::atomic<uint64_t> max_tensor_bytes{kDefaultMaxTensorBytes};
+}  // namespace
+
+uint64_t MaxTensorBytes() { return max_tensor_bytes.load(); }
+void SetMaxTensorBytes(uint64_t bytes) { max_tensor_bytes.store(bytes); }
+
+std::string MaxTensorBytesText() {
+  const uint64_t bytes = MaxTensorBytes();
+  if (bytes >= (uint64_t{1} << 30) && bytes % (uint64_t{1} << 30) == 0) return std::to_string(bytes >> 30) + " GiB";
+  if (bytes >= (uint64_t{1} << 20) && bytes % (uint64_t{1} << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+  return std::to_string(bytes) + " bytes";
+}
+
 Status CheckTensorSize(DataType dtype, const Shape& shape, const std::string& what) {
   double bytes = static_cast<double>(ElementSize(dtype));
   for (int64_t d : shape) {
     if (d < 0) return Fail(StatusCode::kInvalidArgument, what, " would have shape ", ShapeToString(shape), " with a negative dimension");
     bytes *= static_cast<double>(d);
   }
-  if (bytes <= static_cast<double>(kMaxTensorBytes)) return Status::Ok();
+  if (bytes <= static_cast<double>(MaxTensorBytes())) return Status::Ok();
   char size[32];
   std::snprintf(size, sizeof size, "%.3g", bytes);
   return Fail(StatusCode::kInvalidArgument, what, " would produce ", size, " bytes (", DataTypeName(dtype), " ",
-              ShapeToString(shape), "); the limit is ", kMaxTensorBytes >> 30, " GiB");
+              ShapeToString(shape), "); the limit is ", MaxTensorBytesText());
 }
 
 std::string ShapeToString(const Shape& shape) {

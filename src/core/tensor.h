@@ -19,10 +19,16 @@ int64_t NumElements(const Shape& shape);
 std::optional<int64_t> CheckedNumElements(const Shape& shape);
 std::string ShapeToString(const Shape& shape);
 
-// The largest tensor qplay creates: half of what a wasm32 heap (4 GB) can hold.
-inline constexpr uint64_t kMaxTensorBytes = uint64_t{2} << 30;
+// The largest tensor qplay creates whose size comes from a model or its inputs: by default
+// 2 GiB, half of what a wasm32 heap (4 GB) can hold; the CLI's --max-tensor-bytes and the
+// module's setMaxTensorBytes() change it for the process.
+inline constexpr uint64_t kDefaultMaxTensorBytes = uint64_t{2} << 30;
+uint64_t MaxTensorBytes();
+void SetMaxTensorBytes(uint64_t bytes);
+// The limit as people read it: "2 GiB", "256 MiB", "1000 bytes".
+std::string MaxTensorBytesText();
 // Fails, naming `what`, when a tensor of this type and shape has a negative dimension or would
-// take more than kMaxTensorBytes; checked before allocating sizes read from a model or its inputs.
+// take more than MaxTensorBytes(); checked before allocating sizes read from a model or its inputs.
 Status CheckTensorSize(DataType dtype, const Shape& shape, const std::string& what);
 
 // For tests: Tensor::Uninitialized fills its memory with a pattern, so that a kernel leaving

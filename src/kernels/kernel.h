@@ -46,7 +46,7 @@ class KernelContext {
   }
   void SetOutput(size_t i, Tensor tensor) { outputs_[i] = std::move(tensor); }
   // Call before creating an output whose shape comes from input values or attributes
-  // (ConstantOfShape, Expand, Tile, Pad, Range, Resize): refuses sizes past kMaxTensorBytes.
+  // (ConstantOfShape, Expand, Tile, Pad, Range, Resize): refuses sizes past MaxTensorBytes().
   Status CheckOutputSize(DataType dtype, const Shape& shape) const { return CheckTensorSize(dtype, shape, "the output"); }
   std::vector<Tensor>& outputs() { return outputs_; }
 

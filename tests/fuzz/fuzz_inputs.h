@@ -15,6 +15,10 @@ namespace qplay::fuzz {
 
 inline constexpr int64_t kMaxInputElements = 1 << 14;
 
+// Harnesses call this from LLVMFuzzerInitialize: a model may still ask for big tensors, but
+// 64 MiB at most, so that one input runs in well under a second under ASan.
+inline void LimitTensorSizes() { SetMaxTensorBytes(uint64_t{64} << 20); }
+
 inline std::optional<std::map<std::string, Tensor>> InputsFor(const Graph& graph, const uint8_t* data, size_t size) {
   std::map<std::string, Tensor> inputs;
   size_t next = 0;

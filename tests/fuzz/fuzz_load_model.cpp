@@ -2,7 +2,13 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "fuzz_inputs.h"
 #include "onnx/model.h"
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  qplay::fuzz::LimitTensorSizes();
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)qplay::LoadModel(data, size, "fuzzed.onnx");

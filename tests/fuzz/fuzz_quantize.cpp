@@ -29,6 +29,11 @@ qplay::QuantizationConfig Recipe(uint8_t bits) {
 
 }  // namespace
 
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  qplay::fuzz::LimitTensorSizes();
+  return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;
   auto model = qplay::LoadModel(data + 1, size - 1, "fuzzed.onnx");

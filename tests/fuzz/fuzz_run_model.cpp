@@ -7,6 +7,11 @@
 #include "onnx/model.h"
 #include "runtime/session.h"
 
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  qplay::fuzz::LimitTensorSizes();
+  return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto model = qplay::LoadModel(data, size, "fuzzed.onnx");
   if (!model.ok()) return 0;

@@ -69,9 +69,9 @@ Status Range(KernelContext& ctx) {
   const double s = start.GetAsDouble(0), limit = ctx.in(1).GetAsDouble(0), delta = ctx.in(2).GetAsDouble(0);
   if (delta == 0) return ctx.Invalid("delta is 0");
   const double count = std::max(0.0, std::ceil((limit - s) / delta));
-  if (!(count * static_cast<double>(ElementSize(start.dtype())) <= static_cast<double>(kMaxTensorBytes)))
+  if (!(count * static_cast<double>(ElementSize(start.dtype())) <= static_cast<double>(MaxTensorBytes())))
     return ctx.Invalid("the output would have ", count, " elements of ", DataTypeName(start.dtype()), "; the limit is ",
-                       kMaxTensorBytes >> 30, " GiB");
+                       MaxTensorBytesText());
   const int64_t n = static_cast<int64_t>(count);
   Tensor& out = ctx.Output(0, start.dtype(), {n});
   bool visited = VisitNumeric(start.dtype(), [&](auto tag) {

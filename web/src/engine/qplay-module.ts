@@ -96,6 +96,8 @@ export interface QplayModule {
   measureInt8Gemm(m: number, n: number, k: number): Int8GemmThroughput;
   backends(): BackendPreset[];
   quantParams(rmin: number, rmax: number, format: QuantFormatOptions): QuantParams;
+  // The largest tensor a model's sizes may ask for (2 GiB by default), for every model.
+  setMaxTensorBytes(bytes: number): void;
   quantizeTensor(tensor: TensorData, options: QuantizeTensorOptions): QuantizedTensor;
 }
 
