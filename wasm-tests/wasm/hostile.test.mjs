@@ -73,3 +73,16 @@ test.each(Object.entries(expectedRun))('%s runs or is refused by name, and the o
   else expect(error?.message).toBe(message);
   expect(open.run({ input }).logits.data).toEqual(reference);
 });
+
+test('setMaxTensorBytes() lowers the size limit for every model, and refuses nonsense', () => {
+  const model = qp.loadModel(fs.readFileSync(path.join(corpus, 'expand_huge.onnx')));
+  qp.setMaxTensorBytes(1 << 20);
+  try {
+    expect(() => model.run({})).toThrow('would produce 4.4e+12 bytes (float32 [1048576, 1048576]); the limit is 1 MiB');
+    expect(() => qp.setMaxTensorBytes(0.5)).toThrow('setMaxTensorBytes takes a whole number of bytes from 1 to 4 GiB, got 0.5');
+  } finally {
+    qp.setMaxTensorBytes(2 ** 31);
+    model.delete();
+  }
+  expect(open.run({ input }).logits.data).toEqual(reference);
+});
