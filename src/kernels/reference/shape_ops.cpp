@@ -47,12 +47,12 @@ Status Reshape(KernelContext& ctx) {
     if (requested[i] == -1) {
       if (infer >= 0) return ctx.Invalid("shape ", ShapeToString(requested), " has more than one -1");
       infer = static_cast<int64_t>(i);
-    } else {
-      known *= requested[i];
+    } else if (requested[i] < 0 || __builtin_mul_overflow(known, requested[i], &known)) {
+      return ctx.Invalid("cannot reshape ", ShapeToString(x.shape()), " (", x.size(), " elements) to ", ShapeToString(requested));
     }
   }
   if (infer >= 0) requested[infer] = known ? x.size() / known : 0;
-  if (NumElements(requested) != x.size())
+  if (CheckedNumElements(requested) != x.size())
     return ctx.Invalid("cannot reshape ", ShapeToString(x.shape()), " (", x.size(), " elements) to ", ShapeToString(requested));
   ctx.SetOutput(0, x.Reshaped(requested));
   return Status::Ok();
