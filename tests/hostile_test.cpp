@@ -68,7 +68,7 @@ TEST(HostileRuns, BatchNormalizationOfAnEmptyBatchGivesAnEmptyBatch) {
   EXPECT_EQ(out->at("y").shape(), (Shape{0, 2, 2, 2}));
 }
 
-TEST(HostileRuns, TheTensorSizeLimitIsSetByTheCaller) {
+TEST(HostileRuns, TheLimitsAreSetByTheCaller) {
   const std::string model = testing::SourcePath("tests/hostile/expand_huge.onnx");
   const auto refused = testing::RunCli("run " + model + " --max-tensor-bytes 1048576");
   EXPECT_EQ(refused.exit_code, 1) << refused.output;
@@ -76,6 +76,12 @@ TEST(HostileRuns, TheTensorSizeLimitIsSetByTheCaller) {
       << refused.output;
   const auto bad = testing::RunCli("run " + model + " --max-tensor-bytes 0.5");
   EXPECT_NE(bad.output.find("--max-tensor-bytes must be a whole number of bytes >= 1, got 0.5"), std::string::npos) << bad.output;
+
+  const auto loop = testing::RunCli("run " + testing::SourcePath("tests/hostile/loop_of_2_pow_62_iterations.onnx") +
+                                    " --max-loop-iterations 10");
+  EXPECT_NE(loop.output.find("node 'loop' (Loop): ran 10 iterations without ending (trip count 4611686018427387904)"),
+            std::string::npos)
+      << loop.output;
 
   SetMaxTensorBytes(1000);
   EXPECT_EQ(CheckTensorSize(DataType::kFloat, {251}, "x").message(), "x would produce 1e+03 bytes (float32 [251]); the limit is 1000 bytes");

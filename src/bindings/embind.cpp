@@ -18,6 +18,7 @@
 #include "analysis/report.h"
 #include "analysis/sensitivity.h"
 #include "data/npy.h"
+#include "kernels/kernel.h"
 #include "analysis/summary.h"
 #include "kernels/simd/throughput.h"
 #include "quant/backend.h"
@@ -670,6 +671,16 @@ void SetMaxTensorBytesJs(double bytes) {
   });
 }
 
+// Iterations a Loop may run before it fails (2^20 by default), for every model.
+void SetMaxLoopIterationsJs(double iterations) {
+  OrThrow<bool>([&]() -> Result<bool> {
+    if (!(iterations >= 1 && iterations <= 9007199254740992.0 && iterations == std::floor(iterations)))
+      return Fail(StatusCode::kInvalidArgument, "setMaxLoopIterations takes a whole number >= 1, got ", iterations);
+    SetMaxLoopIterations(static_cast<int64_t>(iterations));
+    return true;
+  });
+}
+
 // A float tensor quantized as the quantizer stores weights (QuantizeConstant): per tensor, or
 // per channel along options.axis, from its own range or options.rmin/rmax. Returns
 // { params: [{ scale, zero_point }], levels: Int32Array, dequantized: Float32Array, qmin, qmax,
@@ -774,4 +785,5 @@ EMSCRIPTEN_BINDINGS(qplay) {
   emscripten::function("quantParams", &QuantParamsJs);
   emscripten::function("quantizeTensor", &QuantizeTensorJs);
   emscripten::function("setMaxTensorBytes", &SetMaxTensorBytesJs);
+  emscripten::function("setMaxLoopIterations", &SetMaxLoopIterationsJs);
 }

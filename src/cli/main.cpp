@@ -30,6 +30,7 @@
 #include "analysis/report.h"
 #include "analysis/sensitivity.h"
 #include "data/npy.h"
+#include "kernels/kernel.h"
 #include "analysis/summary.h"
 #include "quant/backend.h"
 #include "quant/quantizer.h"
@@ -62,7 +63,8 @@ constexpr const char* kUsage =
     "  qplay qat MODEL -o OUT --train-data X.npy --train-labels Y.npy [--eval-data X --eval-labels Y] [--epochs N] [--lr F]\n"
     "        [--optimizer sgd|adam] [--batch-size N] [--weight-decay F] [--cosine] [--lsq] [--observer-steps N] [--seed N]\n"
     "        [quantize options] [--json]\n"
-    "every command: [--max-tensor-bytes N] (the largest tensor a model's sizes may ask for; 2 GiB by default)\n";
+    "every command: [--max-tensor-bytes N] (the largest tensor a model's sizes may ask for; 2 GiB by default)\n"
+    "               [--max-loop-iterations N] (iterations a Loop may run; 1048576 by default)\n";
 
 struct Args {
   std::vector<std::string> positional;
@@ -580,7 +582,7 @@ int Dispatch(int argc, char** argv) {
   auto args = ParseArgs(argc, argv, {"--input", "--output-dir", "-o", "--calib", "--calib-limit", "--method", "--percentile", "--bits", "--block-size",
                                      "--format", "--backend", "--activation-type", "--weight-type", "--exclude",
                                      "--op-types", "--config", "--data", "--labels", "--compare", "--batch", "--runs", "--max-accuracy-drop", "--min-agreement",
-                                     "--min-sqnr", "--warn-sqnr", "--max-tensor-bytes", "--fallback", "--mode",
+                                     "--min-sqnr", "--warn-sqnr", "--max-tensor-bytes", "--max-loop-iterations", "--fallback", "--mode",
                                      "--train-data", "--train-labels", "--eval-data", "--eval-labels", "--epochs", "--lr", "--optimizer",
                                      "--batch-size", "--weight-decay", "--seed", "--observer-steps"});
   if (!args.ok()) return Report(args.status());
@@ -591,6 +593,14 @@ int Dispatch(int argc, char** argv) {
       limit = Fail(StatusCode::kInvalidArgument, "--max-tensor-bytes must be a whole number of bytes >= 1, got ", args->Value("--max-tensor-bytes"));
     if (!limit.ok()) return Report(limit);
     SetMaxTensorBytes(static_cast<uint64_t>(bytes));
+  }
+  if (!args->Value("--max-loop-iterations").empty()) {
+    double iterations = 0;
+    Status limit = NumberOption(*args, "--max-loop-iterations", iterations);
+    if (limit.ok() && !(iterations >= 1 && iterations <= 9e18 && iterations == std::floor(iterations)))
+      limit = Fail(StatusCode::kInvalidArgument, "--max-loop-iterations must be a whole number >= 1, got ", args->Value("--max-loop-iterations"));
+    if (!limit.ok()) return Report(limit);
+    SetMaxLoopIterations(static_cast<int64_t>(iterations));
   }
   if (command == "info") return Info(*args);
   if (command == "run") return Run(*args);

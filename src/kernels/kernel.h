@@ -83,4 +83,11 @@ class KernelContext {
 
 using KernelFn = Status (*)(KernelContext&);
 
+// Iterations a Loop may run before it fails (2^20 by default): a hostile trip count (2^62) or
+// a condition that never turns false ends with an error instead of hanging the page. The
+// CLI's --max-loop-iterations and the module's setMaxLoopIterations() change it.
+inline constexpr int64_t kDefaultMaxLoopIterations = int64_t{1} << 20;
+int64_t MaxLoopIterations();
+void SetMaxLoopIterations(int64_t iterations);
+
 }  // namespace qplay

@@ -10,14 +10,18 @@
 #include <type_traits>
 
 #include "ir/model.h"
+#include "kernels/kernel.h"
 
 namespace qplay::fuzz {
 
 inline constexpr int64_t kMaxInputElements = 1 << 14;
 
-// Harnesses call this from LLVMFuzzerInitialize: a model may still ask for big tensors, but
-// 64 MiB at most, so that one input runs in well under a second under ASan.
-inline void LimitTensorSizes() { SetMaxTensorBytes(uint64_t{64} << 20); }
+// Harnesses call this from LLVMFuzzerInitialize: a model may still ask for big tensors and long
+// loops, but 64 MiB and 4096 iterations at most, so that one input stays quick under ASan.
+inline void LimitWork() {
+  SetMaxTensorBytes(uint64_t{64} << 20);
+  SetMaxLoopIterations(4096);
+}
 
 inline std::optional<std::map<std::string, Tensor>> InputsFor(const Graph& graph, const uint8_t* data, size_t size) {
   std::map<std::string, Tensor> inputs;

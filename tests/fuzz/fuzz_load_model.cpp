@@ -6,7 +6,7 @@
 #include "onnx/model.h"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  qplay::fuzz::LimitTensorSizes();
+  qplay::fuzz::LimitWork();
   return 0;
 }
 

@@ -30,7 +30,7 @@ qplay::QuantizationConfig Recipe(uint8_t bits) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  qplay::fuzz::LimitTensorSizes();
+  qplay::fuzz::LimitWork();
   return 0;
 }
 

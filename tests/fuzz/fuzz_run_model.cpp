@@ -8,7 +8,7 @@
 #include "runtime/session.h"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  qplay::fuzz::LimitTensorSizes();
+  qplay::fuzz::LimitWork();
   return 0;
 }
 

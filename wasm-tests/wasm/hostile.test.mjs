@@ -74,6 +74,18 @@ test.each(Object.entries(expectedRun))('%s runs or is refused by name, and the o
   expect(open.run({ input }).logits.data).toEqual(reference);
 });
 
+test('setMaxLoopIterations() bounds every Loop', () => {
+  const model = qp.loadModel(fs.readFileSync(path.join(corpus, 'loop_of_2_pow_62_iterations.onnx')));
+  qp.setMaxLoopIterations(10);
+  try {
+    expect(() => model.run({})).toThrow("node 'loop' (Loop): ran 10 iterations without ending");
+    expect(() => qp.setMaxLoopIterations(0)).toThrow('setMaxLoopIterations takes a whole number >= 1, got 0');
+  } finally {
+    qp.setMaxLoopIterations(2 ** 20);
+    model.delete();
+  }
+});
+
 test('setMaxTensorBytes() lowers the size limit for every model, and refuses nonsense', () => {
   const model = qp.loadModel(fs.readFileSync(path.join(corpus, 'expand_huge.onnx')));
   qp.setMaxTensorBytes(1 << 20);

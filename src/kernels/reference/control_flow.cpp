@@ -1,4 +1,5 @@
 // Control flow: If and Loop run their subgraphs through the session's graph runner.
+#include <atomic>
 #include <cstring>
 
 #include "kernels/registry.h"
@@ -31,9 +32,7 @@ Tensor Stack(const std::vector<Tensor>& parts, DataType dtype, const Shape& part
   return out;
 }
 
-// Iterations a Loop may run: a hostile trip count (2^62) or a condition that never turns false
-// ends with an error instead of hanging the page.
-constexpr int64_t kMaxLoopTrips = int64_t{1} << 20;
+std::atomic<int64_t> max_loop_iterations{kDefaultMaxLoopIterations};
 
 Status Loop(KernelContext& ctx) {
   const auto body_attr = ctx.node.attributes.find("body");
@@ -49,8 +48,8 @@ Status Loop(KernelContext& ctx) {
   const size_t num_scan = ctx.num_outputs() - num_carried;
   std::vector<std::vector<Tensor>> scans(num_scan);
   for (int64_t trip = 0; trip < max_trips && cond; ++trip) {
-    if (trip == kMaxLoopTrips)
-      return ctx.Unsupported("ran ", kMaxLoopTrips, " iterations without ending (trip count ",
+    if (trip == MaxLoopIterations())
+      return ctx.Unsupported("ran ", trip, " iterations without ending (trip count ",
                              max_trips == INT64_MAX ? std::string("unbounded") : std::to_string(max_trips),
                              "); qplay stops a Loop there");
     std::vector<Tensor> inputs{Tensor::Scalar<int64_t>(trip), Tensor::Scalar<bool>(cond)};
@@ -72,6 +71,9 @@ Status Loop(KernelContext& ctx) {
 }
 
 }  // namespace
+
+int64_t MaxLoopIterations() { return max_loop_iterations.load(); }
+void SetMaxLoopIterations(int64_t iterations) { max_loop_iterations.store(iterations); }
 
 void RegisterControlFlowKernels(KernelRegistry& r) {
   r.Add("If", If);

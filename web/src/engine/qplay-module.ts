@@ -98,6 +98,8 @@ export interface QplayModule {
   quantParams(rmin: number, rmax: number, format: QuantFormatOptions): QuantParams;
   // The largest tensor a model's sizes may ask for (2 GiB by default), for every model.
   setMaxTensorBytes(bytes: number): void;
+  // Iterations a Loop may run before it fails (2^20 by default), for every model.
+  setMaxLoopIterations(iterations: number): void;
   quantizeTensor(tensor: TensorData, options: QuantizeTensorOptions): QuantizedTensor;
 }
 
