@@ -5,28 +5,13 @@
 
 #include <cmath>
 
-#include "model_builder.h"
+#include "gemm_model.h"
 #include "onnx/model.h"
 #include "quant/static_quantizer.h"
 #include "runtime/session.h"
 
 namespace qplay {
 namespace {
-
-// y = Gemm(x, w, b) with transB, w [3, 4] and b [3].
-Model GemmModel() {
-  testing::ModelBuilder b;
-  b.Input("x", {-1, 4}).Output("y");
-  b.Initializer("w", {3, 4}, {0.5f, -0.25f, 0.125f, 1.0f, -1.0f, 0.75f, 0.5f, 0.25f, 0.3f, 0.2f, -0.1f, 0.9f});
-  b.Initializer("b", {3}, {0.5f, -0.3f, 2.0f});
-  auto* gemm = b.Node("Gemm", {"x", "w", "b"}, {"y"}, "fc");
-  auto* trans_b = gemm->add_attribute();
-  trans_b->set_name("transB");
-  trans_b->set_type(onnx::AttributeProto::INT);
-  trans_b->set_i(1);
-  const std::string bytes = b.Bytes();
-  return LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()).value();
-}
 
 // Inputs whose range has collapsed to [0, 1e-9]: the input scale is about 4e-12.
 Tensor TinyInputs() {
@@ -53,7 +38,7 @@ class BiasOverflow : public ::testing::TestWithParam<bool> {};
 TEST_P(BiasOverflow, WeightScaleWidensSoTheBiasStaysExact) {
   QuantizationConfig config;
   config.per_channel = GetParam();
-  const Model model = GemmModel();
+  const Model model = testing::GemmModel();
   auto result = QuantizeStatic(model, config, {{"x", TinyInputs()}});
   ASSERT_TRUE(result.ok()) << result.status().message();
 
@@ -78,7 +63,7 @@ TEST(BiasOverflow, OrdinaryRangesChangeNothing) {
   for (int64_t i = 0; i < x.size(); ++i) x.data<float>()[i] = static_cast<float>(i % 7) - 3.0f;
   QuantizationConfig config;
   config.per_channel = true;
-  auto result = QuantizeStatic(GemmModel(), config, {{"x", x}});
+  auto result = QuantizeStatic(testing::GemmModel(), config, {{"x", x}});
   ASSERT_TRUE(result.ok()) << result.status().message();
   EXPECT_TRUE(result->notes.empty());
 }
@@ -86,7 +71,7 @@ TEST(BiasOverflow, OrdinaryRangesChangeNothing) {
 TEST(MinimumRealRange, WidensCollapsedActivationRanges) {
   QuantizationConfig config;
   config.minimum_real_range = 1e-4;
-  auto result = QuantizeStatic(GemmModel(), config, {{"x", TinyInputs()}});
+  auto result = QuantizeStatic(testing::GemmModel(), config, {{"x", TinyInputs()}});
   ASSERT_TRUE(result.ok()) << result.status().message();
   EXPECT_FLOAT_EQ(result->ranges.at("x").max - result->ranges.at("x").min, 1e-4f);
   EXPECT_NEAR(result->activations.at("x").scale, 1e-4 / 255, 1e-9);

@@ -3,26 +3,11 @@
 #include <gtest/gtest.h>
 
 #include "analysis/quality_check.h"
-#include "model_builder.h"
+#include "gemm_model.h"
 #include "onnx/model.h"
 
 namespace qplay {
 namespace {
-
-// y = Gemm(x, w, b) with transB: w [3, 4], b [3].
-Model GemmModel() {
-  testing::ModelBuilder b;
-  b.Input("x", {-1, 4}).Output("y");
-  b.Initializer("w", {3, 4}, {0.5f, -0.25f, 0.125f, 1.0f, -1.0f, 0.75f, 0.5f, 0.25f, 0.3f, 0.2f, -0.1f, 0.9f});
-  b.Initializer("b", {3}, {0.5f, -0.3f, 2.0f});
-  auto* gemm = b.Node("Gemm", {"x", "w", "b"}, {"y"}, "fc");
-  auto* trans_b = gemm->add_attribute();
-  trans_b->set_name("transB");
-  trans_b->set_type(onnx::AttributeProto::INT);
-  trans_b->set_i(1);
-  const std::string bytes = b.Bytes();
-  return LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()).value();
-}
 
 Tensor Ramp(float scale) {
   Tensor x(DataType::kFloat, {64, 4});
@@ -31,7 +16,7 @@ Tensor Ramp(float scale) {
 }
 
 std::vector<QuantizationNote> Check(const QuantizationConfig& config, const Tensor& x, QualityOptions options = {}) {
-  const Model model = GemmModel();
+  const Model model = testing::GemmModel();
   auto result = QuantizeStatic(model, config, {{"x", x}});
   EXPECT_TRUE(result.ok()) << result.status().message();
   return CheckQuantizationQuality(model, *result, {{"x", x}}, options);

@@ -661,25 +661,23 @@ Result<int64_t> AxisOption(const val& options, const char* key, int64_t rank) {
   return axis;
 }
 
-// The largest tensor a model's sizes may ask for, in bytes (2 GiB by default), for every model.
-void SetMaxTensorBytesJs(double bytes) {
+// Sets a process-wide limit from JavaScript: a whole number from 1 to `max`, or an Error.
+void SetLimit(const char* name, double value, int64_t max, void (*set)(int64_t)) {
   OrThrow<bool>([&]() -> Result<bool> {
-    if (!(bytes >= 1 && bytes <= 4294967296.0 && bytes == std::floor(bytes)))
-      return Fail(StatusCode::kInvalidArgument, "setMaxTensorBytes takes a whole number of bytes from 1 to 4 GiB, got ", bytes);
-    SetMaxTensorBytes(static_cast<uint64_t>(bytes));
+    auto whole = WholeNumber(name, value, 1, max);
+    if (!whole.ok()) return whole.status();
+    set(*whole);
     return true;
   });
 }
 
-// Iterations a Loop may run before it fails (2^20 by default), for every model.
-void SetMaxLoopIterationsJs(double iterations) {
-  OrThrow<bool>([&]() -> Result<bool> {
-    if (!(iterations >= 1 && iterations <= 9007199254740992.0 && iterations == std::floor(iterations)))
-      return Fail(StatusCode::kInvalidArgument, "setMaxLoopIterations takes a whole number >= 1, got ", iterations);
-    SetMaxLoopIterations(static_cast<int64_t>(iterations));
-    return true;
-  });
+// The largest tensor a model's sizes may ask for, in bytes (2 GiB by default), for every model.
+void SetMaxTensorBytesJs(double bytes) {
+  SetLimit("setMaxTensorBytes", bytes, int64_t{1} << 32, [](int64_t v) { SetMaxTensorBytes(static_cast<uint64_t>(v)); });
 }
+
+// Iterations a Loop may run before it fails (2^20 by default), for every model.
+void SetMaxLoopIterationsJs(double iterations) { SetLimit("setMaxLoopIterations", iterations, int64_t{1} << 53, SetMaxLoopIterations); }
 
 // A float tensor quantized as the quantizer stores weights (QuantizeConstant): per tensor, or
 // per channel along options.axis, from its own range or options.rmin/rmax. Returns

@@ -278,6 +278,26 @@ Status NumberOption(const Args& args, const char* option, double& out, double un
   return Status::Ok();
 }
 
+// --max-tensor-bytes and --max-loop-iterations, for every command.
+Status ApplyLimits(const Args& args) {
+  struct Limit {
+    const char* option;
+    int64_t max;
+    void (*set)(int64_t);
+  };
+  const Limit limits[] = {{"--max-tensor-bytes", int64_t{1} << 40, [](int64_t v) { SetMaxTensorBytes(static_cast<uint64_t>(v)); }},
+                          {"--max-loop-iterations", int64_t{1} << 53, SetMaxLoopIterations}};
+  for (const Limit& limit : limits) {
+    if (args.Value(limit.option).empty()) continue;
+    double value = 0;
+    QPLAY_RETURN_IF_ERROR(NumberOption(args, limit.option, value));
+    auto whole = WholeNumber(limit.option, value, 1, limit.max);
+    if (!whole.ok()) return whole.status();
+    limit.set(*whole);
+  }
+  return Status::Ok();
+}
+
 // --max-accuracy-drop POINTS, --min-agreement PERCENT, --min-sqnr DB, --fallback float|int16.
 Result<FallbackTarget> FallbackTargetFromArgs(const Args& args) {
   FallbackTarget target;
@@ -586,22 +606,8 @@ int Dispatch(int argc, char** argv) {
                                      "--train-data", "--train-labels", "--eval-data", "--eval-labels", "--epochs", "--lr", "--optimizer",
                                      "--batch-size", "--weight-decay", "--seed", "--observer-steps"});
   if (!args.ok()) return Report(args.status());
-  if (!args->Value("--max-tensor-bytes").empty()) {
-    double bytes = 0;
-    Status limit = NumberOption(*args, "--max-tensor-bytes", bytes);
-    if (limit.ok() && !(bytes >= 1 && bytes <= 9e18 && bytes == std::floor(bytes)))
-      limit = Fail(StatusCode::kInvalidArgument, "--max-tensor-bytes must be a whole number of bytes >= 1, got ", args->Value("--max-tensor-bytes"));
-    if (!limit.ok()) return Report(limit);
-    SetMaxTensorBytes(static_cast<uint64_t>(bytes));
-  }
-  if (!args->Value("--max-loop-iterations").empty()) {
-    double iterations = 0;
-    Status limit = NumberOption(*args, "--max-loop-iterations", iterations);
-    if (limit.ok() && !(iterations >= 1 && iterations <= 9e18 && iterations == std::floor(iterations)))
-      limit = Fail(StatusCode::kInvalidArgument, "--max-loop-iterations must be a whole number >= 1, got ", args->Value("--max-loop-iterations"));
-    if (!limit.ok()) return Report(limit);
-    SetMaxLoopIterations(static_cast<int64_t>(iterations));
-  }
+  Status limits = ApplyLimits(*args);
+  if (!limits.ok()) return Report(limits);
   if (command == "info") return Info(*args);
   if (command == "run") return Run(*args);
   if (command == "conformance") return Conformance(*args);
