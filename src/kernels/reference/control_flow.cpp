@@ -26,7 +26,7 @@ Tensor Stack(const std::vector<Tensor>& parts, DataType dtype, const Shape& part
   Tensor out(dtype, shape);
   size_t offset = 0;
   for (const Tensor& p : parts) {
-    std::memcpy(out.raw() + offset, p.raw(), p.nbytes());
+    if (p.nbytes()) std::memcpy(out.raw() + offset, p.raw(), p.nbytes());
     offset += p.nbytes();
   }
   return out;

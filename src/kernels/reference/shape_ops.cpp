@@ -161,7 +161,7 @@ Status Concat(KernelContext& ctx) {
   for (size_t k = 0; k < ctx.num_inputs(); ++k) {
     const Tensor& t = ctx.in(k);
     const int64_t row = outer ? t.size() / outer : 0;
-    for (int64_t o = 0; o < outer; ++o)
+    for (int64_t o = 0; row && o < outer; ++o)
       std::memcpy(out.raw() + (o * out_row + column) * bytes, t.raw() + o * row * bytes, row * bytes);
     column += row;
   }
@@ -331,7 +331,11 @@ Status Pad(KernelContext& ctx) {
   Tensor out(x.dtype(), out_shape);
   const size_t bytes = ElementSize(x.dtype());
   Tensor fill = Tensor(x.dtype(), {1});
-  VisitAny(x.dtype(), [&](auto tag) { fill.data<decltype(tag)>()[0] = static_cast<decltype(tag)>(value); });
+  VisitAny(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) fill.data<T>()[0] = SaturatingCast<T>(value);
+    else fill.data<T>()[0] = static_cast<T>(value);
+  });
   const auto strides = Strides(x.shape());
   ForEachPosition(out_shape, [&](int64_t i, const std::vector<int64_t>& index) {
     int64_t src = 0;

@@ -29,6 +29,7 @@ Status Constant(KernelContext& ctx) {
 Status ConstantOfShape(KernelContext& ctx) {
   Shape shape = ctx.in(0).ToInt64Vector();
   Tensor value = ctx.node.Has("value") ? ctx.node.attributes.at("value").t : Tensor::Scalar<float>(0.0f);
+  if (value.size() != 1) return ctx.Invalid("attribute 'value' must hold one element; it holds ", value.size());
   QPLAY_RETURN_IF_ERROR(ctx.CheckOutputSize(value.dtype(), shape));
   Tensor& out = ctx.Output(0, value.dtype(), shape);
   const size_t bytes = ElementSize(value.dtype());
