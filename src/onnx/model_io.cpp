@@ -86,6 +86,9 @@ class GraphReader {
     node.inputs.assign(proto.input().begin(), proto.input().end());
     node.outputs.assign(proto.output().begin(), proto.output().end());
     node.doc_string = proto.doc_string();
+    // Every op writes at least one value; a node without an op type or outputs is malformed.
+    if (node.op_type.empty()) return Fail(StatusCode::kInvalidArgument, "node '", node.name, "' has no op type");
+    if (node.outputs.empty()) return Fail(StatusCode::kInvalidArgument, node.Describe(), " has no outputs");
     for (const auto& a : proto.attribute()) {
       Attribute attr;
       switch (a.type()) {
