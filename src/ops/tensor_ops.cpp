@@ -31,7 +31,7 @@ std::vector<ValueInfo> RangeInfer(InferContext& ctx) {
   const auto &start = ctx.in(0).constant, &limit = ctx.in(1).constant, &delta = ctx.in(2).constant;
   if (start && limit && delta && start->size() == 1 && limit->size() == 1 && delta->size() == 1 && delta->GetAsDouble(0) != 0) {
     const double n = std::ceil((limit->GetAsDouble(0) - start->GetAsDouble(0)) / delta->GetAsDouble(0));
-    if (n < 9e15) count = Dim::Known(std::max<int64_t>(static_cast<int64_t>(n), 0));
+    if (n < 9e15) count = Dim::Known(n > 0 ? static_cast<int64_t>(n) : 0);
   }
   return {ValueInfo::Typed(ctx.in(0).dtype, Dims{count})};
 }
