@@ -72,6 +72,7 @@ std::vector<ValueInfo> FlattenInfer(InferContext& ctx) {
   if (!xs) return ctx.Unknown(ctx.in(0).dtype);
   int64_t axis = ctx.node.GetInt("axis", 1);
   if (axis < 0) axis += ctx.in(0).rank();
+  if (axis < 0 || axis > ctx.in(0).rank()) return ctx.Unknown(ctx.in(0).dtype);  // the kernel names the bad axis
   return {ValueInfo::Typed(ctx.in(0).dtype, Dims{Product(*xs, 0, axis), Product(*xs, axis, xs->size())})};
 }
 
