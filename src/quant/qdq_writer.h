@@ -3,7 +3,6 @@
 // types use ONNX Runtime's com.microsoft Q/DQ (ai.onnx takes them only from opset 21).
 #pragma once
 #include <map>
-#include <optional>
 #include <string>
 #include <vector>
 
