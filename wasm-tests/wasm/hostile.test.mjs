@@ -74,26 +74,21 @@ test.each(Object.entries(expectedRun))('%s runs or is refused by name, and the o
   expect(open.run({ input }).logits.data).toEqual(reference);
 });
 
-test('setMaxLoopIterations() bounds every Loop', () => {
-  const model = qp.loadModel(fs.readFileSync(path.join(corpus, 'loop_of_2_pow_62_iterations.onnx')));
-  qp.setMaxLoopIterations(10);
+// Each process-wide limit: the file it stops, the lowered value and the error then, a value it
+// refuses with its error, and the default it goes back to.
+test.each([
+  ['setMaxLoopIterations', 'loop_of_2_pow_62_iterations.onnx', 10, "node 'loop' (Loop): ran 10 iterations without ending",
+    0, 'setMaxLoopIterations must be a whole number from 1 to 9007199254740992, got 0', 2 ** 20],
+  ['setMaxTensorBytes', 'expand_huge.onnx', 1 << 20, 'would produce 4.4e+12 bytes (float32 [1048576, 1048576]); the limit is 1 MiB',
+    0.5, 'setMaxTensorBytes must be a whole number from 1 to 4294967296, got 0.5', 2 ** 31],
+])('%s() lowers its limit for every model and refuses nonsense', (setter, file, lowered, error, nonsense, refusal, standard) => {
+  const model = qp.loadModel(fs.readFileSync(path.join(corpus, file)));
+  qp[setter](lowered);
   try {
-    expect(() => model.run({})).toThrow("node 'loop' (Loop): ran 10 iterations without ending");
-    expect(() => qp.setMaxLoopIterations(0)).toThrow('setMaxLoopIterations must be a whole number from 1 to 9007199254740992, got 0');
+    expect(() => model.run({})).toThrow(error);
+    expect(() => qp[setter](nonsense)).toThrow(refusal);
   } finally {
-    qp.setMaxLoopIterations(2 ** 20);
-    model.delete();
-  }
-});
-
-test('setMaxTensorBytes() lowers the size limit for every model, and refuses nonsense', () => {
-  const model = qp.loadModel(fs.readFileSync(path.join(corpus, 'expand_huge.onnx')));
-  qp.setMaxTensorBytes(1 << 20);
-  try {
-    expect(() => model.run({})).toThrow('would produce 4.4e+12 bytes (float32 [1048576, 1048576]); the limit is 1 MiB');
-    expect(() => qp.setMaxTensorBytes(0.5)).toThrow('setMaxTensorBytes must be a whole number from 1 to 4294967296, got 0.5');
-  } finally {
-    qp.setMaxTensorBytes(2 ** 31);
+    qp[setter](standard);
     model.delete();
   }
   expect(open.run({ input }).logits.data).toEqual(reference);
