@@ -48,7 +48,9 @@ TEST(OpSchemas, DefaultsAreReadable) {
   EXPECT_TRUE(SchemaRegistry::Get().Find("", "Reshape", 17)->quant().shares_input_params);
   EXPECT_EQ(SchemaRegistry::Get().Find("", "Sigmoid", 17)->quant().output_range, (std::pair{0.0f, 1.0f}));
   EXPECT_TRUE(SchemaRegistry::Get().Find("", "MatMul", 17)->GradientReaches(1));
-  EXPECT_FALSE(SchemaRegistry::Get().Find("", "Conv", 17)->HasGradient());  // training's layers differentiate Conv
+  EXPECT_TRUE(SchemaRegistry::Get().Find("", "Conv", 17)->GradientReaches(2));
+  EXPECT_FALSE(SchemaRegistry::Get().Find("", "Gather", 17)->GradientReaches(1));  // indices
+  EXPECT_TRUE(SchemaRegistry::Get().Find("", "Shape", 17)->NeedsNoGradient());
 }
 
 TEST(OpSchemas, VariadicListsOfMixedTypesAreNotBoundToOneType) {

@@ -6,6 +6,7 @@
 
 #include <random>
 
+#include "ops/schema.h"
 #include "train/op_grads.h"
 
 namespace qplay::train {
@@ -141,6 +142,17 @@ TEST(TrainOps, IntegerShapeArithmeticTakesNoGradient) {
   auto grads = OpGradients({MakeNode("Mul", 2), 13, inputs, y, y});
   ASSERT_TRUE(grads.ok());
   EXPECT_TRUE((*grads)[0].empty() && (*grads)[1].empty());
+}
+
+// Each op's schema says which inputs its gradient reaches; training differentiates exactly the
+// ops whose schemas say so.
+TEST(TrainOps, EveryOpWithAGradientInItsSchemaHasABackwardPass) {
+  for (const OpSchema* schema : SchemaRegistry::Get().All()) {
+    if (!schema->domain().empty()) continue;
+    const Node node = MakeNode(schema->op_type(), 1);
+    const bool latest = SchemaRegistry::Get().Latest("", schema->op_type()) == schema;
+    if (latest) EXPECT_EQ(HasOpGradients(node), schema->HasGradient()) << schema->Describe();
+  }
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 
 #include "ops/schema.h"
 
+#include "ops/qlinear_contrib.h"
+
 namespace qplay {
 namespace {
 
@@ -35,15 +37,15 @@ std::optional<std::pair<float, float>> ClipClamp(const Node& node, int64_t opset
 }  // namespace
 
 void RegisterActivationSchemas(SchemaRegistry& r) {
-  r.Add(Activation("Relu").Types("T", kNumericTypes).Clamp(ReluClamp).CommutesWithChannelScale());
-  r.Add(Activation("LeakyRelu").Attr("alpha", AttrType::kFloat, F(0.01f)).QLinearForm("QLinearLeakyRelu"));
+  r.Add(Activation("Relu").Types("T", kNumericTypes).Clamp(ReluClamp).CommutesWithChannelScale().Gradient(Inputs({0})));
+  r.Add(Activation("LeakyRelu").Attr("alpha", AttrType::kFloat, F(0.01f)).QLinearForm(ops::kQLinearLeakyRelu));
   r.Add(OpSchema("PRelu", 1).Input("X", "T").Input("slope", "T").Output("Y", "T").Types("T", kNumericTypes).Infer(BroadcastInputs));
   r.Add(Activation("Elu").Attr("alpha", AttrType::kFloat, F(1.0f)));
   r.Add(Activation("Celu", 12).Attr("alpha", AttrType::kFloat, F(1.0f)));
   r.Add(Activation("Selu").Attr("alpha", AttrType::kFloat, F(1.67326319217681884765625f))
             .Attr("gamma", AttrType::kFloat, F(1.05070102214813232421875f)));
   r.Add(Activation("ThresholdedRelu", 10).Attr("alpha", AttrType::kFloat, F(1.0f)));
-  r.Add(Activation("Sigmoid").Quant(OutputRange(0.0f, 1.0f)).QLinearForm("QLinearSigmoid").Gradient(Inputs({0})));
+  r.Add(Activation("Sigmoid").Quant(OutputRange(0.0f, 1.0f)).QLinearForm(ops::kQLinearSigmoid).Gradient(Inputs({0})));
   r.Add(Activation("Tanh").Quant(OutputRange(-1.0f, 1.0f)).Gradient(Inputs({0})));
   r.Add(Activation("Softplus"));
   r.Add(Activation("Softsign"));
@@ -52,8 +54,9 @@ void RegisterActivationSchemas(SchemaRegistry& r) {
   r.Add(Activation("HardSwish", 14).Gradient(Inputs({0})));
   r.Add(Activation("Gelu", 20).Attr("approximate", AttrType::kString, Attribute::String("none"), OneOfStrings({"none", "tanh"})));
   r.Add(Activation("Clip").Types("T", kNumericTypes).OptionalAttr("min", AttrType::kFloat).OptionalAttr("max", AttrType::kFloat)
-            .Clamp(ClipClamp));
-  r.Add(Activation("Clip", 11).Types("T", kNumericTypes).Input("min", "T", kOptional).Input("max", "T", kOptional).Clamp(ClipClamp));
+            .Clamp(ClipClamp).Gradient(Inputs({0})));
+  r.Add(Activation("Clip", 11).Types("T", kNumericTypes).Input("min", "T", kOptional).Input("max", "T", kOptional).Clamp(ClipClamp)
+            .Gradient(Inputs({0})));
 }
 
 }  // namespace qplay

@@ -35,7 +35,8 @@ OpSchema Convolution(const std::string& op, int64_t since) {
 
 void RegisterConvSchemas(SchemaRegistry& r) {
   r.Add(Convolution("Conv", 1).Input("X", "T").Input("W", "T").Input("B", "T", kOptional).Output("Y", "T")
-            .Types("T", kFloatTypes).Infer(ConvInfer).Macs(ConvMacs<1>).Quant(Weighted(1, OutputChannelsFirst, 2)));
+            .Types("T", kFloatTypes).Infer(ConvInfer).Macs(ConvMacs<1>).Quant(Weighted(1, OutputChannelsFirst, 2))
+            .Gradient(Inputs({0, 1, 2})));
   r.Add(Convolution("ConvTranspose", 1).Input("X", "T").Input("W", "T").Input("B", "T", kOptional).Output("Y", "T")
             .Types("T", kFloatTypes).OptionalAttr("output_padding", AttrType::kInts, AtLeast(0))
             .OptionalAttr("output_shape", AttrType::kInts, AtLeast(0)).Infer(ConvInfer).Macs(ConvTransposeMacs)

@@ -2,17 +2,20 @@
 // Sum/Mean/Min/Max, Where, and the unary math functions.
 #include "ops/schema.h"
 
+#include "ops/qlinear_contrib.h"
+
 namespace qplay {
 namespace {
 
 // Add, Sub, Mul, Div on shape elements stay exact: numbers, or expressions such as "batch*2".
+template <DimOp op>
 std::vector<ValueInfo> Arithmetic(InferContext& ctx) {
   std::vector<ValueInfo> out = BroadcastInputs(ctx);
   auto a = Elements(ctx.in(0)), b = Elements(ctx.in(1));
   if (a && b && (a->size() == b->size() || b->size() == 1)) {
     Dims e;
     for (size_t i = 0; i < a->size(); ++i)
-      e.push_back(DimArithmetic(ctx.node.op_type, (*a)[i], (*b)[b->size() == 1 ? 0 : i]));
+      e.push_back(DimArithmetic(op, (*a)[i], (*b)[b->size() == 1 ? 0 : i]));
     out[0].elements = e;
   }
   return out;
@@ -34,7 +37,7 @@ std::vector<ValueInfo> WhereInfer(InferContext& ctx) {
 
 // Opsets 1-6 broadcast only with broadcast=1 and an axis; later versions broadcast like numpy.
 void AddBinary(SchemaRegistry& r, const std::string& op, const std::vector<DataType>& types, InferFn infer,
-               const std::string& out_type = "T", uint64_t gradient = 0, const std::string& qlinear_form = "") {
+               const std::string& out_type = "T", uint64_t gradient = 0, OpType qlinear_form = {}) {
   for (int64_t since : {1, 7}) {
     OpSchema s(op, since);
     s.Input("A", "T").Input("B", "T").Output("C", out_type).Types("T", types).Infer(infer).Gradient(gradient)
@@ -51,9 +54,10 @@ void AddUnary(SchemaRegistry& r, const std::string& op, const std::vector<DataTy
 }  // namespace
 
 void RegisterElementwiseSchemas(SchemaRegistry& r) {
-  for (const char* op : {"Sub", "Div"}) AddBinary(r, op, kNumericTypes, Arithmetic, "T", Inputs({0, 1}));
-  AddBinary(r, "Add", kNumericTypes, Arithmetic, "T", Inputs({0, 1}), "QLinearAdd");
-  AddBinary(r, "Mul", kNumericTypes, Arithmetic, "T", Inputs({0, 1}), "QLinearMul");
+  AddBinary(r, "Sub", kNumericTypes, Arithmetic<DimOp::kSub>, "T", Inputs({0, 1}));
+  AddBinary(r, "Div", kNumericTypes, Arithmetic<DimOp::kDiv>, "T", Inputs({0, 1}));
+  AddBinary(r, "Add", kNumericTypes, Arithmetic<DimOp::kAdd>, "T", Inputs({0, 1}), ops::kQLinearAdd);
+  AddBinary(r, "Mul", kNumericTypes, Arithmetic<DimOp::kMul>, "T", Inputs({0, 1}), ops::kQLinearMul);
   for (const char* op : {"Equal", "Less", "Greater"}) AddBinary(r, op, kAnyTensorType, BroadcastToBool, "B");
   for (const char* op : {"And", "Or", "Xor"}) AddBinary(r, op, {DataType::kBool}, BroadcastToBool, "B");
   for (const char* op : {"LessOrEqual", "GreaterOrEqual"})

@@ -61,7 +61,7 @@ void RegisterMatMulSchemas(SchemaRegistry& r) {
             .Types("T", kNumericTypes).Attr("alpha", AttrType::kFloat, Attribute::Float(1))
             .Attr("beta", AttrType::kFloat, Attribute::Float(1)).Attr("transA", AttrType::kInt, Attribute::Int(0), Flag())
             .Attr("transB", AttrType::kInt, Attribute::Int(0), Flag()).OptionalAttr("broadcast", AttrType::kInt)
-            .Infer(GemmInfer).Macs(ProductMacs).Quant(Weighted(1, GemmWeightAxis, 2)));
+            .Infer(GemmInfer).Macs(ProductMacs).Quant(Weighted(1, GemmWeightAxis, 2)).Gradient(Inputs({0, 1, 2})));
   r.Add(OpSchema("MatMulInteger", 10).Input("A", "T1").Input("B", "T2").Input("a_zero_point", "T1", kOptional)
             .Input("b_zero_point", "T2", kOptional).Output("Y", "T3").Types("T1", kInt8Types).Types("T2", kInt8Types)
             .Infer(MatMulIntegerInfer).Macs(ProductMacs));

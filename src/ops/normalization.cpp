@@ -1,6 +1,8 @@
 // Normalizations (Batch, Instance, Layer, LRN) and the softmax family.
 #include "ops/schema.h"
 
+#include "ops/qlinear_contrib.h"
+
 namespace qplay {
 namespace {
 
@@ -46,7 +48,7 @@ void RegisterNormalizationSchemas(SchemaRegistry& r) {
             .Attr("beta", AttrType::kFloat, F(0.75f)).Attr("bias", AttrType::kFloat, F(1.0f))
             .Attr("size", AttrType::kInt, std::nullopt, AtLeast(1)).Infer(SameAsInput));
   QuantFacts softmax = OutputRange(0.0f, 1.0f);
-  softmax.qlinear_form = "QLinearSoftmax";
+  softmax.qlinear_form = ops::kQLinearSoftmax;
   AddSoftmaxLike(r, "Softmax", softmax, Inputs({0}));
   AddSoftmaxLike(r, "LogSoftmax");
   AddSoftmaxLike(r, "Hardmax");

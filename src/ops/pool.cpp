@@ -1,4 +1,5 @@
 // Pooling: MaxPool, AveragePool, LpPool over windows, and the global pools.
+#include "ops/qlinear_contrib.h"
 #include "ops/schema.h"
 #include "ops/window.h"
 
@@ -27,13 +28,13 @@ void RegisterPoolSchemas(SchemaRegistry& r) {
   r.Add(Pool("MaxPool").Types("T", kNumericTypes).Output("Indices", "I", kOptional)
             .Attr("ceil_mode", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1}))
             .Attr("storage_order", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1})).Quant(SharesInputParams())
-            .CommutesWithChannelScale());
-  r.Add(Pool("AveragePool").QLinearForm("QLinearAveragePool").Attr("ceil_mode", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1}))
-            .Attr("count_include_pad", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1})));
+            .CommutesWithChannelScale().Gradient(Inputs({0})));
+  r.Add(Pool("AveragePool").QLinearForm(ops::kQLinearAveragePool).Attr("ceil_mode", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1}))
+            .Attr("count_include_pad", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1})).Gradient(Inputs({0})));
   r.Add(Pool("LpPool").Attr("p", AttrType::kInt, Attribute::Int(2), AtLeast(1))
             .Attr("ceil_mode", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1})));
   r.Add(OpSchema("GlobalAveragePool", 1).Input("X", "T").Output("Y", "T").Types("T", kFloatTypes).Infer(GlobalPoolInfer)
-            .QLinearForm("QLinearGlobalAveragePool"));
+            .QLinearForm(ops::kQLinearGlobalAveragePool).Gradient(Inputs({0})));
   r.Add(OpSchema("GlobalMaxPool", 1).Input("X", "T").Output("Y", "T").Types("T", kFloatTypes).Infer(GlobalPoolInfer));
 }
 

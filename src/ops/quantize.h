@@ -5,8 +5,13 @@
 #include <vector>
 
 #include "ir/ir.h"
+#include "ops/op_type.h"
 
 namespace qplay {
+
+namespace ops {
+inline constexpr OpType kDynamicQuantizeLinear = Onnx("DynamicQuantizeLinear");
+}  // namespace ops
 
 bool IsQuantizeLinear(const Node& node);
 bool IsDequantizeLinear(const Node& node);

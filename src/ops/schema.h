@@ -3,14 +3,8 @@
 // constraints, shape inference, the MAC count for profiling, quantization facts and which
 // inputs training differentiates. Nodes are checked against their entry once, when a model
 // loads (graph/shape_inference); kernels register against entries (kernels/registry).
-//
-//   void RegisterTriluSchemas(SchemaRegistry& r) {
-//     r.Add(OpSchema("Trilu", 14)
-//               .Input("input", "T").Input("k", "I", kOptional).Output("output", "T")
-//               .Attr("upper", AttrType::kInt, Attribute::Int(1), OneOfInts({0, 1}))
-//               .Types("T", kAnyTensorType).Types("I", {DataType::kInt64})
-//               .Infer(SameAsInput));
-//   }
+// Trilu's entry in ops/tensor_ops.cpp is a short example. An op that other layers name gets an
+// identity in its family's header (ops/op_type.h).
 #pragma once
 #include <functional>
 #include <map>
@@ -21,6 +15,7 @@
 #include "core/status.h"
 #include "core/tensor.h"
 #include "ir/ir.h"
+#include "ops/op_type.h"
 #include "ops/value_info.h"
 
 namespace qplay {
@@ -70,8 +65,8 @@ struct QuantFacts {
   // output's parameters to it.
   std::optional<std::pair<float, float>> output_range;
   // ONNX Runtime's com.microsoft op that runs it on 8-bit operands, each given as (X, X_scale,
-  // X_zero_point), with the output's scale and zero point last ("" when there is none).
-  std::string qlinear_form;
+  // X_zero_point), with the output's scale and zero point last (an empty type when there is none).
+  OpType qlinear_form;
   // Set for ops that only clamp: a quantized producer's range can absorb them.
   ClampFn clamp = nullptr;
   // f(s * x) = s * f(x) for a positive scale per channel (Relu, MaxPool): cross-layer
@@ -118,12 +113,15 @@ class OpSchema {
   // At inference, output 0 is input 0 when `fn` says so of a node (Identity; Dropout without a mask).
   OpSchema& PassesInputThrough(bool (*fn)(const Node&)) { passes_input_through_ = fn; return *this; }
   OpSchema& Quant(QuantFacts facts) { quant_ = std::move(facts); return *this; }
-  OpSchema& QLinearForm(std::string op_type) { quant_.qlinear_form = std::move(op_type); return *this; }
+  OpSchema& QLinearForm(OpType op) { quant_.qlinear_form = op; return *this; }
   OpSchema& Clamp(ClampFn fn) { quant_.clamp = fn; return *this; }
   OpSchema& CommutesWithChannelScale() { quant_.commutes_with_channel_scale = true; return *this; }
   // Inputs that training's backward pass reaches (a bit per input index; kAllInputs for
   // every input of a variadic op).
   OpSchema& Gradient(uint64_t inputs) { gradient_inputs_ = inputs; return *this; }
+  // Its output depends on shapes, integers and attributes only (Shape, Constant, Range):
+  // training passes no gradient through it and needs none.
+  OpSchema& NeedsNoGradient() { needs_no_gradient_ = true; return *this; }
 
   const std::string& domain() const { return domain_; }
   const std::string& op_type() const { return op_type_; }
@@ -138,6 +136,7 @@ class OpSchema {
   bool PassesInputThrough(const Node& node) const { return passes_input_through_ && passes_input_through_(node); }
   bool HasGradient() const { return gradient_inputs_ != 0; }
   bool GradientReaches(size_t input) const { return input < 64 && (gradient_inputs_ >> input) & 1; }
+  bool NeedsNoGradient() const { return needs_no_gradient_; }
 
   // Checks a node's arity, attributes and known input types against this entry; the error
   // names the node, the input, output or attribute, and what was expected.
@@ -162,6 +161,7 @@ class OpSchema {
   bool (*passes_input_through_)(const Node&) = nullptr;
   QuantFacts quant_;
   uint64_t gradient_inputs_ = 0;
+  bool needs_no_gradient_ = false;
 };
 
 inline constexpr uint64_t kAllInputs = ~uint64_t{0};

@@ -125,7 +125,7 @@ std::vector<ValueInfo> SplitInfer(InferContext& ctx) {
     if (sizes && static_cast<int64_t>(sizes->size()) == parts) s[axis] = Dim::Known((*sizes)[p]);
     else if (sizes && sizes->empty() && d.known()) {
       const int64_t chunk = *d.value / parts + (*d.value % parts != 0);
-      s[axis] = DimArithmetic("Sub", d, DimArithmetic("Mul", Dim::Known(p), Dim::Known(chunk)));
+      s[axis] = DimArithmetic(DimOp::kSub, d, DimArithmetic(DimOp::kMul, Dim::Known(p), Dim::Known(chunk)));
       if (s[axis].known()) s[axis] = Dim::Known(std::min(chunk, *s[axis].value));
     } else s[axis] = Dim{};
     outs[p].shape = s;
@@ -232,7 +232,7 @@ std::vector<ValueInfo> TileInfer(InferContext& ctx) {
   if (!xs || !repeats || repeats->size() != xs->size()) return ctx.Unknown(ctx.in(0).dtype);
   Dims out = *xs;
   for (size_t d = 0; d < out.size(); ++d)
-    if ((*repeats)[d] != 1) out[d] = out[d].known() ? DimArithmetic("Mul", out[d], Dim::Known((*repeats)[d])) : Dim{};
+    if ((*repeats)[d] != 1) out[d] = out[d].known() ? DimArithmetic(DimOp::kMul, out[d], Dim::Known((*repeats)[d])) : Dim{};
   return {ValueInfo::Typed(ctx.in(0).dtype, out)};
 }
 
@@ -243,8 +243,8 @@ std::vector<ValueInfo> PadInfer(InferContext& ctx) {
   if (!xs || !pads || static_cast<int64_t>(pads->size()) != 2 * rank || ctx.has(3)) return ctx.Unknown(ctx.in(0).dtype);
   Dims out = *xs;
   for (int64_t d = 0; d < rank; ++d) {
-    const Dim add = DimArithmetic("Add", Dim::Known((*pads)[d]), Dim::Known((*pads)[d + rank]));
-    if (!add.known() || *add.value) out[d] = out[d].known() ? DimArithmetic("Add", out[d], add) : Dim{};
+    const Dim add = DimArithmetic(DimOp::kAdd, Dim::Known((*pads)[d]), Dim::Known((*pads)[d + rank]));
+    if (!add.known() || *add.value) out[d] = out[d].known() ? DimArithmetic(DimOp::kAdd, out[d], add) : Dim{};
   }
   return {ValueInfo::Typed(ctx.in(0).dtype, out)};
 }
@@ -254,9 +254,9 @@ std::vector<ValueInfo> SpaceDepthInfer(InferContext& ctx) {
   if (!xs || xs->size() != 4) return ctx.Unknown(ctx.in(0).dtype);
   const int64_t b = ctx.node.GetInt("blocksize", 1);
   auto scaled = [](const Dim& d, const Dim& mul, const Dim& div) {
-    return d.known() ? DimArithmetic("Div", DimArithmetic("Mul", d, mul), div) : Dim{};
+    return d.known() ? DimArithmetic(DimOp::kDiv, DimArithmetic(DimOp::kMul, d, mul), div) : Dim{};
   };
-  const Dim one = Dim::Known(1), block = Dim::Known(b), area = DimArithmetic("Mul", block, block);
+  const Dim one = Dim::Known(1), block = Dim::Known(b), area = DimArithmetic(DimOp::kMul, block, block);
   const bool to_space = ctx.node.op_type == "DepthToSpace";
   return {ValueInfo::Typed(ctx.in(0).dtype, Dims{(*xs)[0], to_space ? scaled((*xs)[1], one, area) : scaled((*xs)[1], area, one),
                                                  to_space ? scaled((*xs)[2], block, one) : scaled((*xs)[2], one, block),
@@ -284,10 +284,10 @@ OpSchema Movement(const std::string& op, int64_t since) {
 }  // namespace
 
 void RegisterShapeSchemas(SchemaRegistry& r) {
-  r.Add(OpSchema("Shape", 1).Input("data", "T").Output("shape", "I").Infer(ShapeInfer));
+  r.Add(OpSchema("Shape", 1).Input("data", "T").Output("shape", "I").Infer(ShapeInfer).NeedsNoGradient());
   r.Add(OpSchema("Shape", 15).Input("data", "T").Output("shape", "I").OptionalAttr("start", AttrType::kInt)
-            .OptionalAttr("end", AttrType::kInt).Infer(ShapeInfer));
-  r.Add(OpSchema("Size", 1).Input("data", "T").Output("size", "I").Infer(SizeInfer));
+            .OptionalAttr("end", AttrType::kInt).Infer(ShapeInfer).NeedsNoGradient());
+  r.Add(OpSchema("Size", 1).Input("data", "T").Output("size", "I").Infer(SizeInfer).NeedsNoGradient());
   r.Add(Movement("Identity", 1).Infer(IdentityInfer).PassesInputThrough(Always));
   r.Add(OpSchema("Dropout", 1).Input("data", "T").Output("output", "T").Output("mask", "B", kOptional)
             .Attr("ratio", AttrType::kFloat, Attribute::Float(0.5f)).OptionalAttr("is_test", AttrType::kInt)

@@ -76,11 +76,11 @@ void RegisterTensorSchemas(SchemaRegistry& r) {
             .OptionalAttr("sparse_value", AttrType::kOther).OptionalAttr("value_float", AttrType::kFloat)
             .OptionalAttr("value_floats", AttrType::kFloats).OptionalAttr("value_int", AttrType::kInt)
             .OptionalAttr("value_ints", AttrType::kInts).OptionalAttr("value_string", AttrType::kString)
-            .OptionalAttr("value_strings", AttrType::kStrings).Infer(NothingKnown));
+            .OptionalAttr("value_strings", AttrType::kStrings).Infer(NothingKnown).NeedsNoGradient());
   r.Add(OpSchema("ConstantOfShape", 9).Input("input", "I").Output("output", "T").Types("I", {DataType::kInt64})
-            .OptionalAttr("value", AttrType::kTensor).Infer(ConstantOfShapeInfer));
+            .OptionalAttr("value", AttrType::kTensor).Infer(ConstantOfShapeInfer).NeedsNoGradient());
   r.Add(OpSchema("Range", 11).Input("start", "T").Input("limit", "T").Input("delta", "T").Output("output", "T")
-            .Types("T", kNumericTypes).Infer(RangeInfer));
+            .Types("T", kNumericTypes).Infer(RangeInfer).NeedsNoGradient());
   r.Add(OpSchema("EyeLike", 9).Input("input", "T1").Output("output", "T2").OptionalAttr("dtype", AttrType::kInt)
             .Attr("k", AttrType::kInt, Attribute::Int(0)).Infer(EyeLikeInfer));
   r.Add(OpSchema("Gather", 1).Input("data", "T").Input("indices", "I").Output("output", "T").Types("I", kIndexTypes)

@@ -34,25 +34,24 @@ Dim Product(const Dims& dims, size_t begin, size_t end) {
   return Dim{};
 }
 
-Dim DimArithmetic(const std::string& op, const Dim& a, const Dim& b) {
+Dim DimArithmetic(DimOp op, const Dim& a, const Dim& b) {
   if (a.known() && b.known()) {
     const int64_t p = *a.value, q = *b.value;
     // Shape elements come from the file: an overflowing result is unknown, not wrapped or a trap.
     int64_t r = 0;
     bool overflow = false;
-    if (op == "Mul") overflow = __builtin_mul_overflow(p, q, &r);
-    else if (op == "Add") overflow = __builtin_add_overflow(p, q, &r);
-    else if (op == "Sub") overflow = __builtin_sub_overflow(p, q, &r);
+    if (op == DimOp::kMul) overflow = __builtin_mul_overflow(p, q, &r);
+    else if (op == DimOp::kAdd) overflow = __builtin_add_overflow(p, q, &r);
+    else if (op == DimOp::kSub) overflow = __builtin_sub_overflow(p, q, &r);
     else if (q == -1 && p == INT64_MIN) overflow = true;
     else r = q ? p / q : 0;
     return overflow ? Dim{} : Dim::Known(r);
   }
-  const bool identity = b.known() && ((op == "Mul" || op == "Div") ? *b.value == 1 : *b.value == 0);
+  const bool identity = b.known() && ((op == DimOp::kMul || op == DimOp::kDiv) ? *b.value == 1 : *b.value == 0);
   if (identity) return a;
-  if (op == "Mul" && a.known() && *a.value == 1) return b;
+  if (op == DimOp::kMul && a.known() && *a.value == 1) return b;
   if ((!a.known() && a.symbol.empty()) || (!b.known() && b.symbol.empty())) return Dim{};
-  const char* sign = op == "Mul" ? "*" : op == "Add" ? "+" : op == "Sub" ? "-" : "/";
-  return Dim::Symbolic(a.ToString() + sign + b.ToString());
+  return Dim::Symbolic(a.ToString() + static_cast<char>(op) + b.ToString());
 }
 
 std::optional<Dims> Broadcast(const std::vector<const std::optional<Dims>*>& shapes) {

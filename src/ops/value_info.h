@@ -66,8 +66,10 @@ bool SameDim(const Dim& a, const Dim& b);
 Dims KnownDims(const Shape& shape);
 // Product of dims[begin, end): a number when all are known, the symbol when one symbol times ones.
 Dim Product(const Dims& dims, size_t begin, size_t end);
-// a op b for shape elements (op: Add, Sub, Mul, Div); symbolic operands give an expression ("batch*2").
-Dim DimArithmetic(const std::string& op, const Dim& a, const Dim& b);
+// The arithmetic shape elements go through, named by its sign.
+enum class DimOp : char { kAdd = '+', kSub = '-', kMul = '*', kDiv = '/' };
+// a op b for shape elements; symbolic operands give an expression ("batch*2").
+Dim DimArithmetic(DimOp op, const Dim& a, const Dim& b);
 // Numpy-style broadcast of the given shapes; nullopt when one is unknown.
 std::optional<Dims> Broadcast(const std::vector<const std::optional<Dims>*>& shapes);
 // Integer elements of a value: from its constant or its tracked elements.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "ops/conv.h"
+
 namespace qplay {
 
 Result<WindowGeometry> ComputeWindow(const Node& node, const Shape& input, const Shape& kernel) {
@@ -47,12 +49,12 @@ std::vector<ValueInfo> WindowedInfer(InferContext& ctx, DataType dtype, const Va
   const Node& node = ctx.node;
   const auto& xs = ctx.in(0).shape;
   const int64_t rank = ctx.in(0).rank();
-  const bool transposed = node.op_type == "ConvTranspose";
+  const bool transposed = IsOp(node, ops::kConvTranspose);
   std::vector<ValueInfo> unknown{ValueInfo::Typed(dtype), ValueInfo::Typed(DataType::kInt64)};
   if (!xs || rank < 3 || (weight && weight->rank() != rank)) return unknown;
   const Dims& ws = weight ? *weight->shape : *xs;
   Dims out{(*xs)[0], weight ? ws[0] : (*xs)[1]};
-  if (transposed) out[1] = ws[1].known() ? DimArithmetic("Mul", ws[1], Dim::Known(node.GetInt("group", 1))) : Dim{};
+  if (transposed) out[1] = ws[1].known() ? DimArithmetic(DimOp::kMul, ws[1], Dim::Known(node.GetInt("group", 1))) : Dim{};
   Shape spatial, kernel;
   bool known = true;
   for (int64_t d = 2; d < rank; ++d) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "ops/conv.h"
 #include "ops/schema.h"
 #include "passes/graph_edit.h"
 
@@ -15,7 +16,7 @@ struct ConvPair {
 };
 
 bool IsConvWithConstantWeight(const Graph& g, const Node& n) {
-  if (n.op_type != "Conv" || !n.domain.empty() || n.inputs.size() < 2 || !g.IsInitializer(n.inputs[1])) return false;
+  if (!IsOp(n, ops::kConv) || n.inputs.size() < 2 || !g.IsInitializer(n.inputs[1])) return false;
   const Tensor& w = g.initializers.at(n.inputs[1]);
   const bool bias_ok = n.inputs.size() < 3 || n.inputs[2].empty() || g.IsInitializer(n.inputs[2]);
   return w.dtype() == DataType::kFloat && w.rank() >= 3 && bias_ok;

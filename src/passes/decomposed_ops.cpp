@@ -5,7 +5,12 @@
 #include <map>
 #include <set>
 
+#include "ops/activation.h"
+#include "ops/elementwise.h"
+#include "ops/normalization.h"
+#include "ops/reduce.h"
 #include "ops/schema.h"
+#include "ops/tensor_ops.h"
 #include "passes/graph_edit.h"
 
 namespace qplay {
@@ -46,7 +51,6 @@ class Matcher {
  private:
   const Node& At(size_t i) const { return graph_.nodes[i]; }
   const std::string& Out(size_t i) const { return graph_.nodes[i].outputs[0]; }
-  static bool Is(const Node& node, const char* op) { return node.domain.empty() && node.op_type == op; }
 
   const std::vector<size_t>& Readers(const std::string& value) const {
     static const std::vector<size_t> kNone;
@@ -54,15 +58,15 @@ class Matcher {
     return r == readers_.end() ? kNone : r->second;
   }
   // The node that writes `value`, when it is `op`.
-  std::optional<size_t> Producer(const std::string& value, const char* op) const {
+  std::optional<size_t> Producer(const std::string& value, OpType op) const {
     auto p = producer_.find(value);
-    if (p == producer_.end() || !Is(At(p->second), op)) return std::nullopt;
+    if (p == producer_.end() || !IsOp(At(p->second), op)) return std::nullopt;
     return p->second;
   }
   // The only node that reads `value`, when it is `op`.
-  std::optional<size_t> OnlyReader(const std::string& value, const char* op) const {
+  std::optional<size_t> OnlyReader(const std::string& value, OpType op) const {
     const auto& r = Readers(value);
-    if (r.size() != 1 || !Is(At(r[0]), op)) return std::nullopt;
+    if (r.size() != 1 || !IsOp(At(r[0]), op)) return std::nullopt;
     return r[0];
   }
   // The input of a two-input node that is not `value` ("" when neither or both are).
@@ -75,7 +79,7 @@ class Matcher {
   const Tensor* Constant(const std::string& name) const {
     auto init = graph_.initializers.find(name);
     if (init != graph_.initializers.end()) return &init->second;
-    auto p = Producer(name, "Constant");
+    auto p = Producer(name, ops::kConstant);
     if (!p) return nullptr;
     auto value = At(*p).attributes.find("value");
     return value != At(*p).attributes.end() && value->second.kind == Attribute::Kind::kTensor ? &value->second.t : nullptr;
@@ -110,19 +114,15 @@ class Matcher {
   }
   int64_t Opset() const { return model_.DefaultOpset(); }
 
-  Node Fused(const char* op, size_t last, std::vector<std::string> inputs, std::map<std::string, Attribute> attributes) const {
-    Node node;
-    node.name = At(last).name;
-    node.op_type = op;
-    node.inputs = std::move(inputs);
-    node.outputs = {Out(last)};
+  Node Fused(OpType op, size_t last, std::vector<std::string> inputs, std::map<std::string, Attribute> attributes) const {
+    Node node = MakeNode(op, At(last).name, std::move(inputs), {Out(last)});
     node.attributes = std::move(attributes);
     return node;
   }
 
   // Keeps a match when it overlaps none found before and only its last node's output is read
   // outside it.
-  void Keep(const char* op_type, std::vector<size_t> unit, const std::string& input, size_t last, std::optional<Node> fused) {
+  void Keep(std::string_view op_type, std::vector<size_t> unit, const std::string& input, size_t last, std::optional<Node> fused) {
     const std::set<size_t> members(unit.begin(), unit.end());
     for (size_t i : unit) {
       if (claimed_.count(i)) return;
@@ -135,40 +135,40 @@ class Matcher {
     }
     std::sort(unit.begin(), unit.end());
     claimed_.insert(unit.begin(), unit.end());
-    found_.push_back({op_type, std::move(unit), input, Out(last), std::move(fused)});
+    found_.push_back({std::string(op_type), std::move(unit), input, Out(last), std::move(fused)});
   }
 
   // Mean, centre, variance, normalize [, scale [, shift]].
   void MatchLayerNormalization(size_t mean) {
-    if (!Is(At(mean), "ReduceMean") || !ReducesLastAxis(At(mean))) return;
+    if (!IsOp(At(mean), ops::kReduceMean) || !ReducesLastAxis(At(mean))) return;
     const std::string& x = At(mean).inputs[0];
-    auto sub = OnlyReader(Out(mean), "Sub");
+    auto sub = OnlyReader(Out(mean), ops::kSub);
     if (!sub || At(*sub).inputs[0] != x) return;
     const std::string& centred = Out(*sub);
     std::optional<size_t> square, div;
     for (size_t r : Readers(centred)) {
       const Node& n = At(r);
-      if ((Is(n, "Pow") && n.inputs[0] == centred && ScalarNear(n.inputs[1], 2)) ||
-          (Is(n, "Mul") && n.inputs[0] == centred && n.inputs[1] == centred))
+      if ((IsOp(n, ops::kPow) && n.inputs[0] == centred && ScalarNear(n.inputs[1], 2)) ||
+          (IsOp(n, ops::kMul) && n.inputs[0] == centred && n.inputs[1] == centred))
         square = r;
-      else if (Is(n, "Div") && n.inputs[0] == centred)
+      else if (IsOp(n, ops::kDiv) && n.inputs[0] == centred)
         div = r;
     }
     if (Readers(centred).size() != 2 || !square || !div) return;
-    auto variance = OnlyReader(Out(*square), "ReduceMean");
+    auto variance = OnlyReader(Out(*square), ops::kReduceMean);
     if (!variance || !ReducesLastAxis(At(*variance))) return;
-    auto add = OnlyReader(Out(*variance), "Add");
+    auto add = OnlyReader(Out(*variance), ops::kAdd);
     if (!add) return;
     auto epsilon = Scalar(Other(At(*add), Out(*variance)));
-    auto sqrt = OnlyReader(Out(*add), "Sqrt");
+    auto sqrt = OnlyReader(Out(*add), ops::kSqrt);
     if (!epsilon || !sqrt || At(*div).inputs[1] != Out(*sqrt)) return;
     std::vector<size_t> unit{mean, *sub, *square, *variance, *add, *sqrt, *div};
     size_t last = *div;
     std::string scale, shift;
-    if (auto mul = OnlyReader(Out(last), "Mul"); mul && IsFloatVector(Other(At(*mul), Out(last)))) {
+    if (auto mul = OnlyReader(Out(last), ops::kMul); mul && IsFloatVector(Other(At(*mul), Out(last)))) {
       scale = Other(At(*mul), Out(last));
       unit.push_back(last = *mul);
-      if (auto plus = OnlyReader(Out(last), "Add"); plus && IsFloatVector(Other(At(*plus), Out(last)))) {
+      if (auto plus = OnlyReader(Out(last), ops::kAdd); plus && IsFloatVector(Other(At(*plus), Out(last)))) {
         shift = Other(At(*plus), Out(last));
         unit.push_back(last = *plus);
       }
@@ -177,37 +177,37 @@ class Matcher {
     if (Opset() >= 17 && !scale.empty()) {
       std::vector<std::string> inputs{x, scale};
       if (!shift.empty()) inputs.push_back(shift);
-      fused = Fused("LayerNormalization", last, inputs,
+      fused = Fused(ops::kLayerNormalization, last, inputs,
                     {{"axis", Attribute::Int(-1)}, {"epsilon", Attribute::Float(static_cast<float>(*epsilon))}});
     }
-    Keep("LayerNormalization", unit, x, last, fused);
+    Keep(ops::kLayerNormalization.type, unit, x, last, fused);
   }
 
   // x / sqrt(mean(x^2) + eps) [* scale]; no ai.onnx op before opset 23 computes it.
   void MatchRmsNorm(size_t square) {
     const Node& sq = At(square);
-    if (!((Is(sq, "Pow") && ScalarNear(sq.inputs[1], 2)) || (Is(sq, "Mul") && sq.inputs[0] == sq.inputs[1]))) return;
+    if (!((IsOp(sq, ops::kPow) && ScalarNear(sq.inputs[1], 2)) || (IsOp(sq, ops::kMul) && sq.inputs[0] == sq.inputs[1]))) return;
     const std::string& x = sq.inputs[0];
-    auto mean = OnlyReader(Out(square), "ReduceMean");
+    auto mean = OnlyReader(Out(square), ops::kReduceMean);
     if (!mean || !ReducesLastAxis(At(*mean))) return;
-    auto add = OnlyReader(Out(*mean), "Add");
+    auto add = OnlyReader(Out(*mean), ops::kAdd);
     if (!add || !Scalar(Other(At(*add), Out(*mean)))) return;
-    auto sqrt = OnlyReader(Out(*add), "Sqrt");
+    auto sqrt = OnlyReader(Out(*add), ops::kSqrt);
     if (!sqrt) return;
     std::vector<size_t> unit{square, *mean, *add, *sqrt};
     size_t last;
-    if (auto div = OnlyReader(Out(*sqrt), "Div"); div && At(*div).inputs[0] == x) {
+    if (auto div = OnlyReader(Out(*sqrt), ops::kDiv); div && At(*div).inputs[0] == x) {
       unit.push_back(last = *div);
     } else {
-      auto inverse = OnlyReader(Out(*sqrt), "Reciprocal");
+      auto inverse = OnlyReader(Out(*sqrt), ops::kReciprocal);
       if (!inverse && div && ScalarNear(At(*div).inputs[0], 1)) inverse = div;
       if (!inverse) return;
-      auto mul = OnlyReader(Out(*inverse), "Mul");
+      auto mul = OnlyReader(Out(*inverse), ops::kMul);
       if (!mul || Other(At(*mul), Out(*inverse)) != x) return;
       unit.push_back(*inverse);
       unit.push_back(last = *mul);
     }
-    if (auto mul = OnlyReader(Out(last), "Mul"); mul && IsFloatVector(Other(At(*mul), Out(last)))) unit.push_back(last = *mul);
+    if (auto mul = OnlyReader(Out(last), ops::kMul); mul && IsFloatVector(Other(At(*mul), Out(last)))) unit.push_back(last = *mul);
     Keep("RMSNorm", unit, x, last, std::nullopt);
   }
 
@@ -215,21 +215,21 @@ class Matcher {
   void MatchGelu(size_t i) {
     std::vector<size_t> unit{i};
     std::string x;
-    if (Is(At(i), "Erf")) {
-      auto div = Producer(At(i).inputs[0], "Div");
-      auto mul = Producer(At(i).inputs[0], "Mul");
+    if (IsOp(At(i), ops::kErf)) {
+      auto div = Producer(At(i).inputs[0], ops::kDiv);
+      auto mul = Producer(At(i).inputs[0], ops::kMul);
       if (div && ScalarNear(At(*div).inputs[1], kSqrt2)) unit.push_back(*div);
       else if (mul && ScalarNear(At(*mul).inputs[1], 1 / kSqrt2)) unit.push_back(*mul);
       else return;
       x = At(unit.back()).inputs[0];
-    } else if (Is(At(i), "Tanh")) {
-      auto scaled = Producer(At(i).inputs[0], "Mul");
+    } else if (IsOp(At(i), ops::kTanh)) {
+      auto scaled = Producer(At(i).inputs[0], ops::kMul);
       if (!scaled || !ScalarNear(At(*scaled).inputs[1], kSqrt2OverPi)) return;
-      auto sum = Producer(At(*scaled).inputs[0], "Add");
+      auto sum = Producer(At(*scaled).inputs[0], ops::kAdd);
       if (!sum) return;
       for (const std::string& term : At(*sum).inputs) {
-        auto cubic = Producer(term, "Mul");
-        auto cube = cubic ? Producer(At(*cubic).inputs[0], "Pow") : std::nullopt;
+        auto cubic = Producer(term, ops::kMul);
+        auto cube = cubic ? Producer(At(*cubic).inputs[0], ops::kPow) : std::nullopt;
         if (!cube || !ScalarNear(At(*cubic).inputs[1], 0.044715) || !ScalarNear(At(*cube).inputs[1], 3)) continue;
         x = At(*cube).inputs[0];
         if (Other(At(*sum), term) != x) return;
@@ -239,43 +239,43 @@ class Matcher {
     } else {
       return;
     }
-    auto one_plus = OnlyReader(Out(i), "Add");
+    auto one_plus = OnlyReader(Out(i), ops::kAdd);
     if (!one_plus || !ScalarNear(Other(At(*one_plus), Out(i)), 1)) return;
-    auto product = OnlyReader(Out(*one_plus), "Mul");
+    auto product = OnlyReader(Out(*one_plus), ops::kMul);
     if (!product) return;
     unit.insert(unit.end(), {*one_plus, *product});
     const std::string factor = Other(At(*product), Out(*one_plus));
     size_t last = *product;
     if (factor == x) {  // (x * (1 + erf)) * 0.5
-      auto half = OnlyReader(Out(*product), "Mul");
+      auto half = OnlyReader(Out(*product), ops::kMul);
       if (!half || !ScalarNear(Other(At(*half), Out(*product)), 0.5)) return;
       unit.push_back(last = *half);
     } else {  // (x * 0.5) * (1 + erf)
-      auto half = Producer(factor, "Mul");
+      auto half = Producer(factor, ops::kMul);
       if (!half || Other(At(*half), x).empty() || !ScalarNear(Other(At(*half), x), 0.5)) return;
       unit.push_back(*half);
     }
     std::optional<Node> fused;
     if (Opset() >= 20)
-      fused = Fused("Gelu", last, {x}, {{"approximate", Attribute::String(Is(At(i), "Erf") ? "none" : "tanh")}});
-    Keep("Gelu", unit, x, last, fused);
+      fused = Fused(ops::kGelu, last, {x}, {{"approximate", Attribute::String(IsOp(At(i), ops::kErf) ? "none" : "tanh")}});
+    Keep(ops::kGelu.type, unit, x, last, fused);
   }
 
   // Exp(x - ReduceMax(x)) / ReduceSum(Exp(...)) over the last axis.
   void MatchSoftmax(size_t max) {
-    if (!Is(At(max), "ReduceMax") || !ReducesLastAxis(At(max))) return;
+    if (!IsOp(At(max), ops::kReduceMax) || !ReducesLastAxis(At(max))) return;
     const std::string& x = At(max).inputs[0];
-    auto sub = OnlyReader(Out(max), "Sub");
+    auto sub = OnlyReader(Out(max), ops::kSub);
     if (!sub || At(*sub).inputs[0] != x) return;
-    auto exp = OnlyReader(Out(*sub), "Exp");
+    auto exp = OnlyReader(Out(*sub), ops::kExp);
     if (!exp || Readers(Out(*exp)).size() != 2) return;
     std::optional<size_t> sum, div;
     for (size_t r : Readers(Out(*exp))) {
-      if (Is(At(r), "ReduceSum") && ReducesLastAxis(At(r))) sum = r;
-      if (Is(At(r), "Div") && At(r).inputs[0] == Out(*exp)) div = r;
+      if (IsOp(At(r), ops::kReduceSum) && ReducesLastAxis(At(r))) sum = r;
+      if (IsOp(At(r), ops::kDiv) && At(r).inputs[0] == Out(*exp)) div = r;
     }
     if (!sum || !div || At(*div).inputs[1] != Out(*sum)) return;
-    Keep("Softmax", {max, *sub, *exp, *sum, *div}, x, *div, Fused("Softmax", *div, {x}, {{"axis", Attribute::Int(-1)}}));
+    Keep(ops::kSoftmax.type, {max, *sub, *exp, *sum, *div}, x, *div, Fused(ops::kSoftmax, *div, {x}, {{"axis", Attribute::Int(-1)}}));
   }
 
   // x * HardSigmoid(x) with alpha 1/6 and beta 0.5, or x * Clip(x + 3, 0, 6) / 6 in either order.
@@ -283,29 +283,29 @@ class Matcher {
     std::vector<size_t> unit{i};
     std::string x;
     size_t last;
-    if (Is(At(i), "HardSigmoid")) {
+    if (IsOp(At(i), ops::kHardSigmoid)) {
       if (std::abs(At(i).GetFloat("alpha", 0.2f) - 1.0 / 6) > 1e-4 || std::abs(At(i).GetFloat("beta", 0.5f) - 0.5) > 1e-4) return;
       x = At(i).inputs[0];
-      auto mul = OnlyReader(Out(i), "Mul");
+      auto mul = OnlyReader(Out(i), ops::kMul);
       if (!mul || Other(At(*mul), Out(i)) != x) return;
       unit.push_back(last = *mul);
-    } else if (Is(At(i), "Add")) {
+    } else if (IsOp(At(i), ops::kAdd)) {
       for (const std::string& in : At(i).inputs)
         if (ScalarNear(in, 3)) x = Other(At(i), in);
-      auto clip = OnlyReader(Out(i), "Clip");
+      auto clip = OnlyReader(Out(i), ops::kClip);
       if (x.empty() || !clip) return;
       const auto range = ClampRange(At(*clip), Opset(), [&](const std::string& name) { return Constant(name); });
       if (!range || range->first != 0 || range->second != 6) return;
       unit.push_back(*clip);
       auto scaling = [&](const std::string& value) -> std::optional<size_t> {
-        auto div = OnlyReader(value, "Div");
+        auto div = OnlyReader(value, ops::kDiv);
         if (div && At(*div).inputs[0] == value && ScalarNear(At(*div).inputs[1], 6)) return div;
-        auto mul = OnlyReader(value, "Mul");
+        auto mul = OnlyReader(value, ops::kMul);
         if (mul && ScalarNear(Other(At(*mul), value), 1.0 / 6)) return mul;
         return std::nullopt;
       };
       auto times_x = [&](const std::string& value) -> std::optional<size_t> {
-        auto mul = OnlyReader(value, "Mul");
+        auto mul = OnlyReader(value, ops::kMul);
         return mul && Other(At(*mul), value) == x ? mul : std::nullopt;
       };
       if (auto scaled = scaling(Out(*clip)), product = scaled ? times_x(Out(*scaled)) : std::nullopt; product) {
@@ -318,13 +318,13 @@ class Matcher {
     } else {
       return;
     }
-    Keep("HardSwish", unit, x, last, Opset() >= 14 ? std::optional<Node>(Fused("HardSwish", last, {x}, {})) : std::nullopt);
+    Keep(ops::kHardSwish.type, unit, x, last, Opset() >= 14 ? std::optional<Node>(Fused(ops::kHardSwish, last, {x}, {})) : std::nullopt);
   }
 
   // x * Sigmoid(x); no ai.onnx op computes it.
   void MatchSilu(size_t sigmoid) {
-    if (!Is(At(sigmoid), "Sigmoid")) return;
-    auto mul = OnlyReader(Out(sigmoid), "Mul");
+    if (!IsOp(At(sigmoid), ops::kSigmoid)) return;
+    auto mul = OnlyReader(Out(sigmoid), ops::kMul);
     if (!mul || Other(At(*mul), Out(sigmoid)) != At(sigmoid).inputs[0]) return;
     Keep("SiLU", {sigmoid, *mul}, At(sigmoid).inputs[0], *mul, std::nullopt);
   }

@@ -20,7 +20,7 @@
 namespace qplay {
 
 struct DecomposedOp {
-  std::string op_type;             // what the nodes compute together: "LayerNormalization", "Gelu"...
+  std::string op_type;             // what the nodes compute together: LayerNormalization, Gelu...
   std::vector<size_t> nodes;       // the nodes that compute it, as indices into graph.nodes, in order
   std::string input, output;
   // The single node that computes the same where the model's opset has the op

@@ -4,6 +4,9 @@
 
 #include "graph/shape_inference.h"
 #include "kernels/registry.h"
+#include "ops/elementwise.h"
+#include "ops/matmul.h"
+#include "ops/normalization.h"
 #include "ops/schema.h"
 #include "passes/decomposed_ops.h"
 #include "passes/graph_edit.h"
@@ -84,7 +87,7 @@ Result<PassReport> FoldBatchNormalization(Model& model) {
   for (size_t i = 0; i < graph.nodes.size();) {
     const Node bn = graph.nodes[i];
     auto skip = [&] { ++i; };
-    if (bn.op_type != "BatchNormalization" || !bn.domain.empty() || bn.GetInt("training_mode", 0) ||
+    if (!IsOp(bn, ops::kBatchNormalization) || bn.GetInt("training_mode", 0) ||
         (bn.outputs.size() > 1 && !bn.outputs[1].empty())) {
       skip();
       continue;
@@ -166,7 +169,7 @@ Result<PassReport> FuseMatMulAddIntoGemm(Model& model) {
   Graph& graph = model.graph;
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     Node& matmul = graph.nodes[i];
-    if (matmul.op_type != "MatMul" || !matmul.domain.empty()) continue;
+    if (!IsOp(matmul, ops::kMatMul)) continue;
     const ValueType* x = graph.TypeOf(matmul.inputs[0]);
     const Tensor* weight = FloatInitializer(graph, matmul, 1);
     const std::vector<size_t> readers = Consumers(graph, matmul.outputs[0]);
@@ -174,14 +177,14 @@ Result<PassReport> FuseMatMulAddIntoGemm(Model& model) {
         IsGraphOutput(graph, matmul.outputs[0]))
       continue;
     const Node& add = graph.nodes[readers[0]];
-    if (add.op_type != "Add" || !add.domain.empty()) continue;
+    if (!IsOp(add, ops::kAdd)) continue;
     const size_t bias_input = add.inputs[0] == matmul.outputs[0] ? 1 : 0;
     const Tensor* bias = FloatInitializer(graph, add, bias_input);
     const int64_t n = weight->dim(1);
     // Gemm's C broadcasts like Add only when the bias is a row: [N] or [1, N].
     if (!bias || bias->size() != n || !(bias->rank() == 1 || (bias->rank() == 2 && bias->dim(0) == 1))) continue;
     report.changes.push_back(matmul.Describe() + " and " + add.Describe() + " fused into Gemm");
-    matmul.op_type = "Gemm";
+    SetOp(matmul, ops::kGemm);
     matmul.inputs.push_back(add.inputs[bias_input]);
     matmul.outputs[0] = add.outputs[0];
     graph.nodes.erase(graph.nodes.begin() + static_cast<std::ptrdiff_t>(readers[0]));

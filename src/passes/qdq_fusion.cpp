@@ -6,8 +6,13 @@
 #include <set>
 
 #include "kernels/kernel.h"
+#include "ops/conv.h"
+#include "ops/matmul.h"
+#include "ops/pool.h"
+#include "ops/qlinear_contrib.h"
 #include "ops/quantize.h"
 #include "ops/schema.h"
+#include "ops/shape_ops.h"
 #include "passes/graph_edit.h"
 
 namespace qplay {
@@ -20,8 +25,8 @@ const QuantFacts* FactsOf(const Node& node) {
 }
 
 // QLinear ops whose float semantics changed between opsets carry the ai.onnx opset they follow.
-bool TakesOpsetAttribute(const std::string& qlinear_op) {
-  const OpSchema* schema = SchemaRegistry::Get().Latest("com.microsoft", qlinear_op);
+bool TakesOpsetAttribute(OpType qlinear_op) {
+  const OpSchema* schema = SchemaRegistry::Get().Latest(std::string(qlinear_op.domain), std::string(qlinear_op.type));
   if (!schema) return false;
   const auto& attrs = schema->attributes();
   return std::any_of(attrs.begin(), attrs.end(), [](const AttrSpec& a) { return a.name == "opset"; });
@@ -51,7 +56,7 @@ class Rewriter {
       std::optional<Node> replacement = Convert(graph_.nodes[i], absorbed);
       if (!replacement) continue;
       converted.push_back(graph_.nodes[i].name);
-      if (!replacement->domain.empty()) model_.opsets["com.microsoft"] = 1;
+      if (!replacement->domain.empty()) model_.opsets[replacement->domain] = 1;
       graph_.nodes[i] = std::move(*replacement);
       removed_.insert(absorbed.begin(), absorbed.end());
     }
@@ -69,14 +74,13 @@ class Rewriter {
  private:
   std::optional<Node> Convert(const Node& node, std::vector<size_t>& absorbed) const {
     if (!node.domain.empty() || node.outputs.empty()) return std::nullopt;
-    const std::string& op = node.op_type;
-    if (op == "Conv") return ConvertConv(node, absorbed);
-    if (op == "MatMul") return ConvertMatMul(node, absorbed);
-    if (op == "Gemm") return ConvertGemm(node, absorbed);
-    if (op == "Concat") return ConvertConcat(node, absorbed);
+    if (IsOp(node, ops::kConv)) return ConvertConv(node, absorbed);
+    if (IsOp(node, ops::kMatMul)) return ConvertMatMul(node, absorbed);
+    if (IsOp(node, ops::kGemm)) return ConvertGemm(node, absorbed);
+    if (IsOp(node, ops::kConcat)) return ConvertConcat(node, absorbed);
     const QuantFacts* facts = FactsOf(node);
     if (!facts) return std::nullopt;
-    if (!facts->qlinear_form.empty())
+    if (!facts->qlinear_form.type.empty())
       return node.inputs.size() == 2 ? ConvertBinary(node, facts->qlinear_form, absorbed)
                                      : ConvertUnary(node, facts->qlinear_form, absorbed);
     if (facts->shares_input_params) return ConvertDataMovement(node, absorbed);
@@ -100,7 +104,7 @@ class Rewriter {
       inputs.push_back(bias->value);
     }
     absorbed.push_back(*y);
-    return Make(node, "QLinearConv", "", inputs, {Output(*y)});
+    return Make(node, ops::kQLinearConv, inputs, {Output(*y)});
   }
 
   // QLinearMatMul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp); per-column b for 2-D B only.
@@ -115,7 +119,7 @@ class Rewriter {
     Append(inputs, Triple(*b));
     Append(inputs, OutputParams(*y));
     absorbed.push_back(*y);
-    return Make(node, "QLinearMatMul", "", inputs, {Output(*y)});
+    return Make(node, ops::kQLinearMatMul, inputs, {Output(*y)});
   }
 
   // com.microsoft QGemm(a, a_scale, a_zp, b, b_scale, b_zp, C[, y_scale, y_zp]): without the
@@ -137,7 +141,7 @@ class Rewriter {
     } else {
       inputs.push_back("");
     }
-    Node gemm = Make(node, "QGemm", "com.microsoft", inputs, {node.outputs[0]});
+    Node gemm = Make(node, ops::kQGemm, inputs, {node.outputs[0]});
     gemm.attributes.erase("beta");
     if (auto y = SoleQuantize(node.outputs[0])) {
       Append(gemm.inputs, OutputParams(*y));
@@ -158,22 +162,22 @@ class Rewriter {
       Append(inputs, Triple(*x));
     }
     absorbed.push_back(*y);
-    return Make(node, "QLinearConcat", "com.microsoft", inputs, {Output(*y)});
+    return Make(node, ops::kQLinearConcat, inputs, {Output(*y)});
   }
 
-  std::optional<Node> ConvertUnary(const Node& node, const std::string& qlinear_op, std::vector<size_t>& absorbed) const {
+  std::optional<Node> ConvertUnary(const Node& node, OpType qlinear_op, std::vector<size_t>& absorbed) const {
     auto x = Activation(node.inputs[0]);
     auto y = SoleQuantize(node.outputs[0]);
     if (!x || !y || node.outputs.size() != 1) return std::nullopt;
     std::vector<std::string> inputs = Triple(*x);
     Append(inputs, OutputParams(*y));
     absorbed.push_back(*y);
-    Node q = Make(node, qlinear_op, "com.microsoft", inputs, {Output(*y)});
+    Node q = Make(node, qlinear_op, inputs, {Output(*y)});
     if (TakesOpsetAttribute(qlinear_op)) q.attributes["opset"] = Attribute::Int(model_.DefaultOpset());  // its axis rule
     return q;
   }
 
-  std::optional<Node> ConvertBinary(const Node& node, const std::string& qlinear_op, std::vector<size_t>& absorbed) const {
+  std::optional<Node> ConvertBinary(const Node& node, OpType qlinear_op, std::vector<size_t>& absorbed) const {
     auto a = Activation(node.inputs[0]);
     auto b = Activation(node.inputs[1]);
     auto y = SoleQuantize(node.outputs[0]);
@@ -182,13 +186,13 @@ class Rewriter {
     Append(inputs, Triple(*b));
     Append(inputs, OutputParams(*y));
     absorbed.push_back(*y);
-    return Make(node, qlinear_op, "com.microsoft", inputs, {Output(*y)});
+    return Make(node, qlinear_op, inputs, {Output(*y)});
   }
 
   // The same op on the 8-bit tensor, when every output is requantized with the input's parameters.
   std::optional<Node> ConvertDataMovement(const Node& node, std::vector<size_t>& absorbed) const {
     // ai.onnx MaxPool takes 8-bit tensors from opset 12; its Indices output has no quantized form.
-    if (node.op_type == "MaxPool" && (model_.DefaultOpset() < 12 || (node.outputs.size() > 1 && !node.outputs[1].empty())))
+    if (IsOp(node, ops::kMaxPool) && (model_.DefaultOpset() < 12 || (node.outputs.size() > 1 && !node.outputs[1].empty())))
       return std::nullopt;
     auto x = Activation(node.inputs[0]);
     if (!x) return std::nullopt;
@@ -271,14 +275,8 @@ class Rewriter {
     to.insert(to.end(), more.begin(), more.end());
   }
 
-  static Node Make(const Node& from, const std::string& op, const std::string& domain, std::vector<std::string> inputs,
-                   std::vector<std::string> outputs) {
-    Node n;
-    n.name = from.name.empty() ? "" : from.name + "_quant";
-    n.op_type = op;
-    n.domain = domain;
-    n.inputs = std::move(inputs);
-    n.outputs = std::move(outputs);
+  static Node Make(const Node& from, OpType op, std::vector<std::string> inputs, std::vector<std::string> outputs) {
+    Node n = MakeNode(op, from.name.empty() ? "" : from.name + "_quant", std::move(inputs), std::move(outputs));
     n.attributes = from.attributes;
     n.doc_string = from.doc_string;
     return n;

@@ -5,6 +5,8 @@
 #include <map>
 #include <sstream>
 
+#include "ops/conv.h"
+#include "ops/matmul.h"
 #include "ops/quantize.h"
 #include "passes/graph_edit.h"
 #include "runtime/session.h"
@@ -23,7 +25,7 @@ struct Layer {
   int64_t per_channel_count = 0;
 };
 
-int64_t InputChannelAxis(const Node& n, const Tensor& x) { return n.op_type == "Conv" ? 1 : x.rank() - 1; }
+int64_t InputChannelAxis(const Node& n, const Tensor& x) { return IsOp(n, ops::kConv) ? 1 : x.rank() - 1; }
 
 // shift[o] = sum over the weights of output o of (W - W_q) x mean input of that weight's channel.
 std::vector<double> Shift(const Layer& layer) {
@@ -31,7 +33,7 @@ std::vector<double> Shift(const Layer& layer) {
   const Tensor& e = layer.error;
   std::vector<double> mean(layer.input_sums.size());
   for (size_t c = 0; c < mean.size(); ++c) mean[c] = layer.input_sums[c] / static_cast<double>(layer.per_channel_count);
-  if (n.op_type == "Conv") {  // W [M, C/group, k...]
+  if (IsOp(n, ops::kConv)) {  // W [M, C/group, k...]
     const int64_t m = e.dim(0), cpg = e.dim(1), taps = e.size() / (m * cpg), group = n.GetInt("group", 1);
     std::vector<double> shift(static_cast<size_t>(m), 0.0);
     for (int64_t o = 0; o < m; ++o)
@@ -62,7 +64,7 @@ Result<PassReport> CorrectBiases(Model& prepared, const Model& quantized, const 
   std::map<std::string, Layer> layers;  // by the quantized model's input tensor name
   for (const Node& n : prepared.graph.nodes) {
     const Graph& g = prepared.graph;
-    const bool op = n.domain.empty() && (n.op_type == "Conv" || n.op_type == "Gemm") && !n.GetInt("transA", 0);
+    const bool op = IsAnyOp(n, ops::kConv, ops::kGemm) && !n.GetInt("transA", 0);
     if (!op || n.inputs.size() < 3 || !g.IsInitializer(n.inputs[1]) || !g.IsInitializer(n.inputs[2])) continue;
     auto q = quantized_nodes.find(n.name);
     if (q == quantized_nodes.end() || q->second->inputs.size() < 2) continue;

@@ -1,5 +1,12 @@
 #include "quant/dynamic_quantizer.h"
 
+#include "ops/conv.h"
+#include "ops/elementwise.h"
+#include "ops/matmul.h"
+#include "ops/quantize.h"
+#include "ops/recurrent.h"
+#include "ops/shape_ops.h"
+#include "ops/tensor_ops.h"
 #include "passes/graph_edit.h"
 #include "quant/qdq_writer.h"
 
@@ -32,25 +39,24 @@ class DynamicWriter {
 
  private:
   bool Selected(const Node& node) const {
-    static const std::set<std::string> kOps = {"MatMul", "Gemm", "Conv", "LSTM", "GRU"};
-    return node.domain.empty() && kOps.count(node.op_type) && !config_.nodes_to_exclude.count(node.name) &&
+    return IsAnyOp(node, ops::kMatMul, ops::kGemm, ops::kConv, ops::kLSTM, ops::kGRU) && !config_.nodes_to_exclude.count(node.name) &&
            (config_.op_types_to_quantize.empty() || config_.op_types_to_quantize.count(node.op_type)) &&
            IsFloatValue(graph_, node.inputs[0]);
   }
 
   // Appends the node's integer form to `nodes`; false leaves it float.
   bool Write(const Node& node, std::vector<Node>& nodes) {
-    if (node.op_type == "LSTM" && weight_format_.type == DataType::kInt8 && weight_format_.symmetric)
+    if (IsOp(node, ops::kLSTM) && weight_format_.type == DataType::kInt8 && weight_format_.symmetric)
       return WriteQuantizedLstm(node, nodes);
-    if (node.op_type == "LSTM" || node.op_type == "GRU") return WriteRecurrent(node, nodes);
+    if (IsAnyOp(node, ops::kLSTM, ops::kGRU)) return WriteRecurrent(node, nodes);
     const Tensor* w = FloatInitializer(graph_, node, 1);
-    if (node.op_type == "MatMul") {
+    if (IsOp(node, ops::kMatMul)) {
       if (!w) return !config_.matmul_const_b_only && IsFloatValue(graph_, node.inputs[1]) && WriteActivationMatMul(node, nodes);
       if (w->rank() != 2) return false;
       WriteMatMul(node, *w, 1.0f, nodes);
       return true;
     }
-    if (node.op_type == "Gemm") {
+    if (IsOp(node, ops::kGemm)) {
       const bool has_c = node.inputs.size() > 2 && !node.inputs[2].empty();
       if (!w || w->rank() != 2 || node.GetInt("transA", 0) || (has_c && !FloatInitializer(graph_, node, 2))) return false;
       const Tensor weight = node.GetInt("transB", 0) ? TransposedMatrix(*w) : *w;
@@ -59,7 +65,7 @@ class DynamicWriter {
         Tensor c = FloatInitializer(graph_, node, 2)->Clone();
         const float beta = node.GetFloat("beta", 1.0f);
         for (int64_t i = 0; i < c.size(); ++i) c.data<float>()[i] *= beta;
-        nodes.push_back(Make("Add", node.name + "_bias", {product, Initializer(node.inputs[2] + "_scaled", c)}, node.outputs[0]));
+        nodes.push_back(Make(ops::kAdd, node.name + "_bias", {product, Initializer(node.inputs[2] + "_scaled", c)}, node.outputs[0]));
       }
       return true;
     }
@@ -75,8 +81,7 @@ class DynamicWriter {
   bool WriteQuantizedLstm(const Node& node, std::vector<Node>& nodes) {
     const Tensor *w = FloatInitializer(graph_, node, 1), *r = FloatInitializer(graph_, node, 2);
     if (!w || !r || w->rank() != 3 || r->rank() != 3) return false;
-    Node quantized = Make("DynamicQuantizeLSTM", node.name + "_quant", {node.inputs[0]}, node.outputs[0]);
-    quantized.domain = "com.microsoft";
+    Node quantized = Make(ops::kDynamicQuantizeLSTM, node.name + "_quant", {node.inputs[0]}, node.outputs[0]);
     quantized.outputs = node.outputs;
     quantized.attributes = node.attributes;
     std::vector<std::string> params;
@@ -133,8 +138,8 @@ class DynamicWriter {
   std::string WriteMatMul(const Node& node, const Tensor& w, float alpha, std::vector<Node>& nodes) {
     const Quantized a = DynamicallyQuantized(node.inputs[0], nodes);
     const Quantized b = Weight(node.inputs[1], w, config_.per_channel ? 1 : -1, alpha, {});
-    const std::string product = node.op_type == "MatMul" ? node.outputs[0] : Fresh(node.outputs[0] + "_product");
-    ScaleBack(node, Make("MatMulInteger", node.name + "_quant", {a.value, b.value, a.zero_point, b.zero_point},
+    const std::string product = IsOp(node, ops::kMatMul) ? node.outputs[0] : Fresh(node.outputs[0] + "_product");
+    ScaleBack(node, Make(ops::kMatMulInteger, node.name + "_quant", {a.value, b.value, a.zero_point, b.zero_point},
                          Fresh(node.outputs[0] + "_int32")),
               a.scale, b.scale, product, nodes);
     return product;
@@ -142,7 +147,7 @@ class DynamicWriter {
 
   bool WriteActivationMatMul(const Node& node, std::vector<Node>& nodes) {
     const Quantized a = DynamicallyQuantized(node.inputs[0], nodes), b = DynamicallyQuantized(node.inputs[1], nodes);
-    ScaleBack(node, Make("MatMulInteger", node.name + "_quant", {a.value, b.value, a.zero_point, b.zero_point},
+    ScaleBack(node, Make(ops::kMatMulInteger, node.name + "_quant", {a.value, b.value, a.zero_point, b.zero_point},
                          Fresh(node.outputs[0] + "_int32")),
               a.scale, b.scale, node.outputs[0], nodes);
     return true;
@@ -154,7 +159,7 @@ class DynamicWriter {
     Shape channel_shape(static_cast<size_t>(w.rank()), 1);
     channel_shape[1] = w.dim(0);
     const Quantized q = Weight(node.inputs[1], w, config_.per_channel ? 0 : -1, 1.0f, channel_shape);
-    Node conv = Make("ConvInteger", node.name + "_quant", {x.value, q.value, x.zero_point, q.zero_point}, Fresh(node.outputs[0] + "_int32"));
+    Node conv = Make(ops::kConvInteger, node.name + "_quant", {x.value, q.value, x.zero_point, q.zero_point}, Fresh(node.outputs[0] + "_int32"));
     for (const auto& [name, attr] : node.attributes) conv.attributes[name] = attr;
     const bool has_bias = node.inputs.size() > 2 && !node.inputs[2].empty();
     const std::string scaled = has_bias ? Fresh(node.outputs[0] + "_product") : node.outputs[0];
@@ -164,14 +169,14 @@ class DynamicWriter {
       std::string bias_input = bias;
       if (graph_.IsInitializer(bias)) bias_input = Initializer(bias + "_per_channel", graph_.initializers.at(bias).Reshaped(channel_shape));
       else {
-        Node reshape = Make("Reshape", node.name + "_bias_shape",
+        Node reshape = Make(ops::kReshape, node.name + "_bias_shape",
                             {bias, Initializer(bias + "_shape", Tensor::FromVector<int64_t>({static_cast<int64_t>(channel_shape.size())},
                                                                                               channel_shape))},
                             Fresh(bias + "_per_channel"));
         bias_input = reshape.outputs[0];
         nodes.push_back(reshape);
       }
-      nodes.push_back(Make("Add", node.name + "_bias", {scaled, bias_input}, node.outputs[0]));
+      nodes.push_back(Make(ops::kAdd, node.name + "_bias", {scaled, bias_input}, node.outputs[0]));
     }
   }
 
@@ -179,19 +184,19 @@ class DynamicWriter {
   void ScaleBack(const Node& node, const Node& integer, const std::string& a_scale, const std::string& b_scale,
                  const std::string& out, std::vector<Node>& nodes) {
     nodes.push_back(integer);
-    Node cast = Make("Cast", node.name + "_cast", {integer.outputs[0]}, Fresh(node.outputs[0] + "_float"));
+    Node cast = Make(ops::kCast, node.name + "_cast", {integer.outputs[0]}, Fresh(node.outputs[0] + "_float"));
     cast.attributes["to"] = Attribute::Int(static_cast<int64_t>(DataType::kFloat));
     nodes.push_back(cast);
-    Node scales = Make("Mul", node.name + "_scales", {a_scale, b_scale}, Fresh(node.outputs[0] + "_scale"));
+    Node scales = Make(ops::kMul, node.name + "_scales", {a_scale, b_scale}, Fresh(node.outputs[0] + "_scale"));
     nodes.push_back(scales);
-    nodes.push_back(Make("Mul", node.name + "_scaled", {cast.outputs[0], scales.outputs[0]}, out));
+    nodes.push_back(Make(ops::kMul, node.name + "_scaled", {cast.outputs[0], scales.outputs[0]}, out));
   }
 
   // DynamicQuantizeLinear of `value`, added once however many nodes read it.
   Quantized DynamicallyQuantized(const std::string& value, std::vector<Node>& nodes) {
     auto it = dynamic_.find(value);
     if (it != dynamic_.end()) return it->second;
-    Node q = Make("DynamicQuantizeLinear", Fresh(value + "_DynamicQuantizeLinear"), {value}, Fresh(value + "_quantized"));
+    Node q = Make(ops::kDynamicQuantizeLinear, Fresh(value + "_DynamicQuantizeLinear"), {value}, Fresh(value + "_quantized"));
     q.outputs.push_back(Fresh(value + "_scale"));
     Reserve(q.outputs[1]);
     q.outputs.push_back(Fresh(value + "_zero_point"));
@@ -232,13 +237,8 @@ class DynamicWriter {
   }
   void Reserve(const std::string& name) { graph_.value_types[name] = ValueType{}; }
 
-  Node Make(const std::string& op, const std::string& name, std::vector<std::string> inputs, const std::string& output) {
-    Node n;
-    n.op_type = op;
-    n.name = name;
-    n.inputs = std::move(inputs);
-    n.outputs = {output};
-    return n;
+  Node Make(OpType op, const std::string& name, std::vector<std::string> inputs, const std::string& output) {
+    return MakeNode(op, name, std::move(inputs), {output});
   }
 
   Graph& graph_;

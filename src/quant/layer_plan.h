@@ -21,7 +21,7 @@ struct LayerPlan {
   std::string node, op_type;
   std::vector<std::string> outputs;
   LayerFate fate = LayerFate::kFloat;
-  std::string unit;  // the op a decomposed pattern of nodes computes ("LayerNormalization"), or ""
+  std::string unit;  // the op a decomposed pattern of nodes computes (LayerNormalization), or ""
 };
 
 // The model's nodes in order, each with its fate under `config`.

@@ -6,6 +6,9 @@
 #include <set>
 #include <sstream>
 
+#include "ops/elementwise.h"
+#include "ops/matmul.h"
+#include "ops/normalization.h"
 #include "passes/graph_edit.h"
 #include "runtime/session.h"
 
@@ -21,17 +24,17 @@ struct Group {
 
 // The weight of reader `n` as K rows: element (j, o) of W.
 float& WeightAt(Tensor& w, const Node& n, int64_t j, int64_t o) {
-  const bool transposed = n.op_type == "Gemm" && n.GetInt("transB", 0);
+  const bool transposed = IsOp(n, ops::kGemm) && n.GetInt("transB", 0);
   return transposed ? w.data<float>()[o * w.dim(1) + j] : w.data<float>()[j * w.dim(1) + o];
 }
 
-int64_t KOf(const Tensor& w, const Node& n) { return n.op_type == "Gemm" && n.GetInt("transB", 0) ? w.dim(1) : w.dim(0); }
+int64_t KOf(const Tensor& w, const Node& n) { return IsOp(n, ops::kGemm) && n.GetInt("transB", 0) ? w.dim(1) : w.dim(0); }
 
 std::map<std::string, Group> FindGroups(const Graph& g) {
   std::map<std::string, Group> groups;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& n = g.nodes[i];
-    const bool op = n.domain.empty() && (n.op_type == "MatMul" || (n.op_type == "Gemm" && !n.GetInt("transA", 0)));
+    const bool op = IsOp(n, ops::kMatMul) || (IsOp(n, ops::kGemm) && !n.GetInt("transA", 0));
     if (!op || n.inputs.size() < 2 || g.IsInitializer(n.inputs[0]) || !g.IsInitializer(n.inputs[1])) continue;
     const Tensor& w = g.initializers.at(n.inputs[1]);
     if (w.dtype() != DataType::kFloat || w.rank() != 2 || Consumers(g, n.inputs[1]).size() != 1) continue;
@@ -63,7 +66,7 @@ const Node* FoldableLayerNorm(const Graph& g, const std::string& x, const Group&
     const bool constants = n.inputs.size() > 2 && g.IsInitializer(n.inputs[1]) && g.IsInitializer(n.inputs[2]) &&
                            Consumers(g, n.inputs[1]).size() == 1 && Consumers(g, n.inputs[2]).size() == 1;
     const bool only_group = Consumers(g, x).size() == group.readers.size() && !IsGraphOutput(g, x);
-    return n.op_type == "LayerNormalization" && n.domain.empty() && last_axis && constants && only_group ? &n : nullptr;
+    return IsOp(n, ops::kLayerNormalization) && last_axis && constants && only_group ? &n : nullptr;
   }
   return nullptr;
 }
@@ -126,11 +129,7 @@ Result<PassReport> SmoothActivations(Model& model, const SampleSet& samples, dou
       for (int64_t j = 0; j < group.channels; ++j) inverse.data<float>()[j] = static_cast<float>(1 / s[static_cast<size_t>(j)]);
       const std::string scale = FreshName(g, x + "_smooth_scale");
       g.initializers[scale] = inverse;
-      Node mul;
-      mul.op_type = "Mul";
-      mul.name = FreshName(g, x + "_smooth");
-      mul.inputs = {x, scale};
-      mul.outputs = {FreshName(g, x + "_smoothed")};
+      const Node mul = MakeNode(ops::kMul, FreshName(g, x + "_smooth"), {x, scale}, {FreshName(g, x + "_smoothed")});
       g.value_types[mul.outputs[0]] = ValueType{};
       for (size_t r : group.readers) g.nodes[r].inputs[0] = mul.outputs[0];
       inserted.push_back(mul);

@@ -6,6 +6,8 @@
 #include <set>
 
 #include "kernels/kernel.h"
+#include "ops/conv.h"
+#include "ops/elementwise.h"
 #include "ops/schema.h"
 #include "passes/cross_layer_equalization.h"
 #include "passes/decomposed_ops.h"
@@ -198,7 +200,7 @@ Result<QuantizationResult> Quantize(const Model& input, const QuantizationConfig
     if (fused.count(node.outputs[0])) continue;
     const int64_t axis = quantized.count(node.outputs[0]) ? WeightChannelAxis(graph, node, backend) : -1;
     // A grouped ConvTranspose's axis 1 holds C_out / group channels, not one per bias element.
-    const bool grouped_transpose = node.op_type == "ConvTranspose" && node.GetInt("group", 1) != 1;
+    const bool grouped_transpose = IsOp(node, ops::kConvTranspose) && node.GetInt("group", 1) != 1;
     const bool per_channel = config.per_channel && !backend.per_tensor_ops.count(node.op_type) && !grouped_transpose;
     const std::string original_input = node.inputs[0];
     for (auto& in : node.inputs)
@@ -213,9 +215,11 @@ Result<QuantizationResult> Quantize(const Model& input, const QuantizationConfig
       std::vector<QParams> weight_params =
           recipe->fixed ? std::vector<QParams>{*recipe->fixed} : ParamsFromRange(w, recipe->axis, recipe->format);
       // A bias matches the weight's channels only when those are the output channels.
-      const bool has_bias = node.inputs.size() > 2 && graph.IsInitializer(node.inputs[2]) && node.op_type != "MatMul" &&
+      const int64_t bias_input = SchemaRegistry::Get().Latest(node.domain, node.op_type)->quant().bias_input;
+      const bool has_bias = bias_input >= 0 && static_cast<int64_t>(node.inputs.size()) > bias_input &&
+                            graph.IsInitializer(node.inputs[bias_input]) &&
                             (weight_params.size() == 1 || recipe->axis == axis) && params.count(original_input);
-      const std::string bias_name = has_bias ? node.inputs[2] : "";
+      const std::string bias_name = has_bias ? node.inputs[bias_input] : "";
       const float input_scale = has_bias ? params.at(original_input).scale : 0;
       if (has_bias && !recipe->fixed) {
         const int64_t widened = WidenWeightScalesForBias(graph.initializers.at(bias_name), input_scale, weight_params);
@@ -228,11 +232,11 @@ Result<QuantizationResult> Quantize(const Model& input, const QuantizationConfig
       node.inputs[1] = writer.AddDequantized(weight_name, qw, recipe->axis, true, nodes);
       if (has_bias) {
         QuantizedConstant qb = QuantizeBias(graph.initializers.at(bias_name), input_scale, qw.params);
-        node.inputs[2] = writer.AddDequantized(bias_name, qb, 0, false, nodes);
+        node.inputs[bias_input] = writer.AddDequantized(bias_name, qb, 0, false, nodes);
       }
       result.quantized_nodes.push_back(node.name);
     } else if (quantized.count(node.outputs[0])) {
-      if (backend.quantize_constant_operands && (node.op_type == "Add" || node.op_type == "Mul"))
+      if (backend.quantize_constant_operands && IsAnyOp(node, ops::kAdd, ops::kMul))
         for (auto& in : node.inputs)
           if (graph.IsInitializer(in) && IsFloatValue(graph, in)) {
             auto output_format = plan->formats.find(node.outputs[0]);

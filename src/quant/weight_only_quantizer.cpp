@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ops/elementwise.h"
+#include "ops/matmul.h"
+#include "ops/matmul_nbits.h"
 #include "passes/graph_edit.h"
 #include "quant/qdq_writer.h"
 
@@ -56,7 +59,7 @@ class WeightOnlyWriter {
         nodes.push_back(node);
         continue;
       }
-      const bool transposed = node.op_type == "Gemm" && node.GetInt("transB", 0);
+      const bool transposed = IsOp(node, ops::kGemm) && node.GetInt("transB", 0);
       if (config_.weight_bits == 8) WriteEightBit(node, *w, transposed ? 0 : 1, *format, nodes);
       else WriteFourBit(node, *w, transposed, nodes);
       quantized_nodes.push_back(node.name);
@@ -69,11 +72,11 @@ class WeightOnlyWriter {
   // The constant 2-D float weight of a MatMul or plain Gemm (alpha = beta = 1, A not
   // transposed, constant C), or null when the node is not quantized.
   const Tensor* Weight(const Node& node) const {
-    const bool op = node.domain.empty() && (node.op_type == "MatMul" || node.op_type == "Gemm");
+    const bool op = IsAnyOp(node, ops::kMatMul, ops::kGemm);
     if (!op || config_.nodes_to_exclude.count(node.name) ||
         (!config_.op_types_to_quantize.empty() && !config_.op_types_to_quantize.count(node.op_type)))
       return nullptr;
-    if (node.op_type == "Gemm") {
+    if (IsOp(node, ops::kGemm)) {
       const bool c_constant = node.inputs.size() < 3 || node.inputs[2].empty() || graph_.IsInitializer(node.inputs[2]);
       if (node.GetInt("transA", 0) || node.GetFloat("alpha", 1.0f) != 1.0f || node.GetFloat("beta", 1.0f) != 1.0f || !c_constant)
         return nullptr;
@@ -94,29 +97,21 @@ class WeightOnlyWriter {
     // MatMulNBits wants W as rows of K weights per output: [N, K].
     const Tensor rows = transposed ? w : TransposedMatrix(w);
     const NBitsWeight packed = PackFourBit(rows, config_.block_size, config_.weight_symmetric);
-    Node mm;
-    mm.op_type = "MatMulNBits";
-    mm.domain = "com.microsoft";
-    mm.name = node.name + "_nbits";
-    mm.inputs = {node.inputs[0], Initializer(node.inputs[1] + "_4bit", packed.codes), Initializer(node.inputs[1] + "_scales", packed.scales)};
+    Node mm = MakeNode(ops::kMatMulNBits, node.name + "_nbits",
+                       {node.inputs[0], Initializer(node.inputs[1] + "_4bit", packed.codes),
+                        Initializer(node.inputs[1] + "_scales", packed.scales)},
+                       {});
     if (!packed.zero_points.empty()) mm.inputs.push_back(Initializer(node.inputs[1] + "_zero_points", packed.zero_points));
     mm.attributes["K"] = Attribute::Int(rows.dim(1));
     mm.attributes["N"] = Attribute::Int(rows.dim(0));
     mm.attributes["bits"] = Attribute::Int(4);
     mm.attributes["block_size"] = Attribute::Int(config_.block_size);
-    const bool bias = node.op_type == "Gemm" && node.inputs.size() > 2 && !node.inputs[2].empty();
+    const bool bias = IsOp(node, ops::kGemm) && node.inputs.size() > 2 && !node.inputs[2].empty();
     mm.outputs = {bias ? FreshName(graph_, node.outputs[0] + "_product") : node.outputs[0]};
     graph_.value_types[mm.outputs[0]] = ValueType{};
     nodes.push_back(mm);
-    if (bias) {
-      Node add;
-      add.op_type = "Add";
-      add.name = node.name + "_bias";
-      add.inputs = {mm.outputs[0], node.inputs[2]};
-      add.outputs = {node.outputs[0]};
-      nodes.push_back(add);
-    }
-    model_.opsets["com.microsoft"] = 1;
+    if (bias) nodes.push_back(MakeNode(ops::kAdd, node.name + "_bias", {mm.outputs[0], node.inputs[2]}, {node.outputs[0]}));
+    model_.opsets[std::string(kMicrosoftDomain)] = 1;
   }
 
   std::string Initializer(const std::string& base, const Tensor& value) {

@@ -1,11 +1,12 @@
 #include "train/op_grads.h"
 
 #include <cmath>
-#include <set>
+#include <map>
 
 #include "kernels/broadcast.h"
 #include "kernels/matmul_plan.h"
 #include "ops/schema.h"
+#include "train/layers.h"
 #include "train/lstm_grads.h"
 
 namespace qplay::train {
@@ -15,14 +16,19 @@ bool IsFloatTensor(const Tensor* t) { return t && t->dtype() == DataType::kFloat
 
 Tensor ZerosLike(const Tensor& t) { return Tensor(DataType::kFloat, t.shape()); }
 
-// Ops that keep their data input's elements in order: the gradient is dy reshaped.
-const std::set<std::string> kReshapes = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity"};
+// One output's gradient for the node's first input, none for the others.
+std::vector<Tensor> FirstInputGradient(const OpBackward& op, Tensor dx) {
+  std::vector<Tensor> grads(op.inputs.size());
+  grads[0] = std::move(dx);
+  return grads;
+}
 
-// Ops that only move elements, and which of their inputs carry the data.
-const std::set<std::string> kMovingOps = {"Transpose", "Slice",   "Gather",  "Concat",       "Expand",      "Tile",    "Squeeze",
-                                          "Unsqueeze", "Reshape", "Flatten", "DepthToSpace", "SpaceToDepth", "Identity"};
+// Ops that keep their data input's elements in order (the reshapes): dy reshaped.
+Result<std::vector<Tensor>> ReshapedGradients(const OpBackward& op) {
+  return FirstInputGradient(op, op.dy.Reshaped(op.inputs[0]->shape()).Clone());
+}
 
-// A moving op's gradient, traced through its own forward kernel: input i replaced by its
+// An op that only moves elements: its gradient traced through its own forward kernel: input i replaced by its
 // element numbers (1-based, as floats: exact below 2^24) and the other data inputs by zeros,
 // the output says where each element came from, and dy is added back there.
 Result<std::vector<Tensor>> MovedGradients(const OpBackward& op) {
@@ -57,6 +63,7 @@ Result<std::vector<Tensor>> MovedGradients(const OpBackward& op) {
 // Add, Sub, Mul and Div with numpy broadcasting: each input's gradient summed over the dims
 // it was broadcast along.
 Result<std::vector<Tensor>> BinaryGradients(const OpBackward& op) {
+  if (!IsFloatTensor(op.inputs[1])) return std::vector<Tensor>(op.inputs.size());
   const Tensor &a = *op.inputs[0], &b = *op.inputs[1];
   const std::string& type = op.node.op_type;
   Tensor da = ZerosLike(a), db = ZerosLike(b);
@@ -231,8 +238,77 @@ Result<std::vector<Tensor>> MatMulGradients(const OpBackward& op) {
   return grads;
 }
 
-const std::set<std::string> kBinaryOps = {"Add", "Sub", "Mul", "Div"};
-const std::set<std::string> kUnaryOps = {"Erf", "Sigmoid", "Tanh", "HardSwish", "Cast"};
+// Relu and Clip: dy where x is inside the bounds (constant inputs of the node).
+Result<std::vector<Tensor>> ClampGradients(const OpBackward& op) {
+  const auto range = ClampRange(op.node, op.opset, [&](const std::string& name) -> const Tensor* {
+    for (size_t i = 0; i < op.node.inputs.size() && i < op.inputs.size(); ++i)
+      if (op.node.inputs[i] == name) return op.inputs[i];
+    return nullptr;
+  });
+  if (!range) return Fail(StatusCode::kUnsupported, op.node.Describe(), ": bounds that are not one value each");
+  return FirstInputGradient(op, ClampBackward(*op.inputs[0], range->first, range->second, op.dy));
+}
+
+bool HasBias(const OpBackward& op) { return op.inputs.size() > 2 && op.inputs[2]; }
+
+Result<std::vector<Tensor>> ConvGradients(const OpBackward& op) {
+  auto g = ConvBackward(op.node, *op.inputs[0], *op.inputs[1], HasBias(op), op.dy);
+  if (!g.ok()) return g.status();
+  return std::vector<Tensor>{std::move(g->dx), std::move(g->dw), std::move(g->db)};
+}
+
+// Gemm on an input of rank > 2 reads it as [N, rest], as its forward pass in training does.
+Result<std::vector<Tensor>> GemmGradients(const OpBackward& op) {
+  const Tensor& x = *op.inputs[0];
+  const Tensor flat = x.rank() == 2 ? x : x.Reshaped({x.dim(0), x.size() / x.dim(0)});
+  GemmGrads g = GemmBackward(op.node, flat, *op.inputs[1], HasBias(op), op.dy);
+  return std::vector<Tensor>{g.dx.Reshaped(x.shape()), std::move(g.dw), std::move(g.db)};
+}
+
+// MaxPool: dy to the input each output took (found again by the forward pass).
+Result<std::vector<Tensor>> MaxPoolGradients(const OpBackward& op) {
+  std::vector<int64_t> argmax;
+  auto y = MaxPoolForward(op.node, *op.inputs[0], argmax);
+  if (!y.ok()) return y.status();
+  return FirstInputGradient(op, MaxPoolBackward(*op.inputs[0], argmax, op.dy));
+}
+
+Result<std::vector<Tensor>> AveragePoolGradients(const OpBackward& op) {
+  auto dx = AveragePoolBackward(op.node, *op.inputs[0], op.dy);
+  if (!dx.ok()) return dx.status();
+  return FirstInputGradient(op, std::move(*dx));
+}
+
+Result<std::vector<Tensor>> GlobalAveragePoolGradients(const OpBackward& op) {
+  return FirstInputGradient(op, GlobalAveragePoolBackward(*op.inputs[0], op.dy));
+}
+
+using GradientFn = Result<std::vector<Tensor>> (*)(const OpBackward&);
+
+// Each differentiable ai.onnx op's backward pass; its schema's Gradient() says which inputs it reaches.
+const std::map<std::string, GradientFn>& Gradients() {
+  static const std::map<std::string, GradientFn> table = [] {
+    std::map<std::string, GradientFn> t;
+    for (const char* op : {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity"}) t[op] = ReshapedGradients;
+    for (const char* op : {"Transpose", "Slice", "Gather", "Concat", "Expand", "Tile", "DepthToSpace", "SpaceToDepth"})
+      t[op] = MovedGradients;
+    for (const char* op : {"Add", "Sub", "Mul", "Div"}) t[op] = BinaryGradients;
+    for (const char* op : {"Erf", "Sigmoid", "Tanh", "HardSwish", "Cast"}) t[op] = UnaryGradients;
+    for (const char* op : {"Relu", "Clip"}) t[op] = ClampGradients;
+    for (const char* op : {"ReduceMean", "ReduceSum"}) t[op] = ReduceGradients;
+    t["Softmax"] = SoftmaxGradients;
+    t["LayerNormalization"] = LayerNormGradients;
+    t["MatMul"] = MatMulGradients;
+    t["LSTM"] = LstmGradients;
+    t["Conv"] = ConvGradients;
+    t["Gemm"] = GemmGradients;
+    t["MaxPool"] = MaxPoolGradients;
+    t["AveragePool"] = AveragePoolGradients;
+    t["GlobalAveragePool"] = GlobalAveragePoolGradients;
+    return t;
+  }();
+  return table;
+}
 
 }  // namespace
 
@@ -245,9 +321,11 @@ Result<std::vector<Tensor>> RunKernel(const Node& node, int64_t opset, std::vect
   return std::move(ctx.outputs());
 }
 
-bool HasOpGradients(const std::string& op_type) {
-  const OpSchema* schema = SchemaRegistry::Get().Latest("", op_type);
-  return schema && schema->HasGradient();
+bool HasOpGradients(const Node& node) { return node.domain.empty() && Gradients().count(node.op_type); }
+
+bool NeedsNoGradient(const Node& node) {
+  const OpSchema* schema = SchemaRegistry::Get().Latest(node.domain, node.op_type);
+  return schema && schema->NeedsNoGradient();
 }
 
 bool GradientReaches(const Node& node, size_t i) {
@@ -256,26 +334,13 @@ bool GradientReaches(const Node& node, size_t i) {
 }
 
 Result<std::vector<Tensor>> OpGradients(const OpBackward& op) {
-  const std::string& type = op.node.op_type;
   std::vector<Tensor> none(op.inputs.size());
-  if (!IsFloatTensor(&op.output)) return none;  // shape arithmetic, casts to integers
-  if (kReshapes.count(type) && IsFloatTensor(op.inputs[0])) {
-    none[0] = op.dy.Reshaped(op.inputs[0]->shape()).Clone();
-    return none;
-  }
-  if (kMovingOps.count(type)) return MovedGradients(op);
-  if (!IsFloatTensor(op.inputs[0])) return none;
-  if (kBinaryOps.count(type)) {
-    if (!IsFloatTensor(op.inputs[1])) return none;
-    return BinaryGradients(op);
-  }
-  if (kUnaryOps.count(type)) return UnaryGradients(op);
-  if (type == "Softmax") return SoftmaxGradients(op);
-  if (type == "LayerNormalization") return LayerNormGradients(op);
-  if (type == "ReduceMean" || type == "ReduceSum") return ReduceGradients(op);
-  if (type == "MatMul") return MatMulGradients(op);
-  if (type == "LSTM") return LstmGradients(op);
-  return Fail(StatusCode::kUnsupported, op.node.Describe(), ": quantization-aware training has no backward pass for ", type);
+  if (!IsFloatTensor(&op.output) || !IsFloatTensor(op.inputs[0])) return none;  // shape arithmetic, integer data
+  auto gradient = Gradients().find(op.node.op_type);
+  if (gradient == Gradients().end() || !op.node.domain.empty())
+    return Fail(StatusCode::kUnsupported, op.node.Describe(), ": quantization-aware training has no backward pass for ",
+                op.node.op_type);
+  return gradient->second(op);
 }
 
 }  // namespace qplay::train

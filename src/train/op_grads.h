@@ -1,9 +1,10 @@
-// Backward passes of the float ops quantization-aware training differentiates beyond the
-// convolution family of layers.h: what the bundled transformer and models like it use
-// (broadcasting Add/Sub/Mul/Div, MatMul, LayerNormalization, Softmax, Erf, Sigmoid, Tanh,
-// HardSwish, ReduceMean/ReduceSum), the LSTM the bundled recurrent model uses (lstm_grads.h)
-// and every op that only moves elements (Transpose, Slice, Gather, Concat, Expand, Tile, the
-// reshapes). Gradients are checked against finite differences in tests/train_ops_test.cpp.
+// The backward pass of every float op quantization-aware training differentiates, in one
+// table by op type: the convolution family (layers.h), what the bundled transformer and models
+// like it use (broadcasting Add/Sub/Mul/Div, MatMul, LayerNormalization, Softmax, Erf,
+// Sigmoid, Tanh, HardSwish, ReduceMean/ReduceSum), the LSTM the bundled recurrent model uses
+// (lstm_grads.h) and every op that only moves elements (Transpose, Slice, Gather, Concat,
+// Expand, Tile, the reshapes). Gradients are checked against finite differences in
+// tests/train_ops_test.cpp and tests/train_layers_test.cpp.
 #pragma once
 #include <string>
 #include <vector>
@@ -30,8 +31,11 @@ struct OpBackward {
 Result<std::vector<Tensor>> RunKernel(const Node& node, int64_t opset, std::vector<const Tensor*> inputs,
                                       KernelVariant variant = KernelVariant::kReference);
 
-// True when OpGradients differentiates `op_type`.
-bool HasOpGradients(const std::string& op_type);
+// True when OpGradients differentiates the node's op.
+bool HasOpGradients(const Node& node);
+
+// True when the node's output depends on no value training changes (its schema says so).
+bool NeedsNoGradient(const Node& node);
 
 // True when OpGradients passes a gradient to input i of `node` (when that input is float).
 bool GradientReaches(const Node& node, size_t i);

@@ -4,8 +4,8 @@
 // (per tensor or per channel from their current range, on the axis the static quantizer
 // uses), holding the trainable parameters: the float initializers of more than one value that
 // a gradient reaches (weights, biases, normalization scales, embeddings; scalar constants
-// such as GELU's stay fixed). Forward runs the runtime's kernels (MaxPool and Gemm keep their
-// own, which record what backward needs); backward runs layers.h and op_grads.h.
+// such as GELU's stay fixed). Forward runs the runtime's kernels (Gemm keeps its own,
+// which reads an input of rank > 2 as [N, rest]); backward runs op_grads.h.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/matmul.h"
 #include "ops/schema.h"
 #include "quant/backend.h"
 #include "quant/qdq_writer.h"
@@ -75,7 +76,7 @@ class TrainingGraph {
       return Fail(StatusCode::kUnsupported, "quantization-aware training needs one input and one output; the model has ",
                   prepared.graph.inputs.size(), " and ", prepared.graph.outputs.size());
     for (const Node& n : prepared.graph.nodes)
-      if (!n.domain.empty() || !(kLayers.count(n.op_type) || kShapeOnly.count(n.op_type) || HasOpGradients(n.op_type)))
+      if (!HasOpGradients(n) && !NeedsNoGradient(n))
         return Fail(StatusCode::kUnsupported, "node '", n.name, "' (", n.op_type, "): quantization-aware training has no backward pass for ",
                     n.op_type, " (it trains convolutions, Gemm and MatMul, pooling, Relu/Clip/Sigmoid/Tanh/HardSwish/Erf, the ",
                     "element-wise arithmetic, LayerNormalization, Softmax, LSTM, reductions and the ops that move or reshape tensors)");
@@ -95,7 +96,7 @@ class TrainingGraph {
     for (const Node& n : prepared.graph.nodes) {
       for (size_t i = 0; i < n.inputs.size(); ++i) {
         const std::string& name = n.inputs[i];
-        if (!Trainable(n, i) || !prepared.graph.IsInitializer(name)) continue;
+        if (!GradientReaches(n, i) || !prepared.graph.IsInitializer(name)) continue;
         const Tensor& value = prepared.graph.initializers.at(name);
         if (value.dtype() == DataType::kFloat && value.size() > 1) t.params_[name].value = value.Clone();
       }
@@ -131,7 +132,6 @@ class TrainingGraph {
   Result<Tensor> Forward(const Tensor& x) {
     values_.clear();
     pre_quant_.clear();
-    argmax_.clear();
     weights_used_.clear();
     Store(graph_->inputs[0], x);
     for (const Node& n : graph_->nodes) {
@@ -148,7 +148,7 @@ class TrainingGraph {
     std::map<std::string, Tensor> grads{{graph_->outputs[0], dlogits}};
     for (auto it = graph_->nodes.rbegin(); it != graph_->nodes.rend(); ++it) {
       const Node& n = *it;
-      if (kShapeOnly.count(n.op_type)) continue;
+      if (NeedsNoGradient(n)) continue;
       for (size_t i = 1; i < n.outputs.size(); ++i)
         if (grads.count(n.outputs[i]))
           return Fail(StatusCode::kUnsupported, n.Describe(), ": training differentiates the first output only, and '", n.outputs[i],
@@ -230,8 +230,7 @@ class TrainingGraph {
   }
 
   Result<std::vector<Tensor>> RunNode(const Node& n) {
-    if (n.op_type == "MaxPool") return Outputs(MaxPoolForward(n, Value(n.inputs[0]), argmax_[n.outputs[0]]));
-    if (n.op_type == "Gemm") {
+    if (IsOp(n, ops::kGemm)) {
       const Tensor& x = Value(n.inputs[0]);
       const Tensor bias = n.inputs.size() > 2 && !n.inputs[2].empty() ? In(n, 2) : Tensor();
       return Outputs(GemmForward(n, x.rank() == 2 ? x : x.Reshaped({x.dim(0), x.size() / x.dim(0)}), *Input(n, 1), bias));
@@ -265,33 +264,11 @@ class TrainingGraph {
     return dw;
   }
 
+  // Backward sees the forward pass's inputs, the weight as it was fake-quantized then.
   Status BackwardNode(const Node& n, const Tensor& dy, std::map<std::string, Tensor>& grads) {
-    const Tensor& x = Value(n.inputs[0]);
-    const bool has_bias = n.inputs.size() > 2 && !n.inputs[2].empty();
-    if (n.op_type == "Conv") {
-      auto g = ConvBackward(n, x, UsedWeight(n), has_bias, dy);
-      if (!g.ok()) return g.status();
-      return AddGrads(n, grads, {g->dx, g->dw, g->db});
-    }
-    if (n.op_type == "Gemm") {
-      const Tensor flat = x.rank() == 2 ? x : x.Reshaped({x.dim(0), x.size() / x.dim(0)});
-      GemmGrads g = GemmBackward(n, flat, UsedWeight(n), has_bias, dy);
-      return AddGrads(n, grads, {g.dx.Reshaped(x.shape()), g.dw, g.db});
-    }
-    if (IsClamp(n)) {
-      const auto range = ClampRange(n, OpsetOf(n), [&](const std::string& name) { return &Value(name); });
-      if (!range) return Fail(StatusCode::kUnsupported, n.Describe(), ": bounds that are not one value each");
-      return AddGrads(n, grads, {ClampBackward(x, range->first, range->second, dy)});
-    }
-    if (n.op_type == "MaxPool") return AddGrads(n, grads, {MaxPoolBackward(x, argmax_.at(n.outputs[0]), dy)});
-    if (n.op_type == "GlobalAveragePool") return AddGrads(n, grads, {GlobalAveragePoolBackward(x, dy)});
-    if (n.op_type == "AveragePool") {
-      auto dx = AveragePoolBackward(n, x, dy);
-      if (!dx.ok()) return dx.status();
-      return AddGrads(n, grads, {*dx});
-    }
     std::vector<const Tensor*> inputs;
-    for (size_t i = 0; i < n.inputs.size(); ++i) inputs.push_back(Input(n, i));
+    for (size_t i = 0; i < n.inputs.size(); ++i)
+      inputs.push_back(i == 1 && weights_used_.count(n.inputs[1]) ? &UsedWeight(n) : Input(n, i));
     auto g = OpGradients({n, OpsetOf(n), inputs, Value(n.outputs[0]), dy});
     if (!g.ok()) return g.status();
     return AddGrads(n, grads, *g);
@@ -313,15 +290,6 @@ class TrainingGraph {
     return opset == model_->opsets.end() ? 0 : opset->second;
   }
 
-  // Ops whose backward pass is in layers.h, and ops that only compute shapes.
-  static inline const std::set<std::string> kLayers = {"Conv", "Gemm", "Relu", "Clip", "MaxPool", "AveragePool", "GlobalAveragePool"};
-  static inline const std::set<std::string> kShapeOnly = {"Shape", "Size", "Constant", "ConstantOfShape", "Range"};
-
-  // Whether a float initializer at input i of n is trained.
-  static bool Trainable(const Node& n, size_t i) {
-    if (n.op_type == "Conv" || n.op_type == "Gemm") return i == 1 || i == 2;
-    return GradientReaches(n, i);
-  }
 
   const Model* model_ = nullptr;
   const Graph* graph_ = nullptr;
@@ -331,7 +299,6 @@ class TrainingGraph {
   std::map<std::string, FloatRange> observed_;
   std::map<std::string, WeightQuant> weight_quant_;
   std::map<std::string, Tensor> values_, pre_quant_;
-  std::map<std::string, std::vector<int64_t>> argmax_;
   std::map<std::string, std::pair<Tensor, Tensor>> weights_used_;  // fake-quantized value, gradient mask
 };
 

@@ -7,6 +7,11 @@
 
 #include "kernels/quant_math.h"
 #include "kernels/registry.h"
+#include "ops/activation.h"
+#include "ops/elementwise.h"
+#include "ops/normalization.h"
+#include "ops/pool.h"
+#include "ops/shape_ops.h"
 
 namespace qplay {
 namespace {
@@ -32,7 +37,7 @@ Result<Tensor> Dequantize(const KernelContext& ctx, size_t first) {
   return real;
 }
 
-template <const char* kFloatOp, KernelVariant kFloatVariant = KernelVariant::kReference>
+template <const OpType& kFloatOp, KernelVariant kFloatVariant = KernelVariant::kReference>
 Status RunDequantized(KernelContext& ctx, const QLinearLayout& layout) {
   if (ctx.node.GetInt("channels_last", 0) != 0) return ctx.Unsupported("channels_last=1");
   std::vector<Tensor> reals;
@@ -45,13 +50,12 @@ Status RunDequantized(KernelContext& ctx, const QLinearLayout& layout) {
   for (const Tensor& t : reals) inputs.push_back(&t);
 
   Node float_node = ctx.node;
-  float_node.op_type = kFloatOp;
-  float_node.domain.clear();
+  SetOp(float_node, kFloatOp);
   float_node.attributes.erase("channels_last");
   float_node.attributes.erase("opset");
   // QLinearSoftmax carries the ai.onnx opset whose Softmax semantics it follows.
   KernelContext inner(float_node, ctx.node.GetInt("opset", 13), inputs, nullptr);
-  QPLAY_RETURN_IF_ERROR(KernelRegistry::Get().Find("", kFloatOp, kFloatVariant)(inner));
+  QPLAY_RETURN_IF_ERROR(KernelRegistry::Get().Find("", std::string(kFloatOp.type), kFloatVariant)(inner));
 
   const Tensor& real = inner.outputs()[0];
   const Tensor &y_scale = ctx.in(layout.output_params);
@@ -64,14 +68,10 @@ Status RunDequantized(KernelContext& ctx, const QLinearLayout& layout) {
   return stored ? Status::Ok() : ctx.Unsupported("output type ", DataTypeName(y.dtype()));
 }
 
-constexpr char kAdd[] = "Add", kMul[] = "Mul", kSigmoid[] = "Sigmoid", kLeakyRelu[] = "LeakyRelu",
-               kSoftmax[] = "Softmax", kAveragePool[] = "AveragePool", kGlobalAveragePool[] = "GlobalAveragePool",
-               kConcat[] = "Concat";
-
-template <const char* kFloatOp>
+template <const OpType& kFloatOp>
 Status Binary(KernelContext& ctx) { return RunDequantized<kFloatOp>(ctx, {{0, 3}, 6}); }
 
-template <const char* kFloatOp, KernelVariant kFloatVariant = KernelVariant::kReference>
+template <const OpType& kFloatOp, KernelVariant kFloatVariant = KernelVariant::kReference>
 Status Unary(KernelContext& ctx) { return RunDequantized<kFloatOp, kFloatVariant>(ctx, {{0}, 3}); }
 
 // QLinearConcat: Y_scale, Y_zero_point, then (X, X_scale, X_zero_point) per input.
@@ -80,23 +80,23 @@ Status QLinearConcat(KernelContext& ctx) {
     return ctx.Invalid("expects Y_scale, Y_zero_point and (X, scale, zero point) triples, got ", ctx.num_inputs(), " inputs");
   QLinearLayout layout{{}, 0};
   for (size_t first = 2; first < ctx.num_inputs(); first += 3) layout.operands.push_back(first);
-  return RunDequantized<kConcat>(ctx, layout);
+  return RunDequantized<ops::kConcat>(ctx, layout);
 }
 
 }  // namespace
 
 void RegisterQLinearContribKernels(KernelRegistry& r) {
-  const std::string ms = "com.microsoft";
-  r.Add("QLinearAdd", Binary<kAdd>, ms);
-  r.Add("QLinearMul", Binary<kMul>, ms);
-  r.Add("QLinearSigmoid", Unary<kSigmoid>, ms);
-  r.Add("QLinearLeakyRelu", Unary<kLeakyRelu>, ms);
-  r.Add("QLinearSoftmax", Unary<kSoftmax>, ms);
-  r.Add("QLinearAveragePool", Unary<kAveragePool>, ms);
-  r.Add("QLinearGlobalAveragePool", Unary<kGlobalAveragePool>, ms);
+  const std::string ms(kMicrosoftDomain);
+  r.Add("QLinearAdd", Binary<ops::kAdd>, ms);
+  r.Add("QLinearMul", Binary<ops::kMul>, ms);
+  r.Add("QLinearSigmoid", Unary<ops::kSigmoid>, ms);
+  r.Add("QLinearLeakyRelu", Unary<ops::kLeakyRelu>, ms);
+  r.Add("QLinearSoftmax", Unary<ops::kSoftmax>, ms);
+  r.Add("QLinearAveragePool", Unary<ops::kAveragePool>, ms);
+  r.Add("QLinearGlobalAveragePool", Unary<ops::kGlobalAveragePool>, ms);
   r.Add("QLinearConcat", QLinearConcat, ms);
   // The same definition over the fast float Softmax (which agrees with the reference within 1e-5).
-  r.Add("QLinearSoftmax", Unary<kSoftmax, KernelVariant::kFast>, ms, KernelVariant::kFast);
+  r.Add("QLinearSoftmax", Unary<ops::kSoftmax, KernelVariant::kFast>, ms, KernelVariant::kFast);
 }
 
 }  // namespace qplay

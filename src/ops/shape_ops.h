@@ -1,0 +1,9 @@
+// Identities of the shape ops other layers name (their schemas are in shape_ops.cpp).
+#pragma once
+#include "ops/op_type.h"
+
+namespace qplay::ops {
+
+inline constexpr OpType kConcat = Onnx("Concat"), kReshape = Onnx("Reshape"), kShape = Onnx("Shape"), kSize = Onnx("Size");
+
+}  // namespace qplay::ops
