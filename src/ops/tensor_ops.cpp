@@ -1,4 +1,4 @@
-// Ops that make or pick tensors: Cast, constants, Range, EyeLike, Gather, ScatterND, Trilu, CumSum.
+// Ops that make or pick tensors: Cast, constants, Range, EyeLike, Gather, GatherND, ScatterND, Trilu, CumSum.
 #include <algorithm>
 #include <cmath>
 
@@ -64,6 +64,18 @@ std::vector<ValueInfo> GatherInfer(InferContext& ctx) {
 
 std::vector<ValueInfo> GatherElementsInfer(InferContext& ctx) { return {ValueInfo::Typed(ctx.in(0).dtype, ctx.in(1).shape)}; }
 
+// indices' dims but the last, then data's dims past the batch dims and the indexed ones.
+std::vector<ValueInfo> GatherNDInfer(InferContext& ctx) {
+  const auto &data = ctx.in(0).shape, &indices = ctx.in(1).shape;
+  const int64_t batch_dims = ctx.node.GetInt("batch_dims", 0);
+  if (!data || !indices || indices->empty() || !indices->back().known()) return {ValueInfo::Typed(ctx.in(0).dtype)};
+  const int64_t indexed = *indices->back().value;
+  if (indexed < 1 || batch_dims + indexed > static_cast<int64_t>(data->size())) return {ValueInfo::Typed(ctx.in(0).dtype)};
+  Dims out(indices->begin(), indices->end() - 1);
+  out.insert(out.end(), data->begin() + batch_dims + indexed, data->end());
+  return {ValueInfo::Typed(ctx.in(0).dtype, out)};
+}
+
 }  // namespace
 
 void RegisterTensorSchemas(SchemaRegistry& r) {
@@ -87,6 +99,11 @@ void RegisterTensorSchemas(SchemaRegistry& r) {
             .Attr("axis", AttrType::kInt, Attribute::Int(0), AxisInRank()).Infer(GatherInfer).Gradient(Inputs({0})));
   r.Add(OpSchema("GatherElements", 11).Input("data", "T").Input("indices", "I").Output("output", "T").Types("I", kIndexTypes)
             .Attr("axis", AttrType::kInt, Attribute::Int(0), AxisInRank()).Infer(GatherElementsInfer));
+  r.Add(OpSchema("GatherND", 11).Input("data", "T").Input("indices", "I").Output("output", "T")
+            .Types("I", {DataType::kInt64}).Infer(GatherNDInfer).Quant(SharesInputParams()));
+  r.Add(OpSchema("GatherND", 12).Input("data", "T").Input("indices", "I").Output("output", "T")
+            .Types("I", {DataType::kInt64}).Attr("batch_dims", AttrType::kInt, Attribute::Int(0), AtLeast(0))
+            .Infer(GatherNDInfer).Quant(SharesInputParams()));
   for (int64_t since : {11, 16, 18}) {
     std::vector<std::string> reductions = {"none"};
     if (since >= 16) reductions.insert(reductions.end(), {"add", "mul"});

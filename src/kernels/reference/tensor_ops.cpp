@@ -1,5 +1,6 @@
 // Ops that create or index tensors: Constant, ConstantOfShape, Cast, CastLike, Range,
-// Gather, GatherElements, ScatterND, EyeLike, Trilu, CumSum.
+// Gather, GatherElements, GatherND, ScatterND, EyeLike, Trilu, CumSum.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -130,6 +131,43 @@ Status GatherElements(KernelContext& ctx) {
   return status;
 }
 
+// Slices of data at the index tuples in indices' last axis. The first batch_dims dims of both
+// are batch dims: each batch's tuples index that batch's part of data.
+Status GatherND(KernelContext& ctx) {
+  const Tensor &data = ctx.in(0), &indices = ctx.in(1);
+  const int64_t batch_dims = ctx.node.GetInt("batch_dims", 0), rank = data.rank();
+  if (indices.rank() < 1 || batch_dims >= std::min(indices.rank(), rank))
+    return ctx.Invalid("batch_dims ", batch_dims, " must be below the ranks of data (", rank, ") and indices (", indices.rank(), ")");
+  const int64_t indexed = indices.dim(indices.rank() - 1);
+  if (indexed < 1 || batch_dims + indexed > rank)
+    return ctx.Invalid("indices' last dim ", indexed, " must be in [1, ", rank - batch_dims, "] (data's rank minus batch_dims)");
+  int64_t batches = 1, batch_elements = 1, slice = 1;
+  for (int64_t d = 0; d < batch_dims; ++d) {
+    if (indices.dim(d) != data.dim(d)) return ctx.Invalid("batch dim ", d, " is ", indices.dim(d), " in indices but ", data.dim(d), " in data");
+    batches *= data.dim(d);
+  }
+  for (int64_t d = batch_dims; d < rank; ++d) batch_elements *= data.dim(d);
+  for (int64_t d = batch_dims + indexed; d < rank; ++d) slice *= data.dim(d);
+  Shape out_shape(indices.shape().begin(), indices.shape().end() - 1);
+  out_shape.insert(out_shape.end(), data.shape().begin() + batch_dims + indexed, data.shape().end());
+  QPLAY_RETURN_IF_ERROR(ctx.CheckOutputSize(data.dtype(), out_shape));
+  Tensor& out = ctx.Output(0, data.dtype(), out_shape);
+  if (out.size() == 0) return Status::Ok();
+  const int64_t tuples = indices.size() / indexed, tuples_per_batch = batches ? tuples / batches : 0;
+  const size_t bytes = ElementSize(data.dtype());
+  for (int64_t t = 0; t < tuples; ++t) {
+    int64_t offset = 0;
+    for (int64_t j = 0; j < indexed; ++j) {
+      const int64_t size = data.dim(batch_dims + j), i = indices.GetAsInt64(t * indexed + j);
+      if (i < -size || i >= size) return ctx.Invalid("index ", i, " is out of range for dim ", batch_dims + j, " of size ", size);
+      offset = offset * size + (i < 0 ? i + size : i);
+    }
+    const int64_t source = (t / tuples_per_batch) * batch_elements + offset * slice;
+    std::memcpy(out.raw() + t * slice * bytes, data.raw() + source * bytes, slice * bytes);
+  }
+  return Status::Ok();
+}
+
 Status EyeLike(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
   if (x.rank() != 2) return ctx.Invalid("input must be 2-D");
@@ -245,6 +283,7 @@ void RegisterTensorKernels(KernelRegistry& r) {
   r.Add("Range", Range);
   r.Add("Gather", Gather);
   r.Add("GatherElements", GatherElements);
+  r.Add("GatherND", GatherND);
   r.Add("ScatterND", ScatterND);
   r.Add("EyeLike", EyeLike);
   r.Add("Trilu", Trilu);
