@@ -45,6 +45,38 @@ TEST(Runtime, ObserverSeesEveryIntermediateOnceAndBuffersAreFreed) {
   EXPECT_EQ(b_tensor.data<float>()[1], -2.0f);
 }
 
+TEST(Runtime, ProgressHearsEachNodeAndCancelsTheRun) {
+  ModelBuilder b;
+  b.Input("x", {1, 3}).Output("c");
+  b.Node("Relu", {"x"}, {"a"});
+  b.Node("Neg", {"a"}, {"b"});
+  b.Node("Abs", {"b"}, {"c"});
+  Model model = LoadBytes(b.Bytes());
+  auto session = Session::Create(model);
+  ASSERT_TRUE(session.ok());
+  const TensorMap x{{"x", Tensor::FromVector<float>({1, 3}, {-1, 2, 3})}};
+  std::vector<std::pair<int64_t, int64_t>> heard;
+  ASSERT_TRUE(session->Run(x, {}, [&](int64_t done, int64_t total) { return heard.emplace_back(done, total), true; }).ok());
+  EXPECT_EQ(heard, (std::vector<std::pair<int64_t, int64_t>>{{1, 3}, {2, 3}, {3, 3}}));
+  auto cancelled = session->Run(x, {}, [](int64_t done, int64_t) { return done < 2; });
+  EXPECT_EQ(cancelled.status().code(), StatusCode::kCancelled);
+  EXPECT_EQ(cancelled.status().message(), "run cancelled after 2 of 3 nodes");
+  EXPECT_TRUE(session->Run(x).ok());
+}
+
+// A Loop of 2^62 iterations: progress is heard inside it, so the run can stop long before
+// the iteration limit.
+TEST(Runtime, ProgressCancelsALongLoop) {
+  auto model = LoadModelFile(testing::SourcePath("tests/hostile/loop_of_2_pow_62_iterations.onnx"));
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  auto session = Session::Create(*model);
+  ASSERT_TRUE(session.ok()) << session.status().message();
+  int64_t calls = 0;
+  auto cancelled = session->Run({}, {}, [&](int64_t, int64_t) { return ++calls < 1000; });
+  EXPECT_EQ(calls, 1000);
+  EXPECT_EQ(cancelled.status().code(), StatusCode::kCancelled) << cancelled.status().message();
+}
+
 TEST(Runtime, IntermediatesAreReleasedAfterLastUse) {
   // A chain of 50 Relu nodes on a 1 MB tensor: if nothing were freed, 50 MB would stay alive.
   ModelBuilder b;

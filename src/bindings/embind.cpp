@@ -141,15 +141,18 @@ bool FlagOption(const val& options, const char* key) { return IsObject(options) 
 [[noreturn]] void ThrowJsError(const char* message) { val::global("Error").new_(val(message)).throw_(); }
 
 // Every entry point: `body` (returning Result<T>) runs in a scope of its own, so all it made is
-// destroyed before its error, if any, is thrown to JavaScript.
+// destroyed before its error, if any, is thrown to JavaScript; a C++ exception it lets escape
+// (the module is built with -fwasm-exceptions) becomes that error too.
 template <typename T, typename Body>
 T OrThrow(Body body) {
   static std::string error;
   std::optional<T> out;
-  {
+  try {
     Result<T> result = body();
     if (result.ok()) out = std::move(result.value());
     else error = result.status().message();
+  } catch (const std::exception& e) {  // an allocation refused outside a kernel (AllocationRefused, bad_alloc)
+    error = e.what();
   }
   if (!out) ThrowJsError(error.c_str());
   return std::move(*out);
@@ -207,7 +210,10 @@ class WasmModel {
     return notes;
   }
 
-  val Run(const val& inputs) {
+  val Run(const val& inputs) { return RunWithProgress(inputs, val::null()); }
+
+  // progress(done, total) hears the nodes run; returning false cancels the run.
+  val RunWithProgress(const val& inputs, const val& progress) {
     return OrThrow<val>([&]() -> Result<val> {
       if (!session_) {
         auto session = Session::Create(*model_);
@@ -216,7 +222,7 @@ class WasmModel {
       }
       auto tensors = TensorsFromJs(inputs);
       if (!tensors.ok()) return tensors.status();
-      auto outputs = session_->Run(*tensors);
+      auto outputs = session_->Run(*tensors, {}, ProgressFromJs(progress));
       if (!outputs.ok()) return outputs.status();
       val out = val::object();
       for (const auto& [name, tensor] : *outputs) out.set(name, TensorToJs(tensor));
@@ -757,6 +763,7 @@ EMSCRIPTEN_BINDINGS(qplay) {
       .function("info", &WasmModel::Info)
       .function("notes", &WasmModel::Notes)
       .function("run", &WasmModel::Run)
+      .function("run", &WasmModel::RunWithProgress)
       .function("save", &WasmModel::Save)
       .function("quantize", &WasmModel::Quantize, emscripten::allow_raw_pointers())
       .function("evaluate", &WasmModel::Evaluate)

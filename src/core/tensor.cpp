@@ -7,6 +7,11 @@
 #include <cstring>
 #include <sstream>
 
+#ifdef __EMSCRIPTEN__
+#include <emscripten/heap.h>
+#include <malloc.h>
+#endif
+
 namespace qplay {
 
 int64_t NumElements(const Shape& shape) {
@@ -32,11 +37,37 @@ std::atomic<uint64_t> max_tensor_bytes{kDefaultMaxTensorBytes};
 uint64_t MaxTensorBytes() { return max_tensor_bytes.load(); }
 void SetMaxTensorBytes(uint64_t bytes) { max_tensor_bytes.store(bytes); }
 
-std::string MaxTensorBytesText() {
-  const uint64_t bytes = MaxTensorBytes();
+namespace {
+
+std::string BytesText(uint64_t bytes) {
   if (bytes >= (uint64_t{1} << 30) && bytes % (uint64_t{1} << 30) == 0) return std::to_string(bytes >> 30) + " GiB";
   if (bytes >= (uint64_t{1} << 20) && bytes % (uint64_t{1} << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
-  return std::to_string(bytes) + " bytes";
+  if (bytes < 1000000) return std::to_string(bytes) + " bytes";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g bytes", static_cast<double>(bytes));
+  return text;
+}
+
+// What the wasm heap can still grow to, less headroom for everything that is not a tensor.
+std::optional<uint64_t> HeapRoom() {
+#ifdef __EMSCRIPTEN__
+  constexpr uint64_t kHeadroom = uint64_t{64} << 20;
+  const uint64_t in_use = static_cast<uint64_t>(mallinfo().uordblks), heap_max = emscripten_get_heap_max();
+  return heap_max > in_use + kHeadroom ? heap_max - in_use - kHeadroom : 0;
+#else
+  return std::nullopt;  // natively the operating system decides
+#endif
+}
+
+}  // namespace
+
+std::string MaxTensorBytesText() { return BytesText(MaxTensorBytes()); }
+
+uint64_t TensorBudgetBytes() { return std::min(MaxTensorBytes(), HeapRoom().value_or(MaxTensorBytes())); }
+
+std::string TensorBudgetText() {
+  const uint64_t budget = TensorBudgetBytes();
+  return budget < MaxTensorBytes() ? BytesText(budget) + " (what the wasm heap can still grow to)" : BytesText(budget);
 }
 
 Status CheckTensorSize(DataType dtype, const Shape& shape, const std::string& what) {
@@ -45,11 +76,14 @@ Status CheckTensorSize(DataType dtype, const Shape& shape, const std::string& wh
     if (d < 0) return Fail(StatusCode::kInvalidArgument, what, " would have shape ", ShapeToString(shape), " with a negative dimension");
     bytes *= static_cast<double>(d);
   }
-  if (bytes <= static_cast<double>(MaxTensorBytes())) return Status::Ok();
+  // Counting the heap in use walks malloc's chunks, so small tensors skip it.
+  constexpr double kSmall = 16 << 20;
+  const double limit = static_cast<double>(bytes < kSmall ? MaxTensorBytes() : TensorBudgetBytes());
+  if (bytes <= limit) return Status::Ok();
   char size[32];
   std::snprintf(size, sizeof size, "%.3g", bytes);
   return Fail(StatusCode::kInvalidArgument, what, " would produce ", size, " bytes (", DataTypeName(dtype), " ",
-              ShapeToString(shape), "); the limit is ", MaxTensorBytesText());
+              ShapeToString(shape), "); the limit is ", TensorBudgetText());
 }
 
 std::string ShapeToString(const Shape& shape) {
@@ -62,12 +96,17 @@ std::string ShapeToString(const Shape& shape) {
 
 Tensor::Tensor(DataType dtype, Shape shape) : Tensor(dtype, std::move(shape), /*zero=*/true) {}
 
-Tensor::Tensor(DataType dtype, Shape shape, bool zero) : dtype_(dtype), shape_(std::move(shape)), size_(NumElements(shape_)) {
+Tensor::Tensor(DataType dtype, Shape shape, bool zero) : dtype_(dtype), shape_(std::move(shape)) {
+  const Status fits = CheckTensorSize(dtype, shape_, "a tensor");
+  if (!fits.ok()) throw AllocationRefused(fits.message());
+  size_ = NumElements(shape_);
   constexpr size_t kAlignment = 64;
   size_t bytes = (nbytes() + kAlignment - 1) / kAlignment * kAlignment;
   if (bytes == 0) bytes = kAlignment;
   void* memory = std::aligned_alloc(kAlignment, bytes);
-  if (!memory) return;
+  if (!memory)
+    throw AllocationRefused(Message("out of memory: a tensor (", DataTypeName(dtype), " ", ShapeToString(shape_), ") needs ",
+                                    BytesText(nbytes())));
   if (zero) std::memset(memory, 0, bytes);
   storage_ = std::shared_ptr<uint8_t>(static_cast<uint8_t*>(memory), [](uint8_t* p) { std::free(p); });
 }
@@ -85,13 +124,13 @@ Tensor Tensor::Uninitialized(DataType dtype, Shape shape) {
 }
 
 Result<Tensor> Tensor::Allocate(DataType dtype, Shape shape, const std::string& what) {
-  const std::optional<int64_t> elements = CheckedNumElements(shape);
-  if (!elements) return Fail(StatusCode::kInvalidArgument, what, " has invalid dims ", ShapeToString(shape));
-  const uint64_t bytes = static_cast<uint64_t>(*elements) * ElementSize(dtype);
-  Tensor t(dtype, std::move(shape));
-  if (t.empty())
-    return Fail(StatusCode::kInvalidArgument, "out of memory: ", what, " needs ", bytes / (1024 * 1024), " MiB");
-  return t;
+  if (!CheckedNumElements(shape)) return Fail(StatusCode::kInvalidArgument, what, " has invalid dims ", ShapeToString(shape));
+  QPLAY_RETURN_IF_ERROR(CheckTensorSize(dtype, shape, what));
+  try {
+    return Tensor(dtype, std::move(shape));
+  } catch (const AllocationRefused& e) {
+    return Fail(StatusCode::kInvalidArgument, what, ": ", e.what());
+  }
 }
 
 Tensor Tensor::View(DataType dtype, Shape shape, std::shared_ptr<uint8_t> storage) {

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,9 +28,26 @@ uint64_t MaxTensorBytes();
 void SetMaxTensorBytes(uint64_t bytes);
 // The limit as people read it: "2 GiB", "256 MiB", "1000 bytes".
 std::string MaxTensorBytesText();
+// What one tensor may take: MaxTensorBytes(), and in wasm no more than the heap can still grow
+// to, less 64 MiB of headroom. Every tensor allocation is checked against it.
+uint64_t TensorBudgetBytes();
+// The budget as people read it: "2 GiB", or "1.23e+09 bytes (what the wasm heap can still grow to)".
+std::string TensorBudgetText();
 // Fails, naming `what`, when a tensor of this type and shape has a negative dimension or would
-// take more than MaxTensorBytes(); checked before allocating sizes read from a model or its inputs.
+// take more than TensorBudgetBytes(); checked before allocating sizes read from a model or its inputs.
 Status CheckTensorSize(DataType dtype, const Shape& shape, const std::string& what);
+
+// Thrown by the Tensor constructor for a tensor past the budget, or when memory runs out: the
+// callers of kernels (Invoke in kernels/kernel.h) and the CLI and module boundaries turn it
+// into a named error, so a hostile size never reaches a null buffer.
+class AllocationRefused : public std::bad_alloc {
+ public:
+  explicit AllocationRefused(std::string message) : message_(std::move(message)) {}
+  const char* what() const noexcept override { return message_.c_str(); }
+
+ private:
+  std::string message_;
+};
 
 // For tests: Tensor::Uninitialized fills its memory with a pattern, so that a kernel leaving
 // elements of such an output unwritten gives wrong results instead of lucky zeros.
@@ -38,11 +56,10 @@ void PoisonUninitializedTensors(bool on);
 class Tensor {
  public:
   Tensor() = default;
-  // Zero-filled tensor. If memory runs out the tensor is empty(); code that sizes a tensor
-  // from user input uses Allocate instead, which says so.
+  // Zero-filled tensor. Throws AllocationRefused for negative or overflowing dims, past the
+  // budget, or when memory runs out.
   Tensor(DataType dtype, Shape shape);
-  // As the constructor, but fails (naming `what`) on negative or overflowing dims or when
-  // memory runs out.
+  // As the constructor, but returns the error (naming `what`) instead of throwing it.
   static Result<Tensor> Allocate(DataType dtype, Shape shape, const std::string& what);
 
   // As the constructor without the zero fill: for code that writes every element.

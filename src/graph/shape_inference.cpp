@@ -106,7 +106,7 @@ class Inferencer {
     if (elements > kFoldLimit) return std::nullopt;
     while (!tensors.empty() && !tensors.back()) tensors.pop_back();
     KernelContext ctx(node, opset, tensors, nullptr);
-    if (!kernel(ctx).ok()) return std::nullopt;
+    if (!Invoke(kernel, ctx).ok()) return std::nullopt;
     std::vector<ValueInfo> out;
     for (const Tensor& t : ctx.outputs())
       out.push_back(t.empty() ? ValueInfo{} : ValueInfo{t.dtype(), KnownDims(t.shape()), {}, t});

@@ -83,6 +83,11 @@ class KernelContext {
 
 using KernelFn = Status (*)(KernelContext&);
 
+// Runs `kernel`: a tensor past the budget or memory that runs out (AllocationRefused,
+// std::bad_alloc) and a size the standard library refuses (std::length_error) become its error.
+// Everything that runs kernels outside another kernel goes through here.
+Status Invoke(KernelFn kernel, KernelContext& ctx);
+
 // Iterations a Loop may run before it fails (2^20 by default): a hostile trip count (2^62) or
 // a condition that never turns false ends with an error instead of hanging the page. The
 // CLI's --max-loop-iterations and the module's setMaxLoopIterations() change it.

@@ -1,6 +1,20 @@
 #include "kernels/registry.h"
 
+#include <stdexcept>
+
 namespace qplay {
+
+Status Invoke(KernelFn kernel, KernelContext& ctx) {
+  try {
+    return kernel(ctx);
+  } catch (const AllocationRefused& e) {
+    return Fail(StatusCode::kInvalidArgument, e.what());
+  } catch (const std::bad_alloc&) {
+    return Fail(StatusCode::kInvalidArgument, "out of memory");
+  } catch (const std::length_error& e) {
+    return Fail(StatusCode::kInvalidArgument, "a size past what the standard library allows (", e.what(), ")");
+  }
+}
 
 const KernelRegistry& KernelRegistry::Get() {
   static const KernelRegistry registry = [] {

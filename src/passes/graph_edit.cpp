@@ -83,7 +83,7 @@ Result<Tensor> EvaluateConstantNode(const Model& model, const Node& node) {
   if (!kernel) return Fail(StatusCode::kUnsupported, node.Describe(), ": op ", node.op_type, " is not supported");
   auto opset = model.opsets.find(node.domain);
   KernelContext ctx(node, opset == model.opsets.end() ? 0 : opset->second, inputs, nullptr);
-  QPLAY_RETURN_IF_ERROR(kernel(ctx));
+  QPLAY_RETURN_IF_ERROR(Invoke(kernel, ctx));
   return ctx.outputs()[0];
 }
 

@@ -38,7 +38,7 @@ Result<PassReport> FoldConstants(Model& model) {
     for (const auto& in : node.inputs) inputs.push_back(in.empty() ? nullptr : &graph.initializers.at(in));
     while (!inputs.empty() && !inputs.back()) inputs.pop_back();
     KernelContext ctx(node, OpsetOf(model, node), inputs, nullptr);
-    if (!kernel(ctx).ok()) {  // leave it for the runtime to report
+    if (!Invoke(kernel, ctx).ok()) {  // leave it for the runtime to report
       kept.push_back(std::move(node));
       continue;
     }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/progress.h"
 #include "ir/model.h"
 #include "quant/observers.h"
 
@@ -13,9 +14,6 @@ namespace qplay {
 
 // Calibration data: for each model input, a tensor whose first dimension counts samples.
 using SampleSet = std::map<std::string, Tensor>;
-
-// Called after each batch with (samples done, samples total); return false to cancel.
-using ProgressFn = std::function<bool(int64_t, int64_t)>;
 
 struct CalibrationOptions {
   ObserverOptions observer;

@@ -106,13 +106,15 @@ void PlanGraphs(const Model& model, const Graph& graph, KernelVariant variant, S
 
 class GraphRunner {
  public:
-  GraphRunner(Session::GraphPlans& plans, const TensorObserver& observer) : plans_(plans), observer_(observer) {}
+  GraphRunner(Session::GraphPlans& plans, const TensorObserver& observer, const ProgressFn& progress)
+      : plans_(plans), observer_(observer), progress_(progress) {}
 
   using Scope = std::unordered_map<std::string, Tensor>;
 
   // Runs `graph` with `scope` holding its inputs and every outer value it may read (outer
   // initializers are found through the enclosing graphs).
   Result<std::vector<Tensor>> Run(const Graph& graph, Scope scope) {
+    if (graphs_.empty()) main_total_ = static_cast<int64_t>(graph.nodes.size());
     graphs_.push_back(&graph);
     auto result = RunNodes(graph, scope);
     graphs_.pop_back();
@@ -170,7 +172,7 @@ class GraphRunner {
                         &plan.caches[n], &plan.constant_inputs[n]);
       KernelFn kernel = plan.kernels[n];
       if (!kernel) return Fail(StatusCode::kUnsupported, node.Describe(), ": op ", node.op_type, " is not supported");
-      Status status = kernel(ctx);
+      Status status = Invoke(kernel, ctx);
       if (!status.ok()) return status.WithContext(node.Describe());
 
       for (size_t i = 0; i < node.outputs.size(); ++i) {
@@ -182,6 +184,9 @@ class GraphRunner {
         values[id] = std::move(ctx.outputs()[i]);
       }
       for (int id : plan.frees[n]) values[id] = Tensor();
+      if (graphs_.size() == 1) main_done_ = static_cast<int64_t>(n) + 1;
+      if (progress_ && !progress_(main_done_, main_total_))
+        return Fail(StatusCode::kCancelled, "run cancelled after ", main_done_, " of ", main_total_, " nodes");
     }
 
     std::vector<Tensor> outputs;
@@ -195,6 +200,8 @@ class GraphRunner {
 
   Session::GraphPlans& plans_;
   const TensorObserver& observer_;
+  const ProgressFn& progress_;
+  int64_t main_done_ = 0, main_total_ = 0;  // nodes of the main graph run, and its node count
   std::vector<const Graph*> graphs_;  // the graph running and those enclosing it
 };
 
@@ -231,7 +238,7 @@ Result<Session> Session::Create(const Model& model, const SessionOptions& option
   return Session(model, std::move(fused), std::move(plans));
 }
 
-Result<TensorMap> Session::Run(const TensorMap& inputs, const TensorObserver& observer) const {
+Result<TensorMap> Session::Run(const TensorMap& inputs, const TensorObserver& observer, const ProgressFn& progress) const {
   const Graph& graph = model_->graph;
   GraphRunner::Scope scope;
   for (const auto& name : graph.inputs) {
@@ -251,7 +258,7 @@ Result<TensorMap> Session::Run(const TensorMap& inputs, const TensorObserver& ob
       return Fail(StatusCode::kInvalidArgument, "unknown input '", name, "'; the model's inputs are ", expected);
     }
 
-  GraphRunner runner(*plans_, observer);
+  GraphRunner runner(*plans_, observer, progress);
   auto outputs = runner.Run(graph, std::move(scope));
   if (!outputs.ok()) return outputs.status();
   TensorMap result;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/progress.h"
 #include "core/status.h"
 #include "kernels/registry.h"
 #include "ir/model.h"
@@ -38,7 +39,9 @@ class Session {
   static Result<Session> Create(const Model& model, const SessionOptions& options = {});
 
   // Checks inputs against the model's declared inputs (names, element types, known dims).
-  Result<TensorMap> Run(const TensorMap& inputs, const TensorObserver& observer = {}) const;
+  // `progress` hears (nodes done, nodes in the graph) after each node of the main graph, and
+  // again during every node of a subgraph (a long Loop); returning false cancels the run.
+  Result<TensorMap> Run(const TensorMap& inputs, const TensorObserver& observer = {}, const ProgressFn& progress = {}) const;
 
   const Model& model() const { return *model_; }
 

@@ -317,7 +317,7 @@ Result<std::vector<Tensor>> RunKernel(const Node& node, int64_t opset, std::vect
   KernelContext ctx(node, opset, std::move(inputs), [&](const Graph&, const std::vector<Tensor>&) -> Result<std::vector<Tensor>> {
     return Fail(StatusCode::kUnsupported, node.Describe(), ": training does not run subgraphs");
   });
-  QPLAY_RETURN_IF_ERROR(KernelRegistry::Get().Find(node.domain, node.op_type, variant)(ctx).WithContext(node.Describe()));
+  QPLAY_RETURN_IF_ERROR(Invoke(KernelRegistry::Get().Find(node.domain, node.op_type, variant), ctx).WithContext(node.Describe()));
   return std::move(ctx.outputs());
 }
 

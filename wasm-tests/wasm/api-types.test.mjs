@@ -35,7 +35,7 @@ function registeredNames() {
   const functions = [...source.matchAll(/emscripten::function\("(\w+)"/g)].map((m) => m[1]);
   const classes = {};
   for (const m of source.matchAll(/emscripten::class_<\w+>\("(\w+)"\)([^;]*);/g))
-    classes[m[1]] = [...m[2].matchAll(/\.function\("(\w+)"/g)].map((f) => f[1]);
+    classes[m[1]] = [...new Set([...m[2].matchAll(/\.function\("(\w+)"/g)].map((f) => f[1]))];  // overloads by arity share a name
   return { functions, classes };
 }
 

@@ -81,6 +81,19 @@ describe('bad input gives an Error naming the problem and leaves the module usab
     model.delete();
   });
 
+  test('run() reports progress by node and cancels when progress returns false', () => {
+    const model = qp.loadModel(fs.readFileSync(path.join(repoRoot, 'examples/models/cnn.onnx')));
+    const input = { input: { data: new Float32Array(784), dims: [1, 1, 28, 28] } };
+    const heard = [];
+    const { logits } = model.run(input, (done, total) => heard.push([done, total]));
+    expect(logits.dims).toEqual([1, 10]);
+    const nodes = heard[0][1];
+    expect(heard).toEqual(Array.from({ length: nodes }, (_, i) => [i + 1, nodes]));
+    expect(() => model.run(input, (done) => done < 2)).toThrow(`run cancelled after 2 of ${nodes} nodes`);
+    expect(model.run(input, null).logits.data).toEqual(logits.data);  // the model stays usable
+    model.delete();
+  });
+
   test('an op the runtime lacks is named with its node', () => {
     const model = qp.loadModel(fs.readFileSync(path.join(conformanceRoot, 'node/test_nonzero_example/model.onnx')));
     expect(model.info().unsupported[0]).toMatch(/op NonZero is not supported/);

@@ -58,7 +58,7 @@ export interface RangeChoiceOptions {
 export interface WasmModel {
   info(): ModelInfo;
   notes(): QuantizationNote[];
-  run(inputs: Record<string, TensorData>): Record<string, TensorData & { type: string }>;
+  run(inputs: Record<string, TensorData>, progress?: WasmProgress | null): Record<string, TensorData & { type: string }>;
   save(): Uint8Array;
   layers(config: QuantConfig): LayerPlan[];
   quantize(config: QuantConfig, calibration: Record<string, TensorData>, progress: WasmProgress | null): WasmModel;
