@@ -1,4 +1,4 @@
-// Reductions over axes (ReduceSum, ReduceMean, ...) and ArgMax/ArgMin.
+// Reductions over axes (ReduceSum, ReduceMean, ...), ArgMax/ArgMin and TopK.
 #include <set>
 
 #include "ops/schema.h"
@@ -35,6 +35,21 @@ std::vector<ValueInfo> ReduceInfer(InferContext& ctx) {
   return {ValueInfo::Typed(type, out)};
 }
 
+// Values and indices: the input's shape with the axis cut to k (an attribute before opset 10,
+// then an input).
+std::vector<ValueInfo> TopKInfer(InferContext& ctx) {
+  const ValueInfo& x = ctx.in(0);
+  std::vector<ValueInfo> unknown{ValueInfo::Typed(x.dtype), ValueInfo::Typed(DataType::kInt64)};
+  int64_t axis = ctx.node.GetInt("axis", -1);
+  if (!x.shape || !NormalizeAxis(axis, x.rank())) return unknown;
+  std::optional<int64_t> k;
+  if (!ctx.has(1)) k = ctx.node.GetInt("k", -1);
+  else if (auto ks = KnownInts(ctx.in(1)); ks && ks->size() == 1) k = (*ks)[0];
+  Dims out = *x.shape;
+  out[axis] = k && *k >= 0 ? Dim::Known(*k) : Dim{};
+  return {ValueInfo::Typed(x.dtype, out), ValueInfo::Typed(DataType::kInt64, out)};
+}
+
 void AddReduce(SchemaRegistry& r, const std::string& op, uint64_t gradient = 0) {
   const Attribute keep = Attribute::Int(1);
   r.Add(OpSchema(op, 1).Input("data", "T").Output("reduced", "T").Types("T", kNumericTypes)
@@ -60,6 +75,16 @@ void RegisterReduceSchemas(SchemaRegistry& r) {
               .Attr("axis", AttrType::kInt, Attribute::Int(0), AxisInRank())
               .Attr("keepdims", AttrType::kInt, Attribute::Int(1), OneOfInts({0, 1}))
               .Attr("select_last_index", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1})).Infer(ReduceInfer));
+  r.Add(OpSchema("TopK", 1).Input("X", "T").Output("Values", "T").Output("Indices", "I").Types("T", kNumericTypes)
+            .Attr("axis", AttrType::kInt, Attribute::Int(-1), AxisInRank()).Attr("k", AttrType::kInt, std::nullopt, AtLeast(0))
+            .Infer(TopKInfer));
+  r.Add(OpSchema("TopK", 10).Input("X", "T").Input("K", "I").Output("Values", "T").Output("Indices", "I")
+            .Types("T", kNumericTypes).Types("I", {DataType::kInt64}).Attr("axis", AttrType::kInt, Attribute::Int(-1), AxisInRank())
+            .Infer(TopKInfer));
+  r.Add(OpSchema("TopK", 11).Input("X", "T").Input("K", "I").Output("Values", "T").Output("Indices", "I")
+            .Types("T", kNumericTypes).Types("I", {DataType::kInt64}).Attr("axis", AttrType::kInt, Attribute::Int(-1), AxisInRank())
+            .Attr("largest", AttrType::kInt, Attribute::Int(1), OneOfInts({0, 1}))
+            .Attr("sorted", AttrType::kInt, Attribute::Int(1), OneOfInts({0, 1})).Infer(TopKInfer));
 }
 
 }  // namespace qplay

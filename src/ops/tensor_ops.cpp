@@ -1,4 +1,5 @@
-// Ops that make or pick tensors: Cast, constants, Range, EyeLike, Gather, GatherND, ScatterND, Trilu, CumSum.
+// Ops that make or pick tensors: Cast, constants, Range, EyeLike, Gather, GatherND, ScatterND,
+// ScatterElements, NonZero, OneHot, Trilu, CumSum.
 #include <algorithm>
 #include <cmath>
 
@@ -64,6 +65,23 @@ std::vector<ValueInfo> GatherInfer(InferContext& ctx) {
 
 std::vector<ValueInfo> GatherElementsInfer(InferContext& ctx) { return {ValueInfo::Typed(ctx.in(0).dtype, ctx.in(1).shape)}; }
 
+// [rank, count]: how many elements are nonzero is known only from the values.
+std::vector<ValueInfo> NonZeroInfer(InferContext& ctx) {
+  const int64_t rank = ctx.in(0).rank();
+  return {ValueInfo::Typed(DataType::kInt64, Dims{rank >= 0 ? Dim::Known(std::max<int64_t>(rank, 1)) : Dim{}, Dim{}})};
+}
+
+// indices' shape with depth inserted at axis; values' type.
+std::vector<ValueInfo> OneHotInfer(InferContext& ctx) {
+  const ValueInfo &indices = ctx.in(0), &depth = ctx.in(1), &values = ctx.in(2);
+  int64_t axis = ctx.node.GetInt("axis", -1);
+  if (!indices.shape || !NormalizeAxis(axis, indices.rank() + 1)) return {ValueInfo::Typed(values.dtype)};
+  Dims out = *indices.shape;
+  const bool known = depth.constant && depth.constant->size() == 1 && depth.constant->GetAsDouble(0) >= 0;
+  out.insert(out.begin() + axis, known ? Dim::Known(static_cast<int64_t>(depth.constant->GetAsDouble(0))) : Dim{});
+  return {ValueInfo::Typed(values.dtype, out)};
+}
+
 // indices' dims but the last, then data's dims past the batch dims and the indexed ones.
 std::vector<ValueInfo> GatherNDInfer(InferContext& ctx) {
   const auto &data = ctx.in(0).shape, &indices = ctx.in(1).shape;
@@ -114,6 +132,24 @@ void RegisterTensorSchemas(SchemaRegistry& r) {
     if (since >= 16) s.Attr("reduction", AttrType::kString, Attribute::String("none"), OneOfStrings(reductions));
     r.Add(std::move(s));
   }
+  for (int64_t since : {11, 13, 16, 18}) {
+    std::vector<std::string> reductions = {"none"};
+    if (since >= 16) reductions.insert(reductions.end(), {"add", "mul"});
+    if (since >= 18) reductions.insert(reductions.end(), {"max", "min"});
+    OpSchema s("ScatterElements", since);
+    s.Input("data", "T").Input("indices", "I").Input("updates", "T").Output("output", "T").Types("I", kIndexTypes)
+        .Attr("axis", AttrType::kInt, Attribute::Int(0), AxisInRank()).Infer(SameAsInput);
+    if (since >= 16) s.Attr("reduction", AttrType::kString, Attribute::String("none"), OneOfStrings(reductions));
+    r.Add(std::move(s));
+  }
+  r.Add(OpSchema("Scatter", 9).Until(10).Input("data", "T").Input("indices", "I").Input("updates", "T").Output("output", "T")
+            .Types("I", kIndexTypes).Attr("axis", AttrType::kInt, Attribute::Int(0), AxisInRank()).Infer(SameAsInput));
+  for (int64_t since : {9, 13})
+    r.Add(OpSchema("NonZero", since).Input("X", "T").Output("Y", "I").Infer(NonZeroInfer));
+  for (int64_t since : {9, 11})
+    r.Add(OpSchema("OneHot", since).Input("indices", "T1").Input("depth", "T2").Input("values", "T3").Output("output", "T3")
+              .Types("T1", kNumericTypes).Types("T2", kNumericTypes).Attr("axis", AttrType::kInt, Attribute::Int(-1), AxisInRank(1))
+              .Infer(OneHotInfer));
   r.Add(OpSchema("Trilu", 14).Input("input", "T").Input("k", "I", kOptional).Output("output", "T")
             .Types("I", {DataType::kInt64}).Attr("upper", AttrType::kInt, Attribute::Int(1), OneOfInts({0, 1}))
             .Infer(SameAsInput));

@@ -95,10 +95,10 @@ describe('bad input gives an Error naming the problem and leaves the module usab
   });
 
   test('an op the runtime lacks is named with its node', () => {
-    const model = qp.loadModel(fs.readFileSync(path.join(conformanceRoot, 'node/test_nonzero_example/model.onnx')));
-    expect(model.info().unsupported[0]).toMatch(/op NonZero is not supported/);
-    expect(() => model.run({ condition: { data: new Uint8Array(4), dims: [2, 2], type: 'bool' } })).toThrow(
-      /node '.*' \(NonZero\): op NonZero is not supported/,
+    const model = qp.loadModel(fs.readFileSync(path.join(conformanceRoot, 'node/test_tfidfvectorizer_tf_only_bigrams_skip0/model.onnx')));
+    expect(model.info().unsupported[0]).toMatch(/op TfIdfVectorizer is not supported/);
+    expect(() => model.run({ X: { data: new Int32Array(12), dims: [12], type: 'int32' } })).toThrow(
+      /node '.*' \(TfIdfVectorizer\): op TfIdfVectorizer is not supported/,
     );
     model.delete();
   });

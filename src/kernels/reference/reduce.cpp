@@ -1,6 +1,9 @@
-// Reductions (ReduceMean, ReduceSum, ...) and ArgMax/ArgMin.
+// Reductions (ReduceMean, ReduceSum, ...), ArgMax/ArgMin and TopK.
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
+#include <type_traits>
 
 #include "kernels/conv_geometry.h"
 #include "kernels/registry.h"
@@ -115,6 +118,58 @@ Status ArgKernel(KernelContext& ctx) {
   return Status::Ok();
 }
 
+// a before b in TopK's order: larger first (smaller with largest=0), NaN above every number
+// as PyTorch ranks it, and equal values by index.
+template <typename T>
+bool RanksBefore(T a, T b, int64_t ia, int64_t ib, bool largest) {
+  auto above = [](T p, T q) {
+    if constexpr (std::is_floating_point_v<T>)
+      if (std::isnan(p) || std::isnan(q)) return std::isnan(p) && !std::isnan(q);
+    return p > q;
+  };
+  if (above(a, b)) return largest;
+  if (above(b, a)) return !largest;
+  return ia < ib;
+}
+
+// The k largest (or smallest) values along the axis, in order, and their indices.
+Status TopK(KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  int64_t axis = ctx.node.GetInt("axis", -1);
+  if (!NormalizeAxis(axis, x.rank())) return ctx.Invalid("axis out of range for rank ", x.rank());
+  int64_t k = ctx.node.GetInt("k", -1);
+  if (ctx.has(1)) {
+    if (ctx.in(1).size() != 1) return ctx.Invalid("K must hold one value, got shape ", ShapeToString(ctx.in(1).shape()));
+    k = ctx.in(1).GetAsInt64(0);
+  }
+  const int64_t n = x.dim(axis);
+  if (k < 0 || k > n) return ctx.Invalid("k ", k, " must be in [0, ", n, "], the length of axis ", axis);
+  const bool largest = ctx.node.GetInt("largest", 1) != 0;
+  Shape out_shape = x.shape();
+  out_shape[axis] = k;
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d) outer *= x.dim(d);
+  for (int64_t d = axis + 1; d < x.rank(); ++d) inner *= x.dim(d);
+  Tensor& values = ctx.Output(0, x.dtype(), out_shape);
+  Tensor& indices = ctx.Output(1, DataType::kInt64, out_shape);
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  const bool visited = VisitNumeric(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t in = 0; in < inner; ++in) {
+        auto at = [&](int64_t j) { return x.data<T>()[(o * n + j) * inner + in]; };
+        std::iota(order.begin(), order.end(), 0);
+        std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                          [&](int64_t a, int64_t b) { return RanksBefore(at(a), at(b), a, b, largest); });
+        for (int64_t j = 0; j < k; ++j) {
+          values.data<T>()[(o * k + j) * inner + in] = at(order[j]);
+          indices.data<int64_t>()[(o * k + j) * inner + in] = order[j];
+        }
+      }
+  });
+  return visited ? Status::Ok() : ctx.Unsupported("element type ", DataTypeName(x.dtype()));
+}
+
 }  // namespace
 
 void RegisterReduceKernels(KernelRegistry& r) {
@@ -130,6 +185,7 @@ void RegisterReduceKernels(KernelRegistry& r) {
   r.Add("ReduceSumSquare", ReduceKernel<Reduce::kSumSquare>);
   r.Add("ArgMax", ArgKernel<true>);
   r.Add("ArgMin", ArgKernel<false>);
+  r.Add("TopK", TopK);
 }
 
 }  // namespace qplay

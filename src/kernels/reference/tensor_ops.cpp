@@ -1,5 +1,6 @@
 // Ops that create or index tensors: Constant, ConstantOfShape, Cast, CastLike, Range,
-// Gather, GatherElements, GatherND, ScatterND, EyeLike, Trilu, CumSum.
+// Gather, GatherElements, GatherND, ScatterND, ScatterElements, NonZero, OneHot, EyeLike, Trilu,
+// CumSum.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -168,6 +169,105 @@ Status GatherND(KernelContext& ctx) {
   return Status::Ok();
 }
 
+// data with updates written (or combined by `reduction`) where indices point along axis: the
+// element of updates at position p goes to p with its axis coordinate replaced by indices[p].
+Status ScatterElements(KernelContext& ctx) {
+  const Tensor &data = ctx.in(0), &indices = ctx.in(1), &updates = ctx.in(2);
+  int64_t axis = ctx.node.GetInt("axis", 0);
+  if (!NormalizeAxis(axis, data.rank()) || indices.rank() != data.rank() || updates.shape() != indices.shape())
+    return ctx.Invalid("indices ", ShapeToString(indices.shape()), " and updates ", ShapeToString(updates.shape()),
+                       " must have one shape of data's rank ", data.rank());
+  for (int64_t d = 0; d < data.rank(); ++d)
+    if (indices.dim(d) > data.dim(d))
+      return ctx.Invalid("indices ", ShapeToString(indices.shape()), " is larger than data ", ShapeToString(data.shape()), " in dim ", d);
+  const std::string reduction = ctx.node.GetString("reduction", "none");
+  Tensor out = data.Clone();
+  std::vector<int64_t> strides(data.rank(), 1);
+  for (int64_t d = data.rank() - 1; d > 0; --d) strides[d - 1] = strides[d] * data.dim(d);
+  Status status;
+  const bool visited = VisitAny(data.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    ForEachPosition(indices.shape(), [&](int64_t i, const std::vector<int64_t>& at) {
+      int64_t k = indices.GetAsInt64(i);
+      if (k < -data.dim(axis) || k >= data.dim(axis)) {
+        if (status.ok()) status = ctx.Invalid("index ", k, " is out of range for dim ", axis, " of size ", data.dim(axis));
+        return;
+      }
+      if (k < 0) k += data.dim(axis);
+      int64_t target = 0;
+      for (int64_t d = 0; d < data.rank(); ++d) target += (d == axis ? k : at[d]) * strides[d];
+      T& dst = out.data<T>()[target];
+      const T src = updates.data<T>()[i];
+      if (reduction == "add") dst = static_cast<T>(dst + src);
+      else if (reduction == "mul") dst = static_cast<T>(dst * src);
+      else if (reduction == "max") dst = std::max(dst, src);
+      else if (reduction == "min") dst = std::min(dst, src);
+      else dst = src;
+    });
+  });
+  if (!visited) return ctx.Unsupported("element type ", DataTypeName(data.dtype()));
+  QPLAY_RETURN_IF_ERROR(status);
+  ctx.SetOutput(0, out);
+  return Status::Ok();
+}
+
+// The coordinates of X's nonzero elements in row-major order, one row per dim: [rank, count]
+// (a scalar counts as one dim).
+Status NonZero(KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  std::vector<int64_t> found;
+  const bool visited = VisitAny(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    for (int64_t i = 0; i < x.size(); ++i)
+      if (x.data<T>()[i] != T{}) found.push_back(i);
+  });
+  if (!visited) return ctx.Unsupported("element type ", DataTypeName(x.dtype()));
+  const int64_t rank = std::max<int64_t>(x.rank(), 1), count = static_cast<int64_t>(found.size());
+  Tensor& y = ctx.Output(0, DataType::kInt64, {rank, count});
+  for (int64_t j = 0; j < count; ++j) {
+    int64_t rest = found[j];
+    for (int64_t d = x.rank() - 1; d >= 0; --d) {
+      y.data<int64_t>()[d * count + j] = rest % x.dim(d);
+      rest /= x.dim(d);
+    }
+  }
+  return Status::Ok();
+}
+
+// values[1] where an index (negative ones count from depth) picks the position along the new
+// axis, values[0] everywhere else; an index outside [-depth, depth) picks nothing.
+Status OneHot(KernelContext& ctx) {
+  const Tensor &indices = ctx.in(0), &depth_tensor = ctx.in(1), &values = ctx.in(2);
+  if (depth_tensor.size() != 1) return ctx.Invalid("depth must hold one value, got shape ", ShapeToString(depth_tensor.shape()));
+  if (values.size() != 2) return ctx.Invalid("values must hold [off, on], got shape ", ShapeToString(values.shape()));
+  const double depth_value = depth_tensor.GetAsDouble(0);
+  if (!(depth_value >= 1) || depth_value > static_cast<double>(MaxTensorBytes()))
+    return ctx.Invalid("depth must be a positive number of classes, got ", depth_value);
+  const int64_t depth = static_cast<int64_t>(depth_value);
+  int64_t axis = ctx.node.GetInt("axis", -1);
+  if (!NormalizeAxis(axis, indices.rank() + 1)) return ctx.Invalid("axis out of range for rank ", indices.rank() + 1);
+  Shape out_shape = indices.shape();
+  out_shape.insert(out_shape.begin() + axis, depth);
+  QPLAY_RETURN_IF_ERROR(ctx.CheckOutputSize(values.dtype(), out_shape));
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d) outer *= indices.dim(d);
+  for (int64_t d = axis; d < indices.rank(); ++d) inner *= indices.dim(d);
+  Tensor& y = ctx.Output(0, values.dtype(), out_shape);
+  const bool visited = VisitAny(values.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T off = values.data<T>()[0], on = values.data<T>()[1];
+    std::fill(y.data<T>(), y.data<T>() + y.size(), off);
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t in = 0; in < inner; ++in) {
+        const double index = indices.GetAsDouble(o * inner + in);
+        if (!(index >= -depth_value && index < depth_value)) continue;
+        const int64_t k = static_cast<int64_t>(index < 0 ? index + depth_value : index);
+        y.data<T>()[(o * depth + k) * inner + in] = on;
+      }
+  });
+  return visited ? Status::Ok() : ctx.Unsupported("element type ", DataTypeName(values.dtype()));
+}
+
 Status EyeLike(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
   if (x.rank() != 2) return ctx.Invalid("input must be 2-D");
@@ -284,6 +384,10 @@ void RegisterTensorKernels(KernelRegistry& r) {
   r.Add("Gather", Gather);
   r.Add("GatherElements", GatherElements);
   r.Add("GatherND", GatherND);
+  r.Add("ScatterElements", ScatterElements);
+  r.Add("Scatter", ScatterElements);
+  r.Add("NonZero", NonZero);
+  r.Add("OneHot", OneHot);
   r.Add("ScatterND", ScatterND);
   r.Add("EyeLike", EyeLike);
   r.Add("Trilu", Trilu);
