@@ -61,14 +61,14 @@ TEST(LoaderErrors, UnsupportedOpNamesNodeAndOp) {
 }
 
 TEST(LoaderErrors, OpsetTooNew) {
-  ModelBuilder b(19);
+  ModelBuilder b(23);
   b.Input("x", {1}).Output("y");
   b.Node("Relu", {"x"}, {"y"});
   auto m = Load(b.Bytes());
   ASSERT_TRUE(m.ok());
   auto s = Session::Create(*m);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.status().message(), "the model imports ai.onnx opset 19; qplay runs opsets 1 to 17");
+  EXPECT_EQ(s.status().message(), "the model imports ai.onnx opset 23; qplay runs opsets 1 to 22");
 }
 
 TEST(LoaderErrors, ExternalDataSaysHowToInline) {

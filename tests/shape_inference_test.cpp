@@ -2,6 +2,8 @@
 // conformance models and the PyTorch models with a symbolic batch dimension.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <filesystem>
 #include <set>
 
@@ -56,13 +58,17 @@ TEST(ShapeInference, AgreesWithTheRuntimeOnConformanceModels) {
       }
       if (!readable) continue;
       const Graph& graph = model->graph;
-      // Integer graph inputs (a Reshape target, Slice bounds...) make shapes depend on data:
-      // such models are checked for agreement but not counted for coverage.
+      // Integer or one-value graph inputs (a Reshape target, Slice bounds, OneHot's depth,
+      // Range's limits) and NonZero (its count) make shapes depend on data: such models are
+      // checked for agreement but not counted for coverage.
       bool data_dependent = false;
       for (const auto& name : graph.inputs) {
         const ValueType* t = graph.TypeOf(name);
-        data_dependent = data_dependent || (t && (t->dtype == DataType::kInt64 || t->dtype == DataType::kInt32));
+        const bool one_value = t && t->shape && t->shape->size() <= 1 &&
+                               std::all_of(t->shape->begin(), t->shape->end(), [](const Dim& d) { return d.known() && *d.value == 1; });
+        data_dependent = data_dependent || (t && (t->dtype == DataType::kInt64 || t->dtype == DataType::kInt32)) || one_value;
       }
+      for (const Node& node : graph.nodes) data_dependent = data_dependent || node.op_type == "NonZero";
       std::set<std::string> main_graph_values;
       for (const Node& node : graph.nodes) main_graph_values.insert(node.outputs.begin(), node.outputs.end());
       auto run = session->Run(inputs, [&](const Node& node, const std::string& name, const Tensor& actual) {

@@ -40,6 +40,14 @@ void RegisterNormalizationSchemas(SchemaRegistry& r) {
             .OptionalAttr("consumed_inputs", AttrType::kInts).Infer(SameAsInput));
   r.Add(OpSchema("InstanceNormalization", 1).Input("input", "T").Input("scale", "T").Input("B", "T").Output("output", "T")
             .Types("T", kFloatTypes).Attr("epsilon", AttrType::kFloat, F(1e-5f)).Infer(SameAsInput));
+  for (int64_t since : {18, 21}) {
+    OpSchema s("GroupNormalization", since);
+    s.Input("X", "T").Input("scale", "T").Input("bias", "T").Output("Y", "T").Types("T", kFloatTypes)
+        .Attr("epsilon", AttrType::kFloat, F(1e-5f)).Attr("num_groups", AttrType::kInt, std::nullopt, AtLeast(1))
+        .Infer(SameAsInput);
+    if (since >= 21) s.Attr("stash_type", AttrType::kInt, Attribute::Int(1), OneOfInts({1}));
+    r.Add(std::move(s));
+  }
   r.Add(OpSchema("LayerNormalization", 17).Input("X", "T").Input("Scale", "T").Input("B", "T", kOptional)
             .Output("Y", "T").Output("Mean", "U", kOptional).Output("InvStdDev", "U", kOptional).Types("T", kFloatTypes)
             .Attr("axis", AttrType::kInt, Attribute::Int(-1), AxisInRank()).Attr("epsilon", AttrType::kFloat, F(1e-5f))

@@ -6,13 +6,14 @@
 
 #include "kernels/registry.h"
 #include "ops/quantize.h"
+#include "ops/schema.h"
 #include "passes/qdq_fusion.h"
 
 namespace qplay {
 namespace {
 
 constexpr int64_t kMinOpset = 1;
-constexpr int64_t kMaxOpset = 17;  // ONNX 1.12, the version of Debian's schema and test data
+constexpr int64_t kMaxOpset = kLatestOpset;  // ONNX 1.17
 
 void CollectUnsupported(const Graph& graph, const Model& model, std::vector<std::string>& problems) {
   const auto& registry = KernelRegistry::Get();

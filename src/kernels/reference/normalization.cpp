@@ -53,23 +53,44 @@ Status BatchNormalization(KernelContext& ctx) {
   return Status::Ok();
 }
 
-Status InstanceNormalization(KernelContext& ctx) {
-  const Tensor& x = ctx.in(0);
+// X [N, C, ...] normalized over each of `groups` groups of C / groups channels (with their
+// spatial dims), then scaled and shifted per channel, or per group when `per_group_affine`
+// (GroupNormalization before opset 21). InstanceNormalization is the case of one channel per group.
+Status NormalizeGroups(KernelContext& ctx, int64_t groups, bool per_group_affine) {
+  const Tensor &x = ctx.in(0), &scale = ctx.in(1), &bias = ctx.in(2);
   if (!IsFloat(x)) return ctx.Unsupported("element type ", DataTypeName(x.dtype()));
-  const double eps = ctx.node.GetFloat("epsilon", 1e-5f);
-  const int64_t channels = x.dim(1), spatial = x.size() / (x.dim(0) * channels);
+  if (x.rank() < 2) return ctx.Invalid("X must have a batch and a channel dim, got shape ", ShapeToString(x.shape()));
   Tensor& y = ctx.Output(0, x.dtype(), x.shape());
+  if (x.size() == 0) return Status::Ok();
+  if (groups < 1) return ctx.Invalid("num_groups ", groups, " must be at least 1");
+  const int64_t channels = x.dim(1), affine = per_group_affine ? groups : channels;
+  if (channels % groups) return ctx.Invalid(channels, " channels do not split into ", groups, " groups");
+  if (scale.size() != affine || bias.size() != affine)
+    return ctx.Invalid("scale and bias must have ", affine, " values, got ", scale.size(), " and ", bias.size());
+  const double eps = ctx.node.GetFloat("epsilon", 1e-5f);
+  const int64_t per_channel = x.size() / (x.dim(0) * channels), per_group = per_channel * (channels / groups);
   VisitFloat(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    for (int64_t plane = 0; plane < x.dim(0) * channels; ++plane) {
-      const T* px = x.data<T>() + plane * spatial;
-      const auto [mean, var] = MeanAndVariance(px, spatial);
-      const int64_t c = plane % channels;
-      const double scale = ctx.in(1).GetAsDouble(c) / std::sqrt(var + eps), bias = ctx.in(2).GetAsDouble(c);
-      for (int64_t i = 0; i < spatial; ++i) y.data<T>()[plane * spatial + i] = static_cast<T>((px[i] - mean) * scale + bias);
+    for (int64_t g = 0; g < x.dim(0) * groups; ++g) {
+      const T* px = x.data<T>() + g * per_group;
+      const auto [mean, var] = MeanAndVariance(px, per_group);
+      const double inv_std = 1 / std::sqrt(var + eps);
+      for (int64_t i = 0; i < per_group; ++i) {
+        const int64_t c = (g % groups) * (channels / groups) + i / per_channel, a = per_group_affine ? g % groups : c;
+        y.data<T>()[g * per_group + i] = static_cast<T>((px[i] - mean) * inv_std * scale.GetAsDouble(a) + bias.GetAsDouble(a));
+      }
     }
   });
   return Status::Ok();
+}
+
+Status InstanceNormalization(KernelContext& ctx) {
+  if (ctx.in(0).rank() < 2) return ctx.Invalid("input must have a batch and a channel dim, got shape ", ShapeToString(ctx.in(0).shape()));
+  return NormalizeGroups(ctx, ctx.in(0).dim(1), false);
+}
+
+Status GroupNormalization(KernelContext& ctx) {
+  return NormalizeGroups(ctx, ctx.node.GetInt("num_groups", 1), ctx.opset < 21);
 }
 
 Status LayerNormalization(KernelContext& ctx) {
@@ -186,6 +207,7 @@ Status Lrn(KernelContext& ctx) {
 void RegisterNormalizationKernels(KernelRegistry& r) {
   r.Add("BatchNormalization", BatchNormalization);
   r.Add("InstanceNormalization", InstanceNormalization);
+  r.Add("GroupNormalization", GroupNormalization);
   r.Add("LayerNormalization", LayerNormalization);
   r.Add("Softmax", SoftmaxFamily<SoftmaxKind::kSoftmax>);
   r.Add("LogSoftmax", SoftmaxFamily<SoftmaxKind::kLogSoftmax>);

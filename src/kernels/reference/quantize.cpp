@@ -18,6 +18,9 @@ struct ParamIndex {
 
 Result<ParamIndex> PlanParams(const KernelContext& ctx, const Tensor& x, const Tensor& scale) {
   ParamIndex p;
+  if (const int64_t block = ctx.node.GetInt("block_size", 0); block != 0)
+    return ctx.Unsupported("blocked quantization (block_size ", block, ")");
+  if (scale.dtype() != DataType::kFloat) return ctx.Unsupported("a ", DataTypeName(scale.dtype()), " scale (float32 only)");
   if (scale.rank() == 0 || scale.size() == 1) return p;
   int64_t axis = ctx.node.GetInt("axis", 1);
   if (!NormalizeAxis(axis, x.rank())) return ctx.Invalid("axis out of range for rank ", x.rank());

@@ -21,6 +21,10 @@ double SourceCoordinate(const ResizeMode& mode, double out, double scale, int64_
   if (m == "asymmetric") return out / scale;
   if (m == "align_corners") return resized == 1 ? 0 : out * (in_len - 1) / (resized - 1);
   if (m == "pytorch_half_pixel") return resized > 1 ? (out + 0.5) / scale - 0.5 : 0;
+  if (m == "half_pixel_symmetric") {  // opset 19: half_pixel, centred when the output length was rounded down
+    const double adjustment = std::floor(resized) / resized, center = in_len / 2.0;
+    return center * (1 - adjustment) + (out + 0.5) / scale - 0.5;
+  }
   return (out + 0.5) / scale - 0.5;  // half_pixel
 }
 

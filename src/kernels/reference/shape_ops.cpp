@@ -312,10 +312,11 @@ Status Pad(KernelContext& ctx) {
   const int64_t rank = x.rank();
   if (ctx.has(3)) {  // opset 18 axes
     auto axes = ctx.in(3).ToInt64Vector();
+    if (pads.size() != 2 * axes.size()) return ctx.Invalid("pads has ", pads.size(), " values for ", axes.size(), " axes");
     std::vector<int64_t> full(2 * rank, 0);
     for (size_t i = 0; i < axes.size(); ++i) {
       int64_t a = axes[i];
-      NormalizeAxis(a, rank);
+      if (!NormalizeAxis(a, rank)) return ctx.Invalid("axis ", axes[i], " is out of range for rank ", rank);
       full[a] = pads[i];
       full[a + rank] = pads[i + axes.size()];
     }
