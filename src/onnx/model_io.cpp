@@ -3,6 +3,7 @@
 #include <iterator>
 #include <set>
 
+#include "graph/constant_nodes.h"
 #include "graph/shape_inference.h"
 #include "onnx/model.h"
 #include "onnx/proto_store.h"
@@ -164,6 +165,7 @@ Result<Model> LoadModel(const uint8_t* data, size_t size, const std::string& sou
   model.graph = std::move(graph.value());
   model.proto = std::move(store);
   QPLAY_RETURN_IF_ERROR(InferShapes(model).WithContext(source));
+  HoistConstantNodes(model);
   return model;
 }
 

@@ -10,7 +10,6 @@
 #include "ops/normalization.h"
 #include "ops/reduce.h"
 #include "ops/schema.h"
-#include "ops/tensor_ops.h"
 #include "passes/graph_edit.h"
 
 namespace qplay {
@@ -75,14 +74,10 @@ class Matcher {
     return node.inputs[0] == value ? node.inputs[1] : node.inputs[1] == value ? node.inputs[0] : "";
   }
 
-  // A constant: an initializer, or a Constant node's value.
+  // A constant: an initializer (the loader made Constant nodes initializers).
   const Tensor* Constant(const std::string& name) const {
     auto init = graph_.initializers.find(name);
-    if (init != graph_.initializers.end()) return &init->second;
-    auto p = Producer(name, ops::kConstant);
-    if (!p) return nullptr;
-    auto value = At(*p).attributes.find("value");
-    return value != At(*p).attributes.end() && value->second.kind == Attribute::Kind::kTensor ? &value->second.t : nullptr;
+    return init != graph_.initializers.end() ? &init->second : nullptr;
   }
   std::optional<double> Scalar(const std::string& name) const {
     const Tensor* t = Constant(name);
