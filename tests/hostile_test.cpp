@@ -5,11 +5,14 @@
 // in wasm beside an open model.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "data/npy.h"
 #include "fuzz/fuzz_inputs.h"
+#include "fuzz/quantize_case.h"
 #include "model_builder.h"
 #include "onnx/model.h"
 #include "run_cli.h"
@@ -51,6 +54,21 @@ TEST_P(Hostile, CliExitsWithTheErrorInsteadOfCrashing) {
   EXPECT_FALSE(result.signaled) << result.output;
   EXPECT_EQ(result.exit_code, message.empty() ? 0 : 1) << result.output;
   EXPECT_NE(result.output.find(message), std::string::npos) << result.output;
+}
+
+// Inputs the fuzz_quantize harness found (a recipe byte, then a model), replayed through the
+// harness's own steps: under make test-asan, any undefined behaviour left fails here.
+TEST(HostileQuantize, FoundInputsQuantizeOrFailWithoutCrashing) {
+  int cases = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(testing::SourcePath("tests/hostile"))) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("fuzz_quantize_", 0) != 0) continue;
+    auto bytes = ReadFileBytes(entry.path().string());
+    ASSERT_TRUE(bytes.ok()) << bytes.status().message();
+    fuzz::QuantizeCase(bytes->data(), bytes->size());
+    ++cases;
+  }
+  EXPECT_GE(cases, 1);
 }
 
 TEST(HostileRuns, BatchNormalizationOfAnEmptyBatchGivesAnEmptyBatch) {

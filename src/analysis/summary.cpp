@@ -55,6 +55,7 @@ ModelSummary Summarize(const Model& model) {
     s.parameter_bytes += static_cast<int64_t>(tensor.nbytes());
   }
   s.unsupported = UnsupportedNodes(model);
+  s.upcast_from = model.upcast_from;
   return s;
 }
 
@@ -65,7 +66,7 @@ std::string SummaryToJson(const ModelSummary& s) {
       {"inputs", ValuesToJson(s.inputs)}, {"outputs", ValuesToJson(s.outputs)},
       {"node_count", s.node_count},     {"op_histogram", s.op_histogram},
       {"parameter_count", s.parameter_count}, {"parameter_bytes", s.parameter_bytes},
-      {"unsupported", s.unsupported},
+      {"unsupported", s.unsupported},   {"upcast_from", s.upcast_from},
   };
   return j.dump(2);
 }
@@ -86,6 +87,7 @@ std::string SummaryToText(const ModelSummary& s) {
   out << "nodes: " << s.node_count << "\nops:";
   for (const auto& [op, count] : s.op_histogram) out << " " << op << ":" << count;
   out << "\nparameters: " << s.parameter_count << " (" << s.parameter_bytes << " bytes)\n";
+  if (!s.upcast_from.empty()) out << "precision: " << s.upcast_from << " in the file, computed in float32\n";
   if (s.unsupported.empty()) out << "runnable: yes\n";
   for (const auto& line : s.unsupported) out << "cannot run: " << line << "\n";
   return out.str();

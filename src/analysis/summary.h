@@ -27,6 +27,7 @@ struct ModelSummary {
   int64_t parameter_count = 0;  // elements in initializers
   int64_t parameter_bytes = 0;
   std::vector<std::string> unsupported;  // one line per node the runtime cannot run
+  std::string upcast_from;  // "float16"/"bfloat16": the file's precision, computed in float32
 };
 
 ModelSummary Summarize(const Model& model);

@@ -1,5 +1,9 @@
 #include "core/dtype.h"
 
+#include <cmath>
+#include <cstring>
+#include <limits>
+
 namespace qplay {
 
 size_t ElementSize(DataType type) {
@@ -33,6 +37,21 @@ std::string DataTypeName(DataType type) {
     case DataType::kBfloat16: return "bfloat16";
     default: return "undefined(" + std::to_string(static_cast<int>(type)) + ")";
   }
+}
+
+float HalfToFloat(DataType type, uint16_t bits) {
+  if (type == DataType::kBfloat16) {
+    const uint32_t word = static_cast<uint32_t>(bits) << 16;
+    float f;
+    std::memcpy(&f, &word, sizeof f);
+    return f;
+  }
+  const uint32_t sign = (bits >> 15) & 1, exponent = (bits >> 10) & 0x1f, mantissa = bits & 0x3ff;
+  float magnitude;
+  if (exponent == 0) magnitude = std::ldexp(static_cast<float>(mantissa), -24);  // zero and subnormals
+  else if (exponent == 31) magnitude = mantissa ? std::numeric_limits<float>::quiet_NaN() : std::numeric_limits<float>::infinity();
+  else magnitude = std::ldexp(static_cast<float>(mantissa | 0x400), static_cast<int>(exponent) - 25);
+  return sign ? -magnitude : magnitude;
 }
 
 bool IsSupportedDataType(DataType type) {

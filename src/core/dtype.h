@@ -34,6 +34,11 @@ size_t ElementSize(DataType type);
 std::string DataTypeName(DataType type);
 bool IsSupportedDataType(DataType type);
 
+// float16 and bfloat16: qplay loads them as float32 and computes in float32.
+inline bool IsHalfPrecision(DataType type) { return type == DataType::kFloat16 || type == DataType::kBfloat16; }
+// The value of a half-precision element's bits (IEEE binary16, or bfloat16's top half of a float32).
+float HalfToFloat(DataType type, uint16_t bits);
+
 template <typename T> struct DataTypeOf;
 template <> struct DataTypeOf<float> { static constexpr DataType value = DataType::kFloat; };
 template <> struct DataTypeOf<double> { static constexpr DataType value = DataType::kDouble; };

@@ -18,6 +18,9 @@ struct Model {
   int64_t ir_version = 0;
   std::string producer_name;
   std::string producer_version;
+  // "float16" or "bfloat16" when the file stores that precision: qplay loaded it as float32
+  // (weights, declared types, casts) and computes in float32. "" otherwise.
+  std::string upcast_from;
   std::shared_ptr<const ProtoStore> proto;
 
   int64_t DefaultOpset() const;

@@ -12,14 +12,36 @@
 namespace qplay {
 namespace {
 
-ValueType TypeFromProto(const onnx::TypeProto& type) {
+// Element types in a file, with float16 and bfloat16 read as float32 (the first one met is
+// remembered for the model's summary).
+class ElementTypes {
+ public:
+  DataType Read(int64_t elem_type) {
+    const auto dtype = static_cast<DataType>(elem_type);
+    if (!IsHalfPrecision(dtype)) return dtype;
+    if (upcast_from_.empty()) upcast_from_ = DataTypeName(dtype);
+    return DataType::kFloat;
+  }
+  const std::string& upcast_from() const { return upcast_from_; }
+
+ private:
+  std::string upcast_from_;
+};
+
+// Attributes whose value is an element type (Cast's to, EyeLike's and the Random ops' dtype,
+// QuantizeLinear's output_dtype).
+bool NamesAnElementType(const std::string& attribute) {
+  return attribute == "to" || attribute == "dtype" || attribute == "output_dtype";
+}
+
+ValueType TypeFromProto(const onnx::TypeProto& type, ElementTypes& types) {
   ValueType out;
   if (!type.has_tensor_type()) {
     out.is_tensor = false;
     return out;
   }
   const auto& tensor = type.tensor_type();
-  out.dtype = static_cast<DataType>(tensor.elem_type());
+  out.dtype = types.Read(tensor.elem_type());
   if (tensor.has_shape()) {
     std::vector<Dim> dims;
     for (const auto& d : tensor.shape().dim())
@@ -34,12 +56,15 @@ class GraphReader {
   // `owner` keeps the ModelProto alive; initializers view its raw data in place.
   explicit GraphReader(std::shared_ptr<const void> owner) : owner_(std::move(owner)) {}
 
+  const std::string& upcast_from() const { return types_.upcast_from(); }
+
   // `outer` holds the names visible from enclosing graphs (for subgraphs).
   Result<Graph> Read(const onnx::GraphProto& proto, const std::set<std::string>& outer) {
     Graph graph;
     graph.name = proto.name();
     graph.doc_string = proto.doc_string();
     for (const auto& init : proto.initializer()) {
+      types_.Read(init.data_type());
       auto tensor = TensorFromProto(init, "initializer '" + init.name() + "'", owner_);
       if (tensor.ok()) {
         graph.initializers[init.name()] = std::move(tensor.value());
@@ -53,14 +78,14 @@ class GraphReader {
       graph.unreadable[sparse.values().name()] = "initializer '" + sparse.values().name() +
                                                  "' is sparse; qplay runs dense initializers only";
     for (const auto& input : proto.input()) {
-      graph.value_types[input.name()] = TypeFromProto(input.type());
+      graph.value_types[input.name()] = TypeFromProto(input.type(), types_);
       if (!graph.IsInitializer(input.name())) graph.inputs.push_back(input.name());
     }
     for (const auto& output : proto.output()) {
-      graph.value_types[output.name()] = TypeFromProto(output.type());
+      graph.value_types[output.name()] = TypeFromProto(output.type(), types_);
       graph.outputs.push_back(output.name());
     }
-    for (const auto& info : proto.value_info()) graph.value_types[info.name()] = TypeFromProto(info.type());
+    for (const auto& info : proto.value_info()) graph.value_types[info.name()] = TypeFromProto(info.type(), types_);
 
     std::set<std::string> scope = outer;
     for (const auto& name : graph.inputs) scope.insert(name);
@@ -94,7 +119,10 @@ class GraphReader {
       Attribute attr;
       switch (a.type()) {
         case onnx::AttributeProto::FLOAT: attr.kind = Attribute::Kind::kFloat; attr.f = a.f(); break;
-        case onnx::AttributeProto::INT: attr.kind = Attribute::Kind::kInt; attr.i = a.i(); break;
+        case onnx::AttributeProto::INT:
+          attr.kind = Attribute::Kind::kInt;
+          attr.i = NamesAnElementType(a.name()) ? static_cast<int64_t>(types_.Read(a.i())) : a.i();
+          break;
         case onnx::AttributeProto::STRING: attr.kind = Attribute::Kind::kString; attr.s = a.s(); break;
         case onnx::AttributeProto::FLOATS:
           attr.kind = Attribute::Kind::kFloats;
@@ -110,6 +138,7 @@ class GraphReader {
           break;
         case onnx::AttributeProto::TENSOR: {
           attr.kind = Attribute::Kind::kTensor;
+          types_.Read(a.t().data_type());
           auto t = TensorFromProto(a.t(), node.Describe() + " attribute '" + a.name() + "'");
           if (t.ok()) {
             attr.t = std::move(t.value());
@@ -135,6 +164,7 @@ class GraphReader {
   }
 
   std::shared_ptr<const void> owner_;
+  ElementTypes types_;
 };
 
 }  // namespace
@@ -160,9 +190,11 @@ Result<Model> LoadModel(const uint8_t* data, size_t size, const std::string& sou
   for (const auto& opset : proto.opset_import())
     model.opsets[opset.domain() == "ai.onnx" ? "" : opset.domain()] = opset.version();
 
-  auto graph = GraphReader(store).Read(proto.graph(), {});
+  GraphReader reader(store);
+  auto graph = reader.Read(proto.graph(), {});
   if (!graph.ok()) return graph.status().WithContext(source);
   model.graph = std::move(graph.value());
+  model.upcast_from = reader.upcast_from();
   model.proto = std::move(store);
   QPLAY_RETURN_IF_ERROR(InferShapes(model).WithContext(source));
   HoistConstantNodes(model);

@@ -11,6 +11,25 @@ void CopyField(const Field& field, Tensor& out) {
   for (int i = 0; i < field.size(); ++i) dst[i] = static_cast<Dst>(field.Get(i));
 }
 
+// A float16 or bfloat16 tensor as float32: its 16-bit values little-endian in raw_data, or one
+// per entry of int32_data.
+Result<Tensor> UpcastHalf(const onnx::TensorProto& proto, DataType dtype, const Shape& shape, int64_t count,
+                          const std::string& context) {
+  const std::string& raw = proto.raw_data();
+  const int64_t stored = raw.empty() ? proto.int32_data_size() : static_cast<int64_t>(raw.size() / 2);
+  if (stored != count || raw.size() % 2)
+    return Fail(StatusCode::kInvalidModel, context, " of shape ", ShapeToString(shape), " and type ", DataTypeName(dtype),
+                " should hold ", count, " values but stores ", raw.empty() ? std::to_string(stored) : std::to_string(raw.size()) + " bytes");
+  auto tensor = Tensor::Allocate(DataType::kFloat, shape, context);
+  if (!tensor.ok()) return tensor;
+  for (int64_t i = 0; i < count; ++i) {
+    const auto bits = raw.empty() ? static_cast<uint16_t>(proto.int32_data(static_cast<int>(i)))
+                                  : static_cast<uint16_t>(static_cast<uint8_t>(raw[2 * i]) | static_cast<uint8_t>(raw[2 * i + 1]) << 8);
+    tensor->data<float>()[i] = HalfToFloat(dtype, bits);
+  }
+  return tensor;
+}
+
 }  // namespace
 
 Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string& context,
@@ -25,12 +44,13 @@ Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string
   }
   if (proto.has_segment()) return Fail(StatusCode::kUnsupported, context, " is a segmented tensor");
   auto dtype = static_cast<DataType>(proto.data_type());
-  if (!IsSupportedDataType(dtype))
+  if (!IsSupportedDataType(dtype) && !IsHalfPrecision(dtype))
     return Fail(StatusCode::kUnsupported, context, " has element type ", DataTypeName(dtype),
                 ", which qplay does not run");
   Shape shape(proto.dims().begin(), proto.dims().end());
   const std::optional<int64_t> count = CheckedNumElements(shape);
   if (!count) return Fail(StatusCode::kInvalidModel, context, " has invalid dims ", ShapeToString(shape));
+  if (IsHalfPrecision(dtype)) return UpcastHalf(proto, dtype, shape, *count, context);
 
   // Sizes are checked against the stored data before anything is allocated from the dims.
   const std::string& raw = proto.raw_data();

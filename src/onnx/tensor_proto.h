@@ -10,6 +10,7 @@ namespace qplay {
 
 // `context` names the tensor in errors, e.g. "initializer 'conv1.weight'". When `owner`
 // (whatever keeps `proto` alive) is given, raw data is viewed in place instead of copied.
+// float16 and bfloat16 tensors come back as float32.
 Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string& context,
                                const std::shared_ptr<const void>& owner = nullptr);
 

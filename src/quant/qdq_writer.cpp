@@ -48,8 +48,10 @@ QuantizedConstant QuantizeConstant(const Tensor& w, int64_t axis, const TensorFo
   QuantizedConstant q{Tensor(format.type, w.shape()), std::move(params)};
   for (int64_t i = 0; i < w.size(); ++i) {
     const QParams& p = q.params[(i / inner) % channels];
-    const float level = std::clamp(std::nearbyint(w.data<float>()[i] / p.scale) + static_cast<float>(p.zero_point),
-                                   static_cast<float>(format.range.qmin), static_cast<float>(format.range.qmax));
+    const float real = std::nearbyint(w.data<float>()[i] / p.scale) + static_cast<float>(p.zero_point);
+    // A NaN weight (or 0/0) has no level: it is stored as the zero point, i.e. 0.
+    const float level = std::isnan(real) ? static_cast<float>(p.zero_point)
+                                         : std::clamp(real, static_cast<float>(format.range.qmin), static_cast<float>(format.range.qmax));
     VisitNumeric(format.type, [&](auto tag) { q.values.data<decltype(tag)>()[i] = static_cast<decltype(tag)>(level); });
   }
   return q;

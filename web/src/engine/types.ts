@@ -28,6 +28,8 @@ export interface ModelInfo {
   parameter_count: number;
   parameter_bytes: number;
   unsupported: string[];
+  // 'float16' or 'bfloat16' when the file stores that precision: loaded and computed in float32.
+  upcast_from: string;
 }
 
 export type LayerFate = 'quantized' | 'float' | 'folded';

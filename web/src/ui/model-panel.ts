@@ -50,6 +50,7 @@ export class ModelPanel extends LitElement {
       <h2 id="model-name">${this.name}</h2>
       <p>${info.node_count} nodes · ${info.parameter_count.toLocaleString()} parameters (${kib(info.parameter_bytes)})
         · file ${kib(this.fileBytes)} · opsets ${Object.entries(info.opsets).map(([d, v]) => `${d} ${v}`).join(', ')}</p>
+      ${info.upcast_from ? html`<p id="upcast-note">The file stores ${info.upcast_from}; qplay computes in float32, and the quantized model it writes takes and returns float32.</p>` : ''}
       <div class="lists">
         <table><caption>Inputs</caption><tr><th>name</th><th>type</th><th>shape</th></tr>
           ${info.inputs.map((v) => html`<tr><td>${v.name}</td><td>${v.dtype}</td><td>${shapeText(v)}</td></tr>`)}</table>
