@@ -71,7 +71,7 @@ TEST(LoaderErrors, OpsetTooNew) {
   EXPECT_EQ(s.status().message(), "the model imports ai.onnx opset 23; qplay runs opsets 1 to 22");
 }
 
-TEST(LoaderErrors, ExternalDataSaysHowToInline) {
+TEST(LoaderErrors, ExternalDataWithoutItsFileSaysHowToGiveIt) {
   auto b = ReluModel();
   auto* w = b.graph()->add_initializer();
   w->set_name("w");
@@ -84,9 +84,8 @@ TEST(LoaderErrors, ExternalDataSaysHowToInline) {
   auto m = Load(b.Bytes());
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.status().message(),
-            "bad.onnx: initializer 'w' keeps its data in the external file 'weights.bin'; qplay reads "
-            "self-contained models only. Inline it in Python with onnx.save(onnx.load(path), out_path, "
-            "save_as_external_data=False)");
+            "bad.onnx: initializer 'w' keeps its data in the external file 'weights.bin'; load the model together with "
+            "that file (the CLI reads it from the model's folder, the page and loadModel(bytes, files) take it beside the model)");
 }
 
 TEST(LoaderErrors, DanglingInput) {

@@ -557,25 +557,43 @@ WasmQatSession* WasmModel::Qat(const val& config_js, const val& train_js, const 
 // are refused before they are read rather than running out of memory half-way.
 constexpr double kMaxModelBytes = 1.5 * 1024 * 1024 * 1024;
 
-WasmModel* LoadModelJs(const val& bytes) {
+// Bytes of a Uint8Array or ArrayBuffer (throws to JavaScript for anything else).
+Result<std::vector<uint8_t>> BytesFromJs(const val& bytes, const char* what) {
+  if (!IsObject(bytes) || bytes["byteLength"].isUndefined())
+    return Fail(StatusCode::kInvalidArgument, what, " expects a Uint8Array or ArrayBuffer");
+  val view = val::global("Uint8Array").new_(bytes["buffer"].isUndefined() ? bytes : bytes["buffer"],
+                                             bytes["byteOffset"].isUndefined() ? val(0) : bytes["byteOffset"], bytes["byteLength"]);
+  return emscripten::convertJSArrayToNumberVector<uint8_t>(view);
+}
+
+// files: { name: Uint8Array | ArrayBuffer } holding the external data files the model names.
+WasmModel* LoadModelWithFilesJs(const val& bytes, const val& files) {
   return OrThrow<WasmModel*>([&]() -> Result<WasmModel*> {
-    if (!IsObject(bytes) || bytes["byteLength"].isUndefined())
-      return Fail(StatusCode::kInvalidArgument, "loadModel expects a Uint8Array or ArrayBuffer");
-    const double size = bytes["byteLength"].as<double>();
-    if (size > kMaxModelBytes) {
+    if (IsObject(bytes) && !bytes["byteLength"].isUndefined() && bytes["byteLength"].as<double>() > kMaxModelBytes) {
       char message[160];
       std::snprintf(message, sizeof message, "model is %.0f MB; qplay in the browser loads models up to 1536 MB (wasm memory is limited to 4 GB)",
-                    size / (1024 * 1024));
+                    bytes["byteLength"].as<double>() / (1024 * 1024));
       return Fail(StatusCode::kInvalidArgument, message);
     }
-    val view = val::global("Uint8Array").new_(bytes["buffer"].isUndefined() ? bytes : bytes["buffer"],
-                                               bytes["byteOffset"].isUndefined() ? val(0) : bytes["byteOffset"], bytes["byteLength"]);
-    const std::vector<uint8_t> data = emscripten::convertJSArrayToNumberVector<uint8_t>(view);
-    auto model = LoadModel(data.data(), data.size(), "model");
+    auto data = BytesFromJs(bytes, "loadModel");
+    if (!data.ok()) return data.status();
+    std::map<std::string, std::vector<uint8_t>> external;
+    if (IsObject(files)) {
+      const val names = val::global("Object").call<val>("keys", files);
+      for (int i = 0; i < names["length"].as<int>(); ++i) {
+        const std::string name = names[i].as<std::string>();
+        auto file = BytesFromJs(files[name], ("external data file '" + name + "'").c_str());
+        if (!file.ok()) return file.status();
+        external[name] = std::move(*file);
+      }
+    }
+    auto model = LoadModel(data->data(), data->size(), "model", ExternalDataFromFiles(std::move(external)));
     if (!model.ok()) return model.status();
     return new WasmModel(std::move(model.value()));
   });
 }
+
+WasmModel* LoadModelJs(const val& bytes) { return LoadModelWithFilesJs(bytes, val::null()); }
 
 // Parses bytes into a tensor with `parse` and returns it as { data, dims, type } (plus `name`
 // when the format has one), or throws the parser's message.
@@ -783,6 +801,7 @@ EMSCRIPTEN_BINDINGS(qplay) {
       .function("best", &WasmQatSession::Best)
       .function("finish", &WasmQatSession::Finish, emscripten::allow_raw_pointers());
   emscripten::function("loadModel", &LoadModelJs, emscripten::allow_raw_pointers());
+  emscripten::function("loadModel", &LoadModelWithFilesJs, emscripten::allow_raw_pointers());
   emscripten::function("parseTensorProto", &ParseTensorProtoJs);
   emscripten::function("parseNpy", &ParseNpyJs);
   emscripten::function("measureInt8Gemm", &MeasureInt8GemmJs);

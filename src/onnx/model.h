@@ -2,6 +2,7 @@
 // infer shapes; save losslessly or export the IR as it is now.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -12,9 +13,19 @@
 
 namespace qplay {
 
-// Parses and validates ONNX bytes. `source` names the file in error messages.
-Result<Model> LoadModel(const uint8_t* data, size_t size, const std::string& source = "model");
+// Fills `out` (`length` bytes) from `offset` of the external data file `location`, as a
+// tensor of the model names it, or fails naming what is wrong.
+using ExternalDataReader =
+    std::function<Status(const std::string& location, int64_t offset, int64_t length, uint8_t* out)>;
+
+// Parses and validates ONNX bytes. `source` names the file in error messages. Tensors kept in
+// external data files are read through `external`; without one, such a model is refused.
+Result<Model> LoadModel(const uint8_t* data, size_t size, const std::string& source = "model",
+                        const ExternalDataReader& external = {});
+// A model file and the external data files beside it (which must stay inside its folder).
 Result<Model> LoadModelFile(const std::string& path);
+// External data from files held in memory, by name (what a person picked in the page).
+ExternalDataReader ExternalDataFromFiles(std::map<std::string, std::vector<uint8_t>> files);
 // The model exactly as it was loaded (byte-identical when nothing changed the protobuf).
 Result<std::vector<uint8_t>> SaveModel(const Model& model);
 // The IR as it is now (after passes or quantization), written as a new ModelProto that keeps

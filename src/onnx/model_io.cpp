@@ -1,3 +1,4 @@
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -54,7 +55,8 @@ ValueType TypeFromProto(const onnx::TypeProto& type, ElementTypes& types) {
 class GraphReader {
  public:
   // `owner` keeps the ModelProto alive; initializers view its raw data in place.
-  explicit GraphReader(std::shared_ptr<const void> owner) : owner_(std::move(owner)) {}
+  GraphReader(std::shared_ptr<const void> owner, const ExternalDataReader& external)
+      : owner_(std::move(owner)), external_(external) {}
 
   const std::string& upcast_from() const { return types_.upcast_from(); }
 
@@ -65,7 +67,7 @@ class GraphReader {
     graph.doc_string = proto.doc_string();
     for (const auto& init : proto.initializer()) {
       types_.Read(init.data_type());
-      auto tensor = TensorFromProto(init, "initializer '" + init.name() + "'", owner_);
+      auto tensor = TensorFromProto(init, "initializer '" + init.name() + "'", owner_, &external_);
       if (tensor.ok()) {
         graph.initializers[init.name()] = std::move(tensor.value());
       } else if (tensor.status().code() == StatusCode::kUnsupported) {
@@ -139,7 +141,7 @@ class GraphReader {
         case onnx::AttributeProto::TENSOR: {
           attr.kind = Attribute::Kind::kTensor;
           types_.Read(a.t().data_type());
-          auto t = TensorFromProto(a.t(), node.Describe() + " attribute '" + a.name() + "'");
+          auto t = TensorFromProto(a.t(), node.Describe() + " attribute '" + a.name() + "'", nullptr, &external_);
           if (t.ok()) {
             attr.t = std::move(t.value());
           } else if (t.status().code() == StatusCode::kUnsupported) {
@@ -164,12 +166,13 @@ class GraphReader {
   }
 
   std::shared_ptr<const void> owner_;
+  const ExternalDataReader& external_;
   ElementTypes types_;
 };
 
 }  // namespace
 
-Result<Model> LoadModel(const uint8_t* data, size_t size, const std::string& source) {
+Result<Model> LoadModel(const uint8_t* data, size_t size, const std::string& source, const ExternalDataReader& external) {
   if (size == 0) return Fail(StatusCode::kInvalidModel, source, " is empty (0 bytes)");
   auto store = std::make_shared<ProtoStore>();
   if (size > static_cast<size_t>(INT32_MAX))
@@ -190,7 +193,7 @@ Result<Model> LoadModel(const uint8_t* data, size_t size, const std::string& sou
   for (const auto& opset : proto.opset_import())
     model.opsets[opset.domain() == "ai.onnx" ? "" : opset.domain()] = opset.version();
 
-  GraphReader reader(store);
+  GraphReader reader(store, external);
   auto graph = reader.Read(proto.graph(), {});
   if (!graph.ok()) return graph.status().WithContext(source);
   model.graph = std::move(graph.value());
@@ -209,10 +212,50 @@ Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path) {
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(file), {});
 }
 
+namespace {
+
+// External data files beside the model: a location must name a file inside the model's folder.
+ExternalDataReader ExternalDataInFolder(const std::filesystem::path& folder) {
+  return [folder](const std::string& location, int64_t offset, int64_t length, uint8_t* out) -> Status {
+    namespace fs = std::filesystem;
+    std::error_code error;
+    const fs::path root = fs::weakly_canonical(folder, error), file = fs::weakly_canonical(folder / location, error);
+    const auto relative = file.lexically_relative(root);
+    if (error || fs::path(location).is_absolute() || relative.empty() || *relative.begin() == "..")
+      return Fail(StatusCode::kInvalidModel, "external data location '", location, "' is outside the model's folder");
+    std::ifstream in(file, std::ios::binary);
+    if (!in || fs::is_directory(file, error))
+      return Fail(StatusCode::kInvalidModel, "cannot open the external data file '", file.string(), "'");
+    const auto size = static_cast<int64_t>(fs::file_size(file, error));
+    if (error || offset > size || length > size - offset)
+      return Fail(StatusCode::kInvalidModel, "external data '", location, "' has ", size, " bytes; the tensor needs ", length,
+                  " from offset ", offset);
+    in.seekg(offset);
+    in.read(reinterpret_cast<char*>(out), length);
+    return in ? Status::Ok() : Fail(StatusCode::kInvalidModel, "reading external data '", location, "' failed");
+  };
+}
+
+}  // namespace
+
 Result<Model> LoadModelFile(const std::string& path) {
   auto bytes = ReadFileBytes(path);
   if (!bytes.ok()) return bytes.status();
-  return LoadModel(bytes->data(), bytes->size(), path);
+  return LoadModel(bytes->data(), bytes->size(), path, ExternalDataInFolder(std::filesystem::path(path).parent_path()));
+}
+
+ExternalDataReader ExternalDataFromFiles(std::map<std::string, std::vector<uint8_t>> files) {
+  return [files = std::move(files)](const std::string& location, int64_t offset, int64_t length, uint8_t* out) -> Status {
+    auto file = files.find(location);
+    if (file == files.end())
+      return Fail(StatusCode::kInvalidModel, "the external data file '", location, "' was not given with the model");
+    const auto size = static_cast<int64_t>(file->second.size());
+    if (offset > size || length > size - offset)
+      return Fail(StatusCode::kInvalidModel, "external data '", location, "' has ", size, " bytes; the tensor needs ", length,
+                  " from offset ", offset);
+    if (length) std::memcpy(out, file->second.data() + offset, static_cast<size_t>(length));
+    return Status::Ok();
+  };
 }
 
 Result<std::vector<uint8_t>> SaveModel(const Model& model) {

@@ -1,5 +1,6 @@
 #include "onnx/tensor_proto.h"
 
+#include <charconv>
 #include <cstring>
 
 namespace qplay {
@@ -11,11 +12,10 @@ void CopyField(const Field& field, Tensor& out) {
   for (int i = 0; i < field.size(); ++i) dst[i] = static_cast<Dst>(field.Get(i));
 }
 
-// A float16 or bfloat16 tensor as float32: its 16-bit values little-endian in raw_data, or one
-// per entry of int32_data.
-Result<Tensor> UpcastHalf(const onnx::TensorProto& proto, DataType dtype, const Shape& shape, int64_t count,
-                          const std::string& context) {
-  const std::string& raw = proto.raw_data();
+// A float16 or bfloat16 tensor as float32: its 16-bit values little-endian in `raw`, or (when
+// `raw` is empty) one per entry of int32_data.
+Result<Tensor> UpcastHalf(const std::string& raw, const onnx::TensorProto& proto, DataType dtype, const Shape& shape,
+                          int64_t count, const std::string& context) {
   const int64_t stored = raw.empty() ? proto.int32_data_size() : static_cast<int64_t>(raw.size() / 2);
   if (stored != count || raw.size() % 2)
     return Fail(StatusCode::kInvalidModel, context, " of shape ", ShapeToString(shape), " and type ", DataTypeName(dtype),
@@ -30,18 +30,44 @@ Result<Tensor> UpcastHalf(const onnx::TensorProto& proto, DataType dtype, const 
   return tensor;
 }
 
+// A tensor whose bytes are in an external file: `location`, from `offset`, `length` bytes.
+Result<Tensor> ReadExternal(const onnx::TensorProto& proto, DataType dtype, const Shape& shape, int64_t count,
+                            const std::string& context, const ExternalDataReader* external) {
+  std::string location;
+  int64_t offset = 0, length = -1;
+  for (const auto& entry : proto.external_data()) {
+    int64_t* number = entry.key() == "offset" ? &offset : entry.key() == "length" ? &length : nullptr;
+    if (entry.key() == "location") location = entry.value();
+    if (!number) continue;
+    const std::string& text = entry.value();
+    const auto parsed = std::from_chars(text.data(), text.data() + text.size(), *number);
+    if (parsed.ec != std::errc() || parsed.ptr != text.data() + text.size() || *number < 0)
+      return Fail(StatusCode::kInvalidModel, context, ": external data ", entry.key(), " '", text, "' is not a whole number");
+  }
+  if (location.empty()) return Fail(StatusCode::kInvalidModel, context, " keeps its data in an external file but names none");
+  if (!external || !*external)
+    return Fail(StatusCode::kInvalidModel, context, " keeps its data in the external file '", location,
+                "'; load the model together with that file (the CLI reads it from the model's folder, the page and "
+                "loadModel(bytes, files) take it beside the model)");
+  const int64_t bytes = count * static_cast<int64_t>(IsHalfPrecision(dtype) ? 2 : ElementSize(dtype));
+  if (length >= 0 && length != bytes)
+    return Fail(StatusCode::kInvalidModel, context, " of shape ", ShapeToString(shape), " and type ", DataTypeName(dtype),
+                " needs ", bytes, " bytes but its external data is ", length, " bytes long");
+  if (IsHalfPrecision(dtype)) {
+    std::string raw(static_cast<size_t>(bytes), '\0');
+    QPLAY_RETURN_IF_ERROR((*external)(location, offset, bytes, reinterpret_cast<uint8_t*>(raw.data())).WithContext(context));
+    return UpcastHalf(raw, proto, dtype, shape, count, context);
+  }
+  auto tensor = Tensor::Allocate(dtype, shape, context);
+  if (!tensor.ok()) return tensor;
+  QPLAY_RETURN_IF_ERROR((*external)(location, offset, bytes, tensor->raw()).WithContext(context));
+  return tensor;
+}
+
 }  // namespace
 
 Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string& context,
-                               const std::shared_ptr<const void>& owner) {
-  if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
-    std::string file;
-    for (const auto& entry : proto.external_data())
-      if (entry.key() == "location") file = entry.value();
-    return Fail(StatusCode::kInvalidModel, context, " keeps its data in the external file '", file,
-                "'; qplay reads self-contained models only. Inline it in Python with "
-                "onnx.save(onnx.load(path), out_path, save_as_external_data=False)");
-  }
+                               const std::shared_ptr<const void>& owner, const ExternalDataReader* external) {
   if (proto.has_segment()) return Fail(StatusCode::kUnsupported, context, " is a segmented tensor");
   auto dtype = static_cast<DataType>(proto.data_type());
   if (!IsSupportedDataType(dtype) && !IsHalfPrecision(dtype))
@@ -50,7 +76,8 @@ Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string
   Shape shape(proto.dims().begin(), proto.dims().end());
   const std::optional<int64_t> count = CheckedNumElements(shape);
   if (!count) return Fail(StatusCode::kInvalidModel, context, " has invalid dims ", ShapeToString(shape));
-  if (IsHalfPrecision(dtype)) return UpcastHalf(proto, dtype, shape, *count, context);
+  if (proto.data_location() == onnx::TensorProto::EXTERNAL) return ReadExternal(proto, dtype, shape, *count, context, external);
+  if (IsHalfPrecision(dtype)) return UpcastHalf(proto.raw_data(), proto, dtype, shape, *count, context);
 
   // Sizes are checked against the stored data before anything is allocated from the dims.
   const std::string& raw = proto.raw_data();

@@ -4,6 +4,7 @@
 
 #include "core/status.h"
 #include "core/tensor.h"
+#include "onnx/model.h"
 #include "onnx_schema/onnx.pb.h"
 
 namespace qplay {
@@ -11,8 +12,11 @@ namespace qplay {
 // `context` names the tensor in errors, e.g. "initializer 'conv1.weight'". When `owner`
 // (whatever keeps `proto` alive) is given, raw data is viewed in place instead of copied.
 // float16 and bfloat16 tensors come back as float32.
+// Tensors with external data are read through `external` (a model without one is refused
+// with how to inline the data).
 Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string& context,
-                               const std::shared_ptr<const void>& owner = nullptr);
+                               const std::shared_ptr<const void>& owner = nullptr,
+                               const ExternalDataReader* external = nullptr);
 
 // Tensor -> onnx.TensorProto with raw_data (little-endian, as ONNX requires).
 onnx::TensorProto TensorToProto(const Tensor& tensor, const std::string& name);

@@ -32,7 +32,7 @@ function loadDeclarations() {
 // The names the binding registers: free functions, and each class's methods.
 function registeredNames() {
   const source = fs.readFileSync(bindingFile, 'utf8');
-  const functions = [...source.matchAll(/emscripten::function\("(\w+)"/g)].map((m) => m[1]);
+  const functions = [...new Set([...source.matchAll(/emscripten::function\("(\w+)"/g)].map((m) => m[1]))];
   const classes = {};
   for (const m of source.matchAll(/emscripten::class_<\w+>\("(\w+)"\)([^;]*);/g))
     classes[m[1]] = [...new Set([...m[2].matchAll(/\.function\("(\w+)"/g)].map((f) => f[1]))];  // overloads by arity share a name

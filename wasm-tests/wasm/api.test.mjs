@@ -1,5 +1,7 @@
 // The wasm API as a page or a Node script uses it.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { conformanceRoot, loadQplay, repoRoot } from './load-qplay.mjs';
@@ -79,6 +81,23 @@ describe('bad input gives an Error naming the problem and leaves the module usab
     const { logits } = model.run({ input: { data: new Float32Array(784), dims: [1, 1, 28, 28] } });
     expect(logits.dims).toEqual([1, 10]);
     model.delete();
+  });
+
+  test('a model with external data loads with its data file given by name', () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'qplay-external-'));
+    execFileSync('/usr/bin/python3', ['-c', `import onnx
+onnx.save(onnx.load(${JSON.stringify(path.join(repoRoot, 'examples/models/cnn.onnx'))}), ${JSON.stringify(path.join(folder, 'cnn.onnx'))},
+          save_as_external_data=True, location='cnn.onnx.data', size_threshold=0)`]);
+    const bytes = fs.readFileSync(path.join(folder, 'cnn.onnx'));
+    const input = { input: { data: Float32Array.from({ length: 784 }, (_, i) => Math.sin(i)), dims: [1, 1, 28, 28] } };
+    const reference = qp.loadModel(fs.readFileSync(path.join(repoRoot, 'examples/models/cnn.onnx')));
+    const external = qp.loadModel(bytes, { 'cnn.onnx.data': fs.readFileSync(path.join(folder, 'cnn.onnx.data')) });
+    expect(external.info().parameter_count).toBe(reference.info().parameter_count);
+    expect(external.run(input).logits.data).toEqual(reference.run(input).logits.data);
+    expect(() => qp.loadModel(bytes)).toThrow(/keeps its data in the external file 'cnn.onnx.data'; load the model together with that file/);
+    expect(() => qp.loadModel(bytes, { 'other.data': new Uint8Array(4) })).toThrow(/the external data file 'cnn.onnx.data' was not given with the model/);
+    external.delete();
+    reference.delete();
   });
 
   test('run() reports progress by node and cancels when progress returns false', () => {

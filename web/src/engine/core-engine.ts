@@ -47,8 +47,8 @@ export class CoreEngine implements Engine {
   }
 
   // A model that loads but has nodes the runtime cannot run is refused the same way.
-  async loadModel(bytes: ArrayBuffer): Promise<ModelInfo> {
-    const next = this.qp.loadModel(new Uint8Array(bytes));  // throws: the previous model stays
+  async loadModel(bytes: ArrayBuffer, externalFiles?: Record<string, ArrayBuffer>): Promise<ModelInfo> {
+    const next = this.qp.loadModel(new Uint8Array(bytes), externalFiles ?? null);  // throws: the previous model stays
     const info = next.info();
     const { unsupported } = info;
     if (unsupported.length) {

@@ -90,7 +90,8 @@ export interface WasmQatSession {
 }
 
 export interface QplayModule {
-  loadModel(bytes: Uint8Array | ArrayBuffer): WasmModel;
+  // externalFiles: the external data files the model names ({ 'model.onnx.data': bytes }).
+  loadModel(bytes: Uint8Array | ArrayBuffer, externalFiles?: Record<string, Uint8Array | ArrayBuffer> | null): WasmModel;
   parseTensorProto(bytes: Uint8Array): TensorData & { type: string; name?: string };
   parseNpy(bytes: Uint8Array): TensorData & { type: string };
   measureInt8Gemm(m: number, n: number, k: number): Int8GemmThroughput;

@@ -255,7 +255,8 @@ export interface BackendPreset {
 export interface Engine {
   backends(): Promise<BackendPreset[]>;
   // Replaces the loaded model only when `bytes` load; the previous one stays otherwise.
-  loadModel(bytes: ArrayBuffer): Promise<ModelInfo>;
+  // externalFiles: the external data files the model names, by name.
+  loadModel(bytes: ArrayBuffer, externalFiles?: Record<string, ArrayBuffer>): Promise<ModelInfo>;
   layers(config: QuantConfig): Promise<LayerPlan[]>;
   parseNpy(bytes: ArrayBuffer): Promise<TensorData>;
   setSamples(role: SampleRole, data: TensorData, labels: TensorData | null): Promise<void>;

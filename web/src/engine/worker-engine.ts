@@ -41,6 +41,7 @@ export class WorkerEngine implements Engine {
   private nextId = 1;
   private ready: Promise<unknown> = Promise.resolve();
   private savedModel: Blob | null = null;
+  private savedExternalFiles: Record<string, Blob> = {};
   private savedSamples: Partial<Record<SampleRole, { data: SavedTensor; labels: SavedTensor | null }>> = {};
   private savedQuantized: Blob | null = null;
 
@@ -52,10 +53,12 @@ export class WorkerEngine implements Engine {
     return this.call('backends', []);
   }
 
-  async loadModel(bytes: ArrayBuffer): Promise<ModelInfo> {
+  async loadModel(bytes: ArrayBuffer, externalFiles: Record<string, ArrayBuffer> = {}): Promise<ModelInfo> {
     const saved = new Blob([bytes]);
-    const info = await this.call<ModelInfo>('loadModel', [bytes]);
+    const savedFiles = Object.fromEntries(Object.entries(externalFiles).map(([name, file]) => [name, new Blob([file])]));
+    const info = await this.call<ModelInfo>('loadModel', [bytes, externalFiles]);
     this.savedModel = saved;
+    this.savedExternalFiles = savedFiles;
     this.savedQuantized = null;
     return info;
   }
@@ -174,7 +177,12 @@ export class WorkerEngine implements Engine {
   }
 
   private async replay(): Promise<void> {
-    if (this.savedModel) await this.post(this.request('loadModel', [await this.savedModel.arrayBuffer()]));
+    if (this.savedModel) {
+      const files = Object.fromEntries(
+        await Promise.all(Object.entries(this.savedExternalFiles).map(async ([name, blob]) => [name, await blob.arrayBuffer()])),
+      );
+      await this.post(this.request('loadModel', [await this.savedModel.arrayBuffer(), files]));
+    }
     for (const [role, saved] of Object.entries(this.savedSamples))
       await this.post(this.request('setSamples', [role, await restore(saved.data), saved.labels && (await restore(saved.labels))]));
     if (this.savedQuantized) await this.post(this.request('setQuantized', [await this.savedQuantized.arrayBuffer()]));

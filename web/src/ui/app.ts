@@ -23,6 +23,13 @@ import './results-panel';
 import './samples-panel';
 import './theme-switch';
 
+// The other files chosen or dropped with a model (not samples), by name: its external data
+// files, when it has any.
+async function externalFilesBeside(model: File, files: File[]): Promise<Record<string, ArrayBuffer>> {
+  const others = files.filter((f) => f !== model && !isSampleFile(f));
+  return Object.fromEntries(await Promise.all(others.map(async (f) => [f.name, await f.arrayBuffer()] as const)));
+}
+
 interface Progress {
   phase: string;
   done: number;
@@ -130,11 +137,12 @@ export class Playground extends LitElement {
     }
   }
 
-  private async openModel(name: string, bytes: ArrayBuffer): Promise<boolean> {
+  // externalFiles: the other files picked or dropped with the model, which may hold its external data.
+  private async openModel(name: string, bytes: ArrayBuffer, externalFiles: Record<string, ArrayBuffer> = {}): Promise<boolean> {
     this.modelStatus = `Loading ${name}…`;
-    const size = bytes.byteLength;
+    const size = bytes.byteLength + Object.values(externalFiles).reduce((sum, f) => sum + f.byteLength, 0);
     try {
-      this.info = await this.engine.loadModel(bytes);
+      this.info = await this.engine.loadModel(bytes, externalFiles);
     } catch (e) {
       this.modelError = `Could not load ${name}: ${(e as Error).message}`;
       this.modelStatus = this.info ? `${this.modelName} is still loaded.` : '';
@@ -164,16 +172,17 @@ export class Playground extends LitElement {
     if (!event.dataTransfer || this.progress) return;
     const files = await filesFromDrop(event.dataTransfer);
     const model = files.find(isModelFile);
-    if (model) await this.openModel(model.name, await model.arrayBuffer());
+    if (model) await this.openModel(model.name, await model.arrayBuffer(), await externalFilesBeside(model, files));
     else if (files.some(isSampleFile)) await this.samplesPanel().loadFiles(files);
     else if (files.length) this.modelError = `Could not use ${files.map((f) => f.name).join(', ')}: drop an .onnx model, images, or a .npy/.npz/.csv file`;
   }
 
   private async pickModel(e: Event) {
     const input = e.target as HTMLInputElement;
-    const file = input.files?.[0];
+    const files = [...(input.files ?? [])];
     input.value = '';
-    if (file) await this.openModel(file.name, await file.arrayBuffer());
+    const model = files.find(isModelFile) ?? files[0];
+    if (model) await this.openModel(model.name, await model.arrayBuffer(), await externalFilesBeside(model, files));
   }
 
   private async setSamples(e: CustomEvent<SampleSets>) {
@@ -253,7 +262,8 @@ export class Playground extends LitElement {
       <section aria-labelledby="model-heading" ?hidden=${!this.shows('model')}>
         <h2 id="model-heading">Model</h2>
         <div class="row">
-          <label>Open an ONNX model <input id="model-file" type="file" accept=".onnx" ?disabled=${running} @change=${this.pickModel} /></label>
+          <label>Open an ONNX model <input id="model-file" type="file" multiple ?disabled=${running} @change=${this.pickModel}
+            title="An .onnx file, with its external data files if it has any" /></label>
           <span class="muted">or drop one anywhere on the page, or open an example:</span>
           ${EXAMPLES.map((ex) => html`<button ?disabled=${running} title=${ex.title} @click=${() => this.openUrl(qplayFile(`examples/${ex.file}`))}>${ex.file}</button>`)}
         </div>
