@@ -2,7 +2,8 @@
 # Runs each libFuzzer harness (tests/fuzz) for SECONDS from a seed corpus of the tests' and
 # ONNX's conformance models, .npy files and configs. Exits non-zero on the first crash, leaving
 # the input in BUILD_DIR/fuzz/crashes/. Usage: scripts/fuzz.sh BUILD_DIR SECONDS [HARNESS...]
-# FUZZ_SEED (1 by default) seeds libFuzzer's mutations, so that a run can be repeated.
+# FUZZ_SEED (1 by default) seeds libFuzzer's mutations, so that a run can be repeated;
+# FUZZ_RUNS stops each harness after that many executions (or SECONDS, whichever comes first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=$1
@@ -46,7 +47,7 @@ for harness in "${harnesses[@]}"; do
   mkdir -p "$corpus"
   echo "fuzz: $harness for ${seconds}s"
   "$build/fuzz_$harness" "$corpus" "$seed" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=3072 -max_len=65536 \
-    -seed="${FUZZ_SEED:-1}" -print_final_stats=1 -artifact_prefix="$work/crashes/$harness-" 2> "$work/$harness.log" || {
+    -seed="${FUZZ_SEED:-1}" ${FUZZ_RUNS:+-runs="$FUZZ_RUNS"} -print_final_stats=1 -artifact_prefix="$work/crashes/$harness-" 2> "$work/$harness.log" || {
     tail -n 60 "$work/$harness.log"
     echo "fuzz: $harness crashed; the input is in $work/crashes/"
     exit 1

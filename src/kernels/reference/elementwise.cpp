@@ -69,6 +69,12 @@ Status ArithmeticKernel(KernelContext& ctx) {
   VisitNumeric(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     status = Broadcast2<T, T>(ctx, a, ctx.in(1), a.dtype(), [&](T x, T y) -> T {
+      if constexpr (!kIsFloat<T> && (kOp == Arith::kAdd || kOp == Arith::kSub || kOp == Arith::kMul)) {
+        // Integers wrap on overflow (two's complement), as numpy and ONNX Runtime compute them:
+        // done in uint64, where wrapping is defined, then narrowed.
+        const auto ux = static_cast<uint64_t>(x), uy = static_cast<uint64_t>(y);
+        return static_cast<T>(kOp == Arith::kAdd ? ux + uy : kOp == Arith::kSub ? ux - uy : ux * uy);
+      }
       if constexpr (kOp == Arith::kAdd) return static_cast<T>(x + y);
       if constexpr (kOp == Arith::kSub) return static_cast<T>(x - y);
       if constexpr (kOp == Arith::kMul) return static_cast<T>(x * y);
@@ -192,6 +198,7 @@ Status VariadicKernel(KernelContext& ctx) {
           if constexpr (kIsFloat<T>) if (std::isnan(x) || std::isnan(y)) return NAN;
           return std::max(x, y);
         }
+        if constexpr (!kIsFloat<T>) return static_cast<T>(static_cast<uint64_t>(x) + static_cast<uint64_t>(y));  // wraps
         return static_cast<T>(x + y);
       });
       acc = ctx.outputs()[0];
