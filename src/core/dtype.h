@@ -63,6 +63,34 @@ T SaturatingCast(double value) {
   return static_cast<T>(value);
 }
 
+// a + b, a - b, a * b and -a in type T; integers wrap (two's complement), as numpy and ONNX
+// Runtime compute them, through uint64, where wrapping is defined, instead of overflowing a
+// signed type.
+template <typename T>
+T WrappingAdd(T a, T b) {
+  if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  else return a + b;
+}
+template <typename T>
+T WrappingSub(T a, T b) {
+  if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  else return a - b;
+}
+template <typename T>
+T WrappingMul(T a, T b) {
+  if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  else return a * b;
+}
+template <typename T>
+T WrappingNeg(T a) { return WrappingSub(T{}, a); }
+
+// `value` as T: saturating for integers (SaturatingCast), plain for floats.
+template <typename T>
+T ConvertFromDouble(double value) {
+  if constexpr (std::is_integral_v<T>) return SaturatingCast<T>(value);
+  else return static_cast<T>(value);
+}
+
 // Calls fn(T{}) with the C++ type for `type`. Returns false for types it does not cover.
 template <typename Fn>
 bool VisitNumeric(DataType type, Fn&& fn) {

@@ -69,15 +69,9 @@ Status ArithmeticKernel(KernelContext& ctx) {
   VisitNumeric(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
     status = Broadcast2<T, T>(ctx, a, ctx.in(1), a.dtype(), [&](T x, T y) -> T {
-      if constexpr (!kIsFloat<T> && (kOp == Arith::kAdd || kOp == Arith::kSub || kOp == Arith::kMul)) {
-        // Integers wrap on overflow (two's complement), as numpy and ONNX Runtime compute them:
-        // done in uint64, where wrapping is defined, then narrowed.
-        const auto ux = static_cast<uint64_t>(x), uy = static_cast<uint64_t>(y);
-        return static_cast<T>(kOp == Arith::kAdd ? ux + uy : kOp == Arith::kSub ? ux - uy : ux * uy);
-      }
-      if constexpr (kOp == Arith::kAdd) return static_cast<T>(x + y);
-      if constexpr (kOp == Arith::kSub) return static_cast<T>(x - y);
-      if constexpr (kOp == Arith::kMul) return static_cast<T>(x * y);
+      if constexpr (kOp == Arith::kAdd) return WrappingAdd(x, y);
+      if constexpr (kOp == Arith::kSub) return WrappingSub(x, y);
+      if constexpr (kOp == Arith::kMul) return WrappingMul(x, y);
       if constexpr (kOp == Arith::kDiv) {
         // The lowest signed value over -1 traps in hardware; it wraps to itself, as in two's complement.
         if constexpr (std::is_signed_v<T> && !kIsFloat<T>)
@@ -198,8 +192,7 @@ Status VariadicKernel(KernelContext& ctx) {
           if constexpr (kIsFloat<T>) if (std::isnan(x) || std::isnan(y)) return NAN;
           return std::max(x, y);
         }
-        if constexpr (!kIsFloat<T>) return static_cast<T>(static_cast<uint64_t>(x) + static_cast<uint64_t>(y));  // wraps
-        return static_cast<T>(x + y);
+        return WrappingAdd(x, y);
       });
       acc = ctx.outputs()[0];
     }
@@ -281,11 +274,11 @@ Status UnarySigned(KernelContext& ctx, Fn fn) {
 
 Status Abs(KernelContext& ctx) {
   return UnarySigned(ctx, [](auto x) -> decltype(x) {
-    if constexpr (std::is_unsigned_v<decltype(x)>) return x; else return x < 0 ? static_cast<decltype(x)>(-x) : x;
+    if constexpr (std::is_unsigned_v<decltype(x)>) return x; else return x < 0 ? WrappingNeg(x) : x;
   });
 }
 Status Neg(KernelContext& ctx) {
-  return UnarySigned(ctx, [](auto x) { return static_cast<decltype(x)>(-x); });
+  return UnarySigned(ctx, [](auto x) { return WrappingNeg(x); });
 }
 Status Sign(KernelContext& ctx) {
   return UnarySigned(ctx, [](auto x) { return static_cast<decltype(x)>((x > 0) - (x < 0)); });

@@ -15,7 +15,8 @@ Status MatMul(KernelContext& ctx) {
   Tensor& out = ctx.Output(0, a.dtype(), plan->output);
   bool visited = VisitNumeric(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    using Acc = std::conditional_t<std::is_floating_point_v<T>, T, int64_t>;
+    // Integer products accumulate in uint64, where overflow wraps (defined) as int64 would.
+    using Acc = std::conditional_t<std::is_floating_point_v<T>, T, uint64_t>;
     const T *pa = a.data<T>(), *pb = b.data<T>();
     T* po = out.data<T>();
     RunMatMul<Acc>(*plan, [pa](int64_t i, int64_t) { return pa[i]; }, [pb](int64_t i, int64_t) { return pb[i]; },
@@ -44,7 +45,8 @@ Status Gemm(KernelContext& ctx) {
   Tensor& out = ctx.Output(0, a.dtype(), {m, n});
   bool visited = VisitNumeric(a.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    using Acc = std::conditional_t<std::is_floating_point_v<T>, T, int64_t>;
+    // Integer products accumulate in uint64, where overflow wraps (defined) as int64 would.
+    using Acc = std::conditional_t<std::is_floating_point_v<T>, T, uint64_t>;
     const T *pa = a.data<T>(), *pb = b.data<T>();
     T* po = out.data<T>();
     for (int64_t i = 0; i < m; ++i)

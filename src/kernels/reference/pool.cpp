@@ -57,7 +57,7 @@ Status Pool(KernelContext& ctx) {
         });
         if constexpr (kKind == PoolKind::kAverage) acc /= static_cast<double>(count_pad ? padded_count : count);
         if constexpr (kKind == PoolKind::kLp) acc = std::pow(acc, 1.0 / p);
-        y.data<T>()[plane * out_size + o] = static_cast<T>(acc);
+        y.data<T>()[plane * out_size + o] = ConvertFromDouble<T>(acc);
         if (indices) indices->data<int64_t>()[plane * out_size + o] = plane * in_size + best;
       });
     }

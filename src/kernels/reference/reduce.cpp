@@ -85,7 +85,7 @@ Status ReduceKernel(KernelContext& ctx) {
       if (kOp == Reduce::kL2) v = std::sqrt(v);
       if (kOp == Reduce::kLogSum) v = std::log(v);
       if (kOp == Reduce::kLogSumExp) v = std::log(v) + max_for_lse[i];
-      out.data<T>()[i] = static_cast<T>(v);
+      out.data<T>()[i] = ConvertFromDouble<T>(v);  // an integer sum past T saturates
     }
   });
   return visited ? Status::Ok() : ctx.Unsupported("element type ", DataTypeName(x.dtype()));

@@ -318,9 +318,9 @@ Status CumSum(KernelContext& ctx) {
           const int64_t at = (o * n + j) * inner + in;
           if (exclusive) {
             out.data<T>()[at] = acc;
-            acc += x.data<T>()[at];
+            acc = WrappingAdd(acc, x.data<T>()[at]);
           } else {
-            acc += x.data<T>()[at];
+            acc = WrappingAdd(acc, x.data<T>()[at]);
             out.data<T>()[at] = acc;
           }
         }
