@@ -1,6 +1,9 @@
 // Scale / zero-point arithmetic pinned to ONNX Runtime's conventions (design.md).
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include "quant/qparams.h"
 
 namespace qplay {
@@ -61,6 +64,16 @@ TEST(QParams, AllZeroAndConstantTensors) {
   QParams constant = ComputeQParams(3.0f, 3.0f, Range(DataType::kUint8), false);
   EXPECT_FLOAT_EQ(constant.scale, 3.0f / 255.0f);
   EXPECT_EQ(constant.zero_point, 0);
+}
+
+TEST(QParams, NaNAndInfiniteBoundsGiveFiniteParameters) {
+  const float nan = std::nanf(""), inf = std::numeric_limits<float>::infinity();
+  QParams from_nan = ComputeQParams(nan, 2.0f, Range(DataType::kUint8), false);
+  EXPECT_FLOAT_EQ(from_nan.scale, 2.0f / 255.0f);
+  EXPECT_EQ(from_nan.zero_point, 0);
+  QParams from_inf = ComputeQParams(-inf, inf, Range(DataType::kInt8), false);
+  EXPECT_TRUE(std::isfinite(from_inf.scale));
+  EXPECT_EQ(from_inf.zero_point, 0);
 }
 
 TEST(QParams, TinyRangeKeepsAPositiveScale) {

@@ -1,6 +1,7 @@
 #include "quant/qparams.h"
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 
 namespace qplay {
@@ -24,7 +25,10 @@ Result<QuantRange> RangeFor(DataType type, bool symmetric, bool reduce_range) {
 }
 
 QParams ComputeQParams(float rmin_in, float rmax_in, QuantRange range, bool symmetric) {
-  double rmin = std::min<double>(rmin_in, 0.0), rmax = std::max<double>(rmax_in, 0.0);
+  // A range observed on NaN or infinite values (a hostile model or samples): NaN bounds count as
+  // 0, infinite ones as the largest float, so that the parameters stay finite.
+  auto finite = [](float v) { return std::isnan(v) ? 0.0 : std::clamp<double>(v, -FLT_MAX, FLT_MAX); };
+  double rmin = std::min(finite(rmin_in), 0.0), rmax = std::max(finite(rmax_in), 0.0);
   if (symmetric) {
     const double absmax = std::max(std::abs(rmin), std::abs(rmax));
     rmin = -absmax;
