@@ -10,18 +10,11 @@
 namespace qplay {
 namespace {
 
-void SetFloats(onnx::NodeProto* node, const std::string& name, std::vector<float> values) {
-  auto* attr = node->add_attribute();
-  attr->set_name(name);
-  attr->set_type(onnx::AttributeProto::FLOATS);
-  for (float v : values) attr->add_floats(v);
-}
-
 TEST(ConstantNodes, BecomeInitializersExceptGraphOutputs) {
   testing::ModelBuilder b(13);
   b.Input("x", {1, 3}).Output("y").Output("kept");
-  SetFloats(b.Node("Constant", {}, {"w"}, "w_const"), "value_floats", {1, 2, 3});
-  SetFloats(b.Node("Constant", {}, {"kept"}, "kept_const"), "value_floats", {7});
+  testing::SetFloats(b.Node("Constant", {}, {"w"}, "w_const"), "value_floats", {1, 2, 3});
+  testing::SetFloats(b.Node("Constant", {}, {"kept"}, "kept_const"), "value_floats", {7});
   b.Node("Mul", {"x", "w"}, {"y"}, "scale");
   const std::string bytes = b.Bytes();
   auto model = LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "constants.onnx");

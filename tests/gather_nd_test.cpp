@@ -18,11 +18,7 @@ struct Gathered {
 Gathered Gather(std::vector<int64_t> indices, int64_t indexed, int64_t batch_dims) {
   testing::ModelBuilder b(13);
   b.Input("data", {2, 3, 2}).Input("indices", {2, 1, indexed}, onnx::TensorProto::INT64).Output("y");
-  auto* node = b.Node("GatherND", {"data", "indices"}, {"y"}, "gather");
-  auto* attr = node->add_attribute();
-  attr->set_name("batch_dims");
-  attr->set_type(onnx::AttributeProto::INT);
-  attr->set_i(batch_dims);
+  testing::SetInt(b.Node("GatherND", {"data", "indices"}, {"y"}, "gather"), "batch_dims", batch_dims);
   const std::string bytes = b.Bytes();
   auto model = LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "gather.onnx");
   if (!model.ok()) return {model.status(), std::nullopt};

@@ -18,12 +18,7 @@ Result<Tensor> Normalize(int64_t opset, const std::string& op, int64_t groups, s
   b.Input("x", {2, 4, 3}).Output("y").Initializer("scale", {static_cast<int64_t>(scale.size())}, scale);
   b.Initializer("bias", {static_cast<int64_t>(bias.size())}, bias);
   auto* node = b.Node(op, {"x", "scale", "bias"}, {"y"}, "norm");
-  if (op == "GroupNormalization") {
-    auto* attr = node->add_attribute();
-    attr->set_name("num_groups");
-    attr->set_type(onnx::AttributeProto::INT);
-    attr->set_i(groups);
-  }
+  if (op == "GroupNormalization") testing::SetInt(node, "num_groups", groups);
   const std::string bytes = b.Bytes();
   auto model = LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "norm.onnx");
   if (!model.ok()) return model.status();

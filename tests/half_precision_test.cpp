@@ -20,11 +20,7 @@ Result<Model> HalfModel(int elem_type, std::string raw_weight) {
   w->add_dims(3);
   w->set_raw_data(raw_weight);
   b.Node("Mul", {"x", "w"}, {"p"}, "scale");
-  auto* cast = b.Node("Cast", {"p"}, {"y"}, "to_half");
-  auto* to = cast->add_attribute();
-  to->set_name("to");
-  to->set_type(onnx::AttributeProto::INT);
-  to->set_i(elem_type);
+  testing::SetInt(b.Node("Cast", {"p"}, {"y"}, "to_half"), "to", elem_type);
   const std::string bytes = b.Bytes();
   return LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "half.onnx");
 }

@@ -63,4 +63,24 @@ class ModelBuilder {
   onnx::ModelProto model_;
 };
 
+// Attributes on a node the builder made.
+inline void SetInt(onnx::NodeProto* node, const std::string& name, int64_t value) {
+  auto* attr = node->add_attribute();
+  attr->set_name(name);
+  attr->set_type(onnx::AttributeProto::INT);
+  attr->set_i(value);
+}
+inline void SetString(onnx::NodeProto* node, const std::string& name, const std::string& value) {
+  auto* attr = node->add_attribute();
+  attr->set_name(name);
+  attr->set_type(onnx::AttributeProto::STRING);
+  attr->set_s(value);
+}
+inline void SetFloats(onnx::NodeProto* node, const std::string& name, const std::vector<float>& values) {
+  auto* attr = node->add_attribute();
+  attr->set_name(name);
+  attr->set_type(onnx::AttributeProto::FLOATS);
+  for (float v : values) attr->add_floats(v);
+}
+
 }  // namespace qplay::testing

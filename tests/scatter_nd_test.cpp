@@ -13,11 +13,7 @@ namespace {
 Result<TensorMap> Scatter(std::vector<int64_t> indices, const std::string& reduction = "none") {
   testing::ModelBuilder b(16);
   b.Input("data", {4}).Input("indices", {2, 1}, onnx::TensorProto::INT64).Input("updates", {2}).Output("y");
-  auto* node = b.Node("ScatterND", {"data", "indices", "updates"}, {"y"}, "scatter");
-  auto* attr = node->add_attribute();
-  attr->set_name("reduction");
-  attr->set_type(onnx::AttributeProto::STRING);
-  attr->set_s(reduction);
+  testing::SetString(b.Node("ScatterND", {"data", "indices", "updates"}, {"y"}, "scatter"), "reduction", reduction);
   const std::string bytes = b.Bytes();
   auto model = LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "scatter.onnx");
   if (!model.ok()) return model.status();

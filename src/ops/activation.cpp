@@ -1,9 +1,10 @@
-// Activation functions: Relu and its relatives, Sigmoid, Tanh, HardSigmoid/HardSwish, Gelu, Clip.
+// Activation functions: Relu and its relatives, Sigmoid, Tanh, HardSigmoid/HardSwish, Gelu, Clip,
+// and the Gelu forms of ONNX Runtime's transformer optimizer (com.microsoft Gelu, FastGelu,
+// BiasGelu, QuickGelu).
 #include <limits>
 
-#include "ops/schema.h"
-
 #include "ops/qlinear_contrib.h"
+#include "ops/schema.h"
 
 namespace qplay {
 namespace {
@@ -55,6 +56,13 @@ void RegisterActivationSchemas(SchemaRegistry& r) {
   r.Add(Activation("Gelu", 20).Attr("approximate", AttrType::kString, Attribute::String("none"), OneOfStrings({"none", "tanh"})));
   r.Add(Activation("Clip").Types("T", kNumericTypes).OptionalAttr("min", AttrType::kFloat).OptionalAttr("max", AttrType::kFloat)
             .Clamp(ClipClamp).Gradient(Inputs({0})));
+  const std::string ms(kMicrosoftDomain);
+  r.Add(OpSchema("Gelu", 1, ms).Input("X", "T").Output("Y", "T").Types("T", kFloatTypes).Infer(SameAsInput));
+  r.Add(OpSchema("FastGelu", 1, ms).Input("X", "T").Input("bias", "T", kOptional).Output("Y", "T").Types("T", kFloatTypes)
+            .Infer(SameAsInput));
+  r.Add(OpSchema("BiasGelu", 1, ms).Input("A", "T").Input("B", "T").Output("C", "T").Types("T", kFloatTypes).Infer(SameAsInput));
+  r.Add(OpSchema("QuickGelu", 1, ms).Input("X", "T").Output("Y", "T").Types("T", kFloatTypes)
+            .Attr("alpha", AttrType::kFloat, F(1.702f)).Infer(SameAsInput));
   r.Add(Activation("Clip", 11).Types("T", kNumericTypes).Input("min", "T", kOptional).Input("max", "T", kOptional).Clamp(ClipClamp)
             .Gradient(Inputs({0})));
 }

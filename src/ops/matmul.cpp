@@ -1,5 +1,5 @@
 // Matrix products: MatMul, Gemm and their integer forms (MatMulInteger, QLinearMatMul,
-// com.microsoft QGemm).
+// com.microsoft QGemm), and com.microsoft FusedMatMul.
 #include "ops/schema.h"
 
 namespace qplay {
@@ -24,6 +24,17 @@ std::vector<ValueInfo> MatMulIntegerInfer(InferContext& ctx) {
 }
 std::vector<ValueInfo> QLinearMatMulInfer(InferContext& ctx) {
   return {ValueInfo::Typed(ctx.in(7).dtype, MatMulShape(ctx.in(0), ctx.in(3)))};
+}
+
+// com.microsoft FusedMatMul: MatMul of A and B with their last two dims swapped under
+// transA / transB.
+std::vector<ValueInfo> FusedMatMulInfer(InferContext& ctx) {
+  auto operand = [&](size_t i, const char* transposed) {
+    ValueInfo v = ctx.in(i);
+    if (v.shape && v.shape->size() >= 2 && ctx.node.GetInt(transposed, 0)) std::swap(v.shape->end()[-1], v.shape->end()[-2]);
+    return v;
+  };
+  return {ValueInfo::Typed(ctx.in(0).dtype, MatMulShape(operand(0, "transA"), operand(1, "transB")))};
 }
 
 std::optional<Dims> GemmShape(const InferContext& ctx, const ValueInfo& a, const ValueInfo& b) {
@@ -62,6 +73,11 @@ void RegisterMatMulSchemas(SchemaRegistry& r) {
             .Attr("beta", AttrType::kFloat, Attribute::Float(1)).Attr("transA", AttrType::kInt, Attribute::Int(0), Flag())
             .Attr("transB", AttrType::kInt, Attribute::Int(0), Flag()).OptionalAttr("broadcast", AttrType::kInt)
             .Infer(GemmInfer).Macs(ProductMacs).Quant(Weighted(1, GemmWeightAxis, 2)).Gradient(Inputs({0, 1, 2})));
+  r.Add(OpSchema("FusedMatMul", 1, std::string(kMicrosoftDomain)).Input("A", "T").Input("B", "T").Output("Y", "T")
+            .Types("T", {DataType::kFloat}).Attr("alpha", AttrType::kFloat, Attribute::Float(1))
+            .Attr("transA", AttrType::kInt, Attribute::Int(0), Flag()).Attr("transB", AttrType::kInt, Attribute::Int(0), Flag())
+            .Attr("transBatchA", AttrType::kInt, Attribute::Int(0), Flag()).Attr("transBatchB", AttrType::kInt, Attribute::Int(0), Flag())
+            .Infer(FusedMatMulInfer));
   r.Add(OpSchema("MatMulInteger", 10).Input("A", "T1").Input("B", "T2").Input("a_zero_point", "T1", kOptional)
             .Input("b_zero_point", "T2", kOptional).Output("Y", "T3").Types("T1", kInt8Types).Types("T2", kInt8Types)
             .Infer(MatMulIntegerInfer).Macs(ProductMacs));

@@ -1,10 +1,21 @@
-// Normalizations (Batch, Instance, Layer, LRN) and the softmax family.
-#include "ops/schema.h"
-
+// Normalizations (Batch, Instance, Group, Layer, LRN), the softmax family, and the layer norms
+// of ONNX Runtime's transformer optimizer (com.microsoft SkipLayerNormalization,
+// SimplifiedLayerNormalization, SkipSimplifiedLayerNormalization).
 #include "ops/qlinear_contrib.h"
+#include "ops/schema.h"
 
 namespace qplay {
 namespace {
+
+// output and input_skip_bias_sum: the input's type and shape; mean and inv_std_var: float,
+// the last dim 1.
+std::vector<ValueInfo> SkipNormInfer(InferContext& ctx) {
+  const ValueInfo& x = ctx.in(0);
+  std::optional<Dims> stats = x.shape;
+  if (stats && !stats->empty()) stats->back() = Dim::Known(1);
+  const ValueInfo sum = ValueInfo::Typed(x.dtype, x.shape);
+  return {sum, ValueInfo::Typed(DataType::kFloat, stats), ValueInfo::Typed(DataType::kFloat, stats), sum};
+}
 
 std::vector<ValueInfo> LayerNormInfer(InferContext& ctx) {
   const ValueInfo& x = ctx.in(0);
@@ -46,6 +57,20 @@ void RegisterNormalizationSchemas(SchemaRegistry& r) {
         .Attr("epsilon", AttrType::kFloat, F(1e-5f)).Attr("num_groups", AttrType::kInt, std::nullopt, AtLeast(1))
         .Infer(SameAsInput);
     if (since >= 21) s.Attr("stash_type", AttrType::kInt, Attribute::Int(1), OneOfInts({1}));
+    r.Add(std::move(s));
+  }
+  const std::string ms(kMicrosoftDomain);
+  r.Add(OpSchema("SimplifiedLayerNormalization", 1, ms).Input("X", "T").Input("scale", "V").Output("Y", "V")
+            .Output("inv_std_var", "U", kOptional).Types("T", kFloatTypes).Attr("axis", AttrType::kInt, Attribute::Int(-1), AxisInRank())
+            .Attr("epsilon", AttrType::kFloat, F(1e-5f)).Attr("stash_type", AttrType::kInt, Attribute::Int(1)).Infer(SameAsInput));
+  for (const char* op : {"SkipLayerNormalization", "SkipSimplifiedLayerNormalization"}) {
+    const bool rms = std::string(op) == "SkipSimplifiedLayerNormalization";
+    OpSchema s(op, 1, ms);
+    s.Input("input", "T").Input("skip", "T").Input("gamma", "T");
+    if (!rms) s.Input("beta", "T", kOptional);
+    s.Input("bias", "T", kOptional).Output("output", "T").Output("mean", "U", kOptional).Output("inv_std_var", "U", kOptional)
+        .Output("input_skip_bias_sum", "T", kOptional).Types("T", kFloatTypes).Attr("epsilon", AttrType::kFloat, F(1e-5f))
+        .Infer(SkipNormInfer);
     r.Add(std::move(s));
   }
   r.Add(OpSchema("LayerNormalization", 17).Input("X", "T").Input("Scale", "T").Input("B", "T", kOptional)

@@ -4,6 +4,7 @@
 
 #include "kernels/broadcast.h"
 #include "kernels/registry.h"
+#include "ops/op_type.h"
 
 namespace qplay {
 namespace {
@@ -104,6 +105,42 @@ Status Gelu(KernelContext& ctx) {
   });
 }
 
+// x + bias for FastGelu and BiasGelu: the bias is a vector along the last dim.
+Result<Tensor> PlusLastDimBias(const KernelContext& ctx, const Tensor& x, size_t bias_input) {
+  if (!ctx.has(bias_input)) return x;
+  const Tensor& bias = ctx.in(bias_input);
+  if (x.dtype() != DataType::kFloat || bias.dtype() != DataType::kFloat) return ctx.Unsupported("element type ", DataTypeName(x.dtype()), " (float32 only)");
+  if (x.rank() == 0 || bias.size() != x.dim(x.rank() - 1))
+    return ctx.Invalid("the bias must have the last dim's ", x.rank() ? x.dim(x.rank() - 1) : 0, " values, got ", bias.size());
+  Tensor sum(DataType::kFloat, x.shape());
+  for (int64_t i = 0; i < x.size(); ++i) sum.data<float>()[i] = x.data<float>()[i] + bias.data<float>()[i % bias.size()];
+  return sum;
+}
+
+// y = gelu(x + bias) with `approximate` tanh or exact erf; one output of the same shape.
+Status GeluOfSum(KernelContext& ctx, size_t bias_input, bool tanh_approx) {
+  auto sum = PlusLastDimBias(ctx, ctx.in(0), bias_input);
+  if (!sum.ok()) return sum.status();
+  const std::vector<const Tensor*> inputs{&*sum};
+  KernelContext inner(ctx.node, ctx.opset, inputs, nullptr);
+  QPLAY_RETURN_IF_ERROR(Activation(inner, [tanh_approx](auto v) {
+    const double x = v;
+    if (tanh_approx) return decltype(v)(0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x))));
+    return decltype(v)(0.5 * x * (1 + std::erf(x / std::sqrt(2.0))));
+  }));
+  ctx.SetOutput(0, inner.outputs()[0]);
+  return Status::Ok();
+}
+
+Status MicrosoftGelu(KernelContext& ctx) { return GeluOfSum(ctx, 1, false); }  // no bias input: input 1 is absent
+Status FastGelu(KernelContext& ctx) { return GeluOfSum(ctx, 1, true); }
+Status BiasGelu(KernelContext& ctx) { return GeluOfSum(ctx, 1, false); }
+
+Status QuickGelu(KernelContext& ctx) {
+  const double alpha = ctx.node.GetFloat("alpha", 1.702f);
+  return Activation(ctx, [alpha](auto v) { return decltype(v)(v / (1 + std::exp(-alpha * v))); });
+}
+
 Status PRelu(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
   Tensor slope = ctx.in(1);
@@ -162,6 +199,11 @@ void RegisterActivationKernels(KernelRegistry& r) {
   r.Add("HardSigmoid", HardSigmoid);
   r.Add("HardSwish", HardSwish);
   r.Add("Gelu", Gelu);
+  const std::string ms(kMicrosoftDomain);
+  r.Add("Gelu", MicrosoftGelu, ms);
+  r.Add("FastGelu", FastGelu, ms);
+  r.Add("BiasGelu", BiasGelu, ms);
+  r.Add("QuickGelu", QuickGelu, ms);
   r.Add("Clip", Clip);
 }
 

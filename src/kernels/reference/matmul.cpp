@@ -25,6 +25,43 @@ Status MatMul(KernelContext& ctx) {
   return visited ? Status::Ok() : ctx.Unsupported("element type ", DataTypeName(a.dtype()));
 }
 
+// t with its last two dims swapped (float32).
+Tensor LastTwoDimsSwapped(const Tensor& t) {
+  Shape shape = t.shape();
+  const int64_t rows = shape.end()[-2], cols = shape.end()[-1];
+  std::swap(shape.end()[-1], shape.end()[-2]);
+  Tensor out(DataType::kFloat, shape);
+  const int64_t plane = rows * cols;
+  for (int64_t b = 0; b < (plane ? t.size() / plane : 0); ++b)
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c) out.data<float>()[b * plane + c * rows + r] = t.data<float>()[b * plane + r * cols + c];
+  return out;
+}
+
+// com.microsoft FusedMatMul: alpha x MatMul(A or its last two dims swapped, B likewise).
+Status FusedMatMul(KernelContext& ctx) {
+  if (ctx.node.GetInt("transBatchA", 0) || ctx.node.GetInt("transBatchB", 0)) return ctx.Unsupported("transBatchA/transBatchB");
+  const Tensor &a_in = ctx.in(0), &b_in = ctx.in(1);
+  if (a_in.dtype() != DataType::kFloat || b_in.dtype() != DataType::kFloat) return ctx.Unsupported("element type ", DataTypeName(a_in.dtype()));
+  auto operand = [&](const Tensor& t, const char* transposed, const char* name) -> Result<Tensor> {
+    if (!ctx.node.GetInt(transposed, 0)) return t;
+    if (t.rank() < 2) return ctx.Invalid(name, " must have 2 dims or more to be transposed, got ", ShapeToString(t.shape()));
+    return LastTwoDimsSwapped(t);
+  };
+  auto a = operand(a_in, "transA", "A");
+  auto b = operand(b_in, "transB", "B");
+  if (!a.ok() || !b.ok()) return a.ok() ? b.status() : a.status();
+  auto plan = PlanMatMul(a->shape(), b->shape());
+  if (!plan.ok()) return plan.status();
+  Tensor& out = ctx.Output(0, DataType::kFloat, plan->output);
+  const float alpha = ctx.node.GetFloat("alpha", 1.0f);
+  const float *pa = a->data<float>(), *pb = b->data<float>();
+  float* po = out.data<float>();
+  RunMatMul<float>(*plan, [pa](int64_t i, int64_t) { return pa[i]; }, [pb](int64_t i, int64_t) { return pb[i]; },
+                   [po, alpha](int64_t i, float acc, int64_t, int64_t) { po[i] = alpha * acc; });
+  return Status::Ok();
+}
+
 Status Gemm(KernelContext& ctx) {
   const Tensor &a = ctx.in(0), &b = ctx.in(1);
   if (a.rank() != 2 || b.rank() != 2)
@@ -158,6 +195,7 @@ void RegisterMatMulKernels(KernelRegistry& r) {
   r.Add("MatMulInteger", MatMulInteger);
   r.Add("QLinearMatMul", QLinearMatMul);
   r.Add("QGemm", QGemm, "com.microsoft");
+  r.Add("FusedMatMul", FusedMatMul, "com.microsoft");
 }
 
 }  // namespace qplay

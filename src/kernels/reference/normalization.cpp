@@ -1,7 +1,11 @@
 // Normalization and softmax-family ops, float32/float64.
+#include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "kernels/registry.h"
+
+#include "ops/op_type.h"
 
 namespace qplay {
 namespace {
@@ -93,38 +97,45 @@ Status GroupNormalization(KernelContext& ctx) {
   return NormalizeGroups(ctx, ctx.node.GetInt("num_groups", 1), ctx.opset < 21);
 }
 
-Status LayerNormalization(KernelContext& ctx) {
-  const Tensor& x = ctx.in(0);
+// x normalized over its dims from `axis`, times scale, plus bias: as LayerNormalization (each
+// row centred on its mean), or with `rms` as RMS normalization (divided by the root of its mean
+// square, not centred). Scale and bias broadcast over the normalized dims. The row's mean and
+// 1/sqrt(variance + epsilon) go to outputs `mean_output` and `inv_std_output` when wanted.
+Status NormalizeLastDims(KernelContext& ctx, const Tensor& x, int64_t axis, bool rms, const Tensor& scale, const Tensor* bias,
+                         size_t mean_output, size_t inv_std_output) {
   if (!IsFloat(x)) return ctx.Unsupported("element type ", DataTypeName(x.dtype()));
-  int64_t axis = ctx.node.GetInt("axis", -1);
-  if (!NormalizeAxis(axis, x.rank())) return ctx.Invalid("axis ", ctx.node.GetInt("axis", -1), " out of range for rank ", x.rank());
+  const int64_t given_axis = axis;
+  if (!NormalizeAxis(axis, x.rank())) return ctx.Invalid("axis ", given_axis, " out of range for rank ", x.rank());
   const double eps = ctx.node.GetFloat("epsilon", 1e-5f);
   int64_t outer = 1;
   for (int64_t d = 0; d < axis; ++d) outer *= x.dim(d);
   const int64_t inner = outer ? x.size() / outer : 0;
   Shape stat_shape = x.shape();
   for (int64_t d = axis; d < x.rank(); ++d) stat_shape[d] = 1;
-  Tensor& y = ctx.Output(0, x.dtype(), x.shape());
-  Tensor* mean_out = ctx.wants(1) ? &ctx.Output(1, DataType::kFloat, stat_shape) : nullptr;
-  Tensor* inv_std_out = ctx.wants(2) ? &ctx.Output(2, DataType::kFloat, stat_shape) : nullptr;
-  const Tensor& scale = ctx.in(1);
-  const Tensor* bias = ctx.has(2) ? &ctx.in(2) : nullptr;
   if (scale.dtype() != x.dtype() || (bias && bias->dtype() != x.dtype()))
-    return ctx.Invalid("Scale and B must have X's element type ", DataTypeName(x.dtype()));
-  if (scale.size() == 0 || (bias && bias->size() == 0)) return ctx.Invalid("Scale and B must not be empty");
+    return ctx.Invalid("the scale and bias must have X's element type ", DataTypeName(x.dtype()));
+  if (scale.size() == 0 || (bias && bias->size() == 0)) return ctx.Invalid("the scale and bias must not be empty");
+  Tensor& y = ctx.Output(0, x.dtype(), x.shape());
+  Tensor* mean_out = ctx.wants(mean_output) ? &ctx.Output(mean_output, DataType::kFloat, stat_shape) : nullptr;
+  Tensor* inv_std_out = ctx.wants(inv_std_output) ? &ctx.Output(inv_std_output, DataType::kFloat, stat_shape) : nullptr;
   VisitFloat(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
+    const T* ps = scale.data<T>();
+    const T* pb = bias ? bias->data<T>() : nullptr;
+    const int64_t scale_size = scale.size(), bias_size = bias ? bias->size() : 1;
     for (int64_t o = 0; o < outer; ++o) {
       const T* px = x.data<T>() + o * inner;
-      const auto [mean, var] = MeanAndVariance(px, inner);
+      double mean = 0, var = 0;
+      if (rms) {
+        for (int64_t i = 0; i < inner; ++i) var += static_cast<double>(px[i]) * px[i];
+        var /= static_cast<double>(std::max<int64_t>(inner, 1));
+      } else {
+        std::tie(mean, var) = MeanAndVariance(px, inner);
+      }
       const double inv_std = 1.0 / std::sqrt(var + eps);
-      // scale and bias broadcast over the normalized dims
-      const T* ps = scale.data<T>();
-      const T* pb = bias ? bias->data<T>() : nullptr;
-      const int64_t scale_size = scale.size(), bias_size = bias ? bias->size() : 1;
       for (int64_t i = 0; i < inner; ++i) {
-        double v = (px[i] - mean) * inv_std * static_cast<double>(ps[scale_size == inner ? i : i % scale_size]);
-        if (pb) v += static_cast<double>(pb[bias_size == inner ? i : i % bias_size]);
+        double v = (px[i] - mean) * inv_std * static_cast<double>(ps[i % scale_size]);
+        if (pb) v += static_cast<double>(pb[i % bias_size]);
         y.data<T>()[o * inner + i] = static_cast<T>(v);
       }
       if (mean_out) mean_out->data<float>()[o] = static_cast<float>(mean);
@@ -133,6 +144,41 @@ Status LayerNormalization(KernelContext& ctx) {
   });
   return Status::Ok();
 }
+
+constexpr size_t kNoOutput = ~size_t{0};
+
+Status LayerNormalization(KernelContext& ctx) {
+  return NormalizeLastDims(ctx, ctx.in(0), ctx.node.GetInt("axis", -1), false, ctx.in(1), ctx.has(2) ? &ctx.in(2) : nullptr, 1, 2);
+}
+
+// com.microsoft SimplifiedLayerNormalization: RMS normalization (outputs Y, inv_std_var).
+Status SimplifiedLayerNormalization(KernelContext& ctx) {
+  return NormalizeLastDims(ctx, ctx.in(0), ctx.node.GetInt("axis", -1), true, ctx.in(1), nullptr, kNoOutput, 1);
+}
+
+// com.microsoft SkipLayerNormalization and SkipSimplifiedLayerNormalization: input + skip (+ bias),
+// normalized over the last dim; outputs (output, mean, inv_std_var, input_skip_bias_sum).
+// skip is input's shape or repeats along the leading dims ([1, S, H] or [S, H]).
+Status SkipNormalization(KernelContext& ctx, bool rms) {
+  const Tensor &x = ctx.in(0), &skip = ctx.in(1);
+  const size_t bias_input = rms ? 3 : 4;
+  if (x.dtype() != DataType::kFloat || skip.dtype() != DataType::kFloat) return ctx.Unsupported("element type ", DataTypeName(x.dtype()), " (float32 only)");
+  const int64_t hidden = x.rank() ? x.dim(x.rank() - 1) : 0;
+  if (x.rank() < 2 || skip.size() == 0 || x.size() % skip.size() || skip.dim(skip.rank() - 1) != hidden)
+    return ctx.Invalid("skip ", ShapeToString(skip.shape()), " must be input's shape ", ShapeToString(x.shape()), " or repeat along its leading dims");
+  const Tensor* bias = ctx.has(bias_input) ? &ctx.in(bias_input) : nullptr;
+  if (bias && (bias->dtype() != DataType::kFloat || bias->size() != hidden))
+    return ctx.Invalid("bias must have ", hidden, " float32 values, got ", bias->size());
+  Tensor sum(DataType::kFloat, x.shape());
+  for (int64_t i = 0; i < x.size(); ++i)
+    sum.data<float>()[i] = x.data<float>()[i] + skip.data<float>()[i % skip.size()] + (bias ? bias->data<float>()[i % hidden] : 0.0f);
+  QPLAY_RETURN_IF_ERROR(NormalizeLastDims(ctx, sum, -1, rms, ctx.in(2), rms || !ctx.has(3) ? nullptr : &ctx.in(3), 1, 2));
+  if (ctx.wants(3)) ctx.SetOutput(3, sum);
+  return Status::Ok();
+}
+
+Status SkipLayerNormalization(KernelContext& ctx) { return SkipNormalization(ctx, false); }
+Status SkipSimplifiedLayerNormalization(KernelContext& ctx) { return SkipNormalization(ctx, true); }
 
 enum class SoftmaxKind { kSoftmax, kLogSoftmax, kHardmax };
 
@@ -208,6 +254,10 @@ void RegisterNormalizationKernels(KernelRegistry& r) {
   r.Add("BatchNormalization", BatchNormalization);
   r.Add("InstanceNormalization", InstanceNormalization);
   r.Add("GroupNormalization", GroupNormalization);
+  const std::string ms(kMicrosoftDomain);
+  r.Add("SimplifiedLayerNormalization", SimplifiedLayerNormalization, ms);
+  r.Add("SkipLayerNormalization", SkipLayerNormalization, ms);
+  r.Add("SkipSimplifiedLayerNormalization", SkipSimplifiedLayerNormalization, ms);
   r.Add("LayerNormalization", LayerNormalization);
   r.Add("Softmax", SoftmaxFamily<SoftmaxKind::kSoftmax>);
   r.Add("LogSoftmax", SoftmaxFamily<SoftmaxKind::kLogSoftmax>);

@@ -1,0 +1,67 @@
+// The com.microsoft ops ONNX Runtime's transformer optimizer writes (Gelu forms, FusedMatMul,
+// the skip and simplified layer norms), one node each, against onnxruntime-node's own kernels.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, expect, test } from 'vitest';
+import { createOrtNodeSession, ort } from '../ort-node.mjs';
+import { loadQplay } from './load-qplay.mjs';
+
+let qp;
+beforeAll(async () => {
+  qp = await loadQplay();
+});
+
+// name: [op, { input: dims }, outputs, attributes]
+const cases = {
+  gelu: ['Gelu', { x: [2, 3, 8] }, ['y'], {}],
+  fast_gelu: ['FastGelu', { x: [2, 3, 8], bias: [8] }, ['y'], {}],
+  bias_gelu: ['BiasGelu', { a: [2, 3, 8], b: [8] }, ['y'], {}],
+  quick_gelu: ['QuickGelu', { x: [2, 3, 8] }, ['y'], { alpha: 1.5 }],
+  fused_matmul: ['FusedMatMul', { a: [2, 4, 3], b: [5, 4] }, ['y'], { transA: 1, transB: 1, alpha: 0.5 }],
+  skip_layer_norm: ['SkipLayerNormalization', { input: [2, 3, 8], skip: [2, 3, 8], gamma: [8], beta: [8], bias: [8] },
+    ['output', '', '', 'sum'], { epsilon: 1e-5 }],
+  simplified_layer_norm: ['SimplifiedLayerNormalization', { x: [2, 3, 8], scale: [8] }, ['y'], { axis: -1, epsilon: 1e-5 }],
+  skip_simplified_layer_norm: ['SkipSimplifiedLayerNormalization', { input: [2, 3, 8], skip: [3, 8], gamma: [8], bias: [8] },
+    ['output', '', '', 'sum'], { epsilon: 1e-5 }],
+};
+
+// One model per case, written by ONNX's Python helper (Debian's python3-onnx).
+function writeModels() {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'qplay-contrib-'));
+  execFileSync('/usr/bin/python3', ['-c', `
+import json, sys, onnx
+from onnx import helper, TensorProto
+folder, cases = sys.argv[1], json.loads(sys.argv[2])
+for name, (op, inputs, outputs, attrs) in cases.items():
+    node = helper.make_node(op, list(inputs), outputs, domain='com.microsoft', **attrs)
+    graph = helper.make_graph([node], name,
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, d) for n, d in inputs.items()],
+        [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outputs if o])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', 17), helper.make_opsetid('com.microsoft', 1)])
+    model.ir_version = 8
+    onnx.save(model, f'{folder}/{name}.onnx')
+`, folder, JSON.stringify(cases)]);
+  return folder;
+}
+
+test.each(Object.keys(cases))('com.microsoft %s agrees with onnxruntime-node', async (name) => {
+  const folder = writeModels();
+  const [, inputs, outputs] = cases[name];
+  const bytes = fs.readFileSync(path.join(folder, `${name}.onnx`));
+  const feeds = Object.fromEntries(Object.entries(inputs).map(([input, dims], k) => {
+    const size = dims.reduce((a, b) => a * b, 1);
+    return [input, { data: Float32Array.from({ length: size }, (_, i) => Math.sin(i * 0.7 + k) * 2), dims, type: 'float32' }];
+  }));
+  const model = qp.loadModel(bytes);
+  const ours = model.run(feeds);
+  model.delete();
+  const session = await createOrtNodeSession(bytes);
+  const theirs = await session.run(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor('float32', v.data, v.dims)])));
+  for (const output of outputs.filter(Boolean)) {
+    expect(ours[output].dims).toEqual(theirs[output].dims);
+    const worst = ours[output].data.reduce((m, v, i) => Math.max(m, Math.abs(v - theirs[output].data[i])), 0);
+    expect(worst, `${name} output ${output}`).toBeLessThan(1e-4);
+  }
+});
