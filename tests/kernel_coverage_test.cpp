@@ -26,7 +26,7 @@ const std::set<std::string> kCoveredByUnitTests = {
     "com.microsoft.QLinearSoftmax", "com.microsoft.QLinearAveragePool", "com.microsoft.QLinearGlobalAveragePool",
     "com.microsoft.QLinearConcat", "com.microsoft.MatMulNBits", "com.microsoft.DynamicQuantizeLSTM", "com.microsoft.Gelu", "com.microsoft.FastGelu",
     "com.microsoft.BiasGelu", "com.microsoft.QuickGelu", "com.microsoft.FusedMatMul", "com.microsoft.SkipLayerNormalization",
-    "com.microsoft.SimplifiedLayerNormalization", "com.microsoft.SkipSimplifiedLayerNormalization"};
+    "SimplifiedLayerNormalization", "com.microsoft.SkipSimplifiedLayerNormalization"};
 
 TEST(KernelCoverage, EveryRegisteredKernelHasAPassingTest) {
   std::set<std::string> exercised;

@@ -577,8 +577,13 @@ WasmModel* LoadModelWithFilesJs(const val& bytes, const val& files) {
     }
     auto data = BytesFromJs(bytes, "loadModel");
     if (!data.ok()) return data.status();
+    if (!IsObject(files)) {  // no files given: a model with external data is refused, saying how to give them
+      auto model = LoadModel(data->data(), data->size(), "model");
+      if (!model.ok()) return model.status();
+      return new WasmModel(std::move(model.value()));
+    }
     std::map<std::string, std::vector<uint8_t>> external;
-    if (IsObject(files)) {
+    {
       const val names = val::global("Object").call<val>("keys", files);
       for (int i = 0; i < names["length"].as<int>(); ++i) {
         const std::string name = names[i].as<std::string>();

@@ -1,6 +1,6 @@
 // Normalizations (Batch, Instance, Group, Layer, LRN), the softmax family, and the layer norms
 // of ONNX Runtime's transformer optimizer (com.microsoft SkipLayerNormalization,
-// SimplifiedLayerNormalization, SkipSimplifiedLayerNormalization).
+// SkipSimplifiedLayerNormalization; SimplifiedLayerNormalization, which it keeps in ai.onnx).
 #include "ops/qlinear_contrib.h"
 #include "ops/schema.h"
 
@@ -60,7 +60,8 @@ void RegisterNormalizationSchemas(SchemaRegistry& r) {
     r.Add(std::move(s));
   }
   const std::string ms(kMicrosoftDomain);
-  r.Add(OpSchema("SimplifiedLayerNormalization", 1, ms).Input("X", "T").Input("scale", "V").Output("Y", "V")
+  // ONNX Runtime registers SimplifiedLayerNormalization in the ai.onnx domain, at version 1.
+  r.Add(OpSchema("SimplifiedLayerNormalization", 1).Input("X", "T").Input("scale", "V").Output("Y", "V")
             .Output("inv_std_var", "U", kOptional).Types("T", kFloatTypes).Attr("axis", AttrType::kInt, Attribute::Int(-1), AxisInRank())
             .Attr("epsilon", AttrType::kFloat, F(1e-5f)).Attr("stash_type", AttrType::kInt, Attribute::Int(1)).Infer(SameAsInput));
   for (const char* op : {"SkipLayerNormalization", "SkipSimplifiedLayerNormalization"}) {

@@ -29,6 +29,17 @@ function disagreement(ours, theirs, { rtol = 1e-3, atol = 1e-4 } = {}) {
   return null;
 }
 
+// onnxruntime returns a float16 tensor as its bits; qplay computes half-precision models in
+// float32, so the two agree to float16's precision.
+function halfBitsToFloat(bits) {
+  const exponent = (bits >> 10) & 0x1f, mantissa = bits & 0x3ff, sign = bits & 0x8000 ? -1 : 1;
+  if (exponent === 0) return sign * mantissa * 2 ** -24;
+  if (exponent === 31) return mantissa ? NaN : sign * Infinity;
+  return sign * (mantissa + 1024) * 2 ** (exponent - 25);
+}
+const halfPrecision = { rtol: 2e-3, atol: 1e-4 };
+const asFloat = (t) => (t.type === 'float16' ? { type: 'float32', dims: t.dims, data: Float32Array.from(t.data, halfBitsToFloat) } : t);
+
 // Where onnxruntime and ONNX's own reference outputs disagree, we follow ONNX (the native
 // conformance test checks that); these are not compared with onnxruntime.
 const knownDivergences = {
@@ -83,7 +94,7 @@ test('agrees with onnxruntime-node on every conformance model both can run', asy
       continue; // onnxruntime cannot run it
     }
     for (const [name, value] of Object.entries(ours)) {
-      const why = disagreement(value, theirs[name]);
+      const why = disagreement(value, asFloat(theirs[name]), theirs[name].type === 'float16' ? halfPrecision : undefined);
       if (why) disagreements.push(`${path.relative(conformanceRoot, dir)} output '${name}': ${why}`);
     }
     compared++;

@@ -151,7 +151,7 @@ Status LayerNormalization(KernelContext& ctx) {
   return NormalizeLastDims(ctx, ctx.in(0), ctx.node.GetInt("axis", -1), false, ctx.in(1), ctx.has(2) ? &ctx.in(2) : nullptr, 1, 2);
 }
 
-// com.microsoft SimplifiedLayerNormalization: RMS normalization (outputs Y, inv_std_var).
+// SimplifiedLayerNormalization (ONNX Runtime's, in ai.onnx): RMS normalization (outputs Y, inv_std_var).
 Status SimplifiedLayerNormalization(KernelContext& ctx) {
   return NormalizeLastDims(ctx, ctx.in(0), ctx.node.GetInt("axis", -1), true, ctx.in(1), nullptr, kNoOutput, 1);
 }
@@ -255,7 +255,7 @@ void RegisterNormalizationKernels(KernelRegistry& r) {
   r.Add("InstanceNormalization", InstanceNormalization);
   r.Add("GroupNormalization", GroupNormalization);
   const std::string ms(kMicrosoftDomain);
-  r.Add("SimplifiedLayerNormalization", SimplifiedLayerNormalization, ms);
+  r.Add("SimplifiedLayerNormalization", SimplifiedLayerNormalization);
   r.Add("SkipLayerNormalization", SkipLayerNormalization, ms);
   r.Add("SkipSimplifiedLayerNormalization", SkipSimplifiedLayerNormalization, ms);
   r.Add("LayerNormalization", LayerNormalization);
