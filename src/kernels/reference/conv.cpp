@@ -1,5 +1,7 @@
 // Convolutions: Conv, ConvTranspose, and the integer forms ConvInteger and QLinearConv.
 // Any number of spatial dims, groups, dilations, strides and pads.
+#include <tuple>
+
 #include "kernels/conv_geometry.h"
 #include "kernels/quant_math.h"
 #include "kernels/registry.h"
@@ -129,19 +131,37 @@ Status ConvTranspose(KernelContext& ctx) {
   Shape pads = ctx.node.GetInts("pads", Shape(2 * rank, 0));
   const Shape requested = ctx.node.GetInts("output_shape");
   const std::string auto_pad = ctx.node.GetString("auto_pad", "NOTSET");
+  for (const auto& [name, values, count] : {std::tuple<const char*, const Shape*, int64_t>{"strides", &strides, rank},
+                                            {"dilations", &dilations, rank}, {"output_padding", &out_pad, rank}, {"pads", &pads, 2 * rank}})
+    if (static_cast<int64_t>(values->size()) != count) return ctx.Invalid("attribute '", name, "' needs ", count, " values, got ", values->size());
+  if (!requested.empty() && static_cast<int64_t>(requested.size()) < rank)
+    return ctx.Invalid("attribute 'output_shape' needs ", rank, " values or more, got ", requested.size());
   Shape out(rank);
   for (int64_t d = 0; d < rank; ++d) {
-    const int64_t full = strides[d] * (in[d] - 1) + out_pad[d] + (kernel[d] - 1) * dilations[d] + 1;
+    // Sizes come from the file: the output length is computed without overflowing int64.
+    int64_t full = 0;
+    if (__builtin_mul_overflow(strides[d], in[d] - 1, &full) || __builtin_add_overflow(full, out_pad[d] + 1, &full) ||
+        (kernel[d] > 0 && dilations[d] > (INT64_MAX - full) / kernel[d]))
+      return ctx.Invalid("the output length along spatial dim ", d, " overflows int64");
+    full += (kernel[d] - 1) * dilations[d];
     if (!requested.empty() || auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
-      out[d] = !requested.empty() ? requested[requested.size() - rank + d] : in[d] * strides[d];
-      const int64_t total = full - out[d];
+      out[d] = !requested.empty() ? requested[requested.size() - rank + d] : full;
+      if (requested.empty() && __builtin_mul_overflow(in[d], strides[d], &out[d]))
+        return ctx.Invalid("the output length along spatial dim ", d, " overflows int64");
+      int64_t total = 0;
+      if (__builtin_sub_overflow(full, out[d], &total)) return ctx.Invalid("output_shape ", ShapeToString(requested), " is out of range");
       const bool upper = auto_pad != "SAME_LOWER";
       pads[d] = upper ? total / 2 : total - total / 2;
       pads[d + rank] = total - pads[d];
     } else {
-      out[d] = full - pads[d] - pads[d + rank];
+      if (__builtin_sub_overflow(full, pads[d], &out[d]) || __builtin_sub_overflow(out[d], pads[d + rank], &out[d]))
+        return ctx.Invalid("pads ", ShapeToString(pads), " are out of range");
     }
   }
+  for (int64_t d = 0; d < rank; ++d)
+    if (out[d] < 0) return ctx.Invalid("the output length along spatial dim ", d, " is ", out[d]);
+  if (ctx.has(2) && ctx.in(2).size() != out_channels)
+    return ctx.Invalid("B has ", ctx.in(2).size(), " values for ", out_channels, " output channels");
   Shape out_shape{batch, out_channels};
   out_shape.insert(out_shape.end(), out.begin(), out.end());
   Tensor& y = ctx.Output(0, DataType::kFloat, out_shape);
