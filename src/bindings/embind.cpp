@@ -577,22 +577,19 @@ WasmModel* LoadModelWithFilesJs(const val& bytes, const val& files) {
     }
     auto data = BytesFromJs(bytes, "loadModel");
     if (!data.ok()) return data.status();
-    if (!IsObject(files)) {  // no files given: a model with external data is refused, saying how to give them
-      auto model = LoadModel(data->data(), data->size(), "model");
-      if (!model.ok()) return model.status();
-      return new WasmModel(std::move(model.value()));
-    }
-    std::map<std::string, std::vector<uint8_t>> external;
-    {
+    ExternalDataReader external;  // without files, a model with external data is refused, saying how to give them
+    if (IsObject(files)) {
+      std::map<std::string, std::vector<uint8_t>> given;
       const val names = val::global("Object").call<val>("keys", files);
       for (int i = 0; i < names["length"].as<int>(); ++i) {
         const std::string name = names[i].as<std::string>();
         auto file = BytesFromJs(files[name], ("external data file '" + name + "'").c_str());
         if (!file.ok()) return file.status();
-        external[name] = std::move(*file);
+        given[name] = std::move(*file);
       }
+      external = ExternalDataFromFiles(std::move(given));
     }
-    auto model = LoadModel(data->data(), data->size(), "model", ExternalDataFromFiles(std::move(external)));
+    auto model = LoadModel(data->data(), data->size(), "model", external);
     if (!model.ok()) return model.status();
     return new WasmModel(std::move(model.value()));
   });
