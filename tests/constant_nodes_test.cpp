@@ -33,5 +33,40 @@ TEST(ConstantNodes, BecomeInitializersExceptGraphOutputs) {
   EXPECT_EQ(out->at("kept").data<float>()[0], 7);
 }
 
+// A weight in an If branch's Constant node becomes that branch's initializer, and the summary
+// counts the weights of every subgraph.
+TEST(ConstantNodes, InSubgraphsBecomeTheirInitializersAndCount) {
+  testing::ModelBuilder b(13);
+  b.Input("cond", {}, onnx::TensorProto::BOOL).Input("x", {2}).Output("y");
+  auto* node = b.Node("If", {"cond"}, {"y"}, "choose");
+  for (const char* branch : {"then_branch", "else_branch"}) {
+    auto* attr = node->add_attribute();
+    attr->set_name(branch);
+    attr->set_type(onnx::AttributeProto::GRAPH);
+    auto* g = attr->mutable_g();
+    g->set_name(branch);
+    auto* constant = g->add_node();
+    constant->set_op_type("Constant");
+    constant->add_output(std::string(branch) + "_w");
+    testing::SetFloats(constant, "value_floats", {2, 3});
+    auto* mul = g->add_node();
+    mul->set_op_type("Mul");
+    mul->add_input("x");
+    mul->add_input(std::string(branch) + "_w");
+    mul->add_output("r");
+    g->add_output()->set_name("r");
+  }
+  const std::string bytes = b.Bytes();
+  auto model = LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "if.onnx");
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  EXPECT_TRUE(model->graph.nodes[0].attributes.at("then_branch").g->IsInitializer("then_branch_w"));
+  EXPECT_EQ(Summarize(*model).parameter_count, 4);
+  auto session = Session::Create(*model);
+  ASSERT_TRUE(session.ok()) << session.status().message();
+  auto out = session->Run({{"cond", Tensor::Scalar<bool>(true)}, {"x", Tensor::FromVector<float>({2}, {1, 2})}});
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_EQ(out->at("y").data<float>()[1], 6.0f);
+}
+
 }  // namespace
 }  // namespace qplay

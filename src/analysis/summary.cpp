@@ -17,12 +17,17 @@ ValueSummary DescribeValue(const Graph& graph, const std::string& name) {
   return v;
 }
 
-void CountOps(const Graph& graph, std::map<std::string, int64_t>& histogram, int64_t& nodes) {
+// Ops and parameters of a graph and its subgraphs (If branches and Loop bodies hold weights too).
+void Count(const Graph& graph, ModelSummary& s) {
+  for (const auto& [_, tensor] : graph.initializers) {
+    s.parameter_count += tensor.size();
+    s.parameter_bytes += static_cast<int64_t>(tensor.nbytes());
+  }
   for (const Node& node : graph.nodes) {
-    ++histogram[node.domain.empty() ? node.op_type : node.domain + "." + node.op_type];
-    ++nodes;
+    ++s.op_histogram[node.domain.empty() ? node.op_type : node.domain + "." + node.op_type];
+    ++s.node_count;
     for (const auto& [_, attr] : node.attributes)
-      if (attr.g) CountOps(*attr.g, histogram, nodes);
+      if (attr.g) Count(*attr.g, s);
   }
 }
 
@@ -49,11 +54,7 @@ ModelSummary Summarize(const Model& model) {
   for (const auto& [domain, version] : model.opsets) s.opsets[domain.empty() ? "ai.onnx" : domain] = version;
   for (const auto& name : model.graph.inputs) s.inputs.push_back(DescribeValue(model.graph, name));
   for (const auto& name : model.graph.outputs) s.outputs.push_back(DescribeValue(model.graph, name));
-  CountOps(model.graph, s.op_histogram, s.node_count);
-  for (const auto& [_, tensor] : model.graph.initializers) {
-    s.parameter_count += tensor.size();
-    s.parameter_bytes += static_cast<int64_t>(tensor.nbytes());
-  }
+  Count(model.graph, s);
   s.unsupported = UnsupportedNodes(model);
   s.upcast_from = model.upcast_from;
   return s;

@@ -24,7 +24,7 @@ struct ModelSummary {
   std::vector<ValueSummary> inputs, outputs;
   int64_t node_count = 0;
   std::map<std::string, int64_t> op_histogram;
-  int64_t parameter_count = 0;  // elements in initializers
+  int64_t parameter_count = 0;  // elements in initializers, subgraphs' included
   int64_t parameter_bytes = 0;
   std::vector<std::string> unsupported;  // one line per node the runtime cannot run
   std::string upcast_from;  // "float16"/"bfloat16": the file's precision, computed in float32
