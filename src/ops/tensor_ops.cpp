@@ -77,8 +77,9 @@ std::vector<ValueInfo> OneHotInfer(InferContext& ctx) {
   int64_t axis = ctx.node.GetInt("axis", -1);
   if (!indices.shape || !NormalizeAxis(axis, indices.rank() + 1)) return {ValueInfo::Typed(values.dtype)};
   Dims out = *indices.shape;
-  const bool known = depth.constant && depth.constant->size() == 1 && depth.constant->GetAsDouble(0) >= 0;
-  out.insert(out.begin() + axis, known ? Dim::Known(static_cast<int64_t>(depth.constant->GetAsDouble(0))) : Dim{});
+  const double classes = depth.constant && depth.constant->size() == 1 ? depth.constant->GetAsDouble(0) : -1;
+  const bool known = classes >= 1 && classes < 9.2e18;  // a count the file gives: in int64's range, or unknown
+  out.insert(out.begin() + axis, known ? Dim::Known(static_cast<int64_t>(classes)) : Dim{});
   return {ValueInfo::Typed(values.dtype, out)};
 }
 
@@ -88,7 +89,8 @@ std::vector<ValueInfo> GatherNDInfer(InferContext& ctx) {
   const int64_t batch_dims = ctx.node.GetInt("batch_dims", 0);
   if (!data || !indices || indices->empty() || !indices->back().known()) return {ValueInfo::Typed(ctx.in(0).dtype)};
   const int64_t indexed = *indices->back().value;
-  if (indexed < 1 || batch_dims + indexed > static_cast<int64_t>(data->size())) return {ValueInfo::Typed(ctx.in(0).dtype)};
+  const int64_t rank = static_cast<int64_t>(data->size());
+  if (indexed < 1 || batch_dims < 0 || batch_dims > rank || indexed > rank - batch_dims) return {ValueInfo::Typed(ctx.in(0).dtype)};
   Dims out(indices->begin(), indices->end() - 1);
   out.insert(out.end(), data->begin() + batch_dims + indexed, data->end());
   return {ValueInfo::Typed(ctx.in(0).dtype, out)};
