@@ -40,11 +40,7 @@ TEST(ConstantNodes, InSubgraphsBecomeTheirInitializersAndCount) {
   b.Input("cond", {}, onnx::TensorProto::BOOL).Input("x", {2}).Output("y");
   auto* node = b.Node("If", {"cond"}, {"y"}, "choose");
   for (const char* branch : {"then_branch", "else_branch"}) {
-    auto* attr = node->add_attribute();
-    attr->set_name(branch);
-    attr->set_type(onnx::AttributeProto::GRAPH);
-    auto* g = attr->mutable_g();
-    g->set_name(branch);
+    auto* g = testing::SetGraph(node, branch);
     auto* constant = g->add_node();
     constant->set_op_type("Constant");
     constant->add_output(std::string(branch) + "_w");

@@ -63,6 +63,16 @@ class ModelBuilder {
   onnx::ModelProto model_;
 };
 
+// A subgraph attribute (an If branch, a Loop body) on a node the builder made.
+inline onnx::GraphProto* SetGraph(onnx::NodeProto* node, const std::string& name) {
+  auto* attr = node->add_attribute();
+  attr->set_name(name);
+  attr->set_type(onnx::AttributeProto::GRAPH);
+  auto* g = attr->mutable_g();
+  g->set_name(name);
+  return g;
+}
+
 // Attributes on a node the builder made.
 inline void SetInt(onnx::NodeProto* node, const std::string& name, int64_t value) {
   auto* attr = node->add_attribute();

@@ -102,11 +102,7 @@ TEST(Runtime, IfRunsTheChosenBranchWithOuterScopeValues) {
   b.Input("cond", {}, onnx::TensorProto::BOOL).Input("x", {2}).Output("y");
   auto* node = b.Node("If", {"cond"}, {"y"}, "choose");
   for (const char* branch : {"then_branch", "else_branch"}) {
-    auto* attr = node->add_attribute();
-    attr->set_name(branch);
-    attr->set_type(onnx::AttributeProto::GRAPH);
-    auto* g = attr->mutable_g();
-    g->set_name(branch);
+    auto* g = testing::SetGraph(node, branch);
     auto* n = g->add_node();
     n->set_op_type(std::string(branch) == "then_branch" ? "Neg" : "Abs");
     n->add_input("x");

@@ -97,8 +97,12 @@ std::string ShapeToString(const Shape& shape) {
 Tensor::Tensor(DataType dtype, Shape shape) : Tensor(dtype, std::move(shape), /*zero=*/true) {}
 
 Tensor::Tensor(DataType dtype, Shape shape, bool zero) : dtype_(dtype), shape_(std::move(shape)) {
-  const Status fits = CheckTensorSize(dtype, shape_, "a tensor");
-  if (!fits.ok()) throw AllocationRefused(fits.message());
+  // Every allocation passes here: the common case is checked without building a Status.
+  const std::optional<int64_t> elements = CheckedNumElements(shape_);
+  if (!elements || static_cast<uint64_t>(*elements) * ElementSize(dtype) > std::min(MaxTensorBytes(), uint64_t{16} << 20)) {
+    const Status fits = CheckTensorSize(dtype, shape_, "a tensor");
+    if (!fits.ok()) throw AllocationRefused(fits.message());
+  }
   size_ = NumElements(shape_);
   constexpr size_t kAlignment = 64;
   size_t bytes = (nbytes() + kAlignment - 1) / kAlignment * kAlignment;
