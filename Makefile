@@ -9,7 +9,7 @@ NATIVE := build/native
 ASAN := build/asan
 WASM := build/wasm
 WEB := build/web
-PROTOBUF_WASM := build/third_party/protobuf-wasm/lib/libprotobuf-lite.a
+WASM_DEPS := build/third_party/protobuf-wasm/lib/libprotobuf-lite.a build/third_party/zlib-wasm/lib/libz.a
 
 .PHONY: all setup native asan wasm web serve test test-native test-wasm test-browser test-asan fuzz conformance bench bench-accuracy clean
 
@@ -28,10 +28,10 @@ asan: setup
 	@[ -f $(ASAN)/CMakeCache.txt ] || CC=clang-14 CXX=clang++-14 cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQPLAY_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN) -j$(JOBS)
 
-$(PROTOBUF_WASM):
-	@scripts/build-protobuf-wasm.sh
+$(WASM_DEPS):
+	@scripts/build-wasm-deps.sh
 
-wasm: setup $(PROTOBUF_WASM)
+wasm: setup $(WASM_DEPS)
 	@[ -f $(WASM)/CMakeCache.txt ] || emcmake cmake -S . -B $(WASM) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(WASM) -j$(JOBS)
 

@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 
 apt_packages=(
   emscripten protobuf-compiler libprotobuf-dev libonnx-dev libsimde-dev
-  libgtest-dev nlohmann-json3-dev cmake make g++ chromium libonnx-testdata dpkg-dev
+  libgtest-dev nlohmann-json3-dev zlib1g-dev cmake make g++ chromium libonnx-testdata dpkg-dev
   python3-torch python3-torchvision  # tests/zoo builds torchvision architectures and quantizes them with PyTorch
   clang-14 libclang-rt-14-dev        # make test-asan and make fuzz: ASan, UBSan and libFuzzer
 )
@@ -24,10 +24,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q "${missing[@]}"
 fi
 
-# protobuf-lite for wasm is built from Debian's source package of the same version as libprotobuf.
+# protobuf-lite and zlib for wasm are built from Debian's source packages of the native versions.
 src_list=/etc/apt/sources.list.d/qplay-deb-src.sources
 if [ ! -f "$src_list" ]; then
-  echo "setup: enabling Debian source packages (for protobuf's wasm build)"
+  echo "setup: enabling Debian source packages (for the wasm builds of protobuf and zlib)"
   "${sudo_cmd[@]}" tee "$src_list" >/dev/null <<'SRC'
 Types: deb-src
 URIs: http://deb.debian.org/debian

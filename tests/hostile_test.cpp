@@ -1,5 +1,5 @@
 // The hostile-input regression corpus (tests/hostile/, written by make_corpus.py): each model
-// or .npy file gives exactly its error in expected.json (or, where the error is "", loads: a
+// or sample file (.npy, .npz, .csv) gives exactly its error in expected.json (or, where the error is "", loads: a
 // model that once trapped), from the loader or parser and from the CLI, which exits with that
 // error instead of crashing. wasm-tests/wasm/hostile.test.mjs runs the same corpus
 // in wasm beside an open model.
@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "data/npy.h"
+#include "data/sample_file.h"
 #include "fuzz/fuzz_inputs.h"
 #include "fuzz/quantize_case.h"
 #include "model_builder.h"
@@ -35,21 +36,25 @@ std::vector<std::pair<std::string, std::string>> Corpus(const std::string& expec
 
 class Hostile : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
 
-bool IsNpy(const std::string& name) { return name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0; }
+bool IsSampleFile(const std::string& name) {
+  for (const char* extension : {".npy", ".npz", ".csv"})
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, extension) == 0) return true;
+  return false;
+}
 
 TEST_P(Hostile, LoaderNamesTheProblem) {
   const auto& [name, message] = GetParam();
   auto bytes = ReadFileBytes(testing::SourcePath("tests/hostile/" + name));
   ASSERT_TRUE(bytes.ok()) << bytes.status().message();
-  const Status status = IsNpy(name) ? ParseNpy(bytes->data(), bytes->size(), name).status()
-                                    : LoadModel(bytes->data(), bytes->size(), name).status();
+  const Status status = IsSampleFile(name) ? ParseSampleFile(bytes->data(), bytes->size(), name).status()
+                                           : LoadModel(bytes->data(), bytes->size(), name).status();
   EXPECT_EQ(status.message(), message);
 }
 
 TEST_P(Hostile, CliExitsWithTheErrorInsteadOfCrashing) {
   const auto& [name, message] = GetParam();
   const std::string path = testing::SourcePath("tests/hostile/" + name);
-  const auto result = testing::RunCli(IsNpy(name) ? "eval " + testing::SourcePath("examples/models/cnn.onnx") + " --data " + path
+  const auto result = testing::RunCli(IsSampleFile(name) ? "eval " + testing::SourcePath("examples/models/cnn.onnx") + " --data " + path
                                                   : "info " + path);
   EXPECT_FALSE(result.signaled) << result.output;
   EXPECT_EQ(result.exit_code, message.empty() ? 0 : 1) << result.output;

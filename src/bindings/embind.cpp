@@ -18,6 +18,7 @@
 #include "analysis/report.h"
 #include "analysis/sensitivity.h"
 #include "data/npy.h"
+#include "data/sample_file.h"
 #include "kernels/kernel.h"
 #include "analysis/summary.h"
 #include "kernels/simd/throughput.h"
@@ -625,6 +626,19 @@ val ParseNpyJs(const val& bytes) {
   });
 }
 
+// Samples from a .npy, .npz or .csv file named `name`: { samples, labels } (labels null if absent).
+val ParseSampleFileJs(const std::string& name, const val& bytes) {
+  return OrThrow<val>([&]() -> Result<val> {
+    const std::vector<uint8_t> data = emscripten::convertJSArrayToNumberVector<uint8_t>(bytes);
+    auto file = ParseSampleFile(data.data(), data.size(), name);
+    if (!file.ok()) return file.status();
+    val result = val::object();
+    result.set("samples", TensorToJs(file->samples));
+    result.set("labels", file->labels ? TensorToJs(*file->labels) : val::null());
+    return result;
+  });
+}
+
 // A tensor format from { type: 'uint8' | 'int8' | 'uint16' | 'int16', symmetric, reduceRange }.
 Result<TensorFormat> FormatFromJs(const val& options) {
   const std::string type = IsObject(options) && options["type"].isString() ? options["type"].as<std::string>() : "uint8";
@@ -806,6 +820,7 @@ EMSCRIPTEN_BINDINGS(qplay) {
   emscripten::function("loadModel", &LoadModelWithFilesJs, emscripten::allow_raw_pointers());
   emscripten::function("parseTensorProto", &ParseTensorProtoJs);
   emscripten::function("parseNpy", &ParseNpyJs);
+  emscripten::function("parseSampleFile", &ParseSampleFileJs);
   emscripten::function("measureInt8Gemm", &MeasureInt8GemmJs);
   emscripten::function("backends", &BackendsJs);
   emscripten::function("quantParams", &QuantParamsJs);

@@ -30,6 +30,7 @@
 #include "analysis/report.h"
 #include "analysis/sensitivity.h"
 #include "data/npy.h"
+#include "data/sample_file.h"
 #include "kernels/kernel.h"
 #include "analysis/summary.h"
 #include "quant/backend.h"
@@ -63,6 +64,8 @@ constexpr const char* kUsage =
     "  qplay qat MODEL -o OUT --train-data X.npy --train-labels Y.npy [--eval-data X --eval-labels Y] [--epochs N] [--lr F]\n"
     "        [--optimizer sgd|adam] [--batch-size N] [--weight-decay F] [--cosine] [--lsq] [--observer-steps N] [--seed N]\n"
     "        [quantize options] [--json]\n"
+    "sample files (X.npy, Y.npy above) may also be .npz (the samples, and labels in an array named labels or y)\n"
+    "  or .csv (a row per sample; labels in a column named label); --labels and the like are then optional\n"
     "every command: [--max-tensor-bytes N] (the largest tensor a model's sizes may ask for; 2 GiB by default)\n"
     "               [--max-loop-iterations N] (iterations a Loop may run; 1048576 by default)\n";
 
@@ -197,10 +200,27 @@ int Conformance(const Args& args) {
   return report.failed == 0 ? 0 : 1;
 }
 
-Result<Tensor> LoadNpyFile(const std::string& path) {
+Result<SampleFile> LoadSampleFile(const std::string& path) {
   auto bytes = ReadFileBytes(path);
   if (!bytes.ok()) return bytes.status();
-  return ParseNpy(bytes->data(), bytes->size(), path);
+  return ParseSampleFile(bytes->data(), bytes->size(), path);
+}
+
+Result<Tensor> LoadSamplesOnly(const std::string& path) {
+  auto file = LoadSampleFile(path);
+  if (!file.ok()) return file.status();
+  return std::move(file->samples);
+}
+
+// The samples in --DATA_FLAG's file, and their labels: from --LABELS_FLAG's file when given,
+// else those the samples' file holds (an .npz's labels array, a .csv's label column), if any.
+Result<SampleFile> LoadLabelledSamples(const Args& args, const std::string& data_flag, const std::string& labels_flag) {
+  auto file = LoadSampleFile(args.Value(data_flag));
+  if (!file.ok() || args.Value(labels_flag).empty()) return file;
+  auto labels = LoadSamplesOnly(args.Value(labels_flag));
+  if (!labels.ok()) return labels.status();
+  file->labels = std::move(*labels);
+  return file;
 }
 
 Result<QuantizationConfig> ConfigFromArgs(const Args& args) {
@@ -320,17 +340,12 @@ Result<nlohmann::json> QuantizeWithFallback(const Args& args, const Model& model
   QPLAY_RETURN_IF_ERROR(target->Validate(config));
   if (args.Value("--eval-data").empty())
     return Fail(StatusCode::kInvalidArgument, "the fallback measures accuracy on --eval-data X.npy (with --eval-labels Y.npy, or agreement with float)");
-  auto data = LoadNpyFile(args.Value("--eval-data"));
+  auto data = LoadLabelledSamples(args, "--eval-data", "--eval-labels");
   if (!data.ok()) return data.status();
-  std::optional<Tensor> labels;
-  if (!args.Value("--eval-labels").empty()) {
-    auto loaded = LoadNpyFile(args.Value("--eval-labels"));
-    if (!loaded.ok()) return loaded.status();
-    labels = loaded.value();
-  }
-  auto sensitivity = AnalyzeSensitivity(model, config, calibration, *data, TerminalProgress(args, "sensitivity: node"));
+  const auto& labels = data->labels;
+  auto sensitivity = AnalyzeSensitivity(model, config, calibration, data->samples, TerminalProgress(args, "sensitivity: node"));
   if (!sensitivity.ok()) return sensitivity.status();
-  auto fallback = FallBackToTarget(model, config, *data, labels ? &*labels : nullptr, *target, *sensitivity,
+  auto fallback = FallBackToTarget(model, config, data->samples, labels ? &*labels : nullptr, *target, *sensitivity,
                                    TerminalProgress(args, "fallback: try"));
   if (!fallback.ok()) return fallback.status();
   if (!args.json && isatty(STDERR_FILENO)) std::cerr << "\n";
@@ -370,7 +385,7 @@ int QuantizeCommand(const Args& args) {
   if (!dynamic) {
     if (model->graph.inputs.size() != 1)
       return Report(Fail(StatusCode::kInvalidArgument, "--calib feeds one input; the model has ", model->graph.inputs.size()));
-    auto samples = LoadNpyFile(args.Value("--calib"));
+    auto samples = LoadSamplesOnly(args.Value("--calib"));
     if (!samples.ok()) return Report(samples.status());
     calibration[model->graph.inputs[0]] = *samples;
   }
@@ -420,15 +435,10 @@ int Eval(const Args& args) {
     if (!loaded.ok()) return Report(loaded.status());
     compared = std::move(loaded.value());
   }
-  auto data = LoadNpyFile(args.Value("--data"));
+  auto data = LoadLabelledSamples(args, "--data", "--labels");
   if (!data.ok()) return Report(data.status());
-  std::optional<Tensor> labels;
-  if (!args.Value("--labels").empty()) {
-    auto loaded = LoadNpyFile(args.Value("--labels"));
-    if (!loaded.ok()) return Report(loaded.status());
-    labels = loaded.value();
-  }
-  auto report = Evaluate(*reference, compared ? &*compared : nullptr, *data, labels ? &*labels : nullptr,
+  const auto& labels = data->labels;
+  auto report = Evaluate(*reference, compared ? &*compared : nullptr, data->samples, labels ? &*labels : nullptr,
                          args.Count("--batch", "100"));
   if (!report.ok()) return Report(report.status());
   if (args.json) {
@@ -455,17 +465,12 @@ int Analyze(const Args& args) {
   if (!reference.ok()) return Report(reference.status());
   auto quantized = LoadModelFile(args.positional[1]);
   if (!quantized.ok()) return Report(quantized.status());
-  auto data = LoadNpyFile(args.Value("--data"));
+  auto data = LoadLabelledSamples(args, "--data", "--labels");
   if (!data.ok()) return Report(data.status());
-  std::optional<Tensor> labels;
-  if (!args.Value("--labels").empty()) {
-    auto loaded = LoadNpyFile(args.Value("--labels"));
-    if (!loaded.ok()) return Report(loaded.status());
-    labels = loaded.value();
-  }
+  const auto& labels = data->labels;
   AnalysisOptions options;
   options.batch_size = args.Count("--batch", "50");
-  auto report = AnalyzeQuantization(*reference, *quantized, *data, labels ? &*labels : nullptr, options);
+  auto report = AnalyzeQuantization(*reference, *quantized, data->samples, labels ? &*labels : nullptr, options);
   if (!report.ok()) return Report(report.status());
   if (args.json) {
     std::cout << report->ToJson() << "\n";
@@ -490,7 +495,7 @@ int Profile(const Args& args) {
     return Report(Fail(StatusCode::kInvalidArgument, "profile takes MODEL --data X.npy"));
   auto model = LoadModelFile(args.positional[0]);
   if (!model.ok()) return Report(model.status());
-  auto data = LoadNpyFile(args.Value("--data"));
+  auto data = LoadSamplesOnly(args.Value("--data"));
   if (!data.ok()) return Report(data.status());
   auto profile = ProfileModel(*model, *data, static_cast<int>(args.Count("--runs", "5")));
   if (!profile.ok()) return Report(profile.status());
@@ -512,9 +517,9 @@ int Sensitivity(const Args& args) {
   if (!model.ok()) return Report(model.status());
   auto config = ConfigFromArgs(args);
   if (!config.ok()) return Report(config.status());
-  auto calibration = LoadNpyFile(args.Value("--calib"));
+  auto calibration = LoadSamplesOnly(args.Value("--calib"));
   if (!calibration.ok()) return Report(calibration.status());
-  auto data = LoadNpyFile(args.Value("--data"));
+  auto data = LoadSamplesOnly(args.Value("--data"));
   if (!data.ok()) return Report(data.status());
   const SampleSet samples = {{model->graph.inputs[0], *calibration}};
   auto report = AnalyzeSensitivity(*model, *config, samples, *data);
@@ -533,22 +538,22 @@ int Sensitivity(const Args& args) {
 // --eval-data and --eval-labels, the fake-quantized model's accuracy; writes the QDQ model of the best
 // epoch (highest accuracy, or lowest loss without evaluation samples) to -o.
 int Qat(const Args& args) {
-  if (args.positional.size() != 1 || args.Value("-o").empty() || args.Value("--train-data").empty() || args.Value("--train-labels").empty())
+  if (args.positional.size() != 1 || args.Value("-o").empty() || args.Value("--train-data").empty())
     return Report(Fail(StatusCode::kInvalidArgument, "qat takes MODEL -o OUT --train-data X.npy --train-labels Y.npy"));
   auto model = LoadModelFile(args.positional[0]);
   if (!model.ok()) return Report(model.status());
   auto config = ConfigFromArgs(args);
   if (!config.ok()) return Report(config.status());
-  auto x = LoadNpyFile(args.Value("--train-data"));
-  auto y = LoadNpyFile(args.Value("--train-labels"));
-  if (!x.ok() || !y.ok()) return Report(x.ok() ? y.status() : x.status());
+  auto train = LoadLabelledSamples(args, "--train-data", "--train-labels");
+  if (!train.ok()) return Report(train.status());
+  if (!train->labels) return Report(Fail(StatusCode::kInvalidArgument, "qat needs labels: --train-labels Y.npy, or a --train-data file that holds them"));
   std::optional<Tensor> eval_x, eval_y;
   if (!args.Value("--eval-data").empty()) {
-    auto ex = LoadNpyFile(args.Value("--eval-data"));
-    auto ey = LoadNpyFile(args.Value("--eval-labels"));
-    if (!ex.ok() || !ey.ok()) return Report(ex.ok() ? ey.status().WithContext("--eval-data needs --eval-labels") : ex.status());
-    eval_x = *ex;
-    eval_y = *ey;
+    auto eval = LoadLabelledSamples(args, "--eval-data", "--eval-labels");
+    if (!eval.ok()) return Report(eval.status());
+    if (!eval->labels) return Report(Fail(StatusCode::kInvalidArgument, "--eval-data needs labels: --eval-labels Y.npy, or a file that holds them"));
+    eval_x = std::move(eval->samples);
+    eval_y = std::move(eval->labels);
   }
   QatOptions options;
   options.epochs = args.Count("--epochs", "3");
@@ -561,7 +566,7 @@ int Qat(const Args& args) {
   options.observer_steps = std::atoll(args.Value("--observer-steps", "0").c_str());
   options.seed = static_cast<uint32_t>(std::atoll(args.Value("--seed", "0").c_str()));
   nlohmann::json epochs = nlohmann::json::array();
-  auto result = QuantizationAwareTraining(*model, *config, *x, *y, eval_x ? &*eval_x : nullptr, eval_y ? &*eval_y : nullptr, options,
+  auto result = QuantizationAwareTraining(*model, *config, train->samples, *train->labels, eval_x ? &*eval_x : nullptr, eval_y ? &*eval_y : nullptr, options,
                                           [&](const EpochReport& e) {
                                             nlohmann::json j = {{"epoch", e.epoch}, {"loss", e.loss}};
                                             if (e.accuracy) j["accuracy"] = *e.accuracy;

@@ -118,3 +118,43 @@ counter = helper.make_graph([helper.make_node("Identity", ["cond_in"], ["cond_ou
                             initializer=[helper.make_tensor("one", FLOAT, [1], [1.0])])
 runs("loop_of_2_pow_62_iterations", helper.make_node("Loop", ["m", "", "v"], ["y"], name="loop", body=counter),
      [helper.make_tensor("m", TensorProto.INT64, [], [1 << 62]), helper.make_tensor("v", FLOAT, [1], [0.0])])
+
+
+# Sample archives (.npz) damaged one field at a time, from a NumPy archive of one array.
+def npz(name, compression, patch):
+    import io
+    import zipfile
+    import numpy as np
+    array = io.BytesIO()
+    np.save(array, np.arange(64, dtype=np.float32))
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", compression) as z:
+        z.writestr("x.npy", array.getvalue())
+    data = bytearray(archive.getvalue())
+    patch(data, data.find(b"PK\x01\x02"), data.find(b"PK\x05\x06"))
+    with open(f"{name}.npz", "wb") as f:
+        f.write(data)
+
+
+def put(data, at, value, width=4):
+    data[at:at + width] = value.to_bytes(width, "little")
+
+
+stored, deflated = __import__("zipfile").ZIP_STORED, __import__("zipfile").ZIP_DEFLATED
+with open("npz_not_a_zip.npz", "wb") as f:
+    f.write(b"PK\x03\x04" + bytes(40))
+npz("npz_unpacks_past_budget", deflated, lambda d, entry, end: put(d, entry + 24, 0xF0000000))
+npz("npz_unpacks_past_announced", deflated, lambda d, entry, end: put(d, entry + 24, 10))
+npz("npz_deflate_ends_early", deflated, lambda d, entry, end: put(d, entry + 20, 5))
+npz("npz_entry_past_end", stored, lambda d, entry, end: (put(d, entry + 20, 0x7FFFFFFF), put(d, entry + 24, 0x7FFFFFFF)))
+npz("npz_method_bzip2", stored, lambda d, entry, end: put(d, entry + 10, 12, 2))
+npz("npz_encrypted", stored, lambda d, entry, end: put(d, entry + 8, 1, 2))
+npz("npz_bad_crc", stored, lambda d, entry, end: put(d, entry + 16, 0x12345678))
+npz("npz_zip64_locator_missing", stored, lambda d, entry, end: put(d, end + 10, 0xFFFF, 2))
+
+
+# Sample tables (.csv) with one mistake each.
+for name, text in {"csv_ragged_rows": "a,b\n1,2\n3\n", "csv_nan_cell": "1,2\n3,nan\n",
+                   "csv_fractional_label": "x,label\n1,0.5\n", "csv_header_only": "x,label\n"}.items():
+    with open(f"{name}.csv", "w") as f:
+        f.write(text)

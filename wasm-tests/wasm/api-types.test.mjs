@@ -85,7 +85,9 @@ function departures(value, type, where, out = [], depth = 0) {
       if (!(property.flags & ts.SymbolFlags.Optional)) out.push(`${where}.${property.name} is missing`);
       continue;
     }
-    departures(v, checker.getNonNullableType(checker.getTypeOfSymbol(property)), `${where}.${property.name}`, out, depth + 1);
+    // An optional property's type includes undefined; null must be declared.
+    const propertyType = checker.getTypeOfSymbol(property);
+    departures(v, v === null ? propertyType : checker.getNonNullableType(propertyType), `${where}.${property.name}`, out, depth + 1);
   }
   const index = checker.getIndexInfoOfType(type, ts.IndexKind.String);
   for (const key of Object.keys(value)) {
@@ -128,6 +130,9 @@ describe('results have the declared shapes', () => {
   test('module functions', () => {
     check('QplayModule', 'loadModel', model);
     check('QplayModule', 'parseNpy', calibration);
+    for (const name of ['savez.npz', 'savez_compressed.npz'])
+      check('QplayModule', 'parseSampleFile', qp.parseSampleFile(name, fs.readFileSync(path.join(repoRoot, 'tests/data', name))));
+    check('QplayModule', 'parseSampleFile', qp.parseSampleFile('rows.csv', new TextEncoder().encode('1,2\n3,4\n')));
     check('QplayModule', 'parseTensorProto', qp.parseTensorProto(fs.readFileSync(
       '/usr/share/libonnx-testdata/data/node/test_relu/test_data_set_0/input_0.pb')));
     check('QplayModule', 'measureInt8Gemm', qp.measureInt8Gemm(8, 8, 16));

@@ -1,6 +1,6 @@
-// The hostile-input regression corpus (tests/hostile/) in wasm: each model or .npy file is
-// refused with an Error carrying exactly its expected message (naming the input as the module
-// does: "model", "the .npy file"), never a trap, while another model stays open and keeps
+// The hostile-input regression corpus (tests/hostile/) in wasm: each model or sample file is
+// refused with an Error carrying exactly its expected message (a model is named "model", a
+// sample file by the name it is given), never a trap, while another model stays open and keeps
 // giving identical outputs.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -46,16 +46,16 @@ beforeAll(async () => {
 
 test.each(Object.entries(expected))('%s is refused by name and the open model is unchanged', (file, message) => {
   const bytes = fs.readFileSync(path.join(corpus, file));
-  const npy = file.endsWith('.npy');
+  const sampleFile = /\.(npy|npz|csv)$/.test(file);
   let error;
   try {
-    if (npy) qp.parseNpy(bytes);
+    if (sampleFile) qp.parseSampleFile(file, bytes);
     else qp.loadModel(bytes).delete();
   } catch (e) {
     error = e;
   }
   if (message === '') expect(error).toBeUndefined();  // a model that once trapped now loads
-  else expect(error?.message).toBe(message.replace(file, npy ? 'the .npy file' : 'model'));
+  else expect(error?.message).toBe(sampleFile ? message : message.replace(file, 'model'));
   expect(open.run({ input }).logits.data).toEqual(reference);
 });
 

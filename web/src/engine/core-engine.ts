@@ -71,6 +71,10 @@ export class CoreEngine implements Engine {
     return this.qp.parseNpy(new Uint8Array(bytes));
   }
 
+  async parseSampleFile(name: string, bytes: ArrayBuffer): Promise<{ samples: TensorData; labels: TensorData | null }> {
+    return this.qp.parseSampleFile(name, new Uint8Array(bytes));
+  }
+
   async setSamples(role: SampleRole, data: TensorData, labels: TensorData | null): Promise<void> {
     if (!data.dims.length || data.dims[0] === 0) throw new Error(`the ${role} set is empty`);
     if (labels && labels.data.length !== data.dims[0])

@@ -89,11 +89,19 @@ export interface WasmQatSession {
   delete(): void;
 }
 
+// A sample file's contents: the samples, and their labels where the file holds them.
+export interface SampleFile {
+  samples: TensorData & { type: string };
+  labels: TensorData | null;
+}
+
 export interface QplayModule {
   // externalFiles: the external data files the model names ({ 'model.onnx.data': bytes }).
   loadModel(bytes: Uint8Array | ArrayBuffer, externalFiles?: Record<string, Uint8Array | ArrayBuffer> | null): WasmModel;
   parseTensorProto(bytes: Uint8Array): TensorData & { type: string; name?: string };
   parseNpy(bytes: Uint8Array): TensorData & { type: string };
+  // Samples from a .npy, .npz or .csv file (by its name's extension); errors start with the name.
+  parseSampleFile(name: string, bytes: Uint8Array): SampleFile;
   measureInt8Gemm(m: number, n: number, k: number): Int8GemmThroughput;
   backends(): BackendPreset[];
   quantParams(rmin: number, rmax: number, format: QuantFormatOptions): QuantParams;

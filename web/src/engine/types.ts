@@ -259,6 +259,9 @@ export interface Engine {
   loadModel(bytes: ArrayBuffer, externalFiles?: Record<string, ArrayBuffer>): Promise<ModelInfo>;
   layers(config: QuantConfig): Promise<LayerPlan[]>;
   parseNpy(bytes: ArrayBuffer): Promise<TensorData>;
+  // Samples from a .npy, .npz (labels under a name like 'labels' or 'y') or .csv (a label column)
+  // file, by its name's extension; errors start with the name.
+  parseSampleFile(name: string, bytes: ArrayBuffer): Promise<{ samples: TensorData; labels: TensorData | null }>;
   setSamples(role: SampleRole, data: TensorData, labels: TensorData | null): Promise<void>;
   sample(role: SampleRole, index: number): Promise<TensorData>;
   quantize(config: QuantConfig, progress?: ProgressFn): Promise<QuantizedModel>;

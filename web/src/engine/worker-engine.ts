@@ -71,6 +71,10 @@ export class WorkerEngine implements Engine {
     return this.call('parseNpy', [bytes]);
   }
 
+  parseSampleFile(name: string, bytes: ArrayBuffer): Promise<{ samples: TensorData; labels: TensorData | null }> {
+    return this.call('parseSampleFile', [name, bytes]);
+  }
+
   async setSamples(role: SampleRole, data: TensorData, labels: TensorData | null): Promise<void> {
     const saved = { data: save(data), labels: labels && save(labels) };
     await this.call('setSamples', [role, data, labels]);

@@ -1,0 +1,9 @@
+# Writes the .npz archives tests/npz_test.cpp reads, exactly as NumPy writes them (numpy.savez
+# stores entries with zip64 extra fields; savez_compressed deflates them). Committed; run with
+# /usr/bin/python3 only to change them.
+import numpy as np
+
+x = np.arange(6, dtype=np.float32).reshape(2, 3) / 4
+labels = np.array([1, 0], dtype=np.int64)
+np.savez("savez.npz", x=x, labels=labels)
+np.savez_compressed("savez_compressed.npz", x=x, labels=labels)
