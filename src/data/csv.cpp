@@ -75,6 +75,9 @@ Result<CsvSamples> ParseCsv(std::string_view text, const std::string& source) {
   }
   if (first == rows.size()) return Fail(StatusCode::kInvalidArgument, source, ": the file has a header but no rows");
   const size_t width = rows[first].size();
+  if (first == 1 && rows[0].size() != width)
+    return Fail(StatusCode::kInvalidArgument, source, ": the header has ", rows[0].size(), " columns, but row ",
+                line_numbers[1], " has ", width);
   const int64_t samples = static_cast<int64_t>(rows.size() - first);
   const int64_t features = static_cast<int64_t>(width) - (label_column >= 0 ? 1 : 0);
   if (features == 0) return Fail(StatusCode::kInvalidArgument, source, ": the rows hold labels but no features");

@@ -16,6 +16,8 @@ constexpr uint32_t kDirectoryEntry = 0x02014b50;
 constexpr uint32_t kLocalHeader = 0x04034b50;
 constexpr uint16_t kZip64Extra = 0x0001;
 constexpr uint32_t kStored = 0, kDeflated = 8;
+// Deflate's best case: a 258-byte match in under 2 bits, so at most about 1032 bytes out per byte in.
+constexpr uint64_t kMaxDeflateRatio = 1032;
 
 // Little-endian reads from the archive; every read is bounds-checked by its caller's `Has`.
 struct Bytes {
@@ -124,11 +126,17 @@ Result<std::vector<uint8_t>> ReadEntry(const Bytes& zip, const Entry& entry, con
   if (entry.uncompressed > TensorBudgetBytes())
     return Fail(StatusCode::kInvalidArgument, where, " would unpack to ", entry.uncompressed, " bytes; the limit is ",
                 TensorBudgetText());
+  if (entry.method != kStored && entry.method != kDeflated)
+    return broken("it is compressed with method " + std::to_string(entry.method) + "; .npz files use stored or deflate");
+  if (entry.method == kStored && entry.compressed != entry.uncompressed) return broken("a stored entry's two sizes differ");
+  // Checked before allocating, so that a few bytes cannot ask for gigabytes.
+  if (entry.method == kDeflated && entry.uncompressed / kMaxDeflateRatio > entry.compressed)
+    return broken(std::to_string(entry.compressed) + " bytes of deflate data cannot unpack to the " +
+                  std::to_string(entry.uncompressed) + " announced");
   std::vector<uint8_t> out(static_cast<size_t>(entry.uncompressed));
   if (entry.method == kStored) {
-    if (entry.compressed != entry.uncompressed) return broken("a stored entry's two sizes differ");
     std::copy_n(zip.data + start, out.size(), out.begin());
-  } else if (entry.method == kDeflated) {
+  } else {
     z_stream stream{};
     if (inflateInit2(&stream, -MAX_WBITS) != Z_OK) return broken("zlib could not start");
     // zlib counts in uInt: feed and drain in chunks so sizes past 4 GiB cannot wrap.
@@ -150,8 +158,6 @@ Result<std::vector<uint8_t>> ReadEntry(const Bytes& zip, const Entry& entry, con
     if (code == Z_BUF_ERROR) return broken(full ? "it unpacks to more bytes than the " + announced : "its deflate data ends early");
     if (code != Z_STREAM_END) return broken("its deflate data is damaged" + why);
     if (!full) return broken("it unpacks to fewer bytes than the " + announced);
-  } else {
-    return broken("it is compressed with method " + std::to_string(entry.method) + "; .npz files use stored or deflate");
   }
   uint32_t crc = static_cast<uint32_t>(crc32(0, nullptr, 0));
   for (size_t at = 0; at < out.size(); at += 1u << 30)

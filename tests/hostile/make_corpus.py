@@ -129,7 +129,7 @@ def npz(name, compression, patch):
     np.save(array, np.arange(64, dtype=np.float32))
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", compression) as z:
-        z.writestr("x.npy", array.getvalue())
+        z.writestr(zipfile.ZipInfo("x.npy", date_time=(1980, 1, 1, 0, 0, 0)), array.getvalue(), compression)
     data = bytearray(archive.getvalue())
     patch(data, data.find(b"PK\x01\x02"), data.find(b"PK\x05\x06"))
     with open(f"{name}.npz", "wb") as f:
@@ -144,6 +144,7 @@ stored, deflated = __import__("zipfile").ZIP_STORED, __import__("zipfile").ZIP_D
 with open("npz_not_a_zip.npz", "wb") as f:
     f.write(b"PK\x03\x04" + bytes(40))
 npz("npz_unpacks_past_budget", deflated, lambda d, entry, end: put(d, entry + 24, 0xF0000000))
+npz("npz_announces_more_than_deflate_gives", deflated, lambda d, entry, end: put(d, entry + 24, 1 << 30))
 npz("npz_unpacks_past_announced", deflated, lambda d, entry, end: put(d, entry + 24, 10))
 npz("npz_deflate_ends_early", deflated, lambda d, entry, end: put(d, entry + 20, 5))
 npz("npz_entry_past_end", stored, lambda d, entry, end: (put(d, entry + 20, 0x7FFFFFFF), put(d, entry + 24, 0x7FFFFFFF)))
@@ -155,6 +156,7 @@ npz("npz_zip64_locator_missing", stored, lambda d, entry, end: put(d, end + 10, 
 
 # Sample tables (.csv) with one mistake each.
 for name, text in {"csv_ragged_rows": "a,b\n1,2\n3\n", "csv_nan_cell": "1,2\n3,nan\n",
-                   "csv_fractional_label": "x,label\n1,0.5\n", "csv_header_only": "x,label\n"}.items():
+                   "csv_fractional_label": "x,label\n1,0.5\n", "csv_header_only": "x,label\n",
+                   "csv_header_wider_than_rows": "a,b,label\n1,2\n"}.items():
     with open(f"{name}.csv", "w") as f:
         f.write(text)
