@@ -1,0 +1,34 @@
+// If the wasm instance traps anyway, the page replaces the worker, loads the model and samples
+// again, says what happened, and the next run gives the same results as before.
+import { expect, test } from 'vitest';
+import { runAndWait, usePage, waitForModel } from './serve-and-launch.mjs';
+
+const session = usePage();
+
+test('a trap in the worker restarts the engine with the model and samples kept', async () => {
+  const { page, url } = session;
+  await page.goto(url);
+  await waitForModel(page, 'cnn.onnx');
+  await runAndWait(page);
+  const before = await page.locator('#quantized-accuracy').textContent();
+
+  // The worker answers the next quantize as it answers a trap (worker.ts: a WebAssembly.RuntimeError is fatal).
+  const [worker] = page.workers();
+  await worker.evaluate(() => {
+    const handle = self.onmessage;
+    self.onmessage = (event) => {
+      if (event.data.method !== 'quantize') return handle.call(self, event);
+      self.onmessage = handle;
+      self.postMessage({ id: event.data.id, ok: false, error: new WebAssembly.RuntimeError('unreachable').message, fatal: true });
+    };
+  });
+  await runAndWait(page);
+  expect(await page.locator('#run-error').textContent()).toBe('The run failed: unreachable (the engine restarted; your model and samples are loaded again)');
+  expect(page.workers().length).toBe(1);
+  expect(page.workers()[0]).not.toBe(worker);
+
+  await runAndWait(page);
+  expect(await page.locator('#run-error').count()).toBe(0);
+  expect(await page.locator('#quantized-accuracy').textContent()).toBe(before);
+  expect(session.errors).toEqual([]);
+});
