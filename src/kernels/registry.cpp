@@ -33,6 +33,7 @@ const KernelRegistry& KernelRegistry::Get() {
     RegisterControlFlowKernels(r);
     RegisterResizeKernels(r);
     RegisterQLinearContribKernels(r);
+    RegisterDetectionKernels(r);
     RegisterMatMulNBitsKernels(r);
     RegisterFastConvKernels(r);
     RegisterFastMatMulKernels(r);

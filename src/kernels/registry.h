@@ -49,6 +49,7 @@ void RegisterRecurrentKernels(KernelRegistry& registry);
 void RegisterControlFlowKernels(KernelRegistry& registry);
 void RegisterResizeKernels(KernelRegistry& registry);
 void RegisterQLinearContribKernels(KernelRegistry& registry);
+void RegisterDetectionKernels(KernelRegistry& registry);
 void RegisterMatMulNBitsKernels(KernelRegistry& registry);
 void RegisterFastConvKernels(KernelRegistry& registry);
 void RegisterFastMatMulKernels(KernelRegistry& registry);

@@ -281,6 +281,7 @@ const SchemaRegistry& SchemaRegistry::Get() {
     RegisterRecurrentSchemas(r);
     RegisterControlFlowSchemas(r);
     RegisterQLinearContribSchemas(r);
+    RegisterDetectionSchemas(r);
     return r;
   }();
   return registry;

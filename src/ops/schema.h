@@ -225,5 +225,6 @@ void RegisterQuantizeSchemas(SchemaRegistry& r);
 void RegisterRecurrentSchemas(SchemaRegistry& r);
 void RegisterControlFlowSchemas(SchemaRegistry& r);
 void RegisterQLinearContribSchemas(SchemaRegistry& r);
+void RegisterDetectionSchemas(SchemaRegistry& r);
 
 }  // namespace qplay
