@@ -25,6 +25,16 @@ TEST(Cli, AFolderGivenAsAFileIsNamed) {
   EXPECT_EQ(r.output, "qplay: '" + folder + "' is a folder, not a file\n");
 }
 
+TEST(Cli, OpsListsEveryOpWithTheOpsetRangesOfItsDefinitions) {
+  auto r = RunCli("ops");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.rfind("| Domain | Op | Opsets | Fast kernel |\n", 0), 0u) << r.output;
+  EXPECT_NE(r.output.find("| ai.onnx | NonMaxSuppression | 10, 11+ |  |\n"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("| ai.onnx | ReduceSum | 1-12, 13+ |"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("| ai.onnx | Conv | 1+ | yes |"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("| com.microsoft | FusedMatMul | 1+ |"), std::string::npos) << r.output;
+}
+
 TEST(Cli, InfoJsonDescribesTheModel) {
   auto r = RunCli("info " + testing::SourcePath("tests/models/cnn_bn.onnx") + " --json");
   ASSERT_EQ(r.exit_code, 0) << r.output;

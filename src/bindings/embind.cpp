@@ -19,6 +19,7 @@
 #include "analysis/sensitivity.h"
 #include "data/npy.h"
 #include "data/sample_file.h"
+#include "kernels/op_support.h"
 #include "kernels/kernel.h"
 #include "analysis/summary.h"
 #include "kernels/simd/throughput.h"
@@ -821,6 +822,7 @@ EMSCRIPTEN_BINDINGS(qplay) {
   emscripten::function("parseTensorProto", &ParseTensorProtoJs);
   emscripten::function("parseNpy", &ParseNpyJs);
   emscripten::function("parseSampleFile", &ParseSampleFileJs);
+  emscripten::function("supportedOpsTable", &SupportedOpsMarkdown);
   emscripten::function("measureInt8Gemm", &MeasureInt8GemmJs);
   emscripten::function("backends", &BackendsJs);
   emscripten::function("quantParams", &QuantParamsJs);

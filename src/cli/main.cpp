@@ -1,5 +1,6 @@
 // qplay command-line tool: the same core as the page, natively.
 //   qplay info MODEL [--json]
+//   qplay ops
 //   qplay run MODEL --input NAME=FILE.npy ... [--output-dir DIR]
 //   qplay conformance DIR... [--json]
 //   qplay roundtrip MODEL -o OUT
@@ -30,6 +31,7 @@
 #include "analysis/report.h"
 #include "analysis/sensitivity.h"
 #include "data/npy.h"
+#include "kernels/op_support.h"
 #include "data/sample_file.h"
 #include "kernels/kernel.h"
 #include "analysis/summary.h"
@@ -47,6 +49,7 @@ using namespace qplay;
 constexpr const char* kUsage =
     "usage:\n"
     "  qplay info MODEL [--json]\n"
+    "  qplay ops                                 (the ops and opset versions qplay runs, as a Markdown table)\n"
     "  qplay run MODEL --input NAME=FILE.npy ... [--output-dir DIR]\n"
     "  qplay conformance DIR... [--json]\n"
     "  qplay roundtrip MODEL -o OUT\n"
@@ -121,6 +124,13 @@ Status WriteFile(const std::string& path, const std::vector<uint8_t>& bytes) {
 Status WriteModel(const std::string& path, const Model& model) {
   auto bytes = ExportModel(model);
   return bytes.ok() ? WriteFile(path, *bytes) : bytes.status();
+}
+
+// Every op qplay runs, with the opset versions of its definitions (the table of docs/ops).
+int Ops(const Args& args) {
+  if (!args.positional.empty()) return Report(Fail(StatusCode::kInvalidArgument, "ops takes no arguments"));
+  std::cout << SupportedOpsMarkdown();
+  return 0;
 }
 
 int Info(const Args& args) {
@@ -614,6 +624,7 @@ int Dispatch(int argc, char** argv) {
   Status limits = ApplyLimits(*args);
   if (!limits.ok()) return Report(limits);
   if (command == "info") return Info(*args);
+  if (command == "ops") return Ops(*args);
   if (command == "run") return Run(*args);
   if (command == "conformance") return Conformance(*args);
   if (command == "roundtrip") return Roundtrip(*args);

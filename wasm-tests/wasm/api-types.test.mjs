@@ -132,6 +132,7 @@ describe('results have the declared shapes', () => {
     check('QplayModule', 'parseNpy', calibration);
     for (const name of ['savez.npz', 'savez_compressed.npz'])
       check('QplayModule', 'parseSampleFile', qp.parseSampleFile(name, fs.readFileSync(path.join(repoRoot, 'tests/data', name))));
+    check('QplayModule', 'supportedOpsTable', qp.supportedOpsTable());
     check('QplayModule', 'parseSampleFile', qp.parseSampleFile('rows.csv', new TextEncoder().encode('1,2\n3,4\n')));
     check('QplayModule', 'parseTensorProto', qp.parseTensorProto(fs.readFileSync(
       '/usr/share/libonnx-testdata/data/node/test_relu/test_data_set_0/input_0.pb')));

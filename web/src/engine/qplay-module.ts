@@ -102,6 +102,8 @@ export interface QplayModule {
   parseNpy(bytes: Uint8Array): TensorData & { type: string };
   // Samples from a .npy, .npz or .csv file (by its name's extension); errors start with the name.
   parseSampleFile(name: string, bytes: Uint8Array): SampleFile;
+  // Every op the runtime runs, with the opset versions of its definitions, as a Markdown table.
+  supportedOpsTable(): string;
   measureInt8Gemm(m: number, n: number, k: number): Int8GemmThroughput;
   backends(): BackendPreset[];
   quantParams(rmin: number, rmax: number, format: QuantFormatOptions): QuantParams;
