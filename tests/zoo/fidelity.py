@@ -28,6 +28,8 @@ from torch import nn
 from torch.ao.quantization import get_default_qconfig_mapping
 from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
 
+from batch_norm import measure_batch_norm
+
 warnings.filterwarnings("ignore")
 torch.set_num_threads(os.cpu_count())
 
@@ -156,16 +158,8 @@ def main():
         torch.manual_seed(0)
         model, shape = models()[name]()
         calibration, test = torch.randn(CALIBRATION, *shape), torch.randn(TEST, *shape)
+        measure_batch_norm(model, [(torch.randn(16, *shape),) for _ in range(4)])
         with torch.no_grad():
-            # Batch-norm statistics from inputs like these, so activations neither vanish nor explode.
-            model.train()
-            for m in model.modules():
-                if isinstance(m, nn.modules.batchnorm._BatchNorm):
-                    m.reset_running_stats()
-                    m.momentum = None  # a plain average over the batches below
-            for _ in range(4):
-                model(torch.randn(16, *shape))
-            model.eval()
             reference = model(test).numpy()
         spread = sqnr_db(reference, np.broadcast_to(reference.mean(axis=0), reference.shape))
         if spread > 40:

@@ -1,0 +1,286 @@
+"""Models qplay was never tuned on, for checking that it loads and runs them as ONNX Runtime does.
+
+    /usr/bin/python3 tests/zoo/coverage.py OUT_DIR
+
+Writes OUT_DIR/NAME.onnx, the inputs OUT_DIR/NAME.INPUT.npy and OUT_DIR/manifest.json (each
+model's inputs and what it covers). wasm-tests/wasm/zoo-coverage.test.mjs runs each one in qplay
+and in onnxruntime-node. The models:
+- torchvision architectures (Debian's python3-torchvision 0.14) with random weights, exported by
+  PyTorch 1.13 at several opsets: classifiers, segmentation, detection with NonMaxSuppression and
+  RoiAlign, Swin and ViT, a video 3-D convolution net;
+- a text encoder taking token ids and an attention mask, and a recurrent model taking state;
+- a float16 copy of a classifier (weights in float16, cast to float32 where used) and a copy
+  whose weights are in an external data file;
+- small models built by hand for opsets 18 to 21 (onnx 1.12's helper, without its checker, which
+  knows opsets up to 17).
+"""
+import json
+import os
+import sys
+import warnings
+
+import numpy as np
+import onnx
+import torch
+import torchvision
+from onnx import TensorProto, helper, numpy_helper
+from torch import nn
+
+from batch_norm import measure_batch_norm
+
+warnings.filterwarnings("ignore")
+torch.manual_seed(0)
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+manifest = {}
+tv = torchvision.models
+
+
+def save_inputs(name, inputs):
+    files = {}
+    for input_name, value in inputs.items():
+        files[input_name] = f"{name}.{input_name}.npy"
+        np.save(os.path.join(out, files[input_name]), value)
+    return files
+
+
+def export(name, model, inputs, opset, covers):
+    """Exports `model` called on `inputs` (name -> numpy array) at `opset`."""
+    path = os.path.join(out, f"{name}.onnx")
+    args = tuple(torch.from_numpy(v) for v in inputs.values())
+    # Batch-norm statistics from four noisy copies of the inputs (one sample cannot give a variance).
+    repeated = [a.repeat(4, *[1] * (a.dim() - 1)) for a in args]
+    noisy = tuple(r + 0.5 * torch.randn_like(r) if r.is_floating_point() else r for r in repeated)
+    measure_batch_norm(model, [noisy])
+    # With gradients on, attention takes its exportable path, not the fused inference kernel.
+    torch.onnx.export(model, args, path, opset_version=opset, input_names=list(inputs), do_constant_folding=True)
+    manifest[name] = {"model": f"{name}.onnx", "inputs": save_inputs(name, inputs), "covers": covers}
+
+
+def image(*shape):
+    return np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+
+
+class Segmentation(nn.Module):
+    """torchvision's segmentation models return a dict; the export takes its main output."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return self.model(x)["out"]
+
+
+class TextEncoder(nn.Module):
+    """Token ids and an attention mask (1 = a token, 0 = padding) to a pooled embedding: one
+    attention block written out, so that the mask is added to the scores as BERT exports do."""
+
+    def __init__(self, vocab=100, dim=32, heads=4):
+        super().__init__()
+        self.embed, self.position = nn.Embedding(vocab, dim), nn.Parameter(torch.randn(1, 64, dim) * 0.1)
+        self.qkv, self.proj, self.heads = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim), heads
+        self.norm1, self.norm2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
+        self.ffn = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim))
+
+    def forward(self, input_ids, attention_mask):
+        b, t = input_ids.shape
+        x = self.embed(input_ids) + self.position[:, :t]
+        q, k, v = self.qkv(x).reshape(b, t, 3, self.heads, -1).permute(2, 0, 3, 1, 4)
+        scores = q @ k.transpose(-1, -2) / (q.shape[-1] ** 0.5) + (1.0 - attention_mask[:, None, None, :]) * -10000.0
+        x = self.norm1(x + self.proj((scores.softmax(-1) @ v).transpose(1, 2).reshape(b, t, -1)))
+        x = self.norm2(x + self.ffn(x))
+        return (x * attention_mask[:, :, None]).sum(1) / attention_mask.sum(1, keepdim=True)
+
+
+class Recurrent(nn.Module):
+    """A voice-activity-shaped model: features and the LSTM's state in, a probability and the new state out."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm, self.gru, self.head = nn.LSTM(16, 32, batch_first=True), nn.GRU(32, 16, batch_first=True), nn.Linear(16, 1)
+
+    def forward(self, x, h, c):
+        y, (h, c) = self.lstm(x, (h, c))
+        y, _ = self.gru(y)
+        return torch.sigmoid(self.head(y[:, -1])), h, c
+
+
+def spread(*modules, std=0.3):
+    """Wider random weights for the given heads: torchvision starts them near zero, so every box
+    would get the same score and NonMaxSuppression would have nothing to rank."""
+    for module in modules:
+        for layer in module.modules():
+            if isinstance(layer, (nn.Conv2d, nn.Linear)):
+                nn.init.normal_(layer.weight, std=std)
+
+
+def ssdlite():
+    model = tv.detection.ssdlite320_mobilenet_v3_large(num_classes=5, weights_backbone=None)
+    spread(model.head.classification_head)
+    return model
+
+
+def fasterrcnn():
+    model = tv.detection.fasterrcnn_mobilenet_v3_large_320_fpn(num_classes=5, weights_backbone=None)
+    spread(model.rpn.head.cls_logits, model.roi_heads.box_predictor.cls_score)
+    return model
+
+
+def vit():
+    model = tv.VisionTransformer(image_size=32, patch_size=8, num_layers=2, num_heads=2, hidden_dim=64, mlp_dim=128,
+                                 num_classes=10)
+    nn.init.normal_(model.heads.head.weight, std=0.1)  # torchvision starts the head at zero: a constant output
+    return model
+
+
+x64 = {"input": image(1, 3, 64, 64)}
+classifiers = [
+    ("resnet18", lambda: tv.resnet18(num_classes=10), (9, 13, 17)),
+    ("mobilenet_v3_small", lambda: tv.mobilenet_v3_small(num_classes=10), (11, 17)),
+    ("efficientnet_b0", lambda: tv.efficientnet_b0(num_classes=10), (13,)),
+    ("squeezenet1_1", lambda: tv.squeezenet1_1(num_classes=10), (9,)),
+    ("densenet121", lambda: tv.densenet121(num_classes=10), (10,)),
+    ("regnet_y_400mf", lambda: tv.regnet_y_400mf(num_classes=10), (11,)),
+    ("shufflenet_v2_x0_5", lambda: tv.shufflenet_v2_x0_5(num_classes=10), (12,)),
+    ("convnext_tiny", lambda: tv.convnext_tiny(num_classes=10), (14,)),
+]
+for arch, make, opsets in classifiers:
+    for opset in opsets:
+        export(f"{arch}_op{opset}", make(), x64, opset, "image classifier")
+export("vit_op13", vit(), {"input": image(1, 3, 32, 32)}, 13, "vision transformer")
+export("vit_op17", vit(), {"input": image(1, 3, 32, 32)}, 17, "vision transformer, LayerNormalization")
+export("swin_t_op17", tv.swin_t(num_classes=10), {"input": image(1, 3, 224, 224)}, 17,
+       "vision transformer with windowed attention")
+export("lraspp_op11", Segmentation(tv.segmentation.lraspp_mobilenet_v3_large(num_classes=4, weights_backbone=None)),
+       {"input": image(1, 3, 96, 96)}, 11, "segmentation")
+export("deeplabv3_op17", Segmentation(tv.segmentation.deeplabv3_mobilenet_v3_large(num_classes=4, weights_backbone=None)),
+       {"input": image(1, 3, 96, 96)}, 17, "segmentation")
+export("ssdlite_op11", ssdlite(),
+       {"images": np.random.default_rng(2).random((1, 3, 320, 320), dtype=np.float32)}, 11,
+       "detection: TopK, NonMaxSuppression")
+export("fasterrcnn_op11", fasterrcnn(),
+       {"images": np.random.default_rng(3).random((1, 3, 320, 320), dtype=np.float32)}, 11,
+       "detection: NonMaxSuppression, RoiAlign")
+export("r3d_18_op11", tv.video.r3d_18(num_classes=10), {"input": image(1, 3, 4, 56, 56)}, 11, "video: 3-D convolutions")
+export("text_encoder_op14", TextEncoder(),
+       {"input_ids": np.random.default_rng(4).integers(0, 100, (2, 12)).astype(np.int64),
+        "attention_mask": np.array([[1] * 12, [1] * 7 + [0] * 5], dtype=np.float32)}, 14,
+       "text encoder with two inputs")
+export("recurrent_op11", Recurrent(), {"x": image(1, 20, 16), "h": image(1, 1, 32), "c": image(1, 1, 32)}, 11,
+       "LSTM and GRU with state inputs")
+
+
+def rewrite(name, source, covers, change, save=onnx.save, external=()):
+    model = onnx.load(os.path.join(out, manifest[source]["model"]))
+    change(model)
+    save(model, os.path.join(out, f"{name}.onnx"))
+    manifest[name] = {**manifest[source], "model": f"{name}.onnx", "covers": covers, "external": list(external)}
+
+
+def to_float16_weights(model):
+    """Float16 weights, each cast to float32 where used (onnxconverter-common's keep_io_types form)."""
+    graph = model.graph
+    casts = []
+    for init in graph.initializer:
+        if init.data_type != TensorProto.FLOAT:
+            continue
+        half = numpy_helper.from_array(numpy_helper.to_array(init).astype(np.float16), init.name + "_fp16")
+        init.CopyFrom(half)
+        casts.append(helper.make_node("Cast", [half.name], [half.name[:-5]], to=TensorProto.FLOAT))
+    nodes = casts + list(graph.node)
+    del graph.node[:]
+    graph.node.extend(nodes)
+
+
+def weights_in_constant_nodes(model):
+    """Every initializer as a Constant node, as PaddlePaddle's exporter writes weights."""
+    graph = model.graph
+    constants = [helper.make_node("Constant", [], [init.name], value=init) for init in graph.initializer]
+    nodes = constants + list(graph.node)
+    del graph.initializer[:]
+    del graph.node[:]
+    graph.node.extend(nodes)
+
+
+rewrite("resnet18_constant_weights_op9", "resnet18_op9", "weights in Constant nodes (PaddlePaddle's form)",
+        weights_in_constant_nodes)
+rewrite("resnet18_fp16_op13", "resnet18_op13", "float16 weights", to_float16_weights)
+rewrite("resnet18_external_op13", "resnet18_op13", "weights in an external data file", lambda m: None,
+        save=lambda m, path: onnx.save(m, path, save_as_external_data=True, location="resnet18_external_op13.data",
+                                       size_threshold=1024), external=["resnet18_external_op13.data"])
+
+
+def hand_built(name, opset, nodes, inputs, outputs, covers, initializers=()):
+    graph = helper.make_graph(nodes, name, [helper.make_tensor_value_info(n, TensorProto.FLOAT, v.shape) for n, v in inputs.items()],
+                              [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outputs],
+                              initializer=list(initializers))
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8 if opset <= 17 else 10
+    onnx.save(model, os.path.join(out, f"{name}.onnx"))
+    manifest[name] = {"model": f"{name}.onnx", "inputs": save_inputs(name, inputs), "covers": covers}
+
+
+def ints(name, values):
+    return numpy_helper.from_array(np.array(values, dtype=np.int64), name)
+
+
+x = {"x": image(2, 4, 6, 6)}
+hand_built("reduce_mean_axes_input_op18", 18, [helper.make_node("ReduceMean", ["x", "axes"], ["y"], keepdims=0)], x, ["y"],
+           "opset 18: Reduce* axes as an input", [ints("axes", [1, 3])])
+hand_built("pad_axes_op18", 18, [helper.make_node("Pad", ["x", "pads", "", "axes"], ["y"], mode="reflect")], x, ["y"],
+           "opset 18: Pad's axes", [ints("pads", [1, 2, 2, 1]), ints("axes", [2, 3])])
+hand_built("split_num_outputs_op18", 18, [helper.make_node("Split", ["x"], ["a", "b", "c"], axis=2, num_outputs=3)], x,
+           ["a", "b", "c"], "opset 18: Split's num_outputs")
+hand_built("resize_half_pixel_symmetric_op19", 19,
+           [helper.make_node("Resize", ["x", "", "scales"], ["y"], mode="linear",
+                             coordinate_transformation_mode="half_pixel_symmetric")], x, ["y"],
+           "opset 19: Resize half_pixel_symmetric",
+           [numpy_helper.from_array(np.array([1, 1, 1.5, 0.75], dtype=np.float32), "scales")])
+hand_built("gelu_tanh_op20", 20, [helper.make_node("Gelu", ["x"], ["y"], approximate="tanh")], x, ["y"], "opset 20: Gelu")
+hand_built("group_norm_op21", 21, [helper.make_node("GroupNormalization", ["x", "scale", "bias"], ["y"], num_groups=2)], x,
+           ["y"], "opset 21: GroupNormalization",
+           [numpy_helper.from_array(np.array([1, 2, 0.5, -1], dtype=np.float32), "scale"),
+            numpy_helper.from_array(np.array([0, 0.1, -0.2, 0.3], dtype=np.float32), "bias")])
+hand_built("roi_align_max_op16", 16,
+           [helper.make_node("RoiAlign", ["x", "rois", "batch"], ["y"], mode="max", output_height=3, output_width=2,
+                             sampling_ratio=2, spatial_scale=0.5, coordinate_transformation_mode="output_half_pixel")],
+           x, ["y"], "RoiAlign max, output_half_pixel",
+           [numpy_helper.from_array(np.array([[0, 0, 8, 8], [2, 1, 11, 9], [4, 4, 6, 10]], dtype=np.float32), "rois"),
+            ints("batch", [0, 1, 1])])
+
+
+
+def lstm_branch(name, seed):
+    """A graph running an LSTM of hidden size 8 over x from state (h, c): outputs y, h, c."""
+    rng = np.random.default_rng(seed)
+    weights = [numpy_helper.from_array((rng.standard_normal(shape) * 0.3).astype(np.float32), f"{name}_{w}")
+               for w, shape in (("W", (1, 32, 8)), ("R", (1, 32, 8)), ("B", (1, 64)))]
+    lstm = helper.make_node("LSTM", ["x", weights[0].name, weights[1].name, weights[2].name, "", "h", "c"],
+                            [f"{name}_y", f"{name}_h", f"{name}_c"], hidden_size=8)
+    return helper.make_graph([lstm], name, [], [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in lstm.output],
+                             initializer=weights)
+
+
+# A voice-activity-shaped model (as Silero VAD is built): the sample rate picks one of two LSTMs
+# in If branches, fed with the state inputs.
+rng = np.random.default_rng(5)
+vad_inputs = {"x": rng.standard_normal((10, 1, 8)).astype(np.float32), "h": rng.standard_normal((1, 1, 8)).astype(np.float32),
+              "c": rng.standard_normal((1, 1, 8)).astype(np.float32), "sr": np.array(16000, dtype=np.int64)}
+vad = helper.make_graph(
+    [helper.make_node("Equal", ["sr", "rate_16k"], ["is_16k"]),
+     helper.make_node("If", ["is_16k"], ["y", "h_out", "c_out"], then_branch=lstm_branch("at_16k", 6),
+                      else_branch=lstm_branch("at_8k", 7))],
+    "vad", [helper.make_tensor_value_info(n, TensorProto.INT64 if n == "sr" else TensorProto.FLOAT, v.shape)
+            for n, v in vad_inputs.items()],
+    [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in ("y", "h_out", "c_out")],
+    initializer=[numpy_helper.from_array(np.array(16000, dtype=np.int64), "rate_16k")])
+vad_model = helper.make_model(vad, opset_imports=[helper.make_opsetid("", 16)])
+vad_model.ir_version = 8
+onnx.save(vad_model, os.path.join(out, "vad_if_lstm_op16.onnx"))
+manifest["vad_if_lstm_op16"] = {"model": "vad_if_lstm_op16.onnx", "inputs": save_inputs("vad_if_lstm_op16", vad_inputs),
+                                "covers": "If choosing between LSTMs, state inputs"}
+
+with open(os.path.join(out, "manifest.json"), "w") as f:
+    json.dump(manifest, f, indent=1)
+print(f"zoo: {len(manifest)} models in {out}")

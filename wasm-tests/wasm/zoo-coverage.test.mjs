@@ -1,0 +1,57 @@
+// Models qplay was never tuned on (tests/zoo/coverage.py builds them, about a minute, when the
+// tests run): torchvision classifiers, segmentation, detection with NonMaxSuppression and RoiAlign,
+// Swin and ViT, a video net, at opsets 9 to 17; a two-input text encoder; a recurrent model with
+// state inputs; float16 weights; external data; hand-built models of opsets 18 to 21. Each loads
+// and runs in qplay's wasm module as in onnxruntime-node: the same output shapes, integer outputs
+// equal, float outputs within 1e-3 of the output's largest magnitude.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, expect, test } from 'vitest';
+import { createOrtNodeSession, ort } from '../ort-node.mjs';
+import { loadQplay, repoRoot } from './load-qplay.mjs';
+
+const zoo = path.join(repoRoot, 'build/zoo-coverage');
+const script = path.join(repoRoot, 'tests/zoo/coverage.py');
+const manifestFile = path.join(zoo, 'manifest.json');
+if (!fs.existsSync(manifestFile) || fs.statSync(manifestFile).mtimeMs < fs.statSync(script).mtimeMs)
+  execFileSync('/usr/bin/python3', [script, zoo], { stdio: 'inherit' });
+const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+
+let qp;
+beforeAll(async () => {
+  qp = await loadQplay();
+});
+
+const read = (file) => new Uint8Array(fs.readFileSync(path.join(zoo, file)));
+
+test.each(Object.entries(manifest).map(([name, entry]) => [name, entry.covers]))('%s (%s) runs as in onnxruntime-node', async (name) => {
+  const entry = manifest[name];
+  const feeds = Object.fromEntries(Object.entries(entry.inputs).map(([input, file]) => [input, qp.parseNpy(read(file))]));
+  const files = Object.fromEntries((entry.external ?? []).map((file) => [file, read(file)]));
+  const model = qp.loadModel(read(entry.model), files);
+  let ours;
+  try {
+    ours = model.run(feeds);
+  } finally {
+    model.delete();
+  }
+  const session = await createOrtNodeSession(path.join(zoo, entry.model));
+  const theirs = await session.run(Object.fromEntries(Object.entries(feeds).map(([input, t]) => [input, new ort.Tensor(t.type, t.data, t.dims)])));
+  expect(Object.keys(ours).sort()).toEqual(Object.keys(theirs).sort());
+  execFileSync(path.join(repoRoot, 'build/native/qplay'), ['info', path.join(zoo, entry.model)], { timeout: 60000 });
+  for (const [output, reference] of Object.entries(theirs)) {
+    const mine = ours[output];
+    expect(mine.dims, output).toEqual(reference.dims.map(Number));
+    if (typeof reference.data[0] === 'bigint' || !(reference.data instanceof Float32Array)) {
+      expect(Array.from(mine.data, String), output).toEqual(Array.from(reference.data, String));
+      continue;
+    }
+    let largest = 0, worst = 0;
+    reference.data.forEach((v, i) => {
+      largest = Math.max(largest, Math.abs(v));
+      worst = Math.max(worst, Math.abs(v - mine.data[i]));
+    });
+    expect(worst, `${output}: largest difference, against a largest magnitude of ${largest}`).toBeLessThanOrEqual(1e-3 * largest);
+  }
+}, 120000);
