@@ -20,6 +20,7 @@
 #include "data/npy.h"
 #include "data/sample_file.h"
 #include "kernels/op_support.h"
+#include "passes/opset_upgrade.h"
 #include "kernels/kernel.h"
 #include "analysis/summary.h"
 #include "kernels/simd/throughput.h"
@@ -419,6 +420,18 @@ class WasmModel {
     return out;
   }
 
+  // This model carried to ai.onnx opset `options.opset` by the core's converter, as a new Model.
+  WasmModel* Convert(const val& options) const {
+    return OrThrow<WasmModel*>([&]() -> Result<WasmModel*> {
+      if (!IsObject(options) || !options["opset"].isNumber())
+        return Fail(StatusCode::kInvalidArgument, "convert takes { opset: N }");
+      Model converted = *model_;
+      auto upgrade = UpgradeOpset(converted, static_cast<int64_t>(options["opset"].as<double>()));
+      if (!upgrade.ok()) return upgrade.status();
+      return new WasmModel(std::move(converted), true);
+    });
+  }
+
   // The model as the quantizer prepares it before quantizing (constants and BatchNorm folded,
   // then cross-layer equalization and SmoothQuant when the config asks; SmoothQuant measures
   // `calibration`), as a new Model.
@@ -811,6 +824,7 @@ EMSCRIPTEN_BINDINGS(qplay) {
       .function("initializers", &WasmModel::Initializers)
       .function("nodes", &WasmModel::Nodes)
       .function("prepared", &WasmModel::Prepared, emscripten::allow_raw_pointers())
+      .function("convert", &WasmModel::Convert, emscripten::allow_raw_pointers())
       .function("qat", &WasmModel::Qat, emscripten::allow_raw_pointers())
       .function("initializer", &WasmModel::Initializer);
   emscripten::class_<WasmQatSession>("QatSession")

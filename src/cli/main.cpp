@@ -4,6 +4,7 @@
 //   qplay run MODEL --input NAME=FILE.npy ... [--output-dir DIR]
 //   qplay conformance DIR... [--json]
 //   qplay roundtrip MODEL -o OUT
+//   qplay convert MODEL -o OUT --opset N
 //   qplay quantize MODEL -o OUT --calib X.npy [options]   (see kUsage)
 //   qplay eval MODEL --data X.npy [--labels Y.npy] [--compare QMODEL] [--json]
 //   qplay analyze FLOAT_MODEL QUANT_MODEL --data X.npy [--labels Y.npy] [--json]
@@ -32,6 +33,7 @@
 #include "analysis/sensitivity.h"
 #include "data/npy.h"
 #include "kernels/op_support.h"
+#include "passes/opset_upgrade.h"
 #include "data/sample_file.h"
 #include "kernels/kernel.h"
 #include "analysis/summary.h"
@@ -53,6 +55,7 @@ constexpr const char* kUsage =
     "  qplay run MODEL --input NAME=FILE.npy ... [--output-dir DIR]\n"
     "  qplay conformance DIR... [--json]\n"
     "  qplay roundtrip MODEL -o OUT\n"
+    "  qplay convert MODEL -o OUT --opset N        (carries the model to ai.onnx opset N, up to 22)\n"
     "  qplay quantize MODEL -o OUT (--calib X.npy [--calib-limit N] | --mode dynamic | --mode weight-only [--bits 4|8] [--block-size N])\n"
     "        [--method minmax|moving-average|percentile|entropy|mse] [--percentile P] [--per-channel]\n"
     "        [--backend onnxruntime|onnxruntime-qoperator|tflite|tensorrt|xnnpack] [--format qdq|qoperator] [--activation-type uint8|int8|int16] [--weight-type int8|uint8]\n"
@@ -606,6 +609,22 @@ int Roundtrip(const Args& args) {
   return written.ok() ? 0 : Report(written);
 }
 
+// The model carried to a newer ai.onnx opset by the core's converter.
+int Convert(const Args& args) {
+  if (args.positional.size() != 1 || args.Value("-o").empty() || args.Value("--opset").empty())
+    return Report(Fail(StatusCode::kInvalidArgument, "convert takes MODEL -o OUT --opset N"));
+  auto model = LoadModelFile(args.positional[0]);
+  if (!model.ok()) return Report(model.status());
+  auto upgrade = UpgradeOpset(*model, args.Count("--opset", "0"));
+  if (!upgrade.ok()) return Report(upgrade.status());
+  auto bytes = SaveModel(*model);
+  if (!bytes.ok()) return Report(bytes.status());
+  if (Status written = WriteFile(args.Value("-o"), *bytes); !written.ok()) return Report(written);
+  std::cout << "opset " << upgrade->from << " -> " << upgrade->to << ": " << upgrade->adapted_nodes
+            << " nodes rewritten by adapters\n";
+  return 0;
+}
+
 }  // namespace
 
 int Dispatch(int argc, char** argv) {
@@ -614,7 +633,7 @@ int Dispatch(int argc, char** argv) {
     return 2;
   }
   const std::string command = argv[1];
-  auto args = ParseArgs(argc, argv, {"--input", "--output-dir", "-o", "--calib", "--calib-limit", "--method", "--percentile", "--bits", "--block-size",
+  auto args = ParseArgs(argc, argv, {"--input", "--output-dir", "-o", "--opset", "--calib", "--calib-limit", "--method", "--percentile", "--bits", "--block-size",
                                      "--format", "--backend", "--activation-type", "--weight-type", "--exclude",
                                      "--op-types", "--config", "--data", "--labels", "--compare", "--batch", "--runs", "--max-accuracy-drop", "--min-agreement",
                                      "--min-sqnr", "--warn-sqnr", "--max-tensor-bytes", "--max-loop-iterations", "--fallback", "--mode",
@@ -628,6 +647,7 @@ int Dispatch(int argc, char** argv) {
   if (command == "run") return Run(*args);
   if (command == "conformance") return Conformance(*args);
   if (command == "roundtrip") return Roundtrip(*args);
+  if (command == "convert") return Convert(*args);
   if (command == "quantize") return QuantizeCommand(*args);
   if (command == "eval") return Eval(*args);
   if (command == "analyze") return Analyze(*args);

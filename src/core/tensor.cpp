@@ -174,6 +174,14 @@ double Tensor::GetAsDouble(int64_t i) const {
   return v;
 }
 
+void Tensor::SetFromDouble(int64_t i, double value) {
+  VisitAny(dtype_, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_same_v<T, bool>) data<T>()[i] = value != 0;
+    else data<T>()[i] = ConvertFromDouble<T>(value);
+  });
+}
+
 int64_t Tensor::GetAsInt64(int64_t i) const {
   int64_t v = 0;
   VisitAny(dtype_, [&](auto tag) { v = static_cast<int64_t>(data<decltype(tag)>()[i]); });

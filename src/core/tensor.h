@@ -101,6 +101,8 @@ class Tensor {
 
   // Reads element i of any numeric or bool tensor as double / int64 (for attributes, indices, shapes).
   double GetAsDouble(int64_t i) const;
+  // Stores `value` as the tensor's element type (saturating for integers).
+  void SetFromDouble(int64_t i, double value);
   int64_t GetAsInt64(int64_t i) const;
   std::vector<int64_t> ToInt64Vector() const;
 

@@ -5,6 +5,7 @@
 
 #include "ops/qlinear_contrib.h"
 #include "ops/schema.h"
+#include "ops/upgrade.h"
 
 namespace qplay {
 namespace {
@@ -66,5 +67,17 @@ void RegisterActivationSchemas(SchemaRegistry& r) {
   r.Add(Activation("Clip", 11).Types("T", kNumericTypes).Input("min", "T", kOptional).Input("max", "T", kOptional).Clamp(ClipClamp)
             .Gradient(Inputs({0})));
 }
+
+namespace {
+
+Status ClipBoundsToInputs(UpgradeContext& ctx) {
+  FloatAttributeToInput(ctx, "min", 1);
+  FloatAttributeToInput(ctx, "max", 2);
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterActivationUpgrades(UpgradeRegistry& r) { r.Add("Clip", 11, ClipBoundsToInputs); }
 
 }  // namespace qplay

@@ -1,5 +1,6 @@
 // Object-detection ops: NonMaxSuppression and RoiAlign.
 #include "ops/schema.h"
+#include "ops/upgrade.h"
 
 namespace qplay {
 namespace {
@@ -43,5 +44,18 @@ void RegisterDetectionSchemas(SchemaRegistry& r) {
   r.Add(RoiAlignSchema(16).Attr("coordinate_transformation_mode", AttrType::kString, Attribute::String("half_pixel"),
                                 OneOfStrings({"half_pixel", "output_half_pixel"})));
 }
+
+namespace {
+
+// Version 16 shifts by half a pixel unless told not to; version 10 did not.
+Status RoiAlignKeepsItsPixelGrid(UpgradeContext& ctx) {
+  if (!ctx.node().Has("coordinate_transformation_mode"))
+    ctx.node().attributes["coordinate_transformation_mode"] = Attribute::String("output_half_pixel");
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterDetectionUpgrades(UpgradeRegistry& r) { r.Add("RoiAlign", 16, RoiAlignKeepsItsPixelGrid); }
 
 }  // namespace qplay

@@ -3,6 +3,7 @@
 // SkipSimplifiedLayerNormalization; SimplifiedLayerNormalization, which it keeps in ai.onnx).
 #include "ops/qlinear_contrib.h"
 #include "ops/schema.h"
+#include "ops/upgrade.h"
 
 namespace qplay {
 namespace {
@@ -86,6 +87,87 @@ void RegisterNormalizationSchemas(SchemaRegistry& r) {
   AddSoftmaxLike(r, "Softmax", softmax, Inputs({0}));
   AddSoftmaxLike(r, "LogSoftmax");
   AddSoftmaxLike(r, "Hardmax");
+}
+
+namespace {
+
+Status BatchNormalizationDropsSpatial(UpgradeContext& ctx) {
+  if (ctx.node().GetInt("spatial", 1) != 1) return ctx.Refuse("spatial=0 (per-element statistics) has no later form");
+  ctx.node().attributes.erase("spatial");
+  return Status::Ok();
+}
+
+Status BatchNormalizationInferenceOnly(UpgradeContext& ctx) {
+  const auto& outputs = ctx.node().outputs;
+  if (std::any_of(outputs.begin() + 1, outputs.end(), [](const std::string& o) { return !o.empty(); }))
+    return ctx.Refuse("it outputs training statistics, which opset 14 gives only in training mode");
+  return Status::Ok();
+}
+
+// Before 13 these ops worked on the input flattened to 2-D at `axis`; from 13 on one axis. The
+// old result is the new op on the flattened input, reshaped back.
+Status SoftmaxOnFlattenedInput(UpgradeContext& ctx) {
+  Node& node = ctx.node();
+  const int64_t axis = node.GetInt("axis", 1);
+  const auto rank = ctx.InputRank(0);
+  if (rank && (axis == *rank - 1 || axis == -1)) {
+    node.attributes["axis"] = Attribute::Int(-1);
+    return Status::Ok();
+  }
+  const std::string input = node.inputs[0], output = node.outputs[0];
+  const std::string shape = ctx.Fresh("shape"), flat = ctx.Fresh("flat");
+  Node shape_node;
+  shape_node.op_type = "Shape";
+  shape_node.name = shape;
+  shape_node.inputs = {input};
+  shape_node.outputs = {shape};
+  Node flatten;
+  flatten.op_type = "Flatten";
+  flatten.name = flat;
+  flatten.inputs = {input};
+  flatten.outputs = {flat};
+  flatten.attributes["axis"] = Attribute::Int(axis);
+  ctx.InsertBefore(std::move(shape_node));
+  ctx.InsertBefore(std::move(flatten));
+  const std::string flat_output = ctx.Fresh("2d");
+  Node& op = ctx.node();
+  op.inputs[0] = flat;
+  op.outputs[0] = flat_output;
+  op.attributes["axis"] = Attribute::Int(-1);
+  Node reshape;
+  reshape.op_type = "Reshape";
+  reshape.name = ctx.Fresh("reshape");
+  reshape.inputs = {flat_output, shape};
+  reshape.outputs = {output};
+  ctx.InsertAfter(std::move(reshape));
+  return Status::Ok();
+}
+
+// From 21, scale and bias hold one value per channel instead of one per group.
+Status GroupNormalizationPerChannel(UpgradeContext& ctx) {
+  const int64_t groups = ctx.node().GetInt("num_groups", 0);
+  const ValueType* type = ctx.graph().TypeOf(ctx.node().inputs[0]);
+  if (!type || !type->shape || type->shape->size() < 2 || !(*type->shape)[1].known())
+    return ctx.Refuse("the input's channel count is not known");
+  const int64_t channels = *(*type->shape)[1].value;
+  if (groups <= 0 || channels % groups != 0) return ctx.Refuse(channels, " channels do not split into ", groups, " groups");
+  for (size_t i : {size_t{1}, size_t{2}}) {
+    const Tensor* per_group = ctx.ConstantInput(i);
+    if (!per_group || per_group->size() != groups) return ctx.Refuse("input ", i, " is not a constant of ", groups, " values");
+    Tensor per_channel(per_group->dtype(), {channels});
+    for (int64_t c = 0; c < channels; ++c) per_channel.SetFromDouble(c, per_group->GetAsDouble(c / (channels / groups)));
+    SetInput(ctx.node(), i, ctx.AddConstant(i == 1 ? "scale" : "bias", std::move(per_channel)));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterNormalizationUpgrades(UpgradeRegistry& r) {
+  r.Add("BatchNormalization", 9, BatchNormalizationDropsSpatial);
+  r.Add("BatchNormalization", 14, BatchNormalizationInferenceOnly);
+  for (const char* op : {"Softmax", "LogSoftmax", "Hardmax"}) r.Add(op, 13, SoftmaxOnFlattenedInput);
+  r.Add("GroupNormalization", 21, GroupNormalizationPerChannel);
 }
 
 }  // namespace qplay

@@ -2,6 +2,7 @@
 #include <set>
 
 #include "ops/schema.h"
+#include "ops/upgrade.h"
 
 namespace qplay {
 namespace {
@@ -85,6 +86,27 @@ void RegisterReduceSchemas(SchemaRegistry& r) {
             .Types("T", kNumericTypes).Types("I", {DataType::kInt64}).Attr("axis", AttrType::kInt, Attribute::Int(-1), AxisInRank())
             .Attr("largest", AttrType::kInt, Attribute::Int(1), OneOfInts({0, 1}))
             .Attr("sorted", AttrType::kInt, Attribute::Int(1), OneOfInts({0, 1})).Infer(TopKInfer));
+}
+
+namespace {
+
+Status ReduceAxesToInput(UpgradeContext& ctx) {
+  IntsAttributeToInput(ctx, "axes", 1);
+  return Status::Ok();
+}
+
+Status TopKCountToInput(UpgradeContext& ctx) {
+  IntsAttributeToInput(ctx, "k", 1);
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterReduceUpgrades(UpgradeRegistry& r) {
+  for (const char* op : {"ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
+                         "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare"})
+    r.Add(op, AxesInputSince(op), ReduceAxesToInput);
+  r.Add("TopK", 10, TopKCountToInput);
 }
 
 }  // namespace qplay

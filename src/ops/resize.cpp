@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "ops/schema.h"
+#include "ops/upgrade.h"
 
 namespace qplay {
 namespace {
@@ -71,6 +72,44 @@ void RegisterResizeSchemas(SchemaRegistry& r) {
   r.Add(OpSchema("Upsample", 9).Input("X", "T").Input("scales", "F").Output("Y", "T")
             .Attr("mode", AttrType::kString, Attribute::String("nearest"), OneOfStrings({"nearest", "linear"}))
             .Infer(ResizeInfer));
+}
+
+namespace {
+
+Status UpsampleScalesToInput(UpgradeContext& ctx) {
+  Node& node = ctx.node();
+  if (!node.Has("scales")) return ctx.Refuse("it has no scales");
+  const std::vector<float> scales = node.GetFloats("scales");
+  node.attributes.erase("scales");
+  SetInput(ctx.node(), 1, ctx.AddConstant("scales", Tensor::FromVector<float>({static_cast<int64_t>(scales.size())}, scales)));
+  return Status::Ok();
+}
+
+// Upsample ends at 9; Resize 10 takes the same inputs and modes.
+Status UpsampleBecomesResize(UpgradeContext& ctx) {
+  ctx.node().op_type = "Resize";
+  return Status::Ok();
+}
+
+// Resize 11 adds roi before scales and coordinate modes; version 10 sampled at out / scale and
+// took the nearest pixel below.
+Status ResizeTakesRoi(UpgradeContext& ctx) {
+  Node& node = ctx.node();
+  const std::string scales = node.inputs.size() > 1 ? node.inputs[1] : "";
+  const std::string roi = ctx.AddConstant("roi", Tensor(DataType::kFloat, {0}));
+  Node& resize = ctx.node();
+  resize.inputs = {resize.inputs[0], roi, scales};
+  resize.attributes["coordinate_transformation_mode"] = Attribute::String("asymmetric");
+  if (resize.GetString("mode", "nearest") == "nearest") resize.attributes["nearest_mode"] = Attribute::String("floor");
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterResizeUpgrades(UpgradeRegistry& r) {
+  r.Add("Upsample", 9, UpsampleScalesToInput);
+  r.Add("Upsample", 10, UpsampleBecomesResize);
+  r.Add("Resize", 11, ResizeTakesRoi);
 }
 
 }  // namespace qplay

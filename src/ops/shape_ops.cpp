@@ -3,6 +3,7 @@
 #include <set>
 
 #include "ops/schema.h"
+#include "ops/upgrade.h"
 
 namespace qplay {
 namespace {
@@ -340,6 +341,65 @@ void RegisterShapeSchemas(SchemaRegistry& r) {
   r.Add(Movement("DepthToSpace", 1).Attr("blocksize", AttrType::kInt, std::nullopt, AtLeast(1))
             .Attr("mode", AttrType::kString, Attribute::String("DCR"), OneOfStrings({"DCR", "CRD"})).Infer(SpaceDepthInfer));
   r.Add(Movement("SpaceToDepth", 1).Attr("blocksize", AttrType::kInt, std::nullopt, AtLeast(1)).Infer(SpaceDepthInfer));
+}
+
+namespace {
+
+Status SliceAttributesToInputs(UpgradeContext& ctx) {
+  IntsAttributeToInput(ctx, "starts", 1);
+  IntsAttributeToInput(ctx, "ends", 2);
+  IntsAttributeToInput(ctx, "axes", 3);
+  return Status::Ok();
+}
+
+Status AxesAttributeToInput(UpgradeContext& ctx) {
+  IntsAttributeToInput(ctx, "axes", 1);
+  return Status::Ok();
+}
+
+Status SplitAttributeToInput(UpgradeContext& ctx) {
+  IntsAttributeToInput(ctx, "split", 1);
+  return Status::Ok();
+}
+
+// From 18, an even split names its part count.
+Status SplitCountsItsOutputs(UpgradeContext& ctx) {
+  Node& node = ctx.node();
+  if (node.inputs.size() < 2 || node.inputs[1].empty())
+    node.attributes["num_outputs"] = Attribute::Int(static_cast<int64_t>(node.outputs.size()));
+  return Status::Ok();
+}
+
+Status PadAttributesToInputs(UpgradeContext& ctx) {
+  Node& node = ctx.node();
+  if (!node.Has("pads")) return ctx.Refuse("it has no pads");
+  IntsAttributeToInput(ctx, "pads", 1);
+  if (!ctx.node().Has("value")) return Status::Ok();
+  const ValueType* type = ctx.graph().TypeOf(ctx.node().inputs[0]);
+  const DataType dtype = type && type->dtype != DataType::kUndefined ? type->dtype : DataType::kFloat;
+  const double value = ctx.node().GetFloat("value", 0);
+  ctx.node().attributes.erase("value");
+  Tensor constant(dtype, {});
+  constant.SetFromDouble(0, value);
+  SetInput(ctx.node(), 2, ctx.AddConstant("value", std::move(constant)));
+  return Status::Ok();
+}
+
+Status DropoutRatioToInput(UpgradeContext& ctx) {
+  FloatAttributeToInput(ctx, "ratio", 1);
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterShapeUpgrades(UpgradeRegistry& r) {
+  r.Add("Slice", 10, SliceAttributesToInputs);
+  r.Add("Squeeze", 13, AxesAttributeToInput);
+  r.Add("Unsqueeze", 13, AxesAttributeToInput);
+  r.Add("Split", 13, SplitAttributeToInput);
+  r.Add("Split", 18, SplitCountsItsOutputs);
+  r.Add("Pad", 11, PadAttributesToInputs);
+  r.Add("Dropout", 12, DropoutRatioToInput);
 }
 
 }  // namespace qplay

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "ops/schema.h"
+#include "ops/upgrade.h"
 
 namespace qplay {
 namespace {
@@ -159,5 +160,17 @@ void RegisterTensorSchemas(SchemaRegistry& r) {
             .Types("I", kIndexTypes).Attr("exclusive", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1}))
             .Attr("reverse", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1})).Infer(SameAsInput));
 }
+
+namespace {
+
+// Scatter ends at 10; ScatterElements 11 is the same op.
+Status ScatterBecomesScatterElements(UpgradeContext& ctx) {
+  ctx.node().op_type = "ScatterElements";
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterTensorUpgrades(UpgradeRegistry& r) { r.Add("Scatter", 11, ScatterBecomesScatterElements); }
 
 }  // namespace qplay

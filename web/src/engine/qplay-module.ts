@@ -75,6 +75,8 @@ export interface WasmModel {
   initializers(): InitializerInfo[];
   initializer(name: string): TensorData & { type: string };
   nodes(): GraphNode[];
+  // This model carried to ai.onnx opset `opset` (up to 22) by the core's converter, as a new Model.
+  convert(options: { opset: number }): WasmModel;
   prepared(config: QuantConfig, calibration: Record<string, TensorData> | null): WasmModel;
   qat(config: QuantConfig, data: TensorData, labels: TensorData, evalData: TensorData | null, evalLabels: TensorData | null,
       options: QatSessionOptions): WasmQatSession;

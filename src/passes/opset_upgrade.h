@@ -1,0 +1,21 @@
+// The opset converter: carries a model's ai.onnx nodes to a newer opset, as ONNX's version
+// converter does, with the adapters each op family registers (ops/upgrade.h).
+#pragma once
+#include <cstdint>
+
+#include "core/status.h"
+#include "ir/model.h"
+
+namespace qplay {
+
+struct OpsetUpgrade {
+  int64_t from = 0, to = 0;
+  int64_t adapted_nodes = 0;  // nodes an adapter rewrote (the others only changed version)
+};
+
+// Rewrites `model` (subgraphs included) to ai.onnx opset `target` (from 7 up to 22). Fails,
+// leaving the model as it was, naming the first node that cannot be carried over: an op qplay
+// does not know at the model's opset, or one whose older form has no newer equivalent.
+Result<OpsetUpgrade> UpgradeOpset(Model& model, int64_t target);
+
+}  // namespace qplay
