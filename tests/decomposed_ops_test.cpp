@@ -15,12 +15,7 @@
 namespace qplay {
 namespace {
 
-void SetInts(onnx::NodeProto* node, const std::string& name, std::vector<int64_t> values) {
-  auto* a = node->add_attribute();
-  a->set_name(name);
-  a->set_type(onnx::AttributeProto::INTS);
-  for (int64_t v : values) a->add_ints(v);
-}
+using testing::SetInts;
 
 void Int64Initializer(testing::ModelBuilder& b, const std::string& name, std::vector<int64_t> values) {
   auto* t = b.graph()->add_initializer();

@@ -80,11 +80,23 @@ inline void SetInt(onnx::NodeProto* node, const std::string& name, int64_t value
   attr->set_type(onnx::AttributeProto::INT);
   attr->set_i(value);
 }
+inline void SetInts(onnx::NodeProto* node, const std::string& name, const std::vector<int64_t>& values) {
+  auto* attr = node->add_attribute();
+  attr->set_name(name);
+  attr->set_type(onnx::AttributeProto::INTS);
+  for (int64_t v : values) attr->add_ints(v);
+}
 inline void SetString(onnx::NodeProto* node, const std::string& name, const std::string& value) {
   auto* attr = node->add_attribute();
   attr->set_name(name);
   attr->set_type(onnx::AttributeProto::STRING);
   attr->set_s(value);
+}
+inline void SetFloat(onnx::NodeProto* node, const std::string& name, float value) {
+  auto* attr = node->add_attribute();
+  attr->set_name(name);
+  attr->set_type(onnx::AttributeProto::FLOAT);
+  attr->set_f(value);
 }
 inline void SetFloats(onnx::NodeProto* node, const std::string& name, const std::vector<float>& values) {
   auto* attr = node->add_attribute();

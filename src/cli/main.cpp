@@ -617,7 +617,7 @@ int Convert(const Args& args) {
   if (!model.ok()) return Report(model.status());
   auto upgrade = UpgradeOpset(*model, args.Count("--opset", "0"));
   if (!upgrade.ok()) return Report(upgrade.status());
-  auto bytes = SaveModel(*model);
+  auto bytes = ExportModel(*model);
   if (!bytes.ok()) return Report(bytes.status());
   if (Status written = WriteFile(args.Value("-o"), *bytes); !written.ok()) return Report(written);
   std::cout << "opset " << upgrade->from << " -> " << upgrade->to << ": " << upgrade->adapted_nodes

@@ -83,6 +83,9 @@ Result<OpsetUpgrade> UpgradeOpset(Model& model, int64_t target) {
     return Fail(StatusCode::kInvalidArgument, "the model imports opset ", from, "; qplay upgrades, it does not downgrade to ", target);
   if (from < kOldestUpgradable)
     return Fail(StatusCode::kUnsupported, "the model imports opset ", from, "; qplay upgrades from opset ", kOldestUpgradable);
+  if (!model.upcast_from.empty())
+    return Fail(StatusCode::kUnsupported, "the model stores ", model.upcast_from,
+                " values, which qplay computes in float32; converting it would write them as float32");
   OpsetUpgrade upgrade{from, target, 0};
   if (target == from) return upgrade;
   Model upgraded = model;  // the model stays as it was if any node cannot be carried over

@@ -15,7 +15,8 @@ struct OpsetUpgrade {
 
 // Rewrites `model` (subgraphs included) to ai.onnx opset `target` (from 7 up to 22). Fails,
 // leaving the model as it was, naming the first node that cannot be carried over: an op qplay
-// does not know at the model's opset, or one whose older form has no newer equivalent.
+// does not know at the model's opset, or one whose older form has no newer equivalent. Models
+// stored in float16 or bfloat16 are refused: qplay holds them in float32 and would write that.
 Result<OpsetUpgrade> UpgradeOpset(Model& model, int64_t target);
 
 }  // namespace qplay
