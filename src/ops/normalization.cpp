@@ -3,6 +3,7 @@
 // SkipSimplifiedLayerNormalization; SimplifiedLayerNormalization, which it keeps in ai.onnx).
 #include "ops/qlinear_contrib.h"
 #include "ops/schema.h"
+#include "ops/shape_ops.h"
 #include "ops/upgrade.h"
 
 namespace qplay {
@@ -116,30 +117,16 @@ Status SoftmaxOnFlattenedInput(UpgradeContext& ctx) {
   }
   const std::string input = node.inputs[0], output = node.outputs[0];
   const std::string shape = ctx.Fresh("shape"), flat = ctx.Fresh("flat");
-  Node shape_node;
-  shape_node.op_type = "Shape";
-  shape_node.name = shape;
-  shape_node.inputs = {input};
-  shape_node.outputs = {shape};
-  Node flatten;
-  flatten.op_type = "Flatten";
-  flatten.name = flat;
-  flatten.inputs = {input};
-  flatten.outputs = {flat};
+  ctx.InsertBefore(MakeNode(ops::kShape, shape, {input}, {shape}));
+  Node flatten = MakeNode(ops::kFlatten, flat, {input}, {flat});
   flatten.attributes["axis"] = Attribute::Int(axis);
-  ctx.InsertBefore(std::move(shape_node));
   ctx.InsertBefore(std::move(flatten));
   const std::string flat_output = ctx.Fresh("2d");
   Node& op = ctx.node();
   op.inputs[0] = flat;
   op.outputs[0] = flat_output;
   op.attributes["axis"] = Attribute::Int(-1);
-  Node reshape;
-  reshape.op_type = "Reshape";
-  reshape.name = ctx.Fresh("reshape");
-  reshape.inputs = {flat_output, shape};
-  reshape.outputs = {output};
-  ctx.InsertAfter(std::move(reshape));
+  ctx.InsertAfter(MakeNode(ops::kReshape, ctx.Fresh("reshape"), {flat_output, shape}, {output}));
   return Status::Ok();
 }
 

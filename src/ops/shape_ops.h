@@ -4,6 +4,7 @@
 
 namespace qplay::ops {
 
-inline constexpr OpType kConcat = Onnx("Concat"), kReshape = Onnx("Reshape"), kShape = Onnx("Shape"), kSize = Onnx("Size");
+inline constexpr OpType kConcat = Onnx("Concat"), kFlatten = Onnx("Flatten"), kReshape = Onnx("Reshape"), kShape = Onnx("Shape"),
+                        kSize = Onnx("Size");
 
 }  // namespace qplay::ops
