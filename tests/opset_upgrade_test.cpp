@@ -4,11 +4,13 @@
 // through it and checks them in onnxruntime-node.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "model_builder.h"
 #include "onnx/model.h"
 #include "passes/opset_upgrade.h"
+#include "quant/quantizer.h"
 #include "run_cli.h"
 #include "runtime/session.h"
 #include "test_paths.h"
@@ -130,6 +132,28 @@ TEST(OpsetUpgrade, TheCliWritesTheConvertedModel) {
   auto converted = LoadModelFile(out);
   ASSERT_TRUE(converted.ok()) << converted.status().message();
   EXPECT_EQ(converted->DefaultOpset(), 21);
+}
+
+TEST(OpsetUpgrade, QuantizingAnOlderModelUpgradesItFirstUnlessToldNotTo) {
+  testing::ModelBuilder b(9);
+  b.Input("x", {1, 2, 4, 4}).Output("y");
+  b.Initializer("w", {3, 2, 1, 1}, {1, -1, 0.5f, 2, -0.25f, 1});
+  b.Node("Conv", {"x", "w"}, {"y"}, "conv");
+  const Model model = Load(b);
+  const SampleSet calibration = {{"x", Ramp({4, 2, 4, 4})}};
+  QuantizationConfig config;
+  config.per_channel = true;
+  auto quantized = Quantize(model, config, calibration);
+  ASSERT_TRUE(quantized.ok()) << quantized.status().message();
+  EXPECT_EQ(quantized->model.DefaultOpset(), 13);
+  const auto upgrade = std::find_if(quantized->passes.begin(), quantized->passes.end(),
+                                    [](const PassReport& p) { return p.pass == kOpsetUpgradePass; });
+  ASSERT_NE(upgrade, quantized->passes.end());
+  EXPECT_EQ(upgrade->changes, (std::vector<std::string>{"ai.onnx opset 9 -> 13: 0 nodes rewritten by the converter's adapters"}));
+
+  config.upgrade_opset = false;
+  EXPECT_EQ(Quantize(model, config, calibration).status().message(),
+            "this recipe needs ai.onnx opset 13; the model imports opset 9 (upgrade_opset is off)");
 }
 
 }  // namespace

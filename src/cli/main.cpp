@@ -60,6 +60,7 @@ constexpr const char* kUsage =
     "        [--method minmax|moving-average|percentile|entropy|mse] [--percentile P] [--per-channel]\n"
     "        [--backend onnxruntime|onnxruntime-qoperator|tflite|tensorrt|xnnpack] [--format qdq|qoperator] [--activation-type uint8|int8|int16] [--weight-type int8|uint8]\n"
     "        [--symmetric-activations] [--symmetric-weights] [--reduce-range] [--cle] [--bias-correction] [--exclude NODE ...]\n"
+    "        [--no-opset-upgrade] (refuse a model below the recipe's opset instead of converting it)\n"
     "        [--op-types T,...] [--config FILE.json]\n"
     "        [--max-accuracy-drop POINTS | --min-agreement PERCENT | --min-sqnr DB] [--fallback float|int16]\n"
     "        [--eval-data X.npy [--eval-labels Y.npy]] [--warn-sqnr DB] [--json]\n"
@@ -90,7 +91,7 @@ struct Args {
   }
 };
 
-const std::vector<std::string> kFlags = {"--per-channel", "--symmetric-activations", "--symmetric-weights", "--reduce-range", "--cle", "--bias-correction", "--cosine", "--lsq"};
+const std::vector<std::string> kFlags = {"--per-channel", "--symmetric-activations", "--symmetric-weights", "--reduce-range", "--cle", "--bias-correction", "--no-opset-upgrade", "--cosine", "--lsq"};
 
 Result<Args> ParseArgs(int argc, char** argv, const std::vector<std::string>& valued) {
   Args args;
@@ -268,6 +269,7 @@ Result<QuantizationConfig> ConfigFromArgs(const Args& args) {
     return Fail(StatusCode::kInvalidArgument, "--mode must be static, dynamic or weight-only, got '", mode, "'");
   if (!mode.empty()) overrides["mode"] = mode == "weight-only" ? "weight_only" : mode;
   if (args.Has("--cle")) overrides["cross_layer_equalization"] = true;
+  if (args.Has("--no-opset-upgrade")) overrides["upgrade_opset"] = false;
   if (args.Has("--bias-correction")) overrides["bias_correction"] = true;
   if (!args.Value("--bits").empty()) overrides["weight_bits"] = std::atoll(args.Value("--bits").c_str());
   if (!args.Value("--block-size").empty()) overrides["block_size"] = std::atoll(args.Value("--block-size").c_str());
@@ -430,6 +432,9 @@ int QuantizeCommand(const Args& args) {
     return 0;
   }
   if (j.contains("fallback")) PrintFallback(j["fallback"]);
+  for (const auto& pass : result.passes)
+    if (pass.pass == kOpsetUpgradePass)
+      for (const auto& change : pass.changes) std::cout << "opset upgrade: " << change << "\n";
   for (const auto& note : result.notes)
     std::cout << NoteKindName(note.kind) << ": " << note.tensor << (note.node.empty() ? "" : " (node " + note.node + ")") << ": " << note.message << "\n";
   std::cout << "quantized " << result.quantized_nodes.size() << " nodes -> " << args.Value("-o") << "\n";

@@ -8,6 +8,9 @@
 
 namespace qplay {
 
+// The name under which quantization reports an upgrade among its passes.
+inline constexpr const char* kOpsetUpgradePass = "opset upgrade";
+
 struct OpsetUpgrade {
   int64_t from = 0, to = 0;
   int64_t adapted_nodes = 0;  // nodes an adapter rewrote (the others only changed version)

@@ -51,6 +51,15 @@ Status QuantizationConfig::Validate() const {
   return Status::Ok();
 }
 
+int64_t QuantizationConfig::RequiredOpset() const {
+  switch (mode) {
+    case QuantMode::kStatic: return per_channel ? 13 : 10;
+    case QuantMode::kDynamic: return per_channel ? 13 : 11;
+    case QuantMode::kWeightOnly: return weight_bits == 8 ? 13 : 1;  // 4 bits: com.microsoft MatMulNBits
+  }
+  return 1;
+}
+
 std::string QuantizationConfig::ToJson() const {
   nlohmann::json j = {
       {"mode", ModeName(mode)},
@@ -58,6 +67,7 @@ std::string QuantizationConfig::ToJson() const {
       {"block_size", block_size},
       {"cross_layer_equalization", cross_layer_equalization},
       {"bias_correction", bias_correction},
+      {"upgrade_opset", upgrade_opset},
       {"backend", backend},
       {"quant_format", format == QuantFormat::kQdq ? "QDQ" : "QOperator"},
       {"activation_type", DataTypeName(activation_type)},
@@ -218,7 +228,7 @@ Result<QuantizationConfig> QuantizationConfig::FromJson(const std::string& text)
   const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Fail(StatusCode::kInvalidArgument, "the config is not a JSON object");
   const JsonReader read(j);
-  QPLAY_RETURN_IF_ERROR(read.OnlyKeys({"mode", "weight_bits", "block_size", "cross_layer_equalization", "bias_correction", "backend", "quant_format", "activation_type", "weight_type", "per_channel", "reduce_range",
+  QPLAY_RETURN_IF_ERROR(read.OnlyKeys({"mode", "weight_bits", "block_size", "cross_layer_equalization", "bias_correction", "upgrade_opset", "backend", "quant_format", "activation_type", "weight_type", "per_channel", "reduce_range",
                                        "calibrate_method", "op_types_to_quantize", "nodes_to_exclude",
                                        "calibration_limit", "extra_options"}, "config"));
   QuantizationConfig c;
@@ -244,6 +254,7 @@ Result<QuantizationConfig> QuantizationConfig::FromJson(const std::string& text)
   QPLAY_RETURN_IF_ERROR(read.Bool("reduce_range", c.reduce_range));
   QPLAY_RETURN_IF_ERROR(read.Bool("cross_layer_equalization", c.cross_layer_equalization));
   QPLAY_RETURN_IF_ERROR(read.Bool("bias_correction", c.bias_correction));
+  QPLAY_RETURN_IF_ERROR(read.Bool("upgrade_opset", c.upgrade_opset));
   QPLAY_RETURN_IF_ERROR(read.Strings("op_types_to_quantize", c.op_types_to_quantize));
   QPLAY_RETURN_IF_ERROR(read.Strings("nodes_to_exclude", c.nodes_to_exclude));
   QPLAY_RETURN_IF_ERROR(read.WholeNumber("calibration_limit", c.calibration_limit, 0, int64_t{1} << 40));

@@ -55,8 +55,12 @@ struct QuantizationConfig {
   bool smooth_quant = false;              // extra_options SmoothQuant (static)
   double smooth_quant_alpha = 0.5;        // extra_options SmoothQuantAlpha
   double minimum_real_range = 0;          // extra_options MinimumRealRange: activation ranges at least this wide (0: off)
+  bool upgrade_opset = true;              // carry an older model to RequiredOpset() first (false: refuse instead)
 
   Status Validate() const;
+  // The ai.onnx opset the output needs: 10 for QDQ, 11 for DynamicQuantizeLinear, 13 for
+  // per-channel (per-axis DequantizeLinear); 1 when any opset does.
+  int64_t RequiredOpset() const;
   std::string ToJson() const;
   static Result<QuantizationConfig> FromJson(const std::string& json);
 };

@@ -12,6 +12,7 @@
 #include "passes/cross_layer_equalization.h"
 #include "passes/decomposed_ops.h"
 #include "passes/graph_edit.h"
+#include "passes/opset_upgrade.h"
 #include "passes/qdq_fusion.h"
 #include "quant/activation_plan.h"
 #include "quant/backend.h"
@@ -305,9 +306,18 @@ std::vector<QuantizationNote> UnmatchedSelections(const Graph& graph, const Quan
 Result<QuantizationResult> StartQuantization(const Model& model, const QuantizationConfig& config, const SampleSet* calibration) {
   QPLAY_RETURN_IF_ERROR(config.Validate());
   QuantizationResult result{model, {}, {}, {}, {}, UnmatchedSelections(model.graph, config)};
+  if (const int64_t opset = model.DefaultOpset(), required = config.RequiredOpset(); opset < required) {
+    if (!config.upgrade_opset)
+      return Fail(StatusCode::kUnsupported, "this recipe needs ai.onnx opset ", required, "; the model imports opset ", opset,
+                  " (upgrade_opset is off)");
+    auto upgrade = UpgradeOpset(result.model, required);
+    if (!upgrade.ok()) return upgrade.status().WithContext(Message("upgrading to opset ", required, " for this recipe"));
+    result.passes.push_back({kOpsetUpgradePass, {Message("ai.onnx opset ", opset, " -> ", required, ": ", upgrade->adapted_nodes,
+                                                       " nodes rewritten by the converter's adapters")}});
+  }
   auto passes = PrepareForQuantization(result.model);
   if (!passes.ok()) return passes.status();
-  result.passes = std::move(passes.value());
+  result.passes.insert(result.passes.end(), passes->begin(), passes->end());
   if (config.cross_layer_equalization) {
     auto equalized = EqualizeCrossLayer(result.model);
     if (!equalized.ok()) return equalized.status();
