@@ -136,8 +136,7 @@ TEST_P(HostileRun, SessionNamesTheProblem) {
   const auto& [name, message] = GetParam();
   auto [model, inputs] = ModelAndInputs(name);
   auto session = Session::Create(model);
-  ASSERT_TRUE(session.ok()) << session.status().message();
-  EXPECT_EQ(session->Run(inputs).status().message(), message);
+  EXPECT_EQ((session.ok() ? session->Run(inputs).status() : session.status()).message(), message);
 }
 
 TEST_P(HostileRun, CliExitsWithTheErrorInsteadOfCrashing) {

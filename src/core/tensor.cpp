@@ -15,6 +15,8 @@
 namespace qplay {
 
 int64_t NumElements(const Shape& shape) {
+  // A zero anywhere makes the product 0 even where the other dims would overflow int64.
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
   int64_t n = 1;
   for (int64_t d : shape) n *= d;
   return n;

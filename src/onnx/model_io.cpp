@@ -141,13 +141,14 @@ class GraphReader {
         case onnx::AttributeProto::TENSOR: {
           attr.kind = Attribute::Kind::kTensor;
           types_.Read(a.t().data_type());
-          auto t = TensorFromProto(a.t(), node.Describe() + " attribute '" + a.name() + "'", nullptr, &external_);
+          // Why it is unreadable names the attribute; whoever reports it names the node.
+          auto t = TensorFromProto(a.t(), "attribute '" + a.name() + "'", nullptr, &external_);
           if (t.ok()) {
             attr.t = std::move(t.value());
           } else if (t.status().code() == StatusCode::kUnsupported) {
             attr.unreadable = t.status().message();
           } else {
-            return t.status();
+            return t.status().WithContext(node.Describe());
           }
           break;
         }

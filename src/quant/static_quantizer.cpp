@@ -68,8 +68,9 @@ QuantizedConstant QuantizeBias(const Tensor& bias, float input_scale, const std:
   for (int64_t c = 0; c < bias.size(); ++c) {
     const float scale = input_scale * weight_params[weight_params.size() == 1 ? 0 : c].scale;
     if (weight_params.size() > 1 || c == 0) q.params.push_back({scale, 0});
+    // A NaN bias (a batch norm with a negative variance folded into it) becomes 0, not undefined behaviour.
     const double level = std::nearbyint(static_cast<double>(bias.data<float>()[c]) / scale);
-    q.values.data<int32_t>()[c] = static_cast<int32_t>(std::clamp(level, -2147483647.0, 2147483647.0));
+    q.values.data<int32_t>()[c] = SaturatingCast<int32_t>(std::max(level, -2147483647.0));
   }
   return q;
 }

@@ -42,6 +42,8 @@ Status Interpolate(KernelContext& ctx, const ResizeMode& mode, std::vector<doubl
   const int64_t rank = x.rank();
   if (x.dtype() != DataType::kFloat) return ctx.Unsupported("element type ", DataTypeName(x.dtype()));
   QPLAY_RETURN_IF_ERROR(ctx.CheckOutputSize(x.dtype(), out_shape));
+  for (int64_t d = 0; d < rank; ++d)
+    if (x.dim(d) == 0 && out_shape[d] != 0) return ctx.Invalid("axis ", d, " is empty; it cannot be resized to ", out_shape[d]);
   Tensor& y = ctx.Output(0, x.dtype(), out_shape);
   std::vector<int64_t> strides(rank, 1);
   for (int64_t d = rank - 1; d > 0; --d) strides[d - 1] = strides[d] * x.dim(d);

@@ -11,9 +11,20 @@
 namespace qplay {
 namespace {
 
+// Attribute `name`'s tensor; fails with why it could not be loaded (no element type, strings).
+Result<Tensor> TensorAttribute(const KernelContext& ctx, const std::string& name) {
+  const Attribute& attr = ctx.node.attributes.at(name);
+  if (!attr.unreadable.empty()) return ctx.Unsupported(attr.unreadable);
+  return attr.t;
+}
+
 Status Constant(KernelContext& ctx) {
   const Node& node = ctx.node;
-  if (node.Has("value")) ctx.SetOutput(0, node.attributes.at("value").t);
+  if (node.Has("value")) {
+    auto value = TensorAttribute(ctx, "value");
+    if (!value.ok()) return value.status();
+    ctx.SetOutput(0, *value);
+  }
   else if (node.Has("value_float")) ctx.SetOutput(0, Tensor::Scalar<float>(node.GetFloat("value_float", 0)));
   else if (node.Has("value_int")) ctx.SetOutput(0, Tensor::Scalar<int64_t>(node.GetInt("value_int", 0)));
   else if (node.Has("value_floats")) {
@@ -30,7 +41,9 @@ Status Constant(KernelContext& ctx) {
 
 Status ConstantOfShape(KernelContext& ctx) {
   Shape shape = ctx.in(0).ToInt64Vector();
-  Tensor value = ctx.node.Has("value") ? ctx.node.attributes.at("value").t : Tensor::Scalar<float>(0.0f);
+  auto given = ctx.node.Has("value") ? TensorAttribute(ctx, "value") : Result<Tensor>(Tensor::Scalar<float>(0.0f));
+  if (!given.ok()) return given.status();
+  const Tensor& value = *given;
   if (value.size() != 1) return ctx.Invalid("attribute 'value' must hold one element; it holds ", value.size());
   QPLAY_RETURN_IF_ERROR(ctx.CheckOutputSize(value.dtype(), shape));
   Tensor& out = ctx.Output(0, value.dtype(), shape);
