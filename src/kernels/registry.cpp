@@ -34,6 +34,7 @@ const KernelRegistry& KernelRegistry::Get() {
     RegisterResizeKernels(r);
     RegisterQLinearContribKernels(r);
     RegisterDetectionKernels(r);
+    RegisterEinsumKernels(r);
     RegisterMatMulNBitsKernels(r);
     RegisterFastConvKernels(r);
     RegisterFastMatMulKernels(r);

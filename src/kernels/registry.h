@@ -50,6 +50,7 @@ void RegisterControlFlowKernels(KernelRegistry& registry);
 void RegisterResizeKernels(KernelRegistry& registry);
 void RegisterQLinearContribKernels(KernelRegistry& registry);
 void RegisterDetectionKernels(KernelRegistry& registry);
+void RegisterEinsumKernels(KernelRegistry& registry);
 void RegisterMatMulNBitsKernels(KernelRegistry& registry);
 void RegisterFastConvKernels(KernelRegistry& registry);
 void RegisterFastMatMulKernels(KernelRegistry& registry);

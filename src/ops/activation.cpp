@@ -50,6 +50,7 @@ void RegisterActivationSchemas(SchemaRegistry& r) {
   r.Add(Activation("Sigmoid").Quant(OutputRange(0.0f, 1.0f)).QLinearForm(ops::kQLinearSigmoid).Gradient(Inputs({0})));
   r.Add(Activation("Tanh").Quant(OutputRange(-1.0f, 1.0f)).Gradient(Inputs({0})));
   r.Add(Activation("Softplus"));
+  r.Add(Activation("Mish", 18));
   r.Add(Activation("Softsign"));
   r.Add(Activation("HardSigmoid").Attr("alpha", AttrType::kFloat, F(0.2f)).Attr("beta", AttrType::kFloat, F(0.5f))
             .Quant(OutputRange(0.0f, 1.0f)));

@@ -1,5 +1,6 @@
 // Matrix products: MatMul, Gemm and their integer forms (MatMulInteger, QLinearMatMul,
-// com.microsoft QGemm), and com.microsoft FusedMatMul.
+// com.microsoft QGemm), com.microsoft FusedMatMul, and Einsum.
+#include "ops/einsum.h"
 #include "ops/schema.h"
 
 namespace qplay {
@@ -63,9 +64,29 @@ int64_t GemmWeightAxis(const Node& node, const Shape&) { return node.GetInt("tra
 
 AttrCheck Flag() { return OneOfInts({0, 1}); }
 
+// The output's dims when every input's are known (a symbolic dim leaves the output unknown).
+std::vector<ValueInfo> EinsumInfer(InferContext& ctx) {
+  const DataType type = ctx.in(0).dtype;
+  std::vector<Shape> shapes;
+  for (const ValueInfo& input : ctx.inputs()) {
+    if (!input.shape) return ctx.Unknown(type);
+    Shape shape;
+    for (const Dim& d : *input.shape) {
+      if (!d.known()) return ctx.Unknown(type);
+      shape.push_back(*d.value);
+    }
+    shapes.push_back(std::move(shape));
+  }
+  auto plan = PlanEinsum(ctx.node.GetString("equation", ""), shapes);
+  if (!plan.ok()) return ctx.Unknown(type);
+  return {ValueInfo::Typed(type, KnownDims(Shape(plan->extents.begin(), plan->extents.begin() + plan->output_rank)))};
+}
+
 }  // namespace
 
 void RegisterMatMulSchemas(SchemaRegistry& r) {
+  r.Add(OpSchema("Einsum", 12).Input("Inputs", "T", kVariadic).Output("Output", "T").Types("T", kNumericTypes)
+            .Attr("equation", AttrType::kString).Infer(EinsumInfer));
   r.Add(OpSchema("MatMul", 1).Input("A", "T").Input("B", "T").Output("Y", "T").Types("T", kNumericTypes)
             .Infer(MatMulInfer).Macs(ProductMacs).Quant(Weighted(1, MatMulWeightAxis, -1)).Gradient(Inputs({0, 1})));
   r.Add(OpSchema("Gemm", 1).Input("A", "T").Input("B", "T").Input("C", "T", kOptional).Output("Y", "T")

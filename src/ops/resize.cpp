@@ -1,4 +1,4 @@
-// Resize and its predecessor Upsample.
+// Resize and its predecessor Upsample, and GridSample.
 #include <cmath>
 
 #include "ops/schema.h"
@@ -61,9 +61,28 @@ OpSchema Resize(int64_t since) {
   return s;
 }
 
+// [N, C, grid's H, grid's W].
+std::vector<ValueInfo> GridSampleInfer(InferContext& ctx) {
+  const auto &x = ctx.in(0).shape, &grid = ctx.in(1).shape;
+  if (!x || !grid || x->size() != 4 || grid->size() != 4) return ctx.Unknown(ctx.in(0).dtype);
+  return {ValueInfo::Typed(ctx.in(0).dtype, Dims{(*x)[0], (*x)[1], (*grid)[1], (*grid)[2]})};
+}
+
+OpSchema GridSample(int64_t since, std::vector<std::string> modes) {
+  const std::string default_mode = modes[0];
+  return OpSchema("GridSample", since).Input("X", "T1").Input("grid", "T2").Output("Y", "T1")
+      .Types("T2", {DataType::kFloat, DataType::kDouble})
+      .Attr("align_corners", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1}))
+      .Attr("mode", AttrType::kString, Attribute::String(default_mode), OneOfStrings(std::move(modes)))
+      .Attr("padding_mode", AttrType::kString, Attribute::String("zeros"), OneOfStrings({"zeros", "border", "reflection"}))
+      .Infer(GridSampleInfer);
+}
+
 }  // namespace
 
 void RegisterResizeSchemas(SchemaRegistry& r) {
+  r.Add(GridSample(16, {"bilinear", "nearest", "bicubic"}));
+  r.Add(GridSample(20, {"linear", "nearest", "cubic"}));
   for (int64_t since : {10, 11, 18}) r.Add(Resize(since));
   r.Add(OpSchema("Upsample", 1).Input("X", "T").Output("Y", "T").OptionalAttr("scales", AttrType::kFloats)
             .OptionalAttr("height_scale", AttrType::kFloat).OptionalAttr("width_scale", AttrType::kFloat)
@@ -104,9 +123,17 @@ Status ResizeTakesRoi(UpgradeContext& ctx) {
   return Status::Ok();
 }
 
+// Version 20 renames the modes.
+Status GridSampleModeNames(UpgradeContext& ctx) {
+  const std::string mode = ctx.node().GetString("mode", "bilinear");
+  ctx.node().attributes["mode"] = Attribute::String(mode == "bilinear" ? "linear" : mode == "bicubic" ? "cubic" : mode);
+  return Status::Ok();
+}
+
 }  // namespace
 
 void RegisterResizeUpgrades(UpgradeRegistry& r) {
+  r.Add("GridSample", 20, GridSampleModeNames);
   r.Add("Upsample", 9, UpsampleScalesToInput);
   r.Add("Upsample", 10, UpsampleBecomesResize);
   r.Add("Resize", 11, ResizeTakesRoi);

@@ -242,6 +242,23 @@ hand_built("group_norm_op21", 21, [helper.make_node("GroupNormalization", ["x", 
            ["y"], "opset 21: GroupNormalization",
            [numpy_helper.from_array(np.array([1, 2, 0.5, -1], dtype=np.float32), "scale"),
             numpy_helper.from_array(np.array([0, 0.1, -0.2, 0.3], dtype=np.float32), "bias")])
+hand_built("mish_op18", 18, [helper.make_node("Mish", ["x"], ["y"])], x, ["y"], "opset 18: Mish")
+rng = np.random.default_rng(8)
+hand_built("einsum_attention_op12", 12, [helper.make_node("Einsum", ["q", "k"], ["y"], equation="bhid,bhjd->bhij")],
+           {"q": rng.standard_normal((2, 3, 4, 5)).astype(np.float32), "k": rng.standard_normal((2, 3, 6, 5)).astype(np.float32)},
+           ["y"], "Einsum: attention scores")
+hand_built("einsum_implicit_op12", 12, [helper.make_node("Einsum", ["a", "b"], ["y"], equation="ij, jk")],
+           {"a": rng.standard_normal((3, 4)).astype(np.float32), "b": rng.standard_normal((4, 2)).astype(np.float32)},
+           ["y"], "Einsum: implicit output")
+hand_built("einsum_ellipsis_diagonal_op12", 12, [helper.make_node("Einsum", ["x"], ["y"], equation="...ii->...i")],
+           {"x": rng.standard_normal((2, 3, 3)).astype(np.float32)}, ["y"], "Einsum: ellipsis, diagonal")
+image_4x5 = {"x": rng.standard_normal((2, 3, 4, 5)).astype(np.float32)}
+grid = numpy_helper.from_array((rng.random((2, 3, 6, 2)) * 2.6 - 1.3).astype(np.float32), "grid")
+for mode, padding, align in (("bilinear", "zeros", 0), ("nearest", "border", 1), ("bicubic", "reflection", 0),
+                             ("bilinear", "reflection", 1), ("bicubic", "border", 1)):
+    hand_built(f"grid_sample_{mode}_{padding}_{align}_op16", 16,
+               [helper.make_node("GridSample", ["x", "grid"], ["y"], mode=mode, padding_mode=padding, align_corners=align)],
+               image_4x5, ["y"], f"GridSample {mode}, {padding} padding, align_corners={align}", [grid])
 hand_built("roi_align_max_op16", 16,
            [helper.make_node("RoiAlign", ["x", "rois", "batch"], ["y"], mode="max", output_height=3, output_width=2,
                              sampling_ratio=2, spatial_scale=0.5, coordinate_transformation_mode="output_half_pixel")],

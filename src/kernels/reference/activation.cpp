@@ -83,6 +83,15 @@ Status Softplus(KernelContext& ctx) {
   return Activation(ctx, [](auto v) { return std::log1p(std::exp(v)); });
 }
 
+// x * tanh(softplus(x)); softplus written so that it neither overflows nor loses small values.
+Status Mish(KernelContext& ctx) {
+  return Activation(ctx, [](auto v) {
+    using T = decltype(v);
+    const T softplus = v > T(20) ? v : std::log1p(std::exp(v));
+    return v * std::tanh(softplus);
+  });
+}
+
 Status Softsign(KernelContext& ctx) {
   return Activation(ctx, [](auto v) { return v / (decltype(v)(1) + std::abs(v)); });
 }
@@ -195,6 +204,7 @@ void RegisterActivationKernels(KernelRegistry& r) {
   r.Add("Sigmoid", Sigmoid);
   r.Add("Tanh", Tanh);
   r.Add("Softplus", Softplus);
+  r.Add("Mish", Mish);
   r.Add("Softsign", Softsign);
   r.Add("HardSigmoid", HardSigmoid);
   r.Add("HardSwish", HardSwish);
