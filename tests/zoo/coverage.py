@@ -27,6 +27,7 @@ from onnx import TensorProto, helper, numpy_helper
 from torch import nn
 
 from batch_norm import measure_batch_norm
+from segmentation import SegmentationOut
 
 warnings.filterwarnings("ignore")
 torch.manual_seed(0)
@@ -59,17 +60,6 @@ def export(name, model, inputs, opset, covers):
 
 def image(*shape):
     return np.random.default_rng(1).standard_normal(shape).astype(np.float32)
-
-
-class Segmentation(nn.Module):
-    """torchvision's segmentation models return a dict; the export takes its main output."""
-
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
-
-    def forward(self, x):
-        return self.model(x)["out"]
 
 
 class TextEncoder(nn.Module):
@@ -152,9 +142,9 @@ export("vit_op13", vit(), {"input": image(1, 3, 32, 32)}, 13, "vision transforme
 export("vit_op17", vit(), {"input": image(1, 3, 32, 32)}, 17, "vision transformer, LayerNormalization")
 export("swin_t_op17", tv.swin_t(num_classes=10), {"input": image(1, 3, 224, 224)}, 17,
        "vision transformer with windowed attention")
-export("lraspp_op11", Segmentation(tv.segmentation.lraspp_mobilenet_v3_large(num_classes=4, weights_backbone=None)),
+export("lraspp_op11", SegmentationOut(tv.segmentation.lraspp_mobilenet_v3_large(num_classes=4, weights_backbone=None)),
        {"input": image(1, 3, 96, 96)}, 11, "segmentation")
-export("deeplabv3_op17", Segmentation(tv.segmentation.deeplabv3_mobilenet_v3_large(num_classes=4, weights_backbone=None)),
+export("deeplabv3_op17", SegmentationOut(tv.segmentation.deeplabv3_mobilenet_v3_large(num_classes=4, weights_backbone=None)),
        {"input": image(1, 3, 96, 96)}, 17, "segmentation")
 export("ssdlite_op11", ssdlite(),
        {"images": np.random.default_rng(2).random((1, 3, 320, 320), dtype=np.float32)}, 11,

@@ -29,6 +29,7 @@ from torch.ao.quantization import get_default_qconfig_mapping
 from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
 
 from batch_norm import measure_batch_norm
+from segmentation import SegmentationOut
 
 warnings.filterwarnings("ignore")
 torch.set_num_threads(os.cpu_count())
@@ -61,17 +62,6 @@ def shufflenet():
         for i, block in enumerate(stage):
             stage[i] = TraceableShuffleBlock(block)
     return model, (3, 64, 64)
-
-
-class SegmentationOut(nn.Module):
-    """The 'out' entry of a torchvision segmentation model's dict."""
-
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
-
-    def forward(self, x):
-        return self.model(x)["out"]
 
 
 class SmallVit(nn.Module):
