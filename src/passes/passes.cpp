@@ -29,6 +29,9 @@ Result<PassReport> FoldConstants(Model& model) {
     bool constant = !node.outputs.empty();
     for (const auto& in : node.inputs) constant = constant && (in.empty() || graph.IsInitializer(in));
     for (const auto& [_, attr] : node.attributes) constant = constant && !attr.g && attr.unreadable.empty();
+    // Only a node the loader validated (its op defined at the model's opset, so its inputs are
+    // there) runs here: a kernel trusts its schema's arity.
+    constant = constant && SchemaRegistry::Get().Find(node.domain, node.op_type, OpsetOf(model, node));
     KernelFn kernel = constant ? KernelRegistry::Get().Find(node.domain, node.op_type) : nullptr;
     if (!kernel) {
       kept.push_back(std::move(node));

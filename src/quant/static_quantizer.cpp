@@ -19,6 +19,7 @@
 #include "quant/bias_correction.h"
 #include "quant/smooth_quant.h"
 #include "quant/qdq_writer.h"
+#include "runtime/session.h"
 
 namespace qplay {
 namespace {
@@ -306,6 +307,11 @@ std::vector<QuantizationNote> UnmatchedSelections(const Graph& graph, const Quan
 
 Result<QuantizationResult> StartQuantization(const Model& model, const QuantizationConfig& config, const SampleSet* calibration) {
   QPLAY_RETURN_IF_ERROR(config.Validate());
+  // Quantizing runs the model (calibration, checks): refused up front, before any pass walks a
+  // node the loader could not check.
+  if (const auto problems = UnsupportedNodes(model); !problems.empty())
+    return Fail(StatusCode::kUnsupported, "cannot quantize: ", problems.front(),
+                problems.size() > 1 ? Message(" (and ", problems.size() - 1, " more problems)") : "");
   QuantizationResult result{model, {}, {}, {}, {}, UnmatchedSelections(model.graph, config)};
   if (const int64_t opset = model.DefaultOpset(), required = config.RequiredOpset(); opset < required) {
     if (!config.upgrade_opset)

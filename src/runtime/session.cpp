@@ -24,6 +24,11 @@ void CollectUnsupported(const Graph& graph, const Model& model, std::vector<std:
     } else if (!registry.Find(node.domain, node.op_type)) {
       problems.push_back(node.Describe() + ": op " + (node.domain.empty() ? "" : node.domain + ".") + node.op_type +
                          " is not supported by qplay's runtime");
+    } else if (opset->second <= kMaxOpset && !SchemaRegistry::Get().Find(node.domain, node.op_type, opset->second)) {
+      // A kernel exists, but not this version of the op (GatherND in an opset-10 model): the
+      // loader could not check the node, so nothing may run it.
+      problems.push_back(node.Describe() + ": op " + node.op_type + " is not defined at opset " +
+                         std::to_string(opset->second) + " of its domain");
     }
     for (const auto& [name, attr] : node.attributes) {
       if (!attr.unreadable.empty()) problems.push_back(node.Describe() + ": " + attr.unreadable);

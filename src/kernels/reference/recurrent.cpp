@@ -163,6 +163,16 @@ Status RunRecurrent(KernelContext& ctx, const RecurrentSpec& spec, GateProjectio
   const Tensor* initial_h = ctx.has(5) ? &ctx.in(5) : nullptr;
   const Tensor* initial_c = spec.cell == Cell::kLstm && ctx.has(6) ? &ctx.in(6) : nullptr;
   const Tensor* peephole = spec.cell == Cell::kLstm && ctx.has(7) ? &ctx.in(7) : nullptr;
+  // The optional inputs, each read by index below: their shapes must be exactly these.
+  const std::pair<const Tensor*, Shape> optional_inputs[] = {
+      {bias, {dirs, 2 * g * hidden}}, {lengths, {batch}}, {initial_h, {dirs, batch, hidden}},
+      {initial_c, {dirs, batch, hidden}}, {peephole, {dirs, 3 * hidden}}};
+  static const char* const kOptionalNames[] = {"B", "sequence_lens", "initial_h", "initial_c", "P"};
+  for (size_t i = 0; i < std::size(optional_inputs); ++i) {
+    const auto& [tensor, shape] = optional_inputs[i];
+    if (tensor && tensor->shape() != shape)
+      return ctx.Invalid(kOptionalNames[i], " has shape ", ShapeToString(tensor->shape()), "; expected ", ShapeToString(shape));
+  }
 
   FloatProjection float_projection(x, w, r, g * hidden, hidden);
   GateProjection& projection = quantized ? *quantized : float_projection;
