@@ -348,8 +348,13 @@ Status Pad(KernelContext& ctx) {
           src = -1;
           break;
         }
-        if (mode == "edge") p = std::clamp<int64_t>(p, 0, n - 1);
-        else while (p < 0 || p >= n) p = p < 0 ? -p : 2 * (n - 1) - p;  // reflect
+        if (mode == "edge" || n == 1) {
+          p = std::clamp<int64_t>(p, 0, n - 1);  // a length-1 axis reflects onto its one element
+        } else {  // reflect: the axis repeats with period 2 (n - 1), mirrored in its second half
+          const int64_t period = 2 * (n - 1);
+          p = (p % period + period) % period;
+          if (p >= n) p = period - p;
+        }
       }
       src += p * strides[d];
     }
