@@ -272,9 +272,10 @@ Status OneHot(KernelContext& ctx) {
     std::fill(y.data<T>(), y.data<T>() + y.size(), off);
     for (int64_t o = 0; o < outer; ++o)
       for (int64_t in = 0; in < inner; ++in) {
-        const double index = indices.GetAsDouble(o * inner + in);
-        if (!(index >= -depth_value && index < depth_value)) continue;
-        const int64_t k = static_cast<int64_t>(index < 0 ? index + depth_value : index);
+        // Indices and depth count as whole numbers (truncated, as ONNX Runtime casts them).
+        const double index = std::trunc(indices.GetAsDouble(o * inner + in));
+        if (!(index >= static_cast<double>(-depth) && index < static_cast<double>(depth))) continue;
+        const int64_t k = static_cast<int64_t>(index) + (index < 0 ? depth : 0);
         y.data<T>()[(o * depth + k) * inner + in] = on;
       }
   });
