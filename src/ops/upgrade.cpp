@@ -1,7 +1,5 @@
 #include "ops/upgrade.h"
 
-#include <set>
-
 namespace qplay {
 
 const Tensor* UpgradeContext::ConstantInput(size_t i) {
@@ -18,14 +16,16 @@ std::optional<int64_t> UpgradeContext::InputRank(size_t i) {
 }
 
 std::string UpgradeContext::Fresh(const std::string& role) {
-  std::set<std::string> used(graph_.inputs.begin(), graph_.inputs.end());
-  for (const auto& [name, _] : graph_.initializers) used.insert(name);
-  for (const auto& [name, _] : graph_.value_types) used.insert(name);
-  for (const std::vector<Node>* nodes : {&graph_.nodes, &before, &after})
-    for (const Node& n : *nodes) used.insert(n.outputs.begin(), n.outputs.end());
+  if (used_.empty()) {  // the graph's names, gathered once per adapter call
+    used_.insert(graph_.inputs.begin(), graph_.inputs.end());
+    for (const auto& [name, _] : graph_.initializers) used_.insert(name);
+    for (const auto& [name, _] : graph_.value_types) used_.insert(name);
+    for (const Node& n : graph_.nodes) used_.insert(n.outputs.begin(), n.outputs.end());
+  }
   const std::string base = (node().name.empty() ? node().outputs.at(0) : node().name) + "_" + role;
   std::string name = base;
-  for (int i = 1; used.count(name); ++i) name = base + "_" + std::to_string(i);
+  for (int i = 1; used_.count(name); ++i) name = base + "_" + std::to_string(i);
+  used_.insert(name);
   return name;
 }
 

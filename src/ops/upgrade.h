@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,6 +46,7 @@ class UpgradeContext {
  private:
   Graph& graph_;
   size_t index_;
+  std::set<std::string> used_;  // every value name of the graph and every name Fresh gave
 };
 
 using UpgradeFn = Status (*)(UpgradeContext&);
