@@ -67,7 +67,7 @@ const TensorError& Find(const std::vector<TensorError>& list, const std::string&
 }
 
 TEST_F(AnalyzerKnownAnswers, ActivationAndWeightErrors) {
-  auto report = AnalyzeLayerError(model_, quantized_, calibration_);
+  auto report = AnalyzeLayerError(model_, quantized_, {{"x", calibration_}});
   ASSERT_TRUE(report.ok()) << report.status().message();
   const double step = 2.0 / 255;
   ExpectMetrics(Find(report->activations, "x").error, ByHand({0, 1, 0.5, -1}, {0, 127 * step, 64 * step, -127 * step}), "x");
@@ -85,7 +85,7 @@ TEST_F(AnalyzerKnownAnswers, ActivationAndWeightErrors) {
 TEST_F(AnalyzerKnownAnswers, ValuesBeyondTheCalibratedRangeAreCountedAsClipped) {
   // Eight values, one (3) beyond x's clip range by more than half a step.
   const Tensor data = Tensor::FromVector<float>({4, 2}, {0.0f, 1.0f, 0.5f, -0.75f, 3.0f, 0.25f, -0.5f, 0.0f});
-  auto report = AnalyzeLayerError(model_, quantized_, data);
+  auto report = AnalyzeLayerError(model_, quantized_, {{"x", data}});
   ASSERT_TRUE(report.ok()) << report.status().message();
   const Distribution& x = Find(report->activations, "x").distribution;
   EXPECT_DOUBLE_EQ(x.clipped_fraction, 1.0 / 8);
@@ -96,7 +96,7 @@ TEST_F(AnalyzerKnownAnswers, ValuesBeyondTheCalibratedRangeAreCountedAsClipped) 
 
 TEST_F(AnalyzerKnownAnswers, TheReportHoldsEveryPart) {
   const Tensor labels = Tensor::FromVector<int64_t>({2}, {1, 0});  // y = [[-1, 0.25], [1.5, 0]]: classes 1 and 0
-  auto report = AnalyzeQuantization(model_, quantized_, calibration_, &labels);
+  auto report = AnalyzeQuantization(model_, quantized_, {{"x", calibration_}}, &labels);
   ASSERT_TRUE(report.ok()) << report.status().message();
   const nlohmann::json j = nlohmann::json::parse(report->ToJson());
   EXPECT_EQ(j["format"], "qplay-analysis");

@@ -23,8 +23,8 @@ TEST(BiasCorrection, PerTensorCnnAgreesWithFloatMoreOften) {
   const PassReport& report = corrected->passes.back();
   EXPECT_EQ(report.pass, "bias correction");
   EXPECT_EQ(report.changes.size(), 5u);  // 4 Conv + 1 Gemm
-  auto before = Evaluate(model, &plain->model, data, nullptr);
-  auto after = Evaluate(model, &corrected->model, data, nullptr);
+  auto before = Evaluate(model, &plain->model, {{"", data}}, nullptr);
+  auto after = Evaluate(model, &corrected->model, {{"", data}}, nullptr);
   ASSERT_TRUE(before.ok() && after.ok());
   EXPECT_GT(after->classes.agreement(), before->classes.agreement());
   EXPECT_GT(after->outputs.at("logits").sqnr_db, before->outputs.at("logits").sqnr_db);

@@ -66,11 +66,11 @@ TEST(Calibrator, ErrorsNameTheProblem) {
   Model model = SmallModel();
   auto empty = Calibrate(model, {"y"}, {{"x", Tensor(DataType::kFloat, {0, 3})}}, MinMax());
   ASSERT_FALSE(empty.ok());
-  EXPECT_EQ(empty.status().message(), "the calibration set is empty");
+  EXPECT_EQ(empty.status().message(), "calibration: the set is empty");
 
   auto missing = Calibrate(model, {"y"}, {}, MinMax());
   ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.status().message(), "no calibration samples for input 'x'");
+  EXPECT_EQ(missing.status().message(), "calibration: no array for input 'x' (the model's inputs: 'x')");
 
   auto nan = Calibrate(model, {"y"}, {{"x", Samples({1, 2, 3, 4, NAN, 6})}}, MinMax());
   ASSERT_FALSE(nan.ok());
@@ -82,7 +82,7 @@ TEST(Calibrator, ErrorsNameTheProblem) {
 
   auto shape = Calibrate(model, {"y"}, {{"x", Tensor(DataType::kFloat, {2, 4})}}, MinMax());
   ASSERT_FALSE(shape.ok());
-  EXPECT_EQ(shape.status().message(), "calibration sample 0: input 'x' expects float32 [batch, 3] but got float32 [1, 4]");
+  EXPECT_EQ(shape.status().message(), "calibration: input 'x' is float32 [batch, 3] but its array is [2, 4]");
 }
 
 TEST(Calibrator, CanBeCancelled) {

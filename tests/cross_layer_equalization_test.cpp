@@ -45,7 +45,7 @@ Model UnbalancedCnn() {
 }
 
 double LogitsSqnr(const Model& reference, const Model& test) {
-  auto report = Evaluate(reference, &test, testing::LoadSourceNpy("examples/data/evaluation_images.npy", 300), nullptr);
+  auto report = Evaluate(reference, &test, {{"", testing::LoadSourceNpy("examples/data/evaluation_images.npy", 300)}}, nullptr);
   EXPECT_TRUE(report.ok()) << report.status().message();
   return report->outputs.at("logits").sqnr_db;
 }

@@ -23,7 +23,7 @@ class LayerErrorCnn : public ::testing::Test {
     config.calibration_limit = 50;
     return QuantizeStatic(model_, config, {{"input", testing::LoadSourceNpy("examples/data/calibration_images.npy", 50)}}).value().model;
   }
-  Tensor Data() { return testing::LoadSourceNpy("examples/data/evaluation_images.npy", 120); }
+  SampleSet Data() { return {{"input", testing::LoadSourceNpy("examples/data/evaluation_images.npy", 120)}}; }
   Model model_;
 };
 

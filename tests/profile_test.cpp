@@ -13,7 +13,7 @@ namespace {
 
 TEST(Profile, CnnFloatAndInt8) {
   const Model model = LoadModelFile(testing::SourcePath("examples/models/cnn.onnx")).value();
-  const Tensor x = testing::LoadSourceNpy("examples/data/evaluation_images.npy", 8);
+  const TensorMap x = {{"input", testing::LoadSourceNpy("examples/data/evaluation_images.npy", 8)}};
   auto float_profile = ProfileModel(model, x, 3);
   ASSERT_TRUE(float_profile.ok()) << float_profile.status().message();
   EXPECT_EQ(float_profile->nodes.size(), model.graph.nodes.size());

@@ -51,8 +51,8 @@ TEST_F(QatCnn, TrainsAndWritesTheStaticQuantizersFormat) {
   for (const Node& n : result->model.graph.nodes) qdq_nodes += n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear";
   EXPECT_GT(qdq_nodes, 10);
   EXPECT_EQ(result->quantized_nodes, ptq->quantized_nodes);
-  auto qat_eval = Evaluate(model_, &result->model, eval_x_, &eval_y_);
-  auto ptq_eval = Evaluate(model_, &ptq->model, eval_x_, &eval_y_);
+  auto qat_eval = Evaluate(model_, &result->model, {{"", eval_x_}}, &eval_y_);
+  auto ptq_eval = Evaluate(model_, &ptq->model, {{"", eval_x_}}, &eval_y_);
   ASSERT_TRUE(qat_eval.ok() && ptq_eval.ok());
   EXPECT_GE(qat_eval->classes.test_accuracy(), ptq_eval->classes.test_accuracy() - 0.02);
   // The result keeps the best epoch: its quantized accuracy is what the fake-quantized model measured then.
@@ -85,8 +85,8 @@ TEST_F(QatCnn, TrainsTheTransformerAndTheLstm) {
     auto ptq = QuantizeStatic(model, config, {{"input", x_}});
     ASSERT_TRUE(ptq.ok()) << name;
     EXPECT_EQ(result->quantized_nodes, ptq->quantized_nodes) << name;
-    auto qat_eval = Evaluate(model, &result->model, eval_x_, &eval_y_);
-    auto ptq_eval = Evaluate(model, &ptq->model, eval_x_, &eval_y_);
+    auto qat_eval = Evaluate(model, &result->model, {{"", eval_x_}}, &eval_y_);
+    auto ptq_eval = Evaluate(model, &ptq->model, {{"", eval_x_}}, &eval_y_);
     ASSERT_TRUE(qat_eval.ok() && ptq_eval.ok()) << name;
     EXPECT_GE(qat_eval->classes.test_accuracy(), ptq_eval->classes.test_accuracy() - 0.02) << name;
   }
@@ -133,7 +133,7 @@ TEST_F(QatCnn, LearnedScalesMoveTheActivationScalesAndKeepTheModelWorking) {
   int moved = 0;
   for (const auto& [tensor, scale] : a) moved += scale != b.at(tensor);
   EXPECT_GT(moved, 0);
-  auto accuracy = Evaluate(model_, &learned->model, eval_x_, &eval_y_);
+  auto accuracy = Evaluate(model_, &learned->model, {{"", eval_x_}}, &eval_y_);
   ASSERT_TRUE(accuracy.ok());
   EXPECT_GT(accuracy->classes.agreement(), 0.8);
 }

@@ -26,7 +26,7 @@ class SensitivityCnn : public ::testing::Test {
   Model model_;
   QuantizationConfig config_;  // per tensor
   SampleSet calibration_;
-  Tensor data_ = testing::LoadSourceNpy("examples/data/evaluation_images.npy", 300);
+  SampleSet data_ = {{"input", testing::LoadSourceNpy("examples/data/evaluation_images.npy", 300)}};
   Tensor labels_ = testing::LoadSourceNpy("examples/data/evaluation_labels.npy", 300);
 };
 
@@ -120,7 +120,7 @@ TEST(Fallback, KeepsTheDeliberatelyFragileLayerFloatAndOnlyIt) {
   });
   QuantizationConfig config;  // per-tensor weights
   const SampleSet calibration = {{"x", p.data.SliceRows(0, 100)}};
-  auto report = AnalyzeSensitivity(p.model, config, calibration, p.data);
+  auto report = AnalyzeSensitivity(p.model, config, calibration, {{"x", p.data}});
   ASSERT_TRUE(report.ok()) << report.status().message();
   ASSERT_EQ(report->nodes.size(), 3u);
   EXPECT_EQ(report->nodes[0].node, "middle");
@@ -129,7 +129,7 @@ TEST(Fallback, KeepsTheDeliberatelyFragileLayerFloatAndOnlyIt) {
   for (const bool with_labels : {true, false}) {
     FallbackTarget target;
     target.max_accuracy_drop = 0.05;  // with labels: accuracy; without: agreement with float
-    auto fallback = FallBackToTarget(p.model, config, p.data, with_labels ? &p.labels : nullptr, target, *report);
+    auto fallback = FallBackToTarget(p.model, config, {{"x", p.data}}, with_labels ? &p.labels : nullptr, target, *report);
     ASSERT_TRUE(fallback.ok()) << fallback.status().message();
     EXPECT_TRUE(fallback->met);
     EXPECT_EQ(fallback->kept_nodes, std::vector<std::string>{"middle"});
@@ -150,7 +150,7 @@ TEST(Fallback, KeepsALayerWithAnOutlierOutputInInt16Activations) {
   QuantizationConfig config;
   config.per_channel = true;  // the weights' own outlier column does not matter
   const SampleSet calibration = {{"x", p.data.SliceRows(0, 100)}};
-  auto report = AnalyzeSensitivity(p.model, config, calibration, p.data);
+  auto report = AnalyzeSensitivity(p.model, config, calibration, {{"x", p.data}});
   ASSERT_TRUE(report.ok()) << report.status().message();
   // h2 (the middle layer's output, Relu fused, and the last layer's input) is the fragile
   // tensor: the two nodes around it are the most sensitive, the first layer is not.
@@ -163,7 +163,7 @@ TEST(Fallback, KeepsALayerWithAnOutlierOutputInInt16Activations) {
   FallbackTarget target;
   target.min_agreement = 0.95;
   target.keep_as = FallbackPrecision::kInt16;
-  auto fallback = FallBackToTarget(p.model, config, p.data, nullptr, target, *report);
+  auto fallback = FallBackToTarget(p.model, config, {{"x", p.data}}, nullptr, target, *report);
   ASSERT_TRUE(fallback.ok()) << fallback.status().message();
   EXPECT_TRUE(fallback->met);
   ASSERT_EQ(fallback->kept_nodes.size(), 1u);

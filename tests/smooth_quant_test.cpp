@@ -16,7 +16,7 @@ namespace {
 SampleSet Calibration() { return {{"input", testing::LoadSourceNpy("examples/data/calibration_images.npy", 50)}}; }
 
 double LogitsSqnr(const Model& reference, const Model& test) {
-  auto report = Evaluate(reference, &test, testing::LoadSourceNpy("examples/data/evaluation_images.npy", 300), nullptr);
+  auto report = Evaluate(reference, &test, {{"", testing::LoadSourceNpy("examples/data/evaluation_images.npy", 300)}}, nullptr);
   EXPECT_TRUE(report.ok()) << report.status().message();
   return report->outputs.at("logits").sqnr_db;
 }

@@ -263,7 +263,7 @@ TEST_F(StaticQuantizerCnn, ErrorsAreNamed) {
   EXPECT_EQ(Quantize(qoperator).status().message(), "the QOperator format needs 8-bit activations, got int16");
   auto empty = QuantizeStatic(model_, QuantizationConfig{}, {{"input", Tensor(DataType::kFloat, {0, 1, 28, 28})}});
   ASSERT_FALSE(empty.ok());
-  EXPECT_EQ(empty.status().message(), "the calibration set is empty");
+  EXPECT_EQ(empty.status().message(), "calibration: the set is empty");
 }
 
 }  // namespace

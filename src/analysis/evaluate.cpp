@@ -7,13 +7,12 @@
 #include "runtime/session.h"
 
 namespace qplay {
-Result<EvaluationReport> Evaluate(const Model& reference, const Model* compared, const Tensor& data,
+Result<EvaluationReport> Evaluate(const Model& reference, const Model* compared, const SampleSet& data,
                                   const Tensor* labels, int64_t batch_size, const ProgressFn& progress) {
-  if (reference.graph.inputs.size() != 1)
-    return Fail(StatusCode::kInvalidArgument, "evaluation data feeds one input; the model has ", reference.graph.inputs.size());
-  if (data.rank() == 0 || data.dim(0) == 0) return Fail(StatusCode::kInvalidArgument, "the evaluation set is empty");
-  if (labels && labels->size() != data.dim(0))
-    return Fail(StatusCode::kInvalidArgument, labels->size(), " labels for ", data.dim(0), " samples");
+  auto feeds = SampleFeeds::Bind(reference.graph, data, "evaluation data");
+  if (!feeds.ok()) return feeds.status();
+  if (labels && labels->size() != feeds->samples())
+    return Fail(StatusCode::kInvalidArgument, labels->size(), " labels for ", feeds->samples(), " samples");
   auto ref_session = Session::Create(reference);
   if (!ref_session.ok()) return ref_session.status();
   std::optional<Session> cmp_session;
@@ -22,22 +21,21 @@ Result<EvaluationReport> Evaluate(const Model& reference, const Model* compared,
     if (!s.ok()) return s.status().WithContext("compared model");
     cmp_session.emplace(s.value());
   }
-  const std::string input = reference.graph.inputs[0];
   EvaluationReport report;
-  report.samples = data.dim(0);
+  report.samples = feeds->samples();
   report.has_labels = labels != nullptr;
   report.has_comparison = compared != nullptr;
   report.classification = true;
   std::map<std::string, ErrorAccumulator> errors;
-  const int64_t batch = std::max<int64_t>(batch_size, 1);
+  const int64_t batch = feeds->RunSize(batch_size);
   for (int64_t start = 0; start < report.samples; start += batch) {
     const int64_t count = std::min(batch, report.samples - start);
-    const Tensor slice = data.SliceRows(start, count);
-    auto ref_out = ref_session->Run({{input, slice}});
+    const TensorMap inputs = feeds->Run(start, count);
+    auto ref_out = ref_session->Run(inputs);
     if (!ref_out.ok()) return ref_out.status();
     TensorMap cmp_out = *ref_out;
     if (cmp_session) {
-      auto out = cmp_session->Run({{input, slice}});
+      auto out = cmp_session->Run(inputs);
       if (!out.ok()) return out.status().WithContext("compared model");
       cmp_out = *out;
       for (const auto& [name, t] : *ref_out) {
@@ -47,7 +45,7 @@ Result<EvaluationReport> Evaluate(const Model& reference, const Model* compared,
       }
     }
     const auto& [first_name, logits] = *ref_out->begin();
-    report.classification = report.classification && logits.rank() == 2 && logits.dtype() == DataType::kFloat;
+    report.classification = report.classification && logits.rank() == 2 && logits.dim(0) == count && logits.dtype() == DataType::kFloat;
     if (report.classification) {
       const Tensor label_rows = labels ? labels->SliceRows(start, count) : Tensor();
       QPLAY_RETURN_IF_ERROR(AddClassificationBatch(report.classes, logits, cmp_out.at(first_name), labels ? &label_rows : nullptr));

@@ -21,9 +21,9 @@ struct EvaluationReport {
   std::string ToJson() const;
 };
 
-// `data` feeds the model's single input, samples along the first dimension; `labels`
-// (int64 [N]) and `compared` are optional.
-Result<EvaluationReport> Evaluate(const Model& reference, const Model* compared, const Tensor& data,
+// `data` feeds the model's inputs (runtime/sample_feeds.h); `labels` (int64 [samples]) and
+// `compared` are optional.
+Result<EvaluationReport> Evaluate(const Model& reference, const Model* compared, const SampleSet& data,
                                   const Tensor* labels, int64_t batch_size = 100, const ProgressFn& progress = {});
 
 }  // namespace qplay

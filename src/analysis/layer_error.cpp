@@ -120,11 +120,10 @@ void RankWorstFirst(std::vector<TensorError>& list) {
 
 }  // namespace
 
-Result<LayerErrorReport> AnalyzeLayerError(const Model& float_model, const Model& quantized, const Tensor& data,
+Result<LayerErrorReport> AnalyzeLayerError(const Model& float_model, const Model& quantized, const SampleSet& data,
                                            int64_t batch_size, const ProgressFn& progress) {
-  if (float_model.graph.inputs.size() != 1)
-    return Fail(StatusCode::kInvalidArgument, "the analysis feeds one input; the model has ", float_model.graph.inputs.size());
-  if (data.rank() == 0 || data.dim(0) == 0) return Fail(StatusCode::kInvalidArgument, "the analysis data is empty");
+  auto feeds = SampleFeeds::Bind(float_model.graph, data, "the analysis data");
+  if (!feeds.ok()) return feeds.status();
   Model prepared = float_model;
   auto passes = PrepareForQuantization(prepared);
   if (!passes.ok()) return passes.status();
@@ -181,20 +180,21 @@ Result<LayerErrorReport> AnalyzeLayerError(const Model& float_model, const Model
   auto quantized_session = Session::Create(quantized, simulate);
   if (!quantized_session.ok()) return quantized_session.status().WithContext("compared model");
 
-  const std::string input = prepared.graph.inputs[0];
   std::map<std::string, ErrorAccumulator> errors;
-  report.samples = data.dim(0);
-  const int64_t batch = std::max<int64_t>(batch_size, 1);
+  report.samples = feeds->samples();
+  const int64_t batch = feeds->RunSize(batch_size);
   for (int64_t start = 0; start < report.samples; start += batch) {
-    const Tensor slice = data.SliceRows(start, std::min(batch, report.samples - start));
+    const int64_t count = std::min(batch, report.samples - start);
+    const TensorMap inputs = feeds->Run(start, count);
     TensorMap float_values;
-    if (needed.count(input)) float_values[input] = slice;
-    auto run = float_session->Run({{input, slice}}, [&](const Node&, const std::string& name, const Tensor& t) {
+    for (const auto& [name, t] : inputs)
+      if (needed.count(name)) float_values[name] = t;
+    auto run = float_session->Run(inputs, [&](const Node&, const std::string& name, const Tensor& t) {
       if (needed.count(name)) float_values[name] = t;
     });
     if (!run.ok()) return run.status();
     Status mismatch = Status::Ok();
-    auto compared = quantized_session->Run({{input, slice}}, [&](const Node&, const std::string& name, const Tensor& t) {
+    auto compared = quantized_session->Run(inputs, [&](const Node&, const std::string& name, const Tensor& t) {
       auto pair = float_name_of.find(name);
       if (pair == float_name_of.end() || !float_values.count(pair->second) || !mismatch.ok()) return;
       const Tensor& reference = float_values.at(pair->second);
@@ -204,7 +204,7 @@ Result<LayerErrorReport> AnalyzeLayerError(const Model& float_model, const Model
     });
     if (!compared.ok()) return compared.status().WithContext("compared model");
     QPLAY_RETURN_IF_ERROR(mismatch);
-    if (progress && !progress(start + slice.dim(0), report.samples)) return Fail(StatusCode::kCancelled, "analysis cancelled");
+    if (progress && !progress(start + count, report.samples)) return Fail(StatusCode::kCancelled, "analysis cancelled");
   }
   for (const auto& [name, acc] : errors) {
     auto p = float_producer.find(name);

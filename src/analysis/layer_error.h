@@ -48,8 +48,8 @@ struct LayerErrorReport {
   std::string ToJson() const;
 };
 
-// `data` feeds the model's single input, samples along the first dimension.
-Result<LayerErrorReport> AnalyzeLayerError(const Model& float_model, const Model& quantized, const Tensor& data,
+// `data` feeds the model's inputs (runtime/sample_feeds.h).
+Result<LayerErrorReport> AnalyzeLayerError(const Model& float_model, const Model& quantized, const SampleSet& data,
                                            int64_t batch_size = 50, const ProgressFn& progress = {});
 
 }  // namespace qplay

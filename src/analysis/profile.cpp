@@ -38,13 +38,10 @@ int64_t Macs(const Node& node, int64_t opset, const Sizes& sizes) {
 
 }  // namespace
 
-Result<ModelProfile> ProfileModel(const Model& model, const Tensor& input, int runs) {
-  if (model.graph.inputs.size() != 1)
-    return Fail(StatusCode::kInvalidArgument, "profiling feeds one input; the model has ", model.graph.inputs.size());
+Result<ModelProfile> ProfileModel(const Model& model, const TensorMap& feeds, int runs) {
   auto session = Session::Create(model);
   if (!session.ok()) return session.status();
   const Graph& graph = session->model().graph;
-  const TensorMap feeds = {{graph.inputs[0], input}};
   auto warm = session->Run(feeds);  // packs weights, fills caches
   if (!warm.ok()) return warm.status();
 
@@ -52,7 +49,7 @@ Result<ModelProfile> ProfileModel(const Model& model, const Tensor& input, int r
   for (size_t n = 0; n < graph.nodes.size(); ++n) index[&graph.nodes[n]] = n;
   std::vector<std::vector<double>> times(graph.nodes.size());
   Sizes sizes;
-  sizes.Add(graph.inputs[0], input);
+  for (const auto& [name, t] : feeds) sizes.Add(name, t);
   for (const auto& [name, t] : graph.initializers) sizes.Add(name, t);
   for (int r = 0; r < std::max(runs, 1); ++r) {
     Clock::time_point mark = Clock::now();

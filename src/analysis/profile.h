@@ -8,6 +8,7 @@
 
 #include "core/status.h"
 #include "ir/model.h"
+#include "runtime/session.h"
 
 namespace qplay {
 
@@ -32,7 +33,7 @@ struct ModelProfile {
   std::string ToJson() const;
 };
 
-// Runs `model` on `input` (its single input) `runs` times after one warm-up run.
-Result<ModelProfile> ProfileModel(const Model& model, const Tensor& input, int runs = 5);
+// Runs `model` on `feeds` (one run's inputs, SampleFeeds::Run) `runs` times after one warm-up run.
+Result<ModelProfile> ProfileModel(const Model& model, const TensorMap& feeds, int runs = 5);
 
 }  // namespace qplay

@@ -103,10 +103,9 @@ std::vector<QuantizationNote> CheckQuantizationQuality(const Model& float_model,
                                                       const SampleSet& calibration, const QualityOptions& options) {
   std::vector<QuantizationNote> notes;
   CheckBiases(result, notes);
-  if (calibration.size() != 1) return notes;
-  const Tensor& all = calibration.begin()->second;
-  if (all.rank() == 0 || all.dim(0) == 0) return notes;
-  auto report = AnalyzeLayerError(float_model, result.model, all.SliceRows(0, std::min(all.dim(0), options.samples)));
+  auto feeds = SampleFeeds::Bind(float_model.graph, calibration);
+  if (!feeds.ok()) return notes;
+  auto report = AnalyzeLayerError(float_model, result.model, feeds->Head(options.samples).arrays());
   if (!report.ok()) return notes;  // no Q/DQ pairs to compare
 
   std::map<std::string, double> sqnr;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "runtime/session.h"
+#include "runtime/sample_feeds.h"
 
 namespace qplay {
 namespace {
@@ -13,12 +13,10 @@ constexpr CalibrationMethod kMethods[] = {CalibrationMethod::kMinMax, Calibratio
 
 // Every value each tensor takes on the first `limit` samples goes into its histogram.
 Status FillHistograms(const Model& model, const SampleSet& samples, int64_t limit, std::map<std::string, Histogram*>& histograms) {
+  auto feeds = SampleFeeds::Bind(model.graph, samples);
+  if (!feeds.ok()) return feeds.status();
   auto session = Session::Create(model);
   if (!session.ok()) return session.status();
-  const std::string input = model.graph.inputs[0];
-  auto data = samples.find(input);
-  if (data == samples.end()) return Fail(StatusCode::kInvalidArgument, "no samples for input '", input, "'");
-  const int64_t count = limit > 0 ? std::min(limit, data->second.dim(0)) : data->second.dim(0);
   auto add = [&](const std::string& name, const Tensor& t) {
     auto h = histograms.find(name);
     if (h == histograms.end() || t.dtype() != DataType::kFloat) return;
@@ -29,13 +27,7 @@ Status FillHistograms(const Model& model, const SampleSet& samples, int64_t limi
       ++hist.counts[static_cast<size_t>(std::clamp<double>(bin, 0, static_cast<double>(hist.counts.size() - 1)))];
     }
   };
-  for (int64_t s = 0; s < count; ++s) {
-    const Tensor sample = data->second.SliceRows(s, 1);
-    add(input, sample);
-    auto run = session->Run({{input, sample}}, [&](const Node&, const std::string& name, const Tensor& t) { add(name, t); });
-    if (!run.ok()) return run.status();
-  }
-  return Status::Ok();
+  return ObserveSamples(*session, limit > 0 ? feeds->Head(limit) : *feeds, add);
 }
 
 }  // namespace
@@ -43,9 +35,8 @@ Status FillHistograms(const Model& model, const SampleSet& samples, int64_t limi
 Result<std::vector<ActivationRanges>> CompareRangeChoices(const Model& model, const std::vector<std::string>& tensors,
                                                           const SampleSet& samples, const ObserverOptions& options,
                                                           int64_t limit, int bins) {
-  if (model.graph.inputs.size() != 1) return Fail(StatusCode::kInvalidArgument, "comparing ranges feeds one input");
   for (const auto& name : tensors) {
-    bool produced = name == model.graph.inputs[0];
+    bool produced = std::find(model.graph.inputs.begin(), model.graph.inputs.end(), name) != model.graph.inputs.end();
     for (const Node& n : model.graph.nodes) produced = produced || std::find(n.outputs.begin(), n.outputs.end(), name) != n.outputs.end();
     const ValueType* type = model.graph.TypeOf(name);
     if (!produced || (type && type->dtype != DataType::kFloat && type->dtype != DataType::kUndefined))

@@ -9,7 +9,7 @@
 
 namespace qplay {
 
-Result<AnalysisReport> AnalyzeQuantization(const Model& float_model, const Model& quantized, const Tensor& data, const Tensor* labels,
+Result<AnalysisReport> AnalyzeQuantization(const Model& float_model, const Model& quantized, const SampleSet& data, const Tensor* labels,
                                            const AnalysisOptions& options, const ProgressFn& progress) {
   constexpr int64_t kPasses = 5;
   auto step = [&](int64_t done) {
@@ -33,14 +33,16 @@ Result<AnalysisReport> AnalyzeQuantization(const Model& float_model, const Model
   std::vector<std::string> activations;
   for (const TensorError& e : report.layers.activations) activations.push_back(e.tensor);
   if (!activations.empty()) {
-    auto ranges = CompareRangeChoices(prepared, activations, {{prepared.graph.inputs[0], data}}, options.observer,
+    auto ranges = CompareRangeChoices(prepared, activations, data, options.observer,
                                       options.range_samples, options.histogram_bins);
     if (!ranges.ok()) return ranges.status();
     report.activation_ranges = std::move(ranges.value());
   }
   QPLAY_RETURN_IF_ERROR(step(3));
 
-  const Tensor first = data.SliceRows(0, 1);
+  auto feeds = SampleFeeds::Bind(float_model.graph, data, "the analysis data");
+  if (!feeds.ok()) return feeds.status();
+  const TensorMap first = feeds->Run(0, feeds->RunSize(1));
   auto float_profile = ProfileModel(float_model, first, options.profile_runs);
   if (!float_profile.ok()) return float_profile.status().WithContext("float model");
   report.float_profile = std::move(float_profile.value());

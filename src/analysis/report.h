@@ -34,9 +34,9 @@ struct AnalysisReport {
   std::string ToJson() const;
 };
 
-// `data` feeds the model's single input, samples along the first dimension; `labels` (int64
-// [N]) is optional. Progress counts the five passes (evaluation, layers, ranges, two profiles).
-Result<AnalysisReport> AnalyzeQuantization(const Model& float_model, const Model& quantized, const Tensor& data, const Tensor* labels,
+// `data` feeds the model's inputs (runtime/sample_feeds.h); `labels` (int64 [samples]) is
+// optional. Progress counts the five passes (evaluation, layers, ranges, two profiles).
+Result<AnalysisReport> AnalyzeQuantization(const Model& float_model, const Model& quantized, const SampleSet& data, const Tensor* labels,
                                            const AnalysisOptions& options = {}, const ProgressFn& progress = {});
 
 }  // namespace qplay

@@ -37,7 +37,7 @@ QuantizationConfig Keeping(QuantizationConfig config, const std::vector<const No
 }
 
 Result<Measured> QuantizeAndEvaluate(const Model& model, const QuantizationConfig& config, const std::map<std::string, FloatRange>& ranges,
-                                     const Tensor& data, const Tensor* labels) {
+                                     const SampleSet& data, const Tensor* labels) {
   auto quantized = QuantizeStaticWithRanges(model, config, ranges);
   if (!quantized.ok()) return quantized.status();
   auto evaluation = Evaluate(model, &quantized->model, data, labels);
@@ -90,7 +90,7 @@ double Agreement(const EvaluationReport& r) { return r.classification ? r.classe
 }  // namespace
 
 Result<SensitivityReport> AnalyzeSensitivity(const Model& model, const QuantizationConfig& config, const SampleSet& calibration,
-                                             const Tensor& data, const ProgressFn& progress) {
+                                             const SampleSet& data, const ProgressFn& progress) {
   auto base = QuantizeStatic(model, config, calibration);  // calibrates once for every variant
   if (!base.ok()) return base.status();
   const std::vector<std::string>& nodes = base->quantized_nodes;
@@ -151,7 +151,7 @@ Status FallbackTarget::Validate(const QuantizationConfig& config) const {
   return Status::Ok();
 }
 
-Result<FallbackResult> FallBackToTarget(const Model& model, const QuantizationConfig& config, const Tensor& data,
+Result<FallbackResult> FallBackToTarget(const Model& model, const QuantizationConfig& config, const SampleSet& data,
                                         const Tensor* labels, const FallbackTarget& target, const SensitivityReport& sensitivity,
                                         const ProgressFn& progress) {
   QPLAY_RETURN_IF_ERROR(target.Validate(config));

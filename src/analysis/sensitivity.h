@@ -33,7 +33,7 @@ struct SensitivityReport {
 };
 
 Result<SensitivityReport> AnalyzeSensitivity(const Model& model, const QuantizationConfig& config, const SampleSet& calibration,
-                                             const Tensor& data, const ProgressFn& progress = {});
+                                             const SampleSet& data, const ProgressFn& progress = {});
 
 // Where a node the fallback keeps out of 8 bits goes: float (excluded), or quantized with
 // int16 activations (its activation inputs and outputs; weights stay as the recipe says).
@@ -63,7 +63,7 @@ struct FallbackResult {
 
 // `sensitivity` comes from AnalyzeSensitivity with the same model and config (its calibration is
 // reused). Progress counts the models tried, of at most one more than the nodes ranked.
-Result<FallbackResult> FallBackToTarget(const Model& model, const QuantizationConfig& config, const Tensor& data,
+Result<FallbackResult> FallBackToTarget(const Model& model, const QuantizationConfig& config, const SampleSet& data,
                                         const Tensor* labels, const FallbackTarget& target, const SensitivityReport& sensitivity,
                                         const ProgressFn& progress = {});
 

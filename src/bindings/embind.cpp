@@ -28,7 +28,7 @@
 #include "quant/layer_plan.h"
 #include "quant/qdq_writer.h"
 #include "quant/quantizer.h"
-#include "runtime/session.h"
+#include "runtime/sample_feeds.h"
 #include "train/qat.h"
 
 using emscripten::val;
@@ -123,6 +123,17 @@ Result<TensorMap> TensorsFromJs(const val& object) {
     tensors[name] = tensor.value();
   }
   return tensors;
+}
+
+// Samples for a model's inputs: one tensor { data, dims } for a single-input model, or
+// { input: { data, dims } } by input name (runtime/sample_feeds.h says how each is fed).
+Result<SampleSet> SamplesFromJs(const std::string& what, const val& js) {
+  if (IsObject(js) && !js["dims"].isUndefined()) {
+    auto tensor = TensorFromJs(what, js);
+    if (!tensor.ok()) return tensor.status();
+    return SampleSet{{"", tensor.value()}};
+  }
+  return TensorsFromJs(js);
 }
 
 val JsonToJs(const std::string& json) { return val::global("JSON").call<val>("parse", json); }
@@ -233,15 +244,15 @@ class WasmModel {
     });
   }
 
-  // config: QuantizationConfig as an object or JSON text; calibration: { input: { data, dims } }
-  // with samples along the first dim; progress(done, total) may return false to cancel.
+  // config: QuantizationConfig as an object or JSON text; calibration: samples (SamplesFromJs);
+  // progress(done, total) may return false to cancel.
   WasmModel* Quantize(const val& config_js, const val& calibration, const val& progress) {
     return OrThrow<WasmModel*>([&]() -> Result<WasmModel*> {
       auto config = ConfigFromJs(config_js);
       if (!config.ok()) return config.status();
       SampleSet samples;
       if (config->mode == QuantMode::kStatic) {
-        auto given = TensorsFromJs(calibration);
+        auto given = SamplesFromJs("calibration", calibration);
         if (!given.ok()) return given.status();
         samples = std::move(given.value());
       }
@@ -255,11 +266,11 @@ class WasmModel {
     });
   }
 
-  // data: { data, dims } for the single input; labels: int64/int32 tensor or null;
+  // data: samples (SamplesFromJs); labels: int64/int32 tensor or null;
   // compared: another Model or null; progress as for quantize. Returns the report as a plain object.
   val Evaluate(const val& data_js, const val& labels_js, const val& compared_js, const val& progress) {
     return OrThrow<val>([&]() -> Result<val> {
-      auto data = TensorFromJs("data", data_js);
+      auto data = SamplesFromJs("data", data_js);
       if (!data.ok()) return data.status();
       std::optional<Tensor> labels;
       if (!labels_js.isNull() && !labels_js.isUndefined()) {
@@ -274,11 +285,11 @@ class WasmModel {
     });
   }
 
-  // data: { data, dims } for the single input; quantized: a Model (QDQ). Returns the per-layer
+  // data: samples (SamplesFromJs); quantized: a Model (QDQ). Returns the per-layer
   // error report (activations and weights, worst first) as a plain object.
   val Analyze(const val& data_js, const val& quantized_js, const val& progress) {
     return OrThrow<val>([&]() -> Result<val> {
-      auto data = TensorFromJs("data", data_js);
+      auto data = SamplesFromJs("data", data_js);
       if (!data.ok()) return data.status();
       if (quantized_js.isNull() || quantized_js.isUndefined())
         return Fail(StatusCode::kInvalidArgument, "analyze needs the quantized model to compare");
@@ -288,12 +299,14 @@ class WasmModel {
     });
   }
 
-  // data: { data, dims } for the single input. Returns the per-op profile (median of 5 runs).
+  // data: samples (SamplesFromJs); the first run's feeds are profiled. Returns the per-op profile (median of 5 runs).
   val Profile(const val& data) {
     return OrThrow<val>([&]() -> Result<val> {
-      auto input = TensorFromJs("data", data);
-      if (!input.ok()) return input.status();
-      auto profile = ProfileModel(*model_, *input);
+      auto samples = SamplesFromJs("data", data);
+      if (!samples.ok()) return samples.status();
+      auto feeds = SampleFeeds::Bind(model_->graph, *samples, "data");
+      if (!feeds.ok()) return feeds.status();
+      auto profile = ProfileModel(*model_, feeds->Run(0, feeds->RunSize(1)));
       if (!profile.ok()) return profile.status();
       return JsonToJs(profile->ToJson());
     });
@@ -308,9 +321,9 @@ class WasmModel {
     return OrThrow<val>([&]() -> Result<val> {
       auto config = ConfigFromJs(config_js);
       if (!config.ok()) return config.status();
-      auto data = TensorFromJs("data", data_js);
+      auto data = SamplesFromJs("data", data_js);
       if (!data.ok()) return data.status();
-      auto samples = TensorsFromJs(calibration);
+      auto samples = SamplesFromJs("calibration", calibration);
       if (!samples.ok()) return samples.status();
       const bool falls_back = IsObject(target_js);
       // The target and labels are read first: a mistake in them is reported before the long ranking.
@@ -349,11 +362,11 @@ class WasmModel {
   }
 
   // The analyzer's whole report (analysis/report.h) on this float model and `quantized` over
-  // data ({ data, dims }); labels optional (null).
+  // data (SamplesFromJs); labels optional (null).
   val Report(const val& quantized_js, const val& data_js, const val& labels_js, const val& progress) {
     return OrThrow<val>([&]() -> Result<val> {
       if (!IsObject(quantized_js)) return Fail(StatusCode::kInvalidArgument, "report needs the quantized model to compare");
-      auto data = TensorFromJs("data", data_js);
+      auto data = SamplesFromJs("data", data_js);
       if (!data.ok()) return data.status();
       std::optional<Tensor> labels;
       if (IsObject(labels_js)) {
@@ -373,7 +386,7 @@ class WasmModel {
     return OrThrow<val>([&]() -> Result<val> {
       std::vector<std::string> tensors;
       for (size_t i = 0; i < tensors_js["length"].as<size_t>(); ++i) tensors.push_back(tensors_js[i].as<std::string>());
-      auto samples = TensorsFromJs(calibration);
+      auto samples = SamplesFromJs("calibration", calibration);
       if (!samples.ok()) return samples.status();
       ObserverOptions observer;
       observer.percentile = NumberOption(options, "percentile", observer.percentile);
@@ -441,7 +454,7 @@ class WasmModel {
       if (!config.ok()) return config.status();
       SampleSet samples;
       if (config->smooth_quant) {
-        auto given = TensorsFromJs(calibration);
+        auto given = SamplesFromJs("calibration", calibration);
         if (!given.ok()) return given.status();
         samples = std::move(given.value());
       }
@@ -640,14 +653,19 @@ val ParseNpyJs(const val& bytes) {
   });
 }
 
-// Samples from a .npy, .npz or .csv file named `name`: { samples, labels } (labels null if absent).
+// Samples from a .npy, .npz or .csv file named `name`: { arrays: { name: tensor } ("" names the
+// array of an .npy or .csv), samples: the file's only array (null when it holds several),
+// labels (null if absent) }.
 val ParseSampleFileJs(const std::string& name, const val& bytes) {
   return OrThrow<val>([&]() -> Result<val> {
     const std::vector<uint8_t> data = emscripten::convertJSArrayToNumberVector<uint8_t>(bytes);
     auto file = ParseSampleFile(data.data(), data.size(), name);
     if (!file.ok()) return file.status();
     val result = val::object();
-    result.set("samples", TensorToJs(file->samples));
+    val arrays = val::object();
+    for (const auto& [array_name, tensor] : file->arrays) arrays.set(array_name, TensorToJs(tensor));
+    result.set("arrays", arrays);
+    result.set("samples", file->arrays.size() == 1 ? TensorToJs(file->arrays.begin()->second) : val::null());
     result.set("labels", file->labels ? TensorToJs(*file->labels) : val::null());
     return result;
   });

@@ -31,6 +31,7 @@
 #include "analysis/quality_check.h"
 #include "analysis/report.h"
 #include "analysis/sensitivity.h"
+#include "cli/sample_args.h"
 #include "data/npy.h"
 #include "kernels/op_support.h"
 #include "passes/opset_upgrade.h"
@@ -40,7 +41,7 @@
 #include "quant/backend.h"
 #include "quant/quantizer.h"
 #include "runtime/memory_plan.h"
-#include "runtime/session.h"
+#include "runtime/sample_feeds.h"
 #include "tools/conformance.h"
 #include "train/qat.h"
 
@@ -214,27 +215,12 @@ int Conformance(const Args& args) {
   return report.failed == 0 ? 0 : 1;
 }
 
-Result<SampleFile> LoadSampleFile(const std::string& path) {
-  auto bytes = ReadFileBytes(path);
-  if (!bytes.ok()) return bytes.status();
-  return ParseSampleFile(bytes->data(), bytes->size(), path);
-}
-
-Result<Tensor> LoadSamplesOnly(const std::string& path) {
-  auto file = LoadSampleFile(path);
-  if (!file.ok()) return file.status();
-  return std::move(file->samples);
-}
-
-// The samples in --DATA_FLAG's file, and their labels: from --LABELS_FLAG's file when given,
-// else those the samples' file holds (an .npz's labels array, a .csv's label column), if any.
-Result<SampleFile> LoadLabelledSamples(const Args& args, const std::string& data_flag, const std::string& labels_flag) {
-  auto file = LoadSampleFile(args.Value(data_flag));
-  if (!file.ok() || args.Value(labels_flag).empty()) return file;
-  auto labels = LoadSamplesOnly(args.Value(labels_flag));
-  if (!labels.ok()) return labels.status();
-  file->labels = std::move(*labels);
-  return file;
+// The samples given to `flag` (FILE or NAME=FILE, repeatable: cli/sample_args.h), and their
+// labels: from `labels_flag`'s file when given, else those the samples' files hold, if any.
+Result<SampleFile> SamplesFromArgs(const Args& args, const std::string& flag, const std::string& labels_flag = "") {
+  auto given = args.options.find(flag);
+  return LoadSampleArgs(given == args.options.end() ? std::vector<std::string>{} : given->second, flag,
+                        labels_flag.empty() ? "" : args.Value(labels_flag));
 }
 
 Result<QuantizationConfig> ConfigFromArgs(const Args& args) {
@@ -355,12 +341,12 @@ Result<nlohmann::json> QuantizeWithFallback(const Args& args, const Model& model
   QPLAY_RETURN_IF_ERROR(target->Validate(config));
   if (args.Value("--eval-data").empty())
     return Fail(StatusCode::kInvalidArgument, "the fallback measures accuracy on --eval-data X.npy (with --eval-labels Y.npy, or agreement with float)");
-  auto data = LoadLabelledSamples(args, "--eval-data", "--eval-labels");
+  auto data = SamplesFromArgs(args, "--eval-data", "--eval-labels");
   if (!data.ok()) return data.status();
   const auto& labels = data->labels;
-  auto sensitivity = AnalyzeSensitivity(model, config, calibration, data->samples, TerminalProgress(args, "sensitivity: node"));
+  auto sensitivity = AnalyzeSensitivity(model, config, calibration, data->arrays, TerminalProgress(args, "sensitivity: node"));
   if (!sensitivity.ok()) return sensitivity.status();
-  auto fallback = FallBackToTarget(model, config, data->samples, labels ? &*labels : nullptr, *target, *sensitivity,
+  auto fallback = FallBackToTarget(model, config, data->arrays, labels ? &*labels : nullptr, *target, *sensitivity,
                                    TerminalProgress(args, "fallback: try"));
   if (!fallback.ok()) return fallback.status();
   if (!args.json && isatty(STDERR_FILENO)) std::cerr << "\n";
@@ -398,11 +384,9 @@ int QuantizeCommand(const Args& args) {
   if (!model.ok()) return Report(model.status());
   SampleSet calibration;
   if (!dynamic) {
-    if (model->graph.inputs.size() != 1)
-      return Report(Fail(StatusCode::kInvalidArgument, "--calib feeds one input; the model has ", model->graph.inputs.size()));
-    auto samples = LoadSamplesOnly(args.Value("--calib"));
+    auto samples = SamplesFromArgs(args, "--calib");
     if (!samples.ok()) return Report(samples.status());
-    calibration[model->graph.inputs[0]] = *samples;
+    calibration = std::move(samples->arrays);
   }
   QuantizationResult result;
   nlohmann::json j;
@@ -453,10 +437,10 @@ int Eval(const Args& args) {
     if (!loaded.ok()) return Report(loaded.status());
     compared = std::move(loaded.value());
   }
-  auto data = LoadLabelledSamples(args, "--data", "--labels");
+  auto data = SamplesFromArgs(args, "--data", "--labels");
   if (!data.ok()) return Report(data.status());
   const auto& labels = data->labels;
-  auto report = Evaluate(*reference, compared ? &*compared : nullptr, data->samples, labels ? &*labels : nullptr,
+  auto report = Evaluate(*reference, compared ? &*compared : nullptr, data->arrays, labels ? &*labels : nullptr,
                          args.Count("--batch", "100"));
   if (!report.ok()) return Report(report.status());
   if (args.json) {
@@ -483,12 +467,12 @@ int Analyze(const Args& args) {
   if (!reference.ok()) return Report(reference.status());
   auto quantized = LoadModelFile(args.positional[1]);
   if (!quantized.ok()) return Report(quantized.status());
-  auto data = LoadLabelledSamples(args, "--data", "--labels");
+  auto data = SamplesFromArgs(args, "--data", "--labels");
   if (!data.ok()) return Report(data.status());
   const auto& labels = data->labels;
   AnalysisOptions options;
   options.batch_size = args.Count("--batch", "50");
-  auto report = AnalyzeQuantization(*reference, *quantized, data->samples, labels ? &*labels : nullptr, options);
+  auto report = AnalyzeQuantization(*reference, *quantized, data->arrays, labels ? &*labels : nullptr, options);
   if (!report.ok()) return Report(report.status());
   if (args.json) {
     std::cout << report->ToJson() << "\n";
@@ -513,9 +497,11 @@ int Profile(const Args& args) {
     return Report(Fail(StatusCode::kInvalidArgument, "profile takes MODEL --data X.npy"));
   auto model = LoadModelFile(args.positional[0]);
   if (!model.ok()) return Report(model.status());
-  auto data = LoadSamplesOnly(args.Value("--data"));
+  auto data = SamplesFromArgs(args, "--data");
   if (!data.ok()) return Report(data.status());
-  auto profile = ProfileModel(*model, *data, static_cast<int>(args.Count("--runs", "5")));
+  auto feeds = SampleFeeds::Bind(model->graph, data->arrays, "--data");
+  if (!feeds.ok()) return Report(feeds.status());
+  auto profile = ProfileModel(*model, feeds->Run(0, feeds->RunSize(1)), static_cast<int>(args.Count("--runs", "5")));
   if (!profile.ok()) return Report(profile.status());
   if (args.json) {
     std::cout << profile->ToJson() << "\n";
@@ -535,12 +521,11 @@ int Sensitivity(const Args& args) {
   if (!model.ok()) return Report(model.status());
   auto config = ConfigFromArgs(args);
   if (!config.ok()) return Report(config.status());
-  auto calibration = LoadSamplesOnly(args.Value("--calib"));
+  auto calibration = SamplesFromArgs(args, "--calib");
   if (!calibration.ok()) return Report(calibration.status());
-  auto data = LoadSamplesOnly(args.Value("--data"));
+  auto data = SamplesFromArgs(args, "--data");
   if (!data.ok()) return Report(data.status());
-  const SampleSet samples = {{model->graph.inputs[0], *calibration}};
-  auto report = AnalyzeSensitivity(*model, *config, samples, *data);
+  auto report = AnalyzeSensitivity(*model, *config, calibration->arrays, data->arrays);
   if (!report.ok()) return Report(report.status());
   if (args.json) {
     std::cout << report->ToJson() << "\n";
@@ -562,15 +547,19 @@ int Qat(const Args& args) {
   if (!model.ok()) return Report(model.status());
   auto config = ConfigFromArgs(args);
   if (!config.ok()) return Report(config.status());
-  auto train = LoadLabelledSamples(args, "--train-data", "--train-labels");
+  auto train = SamplesFromArgs(args, "--train-data", "--train-labels");
   if (!train.ok()) return Report(train.status());
   if (!train->labels) return Report(Fail(StatusCode::kInvalidArgument, "qat needs labels: --train-labels Y.npy, or a --train-data file that holds them"));
+  auto train_x = LoneArray(*train, "--train-data");
+  if (!train_x.ok()) return Report(train_x.status());
   std::optional<Tensor> eval_x, eval_y;
   if (!args.Value("--eval-data").empty()) {
-    auto eval = LoadLabelledSamples(args, "--eval-data", "--eval-labels");
+    auto eval = SamplesFromArgs(args, "--eval-data", "--eval-labels");
     if (!eval.ok()) return Report(eval.status());
     if (!eval->labels) return Report(Fail(StatusCode::kInvalidArgument, "--eval-data needs labels: --eval-labels Y.npy, or a file that holds them"));
-    eval_x = std::move(eval->samples);
+    auto lone = LoneArray(*eval, "--eval-data");
+    if (!lone.ok()) return Report(lone.status());
+    eval_x = std::move(*lone);
     eval_y = std::move(eval->labels);
   }
   QatOptions options;
@@ -584,7 +573,7 @@ int Qat(const Args& args) {
   options.observer_steps = std::atoll(args.Value("--observer-steps", "0").c_str());
   options.seed = static_cast<uint32_t>(std::atoll(args.Value("--seed", "0").c_str()));
   nlohmann::json epochs = nlohmann::json::array();
-  auto result = QuantizationAwareTraining(*model, *config, train->samples, *train->labels, eval_x ? &*eval_x : nullptr, eval_y ? &*eval_y : nullptr, options,
+  auto result = QuantizationAwareTraining(*model, *config, *train_x, *train->labels, eval_x ? &*eval_x : nullptr, eval_y ? &*eval_y : nullptr, options,
                                           [&](const EpochReport& e) {
                                             nlohmann::json j = {{"epoch", e.epoch}, {"loss", e.loss}};
                                             if (e.accuracy) j["accuracy"] = *e.accuracy;

@@ -29,16 +29,19 @@ bool IsLabelName(const std::string& name) {
   return false;
 }
 
+// The first array with a label's name holds the labels; every other array holds samples.
 Result<SampleFile> FromArchive(std::vector<NamedArray> arrays, const std::string& name) {
-  NamedArray* labels = nullptr;
-  NamedArray* samples = nullptr;
+  SampleFile file;
+  std::string labels_name;
   for (NamedArray& array : arrays) {
-    NamedArray*& role = IsLabelName(array.name) && !labels ? labels : samples;
-    if (!role) role = &array;
+    if (IsLabelName(array.name) && !file.labels) {
+      file.labels = std::move(array.tensor);
+      labels_name = array.name;
+    } else {
+      file.arrays[array.name] = std::move(array.tensor);
+    }
   }
-  if (!samples) return Fail(StatusCode::kInvalidArgument, name, ": the archive holds only labels (", labels->name, ")");
-  SampleFile file{std::move(samples->tensor), std::nullopt};
-  if (labels) file.labels = std::move(labels->tensor);
+  if (file.arrays.empty()) return Fail(StatusCode::kInvalidArgument, name, ": the archive holds only labels (", labels_name, ")");
   return file;
 }
 
@@ -49,7 +52,7 @@ Result<SampleFile> ParseSampleFile(const uint8_t* data, size_t size, const std::
   if (EndsWith(lower, ".npy")) {
     auto tensor = ParseNpy(data, size, name);
     if (!tensor.ok()) return tensor.status();
-    return SampleFile{std::move(*tensor), std::nullopt};
+    return SampleFile{{{"", std::move(*tensor)}}, std::nullopt};
   }
   if (EndsWith(lower, ".npz")) {
     auto arrays = ParseNpz(data, size, name);
@@ -59,7 +62,7 @@ Result<SampleFile> ParseSampleFile(const uint8_t* data, size_t size, const std::
   if (EndsWith(lower, ".csv")) {
     auto table = ParseCsv(std::string_view(reinterpret_cast<const char*>(data), size), name);
     if (!table.ok()) return table.status();
-    return SampleFile{std::move(table->features), std::move(table->labels)};
+    return SampleFile{{{"", std::move(table->features)}}, std::move(table->labels)};
   }
   return Fail(StatusCode::kInvalidArgument, name, ": samples are read from .npy, .npz or .csv files");
 }

@@ -1,7 +1,9 @@
-// A file of samples, chosen by its extension: .npy (samples), .npz (samples, and labels stored
-// under a name such as "labels" or "y"), .csv (rows of features, and a label column).
+// A file of samples, chosen by its extension: .npy (samples), .npz (arrays of samples by name,
+// and labels stored under a name such as "labels" or "y"), .csv (rows of features, and a label
+// column).
 #pragma once
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -11,7 +13,7 @@
 namespace qplay {
 
 struct SampleFile {
-  Tensor samples;
+  std::map<std::string, Tensor> arrays;  // by name; "" names the one array of an .npy or a .csv
   std::optional<Tensor> labels;
 };
 

@@ -9,7 +9,7 @@
 #include "ops/matmul.h"
 #include "ops/quantize.h"
 #include "passes/graph_edit.h"
-#include "runtime/session.h"
+#include "runtime/sample_feeds.h"
 
 namespace qplay {
 namespace {
@@ -79,14 +79,12 @@ Result<PassReport> CorrectBiases(Model& prepared, const Model& quantized, const 
   }
   if (layers.empty()) return report;
 
-  const std::string input = prepared.graph.inputs[0];
-  auto data = samples.find(input);
-  if (data == samples.end()) return Fail(StatusCode::kInvalidArgument, "no calibration samples for input '", input, "'");
+  auto feeds = SampleFeeds::Bind(prepared.graph, samples, "calibration");
+  if (!feeds.ok()) return feeds.status();
   SessionOptions simulate;
   simulate.qdq = QdqExecution::kFloatSimulation;  // the layers' quantized inputs exist by name
   auto session = Session::Create(quantized, simulate);
   if (!session.ok()) return session.status();
-  const int64_t count = limit > 0 ? std::min(limit, data->second.dim(0)) : data->second.dim(0);
   auto accumulate = [&](const std::string& name, const Tensor& t) {
     auto layer = layers.find(name);
     if (layer == layers.end() || t.dtype() != DataType::kFloat) return;
@@ -98,12 +96,7 @@ Result<PassReport> CorrectBiases(Model& prepared, const Model& quantized, const 
     for (int64_t i = 0; i < t.size(); ++i) l.input_sums[static_cast<size_t>((i / inner) % channels)] += t.data<float>()[i];
     l.per_channel_count += t.size() / channels;
   };
-  for (int64_t s = 0; s < count; ++s) {
-    const Tensor sample = data->second.SliceRows(s, 1);
-    accumulate(input, sample);
-    auto run = session->Run({{input, sample}}, [&](const Node&, const std::string& name, const Tensor& t) { accumulate(name, t); });
-    if (!run.ok()) return run.status();
-  }
+  QPLAY_RETURN_IF_ERROR(ObserveSamples(*session, limit > 0 ? feeds->Head(limit) : *feeds, accumulate));
   for (auto& [_, layer] : layers) {
     if (layer.per_channel_count == 0) continue;
     const std::vector<double> shift = Shift(layer);

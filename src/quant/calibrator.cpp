@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <memory>
-#include <set>
 
 #include "runtime/session.h"
 
@@ -26,20 +25,12 @@ Status CheckFinite(const std::string& input, const Tensor& t, int64_t first_samp
 Result<std::map<std::string, FloatRange>> Calibrate(const Model& model, const std::vector<std::string>& tensors,
                                                     const SampleSet& samples, const CalibrationOptions& options,
                                                     const ProgressFn& progress) {
+  auto bound = SampleFeeds::Bind(model.graph, samples, "calibration");
+  if (!bound.ok()) return bound.status();
   auto session = Session::Create(model);
   if (!session.ok()) return session.status();
-  int64_t total = -1;
-  for (const auto& name : model.graph.inputs) {
-    auto it = samples.find(name);
-    if (it == samples.end()) return Fail(StatusCode::kInvalidArgument, "no calibration samples for input '", name, "'");
-    if (it->second.rank() == 0) return Fail(StatusCode::kInvalidArgument, "calibration samples for input '", name, "' have no sample dimension");
-    if (total >= 0 && it->second.dim(0) != total)
-      return Fail(StatusCode::kInvalidArgument, "calibration inputs disagree on the number of samples (", total, " vs ",
-                  it->second.dim(0), " for '", name, "')");
-    total = it->second.dim(0);
-  }
-  if (total <= 0) return Fail(StatusCode::kInvalidArgument, "the calibration set is empty");
-  if (options.limit > 0) total = std::min(total, options.limit);
+  const SampleFeeds feeds = options.limit > 0 ? bound->Head(options.limit) : *bound;
+  const int64_t total = feeds.samples();
 
   std::map<std::string, std::unique_ptr<Observer>> observers;
   for (const auto& name : tensors) {
@@ -51,14 +42,13 @@ Result<std::map<std::string, FloatRange>> Calibrate(const Model& model, const st
     if (it != observers.end() && t.dtype() == DataType::kFloat) it->second->Observe(t.data<float>(), t.size());
   };
 
-  const int64_t batch = std::max<int64_t>(options.batch_size, 1);
+  const int64_t batch = feeds.RunSize(options.batch_size);
   for (int64_t start = 0; start < total; start += batch) {
     const int64_t count = std::min(batch, total - start);
-    TensorMap inputs;
-    for (const auto& name : model.graph.inputs) {
-      inputs[name] = samples.at(name).SliceRows(start, count);
-      QPLAY_RETURN_IF_ERROR(CheckFinite(name, inputs[name], start));
-      observe(name, inputs[name]);
+    const TensorMap inputs = feeds.Run(start, count);
+    for (const auto& [name, t] : inputs) {
+      QPLAY_RETURN_IF_ERROR(CheckFinite(name, t, start));
+      observe(name, t);
     }
     auto run = session->Run(inputs, [&](const Node&, const std::string& name, const Tensor& t) { observe(name, t); });
     if (!run.ok()) return run.status().WithContext("calibration sample " + std::to_string(start));

@@ -10,7 +10,7 @@
 #include "ops/matmul.h"
 #include "ops/normalization.h"
 #include "passes/graph_edit.h"
-#include "runtime/session.h"
+#include "runtime/sample_feeds.h"
 
 namespace qplay {
 namespace {
@@ -78,18 +78,12 @@ Result<PassReport> SmoothActivations(Model& model, const SampleSet& samples, dou
   Graph& g = model.graph;
   std::map<std::string, Group> groups = FindGroups(g);
   if (groups.empty()) return report;
-  const std::string input = g.inputs[0];
-  auto data = samples.find(input);
-  if (data == samples.end()) return Fail(StatusCode::kInvalidArgument, "no calibration samples for input '", input, "'");
+  auto feeds = SampleFeeds::Bind(g, samples, "calibration");
+  if (!feeds.ok()) return feeds.status();
   auto session = Session::Create(model);
   if (!session.ok()) return session.status();
-  const int64_t count = limit > 0 ? std::min(limit, data->second.dim(0)) : data->second.dim(0);
-  for (int64_t s = 0; s < count; ++s) {
-    const Tensor sample = data->second.SliceRows(s, 1);
-    ObserveAbsMax(input, sample, groups);
-    auto run = session->Run({{input, sample}}, [&](const Node&, const std::string& name, const Tensor& t) { ObserveAbsMax(name, t, groups); });
-    if (!run.ok()) return run.status();
-  }
+  QPLAY_RETURN_IF_ERROR(ObserveSamples(*session, limit > 0 ? feeds->Head(limit) : *feeds,
+                                       [&](const std::string& name, const Tensor& t) { ObserveAbsMax(name, t, groups); }));
 
   std::vector<Node> inserted;
   for (auto& [x, group] : groups) {

@@ -126,6 +126,9 @@ Status GatherElements(KernelContext& ctx) {
   int64_t axis = ctx.node.GetInt("axis", 0);
   if (!NormalizeAxis(axis, x.rank()) || indices.rank() != x.rank())
     return ctx.Invalid("indices ", ShapeToString(indices.shape()), " must have X's rank ", x.rank());
+  for (int64_t d = 0; d < x.rank(); ++d)
+    if (d != axis && indices.dim(d) > x.dim(d))
+      return ctx.Invalid("indices ", ShapeToString(indices.shape()), " is larger than X ", ShapeToString(x.shape()), " in dim ", d);
   Tensor& out = ctx.Output(0, x.dtype(), indices.shape());
   const size_t bytes = ElementSize(x.dtype());
   std::vector<int64_t> strides(x.rank(), 1);

@@ -19,7 +19,9 @@ function toLabels(t: TensorData, source: string): TensorData {
 
 // Samples and their labels from one file; asLabels reads a file of labels alone.
 export async function readTensorFile(file: File, engine: Engine, asLabels = false): Promise<{ data: TensorData; labels: TensorData | null }> {
-  const { samples, labels } = await engine.parseSampleFile(file.name, await file.arrayBuffer());
+  const { arrays, samples, labels } = await engine.parseSampleFile(file.name, await file.arrayBuffer());
+  if (!samples)
+    throw new Error(`${file.name}: the archive holds ${Object.keys(arrays).length} arrays (${Object.keys(arrays).join(', ')}); the page feeds one input from one file`);
   if (asLabels) return { data: toLabels(samples, file.name), labels: null };
   return { data: toFloat32(samples), labels: labels && toLabels(labels, `${file.name} (labels)`) };
 }

@@ -3,7 +3,7 @@
 import type { QplayModule, WasmModel, WasmProgress } from './qplay-module';
 import type {
   ActivationRanges, AnalysisReport, BackendPreset, Engine, FallbackOutcome, FallbackTarget, EpochReport, GraphNode, InitializerInfo, QatOptions, QatResult, QuantFormatOptions, QuantParams, QuantizeTensorOptions, QuantizedTensor, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
-  SampleRole, TensorData,
+  SampleFile, SampleRole, TensorData,
 } from './types';
 
 interface SampleSet {
@@ -71,7 +71,7 @@ export class CoreEngine implements Engine {
     return this.qp.parseNpy(new Uint8Array(bytes));
   }
 
-  async parseSampleFile(name: string, bytes: ArrayBuffer): Promise<{ samples: TensorData; labels: TensorData | null }> {
+  async parseSampleFile(name: string, bytes: ArrayBuffer): Promise<SampleFile> {
     return this.qp.parseSampleFile(name, new Uint8Array(bytes));
   }
 

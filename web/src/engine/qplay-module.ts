@@ -5,7 +5,7 @@
 import type {
   ActivationRanges, AnalysisReport, BackendPreset, EpochReport, EvaluationReport, FallbackOutcome, FallbackTarget,
   GraphNode, InitializerInfo, LayerErrorReport, LayerPlan, ModelInfo, QuantConfig, QuantizationNote, QuantFormatOptions, QuantParams,
-  QuantizeTensorOptions, QuantizedTensor, TensorData,
+  QuantizeTensorOptions, QuantizedTensor, SampleFile, TensorData,
 } from './types';
 
 // Called during long work with the steps done and the total; returning false cancels it.
@@ -61,23 +61,23 @@ export interface WasmModel {
   run(inputs: Record<string, TensorData>, progress?: WasmProgress | null): Record<string, TensorData & { type: string }>;
   save(): Uint8Array;
   layers(config: QuantConfig): LayerPlan[];
-  quantize(config: QuantConfig, calibration: Record<string, TensorData>, progress: WasmProgress | null): WasmModel;
-  evaluate(data: TensorData, labels: TensorData | null, compared: WasmModel | null, progress: WasmProgress | null): EvaluationReport;
-  analyze(data: TensorData, quantized: WasmModel, progress: WasmProgress | null): LayerErrorReport;
-  profile(data: TensorData): ModelProfile;
-  report(quantized: WasmModel, data: TensorData, labels: TensorData | null, progress: WasmProgress | null): AnalysisReport;
+  quantize(config: QuantConfig, calibration: Samples, progress: WasmProgress | null): WasmModel;
+  evaluate(data: Samples, labels: TensorData | null, compared: WasmModel | null, progress: WasmProgress | null): EvaluationReport;
+  analyze(data: Samples, quantized: WasmModel, progress: WasmProgress | null): LayerErrorReport;
+  profile(data: Samples): ModelProfile;
+  report(quantized: WasmModel, data: Samples, labels: TensorData | null, progress: WasmProgress | null): AnalysisReport;
   // With a target, also the fallback to it and the model that meets it (or the closest tried).
-  sensitivity(config: QuantConfig, calibration: Record<string, TensorData>, data: TensorData, labels: TensorData | null,
+  sensitivity(config: QuantConfig, calibration: Samples, data: Samples, labels: TensorData | null,
               target: FallbackTarget, progress: WasmProgress | null): Omit<FallbackOutcome, 'bytes'> & { model: Uint8Array };
-  sensitivity(config: QuantConfig, calibration: Record<string, TensorData>, data: TensorData, labels: TensorData | null,
+  sensitivity(config: QuantConfig, calibration: Samples, data: Samples, labels: TensorData | null,
               target: null, progress: WasmProgress | null): Omit<FallbackOutcome, 'bytes' | 'fallback'>;
-  rangeChoices(tensors: string[], calibration: Record<string, TensorData>, options: RangeChoiceOptions): ActivationRanges[];
+  rangeChoices(tensors: string[], calibration: Samples, options: RangeChoiceOptions): ActivationRanges[];
   initializers(): InitializerInfo[];
   initializer(name: string): TensorData & { type: string };
   nodes(): GraphNode[];
   // This model carried to ai.onnx opset `opset` (up to 22) by the core's converter, as a new Model.
   convert(options: { opset: number }): WasmModel;
-  prepared(config: QuantConfig, calibration: Record<string, TensorData> | null): WasmModel;
+  prepared(config: QuantConfig, calibration: Samples | null): WasmModel;
   qat(config: QuantConfig, data: TensorData, labels: TensorData, evalData: TensorData | null, evalLabels: TensorData | null,
       options: QatSessionOptions): WasmQatSession;
   delete(): void;
@@ -92,10 +92,10 @@ export interface WasmQatSession {
 }
 
 // A sample file's contents: the samples, and their labels where the file holds them.
-export interface SampleFile {
-  samples: TensorData & { type: string };
-  labels: TensorData | null;
-}
+// A data set for a model's inputs: one tensor for a single-input model, or tensors by input
+// name. A tensor shaped exactly like its input is fed to every run (a state, a sample rate); in
+// any other the first axis counts samples (runtime/sample_feeds.h).
+export type Samples = TensorData | Record<string, TensorData>;
 
 export interface QplayModule {
   // externalFiles: the external data files the model names ({ 'model.onnx.data': bytes }).

@@ -10,6 +10,14 @@ export interface TensorData {
   type?: string;
 }
 
+// The arrays of a sample file (.npy, .npz, .csv) by name ('' for an .npy's or a .csv's array);
+// samples: the only array, null when the file holds several; labels, if the file holds them.
+export interface SampleFile {
+  arrays: Record<string, TensorData & { type: string }>;
+  samples: (TensorData & { type: string }) | null;
+  labels: TensorData | null;
+}
+
 export interface ValueInfo {
   name: string;
   dtype: string;
@@ -261,7 +269,7 @@ export interface Engine {
   parseNpy(bytes: ArrayBuffer): Promise<TensorData>;
   // Samples from a .npy, .npz (labels under a name like 'labels' or 'y') or .csv (a label column)
   // file, by its name's extension; errors start with the name.
-  parseSampleFile(name: string, bytes: ArrayBuffer): Promise<{ samples: TensorData; labels: TensorData | null }>;
+  parseSampleFile(name: string, bytes: ArrayBuffer): Promise<SampleFile>;
   setSamples(role: SampleRole, data: TensorData, labels: TensorData | null): Promise<void>;
   sample(role: SampleRole, index: number): Promise<TensorData>;
   quantize(config: QuantConfig, progress?: ProgressFn): Promise<QuantizedModel>;

@@ -5,7 +5,7 @@
 import { transferablesOf, type Method, type Reply, type Request } from './protocol';
 import type {
   ActivationRanges, AnalysisReport, BackendPreset, Engine, FallbackOutcome, FallbackTarget, GraphNode, InitializerInfo, QatOptions, QatResult, QuantFormatOptions, QuantParams, QuantizeTensorOptions, QuantizedTensor, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
-  SampleRole, TensorData,
+  SampleFile, SampleRole, TensorData,
 } from './types';
 
 export class CancelledError extends Error {
@@ -71,7 +71,7 @@ export class WorkerEngine implements Engine {
     return this.call('parseNpy', [bytes]);
   }
 
-  parseSampleFile(name: string, bytes: ArrayBuffer): Promise<{ samples: TensorData; labels: TensorData | null }> {
+  parseSampleFile(name: string, bytes: ArrayBuffer): Promise<SampleFile> {
     return this.call('parseSampleFile', [name, bytes]);
   }
 
