@@ -8,6 +8,7 @@
 
 #include "data/npy.h"
 #include "test_data.h"
+#include "model_builder.h"
 #include "onnx/model.h"
 #include "run_cli.h"
 #include "test_paths.h"
@@ -213,6 +214,76 @@ TEST(Cli, QatPrintsEachEpochAndWritesAQdqModel) {
   EXPECT_GT(quantize_nodes, 3);
   auto missing = RunCli("qat " + testing::SourcePath("examples/models/cnn.onnx") + " -o " + out.string());
   EXPECT_EQ(missing.output, "qplay: qat takes MODEL -o OUT --train-data X.npy --train-labels Y.npy\n");
+}
+
+}  // namespace
+}  // namespace qplay
+
+namespace qplay {
+namespace {
+
+// y = (a + b) W: a model with two inputs, saved to a temporary file. With `state`, b is a
+// fixed [1, 4] input (a state fed to every run); with `batch`, a's first dimension is fixed.
+std::string TwoInputModel(const std::string& name, std::vector<int64_t> b_dims = {-1, 4}, int64_t batch = -1) {
+  testing::ModelBuilder builder;
+  builder.Input("a", {batch, 4}).Input("b", b_dims).Output("y");
+  std::vector<float> w(12);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = 0.1f * static_cast<float>(i) - 0.5f;
+  builder.Initializer("w", {4, 3}, w);
+  builder.Node("Add", {"a", "b"}, {"sum"});
+  builder.Node("MatMul", {"sum", "w"}, {"y"});
+  const auto path = std::filesystem::temp_directory_path() / ("qplay_cli_" + name + ".onnx");
+  std::ofstream(path, std::ios::binary) << builder.Bytes();
+  return path.string();
+}
+
+std::string WriteNpy(const std::string& name, const Tensor& t) {
+  const auto path = std::filesystem::temp_directory_path() / ("qplay_cli_" + name + ".npy");
+  auto bytes = EncodeNpy(t);
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes->data()), static_cast<std::streamsize>(bytes->size()));
+  return path.string();
+}
+
+TEST(Cli, EveryCommandFeedsEveryInputOfATwoInputModel) {
+  const std::string model = TwoInputModel("two_inputs");
+  const std::string quantized = (std::filesystem::temp_directory_path() / "qplay_cli_two_inputs.int8.onnx").string();
+  const std::string archive = testing::SourcePath("tests/data/two_inputs.npz");
+  auto q = RunCli("quantize " + model + " -o " + quantized + " --calib " + archive + " --per-channel");
+  ASSERT_EQ(q.exit_code, 0) << q.output;
+  EXPECT_NE(q.output.find("quantized 2 nodes"), std::string::npos) << q.output;  // the Add and the MatMul
+
+  // Each input from its own file (here the archive's array of that name); labels from the file.
+  const std::string by_name = " --data a=" + archive + " --data b=" + archive;
+  auto eval = RunCli("eval " + model + " --compare " + quantized + by_name + " --json");
+  ASSERT_EQ(eval.exit_code, 0) << eval.output;
+  auto report = nlohmann::json::parse(eval.output);
+  EXPECT_EQ(report["samples"], 20);
+  EXPECT_TRUE(report.contains("accuracy"));
+  EXPECT_GT(report["compare"]["outputs"]["y"]["sqnr_db"].get<double>(), 25);
+
+  for (const std::string command : {"analyze " + model + " " + quantized + by_name, "profile " + model + by_name,
+                                    "sensitivity " + model + " --calib " + archive + by_name}) {
+    auto r = RunCli(command);
+    EXPECT_EQ(r.exit_code, 0) << command << "\n" << r.output;
+  }
+
+  auto unnamed = RunCli("quantize " + model + " -o " + quantized + " --calib " +
+                        WriteNpy("a_only", Tensor(DataType::kFloat, {20, 4})));
+  EXPECT_EQ(unnamed.output, "qplay: calibration: an unnamed array, but the model has 2 inputs ('a', 'b'): name each array by the input it feeds\n");
+}
+
+TEST(Cli, StateInputsAndFixedBatchesAreFedPerRun) {
+  const std::string archive = testing::SourcePath("tests/data/two_inputs.npz");
+  Tensor state = Tensor::FromVector<float>({1, 4}, {0.5f, -1, 2, 0});
+  const std::string with_state = TwoInputModel("with_state", {1, 4});
+  auto r = RunCli("eval " + with_state + " --compare " + with_state + " --data a=" + archive + " --data b=" + WriteNpy("state", state) + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(nlohmann::json::parse(r.output)["samples"], 20);
+
+  const std::string batch_of_one = TwoInputModel("batch_of_one", {1, 4}, 1);
+  r = RunCli("eval " + batch_of_one + " --data a=" + archive + " --data b=" + archive + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(nlohmann::json::parse(r.output)["samples"], 20);
 }
 
 }  // namespace

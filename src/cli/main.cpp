@@ -74,6 +74,8 @@ constexpr const char* kUsage =
     "        [quantize options] [--json]\n"
     "sample files (X.npy, Y.npy above) may also be .npz (the samples, and labels in an array named labels or y)\n"
     "  or .csv (a row per sample; labels in a column named label); --labels and the like are then optional\n"
+    "models with several inputs: --calib NAME=FILE once per input (likewise --data, --eval-data), or one .npz whose\n"
+    "  arrays are named by input; an array shaped exactly like its input (a state, a sample rate) is fed to every run\n"
     "every command: [--max-tensor-bytes N] (the largest tensor a model's sizes may ask for; 2 GiB by default)\n"
     "               [--max-loop-iterations N] (iterations a Loop may run; 1048576 by default)\n";
 

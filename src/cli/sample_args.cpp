@@ -1,5 +1,6 @@
 #include "cli/sample_args.h"
 
+#include <cstring>
 #include <filesystem>
 
 #include "onnx/model.h"
@@ -21,6 +22,10 @@ std::pair<std::string, std::string> SplitSpec(const std::string& spec) {
   return {spec.substr(0, eq), spec.substr(eq + 1)};
 }
 
+bool SameTensor(const Tensor& a, const Tensor& b) {
+  return a.dtype() == b.dtype() && a.shape() == b.shape() && std::memcmp(a.raw(), b.raw(), a.nbytes()) == 0;
+}
+
 }  // namespace
 
 Result<SampleFile> LoadSampleArgs(const std::vector<std::string>& specs, const std::string& flag, const std::string& labels_path) {
@@ -29,10 +34,9 @@ Result<SampleFile> LoadSampleArgs(const std::vector<std::string>& specs, const s
     auto [input, path] = SplitSpec(spec);
     auto file = LoadSampleFile(path);
     if (!file.ok()) return file.status();
-    if (file->labels) {
-      if (all.labels) return Fail(StatusCode::kInvalidArgument, flag, " ", spec, ": a second file with labels");
-      all.labels = std::move(file->labels);
-    }
+    if (file->labels && all.labels && !SameTensor(*file->labels, *all.labels))
+      return Fail(StatusCode::kInvalidArgument, flag, " ", spec, ": its labels differ from those of an earlier file");
+    if (file->labels) all.labels = std::move(file->labels);
     if (input.empty()) {
       for (auto& [name, array] : file->arrays)
         if (!all.arrays.emplace(name, std::move(array)).second)
