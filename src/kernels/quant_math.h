@@ -22,9 +22,11 @@ inline int32_t LoadInt8(const Tensor& t, int64_t i) {
   return t.dtype() == DataType::kUint8 ? t.data<uint8_t>()[i] : t.data<int8_t>()[i];
 }
 
-// Rounds half to even (the FPU's default mode) and clamps to T's range.
+// Rounds half to even (the FPU's default mode) and clamps to T's range. NaN gives T's lowest
+// value, as ONNX Runtime's x86 kernels do (their conversion yields INT_MIN, then saturates).
 template <typename T>
 T SaturateRound(float value) {
+  if (std::isnan(value)) return std::numeric_limits<T>::lowest();
   float r = std::nearbyint(value);
   r = std::min(std::max(r, static_cast<float>(std::numeric_limits<T>::lowest())),
                static_cast<float>(std::numeric_limits<T>::max()));

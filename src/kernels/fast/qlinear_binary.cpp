@@ -1,12 +1,13 @@
-// Fast com.microsoft QLinearAdd and QLinearMul: the reference's arithmetic (dequantize both
-// operands, add or multiply in float, divide by the output scale, round half to even) done
-// four lanes at a time, so results are bit for bit the reference's. Operands of the same
-// shape, or one repeating whole along the other (x + bias); other broadcasts use the reference.
+// Fast com.microsoft QLinearAdd and QLinearMul: ONNX Runtime's arithmetic
+// (kernels/qlinear_binary_math.h) four lanes at a time, bit for bit the reference's. Operands of
+// one shape, one repeating whole along the other (x + bias), or a single value; other
+// broadcasts, and scales whose sums could leave the lanes' exact range, use the reference.
 #include <algorithm>
 #include <cmath>
 #include <type_traits>
 
 #include "kernels/broadcast.h"
+#include "kernels/qlinear_binary_math.h"
 #include "kernels/quant_math.h"
 #include "kernels/registry.h"
 #include "kernels/simd/requantize.h"
@@ -15,54 +16,73 @@
 namespace qplay {
 namespace {
 
-struct Operand {
-  const Tensor* q;
-  float scale;
-  int32_t zero_point;
-};
-
-template <bool kMul>
-float Combine(float a, float b) { return kMul ? a * b : a + b; }
-
-template <bool kMul>
-v128_t Combine(v128_t a, v128_t b) { return kMul ? wasm_f32x4_mul(a, b) : wasm_f32x4_add(a, b); }
-
+// Four stored 8-bit values as int32 lanes.
 template <typename T>
-v128_t Dequantize4(const T* q, v128_t zero_point, v128_t scale) {
+v128_t Widen4(const T* q) {
   const v128_t bytes = wasm_v128_load32_zero(q);
-  const v128_t wide = std::is_signed_v<T> ? wasm_i32x4_extend_low_i16x8(wasm_i16x8_extend_low_i8x16(bytes))
-                                          : wasm_u32x4_extend_low_u16x8(wasm_u16x8_extend_low_u8x16(bytes));
-  return wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_sub(wide, zero_point)), scale);
+  return std::is_signed_v<T> ? wasm_i32x4_extend_low_i16x8(wasm_i16x8_extend_low_i8x16(bytes))
+                             : wasm_u32x4_extend_low_u16x8(wasm_u16x8_extend_low_u8x16(bytes));
 }
 
-// y = requantized(a op b), with b repeating every `b_period` elements of a (b_period == count:
-// same shape), four lanes at a time within each period.
+// FusedMultiplyAdd on four lanes: x (int32 lanes) times y plus z (float lanes), in two double halves.
+v128_t FusedMultiplyAdd4(v128_t x, v128_t y, v128_t z) {
+  auto half = [&](v128_t xs, v128_t zs) {
+    const v128_t product = wasm_f64x2_mul(wasm_f64x2_convert_low_i32x4(xs), wasm_f64x2_promote_low_f32x4(y));
+    return wasm_f32x4_demote_f64x2_zero(wasm_f64x2_add(product, wasm_f64x2_promote_low_f32x4(zs)));
+  };
+  const v128_t low = half(x, z), high = half(wasm_i64x2_shuffle(x, x, 1, 0), wasm_i64x2_shuffle(z, z, 1, 0));
+  return wasm_i64x2_shuffle(low, high, 0, 2);
+}
+
+template <typename T>
+void Store4(T* y, v128_t c, const RoundingLanes& rounding) {
+  const v128_t out = RoundClamped(c, rounding);
+  const v128_t words = wasm_i16x8_narrow_i32x4(out, out);
+  const v128_t bytes = std::is_signed_v<T> ? wasm_i8x16_narrow_i16x8(words, words) : wasm_u8x16_narrow_i16x8(words, words);
+  wasm_v128_store32_lane(y, bytes, 0);
+}
+
+// y[i] = c(a[i], b[i % b_period]) for the general layout; with `scalar`, one operand is a single
+// value and `fixed` already holds it. Lanes run within each period; the tail of each period is scalar.
 template <typename T, bool kMul>
-void Run(const Operand& a, const Operand& b, int64_t b_period, float y_scale, int32_t y_zp, T* y, int64_t count) {
-  constexpr int32_t kMin = std::is_signed_v<T> ? -128 : 0, kMax = std::is_signed_v<T> ? 127 : 255;
-  const float lo = static_cast<float>(kMin - y_zp), hi = static_cast<float>(kMax - y_zp);
-  const T *pa = a.q->data<T>(), *pb = b.q->data<T>();
-  auto real = [](const Operand& o, T q) { return static_cast<float>(static_cast<int32_t>(q) - o.zero_point) * o.scale; };
-  const v128_t za = wasm_i32x4_splat(a.zero_point), zb = wasm_i32x4_splat(b.zero_point);
-  const v128_t sa = wasm_f32x4_splat(a.scale), sb = wasm_f32x4_splat(b.scale), sy = wasm_f32x4_splat(y_scale);
-  const RoundingLanes rounding(lo, hi, y_zp);
-  // A scalar b is one period of the whole tensor, its value in every lane.
-  const bool scalar = b_period == 1;
-  const v128_t b_splat = wasm_f32x4_splat(real(b, pb[0]));
-  if (scalar) b_period = count;
+void Run(const T* a, const T* b, int64_t b_period, const QLinearAddTerms& add, const QLinearMulTerms& mul, ScalarOperand scalar,
+         T* y, int64_t count) {
+  constexpr float kMin = std::is_signed_v<T> ? -128.0f : 0.0f, kMax = std::is_signed_v<T> ? 127.0f : 255.0f;
+  const RoundingLanes rounding(kMin, kMax, 0);
+  auto one = [&](int32_t qa, int32_t qb) {
+    return RoundAndSaturateLikeX86<T>(kMul ? mul.Product(qa, qb) : add.Sum(qa, qb, scalar));
+  };
+  if (scalar != ScalarOperand::kNone) {  // `b` is the single value; `a` runs over all
+    const bool b_scalar = scalar == ScalarOperand::kB;
+    const int32_t single = b_scalar ? b[0] : a[0];
+    const T* full = b_scalar ? a : b;
+    const float fixed = b_scalar ? add.fixed + static_cast<float>(single) * add.ratio_b : add.fixed + static_cast<float>(single) * add.ratio_a;
+    const v128_t ratio = wasm_f32x4_splat(b_scalar ? add.ratio_a : add.ratio_b), fixed4 = wasm_f32x4_splat(fixed);
+    const v128_t other = wasm_i32x4_splat(single - (b_scalar ? mul.zero_b : mul.zero_a));
+    const v128_t full_zero = wasm_i32x4_splat(b_scalar ? mul.zero_a : mul.zero_b);
+    const v128_t mul_ratio = wasm_f32x4_splat(mul.ratio), zero_c = wasm_f32x4_splat(mul.zero_c);
+    int64_t i = 0;
+    for (; i + 4 <= count; i += 4) {
+      const v128_t q = Widen4(full + i);
+      const v128_t c = kMul ? wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_mul(wasm_i32x4_sub(q, full_zero), other)), mul_ratio), zero_c)
+                            : FusedMultiplyAdd4(q, ratio, fixed4);
+      Store4(y + i, c, rounding);
+    }
+    for (; i < count; ++i) y[i] = b_scalar ? one(full[i], single) : one(single, full[i]);
+    return;
+  }
+  const v128_t ratio_a = wasm_f32x4_splat(add.ratio_a), ratio_b = wasm_f32x4_splat(add.ratio_b), fixed = wasm_f32x4_splat(add.fixed);
+  const v128_t zero_a = wasm_i32x4_splat(mul.zero_a), zero_b = wasm_i32x4_splat(mul.zero_b);
+  const v128_t mul_ratio = wasm_f32x4_splat(mul.ratio), zero_c = wasm_f32x4_splat(mul.zero_c);
   for (int64_t start = 0; start < count; start += b_period) {
     int64_t j = 0;
     for (; j + 4 <= b_period; j += 4) {
-      const v128_t sum = Combine<kMul>(Dequantize4(pa + start + j, za, sa), scalar ? b_splat : Dequantize4(pb + j, zb, sb));
-      const v128_t out = RoundClamped(wasm_f32x4_div(sum, sy), rounding);
-      const v128_t words = wasm_i16x8_narrow_i32x4(out, out);
-      const v128_t bytes = std::is_signed_v<T> ? wasm_i8x16_narrow_i16x8(words, words) : wasm_u8x16_narrow_i16x8(words, words);
-      wasm_v128_store32_lane(y + start + j, bytes, 0);
+      const v128_t qa = Widen4(a + start + j), qb = Widen4(b + j);
+      const v128_t c = kMul ? wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_mul(wasm_i32x4_sub(qa, zero_a), wasm_i32x4_sub(qb, zero_b))), mul_ratio), zero_c)
+                            : FusedMultiplyAdd4(qa, ratio_a, FusedMultiplyAdd4(qb, ratio_b, fixed));
+      Store4(y + start + j, c, rounding);
     }
-    for (; j < b_period; ++j) {
-      const float q = std::nearbyint(Combine<kMul>(real(a, pa[start + j]), real(b, pb[scalar ? 0 : j])) / y_scale);
-      y[start + j] = static_cast<T>(static_cast<int32_t>(std::min(std::max(q, lo), hi)) + y_zp);
-    }
+    for (; j < b_period; ++j) y[start + j] = one(a[start + j], b[j]);
   }
 }
 
@@ -71,19 +91,29 @@ Status Binary(KernelContext& ctx) {
   const Tensor &a = ctx.in(0), &b = ctx.in(3);
   const Tensor* y_zp = ctx.has(7) ? &ctx.in(7) : nullptr;
   const DataType type = y_zp ? y_zp->dtype() : DataType::kUint8;
-  const bool scalars = ctx.in(1).size() == 1 && ctx.in(4).size() == 1 && ctx.in(6).size() == 1;
+  const bool scalars = ctx.in(1).size() == 1 && ctx.in(4).size() == 1 && ctx.in(6).size() == 1 &&
+                       ctx.in(1).dtype() == DataType::kFloat && ctx.in(4).dtype() == DataType::kFloat && ctx.in(6).dtype() == DataType::kFloat;
   auto shape = BroadcastShapes({a.shape(), b.shape()});
   if (!shape.ok() || !scalars || a.dtype() != type || b.dtype() != type || !Is8Bit(a)) return RunReferenceKernel(ctx);
-  Operand full{&a, ctx.in(1).data<float>()[0], ZeroPointAt(&ctx.in(2), 0)};
-  Operand repeated{&b, ctx.in(4).data<float>()[0], ZeroPointAt(ctx.has(5) ? &ctx.in(5) : nullptr, 0)};
-  if (b.shape() == *shape && a.shape() != *shape) std::swap(full, repeated);  // both ops commute
-  if (full.q->shape() != *shape || !(repeated.q->shape() == *shape || IsTrailingBlock(repeated.q->shape(), *shape)))
-    return RunReferenceKernel(ctx);
+  const float sa = ctx.in(1).data<float>()[0], sb = ctx.in(4).data<float>()[0], sc = ctx.in(6).data<float>()[0];
+  const int32_t za = ZeroPointAt(&ctx.in(2), 0), zb = ZeroPointAt(ctx.has(5) ? &ctx.in(5) : nullptr, 0), zc = ZeroPointAt(y_zp, 0);
+  const QLinearAddTerms add(sa, za, sb, zb, sc, zc);
+  const QLinearMulTerms mul(sa, za, sb, zb, sc, zc);
+  // The lanes round with an exact magic-number add, valid while |c| stays well below 2^22.
+  const double bound = kMul ? 65536.0 * std::fabs(mul.ratio) + std::fabs(mul.zero_c)
+                            : std::fabs(add.fixed) + 256.0 * (std::fabs(add.ratio_a) + std::fabs(add.ratio_b));
+  if (!(bound < 1 << 21)) return RunReferenceKernel(ctx);
+  const ScalarOperand scalar = InnermostScalarOperand(*shape, a.shape(), b.shape());
+  const bool single_a = a.size() == 1 && scalar == ScalarOperand::kA, single_b = b.size() == 1 && scalar == ScalarOperand::kB;
+  const bool same = a.shape() == *shape && b.shape() == *shape && scalar == ScalarOperand::kNone;
+  const bool b_repeats = a.shape() == *shape && IsTrailingBlock(b.shape(), *shape) && scalar == ScalarOperand::kNone;
+  if (!(single_a || single_b || same || b_repeats)) return RunReferenceKernel(ctx);
   Tensor& y = ctx.OutputToOverwrite(0, type, *shape);
-  const float y_scale = ctx.in(6).data<float>()[0];
-  const int64_t period = repeated.q->size();
-  if (type == DataType::kUint8) Run<uint8_t, kMul>(full, repeated, period, y_scale, ZeroPointAt(y_zp, 0), y.data<uint8_t>(), y.size());
-  else Run<int8_t, kMul>(full, repeated, period, y_scale, ZeroPointAt(y_zp, 0), y.data<int8_t>(), y.size());
+  const int64_t period = single_a || single_b ? y.size() : b.size();
+  if (type == DataType::kUint8)
+    Run<uint8_t, kMul>(a.data<uint8_t>(), b.data<uint8_t>(), period, add, mul, scalar, y.data<uint8_t>(), y.size());
+  else
+    Run<int8_t, kMul>(a.data<int8_t>(), b.data<int8_t>(), period, add, mul, scalar, y.data<int8_t>(), y.size());
   return Status::Ok();
 }
 

@@ -1,10 +1,13 @@
 // ONNX Runtime's com.microsoft QLinear element-wise, activation and pooling ops
 // (QLinearAdd, QLinearMul, QLinearSigmoid, QLinearLeakyRelu, QLinearSoftmax,
-// QLinearAveragePool, QLinearGlobalAveragePool, QLinearConcat). Each is defined as its
-// float op on dequantized operands, requantized with round-half-to-even: the value every
+// QLinearAveragePool, QLinearGlobalAveragePool, QLinearConcat). QLinearAdd and QLinearMul
+// follow ONNX Runtime's own arithmetic (kernels/qlinear_binary_math.h); each of the others is
+// its float op on dequantized operands, requantized with round-half-to-even: the value every
 // faster integer formulation (lookup tables, fixed-point ratios) approximates.
 #include <cmath>
 
+#include "kernels/broadcast.h"
+#include "kernels/qlinear_binary_math.h"
 #include "kernels/quant_math.h"
 #include "kernels/registry.h"
 #include "ops/activation.h"
@@ -68,8 +71,35 @@ Status RunDequantized(KernelContext& ctx, const QLinearLayout& layout) {
   return stored ? Status::Ok() : ctx.Unsupported("output type ", DataTypeName(y.dtype()));
 }
 
-template <const OpType& kFloatOp>
-Status Binary(KernelContext& ctx) { return RunDequantized<kFloatOp>(ctx, {{0, 3}, 6}); }
+// QLinearAdd and QLinearMul with ONNX Runtime's arithmetic (kernels/qlinear_binary_math.h).
+template <bool kMul>
+Status Binary(KernelContext& ctx) {
+  const Tensor &a = ctx.in(0), &b = ctx.in(3);
+  const Tensor* y_zp = ctx.has(7) ? &ctx.in(7) : nullptr;
+  const DataType type = y_zp ? y_zp->dtype() : DataType::kUint8;
+  if (!Is8Bit(a) || a.dtype() != b.dtype() || a.dtype() != type)
+    return ctx.Unsupported("A, B and the output must share one 8-bit type, got ", DataTypeName(a.dtype()), ", ",
+                           DataTypeName(b.dtype()), " and ", DataTypeName(type));
+  for (size_t scale : {1, 4, 6})
+    if (ctx.in(scale).size() != 1 || ctx.in(scale).dtype() != DataType::kFloat)
+      return ctx.Invalid("input ", scale, " must be one float32 scale, got ", DataTypeName(ctx.in(scale).dtype()), " ",
+                         ShapeToString(ctx.in(scale).shape()));
+  auto shape = BroadcastShapes({a.shape(), b.shape()});
+  if (!shape.ok()) return shape.status();
+  const float sa = ctx.in(1).data<float>()[0], sb = ctx.in(4).data<float>()[0], sc = ctx.in(6).data<float>()[0];
+  const int32_t za = ZeroPointAt(&ctx.in(2), 0), zb = ZeroPointAt(ctx.has(5) ? &ctx.in(5) : nullptr, 0), zc = ZeroPointAt(y_zp, 0);
+  const QLinearAddTerms add(sa, za, sb, zb, sc, zc);
+  const QLinearMulTerms mul(sa, za, sb, zb, sc, zc);
+  const ScalarOperand scalar = InnermostScalarOperand(*shape, a.shape(), b.shape());
+  Tensor& y = ctx.Output(0, type, *shape);
+  ForEachBroadcast(*shape, {a.shape(), b.shape()}, [&](int64_t i, const int64_t* at) {
+    const int32_t qa = LoadInt8(a, at[0]), qb = LoadInt8(b, at[1]);
+    const float c = kMul ? mul.Product(qa, qb) : add.Sum(qa, qb, scalar);
+    if (type == DataType::kUint8) y.data<uint8_t>()[i] = RoundAndSaturateLikeX86<uint8_t>(c);
+    else y.data<int8_t>()[i] = RoundAndSaturateLikeX86<int8_t>(c);
+  });
+  return Status::Ok();
+}
 
 template <const OpType& kFloatOp, KernelVariant kFloatVariant = KernelVariant::kReference>
 Status Unary(KernelContext& ctx) { return RunDequantized<kFloatOp, kFloatVariant>(ctx, {{0}, 3}); }
@@ -87,8 +117,8 @@ Status QLinearConcat(KernelContext& ctx) {
 
 void RegisterQLinearContribKernels(KernelRegistry& r) {
   const std::string ms(kMicrosoftDomain);
-  r.Add("QLinearAdd", Binary<ops::kAdd>, ms);
-  r.Add("QLinearMul", Binary<ops::kMul>, ms);
+  r.Add("QLinearAdd", Binary<false>, ms);
+  r.Add("QLinearMul", Binary<true>, ms);
   r.Add("QLinearSigmoid", Unary<ops::kSigmoid>, ms);
   r.Add("QLinearLeakyRelu", Unary<ops::kLeakyRelu>, ms);
   r.Add("QLinearSoftmax", Unary<ops::kSoftmax>, ms);
