@@ -62,8 +62,11 @@ void ExpectFastMatchesReference(const Case& c, const std::string& what) {
       if (got.dtype() == DataType::kFloat) {
         float scale = 1e-3f;
         for (int64_t i = 0; i < expected.size(); ++i) scale = std::max(scale, std::abs(expected.data<float>()[i]));
-        for (int64_t i = 0; i < expected.size(); ++i)
-          ASSERT_NEAR(got.data<float>()[i], expected.data<float>()[i], 1e-5f * scale) << what << " element " << i;
+        for (int64_t i = 0; i < expected.size(); ++i) {
+          const float g = got.data<float>()[i], e = expected.data<float>()[i];
+          if (g == e || (std::isnan(g) && std::isnan(e))) continue;  // infinities and NaN must match exactly
+          ASSERT_NEAR(g, e, 1e-5f * scale) << what << " element " << i;
+        }
       } else {
         ASSERT_EQ(std::memcmp(got.raw(), expected.raw(), got.nbytes()), 0) << what;
       }
@@ -305,6 +308,17 @@ TEST(FastKernels, DynamicQuantizeLinearBitExact) {
     ExpectFastMatchesReference({"DynamicQuantizeLinear", "", {RandomFloat({n}, 0.5f, 3.0f)}, {}, 11, 3}, "positive only");
     ExpectFastMatchesReference({"DynamicQuantizeLinear", "", {Tensor(DataType::kFloat, {n})}, {}, 11, 3}, "all zeros");
   }
+}
+
+// NaN and infinities (a hostile model's values) take defined levels, the same in both kernels.
+TEST(FastKernels, QuantizingNaNAndInfinityIsDefinedAndBitExact) {
+  Tensor x = RandomFloat({2, 9}, -3, 3);
+  x.data<float>()[1] = std::nanf("");
+  x.data<float>()[6] = INFINITY;
+  x.data<float>()[12] = -INFINITY;
+  for (DataType type : {DataType::kUint8, DataType::kInt8})
+    ExpectFastMatchesReference({"QuantizeLinear", "", {x, Scales(1, 0.01f), ZeroPoint(type, 5)}}, "QuantizeLinear of NaN and Inf");
+  ExpectFastMatchesReference({"DynamicQuantizeLinear", "", {x}, {}, 11, 3}, "DynamicQuantizeLinear of NaN and Inf");
 }
 
 TEST(FastKernels, MaxPoolExact) {

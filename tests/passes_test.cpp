@@ -109,6 +109,29 @@ TEST(Passes, FoldBatchNormIntoGemmAndConvTranspose) {
   }
 }
 
+// PyTorch names Dropout's mask and passes training_mode=false: at inference the node is still
+// the identity, and the quantizer must not see it as an op of its own (onnxruntime eliminates
+// it, and a separate Q/DQ after it changes what its QDQ fusions compute).
+TEST(Passes, InferenceDropoutWithAnUnreadMaskIsRemoved) {
+  for (bool mask_read : {false, true}) {
+    testing::ModelBuilder b(13);
+    b.Input("x", {2, 3}).Output("y");
+    if (mask_read) b.Output("mask", {}, onnx::TensorProto::BOOL);
+    b.Initializer("ratio", {}, {0.1f});
+    auto* training = b.graph()->add_initializer();
+    training->set_name("training");
+    training->set_data_type(onnx::TensorProto::BOOL);
+    training->add_int32_data(0);
+    b.Node("Dropout", {"x", "ratio", "training"}, {"d", "mask"});
+    b.Node("Relu", {"d"}, {"y"});
+    const std::string bytes = b.Bytes();
+    Model model = LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()).value();
+    auto report = RemoveIdentities(model);
+    ASSERT_TRUE(report.ok());
+    EXPECT_EQ(CountOps(model, "Dropout"), mask_read ? 1 : 0) << (mask_read ? "mask read" : "mask unread");
+  }
+}
+
 TEST(Passes, MatMulWithRowBiasBecomesGemmOnlyFor2dInputs) {
   auto model_with_input = [](std::vector<int64_t> dims) {
     testing::ModelBuilder b;

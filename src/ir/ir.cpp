@@ -74,6 +74,14 @@ std::vector<std::string> Graph::OuterScopeNames() const {
   return {outer.begin(), outer.end()};
 }
 
+std::vector<std::string> ValuesRead(const Node& node) {
+  std::vector<std::string> read = node.inputs;
+  for (const auto& [_, attr] : node.attributes)
+    if (attr.g)
+      for (const auto& name : attr.g->OuterScopeNames()) read.push_back(name);
+  return read;
+}
+
 Status TopologicalSort(Graph& graph, const std::vector<std::string>& outer) {
   std::set<std::string> available(outer.begin(), outer.end());
   available.insert(graph.inputs.begin(), graph.inputs.end());
@@ -90,12 +98,8 @@ Status TopologicalSort(Graph& graph, const std::vector<std::string>& outer) {
   std::vector<size_t> pending(graph.nodes.size(), 0);
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     const Node& node = graph.nodes[i];
-    std::vector<std::string> needs = node.inputs;
-    for (const auto& [_, attr] : node.attributes)
-      if (attr.g)
-        for (const auto& name : attr.g->OuterScopeNames()) needs.push_back(name);
     std::set<size_t> waits_for;
-    for (const auto& in : needs) {
+    for (const auto& in : ValuesRead(node)) {
       if (in.empty() || available.count(in)) continue;
       auto it = producer.find(in);
       if (it == producer.end())

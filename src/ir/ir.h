@@ -106,6 +106,10 @@ struct Graph {
   std::vector<std::string> OuterScopeNames() const;
 };
 
+// The values `node` reads: its inputs ("" marks an omitted one) and the outer-scope names its
+// subgraphs (If branches, Loop and Scan bodies) use.
+std::vector<std::string> ValuesRead(const Node& node);
+
 // Orders nodes so every value is produced before use. Fails naming the nodes on a
 // cycle or the node and input that nothing produces. `outer` lists names visible from
 // enclosing graphs (for If/Loop bodies).

@@ -33,6 +33,15 @@ T SaturateRound(float value) {
   return static_cast<T>(r);
 }
 
+// DynamicQuantizeLinear's uint8 zero point for a range starting at lo (<= 0) and its scale:
+// round(-lo / scale) within [0, 255]; 0 for a zero scale, and for NaN (an infinite input), as
+// ONNX Runtime's x86 build gives.
+inline float DynamicZeroPoint(float lo, float scale) {
+  if (scale == 0) return 0.0f;
+  const float zp = std::nearbyint(0.0f - lo / scale);
+  return std::isnan(zp) ? 0.0f : std::clamp(zp, 0.0f, 255.0f);
+}
+
 // out[i] = SaturateRound<T>(value(i)) for a uint8/int8 (or int16/uint16) output tensor.
 template <typename ValueFn>
 bool StoreQuantized(Tensor& out, ValueFn value) {

@@ -110,8 +110,9 @@ class OpSchema {
   OpSchema& Types(const std::string& type_param, std::vector<DataType> allowed);
   OpSchema& Infer(InferFn fn) { infer_ = fn; return *this; }
   OpSchema& Macs(MacsFn fn) { macs_ = fn; return *this; }
-  // At inference, output 0 is input 0 when `fn` says so of a node (Identity; Dropout without a mask).
-  OpSchema& PassesInputThrough(bool (*fn)(const Node&)) { passes_input_through_ = fn; return *this; }
+  // At inference, output 0 is input 0 when `fn` says so of a node in its graph (Identity;
+  // Dropout whose mask nothing reads).
+  OpSchema& PassesInputThrough(bool (*fn)(const Graph&, const Node&)) { passes_input_through_ = fn; return *this; }
   OpSchema& Quant(QuantFacts facts) { quant_ = std::move(facts); return *this; }
   OpSchema& QLinearForm(OpType op) { quant_.qlinear_form = op; return *this; }
   OpSchema& Clamp(ClampFn fn) { quant_.clamp = fn; return *this; }
@@ -133,7 +134,9 @@ class OpSchema {
   InferFn infer() const { return infer_; }
   MacsFn macs() const { return macs_; }
   const QuantFacts& quant() const { return quant_; }
-  bool PassesInputThrough(const Node& node) const { return passes_input_through_ && passes_input_through_(node); }
+  bool PassesInputThrough(const Graph& graph, const Node& node) const {
+    return passes_input_through_ && passes_input_through_(graph, node);
+  }
   bool HasGradient() const { return gradient_inputs_ != 0; }
   bool GradientReaches(size_t input) const { return input < 64 && (gradient_inputs_ >> input) & 1; }
   bool NeedsNoGradient() const { return needs_no_gradient_; }
@@ -158,7 +161,7 @@ class OpSchema {
   std::map<std::string, std::vector<DataType>> types_;
   InferFn infer_ = nullptr;
   MacsFn macs_ = nullptr;
-  bool (*passes_input_through_)(const Node&) = nullptr;
+  bool (*passes_input_through_)(const Graph&, const Node&) = nullptr;
   QuantFacts quant_;
   uint64_t gradient_inputs_ = 0;
   bool needs_no_gradient_ = false;

@@ -264,11 +264,23 @@ std::vector<ValueInfo> SpaceDepthInfer(InferContext& ctx) {
                                                  to_space ? scaled((*xs)[3], block, one) : scaled((*xs)[3], one, block)})};
 }
 
-bool Always(const Node&) { return true; }
+bool Always(const Graph&, const Node&) { return true; }
 
-// Without a mask output or a training_mode input, Dropout passes its input through at inference.
-bool DropoutPassesThrough(const Node& node) {
-  return (node.outputs.size() < 2 || node.outputs[1].empty()) && (node.inputs.size() < 3 || node.inputs[2].empty());
+// Dropout passes its input through at inference: training_mode absent or a constant false, and
+// its mask absent or read by nothing (PyTorch exports name the mask even when unused).
+bool DropoutPassesThrough(const Graph& graph, const Node& node) {
+  if (node.inputs.size() > 2 && !node.inputs[2].empty()) {
+    auto mode = graph.initializers.find(node.inputs[2]);
+    if (mode == graph.initializers.end() || mode->second.size() != 1 || mode->second.GetAsInt64(0) != 0) return false;
+  }
+  if (node.outputs.size() < 2 || node.outputs[1].empty()) return true;
+  const std::string& mask = node.outputs[1];
+  if (std::find(graph.outputs.begin(), graph.outputs.end(), mask) != graph.outputs.end()) return false;
+  for (const Node& other : graph.nodes) {
+    const std::vector<std::string> read = ValuesRead(other);
+    if (std::find(read.begin(), read.end(), mask) != read.end()) return false;
+  }
+  return true;
 }
 
 // Unsqueeze's axes index the output, whose rank is the input's plus their count.

@@ -52,12 +52,8 @@ void ReplaceUses(Graph& graph, const std::string& from, const std::string& to) {
 
 void RemoveUnusedInitializers(Graph& graph) {
   std::set<std::string> used(graph.outputs.begin(), graph.outputs.end());
-  for (const Node& node : graph.nodes) {
-    used.insert(node.inputs.begin(), node.inputs.end());
-    for (const auto& [_, attr] : node.attributes)
-      if (attr.g)
-        for (const auto& name : attr.g->OuterScopeNames()) used.insert(name);
-  }
+  for (const Node& node : graph.nodes)
+    for (const auto& name : ValuesRead(node)) used.insert(name);
   for (auto it = graph.initializers.begin(); it != graph.initializers.end();)
     it = used.count(it->first) ? std::next(it) : graph.initializers.erase(it);
 }

@@ -60,7 +60,7 @@ Result<PassReport> RemoveIdentities(Model& model) {
   for (size_t i = 0; i < graph.nodes.size();) {
     const Node& node = graph.nodes[i];
     const OpSchema* schema = SchemaRegistry::Get().Latest(node.domain, node.op_type);
-    if (!schema || !schema->PassesInputThrough(node) || node.inputs.empty() || node.inputs[0].empty()) {
+    if (!schema || !schema->PassesInputThrough(graph, node) || node.inputs.empty() || node.inputs[0].empty()) {
       ++i;
       continue;
     }

@@ -45,7 +45,7 @@ class Rewriter {
   explicit Rewriter(Model& model) : model_(model), graph_(model.graph) {
     for (size_t i = 0; i < graph_.nodes.size(); ++i) {
       for (const auto& out : graph_.nodes[i].outputs) producer_[out] = i;
-      for (const auto& in : graph_.nodes[i].inputs) consumers_[in].push_back(i);
+      for (const auto& in : ValuesRead(graph_.nodes[i])) consumers_[in].push_back(i);
     }
   }
 
@@ -285,7 +285,8 @@ class Rewriter {
   // DequantizeLinear nodes whose readers all became integer operators.
   void RemoveUnreadDequantizeNodes() {
     std::set<std::string> read(graph_.outputs.begin(), graph_.outputs.end());
-    for (const Node& node : graph_.nodes) read.insert(node.inputs.begin(), node.inputs.end());
+    for (const Node& node : graph_.nodes)
+      for (const auto& name : ValuesRead(node)) read.insert(name);
     std::vector<Node> kept;
     for (Node& node : graph_.nodes)
       if (!IsDequantizeLinear(node) || read.count(node.outputs[0])) kept.push_back(std::move(node));

@@ -64,6 +64,17 @@ Tensor TransposedMatrix(const Tensor& w) {
   return t;
 }
 
+QdqWriter::QdqWriter(Graph& graph) : graph_(graph) {
+  for (const Node& n : graph.nodes) node_names_.insert(n.name);
+}
+
+std::string QdqWriter::FreshNodeName(const std::string& base) {
+  std::string name = base;
+  for (int i = 1; node_names_.count(name); ++i) name = base + "_" + std::to_string(i);
+  node_names_.insert(name);
+  return name;
+}
+
 std::string QdqWriter::AddDequantized(const std::string& base, const QuantizedConstant& constant, int64_t axis,
                                       bool with_zero_point, std::vector<Node>& nodes) {
   const DataType type = constant.values.dtype();
@@ -110,7 +121,7 @@ std::string QdqWriter::AddParamsInitializers(const std::string& base, const std:
 Node QdqWriter::MakeNode(QdqMaker make, DataType type, const std::string& name, std::vector<std::string> inputs,
                          const std::string& output) {
   used_contrib_domain_ = used_contrib_domain_ || Is16Bit(type);
-  Node n = make(Is16Bit(type) ? "com.microsoft" : "", FreshName(graph_, name), std::move(inputs), FreshName(graph_, output));
+  Node n = make(Is16Bit(type) ? "com.microsoft" : "", FreshNodeName(name), std::move(inputs), FreshName(graph_, output));
   graph_.value_types[n.outputs[0]] = ValueType{};  // reserve the name
   return n;
 }

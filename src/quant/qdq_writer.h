@@ -3,6 +3,7 @@
 // types use ONNX Runtime's com.microsoft Q/DQ (ai.onnx takes them only from opset 21).
 #pragma once
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,7 +44,7 @@ Tensor TransposedMatrix(const Tensor& w);
 
 class QdqWriter {
  public:
-  explicit QdqWriter(Graph& graph) : graph_(graph) {}
+  explicit QdqWriter(Graph& graph);
 
   // Stores `constant` as initializers (values, scale, zero point unless `with_zero_point` is
   // false, as for int32 biases) behind a DequantizeLinear; returns the dequantized name.
@@ -64,7 +65,11 @@ class QdqWriter {
   Node MakeNode(QdqMaker make, DataType type, const std::string& name, std::vector<std::string> inputs,
                 const std::string& output);
 
+  // `base`, or base_1, base_2...: a node name no node of the graph or made here has.
+  std::string FreshNodeName(const std::string& base);
+
   Graph& graph_;
+  std::set<std::string> node_names_;  // of the graph's nodes and those made here
   std::map<std::string, std::string> scale_to_zero_point_;
   bool used_contrib_domain_ = false;
 };

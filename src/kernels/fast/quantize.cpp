@@ -60,14 +60,17 @@ void QuantizeRun(const float* x, int64_t count, int32_t zero_point, float scale,
   const v128_t s = wasm_f32x4_splat(scale);
   const RoundingLanes rounding(lo, hi, zero_point);
   int64_t i = 0;
-  auto lanes = [&](int64_t at) { return RoundClamped(wasm_f32x4_div(wasm_v128_load(x + at), s), rounding); };
+  const v128_t lowest = wasm_f32x4_splat(lo);
+  auto lanes = [&](int64_t at) {  // NaN takes the lowest level, as SaturateRound gives it
+    const v128_t v = wasm_f32x4_div(wasm_v128_load(x + at), s);
+    return RoundClamped(wasm_v128_bitselect(v, lowest, wasm_f32x4_eq(v, v)), rounding);
+  };
   for (; i + 8 <= count; i += 8) {  // in range already: the narrowing does not saturate
     const v128_t words = wasm_i16x8_narrow_i32x4(lanes(i), lanes(i + 4));
     const v128_t bytes = std::is_signed_v<T> ? wasm_i8x16_narrow_i16x8(words, words) : wasm_u8x16_narrow_i16x8(words, words);
     wasm_v128_store64_lane(y + i, bytes, 0);
   }
-  for (; i < count; ++i)
-    y[i] = static_cast<T>(static_cast<int32_t>(std::min(std::max(std::nearbyint(x[i] / scale), lo), hi)) + zero_point);
+  for (; i < count; ++i) y[i] = SaturateRound<T>(std::nearbyint(x[i] / scale) + static_cast<float>(zero_point));
 }
 
 template <typename T>
@@ -130,7 +133,7 @@ Status DynamicQuantizeLinear(KernelContext& ctx) {
   for (int l = 0; l < 4; ++l) lo = std::min(lo, lows[l]), hi = std::max(hi, highs[l]);
   for (; i < x.size(); ++i) lo = std::min(lo, px[i]), hi = std::max(hi, px[i]);
   const float scale = (hi - lo) / 255.0f;
-  const float zp = scale == 0 ? 0.0f : std::clamp(std::nearbyint(0.0f - lo / scale), 0.0f, 255.0f);
+  const float zp = DynamicZeroPoint(lo, scale);
   Tensor& y = ctx.Output(0, DataType::kUint8, x.shape());  // all zero when x is
   if (scale != 0) QuantizeRun(px, x.size(), static_cast<int32_t>(zp), scale, y.data<uint8_t>());
   ctx.SetOutput(1, Tensor::Scalar<float>(scale));

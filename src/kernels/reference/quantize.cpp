@@ -71,7 +71,7 @@ Status DynamicQuantizeLinear(KernelContext& ctx) {
     hi = std::max(hi, x.data<float>()[i]);
   }
   const float scale = (hi - lo) / 255.0f;
-  const float zp = scale == 0 ? 0.0f : std::clamp(std::nearbyint(0.0f - lo / scale), 0.0f, 255.0f);
+  const float zp = DynamicZeroPoint(lo, scale);
   Tensor& y = ctx.Output(0, DataType::kUint8, x.shape());
   StoreQuantized(y, [&](int64_t i) { return scale == 0 ? zp : std::nearbyint(x.data<float>()[i] / scale) + zp; });
   ctx.SetOutput(1, Tensor::Scalar<float>(scale));
