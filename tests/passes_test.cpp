@@ -109,26 +109,33 @@ TEST(Passes, FoldBatchNormIntoGemmAndConvTranspose) {
   }
 }
 
-// PyTorch names Dropout's mask and passes training_mode=false: at inference the node is still
-// the identity, and the quantizer must not see it as an op of its own (onnxruntime eliminates
+// PyTorch names Dropout's mask and passes training_mode=false, or true with p = 0: the node is
+// still the identity, and the quantizer must not see it as an op of its own (onnxruntime eliminates
 // it, and a separate Q/DQ after it changes what its QDQ fusions compute).
 TEST(Passes, InferenceDropoutWithAnUnreadMaskIsRemoved) {
-  for (bool mask_read : {false, true}) {
+  struct Case {
+    bool mask_read, training;
+    float ratio;
+    bool removed;
+  };
+  for (const Case& c : {Case{false, false, 0.1f, true}, Case{true, false, 0.1f, false}, Case{false, true, 0.0f, true},
+                        Case{false, true, 0.1f, false}}) {
     testing::ModelBuilder b(13);
     b.Input("x", {2, 3}).Output("y");
-    if (mask_read) b.Output("mask", {}, onnx::TensorProto::BOOL);
-    b.Initializer("ratio", {}, {0.1f});
+    if (c.mask_read) b.Output("mask", {}, onnx::TensorProto::BOOL);
+    b.Initializer("ratio", {}, {c.ratio});
     auto* training = b.graph()->add_initializer();
     training->set_name("training");
     training->set_data_type(onnx::TensorProto::BOOL);
-    training->add_int32_data(0);
+    training->add_int32_data(c.training);
     b.Node("Dropout", {"x", "ratio", "training"}, {"d", "mask"});
     b.Node("Relu", {"d"}, {"y"});
     const std::string bytes = b.Bytes();
     Model model = LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()).value();
     auto report = RemoveIdentities(model);
     ASSERT_TRUE(report.ok());
-    EXPECT_EQ(CountOps(model, "Dropout"), mask_read ? 1 : 0) << (mask_read ? "mask read" : "mask unread");
+    EXPECT_EQ(CountOps(model, "Dropout"), c.removed ? 0 : 1) << "mask read " << c.mask_read << ", training " << c.training
+                                                                 << ", ratio " << c.ratio;
   }
 }
 

@@ -37,6 +37,10 @@ Result<SampleFile> LoadSampleArgs(const std::vector<std::string>& specs, const s
     if (file->labels && all.labels && !SameTensor(*file->labels, *all.labels))
       return Fail(StatusCode::kInvalidArgument, flag, " ", spec, ": its labels differ from those of an earlier file");
     if (file->labels) all.labels = std::move(file->labels);
+    if (input.empty() && specs.size() == 1 && file->arrays.size() == 1) {  // feeds a single-input model, whatever its name
+      all.arrays[""] = std::move(file->arrays.begin()->second);
+      continue;
+    }
     if (input.empty()) {
       for (auto& [name, array] : file->arrays)
         if (!all.arrays.emplace(name, std::move(array)).second)

@@ -1,6 +1,7 @@
 // Sample files named on the command line: `--calib FILE` (an .npy or .csv for a model's only
-// input, an .npz whose arrays are named by input) or `--calib NAME=FILE`, repeatable, one per
-// input. The same for --data, --eval-data and --train-data.
+// input, an .npz whose arrays are named by input, or holding one array for a model's only
+// input) or `--calib NAME=FILE`, repeatable, one per input. The same for --data, --eval-data
+// and --train-data.
 #pragma once
 #include <string>
 #include <vector>

@@ -55,7 +55,7 @@ struct QLinearAddTerms {
   float ratio_a, ratio_b, fixed;
   QLinearAddTerms(float scale_a, int32_t zero_a, float scale_b, int32_t zero_b, float scale_c, int32_t zero_c)
       : ratio_a(scale_a / scale_c), ratio_b(scale_b / scale_c) {
-    const float zero_terms = ratio_a * static_cast<float>(zero_a) + ratio_b * static_cast<float>(zero_b);
+    const float zero_terms = FusedMultiplyAdd(static_cast<float>(zero_a), ratio_a, ratio_b * static_cast<float>(zero_b));
     fixed = static_cast<float>(zero_c) - zero_terms;
   }
   float Sum(int32_t a, int32_t b, ScalarOperand scalar) const {

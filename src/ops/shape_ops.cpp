@@ -266,13 +266,16 @@ std::vector<ValueInfo> SpaceDepthInfer(InferContext& ctx) {
 
 bool Always(const Graph&, const Node&) { return true; }
 
-// Dropout passes its input through at inference: training_mode absent or a constant false, and
-// its mask absent or read by nothing (PyTorch exports name the mask even when unused).
+// Dropout passes its input through: training_mode absent or a constant false, or a constant
+// ratio of 0 (Swin's attention dropout exports training_mode true with p = 0); and its mask
+// absent or read by nothing (PyTorch exports name the mask even when unused).
 bool DropoutPassesThrough(const Graph& graph, const Node& node) {
-  if (node.inputs.size() > 2 && !node.inputs[2].empty()) {
-    auto mode = graph.initializers.find(node.inputs[2]);
-    if (mode == graph.initializers.end() || mode->second.size() != 1 || mode->second.GetAsInt64(0) != 0) return false;
-  }
+  auto constant_is_zero = [&](size_t input) {
+    auto value = graph.initializers.find(node.inputs[input]);
+    return value != graph.initializers.end() && value->second.size() == 1 && value->second.GetAsDouble(0) == 0;
+  };
+  const bool training = node.inputs.size() > 2 && !node.inputs[2].empty() && !constant_is_zero(2);
+  if (training && !(node.inputs[1].size() && constant_is_zero(1))) return false;
   if (node.outputs.size() < 2 || node.outputs[1].empty()) return true;
   const std::string& mask = node.outputs[1];
   if (std::find(graph.outputs.begin(), graph.outputs.end(), mask) != graph.outputs.end()) return false;
@@ -336,11 +339,13 @@ void RegisterShapeSchemas(SchemaRegistry& r) {
   r.Add(Movement("Unsqueeze", 13).Input("axes", "I").Types("I", {DataType::kInt64}).Infer(UnsqueezeInfer)
             .Quant(SharesInputParams()));
   r.Add(OpSchema("Slice", 1).Input("data", "T").Output("output", "T").Attr("starts", AttrType::kInts)
-            .Attr("ends", AttrType::kInts).OptionalAttr("axes", AttrType::kInts, AxesInRank()).Infer(SliceInfer).Gradient(Inputs({0})));
+            .Attr("ends", AttrType::kInts).OptionalAttr("axes", AttrType::kInts, AxesInRank()).Infer(SliceInfer).Gradient(Inputs({0}))
+            .Quant(SharesInputParams()));
   r.Add(OpSchema("Slice", 10).Input("data", "T").Input("starts", "I").Input("ends", "I").Input("axes", "I", kOptional)
-            .Input("steps", "I", kOptional).Output("output", "T").Types("I", kIndexTypes).Infer(SliceInfer).Gradient(Inputs({0})));
-  r.Add(Movement("Expand", 8).Input("shape", "I").Types("I", {DataType::kInt64}).Infer(ExpandInfer));
-  r.Add(Movement("Tile", 6).Input("repeats", "I").Types("I", {DataType::kInt64}).Infer(TileInfer));
+            .Input("steps", "I", kOptional).Output("output", "T").Types("I", kIndexTypes).Infer(SliceInfer).Gradient(Inputs({0}))
+            .Quant(SharesInputParams()));
+  r.Add(Movement("Expand", 8).Input("shape", "I").Types("I", {DataType::kInt64}).Infer(ExpandInfer).Quant(SharesInputParams()));
+  r.Add(Movement("Tile", 6).Input("repeats", "I").Types("I", {DataType::kInt64}).Infer(TileInfer).Quant(SharesInputParams()));
   r.Add(Movement("Pad", 1).Gradient(0).Attr("mode", AttrType::kString, Attribute::String("constant"), OneOfStrings({"constant", "reflect", "edge"}))
             .Attr("pads", AttrType::kInts).Attr("value", AttrType::kFloat, Attribute::Float(0)).Infer(PadInfer));
   r.Add(OpSchema("Pad", 11).Input("data", "T").Input("pads", "I").Input("constant_value", "T", kOptional).Output("output", "T")
@@ -351,8 +356,10 @@ void RegisterShapeSchemas(SchemaRegistry& r) {
             .Attr("mode", AttrType::kString, Attribute::String("constant"), OneOfStrings({"constant", "reflect", "edge", "wrap"}))
             .Types("I", {DataType::kInt64}).Types("A", kIndexTypes).Infer(PadInfer));
   r.Add(Movement("DepthToSpace", 1).Attr("blocksize", AttrType::kInt, std::nullopt, AtLeast(1))
-            .Attr("mode", AttrType::kString, Attribute::String("DCR"), OneOfStrings({"DCR", "CRD"})).Infer(SpaceDepthInfer));
-  r.Add(Movement("SpaceToDepth", 1).Attr("blocksize", AttrType::kInt, std::nullopt, AtLeast(1)).Infer(SpaceDepthInfer));
+            .Attr("mode", AttrType::kString, Attribute::String("DCR"), OneOfStrings({"DCR", "CRD"})).Infer(SpaceDepthInfer)
+            .Quant(SharesInputParams()));
+  r.Add(Movement("SpaceToDepth", 1).Attr("blocksize", AttrType::kInt, std::nullopt, AtLeast(1)).Infer(SpaceDepthInfer)
+            .Quant(SharesInputParams()));
 }
 
 namespace {

@@ -117,9 +117,11 @@ void RegisterTensorSchemas(SchemaRegistry& r) {
   r.Add(OpSchema("EyeLike", 9).Input("input", "T1").Output("output", "T2").OptionalAttr("dtype", AttrType::kInt)
             .Attr("k", AttrType::kInt, Attribute::Int(0)).Infer(EyeLikeInfer));
   r.Add(OpSchema("Gather", 1).Input("data", "T").Input("indices", "I").Output("output", "T").Types("I", kIndexTypes)
-            .Attr("axis", AttrType::kInt, Attribute::Int(0), AxisInRank()).Infer(GatherInfer).Gradient(Inputs({0})));
+            .Attr("axis", AttrType::kInt, Attribute::Int(0), AxisInRank()).Infer(GatherInfer).Gradient(Inputs({0}))
+            .Quant(SharesInputParams()));
   r.Add(OpSchema("GatherElements", 11).Input("data", "T").Input("indices", "I").Output("output", "T").Types("I", kIndexTypes)
-            .Attr("axis", AttrType::kInt, Attribute::Int(0), AxisInRank()).Infer(GatherElementsInfer));
+            .Attr("axis", AttrType::kInt, Attribute::Int(0), AxisInRank()).Infer(GatherElementsInfer)
+            .Quant(SharesInputParams()));
   r.Add(OpSchema("GatherND", 11).Input("data", "T").Input("indices", "I").Output("output", "T")
             .Types("I", {DataType::kInt64}).Infer(GatherNDInfer).Quant(SharesInputParams()));
   r.Add(OpSchema("GatherND", 12).Input("data", "T").Input("indices", "I").Output("output", "T")

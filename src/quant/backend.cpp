@@ -19,7 +19,11 @@ QuantizationBackend OnnxRuntimeQdq() {
   b.description = "ONNX Runtime CPU, QDQ format, its quantize_static defaults: uint8 asymmetric activations, "
                   "int8 symmetric weights, per tensor unless per_channel is set";
   b.weighted_ops = {"Conv", "ConvTranspose", "Gemm", "MatMul"};
-  b.activation_ops = {"Add", "Mul", "Relu", "Clip", "LeakyRelu", "Sigmoid", "GlobalAveragePool", "AveragePool", "Softmax"};
+  // Its quantizer's registry (QDQRegistry and QLinearOpsRegistry) and the activations of newer
+  // versions; the normalizations quantize their input and output, their scale and bias stay float.
+  b.activation_ops = {"Add",     "Mul",       "Relu",      "Clip",   "LeakyRelu",          "Sigmoid",
+                      "HardSigmoid", "HardSwish", "GlobalAveragePool", "AveragePool", "Softmax", "Where",
+                      "ArgMax", "LayerNormalization", "InstanceNormalization", "BatchNormalization"};
   b.shares_input_params = DataMovementOps();
   b.shared_inputs_and_output = {"Concat"};
   // Its quantizer pins Softmax's output to scale 1/256 (zero point 0 for uint8, -128 for int8).

@@ -104,8 +104,10 @@ std::set<std::string> SelectQuantizedNodes(const Graph& graph, const std::vector
     const Node& node = graph.nodes[i];
     const bool supported = node.domain.empty() && backend.Quantizes(node.op_type) && !in_unit[i];
     const bool selected = config.op_types_to_quantize.empty() || config.op_types_to_quantize.count(node.op_type);
-    if (supported && selected && !config.nodes_to_exclude.count(node.name) && IsFloatValue(graph, node.inputs[0]))
-      quantized.insert(node.outputs[0]);
+    const bool reads_activation = std::any_of(node.inputs.begin(), node.inputs.end(), [&](const std::string& in) {
+      return IsFloatValue(graph, in) && !graph.IsInitializer(in);
+    });
+    if (supported && selected && !config.nodes_to_exclude.count(node.name) && reads_activation) quantized.insert(node.outputs[0]);
   }
   return quantized;
 }

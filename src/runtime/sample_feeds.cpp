@@ -66,9 +66,10 @@ bool FullyDeclared(const std::vector<Dim>& declared) {
   return std::all_of(declared.begin(), declared.end(), [](const Dim& d) { return d.known(); });
 }
 
-// The arrays by the input they feed: a lone array feeds a lone input whatever its name.
+// The arrays by the input they feed: an unnamed array feeds a lone input.
 Result<SampleSet> ByInput(const Graph& graph, const SampleSet& arrays, const std::string& what) {
-  if (graph.inputs.size() == 1 && arrays.size() == 1) return SampleSet{{graph.inputs[0], arrays.begin()->second}};
+  if (graph.inputs.size() == 1 && arrays.size() == 1 && arrays.begin()->first.empty())
+    return SampleSet{{graph.inputs[0], arrays.begin()->second}};
   std::string inputs;
   for (const auto& name : graph.inputs) inputs += (inputs.empty() ? "'" : ", '") + name + "'";
   for (const auto& [name, _] : arrays) {

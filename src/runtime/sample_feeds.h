@@ -15,8 +15,8 @@
 
 namespace qplay {
 
-// Arrays by the name of the input they feed. An array named "" feeds a model's only input
-// (a lone array from an .npy or a .csv file, or from an .npz whose array is named otherwise).
+// Arrays by the name of the input they feed. An array named "" feeds a model's only input (the
+// array of an .npy or a .csv file, or the one array of an .npz given alone).
 using SampleSet = std::map<std::string, Tensor>;
 
 // How each input of a model is fed from a SampleSet:

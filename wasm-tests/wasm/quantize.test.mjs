@@ -201,7 +201,7 @@ test('profile() times every node and counts the matrix ops\' multiply-accumulate
   expect(profile.op_types.Conv.macs).toBeGreaterThan(0);
   expect(profile.total_ms).toBeGreaterThan(0);
   expect(profile.parameter_bytes).toBeGreaterThan(100000);
-  expect(() => model.profile({ data: new Float32Array(3), dims: [3] })).toThrow("input 'input' expects float32");
+  expect(() => model.profile({ data: new Float32Array(3), dims: [3] })).toThrow("data: input 'input' is float32 [batch, 1, 28, 28] but its array is [3]: samples go along a first axis");
   model.delete();
 });
 
@@ -267,7 +267,7 @@ test('bad configurations and cancellation give errors and leave the model usable
   const model = qp.loadModel(fs.readFileSync(path.join(examples, 'models/cnn.onnx')));
   expect(() => model.quantize({ per_chanel: true }, { input: calibration }, null)).toThrow("unknown config key 'per_chanel'");
   expect(() => model.quantize({}, { input: calibration }, () => false)).toThrow('calibration cancelled');
-  expect(() => model.quantize({}, { image: calibration }, null)).toThrow("no calibration samples for input 'input'");
+  expect(() => model.quantize({}, { image: calibration }, null)).toThrow("calibration: array 'image' feeds no input of the model (its inputs: 'input')");
   const nan = { data: new Float32Array(784).fill(NaN), dims: [1, 1, 28, 28] };
   expect(() => model.quantize({}, { input: nan }, null)).toThrow("calibration sample 0 of input 'input' contains NaN at element 0");
   expect(model.run({ input: evaluation }).logits.dims).toEqual([200, 10]);

@@ -12,13 +12,9 @@ import path from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
 import { createOrtNodeSession, ort } from '../ort-node.mjs';
 import { loadQplay, repoRoot } from './load-qplay.mjs';
+import { ensureZoo } from './zoo.mjs';
 
-const zoo = path.join(repoRoot, 'build/zoo-coverage');
-const script = path.join(repoRoot, 'tests/zoo/coverage.py');
-const manifestFile = path.join(zoo, 'manifest.json');
-if (!fs.existsSync(manifestFile) || fs.statSync(manifestFile).mtimeMs < fs.statSync(script).mtimeMs)
-  execFileSync('/usr/bin/python3', [script, zoo], { stdio: 'inherit' });
-const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+const { zoo, manifest } = ensureZoo();
 
 let qp;
 beforeAll(async () => {

@@ -1,0 +1,77 @@
+// The test zoo (tests/zoo/coverage.py: real architectures qplay was not tuned on, several
+// inputs, state inputs, fixed batches, opsets 9 to 21) quantized statically per channel from the
+// samples each model comes with, one array per input, through the wasm API. Each result runs
+// in onnxruntime-node and onnxruntime-web, and qplay's integer engine agrees with
+// onnxruntime-node within one quantization step of each float output on at least 99.9% of its
+// elements (integer outputs: equal on 99.9%). A model qplay cannot quantize must be refused
+// with the reason listed in `refused` below.
+import fs from 'node:fs';
+import path from 'node:path';
+import * as ortWeb from 'onnxruntime-web';
+import { beforeAll, expect, test } from 'vitest';
+import { createOrtNodeSession, ort } from '../ort-node.mjs';
+import { loadQplay, repoRoot } from './load-qplay.mjs';
+import { ensureZoo } from './zoo.mjs';
+
+const { zoo, manifest } = ensureZoo();
+const read = (file) => new Uint8Array(fs.readFileSync(path.join(zoo, file)));
+
+let qp;
+beforeAll(async () => {
+  qp = await loadQplay();
+  ortWeb.env.wasm.numThreads = 1;
+});
+
+// Models whose quantization is refused, with the reason expected.
+const refused = {};
+
+// One quantization step of a float output: the uint8 scale a MinMax calibration of it would choose.
+function oneStep(values) {
+  let lo = 0, hi = 0;
+  for (const v of values) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+  return (hi - lo) / 255;
+}
+
+// Fraction of the elements of `ours` within one step of `theirs` (equal, for integers).
+function agreement(ours, theirs) {
+  if (ours.dims.join() !== theirs.dims.map(Number).join()) return 0;
+  if (!(theirs.data instanceof Float32Array)) {
+    let same = 0;
+    theirs.data.forEach((v, i) => (same += Number(String(v) === String(ours.data[i]))));
+    return theirs.data.length ? same / theirs.data.length : 1;
+  }
+  const step = oneStep(theirs.data);
+  let within = 0;
+  theirs.data.forEach((v, i) => (within += Number(Math.abs(v - ours.data[i]) <= step * 1.0001)));
+  return theirs.data.length ? within / theirs.data.length : 1;
+}
+
+const toOrt = (Tensor, feeds) => Object.fromEntries(Object.entries(feeds).map(([input, t]) => [input, new Tensor(t.type, t.data, t.dims)]));
+
+test.each(Object.entries(manifest).map(([name, entry]) => [name, entry.covers]))('%s (%s) quantizes per channel and agrees with onnxruntime', async (name) => {
+  const entry = manifest[name];
+  const feeds = Object.fromEntries(Object.entries(entry.inputs).map(([input, file]) => [input, qp.parseNpy(read(file))]));
+  const files = Object.fromEntries((entry.external ?? []).map((file) => [file, read(file)]));
+  const model = qp.loadModel(read(entry.model), files);
+  let quantized;
+  try {
+    if (refused[name]) {
+      expect(() => model.quantize({ per_channel: true }, feeds, null)).toThrow(refused[name]);
+      return;
+    }
+    quantized = model.quantize({ per_channel: true }, feeds, null);
+    const bytes = quantized.save();
+    const ours = quantized.run(feeds);
+    const theirs = await (await createOrtNodeSession(bytes)).run(toOrt(ort.Tensor, feeds));
+    expect(Object.keys(ours).sort()).toEqual(Object.keys(theirs).sort());
+    for (const [output, reference] of Object.entries(theirs))
+      expect(agreement(ours[output], reference), `${output}: elements within one step of onnxruntime-node`).toBeGreaterThanOrEqual(0.999);
+    const web = await ortWeb.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+    const fromWeb = await web.run(toOrt(ortWeb.Tensor, feeds));
+    expect(Object.keys(fromWeb).sort()).toEqual(Object.keys(theirs).sort());
+    await web.release();
+  } finally {
+    quantized?.delete();
+    model.delete();
+  }
+}, 300000);
