@@ -270,6 +270,7 @@ TEST(Cli, EveryCommandFeedsEveryInputOfATwoInputModel) {
   auto unnamed = RunCli("quantize " + model + " -o " + quantized + " --calib " +
                         WriteNpy("a_only", Tensor(DataType::kFloat, {20, 4})));
   EXPECT_EQ(unnamed.output, "qplay: calibration: an unnamed array, but the model has 2 inputs ('a', 'b'): name each array by the input it feeds\n");
+  EXPECT_EQ(RunCli("eval " + model + " --data a=").output, "qplay: --data a=: no file named after '='\n");
 }
 
 TEST(Cli, StateInputsAndFixedBatchesAreFedPerRun) {

@@ -32,6 +32,7 @@ Result<SampleFile> LoadSampleArgs(const std::vector<std::string>& specs, const s
   SampleFile all;
   for (const std::string& spec : specs) {
     auto [input, path] = SplitSpec(spec);
+    if (path.empty()) return Fail(StatusCode::kInvalidArgument, flag, " ", spec, ": no file named after '='");
     auto file = LoadSampleFile(path);
     if (!file.ok()) return file.status();
     if (file->labels && all.labels && !SameTensor(*file->labels, *all.labels))
