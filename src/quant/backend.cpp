@@ -23,7 +23,7 @@ QuantizationBackend OnnxRuntimeQdq() {
   // versions; the normalizations quantize their input and output, their scale and bias stay float.
   b.activation_ops = {"Add",     "Mul",       "Relu",      "Clip",   "LeakyRelu",          "Sigmoid",
                       "HardSigmoid", "HardSwish", "GlobalAveragePool", "AveragePool", "Softmax", "Where",
-                      "ArgMax", "LayerNormalization", "InstanceNormalization", "BatchNormalization"};
+                      "ArgMax", "CumSum", "LayerNormalization", "InstanceNormalization", "BatchNormalization"};
   b.shares_input_params = DataMovementOps();
   b.shared_inputs_and_output = {"Concat"};
   // Its quantizer pins Softmax's output to scale 1/256 (zero point 0 for uint8, -128 for int8).
