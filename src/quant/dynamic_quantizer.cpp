@@ -20,7 +20,7 @@ struct Quantized {
 class DynamicWriter {
  public:
   DynamicWriter(Model& model, const QuantizationConfig& config)
-      : graph_(model.graph), config_(config), opset_(model.DefaultOpset()) {}
+      : graph_(model.graph), config_(config), opset_(model.DefaultOpset()), qdq_(model.graph) {}
 
   Status Rewrite(std::vector<std::string>& quantized_nodes) {
     auto format = FormatFor(config_.weight_type, config_.weight_symmetric, config_.reduce_range);
@@ -123,11 +123,10 @@ class DynamicWriter {
   bool WriteRecurrent(Node node, std::vector<Node>& nodes) {
     const Tensor *w = FloatInitializer(graph_, node, 1), *r = FloatInitializer(graph_, node, 2);
     if (!w || !r || w->rank() != 3 || r->rank() != 3) return false;
-    QdqWriter writer(graph_);
     const int64_t axis = config_.per_channel && opset_ >= 13 ? 1 : -1;  // per-axis DequantizeLinear from opset 13
     for (size_t i : {1, 2}) {
       const QuantizedConstant q = QuantizeConstant(graph_.initializers.at(node.inputs[i]), axis, weight_format_);
-      node.inputs[i] = writer.AddDequantized(node.inputs[i], q, axis, true, nodes);
+      node.inputs[i] = qdq_.AddDequantized(node.inputs[i], q, axis, true, nodes);
     }
     nodes.push_back(node);
     return true;
@@ -244,6 +243,7 @@ class DynamicWriter {
   Graph& graph_;
   const QuantizationConfig& config_;
   const int64_t opset_;
+  QdqWriter qdq_;  // one for the whole model, so the node names it makes stay unique
   TensorFormat weight_format_;
   std::map<std::string, Quantized> dynamic_;
   bool uses_contrib_domain_ = false;

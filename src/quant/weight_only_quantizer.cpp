@@ -47,7 +47,7 @@ NBitsWeight PackFourBit(const Tensor& rows, int64_t block_size, bool symmetric) 
 
 class WeightOnlyWriter {
  public:
-  WeightOnlyWriter(Model& model, const QuantizationConfig& config) : model_(model), graph_(model.graph), config_(config) {}
+  WeightOnlyWriter(Model& model, const QuantizationConfig& config) : model_(model), graph_(model.graph), config_(config), qdq_(model.graph) {}
 
   Status Rewrite(std::vector<std::string>& quantized_nodes) {
     auto format = FormatFor(config_.weight_type, config_.weight_symmetric, config_.reduce_range);
@@ -88,8 +88,7 @@ class WeightOnlyWriter {
 
   void WriteEightBit(Node node, const Tensor& w, int64_t axis, const TensorFormat& format, std::vector<Node>& nodes) {
     const QuantizedConstant q = QuantizeConstant(w, axis, format);
-    QdqWriter writer(graph_);
-    node.inputs[1] = writer.AddDequantized(node.inputs[1], q, axis, true, nodes);
+    node.inputs[1] = qdq_.AddDequantized(node.inputs[1], q, axis, true, nodes);
     nodes.push_back(node);
   }
 
@@ -123,6 +122,7 @@ class WeightOnlyWriter {
   Model& model_;
   Graph& graph_;
   const QuantizationConfig& config_;
+  QdqWriter qdq_;  // one for the whole model, so the node names it makes stay unique
 };
 
 }  // namespace
