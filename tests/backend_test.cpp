@@ -5,6 +5,7 @@
 
 #include "onnx/model.h"
 #include "model_builder.h"
+#include "passes/graph_edit.h"
 #include "quant/backend.h"
 #include "quant/static_quantizer.h"
 #include "runtime/session.h"
@@ -149,6 +150,65 @@ TEST(Backends, ConstantOperandsOfAddAreQuantizedExceptForTensorRt) {
   };
   EXPECT_FALSE(add_reads_float_bias("onnxruntime")) << "bias stored as uint8 behind a DequantizeLinear";
   EXPECT_TRUE(add_reads_float_bias("tensorrt"));
+}
+
+void SetString(onnx::NodeProto* node, const std::string& name, const std::string& value) {
+  auto* a = node->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::STRING);
+  a->set_s(value);
+}
+
+// x [N,1,3,3] -> Relu -> Pad(0) -> Resize(nearest) -> Pad(-2) -> Resize(linear) -> Add(itself) -> y
+Model PadResizeModel() {
+  testing::ModelBuilder b;
+  b.Input("x", {-1, 1, 3, 3}).Output("y");
+  auto* pads = b.graph()->add_initializer();
+  pads->set_name("pads");
+  pads->set_data_type(onnx::TensorProto::INT64);
+  pads->add_dims(8);
+  for (int64_t p : {0, 0, 1, 1, 0, 0, 1, 1}) pads->add_int64_data(p);
+  b.Initializer("zero", {}, {0.0f}).Initializer("minus_two", {}, {-2.0f}).Initializer("scales", {4}, {1, 1, 2, 2});
+  b.Node("Relu", {"x"}, {"r"});
+  b.Node("Pad", {"r", "pads", "zero"}, {"padded"});
+  b.Node("Resize", {"padded", "", "scales"}, {"nearest"});
+  b.Node("Pad", {"nearest", "pads", "minus_two"}, {"padded_by_value"});
+  SetString(b.Node("Resize", {"padded_by_value", "", "scales"}, {"linear"}), "mode", "linear");
+  b.Node("Add", {"linear", "linear"}, {"y"});
+  std::string bytes = b.Bytes();
+  return LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()).value();
+}
+
+TEST(Backends, PadAndNearestResizeKeepTheirInputsParameters) {
+  Tensor x(DataType::kFloat, {8, 1, 3, 3});
+  for (int64_t i = 0; i < x.size(); ++i) x.data<float>()[i] = static_cast<float>((i * 7) % 13) / 3.0f - 1.0f;
+  const Model model = PadResizeModel();
+  for (const std::string backend : {"onnxruntime", "onnxruntime-qoperator"}) {
+    auto result = QuantizeStatic(model, ConfigFor(backend), {{"x", x}});
+    ASSERT_TRUE(result.ok()) << result.status().message();
+    const auto& a = result->activations;
+    for (const char* moved : {"padded", "nearest"}) {
+      EXPECT_EQ(a.at(moved).scale, a.at("r").scale) << moved << " copies elements or pads with 0";
+      EXPECT_EQ(a.at(moved).zero_point, a.at("r").zero_point) << moved;
+    }
+    EXPECT_NE(a.at("padded_by_value").zero_point, a.at("nearest").zero_point) << "-2 widens the range: parameters of its own";
+
+    // The engine runs the copies on the 8-bit tensor, padding with the zero point, and agrees with float.
+    auto session = Session::Create(result->model);
+    ASSERT_TRUE(session.ok()) << session.status().message();
+    const Graph& runs = session->model().graph;
+    int on_8_bits = 0, in_float = 0;
+    for (const Node& n : runs.nodes)
+      if (n.op_type == "Pad" || n.op_type == "Resize") (IsFloatValue(runs, n.inputs[0]) ? in_float : on_8_bits) += 1;
+    EXPECT_EQ(on_8_bits, 2) << backend << ": Pad(0) and nearest Resize";
+    EXPECT_EQ(in_float, 2) << backend << ": Pad(-2) and linear Resize";
+    auto expected = Session::Create(model)->Run({{"x", x}});
+    auto got = session->Run({{"x", x}});
+    ASSERT_TRUE(expected.ok() && got.ok()) << got.status().message();
+    const float step = a.at("linear").scale;
+    for (int64_t i = 0; i < got->at("y").size(); ++i)
+      ASSERT_NEAR(got->at("y").data<float>()[i], expected->at("y").data<float>()[i], 4 * step) << backend << " at " << i;
+  }
 }
 
 }  // namespace

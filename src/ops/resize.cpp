@@ -40,10 +40,18 @@ std::vector<ValueInfo> ResizeInfer(InferContext& ctx) {
 
 const std::vector<std::string> kModes = {"nearest", "linear", "cubic"};
 
+// Nearest Resize copies elements (tf_crop_and_resize also writes a float extrapolation value).
+// Linear and cubic interpolate: ONNX Runtime runs them on the 8-bit tensor, truncating each
+// result, so qplay gives them output parameters of their own and runs them in float.
+bool ResizeCopiesElements(const Graph&, const Node& node) {
+  return node.GetString("mode", "nearest") == "nearest" &&
+         node.GetString("coordinate_transformation_mode", "half_pixel") != "tf_crop_and_resize";
+}
+
 OpSchema Resize(int64_t since) {
   OpSchema s("Resize", since);
   s.Input("X", "T").Output("Y", "T").Attr("mode", AttrType::kString, Attribute::String("nearest"), OneOfStrings(kModes))
-      .Infer(ResizeInfer);
+      .Infer(ResizeInfer).Quant(SharesInputParams(ResizeCopiesElements));
   if (since == 10) return s.Input("scales", "F");
   s.Input("roi", "F", kOptional).Input("scales", "F", kOptional).Input("sizes", "I", kOptional).Types("I", {DataType::kInt64})
       .Attr("coordinate_transformation_mode", AttrType::kString, Attribute::String("half_pixel"),

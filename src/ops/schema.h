@@ -61,6 +61,9 @@ struct QuantFacts {
   // Moves or selects elements without changing values: its output can keep its input's
   // quantization parameters.
   bool shares_input_params = false;
+  // Where set, only the nodes it accepts move elements exactly (Pad that copies or pads with
+  // zero, nearest Resize); the others are quantized with parameters of their own.
+  bool (*shares_input_params_if)(const Graph& graph, const Node& node) = nullptr;
   // Values the output cannot leave (Sigmoid [0, 1], Tanh [-1, 1]); a backend may fix its
   // output's parameters to it.
   std::optional<std::pair<float, float>> output_range;
@@ -74,14 +77,21 @@ struct QuantFacts {
   bool commutes_with_channel_scale = false;
 };
 
+// Whether `node` of an op with these facts only moves elements, so that its output can keep its
+// input's parameters.
+inline bool SharesInputParamsAt(const QuantFacts& facts, const Graph& graph, const Node& node) {
+  return facts.shares_input_params && (!facts.shares_input_params_if || facts.shares_input_params_if(graph, node));
+}
+
 inline QuantFacts OutputRange(float lo, float hi) {
   QuantFacts q;
   q.output_range = std::pair{lo, hi};
   return q;
 }
-inline QuantFacts SharesInputParams() {
+inline QuantFacts SharesInputParams(bool (*only_if)(const Graph&, const Node&) = nullptr) {
   QuantFacts q;
   q.shares_input_params = true;
+  q.shares_input_params_if = only_if;
   return q;
 }
 inline QuantFacts Weighted(int64_t weight, int64_t (*channel_axis)(const Node&, const Shape&), int64_t bias) {

@@ -291,6 +291,15 @@ AttrCheck UnsqueezeAxes() {
   return [](const Attribute& a, int64_t rank) { return rank < 0 ? std::string() : AxesInRank(static_cast<int64_t>(a.ints.size()))(a, rank); };
 }
 
+// Pad only copies elements in reflect, edge and wrap modes; in constant mode the 8-bit tensor
+// pads with its zero point, which stands for the padding value only when that is 0.
+bool PadCopiesOrPadsZero(const Graph& graph, const Node& node) {
+  if (node.GetString("mode", "constant") != "constant") return true;
+  if (node.inputs.size() < 3 || node.inputs[2].empty()) return node.GetFloat("value", 0) == 0;
+  auto value = graph.initializers.find(node.inputs[2]);
+  return value != graph.initializers.end() && value->second.size() == 1 && value->second.GetAsDouble(0) == 0;
+}
+
 OpSchema Movement(const std::string& op, int64_t since) {
   OpSchema s(op, since);
   s.Input("data", "T").Output("output", "T").Gradient(Inputs({0}));
@@ -347,14 +356,15 @@ void RegisterShapeSchemas(SchemaRegistry& r) {
   r.Add(Movement("Expand", 8).Input("shape", "I").Types("I", {DataType::kInt64}).Infer(ExpandInfer).Quant(SharesInputParams()));
   r.Add(Movement("Tile", 6).Input("repeats", "I").Types("I", {DataType::kInt64}).Infer(TileInfer).Quant(SharesInputParams()));
   r.Add(Movement("Pad", 1).Gradient(0).Attr("mode", AttrType::kString, Attribute::String("constant"), OneOfStrings({"constant", "reflect", "edge"}))
-            .Attr("pads", AttrType::kInts).Attr("value", AttrType::kFloat, Attribute::Float(0)).Infer(PadInfer));
+            .Attr("pads", AttrType::kInts).Attr("value", AttrType::kFloat, Attribute::Float(0)).Infer(PadInfer)
+            .Quant(SharesInputParams(PadCopiesOrPadsZero)));
   r.Add(OpSchema("Pad", 11).Input("data", "T").Input("pads", "I").Input("constant_value", "T", kOptional).Output("output", "T")
             .Attr("mode", AttrType::kString, Attribute::String("constant"), OneOfStrings({"constant", "reflect", "edge"}))
-            .Types("I", {DataType::kInt64}).Infer(PadInfer));
+            .Types("I", {DataType::kInt64}).Infer(PadInfer).Quant(SharesInputParams(PadCopiesOrPadsZero)));
   r.Add(OpSchema("Pad", 18).Input("data", "T").Input("pads", "I").Input("constant_value", "T", kOptional)
             .Input("axes", "A", kOptional).Output("output", "T")
             .Attr("mode", AttrType::kString, Attribute::String("constant"), OneOfStrings({"constant", "reflect", "edge", "wrap"}))
-            .Types("I", {DataType::kInt64}).Types("A", kIndexTypes).Infer(PadInfer));
+            .Types("I", {DataType::kInt64}).Types("A", kIndexTypes).Infer(PadInfer).Quant(SharesInputParams(PadCopiesOrPadsZero)));
   r.Add(Movement("DepthToSpace", 1).Attr("blocksize", AttrType::kInt, std::nullopt, AtLeast(1))
             .Attr("mode", AttrType::kString, Attribute::String("DCR"), OneOfStrings({"DCR", "CRD"})).Infer(SpaceDepthInfer)
             .Quant(SharesInputParams()));

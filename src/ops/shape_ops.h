@@ -5,6 +5,6 @@
 namespace qplay::ops {
 
 inline constexpr OpType kConcat = Onnx("Concat"), kFlatten = Onnx("Flatten"), kReshape = Onnx("Reshape"), kShape = Onnx("Shape"),
-                        kSize = Onnx("Size");
+                        kSize = Onnx("Size"), kPad = Onnx("Pad");
 
 }  // namespace qplay::ops

@@ -83,7 +83,7 @@ class Rewriter {
     if (!facts->qlinear_form.type.empty())
       return node.inputs.size() == 2 ? ConvertBinary(node, facts->qlinear_form, absorbed)
                                      : ConvertUnary(node, facts->qlinear_form, absorbed);
-    if (facts->shares_input_params) return ConvertDataMovement(node, absorbed);
+    if (SharesInputParamsAt(*facts, graph_, node)) return ConvertDataMovement(node, absorbed);
     return std::nullopt;
   }
 
@@ -194,10 +194,16 @@ class Rewriter {
     // ai.onnx MaxPool takes 8-bit tensors from opset 12; its Indices output has no quantized form.
     if (IsOp(node, ops::kMaxPool) && (model_.DefaultOpset() < 12 || (node.outputs.size() > 1 && !node.outputs[1].empty())))
       return std::nullopt;
+    // Pad takes 8-bit tensors from opset 11, where the padding value became an input.
+    if (IsOp(node, ops::kPad) && model_.DefaultOpset() < 11) return std::nullopt;
     auto x = Activation(node.inputs[0]);
     if (!x) return std::nullopt;
     Node moved = node;
     moved.inputs[0] = x->value;
+    if (IsOp(node, ops::kPad) && node.GetString("mode", "constant") == "constant") {
+      moved.inputs.resize(std::max<size_t>(moved.inputs.size(), 3));
+      moved.inputs[2] = x->zero_point;  // the padding value is 0 (SharesInputParamsAt)
+    }
     for (auto& out : moved.outputs) {
       auto y = SoleQuantize(out);
       if (!y || !SameParams(*x, graph_.nodes[*y])) return std::nullopt;

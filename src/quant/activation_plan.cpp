@@ -73,7 +73,7 @@ Result<ActivationPlan> PlanActivations(const Graph& graph, const std::set<std::s
 
   for (const Node& node : graph.nodes) {
     if (!quantized.count(node.outputs[0])) continue;
-    if (backend.shares_input_params.count(node.op_type) && params.count(node.inputs[0]))
+    if (backend.SharesInputParams(graph, node) && params.count(node.inputs[0]))
       for (const auto& out : node.outputs)
         if (params.count(out)) {
           params[out] = params[node.inputs[0]];
@@ -130,7 +130,7 @@ std::set<std::string> FusibleActivations(const Graph& graph, const std::set<std:
     if (Consumers(graph, node.inputs[0]).size() != 1 || IsGraphOutput(graph, node.inputs[0])) continue;
     auto producer = std::find_if(graph.nodes.begin(), graph.nodes.end(), [&](const Node& n) { return n.outputs[0] == node.inputs[0]; });
     if (producer == graph.nodes.end() || !quantized.count(producer->outputs[0]) ||
-        backend.shares_input_params.count(producer->op_type))
+        backend.SharesInputParams(graph, *producer))
       continue;
     fused.insert(node.outputs[0]);
   }

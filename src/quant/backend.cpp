@@ -84,6 +84,12 @@ QuantizationBackend Xnnpack() {
 
 }  // namespace
 
+bool QuantizationBackend::SharesInputParams(const Graph& graph, const Node& node) const {
+  if (!shares_input_params.count(node.op_type)) return false;
+  const OpSchema* schema = SchemaRegistry::Get().Latest(node.domain, node.op_type);
+  return schema && SharesInputParamsAt(schema->quant(), graph, node);
+}
+
 void QuantizationBackend::ApplyDefaults(QuantizationConfig& config) const {
   config.backend = name;
   config.format = format;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "ir/ir.h"
 #include "quant/config.h"
 #include "quant/qparams.h"
 
@@ -39,6 +40,9 @@ struct QuantizationBackend {
     return weighted_ops.count(op) || activation_ops.count(op) || shares_input_params.count(op) ||
            shared_inputs_and_output.count(op);
   }
+  // Whether `node`'s output keeps its input's parameters: its op is in shares_input_params and
+  // this node of it only moves elements (Pad padding with a value other than 0 does not).
+  bool SharesInputParams(const Graph& graph, const Node& node) const;
   // Sets the config's format, types, symmetry and granularity to the backend's.
   void ApplyDefaults(QuantizationConfig& config) const;
   QuantizationConfig Defaults() const {

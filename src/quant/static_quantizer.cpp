@@ -118,9 +118,11 @@ std::set<std::string> ActivationsToCalibrate(const Graph& graph, const std::set<
   std::set<std::string> activations;
   for (const Node& node : graph.nodes) {
     if (!quantized.count(node.outputs[0])) continue;
-    const int64_t weight_axis = WeightChannelAxis(graph, node, backend);
+    // A weighted op's other inputs are constants; a data-movement op's (Resize's scales, Pad's
+    // value) are not data.
+    const bool data_input_only = WeightChannelAxis(graph, node, backend) >= 0 || backend.shares_input_params.count(node.op_type);
     for (size_t i = 0; i < node.inputs.size(); ++i) {
-      if (weight_axis >= 0 && i >= 1) break;
+      if (data_input_only && i >= 1) break;
       if (IsFloatValue(graph, node.inputs[i]) && !graph.IsInitializer(node.inputs[i])) activations.insert(node.inputs[i]);
     }
     for (const auto& out : node.outputs)

@@ -8,7 +8,8 @@ and in onnxruntime-node. The models:
 - torchvision architectures (Debian's python3-torchvision 0.14) with random weights, exported by
   PyTorch 1.13 at several opsets: classifiers, segmentation, detection with NonMaxSuppression and
   RoiAlign, Swin and ViT, a video 3-D convolution net;
-- a text encoder taking token ids and an attention mask, and a recurrent model taking state;
+- a text encoder taking token ids and an attention mask, a recurrent model taking state, and a
+  small U-Net with explicit padding and nearest upsampling;
 - a float16 copy of a classifier (weights in float16, cast to float32 where used) and a copy
   whose weights are in an external data file;
 - small models built by hand for opsets 18 to 21 (onnx 1.12's helper, without its checker, which
@@ -96,6 +97,22 @@ class Recurrent(nn.Module):
         return torch.sigmoid(self.head(y[:, -1])), h, c
 
 
+class SmallUNet(nn.Module):
+    """An encoder-decoder as U-Nets and YOLO necks are written: explicit zero, reflection and
+    constant padding, nearest upsampling and a skip connection."""
+
+    def __init__(self):
+        super().__init__()
+        self.down = nn.Sequential(nn.ZeroPad2d(1), nn.Conv2d(3, 16, 3), nn.ReLU(), nn.MaxPool2d(2))
+        self.middle = nn.Sequential(nn.ReflectionPad2d(1), nn.Conv2d(16, 16, 3), nn.ReLU())
+        self.up = nn.Upsample(scale_factor=2, mode="nearest")
+        self.skip = nn.Conv2d(3, 8, 1)
+        self.head = nn.Sequential(nn.ConstantPad2d(1, 0.5), nn.Conv2d(24, 4, 3))
+
+    def forward(self, x):
+        return self.head(torch.cat([self.up(self.middle(self.down(x))), self.skip(x)], 1))
+
+
 def spread(*modules, std=0.3):
     """Wider random weights for the given heads: torchvision starts them near zero, so every box
     would get the same score and NonMaxSuppression would have nothing to rank."""
@@ -152,6 +169,9 @@ export("ssdlite_op11", ssdlite(),
 export("fasterrcnn_op11", fasterrcnn(),
        {"images": np.random.default_rng(3).random((1, 3, 320, 320), dtype=np.float32)}, 11,
        "detection: NonMaxSuppression, RoiAlign")
+for opset in (11, 13):
+    export(f"unet_op{opset}", SmallUNet(), {"input": image(1, 3, 32, 32)}, opset,
+           "U-Net: zero, reflection and constant Pad, nearest Resize")
 export("r3d_18_op11", tv.video.r3d_18(num_classes=10), {"input": image(1, 3, 4, 56, 56)}, 11, "video: 3-D convolutions")
 export("text_encoder_op14", TextEncoder(),
        {"input_ids": np.random.default_rng(4).integers(0, 100, (2, 12)).astype(np.int64),

@@ -2,6 +2,7 @@
 // the ONNX coordinate transformation modes; GridSample (opset 16+), as ONNX Runtime samples.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include "kernels/conv_geometry.h"
@@ -42,7 +43,9 @@ int64_t NearestIndex(const ResizeMode& mode, double x, int64_t len) {
 Status Interpolate(KernelContext& ctx, const ResizeMode& mode, std::vector<double> scales, Shape out_shape) {
   const Tensor& x = ctx.in(0);
   const int64_t rank = x.rank();
-  if (x.dtype() != DataType::kFloat) return ctx.Unsupported("element type ", DataTypeName(x.dtype()));
+  // Nearest copies elements of any type (an 8-bit tensor in a quantized model); linear computes in float.
+  if (mode.linear ? x.dtype() != DataType::kFloat : ElementSize(x.dtype()) == 0)
+    return ctx.Unsupported("element type ", DataTypeName(x.dtype()), mode.linear ? " in linear mode" : "");
   QPLAY_RETURN_IF_ERROR(ctx.CheckOutputSize(x.dtype(), out_shape));
   for (int64_t d = 0; d < rank; ++d)
     if (x.dim(d) == 0 && out_shape[d] != 0) return ctx.Invalid("axis ", d, " is empty; it cannot be resized to ", out_shape[d]);
@@ -67,6 +70,15 @@ Status Interpolate(KernelContext& ctx, const ResizeMode& mode, std::vector<doubl
       hi[d].push_back(std::min(l + 1, x.dim(d) - 1));
       weight[d].push_back(clamped - l);
     }
+  if (!mode.linear) {
+    const size_t element = ElementSize(x.dtype());
+    ForEachPosition(out_shape, [&](int64_t i, const std::vector<int64_t>& index) {
+      int64_t src = 0;
+      for (int64_t d = 0; d < rank; ++d) src += lo[d][index[d]] * strides[d];
+      std::memcpy(y.raw() + i * element, x.raw() + src * element, element);
+    });
+    return Status::Ok();
+  }
   const float* px = x.data<float>();
   ForEachPosition(out_shape, [&](int64_t i, const std::vector<int64_t>& index) {
     double acc = 0;
