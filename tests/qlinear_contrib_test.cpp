@@ -81,6 +81,15 @@ TEST(QLinearContrib, ConcatRequantizesEachInput) {
   EXPECT_EQ(Values<uint8_t>(y), (std::vector<int>{4, 4}));
 }
 
+TEST(QLinearContrib, WhereRequantizesTheSelectedOperandAndBroadcasts) {
+  // X = [1, 2] at scale 1; Y = 0.75 at scale 0.25; Z at scale 0.5: X -> 2, 4 and Y -> 1.5, which rounds to 2.
+  Tensor condition = Tensor::FromVector<bool>({2, 1}, {true, false});
+  Tensor z = RunContrib("QLinearWhere", {condition, Q<uint8_t>({2}, {1, 2}), F(1.0f), U8(0), Q<uint8_t>({}, {3}), F(0.25f), U8(0),
+                                         F(0.5f), U8(0)});
+  EXPECT_EQ(z.shape(), (Shape{2, 2}));
+  EXPECT_EQ(Values<uint8_t>(z), (std::vector<int>{2, 4, 2, 2}));
+}
+
 TEST(QLinearContrib, QGemmPerColumnWithBiasFloatAndQuantizedOutput) {
   // A = [1, -1]; B = [[1, 1], [3, 2]] (per-column scales 0.5, 0.25); C = [1, 1] at scale 0.25, 0.125.
   const std::vector<Tensor> operands = {Q<uint8_t>({1, 2}, {130, 126}), F(0.5f), U8(128),

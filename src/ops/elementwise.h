@@ -5,6 +5,7 @@
 namespace qplay::ops {
 
 inline constexpr OpType kAdd = Onnx("Add"), kSub = Onnx("Sub"), kMul = Onnx("Mul"), kDiv = Onnx("Div"), kPow = Onnx("Pow"),
-                        kSqrt = Onnx("Sqrt"), kReciprocal = Onnx("Reciprocal"), kErf = Onnx("Erf"), kExp = Onnx("Exp");
+                        kSqrt = Onnx("Sqrt"), kReciprocal = Onnx("Reciprocal"), kErf = Onnx("Erf"), kExp = Onnx("Exp"),
+                        kWhere = Onnx("Where");
 
 }  // namespace qplay::ops

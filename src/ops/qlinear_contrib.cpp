@@ -26,6 +26,9 @@ std::vector<ValueInfo> GlobalPoolInfer(InferContext& ctx) {
   return {out};
 }
 std::vector<ValueInfo> ConcatInfer(InferContext& ctx) { return {ValueInfo::Typed(ctx.in(1).dtype)}; }
+std::vector<ValueInfo> WhereInfer(InferContext& ctx) {
+  return {ValueInfo::Typed(OutputType(ctx, 8), Broadcast({&ctx.in(0).shape, &ctx.in(1).shape, &ctx.in(4).shape}))};
+}
 
 OpSchema Quantized(const std::string& op) {
   OpSchema s(op, 1, "com.microsoft");
@@ -61,6 +64,10 @@ void RegisterQLinearContribSchemas(SchemaRegistry& r) {
   r.Add(std::move(pool));
   r.Add(Unary("QLinearGlobalAveragePool").Attr("channels_last", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1}))
             .Infer(GlobalPoolInfer));
+  OpSchema where = Quantized("QLinearWhere");
+  where.Input("condition", "B").Types("B", {DataType::kBool});
+  Operand(Operand(where, "X"), "Y").Input("Z_scale", "S").Input("Z_zero_point", "T").Output("Z", "T").Infer(WhereInfer);
+  r.Add(std::move(where));
   // Y_scale, Y_zero_point, then (X, X_scale, X_zero_point) per input: types differ within the variadic list.
   r.Add(OpSchema("QLinearConcat", 1, "com.microsoft").Input("Y_scale", "S").Input("Y_zero_point", "T")
             .Input("inputs", "", kVariadic).Output("Y", "T").Types("T", kInt8Types)

@@ -8,6 +8,7 @@ inline constexpr OpType kQLinearConcat = Microsoft("QLinearConcat"), kQLinearAdd
                         kQLinearMul = Microsoft("QLinearMul"), kQLinearSigmoid = Microsoft("QLinearSigmoid"),
                         kQLinearLeakyRelu = Microsoft("QLinearLeakyRelu"), kQLinearSoftmax = Microsoft("QLinearSoftmax"),
                         kQLinearAveragePool = Microsoft("QLinearAveragePool"),
-                        kQLinearGlobalAveragePool = Microsoft("QLinearGlobalAveragePool");
+                        kQLinearGlobalAveragePool = Microsoft("QLinearGlobalAveragePool"),
+                        kQLinearWhere = Microsoft("QLinearWhere");
 
 }  // namespace qplay::ops

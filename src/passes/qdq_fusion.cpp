@@ -7,6 +7,7 @@
 
 #include "kernels/kernel.h"
 #include "ops/conv.h"
+#include "ops/elementwise.h"
 #include "ops/matmul.h"
 #include "ops/pool.h"
 #include "ops/qlinear_contrib.h"
@@ -78,6 +79,7 @@ class Rewriter {
     if (IsOp(node, ops::kMatMul)) return ConvertMatMul(node, absorbed);
     if (IsOp(node, ops::kGemm)) return ConvertGemm(node, absorbed);
     if (IsOp(node, ops::kConcat)) return ConvertConcat(node, absorbed);
+    if (IsOp(node, ops::kWhere)) return ConvertWhere(node, absorbed);
     const QuantFacts* facts = FactsOf(node);
     if (!facts) return std::nullopt;
     if (!facts->qlinear_form.type.empty())
@@ -163,6 +165,23 @@ class Rewriter {
     }
     absorbed.push_back(*y);
     return Make(node, ops::kQLinearConcat, inputs, {Output(*y)});
+  }
+
+  // com.microsoft QLinearWhere(condition, x triple, y triple, z_scale, z_zp): x, y and z of one 8-bit type.
+  std::optional<Node> ConvertWhere(const Node& node, std::vector<size_t>& absorbed) const {
+    auto x = Activation(node.inputs[1]);
+    auto y = Activation(node.inputs[2]);
+    auto z = SoleQuantize(node.outputs[0]);
+    if (!x || !y || !z) return std::nullopt;
+    const DataType type = graph_.initializers.at(graph_.nodes[*z].inputs[2]).dtype();
+    if (graph_.initializers.at(x->zero_point).dtype() != type || graph_.initializers.at(y->zero_point).dtype() != type)
+      return std::nullopt;
+    std::vector<std::string> inputs = {node.inputs[0]};
+    Append(inputs, Triple(*x));
+    Append(inputs, Triple(*y));
+    Append(inputs, OutputParams(*z));
+    absorbed.push_back(*z);
+    return Make(node, ops::kQLinearWhere, inputs, {Output(*z)});
   }
 
   std::optional<Node> ConvertUnary(const Node& node, OpType qlinear_op, std::vector<size_t>& absorbed) const {

@@ -247,6 +247,11 @@ hand_built("resize_half_pixel_symmetric_op19", 19,
                              coordinate_transformation_mode="half_pixel_symmetric")], x, ["y"],
            "opset 19: Resize half_pixel_symmetric",
            [numpy_helper.from_array(np.array([1, 1, 1.5, 0.75], dtype=np.float32), "scales")])
+hand_built("where_select_op13", 13,
+           [helper.make_node("Greater", ["x", "zero"], ["positive"]), helper.make_node("Relu", ["x"], ["r"]),
+            helper.make_node("Sigmoid", ["x"], ["s"]), helper.make_node("Where", ["positive", "r", "s"], ["w"]),
+            helper.make_node("Mul", ["w", "w"], ["y"])], x, ["y"], "Where between two activations (QLinearWhere)",
+           [numpy_helper.from_array(np.array(0, dtype=np.float32), "zero")])
 hand_built("gelu_tanh_op20", 20, [helper.make_node("Gelu", ["x"], ["y"], approximate="tanh")], x, ["y"], "opset 20: Gelu")
 hand_built("group_norm_op21", 21, [helper.make_node("GroupNormalization", ["x", "scale", "bias"], ["y"], num_groups=2)], x,
            ["y"], "opset 21: GroupNormalization",

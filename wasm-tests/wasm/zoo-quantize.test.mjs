@@ -3,8 +3,8 @@
 // samples each model comes with, one array per input, through the wasm API. Each result runs
 // in onnxruntime-node and onnxruntime-web, and qplay's integer engine agrees with
 // onnxruntime-node within one quantization step of each float output on at least 99.9% of its
-// elements (integer outputs: equal on 99.9%). A model qplay cannot quantize must be refused
-// with the reason listed in `refused` below.
+// elements (integer outputs: equal on 99.9%); several of them again in QOperator form. A model
+// qplay cannot quantize must be refused with the reason listed in `refused` below.
 import fs from 'node:fs';
 import path from 'node:path';
 import * as ortWeb from 'onnxruntime-web';
@@ -48,7 +48,8 @@ function agreement(ours, theirs) {
 
 const toOrt = (Tensor, feeds) => Object.fromEntries(Object.entries(feeds).map(([input, t]) => [input, new Tensor(t.type, t.data, t.dims)]));
 
-test.each(Object.entries(manifest).map(([name, entry]) => [name, entry.covers]))('%s (%s) quantizes per channel and agrees with onnxruntime', async (name) => {
+// Quantizes zoo model `name` with `config` and checks the result against onnxruntime.
+async function quantizeAndCompare(name, config) {
   const entry = manifest[name];
   const feeds = Object.fromEntries(Object.entries(entry.inputs).map(([input, file]) => [input, qp.parseNpy(read(file))]));
   const files = Object.fromEntries((entry.external ?? []).map((file) => [file, read(file)]));
@@ -56,10 +57,10 @@ test.each(Object.entries(manifest).map(([name, entry]) => [name, entry.covers]))
   let quantized;
   try {
     if (refused[name]) {
-      expect(() => model.quantize({ per_channel: true }, feeds, null)).toThrow(refused[name]);
+      expect(() => model.quantize(config, feeds, null)).toThrow(refused[name]);
       return;
     }
-    quantized = model.quantize({ per_channel: true }, feeds, null);
+    quantized = model.quantize(config, feeds, null);
     const bytes = quantized.save();
     const ours = quantized.run(feeds);
     const theirs = await (await createOrtNodeSession(bytes)).run(toOrt(ort.Tensor, feeds));
@@ -74,4 +75,14 @@ test.each(Object.entries(manifest).map(([name, entry]) => [name, entry.covers]))
     quantized?.delete();
     model.delete();
   }
-}, 300000);
+}
+
+test.each(Object.entries(manifest).map(([name, entry]) => [name, entry.covers]))('%s (%s) quantizes per channel and agrees with onnxruntime',
+  (name) => quantizeAndCompare(name, { per_channel: true }), 300000);
+
+// QOperator form on the models whose ops have ONNX Runtime QLinear forms or run on 8 bits:
+// Where, Pad, Resize, Concat, Gather, Slice, Sigmoid, AveragePool, Softmax.
+const qoperatorModels = ['vit_op17', 'densenet121_op10', 'shufflenet_v2_x0_5_op12', 'efficientnet_b0_op13', 'unet_op13',
+  'lraspp_op11', 'ssdlite_op11', 'text_encoder_op14', 'recurrent_op11', 'where_select_op13'];
+test.each(qoperatorModels)('%s in QOperator form agrees with onnxruntime',
+  (name) => quantizeAndCompare(name, { backend: 'onnxruntime-qoperator', per_channel: true }), 300000);

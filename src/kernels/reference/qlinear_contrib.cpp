@@ -1,6 +1,6 @@
 // ONNX Runtime's com.microsoft QLinear element-wise, activation and pooling ops
 // (QLinearAdd, QLinearMul, QLinearSigmoid, QLinearLeakyRelu, QLinearSoftmax,
-// QLinearAveragePool, QLinearGlobalAveragePool, QLinearConcat). QLinearAdd and QLinearMul
+// QLinearAveragePool, QLinearGlobalAveragePool, QLinearConcat, QLinearWhere). QLinearAdd and QLinearMul
 // follow ONNX Runtime's own arithmetic (kernels/qlinear_binary_math.h); each of the others is
 // its float op on dequantized operands, requantized with round-half-to-even: the value every
 // faster integer formulation (lookup tables, fixed-point ratios) approximates.
@@ -24,6 +24,7 @@ namespace {
 struct QLinearLayout {
   std::vector<size_t> operands;
   size_t output_params;
+  bool leading_condition = false;  // QLinearWhere: input 0 is a bool condition, passed as it is
 };
 
 Result<Tensor> Dequantize(const KernelContext& ctx, size_t first) {
@@ -50,6 +51,7 @@ Status RunDequantized(KernelContext& ctx, const QLinearLayout& layout) {
     reals.push_back(std::move(*real));
   }
   std::vector<const Tensor*> inputs;
+  if (layout.leading_condition) inputs.push_back(&ctx.in(0));
   for (const Tensor& t : reals) inputs.push_back(&t);
 
   Node float_node = ctx.node;
@@ -104,6 +106,9 @@ Status Binary(KernelContext& ctx) {
 template <const OpType& kFloatOp, KernelVariant kFloatVariant = KernelVariant::kReference>
 Status Unary(KernelContext& ctx) { return RunDequantized<kFloatOp, kFloatVariant>(ctx, {{0}, 3}); }
 
+// QLinearWhere(condition, X, X_scale, X_zero_point, Y, Y_scale, Y_zero_point, Z_scale, Z_zero_point).
+Status QLinearWhere(KernelContext& ctx) { return RunDequantized<ops::kWhere>(ctx, {{1, 4}, 7, true}); }
+
 // QLinearConcat: Y_scale, Y_zero_point, then (X, X_scale, X_zero_point) per input.
 Status QLinearConcat(KernelContext& ctx) {
   if (ctx.num_inputs() < 5 || (ctx.num_inputs() - 2) % 3)
@@ -125,6 +130,7 @@ void RegisterQLinearContribKernels(KernelRegistry& r) {
   r.Add("QLinearAveragePool", Unary<ops::kAveragePool>, ms);
   r.Add("QLinearGlobalAveragePool", Unary<ops::kGlobalAveragePool>, ms);
   r.Add("QLinearConcat", QLinearConcat, ms);
+  r.Add("QLinearWhere", QLinearWhere, ms);
   // The same definition over the fast float Softmax (which agrees with the reference within 1e-5).
   r.Add("QLinearSoftmax", Unary<ops::kSoftmax, KernelVariant::kFast>, ms, KernelVariant::kFast);
 }
