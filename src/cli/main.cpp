@@ -57,7 +57,7 @@ constexpr const char* kUsage =
     "  qplay conformance DIR... [--json]\n"
     "  qplay roundtrip MODEL -o OUT\n"
     "  qplay convert MODEL -o OUT --opset N        (carries the model to ai.onnx opset N, up to 22)\n"
-    "  qplay quantize MODEL -o OUT (--calib X.npy [--calib-limit N] | --mode dynamic | --mode weight-only [--bits 4|8] [--block-size N])\n"
+    "  qplay quantize MODEL -o OUT (--calib X.npy [--calib-limit N] | --mode dynamic | --mode weight-only [--bits 4|8] [--block-size N] [--accuracy-level 0|4])\n"
     "        [--method minmax|moving-average|percentile|entropy|mse] [--percentile P] [--per-channel]\n"
     "        [--backend onnxruntime|onnxruntime-qoperator|tflite|tensorrt|xnnpack] [--format qdq|qoperator] [--activation-type uint8|int8|int16] [--weight-type int8|uint8]\n"
     "        [--symmetric-activations] [--symmetric-weights] [--reduce-range] [--cle] [--bias-correction] [--exclude NODE ...]\n"
@@ -261,6 +261,7 @@ Result<QuantizationConfig> ConfigFromArgs(const Args& args) {
   if (args.Has("--bias-correction")) overrides["bias_correction"] = true;
   if (!args.Value("--bits").empty()) overrides["weight_bits"] = std::atoll(args.Value("--bits").c_str());
   if (!args.Value("--block-size").empty()) overrides["block_size"] = std::atoll(args.Value("--block-size").c_str());
+  if (!args.Value("--accuracy-level").empty()) overrides["accuracy_level"] = std::atoll(args.Value("--accuracy-level").c_str());
   if (!args.Value("--percentile").empty()) overrides["extra_options"]["CalibPercentile"] = std::atof(args.Value("--percentile").c_str());
   if (!args.Value("--calib-limit").empty()) overrides["calibration_limit"] = std::atoll(args.Value("--calib-limit").c_str());
   auto excluded = args.options.find("--exclude");
@@ -629,7 +630,7 @@ int Dispatch(int argc, char** argv) {
     return 2;
   }
   const std::string command = argv[1];
-  auto args = ParseArgs(argc, argv, {"--input", "--output-dir", "-o", "--opset", "--calib", "--calib-limit", "--method", "--percentile", "--bits", "--block-size",
+  auto args = ParseArgs(argc, argv, {"--input", "--output-dir", "-o", "--opset", "--calib", "--calib-limit", "--method", "--percentile", "--bits", "--block-size", "--accuracy-level",
                                      "--format", "--backend", "--activation-type", "--weight-type", "--exclude",
                                      "--op-types", "--config", "--data", "--labels", "--compare", "--batch", "--runs", "--max-accuracy-drop", "--min-agreement",
                                      "--min-sqnr", "--warn-sqnr", "--max-tensor-bytes", "--max-loop-iterations", "--fallback", "--mode",

@@ -46,6 +46,12 @@ Status QuantizationConfig::Validate() const {
     return Fail(StatusCode::kInvalidArgument, "block_size must be a power of 2 from 16 to 256, got ", block_size);
   if (weight_bits == 4 && mode != QuantMode::kWeightOnly)
     return Fail(StatusCode::kInvalidArgument, "4-bit weights are written for mode weight_only only");
+  if (accuracy_level < 0 || accuracy_level > 4)
+    return Fail(StatusCode::kInvalidArgument, "accuracy_level must be 0 (unset), 1 (float32), 2 (float16), 3 (bfloat16) or 4 (int8), got ",
+                accuracy_level);
+  if (accuracy_level != 0 && !WeightsInBlocks())
+    return Fail(StatusCode::kInvalidArgument, "accuracy_level applies to MatMulNBits, which weight-only quantization writes for 4 bits, ",
+                "or for 8 bits in the QOperator format");
   if (format == QuantFormat::kQOperator && activation_type != DataType::kUint8 && activation_type != DataType::kInt8)
     return Fail(StatusCode::kInvalidArgument, "the QOperator format needs 8-bit activations, got ", DataTypeName(activation_type));
   return Status::Ok();
@@ -55,7 +61,7 @@ int64_t QuantizationConfig::RequiredOpset() const {
   switch (mode) {
     case QuantMode::kStatic: return per_channel ? 13 : 10;
     case QuantMode::kDynamic: return per_channel ? 13 : 11;
-    case QuantMode::kWeightOnly: return weight_bits == 8 ? 13 : 1;  // 4 bits: com.microsoft MatMulNBits
+    case QuantMode::kWeightOnly: return WeightsInBlocks() ? 1 : 13;  // blocks: com.microsoft MatMulNBits
   }
   return 1;
 }
@@ -65,6 +71,7 @@ std::string QuantizationConfig::ToJson() const {
       {"mode", ModeName(mode)},
       {"weight_bits", weight_bits},
       {"block_size", block_size},
+      {"accuracy_level", accuracy_level},
       {"cross_layer_equalization", cross_layer_equalization},
       {"bias_correction", bias_correction},
       {"upgrade_opset", upgrade_opset},
@@ -228,7 +235,7 @@ Result<QuantizationConfig> QuantizationConfig::FromJson(const std::string& text)
   const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Fail(StatusCode::kInvalidArgument, "the config is not a JSON object");
   const JsonReader read(j);
-  QPLAY_RETURN_IF_ERROR(read.OnlyKeys({"mode", "weight_bits", "block_size", "cross_layer_equalization", "bias_correction", "upgrade_opset", "backend", "quant_format", "activation_type", "weight_type", "per_channel", "reduce_range",
+  QPLAY_RETURN_IF_ERROR(read.OnlyKeys({"mode", "weight_bits", "block_size", "accuracy_level", "cross_layer_equalization", "bias_correction", "upgrade_opset", "backend", "quant_format", "activation_type", "weight_type", "per_channel", "reduce_range",
                                        "calibrate_method", "op_types_to_quantize", "nodes_to_exclude",
                                        "calibration_limit", "extra_options"}, "config"));
   QuantizationConfig c;
@@ -247,6 +254,7 @@ Result<QuantizationConfig> QuantizationConfig::FromJson(const std::string& text)
   }
   QPLAY_RETURN_IF_ERROR(read.WholeNumber("weight_bits", c.weight_bits, 1, 64));
   QPLAY_RETURN_IF_ERROR(read.WholeNumber("block_size", c.block_size, 1, int64_t{1} << 30));
+  QPLAY_RETURN_IF_ERROR(read.WholeNumber("accuracy_level", c.accuracy_level, 0, 4));
   QPLAY_RETURN_IF_ERROR(read.String("activation_type", activation));
   QPLAY_RETURN_IF_ERROR(read.String("weight_type", weight));
   QPLAY_RETURN_IF_ERROR(read.String("calibrate_method", method));

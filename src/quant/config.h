@@ -15,7 +15,7 @@ namespace qplay {
 enum class QuantFormat { kQdq, kQOperator };
 // Static: activation ranges calibrated ahead of time (QuantizeStatic). Dynamic: weights
 // stored quantized, activations quantized at run time by their own range (QuantizeDynamic).
-// Weight-only: weights stored in 8 bits per channel (DequantizeLinear) or 4-bit blocks
+// Weight-only: weights stored in 8 bits per channel (DequantizeLinear) or in 4- or 8-bit blocks
 // (com.microsoft MatMulNBits); activations stay float (QuantizeWeightOnly).
 enum class QuantMode { kStatic, kDynamic, kWeightOnly };
 
@@ -48,8 +48,11 @@ struct QuantizationConfig {
   int64_t calibration_limit = 0;      // 0: every sample
   std::map<std::string, TensorOverride> tensor_overrides;  // extra_options TensorQuantOverrides
   bool matmul_const_b_only = true;  // extra_options MatMulConstBOnly (dynamic: skip activation x activation MatMuls)
-  int64_t weight_bits = 8;          // weight-only: 8 (per channel) or 4 (blocks along K)
-  int64_t block_size = 32;          // weight-only, 4 bits: weights per block (a power of 2, 16..256)
+  int64_t weight_bits = 8;          // weight-only: 8 (per channel; blocks in QOperator format) or 4 (blocks along K)
+  int64_t block_size = 32;          // weight-only blocks: weights per block (a power of 2, 16..256)
+  // weight-only blocks: MatMulNBits' accuracy_level, the lowest precision the runtime may compute
+  // A in (0 unset, 1 float32, 2 float16, 3 bfloat16, 4 int8)
+  int64_t accuracy_level = 0;
   bool cross_layer_equalization = false;  // equalize consecutive convolutions' channel ranges first
   bool bias_correction = false;           // static: correct biases by the quantized outputs' mean shift
   bool smooth_quant = false;              // extra_options SmoothQuant (static)
@@ -60,6 +63,8 @@ struct QuantizationConfig {
   Status Validate() const;
   // The ai.onnx opset the output needs: 10 for QDQ, 11 for DynamicQuantizeLinear, 13 for
   // per-channel (per-axis DequantizeLinear); 1 when any opset does.
+  // Weight-only, in blocks: com.microsoft MatMulNBits rather than a DequantizeLinear.
+  bool WeightsInBlocks() const { return mode == QuantMode::kWeightOnly && (weight_bits == 4 || format == QuantFormat::kQOperator); }
   int64_t RequiredOpset() const;
   std::string ToJson() const;
   static Result<QuantizationConfig> FromJson(const std::string& json);

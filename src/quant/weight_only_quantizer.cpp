@@ -12,35 +12,39 @@
 namespace qplay {
 namespace {
 
-// 4-bit blocks of W's rows ([N, K]): MatMulNBits' B, scales and (asymmetric) zero points.
+// `bits`-wide blocks of W's rows ([N, K]): MatMulNBits' B, scales and (asymmetric) zero points,
+// values packed low bits first.
 struct NBitsWeight {
   Tensor codes, scales, zero_points;  // zero_points empty when symmetric
   int64_t blocks = 0;
 };
 
-NBitsWeight PackFourBit(const Tensor& rows, int64_t block_size, bool symmetric) {
+void PackCode(uint8_t* packed, int64_t j, int64_t bits, int32_t code) {
+  const int64_t per_byte = 8 / bits;
+  packed[j / per_byte] = static_cast<uint8_t>(packed[j / per_byte] | (code << (bits * (j % per_byte))));
+}
+
+NBitsWeight PackBlocks(const Tensor& rows, int64_t block_size, int64_t bits, bool symmetric) {
   const int64_t n = rows.dim(0), k = rows.dim(1), blocks = (k + block_size - 1) / block_size;
-  NBitsWeight out{Tensor(DataType::kUint8, {n, blocks, block_size / 2}), Tensor(DataType::kFloat, {n * blocks}),
-                  symmetric ? Tensor() : Tensor(DataType::kUint8, {n * ((blocks + 1) / 2)}), blocks};
+  const int64_t zp_row_bytes = (blocks * bits + 7) / 8, levels = (int64_t{1} << bits) - 1, half = int64_t{1} << (bits - 1);
+  NBitsWeight out{Tensor(DataType::kUint8, {n, blocks, block_size * bits / 8}), Tensor(DataType::kFloat, {n * blocks}),
+                  symmetric ? Tensor() : Tensor(DataType::kUint8, {n * zp_row_bytes}), blocks};
   for (int64_t r = 0; r < n; ++r)
     for (int64_t b = 0; b < blocks; ++b) {
       const float* v = rows.data<float>() + r * k + b * block_size;
       const int64_t count = std::min(block_size, k - b * block_size);
       float lo = 0, hi = 0;
       for (int64_t j = 0; j < count; ++j) lo = std::min(lo, v[j]), hi = std::max(hi, v[j]);
-      float scale = symmetric ? std::max(-lo, hi) / 7 : (hi - lo) / 15;
+      // Symmetric codes run -(half - 1)..half - 1 around the default zero point `half`.
+      float scale = symmetric ? std::max(-lo, hi) / static_cast<float>(half - 1) : (hi - lo) / static_cast<float>(levels);
       if (!(scale > 0)) scale = 1;
-      const int32_t zp = symmetric ? 8 : static_cast<int32_t>(std::clamp(std::nearbyint(-lo / scale), 0.0f, 15.0f));
+      const float top = static_cast<float>(levels);
+      const int32_t zp = symmetric ? static_cast<int32_t>(half) : static_cast<int32_t>(std::clamp(std::nearbyint(-lo / scale), 0.0f, top));
       out.scales.data<float>()[r * blocks + b] = scale;
-      if (!symmetric) {
-        uint8_t& byte = out.zero_points.data<uint8_t>()[r * ((blocks + 1) / 2) + b / 2];
-        byte = static_cast<uint8_t>(byte | (zp << (4 * (b % 2))));
-      }
-      uint8_t* codes = out.codes.data<uint8_t>() + (r * blocks + b) * (block_size / 2);
-      for (int64_t j = 0; j < block_size; ++j) {
-        const int32_t code = j < count ? static_cast<int32_t>(std::clamp(std::nearbyint(v[j] / scale) + static_cast<float>(zp), 0.0f, 15.0f)) : zp;
-        codes[j / 2] = static_cast<uint8_t>(codes[j / 2] | (code << (4 * (j % 2))));
-      }
+      if (!symmetric) PackCode(out.zero_points.data<uint8_t>() + r * zp_row_bytes, b, bits, zp);
+      uint8_t* codes = out.codes.data<uint8_t>() + (r * blocks + b) * (block_size * bits / 8);
+      for (int64_t j = 0; j < block_size; ++j)
+        PackCode(codes, j, bits, j < count ? static_cast<int32_t>(std::clamp(std::nearbyint(v[j] / scale) + static_cast<float>(zp), 0.0f, top)) : zp);
     }
   return out;
 }
@@ -60,8 +64,8 @@ class WeightOnlyWriter {
         continue;
       }
       const bool transposed = IsOp(node, ops::kGemm) && node.GetInt("transB", 0);
-      if (config_.weight_bits == 8) WriteEightBit(node, *w, transposed ? 0 : 1, *format, nodes);
-      else WriteFourBit(node, *w, transposed, nodes);
+      if (config_.WeightsInBlocks()) WriteBlocks(node, *w, transposed, nodes);
+      else WriteEightBit(node, *w, transposed ? 0 : 1, *format, nodes);
       quantized_nodes.push_back(node.name);
     }
     graph_.nodes = std::move(nodes);
@@ -92,19 +96,21 @@ class WeightOnlyWriter {
     nodes.push_back(node);
   }
 
-  void WriteFourBit(const Node& node, const Tensor& w, bool transposed, std::vector<Node>& nodes) {
+  void WriteBlocks(const Node& node, const Tensor& w, bool transposed, std::vector<Node>& nodes) {
     // MatMulNBits wants W as rows of K weights per output: [N, K].
     const Tensor rows = transposed ? w : TransposedMatrix(w);
-    const NBitsWeight packed = PackFourBit(rows, config_.block_size, config_.weight_symmetric);
+    const int64_t bits = config_.weight_bits;
+    const NBitsWeight packed = PackBlocks(rows, config_.block_size, bits, config_.weight_symmetric);
     Node mm = MakeNode(ops::kMatMulNBits, node.name + "_nbits",
-                       {node.inputs[0], Initializer(node.inputs[1] + "_4bit", packed.codes),
+                       {node.inputs[0], Initializer(node.inputs[1] + "_" + std::to_string(bits) + "bit", packed.codes),
                         Initializer(node.inputs[1] + "_scales", packed.scales)},
                        {});
     if (!packed.zero_points.empty()) mm.inputs.push_back(Initializer(node.inputs[1] + "_zero_points", packed.zero_points));
     mm.attributes["K"] = Attribute::Int(rows.dim(1));
     mm.attributes["N"] = Attribute::Int(rows.dim(0));
-    mm.attributes["bits"] = Attribute::Int(4);
+    mm.attributes["bits"] = Attribute::Int(bits);
     mm.attributes["block_size"] = Attribute::Int(config_.block_size);
+    if (config_.accuracy_level) mm.attributes["accuracy_level"] = Attribute::Int(config_.accuracy_level);
     const bool bias = IsOp(node, ops::kGemm) && node.inputs.size() > 2 && !node.inputs[2].empty();
     mm.outputs = {bias ? FreshName(graph_, node.outputs[0] + "_product") : node.outputs[0]};
     graph_.value_types[mm.outputs[0]] = ValueType{};
@@ -132,7 +138,7 @@ Result<QuantizationResult> QuantizeWeightOnly(const Model& input, const Quantiza
   if (!started.ok()) return started.status();
   QuantizationResult result = std::move(started.value());
   Model& model = result.model;
-  if (config.weight_bits == 8 && model.DefaultOpset() < 13)
+  if (!config.WeightsInBlocks() && model.DefaultOpset() < 13)
     return Fail(StatusCode::kUnsupported, "8-bit weight-only quantization stores per-channel DequantizeLinear, which needs ai.onnx opset 13; ",
                 "the model imports opset ", model.DefaultOpset());
   WeightOnlyWriter writer(model, config);

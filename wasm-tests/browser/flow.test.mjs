@@ -1,6 +1,7 @@
 // The whole flow in a real browser on the bundled CNN: quantize with the default recipe, the
 // numbers match the CLI's on the same data, the downloads load in onnxruntime-node; a layer
-// kept in float re-runs; the recipe lives in the URL; screenshots in light and dark.
+// kept in float re-runs; the recipe lives in the URL; a weight-only recipe at accuracy level 4;
+// screenshots in light and dark.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -110,6 +111,21 @@ test('a link with a recipe reproduces it', async () => {
   await runAndWait(page);
   const expected = cliAccuracy(['--per-channel', '--method', 'percentile', '--percentile', '99.99']);
   expect(await page.locator('#quantized-accuracy').textContent()).toBe(expected.quantized);
+});
+
+test('a weight-only recipe computing in int8 (accuracy level 4) gives the CLI\'s numbers, and a later static run drops it', async () => {
+  const { page, url } = session;
+  await page.goto(`${url}?mode=weight_only&bits=4&accuracy=4`);
+  await waitForModel(page, 'cnn.onnx');
+  expect(await page.getByLabel('Activations computed in').inputValue()).toBe('4');
+  await runAndWait(page);
+  expect(await page.locator('#run-error').count()).toBe(0);
+  const expected = cliAccuracy(['--mode', 'weight-only', '--bits', '4', '--accuracy-level', '4']);
+  expect(await page.locator('#quantized-accuracy').textContent()).toBe(expected.quantized);
+  await page.getByLabel('Mode', { exact: true }).selectOption('static');
+  await runAndWait(page);
+  expect(await page.locator('#run-error').count()).toBe(0);
+  expect(session.errors).toEqual([]);
 });
 
 test('the page fetches only its own files', () => {

@@ -2,7 +2,12 @@
 // of K weights in blocks of `block_size` along K, each block `bits` wide per value, packed low
 // bits first, with one scale and (optionally packed) zero point per block; the default zero
 // point is 2^(bits-1). The dequantized weights of a constant B are made once per session.
+// At accuracy_level 4 it computes as ONNX Runtime's CPU kernel does in int8: each block of a
+// row of A is rounded to int8 at scale max|a| / 127 (half to even), and each block's integer
+// dot product is scaled by the two scales.
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "kernels/registry.h"
 
@@ -37,6 +42,57 @@ Tensor Dequantize(const KernelContext& ctx, const NBitsShape& s) {
   return w;
 }
 
+// B's codes less their zero points, [N, K], and the scales, [N, blocks]: the integer form.
+struct IntegerBlocks {
+  std::vector<int32_t> values;
+  std::vector<float> scales;
+};
+
+IntegerBlocks IntegerWeights(const KernelContext& ctx, const NBitsShape& s) {
+  const Tensor &b = ctx.in(1), &scales = ctx.in(2);
+  const Tensor* zero_points = ctx.has(3) ? &ctx.in(3) : nullptr;
+  const int64_t blob = s.block_size * s.bits / 8, zp_row_bytes = (s.blocks * s.bits + 7) / 8;
+  IntegerBlocks w{std::vector<int32_t>(s.n * s.k), std::vector<float>(scales.data<float>(), scales.data<float>() + s.n * s.blocks)};
+  for (int64_t n = 0; n < s.n; ++n)
+    for (int64_t block = 0; block < s.blocks; ++block) {
+      const int32_t zp = zero_points ? Unpack(zero_points->data<uint8_t>() + n * zp_row_bytes, block, s.bits) : 1 << (s.bits - 1);
+      const uint8_t* codes = b.data<uint8_t>() + (n * s.blocks + block) * blob;
+      for (int64_t j = 0; j < s.block_size && block * s.block_size + j < s.k; ++j)
+        w.values[n * s.k + block * s.block_size + j] = Unpack(codes, j, s.bits) - zp;
+    }
+  return w;
+}
+
+// One row of A rounded to int8 per block, with each block's scale.
+void QuantizeRowPerBlock(const float* a, const NBitsShape& s, std::vector<int32_t>& codes, std::vector<float>& scales) {
+  for (int64_t block = 0; block < s.blocks; ++block) {
+    const int64_t begin = block * s.block_size, end = std::min(s.k, begin + s.block_size);
+    float amax = 0;
+    for (int64_t k = begin; k < end; ++k) amax = std::max(amax, std::abs(a[k]));
+    const float inverse = amax != 0 ? 127.0f / amax : 0.0f;
+    scales[block] = amax / 127.0f;
+    for (int64_t k = begin; k < end; ++k) codes[k] = static_cast<int32_t>(std::nearbyint(a[k] * inverse));
+  }
+}
+
+void MultiplyInInt8(const Tensor& a, const IntegerBlocks& w, const NBitsShape& s, const float* bias, Tensor& y) {
+  std::vector<int32_t> codes(s.k);
+  std::vector<float> scales(s.blocks);
+  const int64_t rows = s.k ? a.size() / s.k : 0;
+  for (int64_t i = 0; i < rows; ++i) {
+    QuantizeRowPerBlock(a.data<float>() + i * s.k, s, codes, scales);
+    for (int64_t n = 0; n < s.n; ++n) {
+      float acc = 0;
+      for (int64_t block = 0; block < s.blocks; ++block) {
+        int32_t dot = 0;
+        for (int64_t k = block * s.block_size; k < std::min(s.k, (block + 1) * s.block_size); ++k) dot += codes[k] * w.values[n * s.k + k];
+        acc += static_cast<float>(dot) * (scales[block] * w.scales[n * s.blocks + block]);
+      }
+      y.data<float>()[i * s.n + n] = bias ? acc + bias[n] : acc;
+    }
+  }
+}
+
 Status MatMulNBits(KernelContext& ctx) {
   const Tensor &a = ctx.in(0), &b = ctx.in(1), &scales = ctx.in(2);
   NBitsShape s{ctx.node.GetInt("K", 0), ctx.node.GetInt("N", 0), ctx.node.GetInt("bits", 4), ctx.node.GetInt("block_size", 0), 0};
@@ -54,11 +110,15 @@ Status MatMulNBits(KernelContext& ctx) {
   if (ctx.has(3) && (ctx.in(3).dtype() != DataType::kUint8 || ctx.in(3).size() != s.n * ((s.blocks * s.bits + 7) / 8)))
     return ctx.Unsupported("zero_points other than packed uint8 [N x ceil(blocks x bits / 8)]");
   const bool constant = ctx.constant(1) && ctx.constant(2) && (!ctx.has(3) || ctx.constant(3));
-  auto w = ctx.Derived<Tensor>(constant, [&] { return Dequantize(ctx, s); });
   Shape out_shape = a.shape();
   out_shape.back() = s.n;
   Tensor& y = ctx.Output(0, DataType::kFloat, out_shape);
   const float* bias = ctx.has(5) ? ctx.in(5).data<float>() : nullptr;
+  if (ctx.node.GetInt("accuracy_level", 0) == 4) {
+    MultiplyInInt8(a, *ctx.Derived<IntegerBlocks>(constant, [&] { return IntegerWeights(ctx, s); }), s, bias, y);
+    return Status::Ok();
+  }
+  auto w = ctx.Derived<Tensor>(constant, [&] { return Dequantize(ctx, s); });
   const int64_t rows = s.k ? a.size() / s.k : 0;
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t n = 0; n < s.n; ++n) {

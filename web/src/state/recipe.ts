@@ -32,6 +32,7 @@ export const RECIPE_KEYS = {
   smoothQuantAlpha: { url: 'alpha', kind: 'number', path: ['extra_options', 'SmoothQuantAlpha'] },
   weightBits: { url: 'bits', kind: 'number', path: ['weight_bits'] },
   blockSize: { url: 'block', kind: 'number', path: ['block_size'] },
+  accuracyLevel: { url: 'accuracy', kind: 'number', path: ['accuracy_level'] },
 } satisfies Record<string, KeySpec>;
 
 export type RecipeKey = keyof typeof RECIPE_KEYS;
@@ -51,11 +52,20 @@ export function effective(recipe: Recipe, key: RecipeKey, presets: BackendPreset
   return lookup(preset?.defaults, spec.path) ?? spec.fallback;
 }
 
+// Keys that apply to weight-only recipes only, and of those to MatMulNBits blocks only: left out
+// of other recipes, so that a choice made under another mode is never refused by the core.
+function applies(recipe: Recipe, key: RecipeKey): boolean {
+  const weightOnly = recipe.mode === 'weight_only';
+  if (key === 'weightBits' || key === 'blockSize') return weightOnly;
+  if (key === 'accuracyLevel') return weightOnly && (Number(recipe.weightBits) === 4 || recipe.format === 'QOperator');
+  return true;
+}
+
 export function toConfig(recipe: Recipe): QuantConfig {
   const config: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(RECIPE_KEYS) as [RecipeKey, KeySpec][]) {
     const value = recipe[key];
-    if (value === undefined) continue;
+    if (value === undefined || !applies(recipe, key)) continue;
     let target = config;
     for (const part of spec.path.slice(0, -1)) target = (target[part] ??= {}) as Record<string, unknown>;
     target[spec.path[spec.path.length - 1]] = value;

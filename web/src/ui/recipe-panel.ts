@@ -123,10 +123,14 @@ export class RecipePanel extends LitElement {
   }
 
   private renderWeightOnly() {
+    // 4 bits, and 8 bits in the QOperator format, are written as MatMulNBits blocks.
+    const blocks = Number(this.value('weightBits')) === 4 || this.value('format') === 'QOperator';
     return html`
       <fieldset><legend>Weights (MatMul)</legend>
-        ${this.select('weightBits', 'Bits', [['8', '8 (per channel)'], ['4', '4 (blocks, MatMulNBits)']])}
-        ${Number(this.value('weightBits')) === 4 ? this.select('blockSize', 'Block', [['32', '32'], ['64', '64'], ['128', '128']]) : nothing}
+        ${this.select('weightBits', 'Bits', [['8', '8'], ['4', '4 (blocks, MatMulNBits)']])}
+        ${this.select('format', 'Format', [['QDQ', 'QDQ (8 bits per channel)'], ['QOperator', 'QOperator (MatMulNBits blocks)']])}
+        ${blocks ? this.select('blockSize', 'Block', [['32', '32'], ['64', '64'], ['128', '128']]) : nothing}
+        ${blocks ? this.select('accuracyLevel', 'Activations computed in', [['0', 'float (accuracy level 0)'], ['4', 'int8 (accuracy level 4)']]) : nothing}
         ${this.check('weightSymmetric', 'Symmetric')}
       </fieldset>`;
   }
