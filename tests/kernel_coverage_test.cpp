@@ -25,7 +25,7 @@ const std::set<std::string> kCoveredByUnitTests = {
     "Gelu", "LpPool", "GroupNormalization", "com.microsoft.QuantizeLinear", "com.microsoft.DequantizeLinear", "com.microsoft.QGemm",
     "com.microsoft.QLinearAdd", "com.microsoft.QLinearMul", "com.microsoft.QLinearSigmoid", "com.microsoft.QLinearLeakyRelu",
     "com.microsoft.QLinearSoftmax", "com.microsoft.QLinearAveragePool", "com.microsoft.QLinearGlobalAveragePool",
-    "com.microsoft.QLinearConcat", "com.microsoft.MatMulNBits", "com.microsoft.DynamicQuantizeLSTM", "com.microsoft.Gelu", "com.microsoft.FastGelu",
+    "com.microsoft.QLinearConcat", "com.microsoft.QLinearWhere", "com.microsoft.MatMulNBits", "com.microsoft.DynamicQuantizeLSTM", "com.microsoft.Gelu", "com.microsoft.FastGelu",
     "com.microsoft.BiasGelu", "com.microsoft.QuickGelu", "com.microsoft.FusedMatMul", "com.microsoft.SkipLayerNormalization",
     "SimplifiedLayerNormalization", "com.microsoft.SkipSimplifiedLayerNormalization", "Mish"};
 
