@@ -35,7 +35,7 @@ const KernelRegistry& KernelRegistry::Get() {
     RegisterQLinearContribKernels(r);
     RegisterDetectionKernels(r);
     RegisterEinsumKernels(r);
-    RegisterMatMulNBitsKernels(r);
+    RegisterBlockQuantizedKernels(r);
     RegisterFastConvKernels(r);
     RegisterFastMatMulKernels(r);
     RegisterFastPoolKernels(r);

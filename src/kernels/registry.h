@@ -51,7 +51,7 @@ void RegisterResizeKernels(KernelRegistry& registry);
 void RegisterQLinearContribKernels(KernelRegistry& registry);
 void RegisterDetectionKernels(KernelRegistry& registry);
 void RegisterEinsumKernels(KernelRegistry& registry);
-void RegisterMatMulNBitsKernels(KernelRegistry& registry);
+void RegisterBlockQuantizedKernels(KernelRegistry& registry);
 void RegisterFastConvKernels(KernelRegistry& registry);
 void RegisterFastMatMulKernels(KernelRegistry& registry);
 void RegisterFastPoolKernels(KernelRegistry& registry);

@@ -272,7 +272,7 @@ const SchemaRegistry& SchemaRegistry::Get() {
     RegisterTensorSchemas(r);
     RegisterReduceSchemas(r);
     RegisterMatMulSchemas(r);
-    RegisterMatMulNBitsSchemas(r);
+    RegisterBlockQuantizedSchemas(r);
     RegisterConvSchemas(r);
     RegisterPoolSchemas(r);
     RegisterNormalizationSchemas(r);

@@ -229,7 +229,7 @@ void RegisterShapeSchemas(SchemaRegistry& r);
 void RegisterTensorSchemas(SchemaRegistry& r);
 void RegisterReduceSchemas(SchemaRegistry& r);
 void RegisterMatMulSchemas(SchemaRegistry& r);
-void RegisterMatMulNBitsSchemas(SchemaRegistry& r);
+void RegisterBlockQuantizedSchemas(SchemaRegistry& r);
 void RegisterConvSchemas(SchemaRegistry& r);
 void RegisterPoolSchemas(SchemaRegistry& r);
 void RegisterNormalizationSchemas(SchemaRegistry& r);

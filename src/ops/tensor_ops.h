@@ -5,6 +5,6 @@
 namespace qplay::ops {
 
 inline constexpr OpType kCast = Onnx("Cast"), kConstant = Onnx("Constant"), kConstantOfShape = Onnx("ConstantOfShape"),
-                        kRange = Onnx("Range");
+                        kRange = Onnx("Range"), kGather = Onnx("Gather");
 
 }  // namespace qplay::ops

@@ -8,6 +8,7 @@
 #include "ops/shape_ops.h"
 #include "ops/tensor_ops.h"
 #include "passes/graph_edit.h"
+#include "quant/embedding_tables.h"
 #include "quant/qdq_writer.h"
 
 namespace qplay {
@@ -26,6 +27,10 @@ class DynamicWriter {
     auto format = FormatFor(config_.weight_type, config_.weight_symmetric, config_.reduce_range);
     if (!format.ok()) return format.status();
     weight_format_ = *format;
+    // ONNX Runtime's quantize_dynamic stores an embedding table in the activation type.
+    auto embedding = FormatFor(config_.activation_type, config_.activation_symmetric, false);
+    if (!embedding.ok()) return embedding.status();
+    embedding_format_ = *embedding;
     std::vector<Node> nodes;
     for (const Node& node : std::vector<Node>(graph_.nodes)) {
       if (Selected(node) && Write(node, nodes)) quantized_nodes.push_back(node.name);
@@ -39,13 +44,19 @@ class DynamicWriter {
 
  private:
   bool Selected(const Node& node) const {
-    return IsAnyOp(node, ops::kMatMul, ops::kGemm, ops::kConv, ops::kLSTM, ops::kGRU) && !config_.nodes_to_exclude.count(node.name) &&
+    return IsAnyOp(node, ops::kMatMul, ops::kGemm, ops::kConv, ops::kLSTM, ops::kGRU, ops::kGather) &&
+           !config_.nodes_to_exclude.count(node.name) &&
            (config_.op_types_to_quantize.empty() || config_.op_types_to_quantize.count(node.op_type)) &&
            IsFloatValue(graph_, node.inputs[0]);
   }
 
   // Appends the node's integer form to `nodes`; false leaves it float.
   bool Write(const Node& node, std::vector<Node>& nodes) {
+    if (IsOp(node, ops::kGather)) {
+      if (!EmbeddingTable(graph_, node)) return false;
+      WriteGatherThenDequantize(qdq_, node, embedding_format_, nodes);
+      return true;
+    }
     if (IsOp(node, ops::kLSTM) && weight_format_.type == DataType::kInt8 && weight_format_.symmetric)
       return WriteQuantizedLstm(node, nodes);
     if (IsAnyOp(node, ops::kLSTM, ops::kGRU)) return WriteRecurrent(node, nodes);
@@ -244,7 +255,7 @@ class DynamicWriter {
   const QuantizationConfig& config_;
   const int64_t opset_;
   QdqWriter qdq_;  // one for the whole model, so the node names it makes stay unique
-  TensorFormat weight_format_;
+  TensorFormat weight_format_, embedding_format_;
   std::map<std::string, Quantized> dynamic_;
   bool uses_contrib_domain_ = false;
 };

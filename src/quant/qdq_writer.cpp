@@ -88,6 +88,23 @@ std::string QdqWriter::AddDequantized(const std::string& base, const QuantizedCo
   return dq.outputs[0];
 }
 
+void QdqWriter::AddPickedThenDequantized(const std::string& base, const QuantizedConstant& constant, Node picker,
+                                         std::vector<Node>& nodes) {
+  const DataType type = constant.values.dtype();
+  picker.inputs[0] = FreshName(graph_, base + "_quantized");
+  graph_.initializers[picker.inputs[0]] = constant.values;
+  const std::string scale = AddParamsInitializers(base, constant.params, type, true);
+  const std::string output = picker.outputs[0];
+  picker.outputs[0] = FreshName(graph_, output + "_quantized");
+  graph_.value_types[picker.outputs[0]] = ValueType{};
+  Node dq = MakeNode(MakeDequantizeLinear, type, picker.name + "_DequantizeLinear", {picker.outputs[0], scale, scale_to_zero_point_[scale]},
+                     output + "_dequantized");
+  graph_.value_types.erase(dq.outputs[0]);
+  dq.outputs[0] = output;  // the readers of the picker's output read the float values
+  nodes.push_back(std::move(picker));
+  nodes.push_back(std::move(dq));
+}
+
 std::string QdqWriter::AddQdq(const std::string& name, const QParams& params, DataType type, std::vector<Node>& nodes) {
   const std::string scale = AddParamsInitializers(name, {params}, type, true);
   const std::string zero_point = scale_to_zero_point_[scale];

@@ -51,8 +51,15 @@ class QdqWriter {
   std::string AddDequantized(const std::string& base, const QuantizedConstant& constant, int64_t axis,
                              bool with_zero_point, std::vector<Node>& nodes);
 
+  // Stores `constant` (one set of parameters) as initializers, appends `picker` (an op that only
+  // picks elements, as Gather) reading it as input 0 in 8 bits, then a DequantizeLinear that
+  // gives the picker's output its float values.
+  void AddPickedThenDequantized(const std::string& base, const QuantizedConstant& constant, Node picker, std::vector<Node>& nodes);
+
   // QuantizeLinear -> DequantizeLinear on activation `name`; returns the dequantized name.
   std::string AddQdq(const std::string& name, const QParams& params, DataType type, std::vector<Node>& nodes);
+
+  const Graph& graph() const { return graph_; }
 
   // Whether a 16-bit type made the graph use com.microsoft Q/DQ.
   bool used_contrib_domain() const { return used_contrib_domain_; }

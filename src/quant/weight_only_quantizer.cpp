@@ -5,49 +5,15 @@
 
 #include "ops/elementwise.h"
 #include "ops/matmul.h"
-#include "ops/matmul_nbits.h"
+#include "ops/block_quantized.h"
+#include "ops/tensor_ops.h"
 #include "passes/graph_edit.h"
+#include "quant/block_packing.h"
+#include "quant/embedding_tables.h"
 #include "quant/qdq_writer.h"
 
 namespace qplay {
 namespace {
-
-// `bits`-wide blocks of W's rows ([N, K]): MatMulNBits' B, scales and (asymmetric) zero points,
-// values packed low bits first.
-struct NBitsWeight {
-  Tensor codes, scales, zero_points;  // zero_points empty when symmetric
-  int64_t blocks = 0;
-};
-
-void PackCode(uint8_t* packed, int64_t j, int64_t bits, int32_t code) {
-  const int64_t per_byte = 8 / bits;
-  packed[j / per_byte] = static_cast<uint8_t>(packed[j / per_byte] | (code << (bits * (j % per_byte))));
-}
-
-NBitsWeight PackBlocks(const Tensor& rows, int64_t block_size, int64_t bits, bool symmetric) {
-  const int64_t n = rows.dim(0), k = rows.dim(1), blocks = (k + block_size - 1) / block_size;
-  const int64_t zp_row_bytes = (blocks * bits + 7) / 8, levels = (int64_t{1} << bits) - 1, half = int64_t{1} << (bits - 1);
-  NBitsWeight out{Tensor(DataType::kUint8, {n, blocks, block_size * bits / 8}), Tensor(DataType::kFloat, {n * blocks}),
-                  symmetric ? Tensor() : Tensor(DataType::kUint8, {n * zp_row_bytes}), blocks};
-  for (int64_t r = 0; r < n; ++r)
-    for (int64_t b = 0; b < blocks; ++b) {
-      const float* v = rows.data<float>() + r * k + b * block_size;
-      const int64_t count = std::min(block_size, k - b * block_size);
-      float lo = 0, hi = 0;
-      for (int64_t j = 0; j < count; ++j) lo = std::min(lo, v[j]), hi = std::max(hi, v[j]);
-      // Symmetric codes run -(half - 1)..half - 1 around the default zero point `half`.
-      float scale = symmetric ? std::max(-lo, hi) / static_cast<float>(half - 1) : (hi - lo) / static_cast<float>(levels);
-      if (!(scale > 0)) scale = 1;
-      const float top = static_cast<float>(levels);
-      const int32_t zp = symmetric ? static_cast<int32_t>(half) : static_cast<int32_t>(std::clamp(std::nearbyint(-lo / scale), 0.0f, top));
-      out.scales.data<float>()[r * blocks + b] = scale;
-      if (!symmetric) PackCode(out.zero_points.data<uint8_t>() + r * zp_row_bytes, b, bits, zp);
-      uint8_t* codes = out.codes.data<uint8_t>() + (r * blocks + b) * (block_size * bits / 8);
-      for (int64_t j = 0; j < block_size; ++j)
-        PackCode(codes, j, bits, j < count ? static_cast<int32_t>(std::clamp(std::nearbyint(v[j] / scale) + static_cast<float>(zp), 0.0f, top)) : zp);
-    }
-  return out;
-}
 
 class WeightOnlyWriter {
  public:
@@ -58,14 +24,10 @@ class WeightOnlyWriter {
     if (!format.ok()) return format.status();
     std::vector<Node> nodes;
     for (const Node& node : std::vector<Node>(graph_.nodes)) {
-      const Tensor* w = Weight(node);
-      if (!w) {
+      if (!Selected(node) || !Write(node, *format, nodes)) {
         nodes.push_back(node);
         continue;
       }
-      const bool transposed = IsOp(node, ops::kGemm) && node.GetInt("transB", 0);
-      if (config_.WeightsInBlocks()) WriteBlocks(node, *w, transposed, nodes);
-      else WriteEightBit(node, *w, transposed ? 0 : 1, *format, nodes);
       quantized_nodes.push_back(node.name);
     }
     graph_.nodes = std::move(nodes);
@@ -73,13 +35,35 @@ class WeightOnlyWriter {
   }
 
  private:
+  bool Selected(const Node& node) const {
+    return IsAnyOp(node, ops::kMatMul, ops::kGemm, ops::kGather) && !config_.nodes_to_exclude.count(node.name) &&
+           (config_.op_types_to_quantize.empty() || config_.op_types_to_quantize.count(node.op_type));
+  }
+
+  // Appends the node's quantized form to `nodes`; false leaves it float.
+  bool Write(const Node& node, const TensorFormat& format, std::vector<Node>& nodes) {
+    if (EmbeddingTable(graph_, node)) {
+      if (config_.WeightsInBlocks()) {
+        if (!WriteGatherBlockQuantized(graph_, node, config_.weight_bits, config_.block_size, config_.weight_symmetric, nodes))
+          return false;
+        model_.opsets[std::string(kMicrosoftDomain)] = 1;
+        return true;
+      }
+      WriteGatherThenDequantize(qdq_, node, format, nodes);
+      return true;
+    }
+    const Tensor* w = Weight(node);
+    if (!w) return false;
+    const bool transposed = IsOp(node, ops::kGemm) && node.GetInt("transB", 0);
+    if (config_.WeightsInBlocks()) WriteBlocks(node, *w, transposed, nodes);
+    else WriteEightBit(node, *w, transposed ? 0 : 1, format, nodes);
+    return true;
+  }
+
   // The constant 2-D float weight of a MatMul or plain Gemm (alpha = beta = 1, A not
-  // transposed, constant C), or null when the node is not quantized.
+  // transposed, constant C), or null.
   const Tensor* Weight(const Node& node) const {
-    const bool op = IsAnyOp(node, ops::kMatMul, ops::kGemm);
-    if (!op || config_.nodes_to_exclude.count(node.name) ||
-        (!config_.op_types_to_quantize.empty() && !config_.op_types_to_quantize.count(node.op_type)))
-      return nullptr;
+    if (!IsAnyOp(node, ops::kMatMul, ops::kGemm)) return nullptr;
     if (IsOp(node, ops::kGemm)) {
       const bool c_constant = node.inputs.size() < 3 || node.inputs[2].empty() || graph_.IsInitializer(node.inputs[2]);
       if (node.GetInt("transA", 0) || node.GetFloat("alpha", 1.0f) != 1.0f || node.GetFloat("beta", 1.0f) != 1.0f || !c_constant)

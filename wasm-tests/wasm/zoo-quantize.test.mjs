@@ -49,7 +49,7 @@ function agreement(ours, theirs) {
 const toOrt = (Tensor, feeds) => Object.fromEntries(Object.entries(feeds).map(([input, t]) => [input, new Tensor(t.type, t.data, t.dims)]));
 
 // Quantizes zoo model `name` with `config` and checks the result against onnxruntime.
-async function quantizeAndCompare(name, config) {
+async function quantizeAndCompare(name, config, ortOptions = {}) {
   const entry = manifest[name];
   const feeds = Object.fromEntries(Object.entries(entry.inputs).map(([input, file]) => [input, qp.parseNpy(read(file))]));
   const files = Object.fromEntries((entry.external ?? []).map((file) => [file, read(file)]));
@@ -63,11 +63,11 @@ async function quantizeAndCompare(name, config) {
     quantized = model.quantize(config, feeds, null);
     const bytes = quantized.save();
     const ours = quantized.run(feeds);
-    const theirs = await (await createOrtNodeSession(bytes)).run(toOrt(ort.Tensor, feeds));
+    const theirs = await (await createOrtNodeSession(bytes, ortOptions)).run(toOrt(ort.Tensor, feeds));
     expect(Object.keys(ours).sort()).toEqual(Object.keys(theirs).sort());
     for (const [output, reference] of Object.entries(theirs))
       expect(agreement(ours[output], reference), `${output}: elements within one step of onnxruntime-node`).toBeGreaterThanOrEqual(0.999);
-    const web = await ortWeb.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+    const web = await ortWeb.InferenceSession.create(bytes, { executionProviders: ['wasm'], ...ortOptions });
     const fromWeb = await web.run(toOrt(ortWeb.Tensor, feeds));
     expect(Object.keys(fromWeb).sort()).toEqual(Object.keys(theirs).sort());
     await web.release();
@@ -86,3 +86,15 @@ const qoperatorModels = ['vit_op17', 'densenet121_op10', 'shufflenet_v2_x0_5_op1
   'lraspp_op11', 'ssdlite_op11', 'text_encoder_op14', 'recurrent_op11', 'where_select_op13'];
 test.each(qoperatorModels)('%s in QOperator form agrees with onnxruntime',
   (name) => quantizeAndCompare(name, { backend: 'onnxruntime-qoperator', per_channel: true }), 300000);
+
+// The text encoder's token embedding (a Gather of a constant table) quantized too: 8 bits per
+// tensor behind a DequantizeLinear (dynamic; weight-only in QDQ, where onnxruntime is told to
+// compute the MatMulNBits it fuses in float), or com.microsoft GatherBlockQuantized blocks.
+test.each([
+  ['dynamic', { mode: 'dynamic' }],
+  ['weight-only 8-bit', { mode: 'weight_only' }, { extra: { session: { qdq_matmulnbits_accuracy_level: '0' } } }],
+  ['weight-only 4-bit blocks of 16', { mode: 'weight_only', weight_bits: 4, block_size: 16 }],
+  ['weight-only 4-bit asymmetric blocks', { mode: 'weight_only', weight_bits: 4, block_size: 32, extra_options: { WeightSymmetric: false } }],
+  ['weight-only 8-bit blocks (QOperator)', { mode: 'weight_only', quant_format: 'QOperator', block_size: 16 }],
+])('text_encoder_op14 %s, embedding included, agrees with onnxruntime', (_, config, ortOptions) =>
+  quantizeAndCompare('text_encoder_op14', config, ortOptions), 300000);

@@ -1,10 +1,13 @@
-// ONNX Runtime's com.microsoft MatMulNBits: Y = A x dequantize(B)^T (+ bias), B holding N rows
-// of K weights in blocks of `block_size` along K, each block `bits` wide per value, packed low
-// bits first, with one scale and (optionally packed) zero point per block; the default zero
-// point is 2^(bits-1). The dequantized weights of a constant B are made once per session.
+// ONNX Runtime's com.microsoft ops on weights in blocks of `bits`-wide values, packed low bits
+// first, with one scale and (optionally packed) zero point per block; the default zero point
+// is 2^(bits-1).
+// MatMulNBits: Y = A x dequantize(B)^T (+ bias), B holding N rows of K weights in blocks of
+// `block_size` along K. The dequantized weights of a constant B are made once per session.
 // At accuracy_level 4 it computes as ONNX Runtime's CPU kernel does in int8: each block of a
 // row of A is rounded to int8 at scale max|a| / 127 (half to even), and each block's integer
 // dot product is scaled by the two scales.
+// GatherBlockQuantized: rows of a uint8 table (gathered along axis 0, blocks along the last
+// axis), dequantized.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -129,8 +132,57 @@ Status MatMulNBits(KernelContext& ctx) {
   return Status::Ok();
 }
 
+Status GatherBlockQuantized(KernelContext& ctx) {
+  const Tensor &data = ctx.in(0), &indices = ctx.in(1), &scales = ctx.in(2);
+  const Tensor* zero_points = ctx.has(3) ? &ctx.in(3) : nullptr;
+  const int64_t bits = ctx.node.GetInt("bits", 4), block_size = ctx.node.GetInt("block_size", 128);
+  if (bits != 2 && bits != 4 && bits != 8) return ctx.Unsupported("bits=", bits, " (2, 4 and 8 are supported)");
+  if (block_size < 16 || (block_size & (block_size - 1))) return ctx.Invalid("block_size ", block_size, " is not a power of 2 >= 16");
+  if (data.dtype() != DataType::kUint8 || data.rank() < 2)
+    return ctx.Unsupported("data of ", DataTypeName(data.dtype()), " ", ShapeToString(data.shape()), " (uint8 of rank 2 or more is supported)");
+  const int64_t rank = data.rank();
+  const int64_t gather_axis = ctx.node.GetInt("gather_axis", 0), quantize_axis = ctx.node.GetInt("quantize_axis", 1);
+  if ((gather_axis != 0 && gather_axis != -rank) || (quantize_axis != rank - 1 && quantize_axis != -1))
+    return ctx.Unsupported("gather_axis ", gather_axis, " and quantize_axis ", quantize_axis, ": uint8 data gathers along axis 0 ",
+                           "and is quantized along its last axis");
+  const int64_t per_byte = 8 / bits, width = data.dim(rank - 1) * per_byte, rows = data.dim(0);
+  const int64_t lines_per_row = rows ? data.size() / rows / data.dim(rank - 1) : 0;
+  const int64_t blocks = (width + block_size - 1) / block_size, zp_line_bytes = (blocks * bits + 7) / 8;
+  if (scales.dtype() != DataType::kFloat || scales.size() != rows * lines_per_row * blocks)
+    return ctx.Invalid("scales must hold one float per block, ", rows * lines_per_row * blocks, ", got ", DataTypeName(scales.dtype()), " ",
+                       ShapeToString(scales.shape()));
+  if (zero_points && (zero_points->dtype() != DataType::kUint8 || zero_points->size() != rows * lines_per_row * zp_line_bytes))
+    return ctx.Invalid("zero_points must be uint8 packed like the data, ", rows * lines_per_row * zp_line_bytes, " bytes, got ",
+                       ShapeToString(zero_points->shape()));
+  Shape out_shape = indices.shape();
+  out_shape.insert(out_shape.end(), data.shape().begin() + 1, data.shape().end());
+  out_shape.back() = width;
+  QPLAY_RETURN_IF_ERROR(ctx.CheckOutputSize(DataType::kFloat, out_shape));
+  Tensor& y = ctx.Output(0, DataType::kFloat, out_shape);
+  const int64_t line_bytes = data.dim(rank - 1);
+  for (int64_t i = 0; i < indices.size(); ++i) {
+    int64_t row = static_cast<int64_t>(indices.GetAsDouble(i));
+    if (row < -rows || row >= rows) return ctx.Invalid("index ", row, " is out of range for ", rows, " rows");
+    if (row < 0) row += rows;
+    for (int64_t l = 0; l < lines_per_row; ++l) {
+      const int64_t line = row * lines_per_row + l;
+      const uint8_t* codes = data.data<uint8_t>() + line * line_bytes;
+      float* out = y.data<float>() + (i * lines_per_row + l) * width;
+      for (int64_t j = 0; j < width; ++j) {
+        const int64_t block = j / block_size;
+        const int32_t zp = zero_points ? Unpack(zero_points->data<uint8_t>() + line * zp_line_bytes, block, bits) : 1 << (bits - 1);
+        out[j] = static_cast<float>(Unpack(codes, j, bits) - zp) * scales.data<float>()[line * blocks + block];
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
-void RegisterMatMulNBitsKernels(KernelRegistry& r) { r.Add("MatMulNBits", MatMulNBits, "com.microsoft"); }
+void RegisterBlockQuantizedKernels(KernelRegistry& r) {
+  r.Add("MatMulNBits", MatMulNBits, "com.microsoft");
+  r.Add("GatherBlockQuantized", GatherBlockQuantized, "com.microsoft");
+}
 
 }  // namespace qplay
