@@ -140,13 +140,15 @@ Status GatherBlockQuantized(KernelContext& ctx) {
   if (block_size < 16 || (block_size & (block_size - 1))) return ctx.Invalid("block_size ", block_size, " is not a power of 2 >= 16");
   if (data.dtype() != DataType::kUint8 || data.rank() < 2)
     return ctx.Unsupported("data of ", DataTypeName(data.dtype()), " ", ShapeToString(data.shape()), " (uint8 of rank 2 or more is supported)");
+  if (indices.dtype() != DataType::kInt64 && indices.dtype() != DataType::kInt32)
+    return ctx.Invalid("indices must be int32 or int64, got ", DataTypeName(indices.dtype()));
   const int64_t rank = data.rank();
   const int64_t gather_axis = ctx.node.GetInt("gather_axis", 0), quantize_axis = ctx.node.GetInt("quantize_axis", 1);
   if ((gather_axis != 0 && gather_axis != -rank) || (quantize_axis != rank - 1 && quantize_axis != -1))
     return ctx.Unsupported("gather_axis ", gather_axis, " and quantize_axis ", quantize_axis, ": uint8 data gathers along axis 0 ",
                            "and is quantized along its last axis");
   const int64_t per_byte = 8 / bits, width = data.dim(rank - 1) * per_byte, rows = data.dim(0);
-  const int64_t lines_per_row = rows ? data.size() / rows / data.dim(rank - 1) : 0;
+  const int64_t lines_per_row = rows && width ? data.size() / rows / data.dim(rank - 1) : 0;
   const int64_t blocks = (width + block_size - 1) / block_size, zp_line_bytes = (blocks * bits + 7) / 8;
   if (scales.dtype() != DataType::kFloat || scales.size() != rows * lines_per_row * blocks)
     return ctx.Invalid("scales must hold one float per block, ", rows * lines_per_row * blocks, ", got ", DataTypeName(scales.dtype()), " ",
@@ -161,7 +163,7 @@ Status GatherBlockQuantized(KernelContext& ctx) {
   Tensor& y = ctx.Output(0, DataType::kFloat, out_shape);
   const int64_t line_bytes = data.dim(rank - 1);
   for (int64_t i = 0; i < indices.size(); ++i) {
-    int64_t row = static_cast<int64_t>(indices.GetAsDouble(i));
+    int64_t row = indices.dtype() == DataType::kInt64 ? indices.data<int64_t>()[i] : indices.data<int32_t>()[i];
     if (row < -rows || row >= rows) return ctx.Invalid("index ", row, " is out of range for ", rows, " rows");
     if (row < 0) row += rows;
     for (int64_t l = 0; l < lines_per_row; ++l) {
