@@ -227,5 +227,60 @@ TEST(DynamicQuantizer, ConfigModeAndErrors) {
   EXPECT_EQ(QuantizationConfig::FromJson(R"({"mode": "weights"})").status().message(), "mode 'weights' is not static, dynamic or weight_only");
 }
 
+// x [2, 5, 8] -> com.microsoft Attention (2 heads, `sizes` as qkv_hidden_sizes when given) -> y.
+Model AttentionModel(std::vector<int64_t> sizes = {}) {
+  testing::ModelBuilder b;
+  auto* ms = b.proto().add_opset_import();
+  ms->set_domain("com.microsoft");
+  ms->set_version(1);
+  const int64_t columns = sizes.empty() ? 24 : sizes[0] + sizes[1] + sizes[2];
+  b.Input("x", {2, 5, 8}).Output("y");
+  std::vector<float> w(8 * columns), bias(columns);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = std::sin(static_cast<float>(i) * 1.3f) * 0.5f;
+  for (size_t i = 0; i < bias.size(); ++i) bias[i] = std::cos(static_cast<float>(i)) * 0.1f;
+  b.Initializer("w", {8, columns}, w).Initializer("bias", {columns}, bias);
+  auto* node = b.Node("Attention", {"x", "w", "bias"}, {"y"}, "attention");
+  node->set_domain("com.microsoft");
+  auto* heads = node->add_attribute();
+  heads->set_name("num_heads");
+  heads->set_type(onnx::AttributeProto::INT);
+  heads->set_i(2);
+  if (!sizes.empty()) {
+    auto* qkv = node->add_attribute();
+    qkv->set_name("qkv_hidden_sizes");
+    qkv->set_type(onnx::AttributeProto::INTS);
+    for (int64_t v : sizes) qkv->add_ints(v);
+  }
+  std::string bytes = b.Bytes();
+  return LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()).value();
+}
+
+TEST(DynamicQuantizer, AttentionBecomesQAttentionWithReducedRangeWeights) {
+  QuantizationConfig config;
+  config.mode = QuantMode::kDynamic;
+  const Model model = AttentionModel();
+  auto q = Quantize(model, config, {});
+  ASSERT_TRUE(q.ok()) << q.status().message();
+  EXPECT_EQ(OpCounts(q->model.graph), (std::map<std::string, int>{{"DynamicQuantizeLinear", 1}, {"QAttention", 1}}));
+  for (const Node& n : q->model.graph.nodes)
+    if (n.op_type == "QAttention") {
+      const Tensor& w = q->model.graph.initializers.at(n.inputs[1]);
+      int most = 0;
+      for (int64_t i = 0; i < w.size(); ++i) most = std::max(most, std::abs(static_cast<int>(w.data<int8_t>()[i])));
+      EXPECT_EQ(most, 64) << "reduce_range (-64..64), as ONNX Runtime stores attention weights";
+    }
+  Tensor x(DataType::kFloat, {2, 5, 8});
+  for (int64_t i = 0; i < x.size(); ++i) x.data<float>()[i] = std::sin(static_cast<float>(i) * 0.7f);
+  auto expected = Session::Create(model)->Run({{"x", x}});
+  auto got = Session::Create(q->model)->Run({{"x", x}});
+  ASSERT_TRUE(expected.ok() && got.ok()) << (got.ok() ? "" : got.status().message());
+  for (int64_t i = 0; i < x.size(); ++i) EXPECT_NEAR(got->at("y").data<float>()[i], expected->at("y").data<float>()[i], 0.02) << i;
+
+  // QAttention takes Q, K and V of one width only: a narrower V keeps the node float.
+  auto narrow = Quantize(AttentionModel({8, 8, 4}), config, {});
+  ASSERT_TRUE(narrow.ok()) << narrow.status().message();
+  EXPECT_TRUE(narrow->quantized_nodes.empty());
+}
+
 }  // namespace
 }  // namespace qplay

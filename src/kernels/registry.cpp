@@ -36,6 +36,7 @@ const KernelRegistry& KernelRegistry::Get() {
     RegisterDetectionKernels(r);
     RegisterEinsumKernels(r);
     RegisterBlockQuantizedKernels(r);
+    RegisterAttentionKernels(r);
     RegisterFastConvKernels(r);
     RegisterFastMatMulKernels(r);
     RegisterFastPoolKernels(r);

@@ -52,6 +52,7 @@ void RegisterQLinearContribKernels(KernelRegistry& registry);
 void RegisterDetectionKernels(KernelRegistry& registry);
 void RegisterEinsumKernels(KernelRegistry& registry);
 void RegisterBlockQuantizedKernels(KernelRegistry& registry);
+void RegisterAttentionKernels(KernelRegistry& registry);
 void RegisterFastConvKernels(KernelRegistry& registry);
 void RegisterFastMatMulKernels(KernelRegistry& registry);
 void RegisterFastPoolKernels(KernelRegistry& registry);

@@ -273,6 +273,7 @@ const SchemaRegistry& SchemaRegistry::Get() {
     RegisterReduceSchemas(r);
     RegisterMatMulSchemas(r);
     RegisterBlockQuantizedSchemas(r);
+    RegisterAttentionSchemas(r);
     RegisterConvSchemas(r);
     RegisterPoolSchemas(r);
     RegisterNormalizationSchemas(r);

@@ -230,6 +230,7 @@ void RegisterTensorSchemas(SchemaRegistry& r);
 void RegisterReduceSchemas(SchemaRegistry& r);
 void RegisterMatMulSchemas(SchemaRegistry& r);
 void RegisterBlockQuantizedSchemas(SchemaRegistry& r);
+void RegisterAttentionSchemas(SchemaRegistry& r);
 void RegisterConvSchemas(SchemaRegistry& r);
 void RegisterPoolSchemas(SchemaRegistry& r);
 void RegisterNormalizationSchemas(SchemaRegistry& r);

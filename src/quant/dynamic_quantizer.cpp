@@ -1,5 +1,6 @@
 #include "quant/dynamic_quantizer.h"
 
+#include "ops/attention.h"
 #include "ops/conv.h"
 #include "ops/elementwise.h"
 #include "ops/matmul.h"
@@ -27,6 +28,9 @@ class DynamicWriter {
     auto format = FormatFor(config_.weight_type, config_.weight_symmetric, config_.reduce_range);
     if (!format.ok()) return format.status();
     weight_format_ = *format;
+    auto attention = FormatFor(config_.weight_type, config_.weight_symmetric, true);
+    if (!attention.ok()) return attention.status();
+    attention_weight_format_ = *attention;
     // ONNX Runtime's quantize_dynamic stores an embedding table in the activation type.
     auto embedding = FormatFor(config_.activation_type, config_.activation_symmetric, false);
     if (!embedding.ok()) return embedding.status();
@@ -44,7 +48,7 @@ class DynamicWriter {
 
  private:
   bool Selected(const Node& node) const {
-    return IsAnyOp(node, ops::kMatMul, ops::kGemm, ops::kConv, ops::kLSTM, ops::kGRU, ops::kGather) &&
+    return IsAnyOp(node, ops::kMatMul, ops::kGemm, ops::kConv, ops::kLSTM, ops::kGRU, ops::kGather, ops::kAttention) &&
            !config_.nodes_to_exclude.count(node.name) &&
            (config_.op_types_to_quantize.empty() || config_.op_types_to_quantize.count(node.op_type)) &&
            IsFloatValue(graph_, node.inputs[0]);
@@ -60,6 +64,7 @@ class DynamicWriter {
     if (IsOp(node, ops::kLSTM) && weight_format_.type == DataType::kInt8 && weight_format_.symmetric)
       return WriteQuantizedLstm(node, nodes);
     if (IsAnyOp(node, ops::kLSTM, ops::kGRU)) return WriteRecurrent(node, nodes);
+    if (IsOp(node, ops::kAttention)) return WriteAttention(node, nodes);
     const Tensor* w = FloatInitializer(graph_, node, 1);
     if (IsOp(node, ops::kMatMul)) {
       if (!w) return !config_.matmul_const_b_only && IsFloatValue(graph_, node.inputs[1]) && WriteActivationMatMul(node, nodes);
@@ -143,6 +148,31 @@ class DynamicWriter {
     return true;
   }
 
+  // Attention becomes com.microsoft QAttention, as ONNX Runtime's quantize_dynamic writes it:
+  // the input quantized at run time, the weights stored with reduce_range (-64..64) (so that its
+  // u8s8 kernels cannot saturate), per column with per_channel. Not with a key/value cache, an
+  // attention_bias or Q, K and V of different widths, which QAttention does not take.
+  bool WriteAttention(const Node& node, std::vector<Node>& nodes) {
+    const Tensor* w = FloatInitializer(graph_, node, 1);
+    auto input = [&](size_t i) { return node.inputs.size() > i ? node.inputs[i] : std::string(); };
+    const std::vector<int64_t> sizes = node.GetInts("qkv_hidden_sizes");
+    const bool equal_widths = sizes.empty() || (sizes.size() == 3 && sizes[0] == sizes[1] && sizes[1] == sizes[2]);
+    if (!w || w->rank() != 2 || !input(4).empty() || !input(5).empty() || !input(6).empty() || !equal_widths ||
+        node.GetInt("do_rotary", 0) || (!input(2).empty() && !FloatInitializer(graph_, node, 2)))
+      return false;
+    const Quantized x = DynamicallyQuantized(node.inputs[0], nodes);
+    const Quantized q = Weight(node.inputs[1], *w, config_.per_channel ? 1 : -1, 1.0f, {}, attention_weight_format_);
+    const std::string bias = input(2).empty() ? Initializer(node.name + "_bias", Tensor(DataType::kFloat, {w->dim(1)})) : input(2);
+    Node attention = MakeNode(ops::kQAttention, node.name + "_quant", {x.value, q.value, bias, x.scale, q.scale, input(3), x.zero_point, q.zero_point},
+                              node.outputs);
+    attention.attributes = node.attributes;
+    attention.attributes.erase("qkv_hidden_sizes");
+    attention.attributes.erase("rotary_embedding_dim");
+    nodes.push_back(attention);
+    uses_contrib_domain_ = true;
+    return true;
+  }
+
   // MatMulInteger of the dynamically quantized A and the stored weight ([K, N]), scaled back
   // to float; returns the float value's name (node.outputs[0] for MatMul).
   std::string WriteMatMul(const Node& node, const Tensor& w, float alpha, std::vector<Node>& nodes) {
@@ -218,19 +248,23 @@ class DynamicWriter {
   // The weight stored quantized (per tensor, or per channel along `axis`), its scales times
   // `alpha` (shaped `scale_shape` when given) and its zero point (one value when all agree).
   Quantized Weight(const std::string& name, const Tensor& w, int64_t axis, float alpha, const Shape& scale_shape) {
-    QuantizedConstant q = QuantizeConstant(w, axis, weight_format_);
+    return Weight(name, w, axis, alpha, scale_shape, weight_format_);
+  }
+  Quantized Weight(const std::string& name, const Tensor& w, int64_t axis, float alpha, const Shape& scale_shape,
+                   const TensorFormat& format) {
+    QuantizedConstant q = QuantizeConstant(w, axis, format);
     bool one_zero_point = true;
     for (const QParams& p : q.params) one_zero_point = one_zero_point && p.zero_point == q.params[0].zero_point;
     if (!one_zero_point && axis == 0) {  // ConvInteger takes one weight zero point
-      q = QuantizeConstant(w, -1, weight_format_);
+      q = QuantizeConstant(w, -1, format);
       one_zero_point = true;
     }
     const int64_t channels = static_cast<int64_t>(q.params.size());
     Tensor scale(DataType::kFloat, channels == 1 ? Shape{} : (scale_shape.empty() ? Shape{channels} : scale_shape));
     for (int64_t c = 0; c < channels; ++c) scale.data<float>()[c] = q.params[c].scale * alpha;
-    Tensor zero_point(weight_format_.type, one_zero_point ? Shape{} : Shape{channels});
+    Tensor zero_point(format.type, one_zero_point ? Shape{} : Shape{channels});
     for (int64_t c = 0; c < zero_point.size(); ++c)
-      VisitNumeric(weight_format_.type, [&](auto tag) { zero_point.data<decltype(tag)>()[c] = static_cast<decltype(tag)>(q.params[c].zero_point); });
+      VisitNumeric(format.type, [&](auto tag) { zero_point.data<decltype(tag)>()[c] = static_cast<decltype(tag)>(q.params[c].zero_point); });
     return {Initializer(name + "_quantized", q.values), Initializer(name + "_scale", scale), Initializer(name + "_zero_point", zero_point)};
   }
 
@@ -255,7 +289,7 @@ class DynamicWriter {
   const QuantizationConfig& config_;
   const int64_t opset_;
   QdqWriter qdq_;  // one for the whole model, so the node names it makes stay unique
-  TensorFormat weight_format_, embedding_format_;
+  TensorFormat weight_format_, embedding_format_, attention_weight_format_;
   std::map<std::string, Quantized> dynamic_;
   bool uses_contrib_domain_ = false;
 };

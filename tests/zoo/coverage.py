@@ -221,11 +221,14 @@ rewrite("resnet18_external_op13", "resnet18_op13", "weights in an external data 
                                        size_threshold=1024), external=["resnet18_external_op13.data"])
 
 
-def hand_built(name, opset, nodes, inputs, outputs, covers, initializers=()):
-    graph = helper.make_graph(nodes, name, [helper.make_tensor_value_info(n, TensorProto.FLOAT, v.shape) for n, v in inputs.items()],
+def hand_built(name, opset, nodes, inputs, outputs, covers, initializers=(), microsoft=False):
+    """`microsoft`: the model also imports ONNX Runtime's com.microsoft domain."""
+    graph = helper.make_graph(nodes, name, [helper.make_tensor_value_info(n, onnx.mapping.NP_TYPE_TO_TENSOR_TYPE[v.dtype], v.shape)
+                                            for n, v in inputs.items()],
                               [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outputs],
                               initializer=list(initializers))
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    imports = [helper.make_opsetid("", opset)] + ([helper.make_opsetid("com.microsoft", 1)] if microsoft else [])
+    model = helper.make_model(graph, opset_imports=imports)
     model.ir_version = 8 if opset <= 17 else 10
     onnx.save(model, os.path.join(out, f"{name}.onnx"))
     manifest[name] = {"model": f"{name}.onnx", "inputs": save_inputs(name, inputs), "covers": covers}
@@ -281,6 +284,32 @@ hand_built("roi_align_max_op16", 16,
            [numpy_helper.from_array(np.array([[0, 0, 8, 8], [2, 1, 11, 9], [4, 4, 6, 10]], dtype=np.float32), "rois"),
             ints("batch", [0, 1, 1])])
 
+
+# com.microsoft Attention as ONNX Runtime's transformer optimizer fuses BERT's self-attention:
+# a raw [B, T] mask; sequence lengths with a causal mask and a narrower V; an attention_bias.
+sequence = {"x": rng.standard_normal((2, 6, 16)).astype(np.float32)}
+
+
+def attention_weights(columns, seed):
+    weights_rng = np.random.default_rng(seed)
+    return [numpy_helper.from_array((weights_rng.standard_normal((16, columns)) * 0.3).astype(np.float32), "weights"),
+            numpy_helper.from_array((weights_rng.standard_normal(columns) * 0.1).astype(np.float32), "bias")]
+
+
+hand_built("attention_raw_mask_op13", 13,
+           [helper.make_node("Attention", ["x", "weights", "bias", "mask"], ["y"], domain="com.microsoft", num_heads=4)],
+           {**sequence, "mask": np.array([[1] * 6, [1] * 4 + [0] * 2], dtype=np.int32)}, ["y"],
+           "com.microsoft Attention with a raw mask", attention_weights(48, 8), microsoft=True)
+hand_built("attention_lengths_causal_op13", 13,
+           [helper.make_node("Attention", ["x", "weights", "bias", "lengths"], ["y"], domain="com.microsoft", num_heads=2,
+                             unidirectional=1, qkv_hidden_sizes=[16, 16, 8])],
+           {**sequence, "lengths": np.array([6, 3], dtype=np.int32)}, ["y"],
+           "com.microsoft Attention: sequence lengths, causal, narrower V", attention_weights(40, 9), microsoft=True)
+hand_built("attention_bias_op13", 13,
+           [helper.make_node("Attention", ["x", "weights", "bias", "", "", "attention_bias"], ["y"], domain="com.microsoft",
+                             num_heads=4, scale=0.3)],
+           {**sequence, "attention_bias": rng.standard_normal((1, 4, 6, 6)).astype(np.float32)}, ["y"],
+           "com.microsoft Attention with an attention_bias and a scale", attention_weights(48, 10), microsoft=True)
 
 
 def lstm_branch(name, seed):

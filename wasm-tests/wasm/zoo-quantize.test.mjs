@@ -98,3 +98,9 @@ test.each([
   ['weight-only 8-bit blocks (QOperator)', { mode: 'weight_only', quant_format: 'QOperator', block_size: 16 }],
 ])('text_encoder_op14 %s, embedding included, agrees with onnxruntime', (_, config, ortOptions) =>
   quantizeAndCompare('text_encoder_op14', config, ortOptions), 300000);
+
+// com.microsoft Attention quantized dynamically becomes QAttention (per tensor and per column)
+// where QAttention can express it; the causal model's narrower V keeps it float.
+test.each(['attention_raw_mask_op13', 'attention_lengths_causal_op13'].flatMap((name) => [[name, false], [name, true]]))(
+  '%s quantized dynamically (per channel: %s) agrees with onnxruntime', (name, perChannel) =>
+    quantizeAndCompare(name, { mode: 'dynamic', per_channel: perChannel }), 300000);

@@ -1,0 +1,182 @@
+// ONNX Runtime's com.microsoft Attention and QAttention, as its CPU kernels compute them:
+// Q, K and V projected from one input (QAttention: an integer product of the 8-bit input and
+// weights, scaled by input_scale x weight_scale, plus the float bias), then per head
+// softmax(scale x Q K^T + mask + attention_bias) V with the heads side by side. The mask adds
+// mask_filter_value (-10000 by default) where a key is hidden: past a sequence's end (mask_index
+// [B]), or before its start too ([2B]), where a raw mask [B, T] or [B, S, T] holds 0, and past
+// the query with unidirectional=1. Past key/value caches and rotary embeddings are not run.
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "kernels/quant_math.h"
+#include "kernels/registry.h"
+
+namespace qplay {
+namespace {
+
+struct AttentionShape {
+  int64_t batch = 0, sequence = 0, input_hidden = 0, heads = 0;
+  int64_t q_hidden = 0, k_hidden = 0, v_hidden = 0;
+  int64_t columns() const { return q_hidden + k_hidden + v_hidden; }
+};
+
+Result<AttentionShape> ReadShape(const KernelContext& ctx, const Tensor& input, const Tensor& weights) {
+  if (ctx.node.GetInt("do_rotary", 0)) return ctx.Unsupported("do_rotary=1");
+  if (ctx.node.outputs.size() > 1 && !ctx.node.outputs[1].empty()) return ctx.Unsupported("the present output (a key/value cache)");
+  AttentionShape s;
+  s.heads = ctx.node.GetInt("num_heads", 0);
+  if (input.rank() != 3) return ctx.Invalid("input must be [batch, sequence, hidden], got ", ShapeToString(input.shape()));
+  s.batch = input.dim(0), s.sequence = input.dim(1), s.input_hidden = input.dim(2);
+  if (weights.rank() != 2 || weights.dim(0) != s.input_hidden)
+    return ctx.Invalid("weights must be [", s.input_hidden, ", Q + K + V hidden sizes], got ", ShapeToString(weights.shape()));
+  const std::vector<int64_t> sizes = ctx.node.GetInts("qkv_hidden_sizes", {weights.dim(1) / 3, weights.dim(1) / 3, weights.dim(1) / 3});
+  if (sizes.size() != 3 || sizes[0] + sizes[1] + sizes[2] != weights.dim(1) || sizes[0] != sizes[1])
+    return ctx.Invalid("qkv_hidden_sizes must be three sizes, Q's equal to K's, that add up to the weights' ", weights.dim(1), " columns");
+  s.q_hidden = sizes[0], s.k_hidden = sizes[1], s.v_hidden = sizes[2];
+  if (s.heads < 1 || s.q_hidden % s.heads || s.v_hidden % s.heads || s.q_hidden == 0)
+    return ctx.Invalid("num_heads ", s.heads, " must divide the hidden sizes ", s.q_hidden, " and ", s.v_hidden);
+  // The projections and the mask are held whole: within the tensor budget, as outputs are.
+  QPLAY_RETURN_IF_ERROR(ctx.CheckOutputSize(DataType::kFloat, {s.batch, s.sequence, s.columns()}));
+  QPLAY_RETURN_IF_ERROR(ctx.CheckOutputSize(DataType::kFloat, {s.batch, s.sequence, s.sequence}));
+  return s;
+}
+
+// The additive mask [batch, sequence, sequence]: 0 where a key is seen, mask_filter_value where not.
+Result<std::vector<float>> Mask(const KernelContext& ctx, const AttentionShape& s, size_t mask_input) {
+  const int64_t b_count = s.batch, q_len = s.sequence, k_len = s.sequence;
+  const float hidden = ctx.node.GetFloat("mask_filter_value", -10000.0f);
+  std::vector<float> mask(b_count * q_len * k_len, 0.0f);
+  auto hide = [&](int64_t b, int64_t i, int64_t j) { mask[(b * q_len + i) * k_len + j] = hidden; };
+  if (ctx.has(mask_input)) {
+    const Tensor& m = ctx.in(mask_input);
+    if (m.dtype() != DataType::kInt32) return ctx.Invalid("mask_index must be int32, got ", DataTypeName(m.dtype()));
+    const int32_t* v = m.data<int32_t>();
+    const bool lengths = m.rank() == 1 && (m.dim(0) == b_count || m.dim(0) == 2 * b_count);
+    const bool raw = (m.rank() == 2 && m.shape() == Shape{b_count, k_len}) || (m.rank() == 3 && m.shape() == Shape{b_count, q_len, k_len});
+    if (!lengths && !raw)
+      return ctx.Unsupported("mask_index of shape ", ShapeToString(m.shape()), " (expected [", b_count, "], [", 2 * b_count, "], [", b_count,
+                             ", ", k_len, "] or [", b_count, ", ", q_len, ", ", k_len, "])");
+    for (int64_t b = 0; b < b_count; ++b)
+      for (int64_t i = 0; i < q_len; ++i)
+        for (int64_t j = 0; j < k_len; ++j) {
+          bool seen;
+          if (lengths) seen = j < v[b] && (m.dim(0) == b_count || j >= v[b_count + b]);
+          else seen = (m.rank() == 2 ? v[b * k_len + j] : v[(b * q_len + i) * k_len + j]) != 0;
+          if (!seen) hide(b, i, j);
+        }
+  }
+  if (ctx.node.GetInt("unidirectional", 0))
+    for (int64_t b = 0; b < b_count; ++b)
+      for (int64_t i = 0; i < q_len; ++i)
+        for (int64_t j = i + 1; j < k_len; ++j) hide(b, i, j);
+  return mask;
+}
+
+// softmax(scale Q K^T + mask + bias) V per head, from qkv [batch * sequence, Q | K | V columns].
+Status AttendOverHeads(KernelContext& ctx, const std::vector<float>& qkv, const AttentionShape& s, size_t mask_input,
+                       const Tensor* attention_bias) {
+  auto mask = Mask(ctx, s, mask_input);
+  if (!mask.ok()) return mask.status();
+  const int64_t n = s.heads, hq = s.q_hidden / n, hv = s.v_hidden / n, len = s.sequence, cols = s.columns();
+  if (attention_bias) {
+    const Tensor& ab = *attention_bias;
+    const bool fits = ab.rank() == 4 && (ab.dim(0) == 1 || ab.dim(0) == s.batch) && (ab.dim(1) == 1 || ab.dim(1) == n) &&
+                      ab.dim(2) == len && ab.dim(3) == len && ab.dtype() == DataType::kFloat;
+    if (!fits)
+      return ctx.Invalid("attention_bias must be float [1 or ", s.batch, ", 1 or ", n, ", ", len, ", ", len, "], got ", ShapeToString(ab.shape()));
+  }
+  const float scale = ctx.node.GetFloat("scale", 1.0f / std::sqrt(static_cast<float>(hq)));
+  QPLAY_RETURN_IF_ERROR(ctx.CheckOutputSize(DataType::kFloat, {s.batch, len, s.v_hidden}));
+  Tensor& y = ctx.Output(0, DataType::kFloat, {s.batch, len, s.v_hidden});
+  std::vector<float> p(len);
+  for (int64_t b = 0; b < s.batch; ++b)
+    for (int64_t h = 0; h < n; ++h)
+      for (int64_t i = 0; i < len; ++i) {
+        const float* q = qkv.data() + (b * len + i) * cols + h * hq;
+        float max = -std::numeric_limits<float>::infinity();
+        for (int64_t j = 0; j < len; ++j) {
+          const float* k = qkv.data() + (b * len + j) * cols + s.q_hidden + h * hq;
+          float dot = 0;
+          for (int64_t d = 0; d < hq; ++d) dot += q[d] * k[d];
+          p[j] = scale * dot + (*mask)[(b * len + i) * len + j];
+          if (attention_bias) {
+            const Tensor& ab = *attention_bias;
+            p[j] += ab.data<float>()[(((ab.dim(0) == 1 ? 0 : b) * ab.dim(1) + (ab.dim(1) == 1 ? 0 : h)) * len + i) * len + j];
+          }
+          max = std::max(max, p[j]);
+        }
+        float sum = 0;
+        for (int64_t j = 0; j < len; ++j) sum += p[j] = std::exp(p[j] - max);
+        float* out = y.data<float>() + (b * len + i) * s.v_hidden + h * hv;
+        for (int64_t d = 0; d < hv; ++d) out[d] = 0;
+        for (int64_t j = 0; j < len; ++j) {
+          const float* v = qkv.data() + (b * len + j) * cols + s.q_hidden + s.k_hidden + h * hv;
+          for (int64_t d = 0; d < hv; ++d) out[d] += p[j] / sum * v[d];
+        }
+      }
+  return Status::Ok();
+}
+
+Status Attention(KernelContext& ctx) {
+  const Tensor &input = ctx.in(0), &weights = ctx.in(1);
+  auto s = ReadShape(ctx, input, weights);
+  if (!s.ok()) return s.status();
+  if (ctx.has(4)) return ctx.Unsupported("past (a key/value cache)");
+  if (input.dtype() != DataType::kFloat || weights.dtype() != DataType::kFloat)
+    return ctx.Unsupported("input and weights of ", DataTypeName(input.dtype()), " (float32 is supported)");
+  const Tensor* bias = ctx.has(2) ? &ctx.in(2) : nullptr;
+  if (bias && bias->size() != s->columns()) return ctx.Invalid("bias must hold ", s->columns(), " values, got ", ShapeToString(bias->shape()));
+  const int64_t rows = s->batch * s->sequence, cols = s->columns();
+  std::vector<float> qkv(rows * cols);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) {
+      float acc = 0;
+      for (int64_t k = 0; k < s->input_hidden; ++k) acc += input.data<float>()[r * s->input_hidden + k] * weights.data<float>()[k * cols + c];
+      qkv[r * cols + c] = bias ? acc + bias->data<float>()[c] : acc;
+    }
+  return AttendOverHeads(ctx, qkv, *s, 3, ctx.has(5) ? &ctx.in(5) : nullptr);
+}
+
+// QAttention(input, weight, bias, input_scale, weight_scale, mask_index, input_zero_point,
+// weight_zero_point, past): weight_scale and weight_zero_point per tensor or per column.
+Status QAttention(KernelContext& ctx) {
+  const Tensor &input = ctx.in(0), &weights = ctx.in(1), &bias = ctx.in(2), &input_scale = ctx.in(3), &weight_scale = ctx.in(4);
+  auto s = ReadShape(ctx, input, weights);
+  if (!s.ok()) return s.status();
+  if (ctx.has(8)) return ctx.Unsupported("past (a key/value cache)");
+  if (!Is8Bit(input) || !Is8Bit(weights))
+    return ctx.Unsupported("input and weight of ", DataTypeName(input.dtype()), " and ", DataTypeName(weights.dtype()), " (8-bit is supported)");
+  const int64_t rows = s->batch * s->sequence, cols = s->columns();
+  const Tensor* input_zp = ctx.has(6) ? &ctx.in(6) : nullptr;
+  const Tensor* weight_zp = ctx.has(7) ? &ctx.in(7) : nullptr;
+  if (bias.dtype() != DataType::kFloat || bias.size() != cols) return ctx.Invalid("bias must be ", cols, " floats, got ", ShapeToString(bias.shape()));
+  if (input_scale.dtype() != DataType::kFloat || input_scale.size() != 1) return ctx.Invalid("input_scale must be one float");
+  if (weight_scale.dtype() != DataType::kFloat || (weight_scale.size() != 1 && weight_scale.size() != cols))
+    return ctx.Invalid("weight_scale must be one float or one per column (", cols, "), got ", ShapeToString(weight_scale.shape()));
+  if ((input_zp && input_zp->size() != 1) || (weight_zp && weight_zp->size() != 1 && weight_zp->size() != cols))
+    return ctx.Invalid("input_zero_point must be one value and weight_zero_point one or one per column");
+  const int32_t x_zp = ZeroPointAt(input_zp, 0);
+  const float x_scale = input_scale.data<float>()[0];
+  std::vector<float> qkv(rows * cols);
+  for (int64_t c = 0; c < cols; ++c) {
+    const int32_t w_zp = ZeroPointAt(weight_zp, weight_zp && weight_zp->size() > 1 ? c : 0);
+    const float product_scale = x_scale * weight_scale.data<float>()[weight_scale.size() > 1 ? c : 0];
+    for (int64_t r = 0; r < rows; ++r) {
+      int64_t acc = 0;  // int32 in ONNX Runtime, which the products of 8-bit values fill only past 33,000 inputs
+      for (int64_t k = 0; k < s->input_hidden; ++k)
+        acc += (LoadInt8(input, r * s->input_hidden + k) - x_zp) * (LoadInt8(weights, k * cols + c) - w_zp);
+      qkv[r * cols + c] = static_cast<float>(acc) * product_scale + bias.data<float>()[c];
+    }
+  }
+  return AttendOverHeads(ctx, qkv, *s, 5, nullptr);
+}
+
+}  // namespace
+
+void RegisterAttentionKernels(KernelRegistry& r) {
+  r.Add("Attention", Attention, "com.microsoft");
+  r.Add("QAttention", QAttention, "com.microsoft");
+}
+
+}  // namespace qplay
