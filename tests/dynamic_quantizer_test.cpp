@@ -282,5 +282,46 @@ TEST(DynamicQuantizer, AttentionBecomesQAttentionWithReducedRangeWeights) {
   EXPECT_TRUE(narrow->quantized_nodes.empty());
 }
 
+// ids [2, 4] (int32) -> com.microsoft EmbedLayerNormalization (word, position, gamma, beta; a mask) -> y, mask_index.
+Model EmbedModel() {
+  testing::ModelBuilder b;
+  auto* ms = b.proto().add_opset_import();
+  ms->set_domain("com.microsoft");
+  ms->set_version(1);
+  b.Input("ids", {2, 4}, onnx::TensorProto::INT32).Input("mask", {2, 4}, onnx::TensorProto::INT32).Output("y").Output("mask_index", {2},
+                                                                                                                    onnx::TensorProto::INT32);
+  std::vector<float> word(10 * 8), position(4 * 8), gamma(8), beta(8);
+  for (size_t i = 0; i < word.size(); ++i) word[i] = std::sin(static_cast<float>(i) * 0.9f);
+  for (size_t i = 0; i < position.size(); ++i) position[i] = std::cos(static_cast<float>(i) * 0.4f) * 0.3f;
+  for (size_t i = 0; i < 8; ++i) gamma[i] = 1.0f + 0.1f * static_cast<float>(i), beta[i] = 0.05f * static_cast<float>(i);
+  b.Initializer("word", {10, 8}, word).Initializer("position", {4, 8}, position).Initializer("gamma", {8}, gamma).Initializer("beta", {8}, beta);
+  b.Node("EmbedLayerNormalization", {"ids", "", "word", "position", "", "gamma", "beta", "mask"}, {"y", "mask_index"}, "embed")
+      ->set_domain("com.microsoft");
+  std::string bytes = b.Bytes();
+  return LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()).value();
+}
+
+TEST(DynamicQuantizer, EmbedLayerNormalizationBecomesQEmbedLayerNormalization) {
+  QuantizationConfig config;
+  config.mode = QuantMode::kDynamic;
+  const Model model = EmbedModel();
+  auto q = Quantize(model, config, {});
+  ASSERT_TRUE(q.ok()) << q.status().message();
+  EXPECT_EQ(OpCounts(q->model.graph), (std::map<std::string, int>{{"QEmbedLayerNormalization", 1}}));
+  const TensorMap feeds = {{"ids", Tensor::FromVector<int32_t>({2, 4}, {1, 5, 9, 0, 3, 3, 7, 2})},
+                           {"mask", Tensor::FromVector<int32_t>({2, 4}, {1, 1, 1, 1, 1, 1, 0, 0})}};
+  auto expected = Session::Create(model)->Run(feeds);
+  auto got = Session::Create(q->model)->Run(feeds);
+  ASSERT_TRUE(expected.ok() && got.ok()) << (got.ok() ? "" : got.status().message());
+  EXPECT_EQ(std::vector<int32_t>(got->at("mask_index").data<int32_t>(), got->at("mask_index").data<int32_t>() + 2), (std::vector<int32_t>{4, 2}));
+  for (int64_t i = 0; i < expected->at("y").size(); ++i)
+    EXPECT_NEAR(got->at("y").data<float>()[i], expected->at("y").data<float>()[i], 0.05) << i;
+
+  TensorMap hostile = feeds;
+  hostile["ids"] = Tensor::FromVector<int32_t>({2, 4}, {1, 5, 9, 10, 3, 3, 7, 2});
+  EXPECT_EQ(Session::Create(model)->Run(hostile).status().message(),
+            "node 'embed' (com.microsoft.EmbedLayerNormalization): input_ids 10 at token 3 is out of range for 10 rows");
+}
+
 }  // namespace
 }  // namespace qplay

@@ -20,7 +20,9 @@ namespace {
 // its QLinear ops and QGemm in qlinear_contrib_test.cpp; MatMulNBits in weight_only_test.cpp;
 // GatherBlockQuantized in embedding_tables_test.cpp; Attention against onnxruntime-node in
 // wasm-tests/wasm/zoo-coverage.test.mjs (attention_*), QAttention in dynamic_quantizer_test.cpp
-// and against onnxruntime-node in wasm-tests/wasm/zoo-quantize.test.mjs;
+// and against onnxruntime-node in wasm-tests/wasm/zoo-quantize.test.mjs; EmbedLayerNormalization
+// and QEmbedLayerNormalization in dynamic_quantizer_test.cpp and against onnxruntime-node in the
+// same two files (bert_embedding_attention_op13);
 // DynamicQuantizeLSTM in dynamic_quantizer_test.cpp; the com.microsoft Gelu forms, FusedMatMul and
 // layer norms against onnxruntime-node's own kernels in wasm-tests/wasm/contrib-ops.test.mjs; Mish
 // (opset 18) against onnxruntime-node in wasm-tests/wasm/zoo-coverage.test.mjs (mish_op18).
@@ -28,7 +30,8 @@ const std::set<std::string> kCoveredByUnitTests = {
     "Gelu", "LpPool", "GroupNormalization", "com.microsoft.QuantizeLinear", "com.microsoft.DequantizeLinear", "com.microsoft.QGemm",
     "com.microsoft.QLinearAdd", "com.microsoft.QLinearMul", "com.microsoft.QLinearSigmoid", "com.microsoft.QLinearLeakyRelu",
     "com.microsoft.QLinearSoftmax", "com.microsoft.QLinearAveragePool", "com.microsoft.QLinearGlobalAveragePool",
-    "com.microsoft.QLinearConcat", "com.microsoft.QLinearWhere", "com.microsoft.MatMulNBits", "com.microsoft.GatherBlockQuantized", "com.microsoft.Attention", "com.microsoft.QAttention", "com.microsoft.DynamicQuantizeLSTM", "com.microsoft.Gelu", "com.microsoft.FastGelu",
+    "com.microsoft.QLinearConcat", "com.microsoft.QLinearWhere", "com.microsoft.MatMulNBits", "com.microsoft.GatherBlockQuantized", "com.microsoft.Attention", "com.microsoft.QAttention",
+    "com.microsoft.EmbedLayerNormalization", "com.microsoft.QEmbedLayerNormalization", "com.microsoft.DynamicQuantizeLSTM", "com.microsoft.Gelu", "com.microsoft.FastGelu",
     "com.microsoft.BiasGelu", "com.microsoft.QuickGelu", "com.microsoft.FusedMatMul", "com.microsoft.SkipLayerNormalization",
     "SimplifiedLayerNormalization", "com.microsoft.SkipSimplifiedLayerNormalization", "Mish"};
 

@@ -37,6 +37,7 @@ const KernelRegistry& KernelRegistry::Get() {
     RegisterEinsumKernels(r);
     RegisterBlockQuantizedKernels(r);
     RegisterAttentionKernels(r);
+    RegisterEmbeddingKernels(r);
     RegisterFastConvKernels(r);
     RegisterFastMatMulKernels(r);
     RegisterFastPoolKernels(r);

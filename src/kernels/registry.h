@@ -53,6 +53,7 @@ void RegisterDetectionKernels(KernelRegistry& registry);
 void RegisterEinsumKernels(KernelRegistry& registry);
 void RegisterBlockQuantizedKernels(KernelRegistry& registry);
 void RegisterAttentionKernels(KernelRegistry& registry);
+void RegisterEmbeddingKernels(KernelRegistry& registry);
 void RegisterFastConvKernels(KernelRegistry& registry);
 void RegisterFastMatMulKernels(KernelRegistry& registry);
 void RegisterFastPoolKernels(KernelRegistry& registry);

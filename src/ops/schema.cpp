@@ -274,6 +274,7 @@ const SchemaRegistry& SchemaRegistry::Get() {
     RegisterMatMulSchemas(r);
     RegisterBlockQuantizedSchemas(r);
     RegisterAttentionSchemas(r);
+    RegisterEmbeddingSchemas(r);
     RegisterConvSchemas(r);
     RegisterPoolSchemas(r);
     RegisterNormalizationSchemas(r);

@@ -231,6 +231,7 @@ void RegisterReduceSchemas(SchemaRegistry& r);
 void RegisterMatMulSchemas(SchemaRegistry& r);
 void RegisterBlockQuantizedSchemas(SchemaRegistry& r);
 void RegisterAttentionSchemas(SchemaRegistry& r);
+void RegisterEmbeddingSchemas(SchemaRegistry& r);
 void RegisterConvSchemas(SchemaRegistry& r);
 void RegisterPoolSchemas(SchemaRegistry& r);
 void RegisterNormalizationSchemas(SchemaRegistry& r);

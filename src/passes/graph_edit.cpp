@@ -83,8 +83,25 @@ Result<Tensor> EvaluateConstantNode(const Model& model, const Node& node) {
   return ctx.outputs()[0];
 }
 
+namespace {
+
+// A writer names a node after the one it replaces: nodes made from unnamed nodes, or from one
+// node twice, would share a name, which ONNX Runtime refuses. Later ones get a suffix.
+void MakeNodeNamesUnique(Graph& graph) {
+  std::set<std::string> seen;
+  for (Node& node : graph.nodes) {
+    if (node.name.empty()) continue;
+    const std::string base = node.name;
+    for (int i = 1; seen.count(node.name); ++i) node.name = base + "_" + std::to_string(i);
+    seen.insert(node.name);
+  }
+}
+
+}  // namespace
+
 Status FinishRewrite(Model& model) {
   Graph& graph = model.graph;
+  MakeNodeNamesUnique(graph);
   for (auto& [name, type] : std::map<std::string, ValueType>(graph.value_types))
     if (type.dtype == DataType::kUndefined && !type.shape) graph.value_types.erase(name);
   RemoveUnusedInitializers(graph);

@@ -24,8 +24,8 @@ std::string FreshName(const Graph& graph, const std::string& base);
 // Runs one node whose inputs are all initializers (a DequantizeLinear of a stored weight, say)
 // and returns its first output.
 Result<Tensor> EvaluateConstantNode(const Model& model, const Node& node);
-// After a rewrite: forgets the placeholder types of names it reserved, drops initializers
-// nothing reads, restores topological order and infers types and shapes again.
+// After a rewrite: makes node names unique, forgets the placeholder types of names it reserved,
+// drops initializers nothing reads, restores topological order and infers types and shapes again.
 Status FinishRewrite(Model& model);
 
 }  // namespace qplay

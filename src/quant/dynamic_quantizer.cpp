@@ -3,6 +3,7 @@
 #include "ops/attention.h"
 #include "ops/conv.h"
 #include "ops/elementwise.h"
+#include "ops/embedding.h"
 #include "ops/matmul.h"
 #include "ops/quantize.h"
 #include "ops/recurrent.h"
@@ -48,10 +49,11 @@ class DynamicWriter {
 
  private:
   bool Selected(const Node& node) const {
-    return IsAnyOp(node, ops::kMatMul, ops::kGemm, ops::kConv, ops::kLSTM, ops::kGRU, ops::kGather, ops::kAttention) &&
+    return IsAnyOp(node, ops::kMatMul, ops::kGemm, ops::kConv, ops::kLSTM, ops::kGRU, ops::kGather, ops::kAttention,
+                   ops::kEmbedLayerNormalization) &&
            !config_.nodes_to_exclude.count(node.name) &&
            (config_.op_types_to_quantize.empty() || config_.op_types_to_quantize.count(node.op_type)) &&
-           IsFloatValue(graph_, node.inputs[0]);
+           (IsFloatValue(graph_, node.inputs[0]) || IsOp(node, ops::kEmbedLayerNormalization));  // which reads token ids
   }
 
   // Appends the node's integer form to `nodes`; false leaves it float.
@@ -65,6 +67,7 @@ class DynamicWriter {
       return WriteQuantizedLstm(node, nodes);
     if (IsAnyOp(node, ops::kLSTM, ops::kGRU)) return WriteRecurrent(node, nodes);
     if (IsOp(node, ops::kAttention)) return WriteAttention(node, nodes);
+    if (IsOp(node, ops::kEmbedLayerNormalization)) return WriteEmbedLayerNormalization(node, nodes);
     const Tensor* w = FloatInitializer(graph_, node, 1);
     if (IsOp(node, ops::kMatMul)) {
       if (!w) return !config_.matmul_const_b_only && IsFloatValue(graph_, node.inputs[1]) && WriteActivationMatMul(node, nodes);
@@ -169,6 +172,31 @@ class DynamicWriter {
     attention.attributes.erase("qkv_hidden_sizes");
     attention.attributes.erase("rotary_embedding_dim");
     nodes.push_back(attention);
+    uses_contrib_domain_ = true;
+    return true;
+  }
+
+  // EmbedLayerNormalization becomes com.microsoft QEmbedLayerNormalization, as ONNX Runtime's
+  // quantize_dynamic writes it: the word, position and segment tables, gamma and beta stored per
+  // tensor in the activation type. Not with position_ids or the embedding_sum output, which
+  // QEmbedLayerNormalization does not take, nor without beta, which it requires.
+  bool WriteEmbedLayerNormalization(const Node& node, std::vector<Node>& nodes) {
+    auto input = [&](size_t i) { return node.inputs.size() > i ? node.inputs[i] : std::string(); };
+    if (!input(8).empty() || (node.outputs.size() > 2 && !node.outputs[2].empty())) return false;
+    std::vector<Quantized> parts;
+    for (size_t i = 2; i <= 6; ++i) {
+      const Tensor* values = input(i).empty() ? nullptr : FloatInitializer(graph_, node, i);
+      if (!values && !(i == 4 && input(i).empty())) return false;  // only the segment table may be absent
+      parts.push_back(values ? Weight(input(i), *values, -1, 1.0f, {}, embedding_format_) : Quantized{});
+    }
+    std::vector<std::string> inputs = {input(0), input(1)};
+    for (const Quantized& p : parts) inputs.push_back(p.value);
+    inputs.push_back(input(7));
+    for (const Quantized& p : parts) inputs.push_back(p.scale);
+    for (const Quantized& p : parts) inputs.push_back(p.zero_point);
+    Node embed = MakeNode(ops::kQEmbedLayerNormalization, node.name + "_quant", inputs, node.outputs);
+    if (node.Has("epsilon")) embed.attributes["epsilon"] = node.attributes.at("epsilon");
+    nodes.push_back(embed);
     uses_contrib_domain_ = true;
     return true;
   }

@@ -311,6 +311,21 @@ hand_built("attention_bias_op13", 13,
            {**sequence, "attention_bias": rng.standard_normal((1, 4, 6, 6)).astype(np.float32)}, ["y"],
            "com.microsoft Attention with an attention_bias and a scale", attention_weights(48, 10), microsoft=True)
 
+# A BERT front end as ONNX Runtime's transformer optimizer fuses it: EmbedLayerNormalization
+# (word, position and segment embeddings, the mask's token counts) feeding Attention.
+tokens = {"input_ids": np.random.default_rng(11).integers(0, 30, (2, 6)).astype(np.int32),
+          "segment_ids": np.array([[0] * 3 + [1] * 3, [0] * 6], dtype=np.int32),
+          "mask": np.array([[1] * 6, [1] * 4 + [0] * 2], dtype=np.int32)}
+embedding_rng = np.random.default_rng(12)
+embeddings = [numpy_helper.from_array(embedding_rng.standard_normal(shape).astype(np.float32), name)
+              for name, shape in (("word", (30, 16)), ("position", (8, 16)), ("segment", (2, 16)), ("gamma", (16,)), ("beta", (16,)))]
+hand_built("bert_embedding_attention_op13", 13,
+           [helper.make_node("EmbedLayerNormalization", ["input_ids", "segment_ids", "word", "position", "segment", "gamma", "beta",
+                                                         "mask"], ["embedded", "mask_index"], domain="com.microsoft", epsilon=1e-5),
+            helper.make_node("Attention", ["embedded", "weights", "bias", "mask_index"], ["y"], domain="com.microsoft", num_heads=4)],
+           tokens, ["y"], "com.microsoft EmbedLayerNormalization feeding Attention (a fused BERT front end)",
+           embeddings + attention_weights(48, 13), microsoft=True)
+
 
 def lstm_branch(name, seed):
     """A graph running an LSTM of hidden size 8 over x from state (h, c): outputs y, h, c."""

@@ -100,7 +100,9 @@ test.each([
   quantizeAndCompare('text_encoder_op14', config, ortOptions), 300000);
 
 // com.microsoft Attention quantized dynamically becomes QAttention (per tensor and per column)
-// where QAttention can express it; the causal model's narrower V keeps it float.
-test.each(['attention_raw_mask_op13', 'attention_lengths_causal_op13'].flatMap((name) => [[name, false], [name, true]]))(
+// where QAttention can express it (the causal model's narrower V keeps it float), and
+// EmbedLayerNormalization becomes QEmbedLayerNormalization.
+test.each(['attention_raw_mask_op13', 'attention_lengths_causal_op13', 'bert_embedding_attention_op13']
+  .flatMap((name) => [[name, false], [name, true]]))(
   '%s quantized dynamically (per channel: %s) agrees with onnxruntime', (name, perChannel) =>
     quantizeAndCompare(name, { mode: 'dynamic', per_channel: perChannel }), 300000);
