@@ -152,8 +152,8 @@ class DynamicWriter {
   }
 
   // Attention becomes com.microsoft QAttention, as ONNX Runtime's quantize_dynamic writes it:
-  // the input quantized at run time, the weights stored with reduce_range (-64..64) (so that its
-  // u8s8 kernels cannot saturate), per column with per_channel. Not with a key/value cache, an
+  // the input quantized at run time, the weights stored with reduce_range, in -64..64, so that
+  // its u8s8 kernels cannot saturate (per column with per_channel). Not with a key/value cache, an
   // attention_bias or Q, K and V of different widths, which QAttention does not take.
   bool WriteAttention(const Node& node, std::vector<Node>& nodes) {
     const Tensor* w = FloatInitializer(graph_, node, 1);

@@ -12,7 +12,7 @@ namespace qplay {
 const Tensor* EmbeddingTable(const Graph& graph, const Node& node) {
   if (!IsOp(node, ops::kGather) || node.GetInt("axis", 0) != 0) return nullptr;
   const Tensor* table = FloatInitializer(graph, node, 0);
-  return table && table->rank() == 2 && !graph.IsInitializer(node.inputs[1]) ? table : nullptr;
+  return table && table->rank() == 2 && table->size() > 0 && !graph.IsInitializer(node.inputs[1]) ? table : nullptr;
 }
 
 void WriteGatherThenDequantize(QdqWriter& writer, const Node& node, const TensorFormat& format, std::vector<Node>& nodes) {

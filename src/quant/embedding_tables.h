@@ -12,8 +12,8 @@
 
 namespace qplay {
 
-// The table `node` gathers rows of, or null when it is not a Gather along axis 0 of a constant
-// 2-D float table.
+// The table `node` gathers rows of, or null when it is not a Gather along axis 0 of a constant,
+// non-empty 2-D float table.
 const Tensor* EmbeddingTable(const Graph& graph, const Node& node);
 
 // Appends Gather(8-bit table) -> DequantizeLinear in `format` (per tensor) to `nodes`.

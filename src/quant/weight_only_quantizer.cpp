@@ -1,11 +1,8 @@
 #include "quant/weight_only_quantizer.h"
 
-#include <algorithm>
-#include <cmath>
-
+#include "ops/block_quantized.h"
 #include "ops/elementwise.h"
 #include "ops/matmul.h"
-#include "ops/block_quantized.h"
 #include "ops/tensor_ops.h"
 #include "passes/graph_edit.h"
 #include "quant/block_packing.h"
