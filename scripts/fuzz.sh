@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs each libFuzzer harness (tests/fuzz) for SECONDS from a seed corpus of the tests' and
-# ONNX's conformance models, .npy files and configs. Exits non-zero on the first crash, leaving
+# ONNX's conformance models (and the small models of the test zoo, when the tests have built
+# it), .npy files and configs. Exits non-zero on the first crash, leaving
 # the input in BUILD_DIR/fuzz/crashes/. Usage: scripts/fuzz.sh BUILD_DIR SECONDS [HARNESS...]
 # FUZZ_SEED (1 by default) seeds libFuzzer's mutations, so that a run can be repeated;
 # FUZZ_RUNS stops each harness after that many executions (or SECONDS, whichever comes first).
@@ -26,7 +27,8 @@ while IFS= read -r model; do
   # fuzz_quantize reads a recipe byte, then the model.
   { printf '\x00'; cat "$model"; } > "$seeds/quantize/$i"
   i=$((i + 1))
-done < <(find /usr/share/libonnx-testdata/data tests/models tests/hostile examples/models -name '*.onnx' -size -64k | sort)
+done < <(find /usr/share/libonnx-testdata/data tests/models tests/hostile examples/models $(ls -d build/zoo-coverage 2>/dev/null) \
+           -name '*.onnx' -size -64k | sort)
 i=0
 while IFS= read -r npy; do
   head -c 65536 "$npy" > "$seeds/npy/$i.npy"
