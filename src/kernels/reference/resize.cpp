@@ -181,6 +181,21 @@ struct Sampler {
     }
     return map[y * width + x];
   }
+
+  // Coordinate `v` along an axis of `size` pixels (axis 0: x, 1: y), moved to where converting it
+  // to an integer is defined, sampling the same pixels: more than 4 pixels out, zeros and border
+  // padding read what they read at 4 pixels out (beyond the widest kernel, cubic's 2); reflection
+  // repeats every twice its range. NaN and infinities sample outside the map.
+  double WithinReach(double v, int64_t size, int axis) const {
+    const double low = bounds[axis], high = bounds[axis + 2];
+    if (padding == "reflection") {
+      if (!std::isfinite(v)) return low;
+      const double period = 2 * (high - low);
+      if (period > 0 && std::abs(v) > 1e6) v = low + std::fmod(std::fmod(v - low, period) + period, period);
+      return v;
+    }
+    return std::isnan(v) ? -4.0 : std::clamp(v, -4.0, static_cast<double>(size) + 3);
+  }
 };
 
 // Cubic convolution weights (A = -0.75) for a sample at distance t past its second neighbour.
@@ -214,8 +229,8 @@ Status GridSample(KernelContext& ctx) {
   if (height == 0 || width == 0) return Status::Ok();
   for (int64_t b = 0; b < n; ++b)
     for (int64_t p = 0; p < out_h * out_w; ++p) {
-      double gx = denormalize(grid.GetAsDouble((b * out_h * out_w + p) * 2), width);
-      double gy = denormalize(grid.GetAsDouble((b * out_h * out_w + p) * 2 + 1), height);
+      double gx = sampler.WithinReach(denormalize(grid.GetAsDouble((b * out_h * out_w + p) * 2), width), width, 0);
+      double gy = sampler.WithinReach(denormalize(grid.GetAsDouble((b * out_h * out_w + p) * 2 + 1), height), height, 1);
       // Padding applies to each pixel read, not to the sampling point.
       if (nearest) gx = std::nearbyint(gx), gy = std::nearbyint(gy);
       for (int64_t c = 0; c < channels; ++c) {
