@@ -198,15 +198,18 @@ std::vector<ValueInfo> SliceInfer(InferContext& ctx) {
       continue;
     }
     const int64_t n = *d.value;
+    if (n < 0) return unknown;  // a declared negative dimension: the kernel names it when it runs
     int64_t b = (*starts)[i] < 0 ? (*starts)[i] + n : (*starts)[i];
     int64_t e = (*ends)[i] < 0 ? (*ends)[i] + n : (*ends)[i];
+    // The step's magnitude as unsigned, so that neither it nor the count can overflow.
+    const uint64_t stride = step > 0 ? static_cast<uint64_t>(step) : static_cast<uint64_t>(-(step + 1)) + 1;
     int64_t count;
     if (step > 0) {
       b = std::clamp<int64_t>(b, 0, n), e = std::clamp<int64_t>(e, 0, n);
-      count = e > b ? (e - b + step - 1) / step : 0;
+      count = e > b ? static_cast<int64_t>(static_cast<uint64_t>(e - b - 1) / stride) + 1 : 0;
     } else {
       b = std::clamp<int64_t>(b, -1, n - 1), e = std::clamp<int64_t>(e, -1, n - 1);
-      count = b > e ? (b - e - step - 1) / -step : 0;
+      count = b > e ? static_cast<int64_t>(static_cast<uint64_t>(b - e - 1) / stride) + 1 : 0;
     }
     out[axis] = Dim::Known(count);
     if (elements && rank == 1 && static_cast<int64_t>(elements->size()) == n) {
