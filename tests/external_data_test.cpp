@@ -42,7 +42,8 @@ std::vector<uint8_t> WeightBytes() {
 }
 
 fs::path WriteModelFolder(const std::string& model) {
-  const fs::path folder = fs::temp_directory_path() / "qplay_external_data";
+  // One folder per test: ctest runs this file's tests in parallel processes.
+  const fs::path folder = fs::temp_directory_path() / ("qplay_external_data_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
   fs::create_directories(folder);
   std::ofstream(folder / "model.onnx", std::ios::binary) << model;
   const auto weights = WeightBytes();
