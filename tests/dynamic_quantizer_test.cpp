@@ -230,9 +230,7 @@ TEST(DynamicQuantizer, ConfigModeAndErrors) {
 // x [2, 5, 8] -> com.microsoft Attention (2 heads, `sizes` as qkv_hidden_sizes when given) -> y.
 Model AttentionModel(std::vector<int64_t> sizes = {}) {
   testing::ModelBuilder b;
-  auto* ms = b.proto().add_opset_import();
-  ms->set_domain("com.microsoft");
-  ms->set_version(1);
+  b.Import("com.microsoft", 1);
   const int64_t columns = sizes.empty() ? 24 : sizes[0] + sizes[1] + sizes[2];
   b.Input("x", {2, 5, 8}).Output("y");
   std::vector<float> w(8 * columns), bias(columns);
@@ -285,9 +283,7 @@ TEST(DynamicQuantizer, AttentionBecomesQAttentionWithReducedRangeWeights) {
 // ids [2, 4] (int32) -> com.microsoft EmbedLayerNormalization (word, position, gamma, beta; a mask) -> y, mask_index.
 Model EmbedModel() {
   testing::ModelBuilder b;
-  auto* ms = b.proto().add_opset_import();
-  ms->set_domain("com.microsoft");
-  ms->set_version(1);
+  b.Import("com.microsoft", 1);
   b.Input("ids", {2, 4}, onnx::TensorProto::INT32).Input("mask", {2, 4}, onnx::TensorProto::INT32).Output("y").Output("mask_index", {2},
                                                                                                                     onnx::TensorProto::INT32);
   std::vector<float> word(10 * 8), position(4 * 8), gamma(8), beta(8);

@@ -18,6 +18,13 @@ class ModelBuilder {
     model_.mutable_graph()->set_name("test");
   }
 
+  // Also imports `domain` (com.microsoft for ONNX Runtime's contrib ops).
+  ModelBuilder& Import(const std::string& domain, int64_t version) {
+    auto* op = model_.add_opset_import();
+    op->set_domain(domain);
+    op->set_version(version);
+    return *this;
+  }
   ModelBuilder& Input(const std::string& name, std::vector<int64_t> dims, int elem_type = onnx::TensorProto::FLOAT) {
     Describe(graph()->add_input(), name, dims, elem_type);
     return *this;

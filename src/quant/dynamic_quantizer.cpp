@@ -205,7 +205,7 @@ class DynamicWriter {
   // to float; returns the float value's name (node.outputs[0] for MatMul).
   std::string WriteMatMul(const Node& node, const Tensor& w, float alpha, std::vector<Node>& nodes) {
     const Quantized a = DynamicallyQuantized(node.inputs[0], nodes);
-    const Quantized b = Weight(node.inputs[1], w, config_.per_channel ? 1 : -1, alpha, {});
+    const Quantized b = Weight(node.inputs[1], w, config_.per_channel ? 1 : -1, alpha, {}, weight_format_);
     const std::string product = IsOp(node, ops::kMatMul) ? node.outputs[0] : Fresh(node.outputs[0] + "_product");
     ScaleBack(node, Make(ops::kMatMulInteger, node.name + "_quant", {a.value, b.value, a.zero_point, b.zero_point},
                          Fresh(node.outputs[0] + "_int32")),
@@ -226,7 +226,7 @@ class DynamicWriter {
     // Per-channel scales become [1, M, 1, ...] so they broadcast over the output's channels.
     Shape channel_shape(static_cast<size_t>(w.rank()), 1);
     channel_shape[1] = w.dim(0);
-    const Quantized q = Weight(node.inputs[1], w, config_.per_channel ? 0 : -1, 1.0f, channel_shape);
+    const Quantized q = Weight(node.inputs[1], w, config_.per_channel ? 0 : -1, 1.0f, channel_shape, weight_format_);
     Node conv = Make(ops::kConvInteger, node.name + "_quant", {x.value, q.value, x.zero_point, q.zero_point}, Fresh(node.outputs[0] + "_int32"));
     for (const auto& [name, attr] : node.attributes) conv.attributes[name] = attr;
     const bool has_bias = node.inputs.size() > 2 && !node.inputs[2].empty();
@@ -273,11 +273,8 @@ class DynamicWriter {
     return dynamic_[value] = {q.outputs[0], q.outputs[1], q.outputs[2]};
   }
 
-  // The weight stored quantized (per tensor, or per channel along `axis`), its scales times
+  // The weight stored quantized in `format` (per tensor, or per channel along `axis`), its scales times
   // `alpha` (shaped `scale_shape` when given) and its zero point (one value when all agree).
-  Quantized Weight(const std::string& name, const Tensor& w, int64_t axis, float alpha, const Shape& scale_shape) {
-    return Weight(name, w, axis, alpha, scale_shape, weight_format_);
-  }
   Quantized Weight(const std::string& name, const Tensor& w, int64_t axis, float alpha, const Shape& scale_shape,
                    const TensorFormat& format) {
     QuantizedConstant q = QuantizeConstant(w, axis, format);

@@ -170,10 +170,11 @@ Status GatherBlockQuantized(KernelContext& ctx) {
       const int64_t line = row * lines_per_row + l;
       const uint8_t* codes = data.data<uint8_t>() + line * line_bytes;
       float* out = y.data<float>() + (i * lines_per_row + l) * width;
-      for (int64_t j = 0; j < width; ++j) {
-        const int64_t block = j / block_size;
+      for (int64_t block = 0; block < blocks; ++block) {
         const int32_t zp = zero_points ? Unpack(zero_points->data<uint8_t>() + line * zp_line_bytes, block, bits) : 1 << (bits - 1);
-        out[j] = static_cast<float>(Unpack(codes, j, bits) - zp) * scales.data<float>()[line * blocks + block];
+        const float scale = scales.data<float>()[line * blocks + block];
+        for (int64_t j = block * block_size; j < std::min(width, (block + 1) * block_size); ++j)
+          out[j] = static_cast<float>(Unpack(codes, j, bits) - zp) * scale;
       }
     }
   }
