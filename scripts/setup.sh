@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 apt_packages=(
   emscripten protobuf-compiler libprotobuf-dev libonnx-dev libsimde-dev
   libgtest-dev nlohmann-json3-dev zlib1g-dev cmake make g++ chromium libonnx-testdata dpkg-dev
-  python3-torch python3-torchvision  # tests/zoo builds torchvision architectures and quantizes them with PyTorch
+  python3-torch python3-torchvision python3-onnx  # tests/zoo builds torchvision architectures, exports and quantizes them
   clang-14 libclang-rt-14-dev        # make test-asan and make fuzz: ASan, UBSan and libFuzzer
 )
 

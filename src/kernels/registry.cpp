@@ -32,6 +32,7 @@ const KernelRegistry& KernelRegistry::Get() {
     RegisterRecurrentKernels(r);
     RegisterControlFlowKernels(r);
     RegisterResizeKernels(r);
+    RegisterGridSampleKernels(r);
     RegisterQLinearContribKernels(r);
     RegisterDetectionKernels(r);
     RegisterEinsumKernels(r);

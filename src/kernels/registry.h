@@ -48,6 +48,7 @@ void RegisterQuantizeKernels(KernelRegistry& registry);
 void RegisterRecurrentKernels(KernelRegistry& registry);
 void RegisterControlFlowKernels(KernelRegistry& registry);
 void RegisterResizeKernels(KernelRegistry& registry);
+void RegisterGridSampleKernels(KernelRegistry& registry);
 void RegisterQLinearContribKernels(KernelRegistry& registry);
 void RegisterDetectionKernels(KernelRegistry& registry);
 void RegisterEinsumKernels(KernelRegistry& registry);

@@ -1,41 +1,44 @@
 // Resize and its predecessor Upsample, and GridSample.
-#include <cmath>
+#include <algorithm>
 
+#include "ops/resize.h"
+#include "ops/resize_geometry.h"
 #include "ops/schema.h"
 #include "ops/upgrade.h"
 
 namespace qplay {
 namespace {
 
-// floor(dim * scale), as Resize sizes its output; unknown when that is not a valid dimension.
-Dim ScaledDim(int64_t dim, double scale) {
-  const double size = std::floor(static_cast<double>(dim) * scale);
-  return size >= 0 && size < 9.2e18 ? Dim::Known(static_cast<int64_t>(size)) : Dim{};
-}
-
+// With every input dimension and the scales or sizes known, the exact output; otherwise each
+// resized axis of unknown input dimension is unknown (unless sizes name it), and the others
+// keep their dimension.
 std::vector<ValueInfo> ResizeInfer(InferContext& ctx) {
   const ValueInfo& x = ctx.in(0);
   if (!x.shape) return ctx.Unknown(x.dtype);
-  const int64_t rank = x.rank();
-  const bool upsample = ctx.node.op_type == "Upsample";
-  const size_t scales_at = upsample || ctx.opset < 11 ? 1 : 2;
-  std::optional<std::vector<double>> scales;
-  if (upsample && ctx.opset < 9) {
-    scales.emplace();
-    for (float s : ctx.node.GetFloats("scales")) scales->push_back(s);
-  } else if (ctx.has(scales_at) && ctx.in(scales_at).constant && ctx.in(scales_at).constant->size() > 0) {
-    const Tensor& t = *ctx.in(scales_at).constant;
-    scales.emplace();
-    for (int64_t i = 0; i < t.size(); ++i) scales->push_back(t.GetAsDouble(i));
+  std::vector<const Tensor*> constants;
+  for (size_t i = 0; i < ctx.num_inputs(); ++i)
+    constants.push_back(ctx.has(i) && ctx.in(i).constant ? &*ctx.in(i).constant : nullptr);
+  const ResizeInputs given = PickResizeInputs(ctx.node, ctx.opset, constants);
+  const bool stretch = ctx.node.GetString("keep_aspect_ratio_policy", "stretch") == "stretch";
+  if (!given.scales && !given.sizes && stretch && !ctx.node.Has("axes") && !IsOp(ctx.node, ops::kUpsample) && ctx.opset >= 11 &&
+      ctx.has(3)) {
+    // Sizes computed from shapes (Shape, Gather, Concat) are known as elements, perhaps symbolic.
+    auto sizes = Elements(ctx.in(3));
+    return {ValueInfo::Typed(x.dtype, sizes && static_cast<int64_t>(sizes->size()) == x.rank() ? *sizes : Dims(x.rank()))};
   }
-  if (scales && static_cast<int64_t>(scales->size()) == rank) {
-    Dims out = *x.shape;
-    for (int64_t d = 0; d < rank; ++d)
-      if ((*scales)[d] != 1.0) out[d] = out[d].known() ? ScaledDim(*out[d].value, (*scales)[d]) : Dim{};
-    return {ValueInfo::Typed(x.dtype, out)};
+  Shape known;
+  for (const Dim& d : *x.shape) known.push_back(d.value.value_or(1));
+  auto geometry = ComputeResizeGeometry(ctx.node, known, given);
+  if (!geometry.ok()) return {ValueInfo::Typed(x.dtype, Dims(x.rank()))};
+  // The common scale of a kept aspect ratio depends on every resized dimension.
+  const bool axes_known = std::all_of(geometry->axes.begin(), geometry->axes.end(), [&](int64_t d) { return (*x.shape)[d].known(); });
+  Dims out = *x.shape;
+  for (int64_t d : geometry->axes) {
+    if (!given.sizes && geometry->scales[d] == 1.0) continue;
+    const bool exact = stretch ? out[d].known() || given.sizes : axes_known;
+    out[d] = exact ? Dim::Known(geometry->output[d]) : Dim{};
   }
-  if (auto sizes = Elements(ctx.in(3))) return {ValueInfo::Typed(x.dtype, *sizes)};
-  return {ValueInfo::Typed(x.dtype, Dims(rank))};
+  return {ValueInfo::Typed(x.dtype, out)};
 }
 
 const std::vector<std::string> kModes = {"nearest", "linear", "cubic"};

@@ -250,6 +250,35 @@ hand_built("resize_half_pixel_symmetric_op19", 19,
                              coordinate_transformation_mode="half_pixel_symmetric")], x, ["y"],
            "opset 19: Resize half_pixel_symmetric",
            [numpy_helper.from_array(np.array([1, 1, 1.5, 0.75], dtype=np.float32), "scales")])
+
+
+def floats(name, values):
+    return numpy_helper.from_array(np.array(values, dtype=np.float32), name)
+
+
+# Resize in each mode ONNX Runtime's CPU provider runs: cubic, antialiasing, kept aspect ratios
+# over a subset of axes, tf_crop_and_resize's extrapolation and tf_half_pixel_for_nn.
+for name, opset, attributes, inputs, initializers in (
+        ("resize_cubic_op13", 13, {"mode": "cubic"}, ["x", "", "scales"], [floats("scales", [1, 1, 1.5, 0.75])]),
+        ("resize_cubic_exclude_outside_align_corners_op13", 13,
+         {"mode": "cubic", "cubic_coeff_a": -0.5, "exclude_outside": 1, "coordinate_transformation_mode": "align_corners"},
+         ["x", "", "", "sizes"], [ints("sizes", [2, 4, 9, 4])]),
+        ("resize_antialias_linear_op18", 18, {"mode": "linear", "antialias": 1}, ["x", "", "scales"],
+         [floats("scales", [1, 1, 0.6, 0.5])]),
+        ("resize_antialias_cubic_op18", 18, {"mode": "cubic", "antialias": 1}, ["x", "", "", "sizes"],
+         [ints("sizes", [2, 4, 4, 3])]),
+        ("resize_keep_aspect_not_larger_op18", 18, {"mode": "linear", "axes": [2, 3], "keep_aspect_ratio_policy": "not_larger"},
+         ["x", "", "", "sizes"], [ints("sizes", [5, 9])]),
+        ("resize_keep_aspect_not_smaller_op18", 18,
+         {"mode": "nearest", "axes": [3, 2], "keep_aspect_ratio_policy": "not_smaller"}, ["x", "", "", "sizes"],
+         [ints("sizes", [4, 10])]),
+        ("resize_tf_crop_and_resize_op13", 13,
+         {"mode": "linear", "coordinate_transformation_mode": "tf_crop_and_resize", "extrapolation_value": -1.5},
+         ["x", "roi", "", "sizes"], [floats("roi", [0, 0, 0.1, -0.2, 1, 1, 0.9, 1.3]), ints("sizes", [2, 4, 5, 7])]),
+        ("resize_tf_half_pixel_for_nn_op11", 11, {"mode": "nearest", "coordinate_transformation_mode": "tf_half_pixel_for_nn"},
+         ["x", "roi", "scales"], [floats("roi", []), floats("scales", [1, 1, 1.5, 0.5])])):
+    hand_built(name, opset, [helper.make_node("Resize", inputs, ["y"], **attributes)], x, ["y"],
+               "Resize " + ", ".join(f"{k}={v}" for k, v in attributes.items()), initializers)
 hand_built("where_select_op13", 13,
            [helper.make_node("Greater", ["x", "zero"], ["positive"]), helper.make_node("Relu", ["x"], ["r"]),
             helper.make_node("Sigmoid", ["x"], ["s"]), helper.make_node("Where", ["positive", "r", "s"], ["w"]),

@@ -1,34 +1,76 @@
-// Resize (opset 10+) and Upsample (opset 7-9): nearest and (multi)linear interpolation with
-// the ONNX coordinate transformation modes; GridSample (opset 16+), as ONNX Runtime samples.
+// Resize (opset 10+) and Upsample (opset 7-9), as ONNX Runtime computes them: nearest, linear and
+// cubic interpolation, every coordinate transformation mode, antialiasing, exclude_outside and
+// tf_crop_and_resize's extrapolation. Interpolation is separable: each resized axis is resampled
+// in turn, innermost first, from a table of the input elements each output index reads along
+// that axis and their weights.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
 
-#include "kernels/conv_geometry.h"
+#include "kernels/interpolation.h"
 #include "kernels/registry.h"
+#include "ops/resize.h"
+#include "ops/resize_geometry.h"
 
 namespace qplay {
 namespace {
 
+enum class Interpolation { kNearest, kLinear, kCubic };
+
 struct ResizeMode {
-  bool linear = false;
+  Interpolation interpolation = Interpolation::kNearest;
   std::string coordinates = "half_pixel";
   std::string nearest = "round_prefer_floor";
+  double cubic_coeff_a = -0.75;
+  bool exclude_outside = false;
+  bool antialias = false;
+  double extrapolation_value = 0;
 };
 
-// Maps an output coordinate to the input coordinate it samples.
-// `resized` is in_len * scale before flooring, as the ONNX reference uses it.
-double SourceCoordinate(const ResizeMode& mode, double out, double scale, int64_t in_len, double resized) {
-  const std::string& m = mode.coordinates;
-  if (m == "asymmetric") return out / scale;
-  if (m == "align_corners") return resized == 1 ? 0 : out * (in_len - 1) / (resized - 1);
-  if (m == "pytorch_half_pixel") return resized > 1 ? (out + 0.5) / scale - 0.5 : 0;
-  if (m == "half_pixel_symmetric") {  // opset 19: half_pixel, centred when the output length was rounded down
-    const double adjustment = std::floor(resized) / resized, center = in_len / 2.0;
-    return center * (1 - adjustment) + (out + 0.5) / scale - 0.5;
+Result<ResizeMode> ReadMode(const KernelContext& ctx) {
+  ResizeMode mode;
+  const std::string name = ctx.node.GetString("mode", "nearest");
+  if (name == "linear" || name == "bilinear") mode.interpolation = Interpolation::kLinear;
+  else if (name == "cubic") mode.interpolation = Interpolation::kCubic;
+  else if (name != "nearest") return ctx.Unsupported("mode '", name, "'");
+  if (IsOp(ctx.node, ops::kUpsample) || ctx.opset < 11) {  // Upsample and Resize-10 sample asymmetrically and round nearest down
+    mode.coordinates = "asymmetric";
+    mode.nearest = "floor";
+    return mode;
   }
-  return (out + 0.5) / scale - 0.5;  // half_pixel
+  mode.coordinates = ctx.node.GetString("coordinate_transformation_mode", "half_pixel");
+  mode.nearest = ctx.node.GetString("nearest_mode", "round_prefer_floor");
+  mode.cubic_coeff_a = ctx.node.GetFloat("cubic_coeff_a", -0.75f);
+  mode.exclude_outside = ctx.node.GetInt("exclude_outside", 0) != 0;
+  mode.antialias = ctx.node.GetInt("antialias", 0) != 0 && mode.interpolation != Interpolation::kNearest;
+  mode.extrapolation_value = ctx.node.GetFloat("extrapolation_value", 0);
+  return mode;
+}
+
+// One axis: its lengths, scale and region of interest.
+struct Axis {
+  int64_t in_len, out_len;
+  double scale, roi_start, roi_end;
+};
+
+// The input coordinate that output index `out` samples along `axis`. Lengths "resized" are the
+// input's times the scale before rounding, as the ONNX reference computes them.
+double SourceCoordinate(const ResizeMode& mode, const Axis& axis, double out) {
+  const std::string& m = mode.coordinates;
+  const double resized = static_cast<double>(axis.in_len) * axis.scale, last = static_cast<double>(axis.in_len - 1);
+  if (m == "asymmetric") return out / axis.scale;
+  if (m == "align_corners") return resized == 1 ? 0 : out * last / (resized - 1);
+  if (m == "pytorch_half_pixel") return resized > 1 ? (out + 0.5) / axis.scale - 0.5 : 0;
+  if (m == "tf_half_pixel_for_nn") return (out + 0.5) / axis.scale;
+  if (m == "tf_crop_and_resize")
+    return axis.out_len > 1 ? axis.roi_start * last + out * (axis.roi_end - axis.roi_start) * last / (axis.out_len - 1)
+                            : 0.5 * (axis.roi_start + axis.roi_end) * last;
+  if (m == "half_pixel_symmetric") {  // opset 19: half_pixel, centred when the output length was rounded down
+    const double adjustment = axis.out_len / resized, center = axis.in_len / 2.0;
+    return center * (1 - adjustment) + (out + 0.5) / axis.scale - 0.5;
+  }
+  return (out + 0.5) / axis.scale - 0.5;  // half_pixel
 }
 
 int64_t NearestIndex(const ResizeMode& mode, double x, int64_t len) {
@@ -37,234 +79,178 @@ int64_t NearestIndex(const ResizeMode& mode, double x, int64_t len) {
   else if (mode.nearest == "ceil") r = std::ceil(x);
   else if (mode.nearest == "round_prefer_ceil") r = std::floor(x + 0.5);
   else r = x == std::floor(x) + 0.5 ? std::floor(x) : std::round(x);  // round_prefer_floor
-  return std::clamp<int64_t>(static_cast<int64_t>(r), 0, len - 1);
+  return std::clamp<int64_t>(static_cast<int64_t>(std::clamp(r, -1.0, static_cast<double>(len))), 0, len - 1);
 }
 
-Status Interpolate(KernelContext& ctx, const ResizeMode& mode, std::vector<double> scales, Shape out_shape) {
-  const Tensor& x = ctx.in(0);
-  const int64_t rank = x.rank();
-  // Nearest copies elements of any type (an 8-bit tensor in a quantized model); linear computes in float.
-  if (mode.linear ? x.dtype() != DataType::kFloat : ElementSize(x.dtype()) == 0)
-    return ctx.Unsupported("element type ", DataTypeName(x.dtype()), mode.linear ? " in linear mode" : "");
-  QPLAY_RETURN_IF_ERROR(ctx.CheckOutputSize(x.dtype(), out_shape));
-  for (int64_t d = 0; d < rank; ++d)
-    if (x.dim(d) == 0 && out_shape[d] != 0) return ctx.Invalid("axis ", d, " is empty; it cannot be resized to ", out_shape[d]);
-  Tensor& y = ctx.Output(0, x.dtype(), out_shape);
-  std::vector<int64_t> strides(rank, 1);
-  for (int64_t d = rank - 1; d > 0; --d) strides[d - 1] = strides[d] * x.dim(d);
-  // Per axis and output index: the two source indices and the weight of the second.
-  std::vector<std::vector<int64_t>> lo(rank), hi(rank);
-  std::vector<std::vector<double>> weight(rank);
-  for (int64_t d = 0; d < rank; ++d)
-    for (int64_t o = 0; o < out_shape[d]; ++o) {
-      const double src = SourceCoordinate(mode, static_cast<double>(o), scales[d], x.dim(d), x.dim(d) * scales[d]);
-      if (!mode.linear) {
-        lo[d].push_back(NearestIndex(mode, src, x.dim(d)));
-        hi[d].push_back(lo[d].back());
-        weight[d].push_back(0);
-        continue;
-      }
-      const double clamped = std::clamp(src, 0.0, static_cast<double>(x.dim(d) - 1));
-      const int64_t l = static_cast<int64_t>(std::floor(clamped));
-      lo[d].push_back(l);
-      hi[d].push_back(std::min(l + 1, x.dim(d) - 1));
-      weight[d].push_back(clamped - l);
-    }
-  if (!mode.linear) {
-    const size_t element = ElementSize(x.dtype());
-    ForEachPosition(out_shape, [&](int64_t i, const std::vector<int64_t>& index) {
-      int64_t src = 0;
-      for (int64_t d = 0; d < rank; ++d) src += lo[d][index[d]] * strides[d];
-      std::memcpy(y.raw() + i * element, x.raw() + src * element, element);
-    });
-    return Status::Ok();
-  }
-  const float* px = x.data<float>();
-  ForEachPosition(out_shape, [&](int64_t i, const std::vector<int64_t>& index) {
-    double acc = 0;
-    for (int64_t corner = 0; corner < (int64_t{1} << rank); ++corner) {
-      double w = 1;
-      int64_t src = 0;
-      for (int64_t d = 0; d < rank; ++d) {
-        const bool upper = (corner >> d) & 1;
-        const double wd = weight[d][index[d]];
-        w *= upper ? wd : 1 - wd;
-        src += (upper ? hi[d][index[d]] : lo[d][index[d]]) * strides[d];
-      }
-      if (w != 0) acc += w * px[src];
-    }
-    y.data<float>()[i] = static_cast<float>(acc);
-  });
-  return Status::Ok();
-}
+// What each output index reads along one axis: `width` input indices and their weights.
+struct AxisTaps {
+  int64_t width = 1;
+  std::vector<int64_t> index;   // out_len x width, each within the input
+  std::vector<float> weight;    // out_len x width
+  std::vector<uint8_t> outside;  // per output index: it samples outside the input (tf_crop_and_resize)
 
-Result<ResizeMode> ReadMode(const KernelContext& ctx, bool legacy) {
-  ResizeMode mode;
-  const std::string name = ctx.node.GetString("mode", "nearest");
-  if (name == "linear" || name == "bilinear") mode.linear = true;
-  else if (name != "nearest") return ctx.Unsupported("mode '", name, "'");
-  if (legacy) {  // Upsample and Resize-10 sample asymmetrically and round nearest down
-    mode.coordinates = "asymmetric";
-    mode.nearest = "floor";
-  } else {
-    mode.coordinates = ctx.node.GetString("coordinate_transformation_mode", "half_pixel");
-    mode.nearest = ctx.node.GetString("nearest_mode", "round_prefer_floor");
-  }
-  if (mode.coordinates == "tf_crop_and_resize" || mode.coordinates == "tf_half_pixel_for_nn")
-    return ctx.Unsupported("coordinate_transformation_mode '", mode.coordinates, "'");
-  if (ctx.node.GetInt("antialias", 0) != 0) return ctx.Unsupported("antialias=1");
-  return mode;
-}
-
-Status Resize(KernelContext& ctx) {
-  const Tensor& x = ctx.in(0);
-  auto mode = ReadMode(ctx, ctx.opset < 11);
-  if (!mode.ok()) return mode.status();
-  if (ctx.node.Has("axes")) return ctx.Unsupported("the axes attribute");
-  const size_t scales_input = ctx.opset < 11 ? 1 : 2;
-  std::vector<double> scales;
-  Shape out_shape(x.rank());
-  if (ctx.has(scales_input) && ctx.in(scales_input).size() > 0) {
-    for (int64_t d = 0; d < ctx.in(scales_input).size(); ++d) scales.push_back(ctx.in(scales_input).GetAsDouble(d));
-    if (static_cast<int64_t>(scales.size()) != x.rank()) return ctx.Invalid("scales has ", scales.size(), " values for rank ", x.rank());
-    for (int64_t d = 0; d < x.rank(); ++d) out_shape[d] = static_cast<int64_t>(std::floor(x.dim(d) * scales[d]));
-  } else if (ctx.has(3)) {
-    out_shape = ctx.in(3).ToInt64Vector();
-    if (static_cast<int64_t>(out_shape.size()) != x.rank()) return ctx.Invalid("sizes has ", out_shape.size(), " values for rank ", x.rank());
-    if (ctx.node.GetString("keep_aspect_ratio_policy", "stretch") != "stretch") return ctx.Unsupported("keep_aspect_ratio_policy");
-    for (int64_t d = 0; d < x.rank(); ++d) scales.push_back(static_cast<double>(out_shape[d]) / x.dim(d));
-  } else {
-    return ctx.Invalid("needs scales or sizes");
-  }
-  return Interpolate(ctx, *mode, scales, out_shape);
-}
-
-Status Upsample(KernelContext& ctx) {
-  const Tensor& x = ctx.in(0);
-  auto mode = ReadMode(ctx, true);
-  if (!mode.ok()) return mode.status();
-  std::vector<double> scales;
-  if (ctx.has(1)) for (int64_t d = 0; d < ctx.in(1).size(); ++d) scales.push_back(ctx.in(1).GetAsDouble(d));
-  else for (float s : ctx.node.GetFloats("scales")) scales.push_back(s);
-  if (static_cast<int64_t>(scales.size()) != x.rank()) return ctx.Invalid("scales has ", scales.size(), " values for rank ", x.rank());
-  Shape out_shape(x.rank());
-  for (int64_t d = 0; d < x.rank(); ++d) out_shape[d] = static_cast<int64_t>(std::floor(x.dim(d) * scales[d]));
-  return Interpolate(ctx, *mode, scales, out_shape);
-}
-
-// x folded back into [low, high] by reflecting at each end, as many times as needed.
-double Reflect(double x, double low, double high) {
-  const double range = high - low;
-  if (range <= 0) return low;
-  if (x >= low && x <= high) return x;
-  const double beyond = x < low ? low - x : x - high;
-  const double folds = std::floor(beyond / range), rest = beyond - folds * range;
-  const bool even = std::fmod(folds, 2.0) == 0;
-  return x < low ? (even ? low + rest : high - rest) : (even ? high - rest : low + rest);
-}
-
-// One channel's map sampled at pixel coordinates, with the padding mode for pixels outside.
-struct Sampler {
-  const float* map;
-  int64_t height, width;
-  std::string padding;
-  double bounds[4];  // x low, y low, x high, y high: where reflection folds
-
-  double Pixel(int64_t y, int64_t x) const {
-    if (padding == "zeros") return y >= 0 && y < height && x >= 0 && x < width ? map[y * width + x] : 0.0;
-    if (padding == "border") {
-      y = std::clamp<int64_t>(y, 0, height - 1);
-      x = std::clamp<int64_t>(x, 0, width - 1);
-    } else {
-      x = static_cast<int64_t>(Reflect(static_cast<double>(x), bounds[0], bounds[2]));
-      y = static_cast<int64_t>(Reflect(static_cast<double>(y), bounds[1], bounds[3]));
-    }
-    return map[y * width + x];
-  }
-
-  // Coordinate `v` along an axis of `size` pixels (axis 0: x, 1: y), moved to where converting it
-  // to an integer is defined, sampling the same pixels: more than 4 pixels out, zeros and border
-  // padding read what they read at 4 pixels out (beyond the widest kernel, cubic's 2); reflection
-  // repeats every twice its range. NaN and infinities sample outside the map.
-  double WithinReach(double v, int64_t size, int axis) const {
-    const double low = bounds[axis], high = bounds[axis + 2];
-    if (padding == "reflection") {
-      if (!std::isfinite(v)) return low;
-      const double period = 2 * (high - low);
-      if (period > 0 && std::abs(v) > 1e6) v = low + std::fmod(std::fmod(v - low, period) + period, period);
-      return v;
-    }
-    return std::isnan(v) ? -4.0 : std::clamp(v, -4.0, static_cast<double>(size) + 3);
+  // True when every output index reads its own input element: nothing to resample.
+  bool Identity(int64_t in_len) const {
+    if (width != 1 || static_cast<int64_t>(index.size()) != in_len) return false;
+    if (std::find(outside.begin(), outside.end(), 1) != outside.end()) return false;
+    for (int64_t i = 0; i < in_len; ++i)
+      if (index[i] != i || weight[i] != 1) return false;
+    return true;
   }
 };
 
-// Cubic convolution weights (A = -0.75) for a sample at distance t past its second neighbour.
-void CubicWeights(double t, double w[4]) {
-  constexpr double A = -0.75;
-  auto near = [](double d) { return ((A + 2) * d - (A + 3)) * d * d + 1; };
-  auto far = [](double d) { return ((A * d - 5 * A) * d + 8 * A) * d - 4 * A; };
-  w[0] = far(t + 1);
-  w[1] = near(t);
-  w[2] = near(1 - t);
-  w[3] = far(2 - t);
+// Input indices [first, last) around `x` with weights filter((i - x) * shrink): with antialiasing,
+// the window ONNX Runtime's uses; otherwise the filter's own support.
+// Indices outside the input are dropped (exclude_outside) or read the nearest edge.
+void AddTaps(const ResizeMode& mode, int64_t in_len, double x, int64_t first, int64_t last, double shrink,
+             AxisTaps& taps) {
+  std::vector<std::pair<int64_t, double>> picked;
+  double total = 0;
+  for (int64_t i = first; i < last; ++i) {
+    if (mode.exclude_outside && (i < 0 || i >= in_len)) continue;
+    const double d = (static_cast<double>(i) - x) * shrink;
+    const double w = mode.interpolation == Interpolation::kCubic ? CubicFilter(d, mode.cubic_coeff_a) : LinearFilter(d);
+    picked.push_back({std::clamp<int64_t>(i, 0, in_len - 1), w});
+    total += w;
+  }
+  const bool normalize = (mode.exclude_outside || mode.antialias) && total != 0;
+  for (int64_t k = 0; k < taps.width; ++k) {
+    const bool used = k < static_cast<int64_t>(picked.size());
+    taps.index.push_back(used ? picked[k].first : 0);
+    taps.weight.push_back(used ? static_cast<float>(normalize ? picked[k].second / total : picked[k].second) : 0.0f);
+  }
 }
 
-// Each output pixel samples X where the grid points ((-1, -1) is the top-left corner).
-Status GridSample(KernelContext& ctx) {
-  const Tensor &x = ctx.in(0), &grid = ctx.in(1);
-  if (x.rank() != 4) return ctx.Unsupported("input of rank ", x.rank(), "; qplay samples 2-D maps ([N, C, H, W])");
-  if (x.dtype() != DataType::kFloat) return ctx.Unsupported("element type ", DataTypeName(x.dtype()));
-  if (grid.rank() != 4 || grid.dim(0) != x.dim(0) || grid.dim(3) != 2)
-    return ctx.Invalid("grid must be [", x.dim(0), ", H, W, 2], got ", ShapeToString(grid.shape()));
-  const int64_t n = x.dim(0), channels = x.dim(1), height = x.dim(2), width = x.dim(3), out_h = grid.dim(1), out_w = grid.dim(2);
-  const bool align = ctx.node.GetInt("align_corners", 0) != 0;
-  const std::string mode = ctx.node.GetString("mode", ctx.opset >= 20 ? "linear" : "bilinear");
-  const bool nearest = mode == "nearest", cubic = mode == "bicubic" || mode == "cubic";
-  Sampler sampler{nullptr, height, width, ctx.node.GetString("padding_mode", "zeros"), {}};
-  if (align) sampler.bounds[0] = 0, sampler.bounds[1] = 0, sampler.bounds[2] = width - 1.0, sampler.bounds[3] = height - 1.0;
-  else sampler.bounds[0] = -0.5, sampler.bounds[1] = -0.5, sampler.bounds[2] = width - 0.5, sampler.bounds[3] = height - 0.5;
-  // A normalized coordinate in [-1, 1] as a pixel position.
-  auto denormalize = [&](double v, int64_t length) { return align ? (v + 1) / 2 * (length - 1) : ((v + 1) * length - 1) / 2; };
-  Tensor& y = ctx.Output(0, x.dtype(), {n, channels, out_h, out_w});
-  if (height == 0 || width == 0) return Status::Ok();
-  for (int64_t b = 0; b < n; ++b)
-    for (int64_t p = 0; p < out_h * out_w; ++p) {
-      double gx = sampler.WithinReach(denormalize(grid.GetAsDouble((b * out_h * out_w + p) * 2), width), width, 0);
-      double gy = sampler.WithinReach(denormalize(grid.GetAsDouble((b * out_h * out_w + p) * 2 + 1), height), height, 1);
-      // Padding applies to each pixel read, not to the sampling point.
-      if (nearest) gx = std::nearbyint(gx), gy = std::nearbyint(gy);
-      for (int64_t c = 0; c < channels; ++c) {
-        sampler.map = x.data<float>() + (b * channels + c) * height * width;
-        double value;
-        if (nearest) {
-          value = sampler.Pixel(static_cast<int64_t>(gy), static_cast<int64_t>(gx));
-        } else if (!cubic) {
-          const double x1 = std::floor(gx), y1 = std::floor(gy), dx = gx - x1, dy = gy - y1;
-          const auto xi = static_cast<int64_t>(x1), yi = static_cast<int64_t>(y1);
-          value = (1 - dy) * ((1 - dx) * sampler.Pixel(yi, xi) + dx * sampler.Pixel(yi, xi + 1)) +
-                  dy * ((1 - dx) * sampler.Pixel(yi + 1, xi) + dx * sampler.Pixel(yi + 1, xi + 1));
-        } else {
-          const double x0 = std::floor(gx) - 1, y0 = std::floor(gy) - 1;
-          double wx[4], wy[4];
-          CubicWeights(gx - x0 - 1, wx);
-          CubicWeights(gy - y0 - 1, wy);
-          value = 0;
-          for (int i = 0; i < 4; ++i)
-            for (int j = 0; j < 4; ++j)
-              value += wy[i] * wx[j] * sampler.Pixel(static_cast<int64_t>(y0) + i, static_cast<int64_t>(x0) + j);
-        }
-        y.data<float>()[(b * channels + c) * out_h * out_w + p] = static_cast<float>(value);
+AxisTaps ComputeTaps(const ResizeMode& mode, const Axis& axis) {
+  AxisTaps taps;
+  const bool cubic = mode.interpolation == Interpolation::kCubic;
+  // Antialiasing widens the filter by 1 / scale when shrinking.
+  const double support = (cubic ? 2.0 : 1.0) / (mode.antialias ? std::min(axis.scale, 1.0) : 1.0);
+  if (mode.interpolation != Interpolation::kNearest) taps.width = mode.antialias ? 2 * static_cast<int64_t>(std::ceil(support)) + 1 : cubic ? 4 : 2;
+  const double last = static_cast<double>(axis.in_len - 1);
+  for (int64_t o = 0; o < axis.out_len; ++o) {
+    double x = SourceCoordinate(mode, axis, static_cast<double>(o));
+    taps.outside.push_back(mode.coordinates == "tf_crop_and_resize" && !(x >= 0 && x <= last));
+    if (!std::isfinite(x)) x = 0;
+    // Beyond the filter's reach of the input every tap reads an edge, as it does here.
+    if (mode.interpolation != Interpolation::kNearest) x = std::clamp(x, -support - 2, last + support + 2);
+    if (mode.interpolation == Interpolation::kNearest) {
+      taps.index.push_back(NearestIndex(mode, x, axis.in_len));
+      taps.weight.push_back(1);
+    } else if (mode.antialias) {
+      const double center = x + 0.5;
+      AddTaps(mode, axis.in_len, x, static_cast<int64_t>(std::floor(center - support + 0.5)),
+              static_cast<int64_t>(std::floor(center + support + 0.5)), std::min(axis.scale, 1.0), taps);
+    } else if (cubic) {
+      const auto base = static_cast<int64_t>(std::floor(x));
+      AddTaps(mode, axis.in_len, x, base - 1, base + 3, 1.0, taps);
+    } else {
+      x = std::clamp(x, 0.0, last);
+      const auto base = static_cast<int64_t>(std::floor(x));
+      AddTaps(mode, axis.in_len, x, base, base + 2, 1.0, taps);
+    }
+  }
+  return taps;
+}
+
+// Products of the dims before and after `axis`.
+std::pair<int64_t, int64_t> OuterInner(const Shape& shape, int64_t axis) {
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d) outer *= shape[d];
+  for (size_t d = axis + 1; d < shape.size(); ++d) inner *= shape[d];
+  return {outer, inner};
+}
+
+// Output rows along `axis` from the input rows the taps name: copied (nearest, any element type)
+// or weighted sums (float).
+void ResampleAxis(const Tensor& in, int64_t axis, const AxisTaps& taps, Tensor& out) {
+  const auto [outer, inner] = OuterInner(in.shape(), axis);
+  const int64_t in_len = in.dim(axis), out_len = out.dim(axis);
+  const size_t row_bytes = static_cast<size_t>(inner) * ElementSize(in.dtype());
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t j = 0; j < out_len; ++j) {
+      const int64_t* index = &taps.index[j * taps.width];
+      const float* weight = &taps.weight[j * taps.width];
+      if (in.dtype() != DataType::kFloat) {
+        std::memcpy(out.raw() + (o * out_len + j) * row_bytes, in.raw() + (o * in_len + index[0]) * row_bytes, row_bytes);
+        continue;
+      }
+      float* dst = out.data<float>() + (o * out_len + j) * inner;
+      std::fill(dst, dst + inner, 0.0f);
+      for (int64_t k = 0; k < taps.width; ++k) {
+        if (weight[k] == 0) continue;
+        const float* src = in.data<float>() + (o * in_len + index[k]) * inner;
+        for (int64_t i = 0; i < inner; ++i) dst[i] += weight[k] * src[i];
       }
     }
+}
+
+// tf_crop_and_resize: output rows that sample outside the input take the extrapolation value.
+void Extrapolate(const ResizeMode& mode, int64_t axis, const AxisTaps& taps, Tensor& y) {
+  if (std::find(taps.outside.begin(), taps.outside.end(), 1) == taps.outside.end()) return;
+  Tensor value(y.dtype(), {});
+  value.SetFromDouble(0, mode.extrapolation_value);
+  const size_t element = ElementSize(y.dtype());
+  const auto [outer, inner] = OuterInner(y.shape(), axis);
+  const int64_t len = y.dim(axis);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t j = 0; j < len; ++j)
+      if (taps.outside[j])
+        for (int64_t i = 0; i < inner; ++i) std::memcpy(y.raw() + ((o * len + j) * inner + i) * element, value.raw(), element);
+}
+
+Status Resample(KernelContext& ctx, const ResizeMode& mode, const ResizeGeometry& geometry) {
+  const Tensor& x = ctx.in(0);
+  const int64_t rank = x.rank();
+  // Nearest copies elements of any type (an 8-bit tensor in a quantized model); the others compute in float.
+  const bool copies = mode.interpolation == Interpolation::kNearest;
+  if (copies ? ElementSize(x.dtype()) == 0 : x.dtype() != DataType::kFloat)
+    return ctx.Unsupported("element type ", DataTypeName(x.dtype()), copies ? "" : " in linear or cubic mode");
+  QPLAY_RETURN_IF_ERROR(ctx.CheckOutputSize(x.dtype(), geometry.output));
+  for (int64_t d = 0; d < rank; ++d)
+    if (x.dim(d) == 0 && geometry.output[d] != 0)
+      return ctx.Invalid("axis ", d, " is empty; it cannot be resized to ", geometry.output[d]);
+  std::vector<AxisTaps> taps(rank);
+  for (int64_t d = 0; d < rank; ++d)
+    if (x.dim(d) > 0)
+      taps[d] = ComputeTaps(mode, {x.dim(d), geometry.output[d], geometry.scales[d], geometry.roi_start[d], geometry.roi_end[d]});
+  std::vector<int64_t> resampled;
+  for (int64_t d = rank - 1; d >= 0; --d)
+    if (x.dim(d) > 0 && !taps[d].Identity(x.dim(d))) resampled.push_back(d);
+  if (resampled.empty() || x.size() == 0) {
+    Tensor& y = ctx.Output(0, x.dtype(), geometry.output);
+    if (x.size() > 0) std::memcpy(y.raw(), x.raw(), x.nbytes());
+    return Status::Ok();
+  }
+  Tensor current = x;
+  for (int64_t d : resampled) {
+    Shape shape = current.shape();
+    shape[d] = geometry.output[d];
+    auto next = Tensor::Allocate(x.dtype(), shape, "an intermediate of the resize");
+    if (!next.ok()) return next.status();
+    ResampleAxis(current, d, taps[d], *next);
+    current = std::move(*next);
+  }
+  for (int64_t d : resampled) Extrapolate(mode, d, taps[d], current);
+  ctx.SetOutput(0, std::move(current));
   return Status::Ok();
+}
+
+Status Resize(KernelContext& ctx) {
+  auto mode = ReadMode(ctx);
+  if (!mode.ok()) return mode.status();
+  std::vector<const Tensor*> inputs;
+  for (size_t i = 0; i < ctx.num_inputs(); ++i) inputs.push_back(ctx.has(i) ? &ctx.in(i) : nullptr);
+  auto geometry = ComputeResizeGeometry(ctx.node, ctx.in(0).shape(), PickResizeInputs(ctx.node, ctx.opset, inputs));
+  if (!geometry.ok()) return geometry.status();
+  return Resample(ctx, *mode, *geometry);
 }
 
 }  // namespace
 
 void RegisterResizeKernels(KernelRegistry& r) {
   r.Add("Resize", Resize);
-  r.Add("Upsample", Upsample);
-  r.Add("GridSample", GridSample);
+  r.Add("Upsample", Resize);
 }
 
 }  // namespace qplay
