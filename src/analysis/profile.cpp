@@ -68,7 +68,7 @@ Result<ModelProfile> ProfileModel(const Model& model, const TensorMap& feeds, in
   }
 
   ModelProfile profile;
-  for (const auto& [_, t] : model.graph.initializers) profile.parameter_bytes += static_cast<int64_t>(t.nbytes());
+  for (const auto& [_, t] : model.graph.initializers) profile.parameter_bytes += PackedBytes(t.dtype(), t.size());
   for (size_t n = 0; n < graph.nodes.size(); ++n) {
     const Node& node = graph.nodes[n];
     std::vector<double>& samples = times[n];

@@ -21,7 +21,7 @@ ValueSummary DescribeValue(const Graph& graph, const std::string& name) {
 void Count(const Graph& graph, ModelSummary& s) {
   for (const auto& [_, tensor] : graph.initializers) {
     s.parameter_count += tensor.size();
-    s.parameter_bytes += static_cast<int64_t>(tensor.nbytes());
+    s.parameter_bytes += PackedBytes(tensor.dtype(), tensor.size());
   }
   for (const Node& node : graph.nodes) {
     ++s.op_histogram[node.domain.empty() ? node.op_type : node.domain + "." + node.op_type];

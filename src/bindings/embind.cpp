@@ -36,13 +36,14 @@ using emscripten::val;
 namespace qplay {
 namespace {
 
-// JS typed array constructor for each element type (bool travels as Uint8Array).
+// JS typed array constructor for each element type (bool travels as Uint8Array; int4 and uint4
+// one element per byte, as qplay holds them).
 const char* TypedArrayName(DataType type) {
   switch (type) {
     case DataType::kFloat: return "Float32Array";
     case DataType::kDouble: return "Float64Array";
-    case DataType::kInt8: return "Int8Array";
-    case DataType::kUint8: case DataType::kBool: return "Uint8Array";
+    case DataType::kInt8: case DataType::kInt4: return "Int8Array";
+    case DataType::kUint8: case DataType::kBool: case DataType::kUint4: return "Uint8Array";
     case DataType::kInt16: return "Int16Array";
     case DataType::kUint16: return "Uint16Array";
     case DataType::kInt32: return "Int32Array";
@@ -58,7 +59,7 @@ DataType TypeFromJs(const val& tensor) {
     const std::string name = tensor["type"].as<std::string>();
     for (DataType t : {DataType::kFloat, DataType::kDouble, DataType::kInt8, DataType::kUint8, DataType::kInt16,
                        DataType::kUint16, DataType::kInt32, DataType::kUint32, DataType::kInt64, DataType::kUint64,
-                       DataType::kBool})
+                       DataType::kBool, DataType::kInt4, DataType::kUint4})
       if (DataTypeName(t) == name) return t;
     return DataType::kUndefined;
   }

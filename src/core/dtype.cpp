@@ -10,7 +10,7 @@ size_t ElementSize(DataType type) {
   switch (type) {
     case DataType::kFloat: case DataType::kInt32: case DataType::kUint32: return 4;
     case DataType::kDouble: case DataType::kInt64: case DataType::kUint64: return 8;
-    case DataType::kInt8: case DataType::kUint8: case DataType::kBool: return 1;
+    case DataType::kInt8: case DataType::kUint8: case DataType::kBool: case DataType::kInt4: case DataType::kUint4: return 1;
     case DataType::kInt16: case DataType::kUint16: case DataType::kFloat16:
     case DataType::kBfloat16: return 2;
     default: return 0;
@@ -35,6 +35,8 @@ std::string DataTypeName(DataType type) {
     case DataType::kComplex64: return "complex64";
     case DataType::kComplex128: return "complex128";
     case DataType::kBfloat16: return "bfloat16";
+    case DataType::kUint4: return "uint4";
+    case DataType::kInt4: return "int4";
     default: return "undefined(" + std::to_string(static_cast<int>(type)) + ")";
   }
 }
@@ -52,6 +54,22 @@ float HalfToFloat(DataType type, uint16_t bits) {
   else if (exponent == 31) magnitude = mantissa ? std::numeric_limits<float>::quiet_NaN() : std::numeric_limits<float>::infinity();
   else magnitude = std::ldexp(static_cast<float>(mantissa | 0x400), static_cast<int>(exponent) - 25);
   return sign ? -magnitude : magnitude;
+}
+
+double IntegerMin(DataType type) {
+  if (type == DataType::kInt4) return -8;
+  if (type == DataType::kUint4) return 0;
+  double min = 0;
+  VisitNumeric(type, [&](auto v) { min = static_cast<double>(std::numeric_limits<decltype(v)>::lowest()); });
+  return min;
+}
+
+double IntegerMax(DataType type) {
+  if (type == DataType::kInt4) return 7;
+  if (type == DataType::kUint4) return 15;
+  double max = 0;
+  VisitNumeric(type, [&](auto v) { max = static_cast<double>(std::numeric_limits<decltype(v)>::max()); });
+  return max;
 }
 
 bool IsSupportedDataType(DataType type) {

@@ -26,6 +26,8 @@ enum class DataType : int32_t {
   kComplex64 = 14,
   kComplex128 = 15,
   kBfloat16 = 16,
+  kUint4 = 21,
+  kInt4 = 22,
 };
 
 // Size in bytes of one element; 0 for types the runtime does not store (string, complex).
@@ -33,6 +35,16 @@ size_t ElementSize(DataType type);
 // "float32", "int8", ... as numpy and ONNX Runtime name them.
 std::string DataTypeName(DataType type);
 bool IsSupportedDataType(DataType type);
+
+// int4 and uint4: ONNX packs two per byte; in memory qplay holds one per byte.
+inline bool IsFourBit(DataType type) { return type == DataType::kInt4 || type == DataType::kUint4; }
+// Bytes `count` elements take in an ONNX file: ElementSize each, or half a byte for 4-bit types.
+inline int64_t PackedBytes(DataType type, int64_t count) {
+  return IsFourBit(type) ? (count + 1) / 2 : count * static_cast<int64_t>(ElementSize(type));
+}
+// The smallest and largest value of an integer type (int4 and uint4 included).
+double IntegerMin(DataType type);
+double IntegerMax(DataType type);
 
 // float16 and bfloat16: qplay loads them as float32 and computes in float32.
 inline bool IsHalfPrecision(DataType type) { return type == DataType::kFloat16 || type == DataType::kBfloat16; }
@@ -97,8 +109,8 @@ bool VisitNumeric(DataType type, Fn&& fn) {
   switch (type) {
     case DataType::kFloat: fn(float{}); return true;
     case DataType::kDouble: fn(double{}); return true;
-    case DataType::kInt8: fn(int8_t{}); return true;
-    case DataType::kUint8: fn(uint8_t{}); return true;
+    case DataType::kInt8: case DataType::kInt4: fn(int8_t{}); return true;
+    case DataType::kUint8: case DataType::kUint4: fn(uint8_t{}); return true;
     case DataType::kInt16: fn(int16_t{}); return true;
     case DataType::kUint16: fn(uint16_t{}); return true;
     case DataType::kInt32: fn(int32_t{}); return true;

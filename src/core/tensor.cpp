@@ -177,6 +177,7 @@ double Tensor::GetAsDouble(int64_t i) const {
 }
 
 void Tensor::SetFromDouble(int64_t i, double value) {
+  if (IsFourBit(dtype_) && value == value) value = std::clamp(value, IntegerMin(dtype_), IntegerMax(dtype_));
   VisitAny(dtype_, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_same_v<T, bool>) data<T>()[i] = value != 0;

@@ -42,7 +42,8 @@ inline float DynamicZeroPoint(float lo, float scale) {
   return std::isnan(zp) ? 0.0f : std::clamp(zp, 0.0f, 255.0f);
 }
 
-// out[i] = SaturateRound<T>(value(i)) for a uint8/int8 (or int16/uint16) output tensor.
+// out[i] = value(i) rounded and saturated to the range of a uint8/int8, int16/uint16 or int4/uint4
+// output tensor.
 template <typename ValueFn>
 bool StoreQuantized(Tensor& out, ValueFn value) {
   switch (out.dtype()) {
@@ -50,6 +51,8 @@ bool StoreQuantized(Tensor& out, ValueFn value) {
     case DataType::kInt8: for (int64_t i = 0; i < out.size(); ++i) out.data<int8_t>()[i] = SaturateRound<int8_t>(value(i)); return true;
     case DataType::kUint16: for (int64_t i = 0; i < out.size(); ++i) out.data<uint16_t>()[i] = SaturateRound<uint16_t>(value(i)); return true;
     case DataType::kInt16: for (int64_t i = 0; i < out.size(); ++i) out.data<int16_t>()[i] = SaturateRound<int16_t>(value(i)); return true;
+    case DataType::kUint4: for (int64_t i = 0; i < out.size(); ++i) out.data<uint8_t>()[i] = std::min<uint8_t>(SaturateRound<uint8_t>(value(i)), 15); return true;
+    case DataType::kInt4: for (int64_t i = 0; i < out.size(); ++i) out.data<int8_t>()[i] = std::clamp<int8_t>(SaturateRound<int8_t>(value(i)), -8, 7); return true;
     default: return false;
   }
 }

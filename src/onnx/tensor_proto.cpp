@@ -30,6 +30,35 @@ Result<Tensor> UpcastHalf(const std::string& raw, const onnx::TensorProto& proto
   return tensor;
 }
 
+// An int4 or uint4 tensor, one element per byte, from ONNX's packing: two per byte, the first in
+// the low nibble, from `packed` bytes (raw_data or external data) or from one byte per entry of
+// int32_data.
+Result<Tensor> UnpackFourBit(const std::string& packed, const onnx::TensorProto& proto, DataType dtype, const Shape& shape,
+                             int64_t count, const std::string& context) {
+  const int64_t bytes = (count + 1) / 2;
+  const int64_t stored = packed.empty() ? proto.int32_data_size() : static_cast<int64_t>(packed.size());
+  if (stored != bytes)
+    return Fail(StatusCode::kInvalidModel, context, " of shape ", ShapeToString(shape), " and type ", DataTypeName(dtype),
+                " packs ", count, " values in ", bytes, " bytes but stores ", stored);
+  auto tensor = Tensor::Allocate(dtype, shape, context);
+  if (!tensor.ok()) return tensor;
+  const bool is_signed = dtype == DataType::kInt4;
+  for (int64_t i = 0; i < count; ++i) {
+    const auto byte = static_cast<uint8_t>(packed.empty() ? proto.int32_data(static_cast<int>(i / 2)) : packed[i / 2]);
+    const uint8_t nibble = i % 2 ? byte >> 4 : byte & 0x0f;
+    tensor->raw()[i] = is_signed && nibble >= 8 ? static_cast<uint8_t>(nibble | 0xf0) : nibble;
+  }
+  return tensor;
+}
+
+// ONNX's packing of an int4 or uint4 tensor held one element per byte.
+std::string PackFourBit(const Tensor& tensor) {
+  std::string packed(static_cast<size_t>((tensor.size() + 1) / 2), '\0');
+  for (int64_t i = 0; i < tensor.size(); ++i)
+    packed[i / 2] = static_cast<char>(static_cast<uint8_t>(packed[i / 2]) | (tensor.raw()[i] & 0x0f) << (i % 2 ? 4 : 0));
+  return packed;
+}
+
 // A tensor whose bytes are in an external file: `location`, from `offset`, `length` bytes.
 Result<Tensor> ReadExternal(const onnx::TensorProto& proto, DataType dtype, const Shape& shape, int64_t count,
                             const std::string& context, const ExternalDataReader* external) {
@@ -49,14 +78,14 @@ Result<Tensor> ReadExternal(const onnx::TensorProto& proto, DataType dtype, cons
     return Fail(StatusCode::kInvalidModel, context, " keeps its data in the external file '", location,
                 "'; load the model together with that file (the CLI reads it from the model's folder, the page and "
                 "loadModel(bytes, files) take it beside the model)");
-  const int64_t bytes = count * static_cast<int64_t>(IsHalfPrecision(dtype) ? 2 : ElementSize(dtype));
+  const int64_t bytes = PackedBytes(dtype, count);
   if (length >= 0 && length != bytes)
     return Fail(StatusCode::kInvalidModel, context, " of shape ", ShapeToString(shape), " and type ", DataTypeName(dtype),
                 " needs ", bytes, " bytes but its external data is ", length, " bytes long");
-  if (IsHalfPrecision(dtype)) {
+  if (IsHalfPrecision(dtype) || IsFourBit(dtype)) {
     std::string raw(static_cast<size_t>(bytes), '\0');
     QPLAY_RETURN_IF_ERROR((*external)(location, offset, bytes, reinterpret_cast<uint8_t*>(raw.data())).WithContext(context));
-    return UpcastHalf(raw, proto, dtype, shape, count, context);
+    return IsFourBit(dtype) ? UnpackFourBit(raw, proto, dtype, shape, count, context) : UpcastHalf(raw, proto, dtype, shape, count, context);
   }
   auto tensor = Tensor::Allocate(dtype, shape, context);
   if (!tensor.ok()) return tensor;
@@ -78,6 +107,7 @@ Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string
   if (!count) return Fail(StatusCode::kInvalidModel, context, " has invalid dims ", ShapeToString(shape));
   if (proto.data_location() == onnx::TensorProto::EXTERNAL) return ReadExternal(proto, dtype, shape, *count, context, external);
   if (IsHalfPrecision(dtype)) return UpcastHalf(proto.raw_data(), proto, dtype, shape, *count, context);
+  if (IsFourBit(dtype)) return UnpackFourBit(proto.raw_data(), proto, dtype, shape, *count, context);
 
   // Sizes are checked against the stored data before anything is allocated from the dims.
   const std::string& raw = proto.raw_data();
@@ -130,7 +160,8 @@ onnx::TensorProto TensorToProto(const Tensor& tensor, const std::string& name) {
   proto.set_name(name);
   proto.set_data_type(static_cast<int32_t>(tensor.dtype()));
   for (int64_t d : tensor.shape()) proto.add_dims(d);
-  proto.set_raw_data(tensor.raw(), tensor.nbytes());
+  if (IsFourBit(tensor.dtype())) proto.set_raw_data(PackFourBit(tensor));
+  else proto.set_raw_data(tensor.raw(), tensor.nbytes());
   return proto;
 }
 

@@ -7,7 +7,8 @@ namespace qplay {
 namespace {
 
 std::vector<ValueInfo> QuantizeInfer(InferContext& ctx) {
-  return {ValueInfo::Typed(ctx.has(2) ? ctx.in(2).dtype : DataType::kUint8, ctx.in(0).shape)};
+  const DataType requested = ctx.node.Has("output_dtype") ? static_cast<DataType>(ctx.node.GetInt("output_dtype", 0)) : DataType::kUint8;
+  return {ValueInfo::Typed(ctx.has(2) ? ctx.in(2).dtype : requested, ctx.in(0).shape)};
 }
 
 std::vector<ValueInfo> DequantizeInfer(InferContext& ctx) {
@@ -20,21 +21,35 @@ std::vector<ValueInfo> DynamicQuantizeInfer(InferContext& ctx) {
           ValueInfo::Typed(DataType::kUint8, Dims{})};
 }
 
-// The quantized side's types: 8-bit and, for ONNX Runtime's contrib ops and opset 21, 16-bit.
-const std::vector<DataType> kQuantizedTypes = {DataType::kInt8, DataType::kUint8, DataType::kInt16, DataType::kUint16,
-                                               DataType::kInt32};
+// What QuantizeLinear writes: 8-bit and, for ONNX Runtime's contrib ops and opset 21, 16- and 4-bit.
+const std::vector<DataType> kQuantizeOutputTypes = {DataType::kInt8,   DataType::kUint8, DataType::kInt16,
+                                                    DataType::kUint16, DataType::kInt4,  DataType::kUint4};
+
+// The quantized side's types: those, and int32 (a bias) for DequantizeLinear.
+std::vector<DataType> QuantizedTypes() {
+  std::vector<DataType> types = kQuantizeOutputTypes;
+  types.push_back(DataType::kInt32);
+  return types;
+}
+
+std::vector<int64_t> QuantizeOutputTypeCodes() {
+  std::vector<int64_t> codes;
+  for (DataType t : kQuantizeOutputTypes) codes.push_back(static_cast<int64_t>(t));
+  return codes;
+}
 
 OpSchema QuantizePair(const std::string& op, int64_t since, const std::string& domain = "") {
   const bool quantize = op == "QuantizeLinear";
   OpSchema s(op, since, domain);
   s.Input("x", quantize ? "T1" : "T2").Input(quantize ? "y_scale" : "x_scale", "S")
       .Input(quantize ? "y_zero_point" : "x_zero_point", "T2", kOptional).Output("y", quantize ? "T2" : "T1")
-      .Types("T2", kQuantizedTypes).Infer(quantize ? QuantizeInfer : DequantizeInfer);
+      .Types("T2", QuantizedTypes()).Infer(quantize ? QuantizeInfer : DequantizeInfer);
   if (since >= 13 || !domain.empty()) s.Attr("axis", AttrType::kInt, Attribute::Int(1), AxisInRank());
   if (since >= 19 && quantize) s.Attr("saturate", AttrType::kInt, Attribute::Int(1), OneOfInts({0, 1}));
   if (since >= 21) {
     s.Attr("block_size", AttrType::kInt, Attribute::Int(0), AtLeast(0));
-    if (quantize) s.OptionalAttr("output_dtype", AttrType::kInt);
+    if (quantize)
+      s.OptionalAttr("output_dtype", AttrType::kInt, OneOfInts(QuantizeOutputTypeCodes()));
   }
   return s;
 }

@@ -279,6 +279,37 @@ for name, opset, attributes, inputs, initializers in (
          ["x", "roi", "scales"], [floats("roi", []), floats("scales", [1, 1, 1.5, 0.5])])):
     hand_built(name, opset, [helper.make_node("Resize", inputs, ["y"], **attributes)], x, ["y"],
                "Resize " + ", ".join(f"{k}={v}" for k, v in attributes.items()), initializers)
+
+
+def four_bit(name, values, signed):
+    """An int4 or uint4 initializer (onnx 1.12 predates them): two values a byte, the first low."""
+    nibbles = (np.asarray(values).astype(np.int64).reshape(-1) & 0x0F).astype(np.uint8)
+    nibbles = np.append(nibbles, np.uint8(0)) if nibbles.size % 2 else nibbles
+    tensor = TensorProto(name=name, data_type=22 if signed else 21, dims=np.shape(values))
+    tensor.raw_data = (nibbles[0::2] | nibbles[1::2] << 4).astype(np.uint8).tobytes()
+    return tensor
+
+
+# Opset 21's Q/DQ: int4 weights in blocks along K, uint4 activations by output_dtype, int16.
+q_rng = np.random.default_rng(21)
+rows = {"x": q_rng.standard_normal((3, 16)).astype(np.float32)}
+hand_built("dq_int4_blocked_matmul_op21", 21,
+           [helper.make_node("DequantizeLinear", ["w", "w_scale", "w_zero"], ["w_float"], axis=0, block_size=4),
+            helper.make_node("MatMul", ["x", "w_float"], ["y"])], rows, ["y"],
+           "opset 21: int4 weights dequantized in blocks of 4 along K",
+           [four_bit("w", q_rng.integers(-8, 8, (16, 6)), True), floats("w_scale", q_rng.random((4, 6)) * 0.1 + 0.01),
+            four_bit("w_zero", q_rng.integers(-2, 3, (4, 6)), True)])
+hand_built("q_uint4_blocked_op21", 21,
+           [helper.make_node("QuantizeLinear", ["x", "scale"], ["q"], axis=1, block_size=5, output_dtype=21),
+            helper.make_node("DequantizeLinear", ["q", "scale"], ["y"], axis=1, block_size=5)], rows, ["y"],
+           "opset 21: uint4 by output_dtype, blocks of 5 along an axis of 16",
+           [floats("scale", q_rng.random((3, 4)) * 0.2 + 0.05)])
+hand_built("qdq_int16_per_channel_op21", 21,
+           [helper.make_node("QuantizeLinear", ["x", "scale", "zero"], ["q"], axis=1),
+            helper.make_node("DequantizeLinear", ["q", "scale", "zero"], ["y"], axis=1)], rows, ["y"],
+           "opset 21: int16 Q/DQ per channel",
+           [floats("scale", q_rng.random(16) * 1e-3 + 1e-4),
+            numpy_helper.from_array(q_rng.integers(-100, 100, 16).astype(np.int16), "zero")])
 hand_built("where_select_op13", 13,
            [helper.make_node("Greater", ["x", "zero"], ["positive"]), helper.make_node("Relu", ["x"], ["r"]),
             helper.make_node("Sigmoid", ["x"], ["s"]), helper.make_node("Where", ["positive", "r", "s"], ["w"]),

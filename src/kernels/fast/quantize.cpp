@@ -27,7 +27,9 @@ void ForEachBlock(const Tensor& x, const ParamBlocks& blocks, Fn fn) {
     for (int64_t c = 0; c < blocks.channels; ++c) fn((o * blocks.channels + c) * blocks.inner, c);
 }
 
+// False where the reference kernel runs: opset 21's blocks, and QuantizeLinear's output_dtype.
 bool PlanBlocks(const KernelContext& ctx, const Tensor& x, const Tensor& scale, ParamBlocks& blocks) {
+  if (ctx.node.GetInt("block_size", 0) != 0 || ctx.node.Has("output_dtype")) return false;
   blocks.inner = x.size();
   if (scale.size() == 1) return true;
   int64_t axis = ctx.node.GetInt("axis", 1);

@@ -1,4 +1,4 @@
-// QuantizeLinear, DequantizeLinear (per-tensor and per-axis) and DynamicQuantizeLinear,
+// QuantizeLinear, DequantizeLinear (per tensor, per axis and in blocks) and DynamicQuantizeLinear,
 // with ONNX Runtime's conventions: round half to even, saturate, range always holding 0.
 #include <algorithm>
 #include <cmath>
@@ -9,35 +9,65 @@
 namespace qplay {
 namespace {
 
-// Index of the scale / zero point that applies to element i: per-tensor or along `axis`.
+// Index of the scale / zero point that applies to element i: one for the tensor, one per index
+// along `axis`, or (opset 21's block_size) one per block of `block` indices along `axis` at each
+// position of the other axes.
 struct ParamIndex {
-  int64_t inner = 1, dim = 1;
+  int64_t inner = 1, dim = 1, block = 0, blocks = 1;
   bool per_axis = false;
-  int64_t operator()(int64_t i) const { return per_axis ? (i / inner) % dim : 0; }
+  int64_t operator()(int64_t i) const {
+    if (!per_axis) return 0;
+    const int64_t along = (i / inner) % dim;
+    if (block == 0) return along;
+    return ((i / inner / dim) * blocks + along / block) * inner + i % inner;
+  }
 };
 
-Result<ParamIndex> PlanParams(const KernelContext& ctx, const Tensor& x, const Tensor& scale) {
+Result<ParamIndex> PlanParams(const KernelContext& ctx, const Tensor& x, const Tensor& scale, const Tensor* zero_point) {
   ParamIndex p;
-  if (const int64_t block = ctx.node.GetInt("block_size", 0); block != 0)
-    return ctx.Unsupported("blocked quantization (block_size ", block, ")");
+  p.block = ctx.node.GetInt("block_size", 0);
   if (scale.dtype() != DataType::kFloat) return ctx.Unsupported("a ", DataTypeName(scale.dtype()), " scale (float32 only)");
-  if (scale.rank() == 0 || scale.size() == 1) return p;
+  if (p.block == 0 && (scale.rank() == 0 || scale.size() == 1)) return p;
   int64_t axis = ctx.node.GetInt("axis", 1);
   if (!NormalizeAxis(axis, x.rank())) return ctx.Invalid("axis out of range for rank ", x.rank());
-  if (scale.size() != x.dim(axis))
-    return ctx.Invalid("scale has ", scale.size(), " values but axis ", axis, " of X has ", x.dim(axis));
   p.per_axis = true;
   p.dim = x.dim(axis);
   for (int64_t d = axis + 1; d < x.rank(); ++d) p.inner *= x.dim(d);
+  if (p.block == 0) {
+    if (scale.size() != x.dim(axis))
+      return ctx.Invalid("scale has ", scale.size(), " values but axis ", axis, " of X has ", x.dim(axis));
+    return p;
+  }
+  if (p.block < 0) return ctx.Invalid("block_size is ", p.block, "; it cannot be negative");
+  p.blocks = (p.dim + p.block - 1) / p.block;
+  Shape blocked = x.shape();
+  blocked[axis] = p.blocks;
+  if (scale.shape() != blocked)
+    return ctx.Invalid("blocked scale must have shape ", ShapeToString(blocked), " (X's, with axis ", axis, " in blocks of ", p.block,
+                       "), got ", ShapeToString(scale.shape()));
+  if (zero_point && zero_point->shape() != blocked)
+    return ctx.Invalid("blocked zero point must have the scale's shape ", ShapeToString(blocked), ", got ",
+                       ShapeToString(zero_point->shape()));
   return p;
+}
+
+// QuantizeLinear's output type: the zero point's, else opset 21's output_dtype, else uint8.
+Result<DataType> QuantizedType(const KernelContext& ctx, const Tensor* zero_point) {
+  if (!ctx.node.Has("output_dtype")) return zero_point ? zero_point->dtype() : DataType::kUint8;
+  const auto requested = static_cast<DataType>(ctx.node.GetInt("output_dtype", 0));
+  if (zero_point && zero_point->dtype() != requested)
+    return ctx.Invalid("output_dtype is ", DataTypeName(requested), " but the zero point is ", DataTypeName(zero_point->dtype()));
+  return requested;
 }
 
 Status QuantizeLinear(KernelContext& ctx) {
   const Tensor &x = ctx.in(0), &scale = ctx.in(1);
   const Tensor* zp = ctx.has(2) ? &ctx.in(2) : nullptr;
-  auto index = PlanParams(ctx, x, scale);
+  auto index = PlanParams(ctx, x, scale, zp);
   if (!index.ok()) return index.status();
-  Tensor& y = ctx.Output(0, zp ? zp->dtype() : DataType::kUint8, x.shape());
+  auto type = QuantizedType(ctx, zp);
+  if (!type.ok()) return type.status();
+  Tensor& y = ctx.Output(0, *type, x.shape());
   if (x.dtype() != DataType::kFloat || scale.dtype() != DataType::kFloat)
     return ctx.Unsupported("X ", DataTypeName(x.dtype()), " with scale ", DataTypeName(scale.dtype()), " (float32 only)");
   // Divide in float32, as ONNX Runtime and the ONNX reference do, so ties round identically.
@@ -52,7 +82,7 @@ Status QuantizeLinear(KernelContext& ctx) {
 Status DequantizeLinear(KernelContext& ctx) {
   const Tensor &x = ctx.in(0), &scale = ctx.in(1);
   const Tensor* zp = ctx.has(2) ? &ctx.in(2) : nullptr;
-  auto index = PlanParams(ctx, x, scale);
+  auto index = PlanParams(ctx, x, scale, zp);
   if (!index.ok()) return index.status();
   Tensor& y = ctx.Output(0, scale.dtype(), x.shape());
   for (int64_t i = 0; i < x.size(); ++i) {
