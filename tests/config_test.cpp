@@ -50,7 +50,7 @@ TEST(QuantizationConfig, TensorQuantOverrides) {
   EXPECT_EQ(message(R"({"extra_options": {"TensorQuantOverrides": {"a": [{"scale": -1, "zero_point": 0}]}}})"),
             "TensorQuantOverrides for 'a': scale must be a positive float32, got -1");
   EXPECT_EQ(message(R"({"extra_options": {"TensorQuantOverrides": {"a": [{"quant_type": "float"}]}}})"),
-            "TensorQuantOverrides for 'a': quant_type 'float' is not one of uint8, int8, uint16, int16");
+            "TensorQuantOverrides for 'a': quant_type 'float' is not one of uint8, int8, uint16, int16, uint4, int4");
   EXPECT_EQ(message(R"({"extra_options": {"TensorQuantOverrides": {"a": [{"axis": 0, "rmin": 0, "rmax": 1}]}}})"),
             "TensorQuantOverrides for 'a': axis (per channel) does not combine with one scale or range");
   EXPECT_EQ(message(R"({"extra_options": {"TensorQuantOverrides": {"a": [{"axis": 0.5}]}}})"),
@@ -64,8 +64,12 @@ TEST(QuantizationConfig, ErrorsNameTheKey) {
   EXPECT_EQ(message("{not json"), "the config is not a JSON object");
   EXPECT_EQ(message(R"({"per_chanel": true})"), "unknown config key 'per_chanel'");
   EXPECT_EQ(message(R"({"per_channel": "yes"})"), "per_channel must be true or false");
-  EXPECT_EQ(message(R"({"weight_type": "float16"})"), "weight_type 'float16' is not one of uint8, int8, uint16, int16");
-  EXPECT_EQ(message(R"({"weight_type": "int16"})"), "weight_type must be int8 or uint8, got int16");
+  EXPECT_EQ(message(R"({"weight_type": "float16"})"), "weight_type 'float16' is not one of uint8, int8, uint16, int16, uint4, int4");
+  EXPECT_EQ(message(R"({"weight_type": "int16"})"), "weight_type must be int8, uint8, int4 or uint4, got int16");
+  EXPECT_EQ(message(R"({"activation_type": "QUInt4"})"), "activation_type must be uint8, int8, uint16 or int16, got uint4");
+  EXPECT_EQ(message(R"({"weight_type": "QInt4", "mode": "dynamic"})"),
+            "weight_type int4 is written by static quantization in the QDQ format (opset 21 DequantizeLinear); for 4-bit "
+            "weight-only quantization use weight_bits 4");
   EXPECT_EQ(message(R"({"calibrate_method": "kl"})"),
             "unknown calibration method 'kl'; expected minmax, moving-average, percentile, entropy or mse");
   EXPECT_EQ(message(R"({"calibrate_method": "percentile", "extra_options": {"CalibPercentile": 20}})"),

@@ -21,9 +21,12 @@ TEST(QParams, RangesPerTypeSymmetryAndReduceRange) {
   EXPECT_TRUE(eq(Range(DataType::kUint8, false, true), 0, 127));
   EXPECT_TRUE(eq(Range(DataType::kInt16), -32768, 32767));
   EXPECT_TRUE(eq(Range(DataType::kInt16, true), -32767, 32767));
+  // ONNX Runtime keeps the 4-bit types' full range when symmetric.
+  EXPECT_TRUE(eq(Range(DataType::kInt4, true), -8, 7));
+  EXPECT_TRUE(eq(Range(DataType::kUint4), 0, 15));
   auto bad = RangeFor(DataType::kFloat, false, false);
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().message(), "cannot quantize to float32; expected int8, uint8, int16 or uint16");
+  EXPECT_EQ(bad.status().message(), "cannot quantize to float32; expected int8, uint8, int16, uint16, int4 or uint4");
 }
 
 TEST(QParams, AsymmetricUint8) {

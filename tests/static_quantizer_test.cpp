@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "onnx/model.h"
@@ -93,20 +94,51 @@ TEST_F(StaticQuantizerCnn, ExcludedNodesStayFloat) {
   EXPECT_EQ(std::count(nodes.begin(), nodes.end(), first_conv), 0);
 }
 
-TEST_F(StaticQuantizerCnn, Int16ActivationsUseContribQdq) {
+// Q/DQ nodes of a quantized model by domain ("" for ai.onnx), and the element types of its quantized weights.
+std::map<std::string, int> QdqDomains(const Model& model) {
+  std::map<std::string, int> domains;
+  for (const Node& n : model.graph.nodes)
+    if (n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear") ++domains[n.domain];
+  return domains;
+}
+
+TEST_F(StaticQuantizerCnn, Int16ActivationsUpgradeToOpset21OrUseContribQdq) {
   QuantizationConfig config;
   config.activation_type = DataType::kInt16;
   config.per_channel = true;
+  auto upgraded = Quantize(config);
+  ASSERT_TRUE(upgraded.ok()) << upgraded.status().message();
+  EXPECT_EQ(upgraded->model.DefaultOpset(), 21);
+  EXPECT_EQ(QdqDomains(upgraded->model).count("com.microsoft"), 0u);
+  EXPECT_GT(QdqDomains(upgraded->model)[""], 10);
+  EXPECT_EQ(upgraded->passes.front().changes.front().rfind("ai.onnx opset 13 -> 21", 0), 0u) << upgraded->passes.front().changes.front();
+  EXPECT_GE(Compare(model_, upgraded->model, 200).agreement(), 0.99);
+
+  // Kept at its opset, the model gets ONNX Runtime's com.microsoft Q/DQ, as its quantizer writes them.
+  config.upgrade_opset = false;
+  auto contrib = Quantize(config);
+  ASSERT_TRUE(contrib.ok()) << contrib.status().message();
+  EXPECT_EQ(contrib->model.DefaultOpset(), 13);
+  EXPECT_GT(QdqDomains(contrib->model)["com.microsoft"], 10);
+  EXPECT_EQ(contrib->model.opsets.at("com.microsoft"), 1);
+  EXPECT_GE(Compare(model_, contrib->model, 200).agreement(), 0.99);
+}
+
+TEST_F(StaticQuantizerCnn, Int4WeightsNeedOpset21) {
+  QuantizationConfig config;
+  config.weight_type = DataType::kInt4;
+  config.per_channel = true;
   auto result = Quantize(config);
   ASSERT_TRUE(result.ok()) << result.status().message();
-  int contrib = 0;
-  for (const Node& n : result->model.graph.nodes)
-    if (n.op_type == "QuantizeLinear" || (n.op_type == "DequantizeLinear" && n.inputs.size() > 2))
-      contrib += n.domain == "com.microsoft";
-  EXPECT_GT(contrib, 10);
-  EXPECT_EQ(result->model.opsets.at("com.microsoft"), 1);
-  ClassificationMetrics m = Compare(model_, result->model, 200);
-  EXPECT_GE(m.agreement(), 0.99);
+  EXPECT_EQ(result->model.DefaultOpset(), 21);
+  int int4_weights = 0;
+  for (const auto& [name, t] : result->model.graph.initializers) int4_weights += t.dtype() == DataType::kInt4;
+  EXPECT_GE(int4_weights, 2);
+  EXPECT_GE(Compare(model_, result->model, 200).agreement(), 0.9);
+
+  config.upgrade_opset = false;
+  EXPECT_EQ(Quantize(config).status().message(),
+            "this recipe needs ai.onnx opset 21; the model imports opset 13 (upgrade_opset is off)");
 }
 
 TEST_F(StaticQuantizerCnn, TensorOverridesReplaceCalibration) {
@@ -171,7 +203,7 @@ TEST_F(StaticQuantizerCnn, TensorOverridesSetTypeSymmetryAndWeightAxis) {
   EXPECT_EQ(message("input", axis5), "TensorQuantOverrides for 'input': axis applies to weights, and 'input' is an activation");
   TensorOverride int16;
   int16.quant_type = DataType::kInt16;
-  EXPECT_EQ(message("fc.weight", int16), "TensorQuantOverrides for weight 'fc.weight': weights are stored as int8 or uint8, not int16");
+  EXPECT_EQ(message("fc.weight", int16), "TensorQuantOverrides for weight 'fc.weight': weights are stored as int8, uint8, int4 or uint4, not int16");
 }
 
 // Op histogram of a graph, contrib ops as "com.microsoft.Op".

@@ -59,7 +59,7 @@ constexpr const char* kUsage =
     "  qplay convert MODEL -o OUT --opset N        (carries the model to ai.onnx opset N, up to 22)\n"
     "  qplay quantize MODEL -o OUT (--calib X.npy [--calib-limit N] | --mode dynamic | --mode weight-only [--bits 4|8] [--block-size N] [--accuracy-level 0|4])\n"
     "        [--method minmax|moving-average|percentile|entropy|mse] [--percentile P] [--per-channel]\n"
-    "        [--backend onnxruntime|onnxruntime-qoperator|tflite|tensorrt|xnnpack] [--format qdq|qoperator] [--activation-type uint8|int8|int16] [--weight-type int8|uint8]\n"
+    "        [--backend onnxruntime|onnxruntime-qoperator|tflite|tensorrt|xnnpack] [--format qdq|qoperator] [--activation-type uint8|int8|uint16|int16] [--weight-type int8|uint8|int4|uint4]\n"
     "        [--symmetric-activations] [--symmetric-weights] [--reduce-range] [--cle] [--bias-correction] [--exclude NODE ...]\n"
     "        [--no-opset-upgrade] (refuse a model below the recipe's opset instead of converting it)\n"
     "        [--op-types T,...] [--config FILE.json]\n"

@@ -243,9 +243,20 @@ class Rewriter {
     Operand o{dq.inputs[0], dq.inputs[1], dq.inputs.size() > 2 ? dq.inputs[2] : "", scale->second.size(),
               dq.GetInt("axis", 1), graph_.IsInitializer(dq.inputs[0])};
     if (!o.zero_point.empty() && !graph_.IsInitializer(o.zero_point)) return std::nullopt;
+    if (!InQLinearType(o)) return std::nullopt;
     const Tensor* q = graph_.IsInitializer(o.value) ? &graph_.initializers.at(o.value) : nullptr;
     if (q && o.channels > 1 && !NormalizeAxis(o.axis, q->rank())) return std::nullopt;
     return o;
+  }
+
+  // QLinear ops take 8-bit values and int32 biases; 16- and 4-bit Q/DQ (opset 21) stay as they are.
+  bool InQLinearType(const Operand& o) const {
+    const ValueType* type = graph_.TypeOf(o.value);
+    const DataType t = !o.zero_point.empty() ? graph_.initializers.at(o.zero_point).dtype()
+                       : o.constant          ? graph_.initializers.at(o.value).dtype()
+                       : type                ? type->dtype
+                                             : DataType::kUndefined;
+    return t == DataType::kInt8 || t == DataType::kUint8 || t == DataType::kInt32;
   }
 
   // A dequantized activation with one scale and a zero point (what QLinear ops take).
@@ -272,6 +283,8 @@ class Rewriter {
     auto scale = graph_.initializers.find(q.inputs[1]);
     if (scale == graph_.initializers.end() || scale->second.size() != 1 || !graph_.IsInitializer(q.inputs[2]))
       return std::nullopt;
+    const DataType type = graph_.initializers.at(q.inputs[2]).dtype();
+    if (type != DataType::kInt8 && type != DataType::kUint8) return std::nullopt;
     return i;
   }
 

@@ -13,13 +13,16 @@ namespace qplay {
 namespace {
 
 Result<DataType> ParseType(const std::string& name, const std::string& key) {
-  // ONNX Runtime spells them QUInt8 / QInt8 / QUInt16 / QInt16; numpy names work too.
-  if (name == "uint8" || name == "QUInt8") return DataType::kUint8;
-  if (name == "int8" || name == "QInt8") return DataType::kInt8;
-  if (name == "uint16" || name == "QUInt16") return DataType::kUint16;
-  if (name == "int16" || name == "QInt16") return DataType::kInt16;
-  return Fail(StatusCode::kInvalidArgument, key, " '", name, "' is not one of uint8, int8, uint16, int16");
+  // ONNX Runtime spells them QUInt8 / QInt8 / QUInt16 / QInt16 / QUInt4 / QInt4; numpy names work too.
+  for (DataType type : {DataType::kUint8, DataType::kInt8, DataType::kUint16, DataType::kInt16, DataType::kUint4, DataType::kInt4}) {
+    const std::string numpy = DataTypeName(type);
+    const std::string ort = numpy[0] == 'u' ? "QUInt" + numpy.substr(4) : "QInt" + numpy.substr(3);
+    if (name == numpy || name == ort) return type;
+  }
+  return Fail(StatusCode::kInvalidArgument, key, " '", name, "' is not one of uint8, int8, uint16, int16, uint4, int4");
 }
+
+bool Is16Bit(DataType type) { return type == DataType::kInt16 || type == DataType::kUint16; }
 
 const char* ModeName(QuantMode mode) {
   return mode == QuantMode::kStatic ? "static" : mode == QuantMode::kDynamic ? "dynamic" : "weight_only";
@@ -30,11 +33,16 @@ const char* ModeName(QuantMode mode) {
 Status QuantizationConfig::Validate() const {
   auto known = FindBackend(backend);
   if (!known.ok()) return known.status();
-  if (weight_type != DataType::kInt8 && weight_type != DataType::kUint8)
-    return Fail(StatusCode::kInvalidArgument, "weight_type must be int8 or uint8, got ", DataTypeName(weight_type));
-  if (reduce_range && (activation_type == DataType::kInt16 || activation_type == DataType::kUint16))
+  if (Is16Bit(weight_type)) return Fail(StatusCode::kInvalidArgument, "weight_type must be int8, uint8, int4 or uint4, got ", DataTypeName(weight_type));
+  if (IsFourBit(activation_type))
+    return Fail(StatusCode::kInvalidArgument, "activation_type must be uint8, int8, uint16 or int16, got ", DataTypeName(activation_type));
+  if (IsFourBit(weight_type) && (mode != QuantMode::kStatic || format != QuantFormat::kQdq))
+    return Fail(StatusCode::kInvalidArgument, "weight_type ", DataTypeName(weight_type),
+                " is written by static quantization in the QDQ format (opset 21 DequantizeLinear); for 4-bit weight-only ",
+                "quantization use weight_bits 4");
+  if (reduce_range && (Is16Bit(activation_type) || IsFourBit(weight_type)))
     return Fail(StatusCode::kInvalidArgument, "reduce_range applies to 8-bit types, not activation_type ",
-                DataTypeName(activation_type));
+                DataTypeName(activation_type), " with weight_type ", DataTypeName(weight_type));
   if (calibrate_method == CalibrationMethod::kPercentile && !(percentile > 50 && percentile <= 100))
     return Fail(StatusCode::kInvalidArgument, "CalibPercentile must be in (50, 100], got ", percentile);
   if (!(minimum_real_range >= 0 && minimum_real_range <= 1e30))
@@ -59,7 +67,13 @@ Status QuantizationConfig::Validate() const {
 
 int64_t QuantizationConfig::RequiredOpset() const {
   switch (mode) {
-    case QuantMode::kStatic: return per_channel ? 13 : 10;
+    case QuantMode::kStatic:
+      // 4-bit weights need opset 21's DequantizeLinear, and 16-bit activations its Q/DQ too, unless
+      // the model keeps its opset: then ONNX Runtime's com.microsoft Q/DQ carry them.
+      if (IsFourBit(weight_type) || (upgrade_opset && Is16Bit(activation_type))) return 21;
+      for (const auto& [_, o] : tensor_overrides)
+        if (o.quant_type && IsFourBit(*o.quant_type)) return 21;
+      return per_channel ? 13 : 10;
     case QuantMode::kDynamic: return per_channel ? 13 : 11;
     case QuantMode::kWeightOnly: return WeightsInBlocks() ? 1 : 13;  // blocks: com.microsoft MatMulNBits
   }

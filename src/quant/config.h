@@ -62,7 +62,8 @@ struct QuantizationConfig {
 
   Status Validate() const;
   // The ai.onnx opset the output needs: 10 for QDQ, 11 for DynamicQuantizeLinear, 13 for
-  // per-channel (per-axis DequantizeLinear); 1 when any opset does.
+  // per-channel (per-axis DequantizeLinear), 21 for int4 weights and (with upgrade_opset)
+  // 16-bit activations in ai.onnx Q/DQ; 1 when any opset does.
   // Weight-only, in blocks: com.microsoft MatMulNBits rather than a DequantizeLinear.
   bool WeightsInBlocks() const { return mode == QuantMode::kWeightOnly && (weight_bits == 4 || format == QuantFormat::kQOperator); }
   int64_t RequiredOpset() const;

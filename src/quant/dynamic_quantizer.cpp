@@ -23,7 +23,7 @@ struct Quantized {
 class DynamicWriter {
  public:
   DynamicWriter(Model& model, const QuantizationConfig& config)
-      : graph_(model.graph), config_(config), opset_(model.DefaultOpset()), qdq_(model.graph) {}
+      : graph_(model.graph), config_(config), opset_(model.DefaultOpset()), qdq_(model.graph, opset_) {}
 
   Status Rewrite(std::vector<std::string>& quantized_nodes) {
     auto format = FormatFor(config_.weight_type, config_.weight_symmetric, config_.reduce_range);

@@ -64,7 +64,7 @@ Tensor TransposedMatrix(const Tensor& w) {
   return t;
 }
 
-QdqWriter::QdqWriter(Graph& graph) : graph_(graph) {
+QdqWriter::QdqWriter(Graph& graph, int64_t opset) : graph_(graph), opset_(opset) {
   for (const Node& n : graph.nodes) node_names_.insert(n.name);
 }
 
@@ -137,8 +137,9 @@ std::string QdqWriter::AddParamsInitializers(const std::string& base, const std:
 
 Node QdqWriter::MakeNode(QdqMaker make, DataType type, const std::string& name, std::vector<std::string> inputs,
                          const std::string& output) {
-  used_contrib_domain_ = used_contrib_domain_ || Is16Bit(type);
-  Node n = make(Is16Bit(type) ? "com.microsoft" : "", FreshNodeName(name), std::move(inputs), FreshName(graph_, output));
+  const bool contrib = Is16Bit(type) && opset_ < 21;
+  used_contrib_domain_ = used_contrib_domain_ || contrib;
+  Node n = make(contrib ? "com.microsoft" : "", FreshNodeName(name), std::move(inputs), FreshName(graph_, output));
   graph_.value_types[n.outputs[0]] = ValueType{};  // reserve the name
   return n;
 }

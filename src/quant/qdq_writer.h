@@ -1,6 +1,7 @@
 // The pieces the StaticQuantizer writes a QDQ graph with: constants stored quantized behind
 // a DequantizeLinear, and QuantizeLinear -> DequantizeLinear pairs on activations. 16-bit
-// types use ONNX Runtime's com.microsoft Q/DQ (ai.onnx takes them only from opset 21).
+// types use ONNX Runtime's com.microsoft Q/DQ below ai.onnx opset 21, which takes them (and 4-bit
+// types) itself.
 #pragma once
 #include <map>
 #include <set>
@@ -44,7 +45,8 @@ Tensor TransposedMatrix(const Tensor& w);
 
 class QdqWriter {
  public:
-  explicit QdqWriter(Graph& graph);
+  // `opset`: the ai.onnx opset the model imports.
+  QdqWriter(Graph& graph, int64_t opset);
 
   // Stores `constant` as initializers (values, scale, zero point unless `with_zero_point` is
   // false, as for int32 biases) behind a DequantizeLinear; returns the dequantized name.
@@ -76,6 +78,7 @@ class QdqWriter {
   std::string FreshNodeName(const std::string& base);
 
   Graph& graph_;
+  int64_t opset_;
   std::set<std::string> node_names_;  // of the graph's nodes and those made here
   std::map<std::string, std::string> scale_to_zero_point_;
   bool used_contrib_domain_ = false;

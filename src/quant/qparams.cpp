@@ -18,9 +18,13 @@ Result<QuantRange> RangeFor(DataType type, bool symmetric, bool reduce_range) {
       return symmetric ? QuantRange{-32767, 32767} : QuantRange{-32768, 32767};
     case DataType::kUint16:
       return symmetric ? QuantRange{0, 65534} : QuantRange{0, 65535};
+    case DataType::kInt4:  // ONNX Runtime keeps 4-bit types' full range when symmetric
+      return QuantRange{-8, 7};
+    case DataType::kUint4:
+      return QuantRange{0, 15};
     default:
       return Fail(StatusCode::kInvalidArgument, "cannot quantize to ", DataTypeName(type),
-                  "; expected int8, uint8, int16 or uint16");
+                  "; expected int8, uint8, int16, uint16, int4 or uint4");
   }
 }
 

@@ -38,8 +38,8 @@ Result<WeightRecipe> RecipeForWeight(const std::string& name, const Tensor& w, i
   const TensorOverride* o = found == config.tensor_overrides.end() ? nullptr : &found->second;
   const std::string where = "TensorQuantOverrides for weight '" + name + "'";
   const DataType type = o && o->quant_type ? *o->quant_type : config.weight_type;
-  if (type != DataType::kInt8 && type != DataType::kUint8)
-    return Fail(StatusCode::kInvalidArgument, where, ": weights are stored as int8 or uint8, not ", DataTypeName(type));
+  if (type != DataType::kInt8 && type != DataType::kUint8 && !IsFourBit(type))
+    return Fail(StatusCode::kInvalidArgument, where, ": weights are stored as int8, uint8, int4 or uint4, not ", DataTypeName(type));
   auto format = FormatFor(type, o && o->symmetric ? *o->symmetric : config.weight_symmetric, config.reduce_range);
   if (!format.ok()) return format.status();
   WeightRecipe recipe{*format, per_channel ? channel_axis : -1, std::nullopt};
@@ -192,7 +192,7 @@ Result<QuantizationResult> Quantize(const Model& input, const QuantizationConfig
   const std::set<std::string> fused = FusibleActivations(graph, quantized, *plan, opset, backend);
 
   // Rewrite the graph: Q/DQ after every calibrated activation, DequantizeLinear before weights and biases.
-  QdqWriter writer(graph);
+  QdqWriter writer(graph, opset);
   std::vector<Node> nodes;
   std::map<std::string, std::string> dequantized;  // float activation -> its QDQ output
   auto quantize_activation = [&](const std::string& name) {

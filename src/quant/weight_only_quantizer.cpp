@@ -14,7 +14,7 @@ namespace {
 
 class WeightOnlyWriter {
  public:
-  WeightOnlyWriter(Model& model, const QuantizationConfig& config) : model_(model), graph_(model.graph), config_(config), qdq_(model.graph) {}
+  WeightOnlyWriter(Model& model, const QuantizationConfig& config) : model_(model), graph_(model.graph), config_(config), qdq_(model.graph, model.DefaultOpset()) {}
 
   Status Rewrite(std::vector<std::string>& quantized_nodes) {
     auto format = FormatFor(config_.weight_type, config_.weight_symmetric, config_.reduce_range);

@@ -106,3 +106,12 @@ test.each(['attention_raw_mask_op13', 'attention_lengths_causal_op13', 'bert_emb
   .flatMap((name) => [[name, false], [name, true]]))(
   '%s quantized dynamically (per channel: %s) agrees with onnxruntime', (name, perChannel) =>
     quantizeAndCompare(name, { mode: 'dynamic', per_channel: perChannel }), 300000);
+
+// Opset 21's types on models below it, which the quantizer first carries to opset 21: int16
+// activations in ai.onnx Q/DQ, and int4 weights per channel.
+test.each([
+  ['resnet18_op13', 'int16 activations', { activation_type: 'int16', per_channel: true }],
+  ['mobilenet_v3_small_op11', 'int16 activations', { activation_type: 'int16', per_channel: true }],
+  ['resnet18_op13', 'int4 weights', { weight_type: 'int4', per_channel: true }],
+  ['vit_op13', 'int4 weights', { weight_type: 'int4', per_channel: true }],
+])('%s with %s (opset 21) agrees with onnxruntime', (name, _, config) => quantizeAndCompare(name, config), 300000);

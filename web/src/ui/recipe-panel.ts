@@ -102,7 +102,7 @@ export class RecipePanel extends LitElement {
     return html`
       <fieldset><legend>Activations</legend>
         ${this.select('format', 'Format', [['QDQ', 'QDQ'], ['QOperator', 'QOperator']])}
-        ${this.select('activationType', 'Type', [['uint8', 'uint8'], ['int8', 'int8'], ['int16', 'int16']])}
+        ${this.select('activationType', 'Type', [['uint8', 'uint8'], ['int8', 'int8'], ['uint16', 'uint16 (opset 21)'], ['int16', 'int16 (opset 21)']])}
         ${this.check('activationSymmetric', 'Symmetric')}
         <div class="row">
           ${this.select('method', 'Calibration', METHODS)}
@@ -113,9 +113,12 @@ export class RecipePanel extends LitElement {
   }
 
   private renderWeights() {
+    // 4-bit weights are opset 21 DequantizeLinear inputs of a static QDQ model.
+    const fourBit: [string, string][] = this.value('mode') === 'static' && this.value('format') === 'QDQ'
+      ? [['int4', 'int4 (opset 21)'], ['uint4', 'uint4 (opset 21)']] : [];
     return html`
       <fieldset><legend>Weights</legend>
-        ${this.select('weightType', 'Type', [['int8', 'int8'], ['uint8', 'uint8']])}
+        ${this.select('weightType', 'Type', [['int8', 'int8'], ['uint8', 'uint8'], ...fourBit])}
         ${this.check('perChannel', 'Per channel')}
         ${this.check('weightSymmetric', 'Symmetric')}
         ${this.check('reduceRange', 'Reduce range (7 bits)')}
