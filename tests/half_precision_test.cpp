@@ -1,10 +1,15 @@
 // Models stored in float16 or bfloat16 load as float32 and compute in float32: weights are
 // upcast, declared types and Casts to half precision become float32, and the summary says so.
+// Saved, converted or quantized, they keep the file's half-precision inputs and outputs.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "analysis/summary.h"
 #include "model_builder.h"
 #include "onnx/model.h"
+#include "onnx_schema/onnx.pb.h"
+#include "quant/dynamic_quantizer.h"
 #include "runtime/session.h"
 
 namespace qplay {
@@ -54,6 +59,63 @@ TEST(HalfPrecision, BFloat16ComputesInFloat32) {
   EXPECT_EQ(y[0], 3);
   EXPECT_EQ(y[1], -1);
   EXPECT_FLOAT_EQ(y[2], 0x1.C4p+127f);
+}
+
+// The saved file's graph: its inputs' and outputs' element types and its nodes' ops, in order.
+struct SavedGraph {
+  std::vector<int> input_types, output_types;
+  std::vector<std::string> ops;
+};
+
+SavedGraph Saved(const Model& model) {
+  auto bytes = ExportModel(model);
+  EXPECT_TRUE(bytes.ok()) << bytes.status().message();
+  onnx::ModelProto proto;
+  EXPECT_TRUE(proto.ParseFromArray(bytes->data(), static_cast<int>(bytes->size())));
+  SavedGraph g;
+  for (const auto& v : proto.graph().input()) g.input_types.push_back(v.type().tensor_type().elem_type());
+  for (const auto& v : proto.graph().output()) g.output_types.push_back(v.type().tensor_type().elem_type());
+  for (const auto& n : proto.graph().node()) g.ops.push_back(n.op_type());
+  return g;
+}
+
+TEST(HalfPrecision, ExportedModelsKeepTheFilesHalfPrecisionInputsAndOutputs) {
+  auto model = HalfModel(onnx::TensorProto::FLOAT16, std::string("\x00\x3E\x00\xB4\xFF\x7B", 6));
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  const SavedGraph saved = Saved(*model);
+  EXPECT_EQ(saved.input_types, std::vector<int>{onnx::TensorProto::FLOAT16});
+  EXPECT_EQ(saved.output_types, std::vector<int>{onnx::TensorProto::FLOAT16});
+  EXPECT_EQ(saved.ops, (std::vector<std::string>{"Cast", "Mul", "Cast", "Cast"}));
+  auto bytes = ExportModel(*model);
+  auto reloaded = LoadModel(bytes->data(), bytes->size(), "saved half.onnx");
+  ASSERT_TRUE(reloaded.ok()) << reloaded.status().message();
+  EXPECT_EQ(RunOnce(*reloaded), (std::vector<float>{3, -1, 65504}));
+}
+
+TEST(HalfPrecision, QuantizedModelsKeepTheFilesHalfPrecisionInputsAndOutputs) {
+  // x [1, 3] (float16) MatMul w [3, 2] (float16) -> y (float16), quantized dynamically.
+  testing::ModelBuilder b(13);
+  b.Input("x", {1, 3}, onnx::TensorProto::FLOAT16).Output("y", {1, 2}, onnx::TensorProto::FLOAT16);
+  auto* w = b.graph()->add_initializer();
+  w->set_name("w");
+  w->set_data_type(onnx::TensorProto::FLOAT16);
+  w->add_dims(3);
+  w->add_dims(2);
+  w->set_raw_data(std::string("\x00\x3E\x00\xB4\x00\x3C\x00\x40\x00\xB8\x00\x38", 12));  // 1.5 -0.25 1 2 -0.5 0.5
+  b.Node("MatMul", {"x", "w"}, {"y"}, "matmul");
+  const std::string bytes = b.Bytes();
+  auto model = LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "half matmul.onnx");
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  QuantizationConfig config;
+  config.mode = QuantMode::kDynamic;
+  auto quantized = QuantizeDynamic(*model, config);
+  ASSERT_TRUE(quantized.ok()) << quantized.status().message();
+  const SavedGraph saved = Saved(quantized->model);
+  EXPECT_EQ(saved.input_types, std::vector<int>{onnx::TensorProto::FLOAT16});
+  EXPECT_EQ(saved.output_types, std::vector<int>{onnx::TensorProto::FLOAT16});
+  EXPECT_EQ(saved.ops.front(), "Cast");
+  EXPECT_EQ(saved.ops.back(), "Cast");
+  EXPECT_NE(std::find(saved.ops.begin(), saved.ops.end(), "MatMulInteger"), saved.ops.end());
 }
 
 TEST(HalfPrecision, ATruncatedHalfTensorIsNamed) {

@@ -1,6 +1,7 @@
 #include "ir/ir.h"
 #include "ir/model.h"
 
+#include <algorithm>
 #include <functional>
 #include <queue>
 #include <set>
@@ -146,6 +147,25 @@ int64_t Model::DefaultOpset() const {
 int64_t Model::Opset(const std::string& domain) const {
   auto it = opsets.find(domain);
   return it == opsets.end() ? 0 : it->second;
+}
+
+void ReplaceUses(Graph& graph, const std::string& from, const std::string& to) {
+  for (Node& node : graph.nodes) {
+    std::replace(node.inputs.begin(), node.inputs.end(), from, to);
+    for (auto& [_, attr] : node.attributes)
+      if (attr.g) ReplaceUses(*attr.g, from, to);
+  }
+  std::replace(graph.outputs.begin(), graph.outputs.end(), from, to);
+}
+
+std::string FreshName(const Graph& graph, const std::string& base) {
+  std::set<std::string> taken(graph.inputs.begin(), graph.inputs.end());
+  for (const auto& [name, _] : graph.initializers) taken.insert(name);
+  for (const Node& node : graph.nodes) taken.insert(node.outputs.begin(), node.outputs.end());
+  for (const auto& [name, _] : graph.value_types) taken.insert(name);
+  std::string name = base;
+  for (int i = 1; taken.count(name); ++i) name = base + "_" + std::to_string(i);
+  return name;
 }
 
 }  // namespace qplay

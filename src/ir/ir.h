@@ -110,6 +110,11 @@ struct Graph {
 // subgraphs (If branches, Loop and Scan bodies) use.
 std::vector<std::string> ValuesRead(const Node& node);
 
+// Replaces every read of `from` by `to` (in nodes, subgraphs and graph outputs).
+void ReplaceUses(Graph& graph, const std::string& from, const std::string& to);
+// A value name not used in the graph yet, built from `base`.
+std::string FreshName(const Graph& graph, const std::string& base);
+
 // Orders nodes so every value is produced before use. Fails naming the nodes on a
 // cycle or the node and input that nothing produces. `outer` lists names visible from
 // enclosing graphs (for If/Loop bodies).

@@ -21,6 +21,9 @@ struct Model {
   // "float16" or "bfloat16" when the file stores that precision: qplay loaded it as float32
   // (weights, declared types, casts) and computes in float32. "" otherwise.
   std::string upcast_from;
+  // Graph inputs and outputs the file declares float16 or bfloat16: held as float32, and written
+  // back with their own types (ExportModel casts them at the graph's edges).
+  std::map<std::string, DataType> half_precision_io;
   std::shared_ptr<const ProtoStore> proto;
 
   int64_t DefaultOpset() const;

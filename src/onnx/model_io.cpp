@@ -199,6 +199,10 @@ Result<Model> LoadModel(const uint8_t* data, size_t size, const std::string& sou
   if (!graph.ok()) return graph.status().WithContext(source);
   model.graph = std::move(graph.value());
   model.upcast_from = reader.upcast_from();
+  for (const auto* values : {&proto.graph().input(), &proto.graph().output()})
+    for (const auto& value : *values)
+      if (const auto dtype = static_cast<DataType>(value.type().tensor_type().elem_type()); IsHalfPrecision(dtype))
+        model.half_precision_io[value.name()] = dtype;
   model.proto = std::move(store);
   QPLAY_RETURN_IF_ERROR(InferShapes(model).WithContext(source));
   HoistConstantNodes(model);

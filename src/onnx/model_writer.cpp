@@ -1,6 +1,7 @@
 // IR -> ModelProto (ExportModel). Only this file and model_io.cpp see protobuf types.
 #include <set>
 
+#include "onnx/half_precision_io.h"
 #include "onnx/model.h"
 #include "onnx/proto_store.h"
 #include "onnx/tensor_proto.h"
@@ -94,7 +95,8 @@ Result<std::vector<uint8_t>> ExportModel(const Model& model) {
     opset->set_version(version);
   }
   proto.clear_graph();
-  WriteGraph(model.graph, proto.mutable_graph());
+  if (model.half_precision_io.empty()) WriteGraph(model.graph, proto.mutable_graph());
+  else WriteGraph(WithHalfPrecisionIo(model.graph, model.half_precision_io), proto.mutable_graph());
   std::vector<uint8_t> bytes(proto.ByteSizeLong());
   if (!proto.SerializeToArray(bytes.data(), static_cast<int>(bytes.size())))
     return Fail(StatusCode::kInternal, "serializing the model failed");

@@ -41,31 +41,12 @@ const Tensor* FloatInitializer(const Graph& graph, const Node& node, size_t inpu
   return it != graph.initializers.end() && it->second.dtype() == DataType::kFloat ? &it->second : nullptr;
 }
 
-void ReplaceUses(Graph& graph, const std::string& from, const std::string& to) {
-  for (Node& node : graph.nodes) {
-    std::replace(node.inputs.begin(), node.inputs.end(), from, to);
-    for (auto& [_, attr] : node.attributes)
-      if (attr.g) ReplaceUses(*attr.g, from, to);
-  }
-  std::replace(graph.outputs.begin(), graph.outputs.end(), from, to);
-}
-
 void RemoveUnusedInitializers(Graph& graph) {
   std::set<std::string> used(graph.outputs.begin(), graph.outputs.end());
   for (const Node& node : graph.nodes)
     for (const auto& name : ValuesRead(node)) used.insert(name);
   for (auto it = graph.initializers.begin(); it != graph.initializers.end();)
     it = used.count(it->first) ? std::next(it) : graph.initializers.erase(it);
-}
-
-std::string FreshName(const Graph& graph, const std::string& base) {
-  std::set<std::string> taken(graph.inputs.begin(), graph.inputs.end());
-  for (const auto& [name, _] : graph.initializers) taken.insert(name);
-  for (const Node& node : graph.nodes) taken.insert(node.outputs.begin(), node.outputs.end());
-  for (const auto& [name, _] : graph.value_types) taken.insert(name);
-  std::string name = base;
-  for (int i = 1; taken.count(name); ++i) name = base + "_" + std::to_string(i);
-  return name;
 }
 
 Result<Tensor> EvaluateConstantNode(const Model& model, const Node& node) {

@@ -15,12 +15,8 @@ bool IsGraphOutput(const Graph& graph, const std::string& value);
 bool IsFloatValue(const Graph& graph, const std::string& name);
 // Input `input` of `node` when it is a float32 initializer, else null.
 const Tensor* FloatInitializer(const Graph& graph, const Node& node, size_t input);
-// Replaces every read of `from` by `to` (in nodes, subgraphs and graph outputs).
-void ReplaceUses(Graph& graph, const std::string& from, const std::string& to);
 // Drops initializers no node or output reads.
 void RemoveUnusedInitializers(Graph& graph);
-// A value name not used in the graph yet, built from `base`.
-std::string FreshName(const Graph& graph, const std::string& base);
 // Runs one node whose inputs are all initializers (a DequantizeLinear of a stored weight, say)
 // and returns its first output.
 Result<Tensor> EvaluateConstantNode(const Model& model, const Node& node);

@@ -75,7 +75,7 @@ Status UpgradeGraph(Graph& graph, int64_t from, int64_t to, int64_t& adapted) {
 
 }  // namespace
 
-Result<OpsetUpgrade> UpgradeOpset(Model& model, int64_t target) {
+Result<OpsetUpgrade> UpgradeOpset(Model& model, int64_t target, bool float32_weights_ok) {
   const int64_t from = model.DefaultOpset();
   if (target > kLatestOpset)
     return Fail(StatusCode::kInvalidArgument, "opset ", target, " is past the newest qplay knows, ", kLatestOpset);
@@ -83,7 +83,7 @@ Result<OpsetUpgrade> UpgradeOpset(Model& model, int64_t target) {
     return Fail(StatusCode::kInvalidArgument, "the model imports opset ", from, "; qplay upgrades, it does not downgrade to ", target);
   if (from < kOldestUpgradable)
     return Fail(StatusCode::kUnsupported, "the model imports opset ", from, "; qplay upgrades from opset ", kOldestUpgradable);
-  if (!model.upcast_from.empty())
+  if (!model.upcast_from.empty() && !float32_weights_ok)
     return Fail(StatusCode::kUnsupported, "the model stores ", model.upcast_from,
                 " values, which qplay computes in float32; converting it would write them as float32");
   OpsetUpgrade upgrade{from, target, 0};

@@ -19,7 +19,8 @@ struct OpsetUpgrade {
 // Rewrites `model` (subgraphs included) to ai.onnx opset `target` (from 7 up to 22). Fails,
 // leaving the model as it was, naming the first node that cannot be carried over: an op qplay
 // does not know at the model's opset, or one whose older form has no newer equivalent. Models
-// stored in float16 or bfloat16 are refused: qplay holds them in float32 and would write that.
-Result<OpsetUpgrade> UpgradeOpset(Model& model, int64_t target);
+// stored in float16 or bfloat16 are refused unless `float32_weights_ok` (the quantizer, which
+// writes the weights anew): qplay holds them in float32 and would write that.
+Result<OpsetUpgrade> UpgradeOpset(Model& model, int64_t target, bool float32_weights_ok = false);
 
 }  // namespace qplay

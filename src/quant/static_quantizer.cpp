@@ -321,7 +321,7 @@ Result<QuantizationResult> StartQuantization(const Model& model, const Quantizat
     if (!config.upgrade_opset)
       return Fail(StatusCode::kUnsupported, "this recipe needs ai.onnx opset ", required, "; the model imports opset ", opset,
                   " (upgrade_opset is off)");
-    auto upgrade = UpgradeOpset(result.model, required);
+    auto upgrade = UpgradeOpset(result.model, required, /*float32_weights_ok=*/true);
     if (!upgrade.ok()) return upgrade.status().WithContext(Message("upgrading to opset ", required, " for this recipe"));
     result.passes.push_back({kOpsetUpgradePass, {Message("ai.onnx opset ", opset, " -> ", required, ": ", upgrade->adapted_nodes,
                                                        " nodes rewritten by the converter's adapters")}});
