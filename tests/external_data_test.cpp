@@ -1,6 +1,7 @@
 // Models whose tensors live in external data files (every model past 2 GB, and many smaller):
 // read from the model's folder by the CLI's loader, or from files given in memory, with the
-// location kept inside the folder and offsets and lengths checked against the file.
+// location kept inside the folder and offsets and lengths checked against the file; written on
+// request (and past 2 GB) with every tensor of 1 KiB or more in the data file.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -89,6 +90,34 @@ TEST(ExternalData, LocationsOutsideTheFolderAndShortFilesAreRefused) {
     ASSERT_FALSE(model.ok()) << location;
     EXPECT_NE(model.status().message().find(message), std::string::npos) << model.status().message();
   }
+}
+
+TEST(ExternalData, ExportingOnRequestMovesTensorsOfAKilobyteOrMoreToTheDataFile) {
+  // y = x + w with w [512] (2 KiB, external) and b [4] (16 bytes, inline).
+  testing::ModelBuilder b(13);
+  b.Input("x", {512}).Output("y");
+  b.Initializer("w", {512}, std::vector<float>(512, 0.5f)).Initializer("b", {1}, {2.0f});
+  b.Node("Add", {"x", "w"}, {"s"}, "add");
+  b.Node("Add", {"s", "b"}, {"y"}, "bias");
+  const std::string bytes = b.Bytes();
+  auto model = LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "model.onnx");
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  auto inline_only = ExportModelFiles(*model, ExternalData::kAuto, "model.onnx.data");
+  ASSERT_TRUE(inline_only.ok()) << inline_only.status().message();
+  EXPECT_TRUE(inline_only->data_location.empty());
+  auto files = ExportModelFiles(*model, ExternalData::kAlways, "model.onnx.data");
+  ASSERT_TRUE(files.ok()) << files.status().message();
+  EXPECT_EQ(files->data_location, "model.onnx.data");
+  EXPECT_EQ(files->data.size(), 2048u);
+  EXPECT_LT(files->model.size(), 1024u);
+  auto reloaded = LoadModel(files->model.data(), files->model.size(), "model.onnx",
+                            ExternalDataFromFiles({{"model.onnx.data", files->data}}));
+  ASSERT_TRUE(reloaded.ok()) << reloaded.status().message();
+  auto session = Session::Create(*reloaded);
+  ASSERT_TRUE(session.ok()) << session.status().message();
+  auto out = session->Run({{"x", Tensor(DataType::kFloat, {512})}});
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_EQ(out->at("y").data<float>()[511], 2.5f);
 }
 
 }  // namespace

@@ -502,6 +502,21 @@ class WasmModel {
     });
   }
 
+  // The model with its tensors of 1 KiB or more in the data file `location` (to be kept beside
+  // it): { model: bytes, files: { [location]: bytes } }.
+  val SaveWithExternalData(const std::string& location) const {
+    return OrThrow<val>([&]() -> Result<val> {
+      auto files = ExportModelFiles(*model_, ExternalData::kAlways, location);
+      if (!files.ok()) return files.status();
+      val data = val::object();
+      data.set(location, ByteView(files->data.data(), files->data.size()).call<val>("slice"));
+      val out = val::object();
+      out.set("model", ByteView(files->model.data(), files->model.size()).call<val>("slice"));
+      out.set("files", data);
+      return out;
+    });
+  }
+
  private:
   static const Model* ModelOf(const val& model_js) { return model_js.as<WasmModel*>(emscripten::allow_raw_pointers())->model_.get(); }
 
@@ -832,6 +847,7 @@ EMSCRIPTEN_BINDINGS(qplay) {
       .function("run", &WasmModel::Run)
       .function("run", &WasmModel::RunWithProgress)
       .function("save", &WasmModel::Save)
+      .function("saveWithExternalData", &WasmModel::SaveWithExternalData)
       .function("quantize", &WasmModel::Quantize, emscripten::allow_raw_pointers())
       .function("evaluate", &WasmModel::Evaluate)
       .function("analyze", &WasmModel::Analyze)

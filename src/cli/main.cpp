@@ -57,6 +57,7 @@ constexpr const char* kUsage =
     "  qplay conformance DIR... [--json]\n"
     "  qplay roundtrip MODEL -o OUT\n"
     "  qplay convert MODEL -o OUT --opset N        (carries the model to ai.onnx opset N, up to 22)\n"
+    "  (convert, quantize and qat write OUT's tensors to OUT.data beside it with --external-data, or once OUT passes 2 GB)\n"
     "  qplay quantize MODEL -o OUT (--calib X.npy [--calib-limit N] | --mode dynamic | --mode weight-only [--bits 4|8] [--block-size N] [--accuracy-level 0|4])\n"
     "        [--method minmax|moving-average|percentile|entropy|mse] [--percentile P] [--per-channel]\n"
     "        [--backend onnxruntime|onnxruntime-qoperator|tflite|tensorrt|xnnpack] [--format qdq|qoperator] [--activation-type uint8|int8|uint16|int16] [--weight-type int8|uint8|int4|uint4]\n"
@@ -94,7 +95,7 @@ struct Args {
   }
 };
 
-const std::vector<std::string> kFlags = {"--per-channel", "--symmetric-activations", "--symmetric-weights", "--reduce-range", "--cle", "--bias-correction", "--no-opset-upgrade", "--cosine", "--lsq"};
+const std::vector<std::string> kFlags = {"--per-channel", "--symmetric-activations", "--symmetric-weights", "--reduce-range", "--cle", "--bias-correction", "--no-opset-upgrade", "--cosine", "--lsq", "--external-data"};
 
 Result<Args> ParseArgs(int argc, char** argv, const std::vector<std::string>& valued) {
   Args args;
@@ -127,10 +128,17 @@ Status WriteFile(const std::string& path, const std::vector<uint8_t>& bytes) {
   return out ? Status::Ok() : Fail(StatusCode::kInvalidArgument, "cannot write '", path, "'");
 }
 
-// A model the quantizers made, exported as ONNX to `path`.
-Status WriteModel(const std::string& path, const Model& model) {
-  auto bytes = ExportModel(model);
-  return bytes.ok() ? WriteFile(path, *bytes) : bytes.status();
+// A model the quantizers or the converter made, exported as ONNX to `path`: its tensors in
+// PATH.data beside it with --external-data, or once the model passes 2 GB.
+Status WriteModel(const Args& args, const std::string& path, const Model& model) {
+  const std::string data = std::filesystem::path(path).filename().string() + ".data";
+  auto files = ExportModelFiles(model, args.Has("--external-data") ? ExternalData::kAlways : ExternalData::kAuto, data);
+  if (!files.ok()) return files.status();
+  if (!files->data_location.empty()) {
+    QPLAY_RETURN_IF_ERROR(WriteFile((std::filesystem::path(path).parent_path() / data).string(), files->data));
+    std::cout << "tensors written to " << data << " beside the model\n";
+  }
+  return WriteFile(path, files->model);
 }
 
 // Every op qplay runs, with the opset versions of its definitions (the table of docs/ops).
@@ -402,7 +410,7 @@ int QuantizeCommand(const Args& args) {
     if (!quantized.ok()) return Report(quantized.status());
     result = std::move(quantized.value());
   }
-  Status written = WriteModel(args.Value("-o"), result.model);
+  Status written = WriteModel(args, args.Value("-o"), result.model);
   if (!written.ok()) return Report(written);
   if (!dynamic)
     for (auto& warning : CheckQuantizationQuality(*model, result, calibration, quality)) result.notes.push_back(std::move(warning));
@@ -587,7 +595,7 @@ int Qat(const Args& args) {
                                             return true;
                                           });
   if (!result.ok()) return Report(result.status());
-  Status written = WriteModel(args.Value("-o"), result->model);
+  Status written = WriteModel(args, args.Value("-o"), result->model);
   if (!written.ok()) return Report(written);
   if (args.json) std::cout << nlohmann::json{{"epochs", epochs}, {"output", args.Value("-o")}}.dump(2) << "\n";
   else std::cout << "wrote " << args.Value("-o") << "\n";
@@ -614,9 +622,7 @@ int Convert(const Args& args) {
   if (!model.ok()) return Report(model.status());
   auto upgrade = UpgradeOpset(*model, args.Count("--opset", "0"));
   if (!upgrade.ok()) return Report(upgrade.status());
-  auto bytes = ExportModel(*model);
-  if (!bytes.ok()) return Report(bytes.status());
-  if (Status written = WriteFile(args.Value("-o"), *bytes); !written.ok()) return Report(written);
+  if (Status written = WriteModel(args, args.Value("-o"), *model); !written.ok()) return Report(written);
   std::cout << "opset " << upgrade->from << " -> " << upgrade->to << ": " << upgrade->adapted_nodes
             << " nodes rewritten by adapters\n";
   return 0;

@@ -35,6 +35,18 @@ Result<std::vector<uint8_t>> ExportModel(const Model& model);
 // The size in bytes of what ExportModel writes.
 Result<int64_t> ExportedSize(const Model& model);
 
+// When ExportModelFiles keeps initializers in an external data file: once the model would pass
+// protobuf's 2 GB limit, always, or never.
+enum class ExternalData { kAuto, kAlways, kNever };
+struct ExportedFiles {
+  std::vector<uint8_t> model;
+  std::string data_location;  // the data file's name beside the model; "" when every tensor is inline
+  std::vector<uint8_t> data;
+};
+// ExportModel, with (as ONNX's converter does) every initializer of 1 KiB or more in the data
+// file `data_location` when `when` says so.
+Result<ExportedFiles> ExportModelFiles(const Model& model, ExternalData when, const std::string& data_location);
+
 // One serialized onnx.TensorProto (the conformance tests' input_*.pb / output_*.pb).
 struct NamedTensor {
   std::string name;

@@ -1,4 +1,5 @@
 // IR -> ModelProto (ExportModel). Only this file and model_io.cpp see protobuf types.
+#include <algorithm>
 #include <set>
 
 #include "onnx/half_precision_io.h"
@@ -27,9 +28,16 @@ void WriteValueInfo(const Graph& graph, const std::string& name, onnx::ValueInfo
   if (type && type->is_tensor && type->dtype != DataType::kUndefined) WriteType(*type, proto->mutable_type());
 }
 
-void WriteGraph(const Graph& graph, onnx::GraphProto* proto);
+// Where initializers of at least `threshold` bytes go when writing with external data.
+struct DataSink {
+  std::string location;
+  std::vector<uint8_t> data;
+  static constexpr int64_t kThreshold = 1024;
+};
 
-void WriteAttribute(const std::string& name, const Attribute& attr, onnx::AttributeProto* proto) {
+void WriteGraph(const Graph& graph, onnx::GraphProto* proto, DataSink* sink);
+
+void WriteAttribute(const std::string& name, const Attribute& attr, onnx::AttributeProto* proto, DataSink* sink) {
   proto->set_name(name);
   switch (attr.kind) {
     case Attribute::Kind::kFloat: proto->set_type(onnx::AttributeProto::FLOAT), proto->set_f(attr.f); break;
@@ -41,7 +49,7 @@ void WriteAttribute(const std::string& name, const Attribute& attr, onnx::Attrib
       break;
     case Attribute::Kind::kGraph:
       proto->set_type(onnx::AttributeProto::GRAPH);
-      WriteGraph(*attr.g, proto->mutable_g());
+      WriteGraph(*attr.g, proto->mutable_g(), sink);
       break;
     case Attribute::Kind::kFloats:
       proto->set_type(onnx::AttributeProto::FLOATS);
@@ -59,12 +67,15 @@ void WriteAttribute(const std::string& name, const Attribute& attr, onnx::Attrib
   }
 }
 
-void WriteGraph(const Graph& graph, onnx::GraphProto* proto) {
+void WriteGraph(const Graph& graph, onnx::GraphProto* proto, DataSink* sink) {
   proto->set_name(graph.name);
   if (!graph.doc_string.empty()) proto->set_doc_string(graph.doc_string);
   for (const auto& name : graph.inputs) WriteValueInfo(graph, name, proto->add_input());
   for (const auto& name : graph.outputs) WriteValueInfo(graph, name, proto->add_output());
-  for (const auto& [name, tensor] : graph.initializers) *proto->add_initializer() = TensorToProto(tensor, name);
+  for (const auto& [name, tensor] : graph.initializers)
+    *proto->add_initializer() = sink && PackedBytes(tensor.dtype(), tensor.size()) >= DataSink::kThreshold
+                                    ? TensorToExternalProto(tensor, name, sink->location, sink->data)
+                                    : TensorToProto(tensor, name);
   std::set<std::string> listed(graph.inputs.begin(), graph.inputs.end());
   listed.insert(graph.outputs.begin(), graph.outputs.end());
   for (const Node& node : graph.nodes) {
@@ -76,15 +87,33 @@ void WriteGraph(const Graph& graph, onnx::GraphProto* proto) {
     for (const auto& in : node.inputs) n->add_input(in);
     for (const auto& out : node.outputs) n->add_output(out);
     for (const auto& [name, attr] : node.attributes)
-      if (attr.kind != Attribute::Kind::kOther) WriteAttribute(name, attr, n->add_attribute());
+      if (attr.kind != Attribute::Kind::kOther) WriteAttribute(name, attr, n->add_attribute(), sink);
     for (const auto& out : node.outputs)
       if (!out.empty() && !listed.count(out) && graph.TypeOf(out)) WriteValueInfo(graph, out, proto->add_value_info());
   }
 }
 
+// Bytes of the graph's initializers, its subgraphs' included.
+int64_t InitializerBytes(const Graph& graph) {
+  int64_t bytes = 0;
+  for (const auto& [_, t] : graph.initializers) bytes += PackedBytes(t.dtype(), t.size());
+  for (const Node& node : graph.nodes)
+    for (const auto& [_, attr] : node.attributes)
+      if (attr.g) bytes += InitializerBytes(*attr.g);
+  return bytes;
+}
+
+// Protobuf refuses messages of 2 GiB or more; the margin leaves room for the graph itself.
+constexpr int64_t kInlineLimit = (int64_t{2} << 30) - (int64_t{64} << 20);
+
 }  // namespace
 
-Result<std::vector<uint8_t>> ExportModel(const Model& model) {
+Result<ExportedFiles> ExportModelFiles(const Model& model, ExternalData when, const std::string& data_location) {
+  const int64_t weights = InitializerBytes(model.graph);
+  const bool external = when == ExternalData::kAlways || (when == ExternalData::kAuto && weights > kInlineLimit);
+  if (!external && weights > kInlineLimit)
+    return Fail(StatusCode::kInvalidArgument, "the model's tensors take ", weights,
+                " bytes, past the 2 GB a single ONNX file holds; save it with external data");
   onnx::ModelProto proto;
   if (model.proto) proto = model.proto->model;  // model-level fields, metadata, functions, unknown fields
   proto.set_ir_version(std::max<int64_t>(model.ir_version, 7));
@@ -95,12 +124,24 @@ Result<std::vector<uint8_t>> ExportModel(const Model& model) {
     opset->set_version(version);
   }
   proto.clear_graph();
-  if (model.half_precision_io.empty()) WriteGraph(model.graph, proto.mutable_graph());
-  else WriteGraph(WithHalfPrecisionIo(model.graph, model.half_precision_io), proto.mutable_graph());
-  std::vector<uint8_t> bytes(proto.ByteSizeLong());
-  if (!proto.SerializeToArray(bytes.data(), static_cast<int>(bytes.size())))
+  DataSink sink{data_location, {}};
+  const Graph written = model.half_precision_io.empty() ? model.graph : WithHalfPrecisionIo(model.graph, model.half_precision_io);
+  WriteGraph(written, proto.mutable_graph(), external ? &sink : nullptr);
+  ExportedFiles files;
+  files.model.resize(proto.ByteSizeLong());
+  if (!proto.SerializeToArray(files.model.data(), static_cast<int>(files.model.size())))
     return Fail(StatusCode::kInternal, "serializing the model failed");
-  return bytes;
+  if (external) {
+    files.data_location = data_location;
+    files.data = std::move(sink.data);
+  }
+  return files;
+}
+
+Result<std::vector<uint8_t>> ExportModel(const Model& model) {
+  auto files = ExportModelFiles(model, ExternalData::kNever, "");
+  if (!files.ok()) return files.status();
+  return std::move(files->model);
 }
 
 Result<int64_t> ExportedSize(const Model& model) {

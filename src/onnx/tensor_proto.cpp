@@ -155,6 +155,26 @@ Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string
   return allocated;
 }
 
+onnx::TensorProto TensorToExternalProto(const Tensor& tensor, const std::string& name, const std::string& location,
+                                        std::vector<uint8_t>& data) {
+  onnx::TensorProto proto;
+  proto.set_name(name);
+  proto.set_data_type(static_cast<int32_t>(tensor.dtype()));
+  for (int64_t d : tensor.shape()) proto.add_dims(d);
+  const std::string packed = IsFourBit(tensor.dtype()) ? PackFourBit(tensor) : std::string();
+  const uint8_t* bytes = packed.empty() ? tensor.raw() : reinterpret_cast<const uint8_t*>(packed.data());
+  const size_t length = packed.empty() ? tensor.nbytes() : packed.size();
+  proto.set_data_location(onnx::TensorProto::EXTERNAL);
+  for (const auto& [key, value] : {std::pair<std::string, std::string>{"location", location},
+                                   {"offset", std::to_string(data.size())}, {"length", std::to_string(length)}}) {
+    auto* entry = proto.add_external_data();
+    entry->set_key(key);
+    entry->set_value(value);
+  }
+  if (length) data.insert(data.end(), bytes, bytes + length);
+  return proto;
+}
+
 onnx::TensorProto TensorToProto(const Tensor& tensor, const std::string& name) {
   onnx::TensorProto proto;
   proto.set_name(name);

@@ -20,5 +20,8 @@ Result<Tensor> TensorFromProto(const onnx::TensorProto& proto, const std::string
 
 // Tensor -> onnx.TensorProto with raw_data (little-endian, as ONNX requires).
 onnx::TensorProto TensorToProto(const Tensor& tensor, const std::string& name);
+// The same with its bytes appended to `data`, the contents of the external data file `location`.
+onnx::TensorProto TensorToExternalProto(const Tensor& tensor, const std::string& name, const std::string& location,
+                                        std::vector<uint8_t>& data);
 
 }  // namespace qplay

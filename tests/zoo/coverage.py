@@ -310,6 +310,25 @@ hand_built("qdq_int16_per_channel_op21", 21,
            "opset 21: int16 Q/DQ per channel",
            [floats("scale", q_rng.random(16) * 1e-3 + 1e-4),
             numpy_helper.from_array(q_rng.integers(-100, 100, 16).astype(np.int16), "zero")])
+# Scan (tf2onnx writes recurrences with it): a running sum carried as state over a sequence read
+# along axis 1 in reverse, with a second input read along axis 0, and two scan outputs, one
+# stacked along axis 1 in reverse.
+scan_body = helper.make_graph(
+    [helper.make_node("Add", ["sum_in", "step"], ["sum_out"]), helper.make_node("Mul", ["sum_out", "weight"], ["scaled"]),
+     helper.make_node("Tanh", ["scaled"], ["y_step"]), helper.make_node("Identity", ["sum_out"], ["running"])],
+    "scan_body", [helper.make_tensor_value_info("sum_in", TensorProto.FLOAT, [4]),
+                  helper.make_tensor_value_info("step", TensorProto.FLOAT, [4]),
+                  helper.make_tensor_value_info("weight", TensorProto.FLOAT, [4])],
+    [helper.make_tensor_value_info(n, TensorProto.FLOAT, [4]) for n in ("sum_out", "y_step", "running")])
+scan_rng = np.random.default_rng(9)
+hand_built("scan_running_sum_op16", 16,
+           [helper.make_node("Scan", ["initial", "sequence", "weights"], ["final", "ys", "sums"], body=scan_body,
+                             num_scan_inputs=2, scan_input_axes=[1, 0], scan_input_directions=[1, 0],
+                             scan_output_axes=[0, -1], scan_output_directions=[0, 1])],
+           {"initial": scan_rng.standard_normal(4).astype(np.float32),
+            "sequence": scan_rng.standard_normal((4, 5)).astype(np.float32),
+            "weights": scan_rng.standard_normal((5, 4)).astype(np.float32)},
+           ["final", "ys", "sums"], "Scan: state, two scan inputs along different axes, reversed directions")
 hand_built("where_select_op13", 13,
            [helper.make_node("Greater", ["x", "zero"], ["positive"]), helper.make_node("Relu", ["x"], ["r"]),
             helper.make_node("Sigmoid", ["x"], ["s"]), helper.make_node("Where", ["positive", "r", "s"], ["w"]),

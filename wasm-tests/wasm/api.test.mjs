@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { createOrtNodeSession, ort } from '../ort-node.mjs';
 import { conformanceRoot, loadQplay, repoRoot } from './load-qplay.mjs';
 
 let qp;
@@ -98,6 +99,26 @@ onnx.save(onnx.load(${JSON.stringify(path.join(repoRoot, 'examples/models/cnn.on
     expect(() => qp.loadModel(bytes, { 'other.data': new Uint8Array(4) })).toThrow(/the external data file 'cnn.onnx.data' was not given with the model/);
     external.delete();
     reference.delete();
+  });
+
+  test('a quantized model saves with its tensors in a data file, which qplay and onnxruntime-node read back', async () => {
+    const model = qp.loadModel(fs.readFileSync(path.join(repoRoot, 'examples/models/cnn.onnx')));
+    const input = { input: { data: Float32Array.from({ length: 784 }, (_, i) => Math.sin(i)), dims: [1, 1, 28, 28] } };
+    const quantized = model.quantize({ per_channel: true }, input, null);
+    const { model: bytes, files } = quantized.saveWithExternalData('cnn_int8.onnx.data');
+    expect(Object.keys(files)).toEqual(['cnn_int8.onnx.data']);
+    expect(bytes.length).toBeLessThan(quantized.save().length / 2);
+    const reloaded = qp.loadModel(bytes, files);
+    expect(reloaded.run(input).logits.data).toEqual(quantized.run(input).logits.data);
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'qplay-external-save-'));
+    fs.writeFileSync(path.join(folder, 'cnn_int8.onnx'), bytes);
+    fs.writeFileSync(path.join(folder, 'cnn_int8.onnx.data'), files['cnn_int8.onnx.data']);
+    const session = await createOrtNodeSession(path.join(folder, 'cnn_int8.onnx'));
+    const theirs = await session.run({ input: new ort.Tensor('float32', input.input.data, input.input.dims) });
+    const ours = reloaded.run(input).logits.data;
+    const step = (Math.max(...theirs.logits.data) - Math.min(...theirs.logits.data, 0)) / 255;  // one uint8 step of the output
+    theirs.logits.data.forEach((v, i) => expect(Math.abs(v - ours[i])).toBeLessThanOrEqual(step * 1.0001));
+    for (const m of [reloaded, quantized, model]) m.delete();
   });
 
   test('run() reports progress by node and cancels when progress returns false', () => {

@@ -1,4 +1,5 @@
-// Control flow: If and Loop run their subgraphs through the session's graph runner.
+// Control flow: If, Loop and Scan run their subgraphs through the session's graph runner.
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 
@@ -70,6 +71,101 @@ Status Loop(KernelContext& ctx) {
   return Status::Ok();
 }
 
+// Products of the dims before and from `axis`.
+std::pair<int64_t, int64_t> SplitAt(const Shape& shape, int64_t axis) {
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d) (d < axis ? outer : inner) *= shape[d];
+  return {outer, inner};
+}
+
+// Entry `index` along `axis` of `x`, without that axis.
+Tensor SliceAlong(const Tensor& x, int64_t axis, int64_t index) {
+  Shape shape = x.shape();
+  const int64_t length = shape[axis];
+  shape.erase(shape.begin() + axis);
+  Tensor out = Tensor::Uninitialized(x.dtype(), shape);
+  const auto [outer, rest] = SplitAt(x.shape(), axis);
+  const size_t chunk = static_cast<size_t>(rest / std::max<int64_t>(length, 1)) * ElementSize(x.dtype());
+  for (int64_t o = 0; o < outer; ++o) std::memcpy(out.raw() + o * chunk, x.raw() + (o * length + index) * chunk, chunk);
+  return out;
+}
+
+// A Scan attribute list's entry i (0 when absent), an axis made non-negative against `rank`.
+Result<int64_t> ScanAttr(const KernelContext& ctx, const char* attr, size_t i, int64_t rank, bool is_axis) {
+  const std::vector<int64_t> values = ctx.node.GetInts(attr);
+  int64_t v = i < values.size() ? values[i] : 0;
+  if (is_axis && !NormalizeAxis(v, rank)) return ctx.Invalid(attr, "[", i, "] is ", v, ", outside rank ", rank);
+  if (!is_axis && v != 0 && v != 1) return ctx.Invalid(attr, "[", i, "] is ", v, "; directions are 0 (forward) or 1 (reverse)");
+  return v;
+}
+
+// Runs the body once per position along each scan input's axis (reversed where its direction is
+// 1), carrying the states, and stacks each scan output along its axis (in reverse where asked).
+Status Scan(KernelContext& ctx) {
+  const auto body_attr = ctx.node.attributes.find("body");
+  if (body_attr == ctx.node.attributes.end() || !body_attr->second.g) return ctx.Invalid("missing body subgraph");
+  const Graph& body = *body_attr->second.g;
+  const auto num_scan_inputs = static_cast<size_t>(ctx.node.GetInt("num_scan_inputs", 0));
+  if (num_scan_inputs == 0 || num_scan_inputs > ctx.num_inputs())
+    return ctx.Invalid("num_scan_inputs is ", num_scan_inputs, " for ", ctx.num_inputs(), " inputs");
+  const size_t states = ctx.num_inputs() - num_scan_inputs;
+  if (ctx.num_outputs() < states) return ctx.Invalid("has ", states, " states but only ", ctx.num_outputs(), " outputs");
+  const size_t num_scan_outputs = ctx.num_outputs() - states;
+  std::vector<int64_t> input_axes, input_reversed;
+  int64_t length = -1;
+  for (size_t j = 0; j < num_scan_inputs; ++j) {
+    const Tensor& x = ctx.in(states + j);
+    auto axis = ScanAttr(ctx, "scan_input_axes", j, x.rank(), true);
+    if (!axis.ok()) return axis.status();
+    auto reversed = ScanAttr(ctx, "scan_input_directions", j, 0, false);
+    if (!reversed.ok()) return reversed.status();
+    if (length >= 0 && x.dim(*axis) != length)
+      return ctx.Invalid("scan input ", j, " has ", x.dim(*axis), " steps along axis ", *axis, "; scan input 0 has ", length);
+    length = x.dim(*axis);
+    input_axes.push_back(*axis);
+    input_reversed.push_back(*reversed);
+  }
+  if (length == 0 && num_scan_outputs > 0) return ctx.Unsupported("a Scan over zero steps with scan outputs");
+  std::vector<Tensor> carried;
+  for (size_t i = 0; i < states; ++i) carried.push_back(ctx.in(i));
+  std::vector<std::vector<Tensor>> steps(num_scan_outputs);
+  for (int64_t t = 0; t < length; ++t) {
+    std::vector<Tensor> inputs = carried;
+    for (size_t j = 0; j < num_scan_inputs; ++j)
+      inputs.push_back(SliceAlong(ctx.in(states + j), input_axes[j], input_reversed[j] ? length - 1 - t : t));
+    auto outputs = ctx.RunSubgraph(body, inputs);
+    if (!outputs.ok()) return outputs.status();
+    if (outputs->size() != states + num_scan_outputs)
+      return ctx.Invalid("body returns ", outputs->size(), " values, expected ", states + num_scan_outputs);
+    for (size_t i = 0; i < states; ++i) carried[i] = (*outputs)[i];
+    for (size_t k = 0; k < num_scan_outputs; ++k) {
+      if (t > 0 && (*outputs)[states + k].shape() != steps[k][0].shape())
+        return ctx.Invalid("scan output ", k, " changes shape from ", ShapeToString(steps[k][0].shape()), " to ",
+                           ShapeToString((*outputs)[states + k].shape()), " at step ", t);
+      steps[k].push_back((*outputs)[states + k]);
+    }
+  }
+  for (size_t i = 0; i < states; ++i) ctx.SetOutput(i, carried[i]);
+  for (size_t k = 0; k < num_scan_outputs; ++k) {
+    const Tensor& first = steps[k][0];
+    auto axis = ScanAttr(ctx, "scan_output_axes", k, first.rank() + 1, true);
+    if (!axis.ok()) return axis.status();
+    auto reversed = ScanAttr(ctx, "scan_output_directions", k, 0, false);
+    if (!reversed.ok()) return reversed.status();
+    Shape shape = first.shape();
+    shape.insert(shape.begin() + *axis, length);
+    Tensor out = Tensor::Uninitialized(first.dtype(), shape);
+    const auto [outer, inner] = SplitAt(first.shape(), *axis);
+    const size_t chunk = static_cast<size_t>(inner) * ElementSize(first.dtype());
+    for (int64_t t = 0; t < length; ++t) {
+      const int64_t at = *reversed ? length - 1 - t : t;
+      for (int64_t o = 0; o < outer; ++o) std::memcpy(out.raw() + (o * length + at) * chunk, steps[k][t].raw() + o * chunk, chunk);
+    }
+    ctx.SetOutput(states + k, std::move(out));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 int64_t MaxLoopIterations() { return max_loop_iterations.load(); }
@@ -78,6 +174,7 @@ void SetMaxLoopIterations(int64_t iterations) { max_loop_iterations.store(iterat
 void RegisterControlFlowKernels(KernelRegistry& r) {
   r.Add("If", If);
   r.Add("Loop", Loop);
+  r.Add("Scan", Scan);
 }
 
 }  // namespace qplay

@@ -60,6 +60,8 @@ export interface WasmModel {
   notes(): QuantizationNote[];
   run(inputs: Record<string, TensorData>, progress?: WasmProgress | null): Record<string, TensorData & { type: string }>;
   save(): Uint8Array;
+  // The model with its tensors of 1 KiB or more in the data file `location`, kept beside it.
+  saveWithExternalData(location: string): { model: Uint8Array; files: Record<string, Uint8Array> };
   layers(config: QuantConfig): LayerPlan[];
   quantize(config: QuantConfig, calibration: Samples, progress: WasmProgress | null): WasmModel;
   evaluate(data: Samples, labels: TensorData | null, compared: WasmModel | null, progress: WasmProgress | null): EvaluationReport;
