@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
+import { downloadAndRun } from './downloaded-model.mjs';
 import { repoRoot, runAndWait, usePage, waitForModel } from './serve-and-launch.mjs';
 
 const session = usePage();
@@ -54,6 +55,15 @@ test('a model dropped anywhere on the page replaces the loaded one', async () =>
   expect(await page.locator('#model-name').textContent()).toBe('lstm.onnx');
   await page.getByRole('button', { name: 'cnn.onnx' }).click();
   await waitForModel(page, 'cnn.onnx');
+});
+
+test('the loaded model converts to a newer opset and downloads; onnxruntime-node runs it', async () => {
+  const { page } = session;
+  await page.locator('#convert-opset').fill('21');
+  const { name, logits } = await downloadAndRun(page, '#convert');
+  expect(name).toBe('cnn.opset21.onnx');
+  expect(logits.dims).toEqual([1, 10]);
+  expect(await page.locator('#model-status').textContent()).toBe('Converted cnn.onnx to opset 21.');
 });
 
 test('samples of the wrong shape or with NaN are refused by name; the previous samples stay', async () => {

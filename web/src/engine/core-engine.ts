@@ -67,6 +67,15 @@ export class CoreEngine implements Engine {
     return this.loaded().layers(config);
   }
 
+  async convert(opset: number): Promise<ArrayBuffer> {
+    const converted = this.loaded().convert({ opset });
+    try {
+      return converted.save().buffer as ArrayBuffer;
+    } finally {
+      converted.delete();
+    }
+  }
+
   async parseNpy(bytes: ArrayBuffer): Promise<TensorData> {
     return this.qp.parseNpy(new Uint8Array(bytes));
   }

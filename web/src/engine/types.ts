@@ -266,6 +266,8 @@ export interface Engine {
   // externalFiles: the external data files the model names, by name.
   loadModel(bytes: ArrayBuffer, externalFiles?: Record<string, ArrayBuffer>): Promise<ModelInfo>;
   layers(config: QuantConfig): Promise<LayerPlan[]>;
+  // The loaded model carried to ai.onnx opset `opset` by the core's converter, as ONNX bytes.
+  convert(opset: number): Promise<ArrayBuffer>;
   parseNpy(bytes: ArrayBuffer): Promise<TensorData>;
   // Samples from a .npy, .npz (labels under a name like 'labels' or 'y') or .csv (a label column)
   // file, by its name's extension; errors start with the name.

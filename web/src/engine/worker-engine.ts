@@ -63,6 +63,10 @@ export class WorkerEngine implements Engine {
     return info;
   }
 
+  convert(opset: number): Promise<ArrayBuffer> {
+    return this.call('convert', [opset]);
+  }
+
   layers(config: QuantConfig): Promise<LayerPlan[]> {
     return this.call('layers', [config]);
   }

@@ -14,6 +14,7 @@ import { EXAMPLES, exampleInfo, exampleSamples, fetchBytes, referenceNumbers } f
 import { recipeFromUrl, recipeToUrl, toConfig, type Recipe } from '../state/recipe';
 import type { ReferenceNumbers, RunResults } from '../state/results';
 import type { SampleSets, SamplesPanel } from './samples-panel';
+import { download, siblingName } from './format';
 import { sharedStyles } from './shared-styles';
 import './analysis-panel';
 import './model-panel';
@@ -158,6 +159,18 @@ export class Playground extends LitElement {
     return true;
   }
 
+  private async convert(opset: number) {
+    this.modelStatus = `Converting ${this.modelName} to opset ${opset}…`;
+    try {
+      download(siblingName(this.modelName, `.opset${opset}.onnx`), await this.engine.convert(opset), 'application/octet-stream');
+      this.modelError = '';
+      this.modelStatus = `Converted ${this.modelName} to opset ${opset}.`;
+    } catch (e) {
+      this.modelError = `Could not convert ${this.modelName}: ${(e as Error).message}`;
+      this.modelStatus = `${this.modelName} is still loaded.`;
+    }
+  }
+
   private async planLayers() {
     try {
       this.layers = await this.engine.layers(toConfig(this.recipe));
@@ -271,7 +284,8 @@ export class Playground extends LitElement {
         ${this.modelError ? html`<p class="error" role="alert" id="model-error">${this.modelError}</p>` : nothing}
         <qp-model-panel .name=${this.modelName} .info=${this.info} .fileBytes=${this.fileBytes} .layers=${this.layers}
           .exclude=${(this.recipe.exclude as string[] | undefined) ?? []}
-          @exclude-change=${(e: CustomEvent<string[]>) => this.setRecipe({ ...this.recipe, exclude: e.detail })}></qp-model-panel>
+          @exclude-change=${(e: CustomEvent<string[]>) => this.setRecipe({ ...this.recipe, exclude: e.detail })}
+          @convert-request=${(e: CustomEvent<number>) => this.convert(e.detail)}></qp-model-panel>
       </section>
       <div class="columns">
         <section ?hidden=${!this.shows('samples')}><qp-samples-panel .engine=${this.engine} .preprocessing=${this.preprocessing} .classNames=${this.classNames}

@@ -50,7 +50,8 @@ export class ModelPanel extends LitElement {
       <h2 id="model-name">${this.name}</h2>
       <p>${info.node_count} nodes · ${info.parameter_count.toLocaleString()} parameters (${kib(info.parameter_bytes)})
         · file ${kib(this.fileBytes)} · opsets ${Object.entries(info.opsets).map(([d, v]) => `${d} ${v}`).join(', ')}</p>
-      ${info.upcast_from ? html`<p id="upcast-note">The file stores ${info.upcast_from}; qplay computes in float32, and the quantized model it writes takes and returns float32.</p>` : ''}
+      ${info.upcast_from ? html`<p id="upcast-note">The file stores ${info.upcast_from}; qplay computes in float32, and the quantized model it writes keeps the file's ${info.upcast_from} inputs and outputs.</p>` : ''}
+      ${this.renderConvert(info)}
       <div class="lists">
         <table><caption>Inputs</caption><tr><th>name</th><th>type</th><th>shape</th></tr>
           ${info.inputs.map((v) => html`<tr><td>${v.name}</td><td>${v.dtype}</td><td>${shapeText(v)}</td></tr>`)}</table>
@@ -65,6 +66,19 @@ export class ModelPanel extends LitElement {
       <label>Search layers <input type="search" .value=${this.filter} @input=${(e: Event) => (this.filter = (e.target as HTMLInputElement).value)}
         placeholder="name or op type" /></label>
       <div class="layers">${this.renderLayers()}</div>`;
+  }
+
+  // The model carried to a newer ai.onnx opset by the core's converter, downloaded.
+  private renderConvert(info: ModelInfo) {
+    const current = info.opsets[''] ?? info.opsets['ai.onnx'] ?? 0;
+    if (!current || current >= 22) return nothing;
+    const convert = () => {
+      const opset = Number((this.renderRoot.querySelector('#convert-opset') as HTMLInputElement).value);
+      this.dispatchEvent(new CustomEvent('convert-request', { detail: opset, bubbles: true, composed: true }));
+    };
+    return html`<p class="row"><label>Convert to ai.onnx opset
+      <input id="convert-opset" type="number" min=${current + 1} max="22" .value=${String(Math.max(current + 1, 21))} /></label>
+      <button id="convert" @click=${convert}>Download the converted model</button></p>`;
   }
 
   private renderLayers() {
