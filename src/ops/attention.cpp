@@ -1,7 +1,8 @@
 // ONNX Runtime's com.microsoft Attention, which its transformer optimizer fuses a BERT-style
 // self-attention block into (the Q, K and V projections, the masked scaled dot product and the
 // heads' concatenation), and QAttention, the form its quantize_dynamic gives it (8-bit input
-// and weights, float bias and output).
+// and weights, float bias and output); MultiHeadAttention, the same over Q, K and V projected
+// already (cross-attention, decoders).
 #include "ops/attention.h"
 #include "ops/schema.h"
 
@@ -30,6 +31,18 @@ OpSchema& SharedAttributes(OpSchema& s) {
       .Output("output", "T").Output("present", "T", kOptional).Infer(AttentionInfer);
 }
 
+// [batch, sequence, V's hidden size].
+std::vector<ValueInfo> MultiHeadAttentionInfer(InferContext& ctx) {
+  const ValueInfo& query = ctx.in(0);
+  if (!query.shape || query.shape->size() != 3) return ctx.Unknown(query.dtype);
+  Dims out = *query.shape;
+  if (ctx.has(2)) {
+    const ValueInfo& value = ctx.in(2);
+    out[2] = value.shape && value.shape->size() == 3 ? (*value.shape)[2] : Dim{};
+  }
+  return {ValueInfo::Typed(query.dtype, out)};
+}
+
 }  // namespace
 
 void RegisterAttentionSchemas(SchemaRegistry& r) {
@@ -46,6 +59,14 @@ void RegisterAttentionSchemas(SchemaRegistry& r) {
       .Input("past", "T", kOptional).Types("T1", kInt8Types).Types("T2", kInt8Types).Types("T", {DataType::kFloat})
       .Types("M", {DataType::kInt32});
   r.Add(std::move(SharedAttributes(quantized)));
+  r.Add(OpSchema("MultiHeadAttention", 1, ms).Input("query", "T").Input("key", "T", kOptional).Input("value", "T", kOptional)
+            .Input("bias", "T", kOptional).Input("key_padding_mask", "M", kOptional).Input("attention_bias", "T", kOptional)
+            .Input("past_key", "T", kOptional).Input("past_value", "T", kOptional).Input("past_sequence_length", "M", kOptional)
+            .Input("cache_indirection", "M", kOptional).Output("output", "T").Output("present_key", "T", kOptional)
+            .Output("present_value", "T", kOptional).Output("qk", "T", kOptional).Types("T", {DataType::kFloat}).Types("M", {DataType::kInt32})
+            .Attr("num_heads", AttrType::kInt, std::nullopt, AtLeast(1)).Attr("unidirectional", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1}))
+            .Attr("mask_filter_value", AttrType::kFloat, Attribute::Float(-10000.0f)).OptionalAttr("scale", AttrType::kFloat)
+            .Infer(MultiHeadAttentionInfer));
 }
 
 }  // namespace qplay

@@ -398,6 +398,24 @@ tokens = {"input_ids": np.random.default_rng(11).integers(0, 30, (2, 6)).astype(
 embedding_rng = np.random.default_rng(12)
 embeddings = [numpy_helper.from_array(embedding_rng.standard_normal(shape).astype(np.float32), name)
               for name, shape in (("word", (30, 16)), ("position", (8, 16)), ("segment", (2, 16)), ("gamma", (16,)), ("beta", (16,)))]
+# com.microsoft MultiHeadAttention over projected Q, K and V: cross-attention (keys from a longer
+# sequence, V narrower) with a key padding mask, and self-attention with a bias and attention_bias.
+mha_rng = np.random.default_rng(12)
+hand_built("mha_cross_padding_mask_op13", 13,
+           [helper.make_node("MultiHeadAttention", ["query", "key", "value", "", "mask"], ["y"], domain="com.microsoft",
+                             num_heads=4)],
+           {"query": mha_rng.standard_normal((2, 3, 16)).astype(np.float32),
+            "key": mha_rng.standard_normal((2, 5, 16)).astype(np.float32),
+            "value": mha_rng.standard_normal((2, 5, 8)).astype(np.float32),
+            "mask": np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], dtype=np.int32)},
+           ["y"], "MultiHeadAttention: cross-attention, key padding mask", microsoft=True)
+hand_built("mha_bias_attention_bias_op13", 13,
+           [helper.make_node("MultiHeadAttention", ["x", "x", "x", "bias", "", "attention_bias"], ["y"], domain="com.microsoft",
+                             num_heads=2, scale=0.3)],
+           {"x": mha_rng.standard_normal((2, 4, 8)).astype(np.float32)}, ["y"],
+           "MultiHeadAttention: self-attention, bias, attention_bias, scale",
+           [numpy_helper.from_array((mha_rng.standard_normal(24) * 0.2).astype(np.float32), "bias"),
+            numpy_helper.from_array(mha_rng.standard_normal((1, 2, 4, 4)).astype(np.float32), "attention_bias")], microsoft=True)
 hand_built("bert_embedding_attention_op13", 13,
            [helper.make_node("EmbedLayerNormalization", ["input_ids", "segment_ids", "word", "position", "segment", "gamma", "beta",
                                                          "mask"], ["embedded", "mask_index"], domain="com.microsoft", epsilon=1e-5),

@@ -1,12 +1,14 @@
-// ONNX Runtime's com.microsoft Attention and QAttention, as its CPU kernels compute them:
-// Q, K and V projected from one input (QAttention: an integer product of the 8-bit input and
-// weights, scaled by input_scale x weight_scale, plus the float bias), then per head
+// ONNX Runtime's com.microsoft Attention, QAttention and MultiHeadAttention, as its CPU kernels
+// compute them: Q, K and V projected from one input (QAttention: an integer product of the 8-bit
+// input and weights, scaled by input_scale x weight_scale, plus the float bias), or given
+// already projected (MultiHeadAttention, keys from another sequence possibly), then per head
 // softmax(scale x Q K^T + mask + attention_bias) V with the heads side by side. The mask adds
 // mask_filter_value (-10000 by default) where a key is hidden: past a sequence's end (mask_index
 // [B]), or before its start too ([2B]), where a raw mask [B, T] or [B, S, T] holds 0, and past
 // the query with unidirectional=1. Past key/value caches and rotary embeddings are not run.
 #include <cmath>
 #include <limits>
+#include <tuple>
 #include <vector>
 
 #include "kernels/quant_math.h"
@@ -18,7 +20,14 @@ namespace {
 struct AttentionShape {
   int64_t batch = 0, sequence = 0, input_hidden = 0, heads = 0;
   int64_t q_hidden = 0, k_hidden = 0, v_hidden = 0;
+  int64_t kv_sequence = 0;  // keys and values per batch entry (the query's sequence in self-attention)
   int64_t columns() const { return q_hidden + k_hidden + v_hidden; }
+};
+
+// Where the projected Q, K and V rows are: row b * length + i of each, `stride` floats apart.
+struct Projections {
+  const float *q, *k, *v;
+  int64_t q_stride, k_stride, v_stride;
 };
 
 Result<AttentionShape> ReadShape(const KernelContext& ctx, const Tensor& input, const Tensor& weights) {
@@ -34,6 +43,7 @@ Result<AttentionShape> ReadShape(const KernelContext& ctx, const Tensor& input, 
   if (sizes.size() != 3 || sizes[0] + sizes[1] + sizes[2] != weights.dim(1) || sizes[0] != sizes[1])
     return ctx.Invalid("qkv_hidden_sizes must be three sizes, Q's equal to K's, that add up to the weights' ", weights.dim(1), " columns");
   s.q_hidden = sizes[0], s.k_hidden = sizes[1], s.v_hidden = sizes[2];
+  s.kv_sequence = s.sequence;
   if (s.heads < 1 || s.q_hidden % s.heads || s.v_hidden % s.heads || s.q_hidden == 0)
     return ctx.Invalid("num_heads ", s.heads, " must divide the hidden sizes ", s.q_hidden, " and ", s.v_hidden);
   // The projections and the mask are held whole: within the tensor budget, as outputs are.
@@ -42,9 +52,9 @@ Result<AttentionShape> ReadShape(const KernelContext& ctx, const Tensor& input, 
   return s;
 }
 
-// The additive mask [batch, sequence, sequence]: 0 where a key is seen, mask_filter_value where not.
+// The additive mask [batch, sequence, keys]: 0 where a key is seen, mask_filter_value where not.
 Result<std::vector<float>> Mask(const KernelContext& ctx, const AttentionShape& s, size_t mask_input) {
-  const int64_t b_count = s.batch, q_len = s.sequence, k_len = s.sequence;
+  const int64_t b_count = s.batch, q_len = s.sequence, k_len = s.kv_sequence;
   const float hidden = ctx.node.GetFloat("mask_filter_value", -10000.0f);
   std::vector<float> mask(b_count * q_len * k_len, 0.0f);
   auto hide = [&](int64_t b, int64_t i, int64_t j) { mask[(b * q_len + i) * k_len + j] = hidden; };
@@ -69,50 +79,56 @@ Result<std::vector<float>> Mask(const KernelContext& ctx, const AttentionShape& 
   if (ctx.node.GetInt("unidirectional", 0))
     for (int64_t b = 0; b < b_count; ++b)
       for (int64_t i = 0; i < q_len; ++i)
-        for (int64_t j = i + 1; j < k_len; ++j) hide(b, i, j);
+        for (int64_t j = i + 1 + (k_len - q_len); j < k_len; ++j) hide(b, i, j);
   return mask;
 }
 
-// softmax(scale Q K^T + mask + bias) V per head, from qkv [batch * sequence, Q | K | V columns].
-Status AttendOverHeads(KernelContext& ctx, const std::vector<float>& qkv, const AttentionShape& s, size_t mask_input,
+// The projections of packed rows [batch * sequence, Q | K | V columns].
+Projections Packed(const std::vector<float>& qkv, const AttentionShape& s) {
+  const int64_t cols = s.columns();
+  return {qkv.data(), qkv.data() + s.q_hidden, qkv.data() + s.q_hidden + s.k_hidden, cols, cols, cols};
+}
+
+// softmax(scale Q K^T + mask + bias) V per head, the heads side by side in the output.
+Status AttendOverHeads(KernelContext& ctx, const Projections& p, const AttentionShape& s, size_t mask_input,
                        const Tensor* attention_bias) {
   auto mask = Mask(ctx, s, mask_input);
   if (!mask.ok()) return mask.status();
-  const int64_t n = s.heads, hq = s.q_hidden / n, hv = s.v_hidden / n, len = s.sequence, cols = s.columns();
+  const int64_t n = s.heads, hq = s.q_hidden / n, hv = s.v_hidden / n, len = s.sequence, keys = s.kv_sequence;
   if (attention_bias) {
     const Tensor& ab = *attention_bias;
     const bool fits = ab.rank() == 4 && (ab.dim(0) == 1 || ab.dim(0) == s.batch) && (ab.dim(1) == 1 || ab.dim(1) == n) &&
-                      ab.dim(2) == len && ab.dim(3) == len && ab.dtype() == DataType::kFloat;
+                      ab.dim(2) == len && ab.dim(3) == keys && ab.dtype() == DataType::kFloat;
     if (!fits)
-      return ctx.Invalid("attention_bias must be float [1 or ", s.batch, ", 1 or ", n, ", ", len, ", ", len, "], got ", ShapeToString(ab.shape()));
+      return ctx.Invalid("attention_bias must be float [1 or ", s.batch, ", 1 or ", n, ", ", len, ", ", keys, "], got ", ShapeToString(ab.shape()));
   }
   const float scale = ctx.node.GetFloat("scale", 1.0f / std::sqrt(static_cast<float>(hq)));
   QPLAY_RETURN_IF_ERROR(ctx.CheckOutputSize(DataType::kFloat, {s.batch, len, s.v_hidden}));
   Tensor& y = ctx.Output(0, DataType::kFloat, {s.batch, len, s.v_hidden});
-  std::vector<float> p(len);
+  std::vector<float> weight(keys);
   for (int64_t b = 0; b < s.batch; ++b)
     for (int64_t h = 0; h < n; ++h)
       for (int64_t i = 0; i < len; ++i) {
-        const float* q = qkv.data() + (b * len + i) * cols + h * hq;
+        const float* q = p.q + (b * len + i) * p.q_stride + h * hq;
         float max = -std::numeric_limits<float>::infinity();
-        for (int64_t j = 0; j < len; ++j) {
-          const float* k = qkv.data() + (b * len + j) * cols + s.q_hidden + h * hq;
+        for (int64_t j = 0; j < keys; ++j) {
+          const float* k = p.k + (b * keys + j) * p.k_stride + h * hq;
           float dot = 0;
           for (int64_t d = 0; d < hq; ++d) dot += q[d] * k[d];
-          p[j] = scale * dot + (*mask)[(b * len + i) * len + j];
+          weight[j] = scale * dot + (*mask)[(b * len + i) * keys + j];
           if (attention_bias) {
             const Tensor& ab = *attention_bias;
-            p[j] += ab.data<float>()[(((ab.dim(0) == 1 ? 0 : b) * ab.dim(1) + (ab.dim(1) == 1 ? 0 : h)) * len + i) * len + j];
+            weight[j] += ab.data<float>()[(((ab.dim(0) == 1 ? 0 : b) * ab.dim(1) + (ab.dim(1) == 1 ? 0 : h)) * len + i) * keys + j];
           }
-          max = std::max(max, p[j]);
+          max = std::max(max, weight[j]);
         }
         float sum = 0;
-        for (int64_t j = 0; j < len; ++j) sum += p[j] = std::exp(p[j] - max);
+        for (int64_t j = 0; j < keys; ++j) sum += weight[j] = std::exp(weight[j] - max);
         float* out = y.data<float>() + (b * len + i) * s.v_hidden + h * hv;
         for (int64_t d = 0; d < hv; ++d) out[d] = 0;
-        for (int64_t j = 0; j < len; ++j) {
-          const float* v = qkv.data() + (b * len + j) * cols + s.q_hidden + s.k_hidden + h * hv;
-          for (int64_t d = 0; d < hv; ++d) out[d] += p[j] / sum * v[d];
+        for (int64_t j = 0; j < keys; ++j) {
+          const float* v = p.v + (b * keys + j) * p.v_stride + h * hv;
+          for (int64_t d = 0; d < hv; ++d) out[d] += weight[j] / sum * v[d];
         }
       }
   return Status::Ok();
@@ -135,7 +151,7 @@ Status Attention(KernelContext& ctx) {
       for (int64_t k = 0; k < s->input_hidden; ++k) acc += input.data<float>()[r * s->input_hidden + k] * weights.data<float>()[k * cols + c];
       qkv[r * cols + c] = bias ? acc + bias->data<float>()[c] : acc;
     }
-  return AttendOverHeads(ctx, qkv, *s, 3, ctx.has(5) ? &ctx.in(5) : nullptr);
+  return AttendOverHeads(ctx, Packed(qkv, *s), *s, 3, ctx.has(5) ? &ctx.in(5) : nullptr);
 }
 
 // QAttention(input, weight, bias, input_scale, weight_scale, mask_index, input_zero_point,
@@ -169,7 +185,44 @@ Status QAttention(KernelContext& ctx) {
       qkv[r * cols + c] = static_cast<float>(acc) * product_scale + bias.data<float>()[c];
     }
   }
-  return AttendOverHeads(ctx, qkv, *s, 5, nullptr);
+  return AttendOverHeads(ctx, Packed(qkv, *s), *s, 5, nullptr);
+}
+
+// MultiHeadAttention(query [B, S, D], key [B, L, D], value [B, L, Dv], bias [2D + Dv],
+// key_padding_mask, attention_bias): Q, K and V already projected, the bias added to each.
+Status MultiHeadAttention(KernelContext& ctx) {
+  const Tensor& query = ctx.in(0);
+  if (query.rank() != 3) return ctx.Unsupported("a query of shape ", ShapeToString(query.shape()), " (packed Q, K and V); qplay takes [batch, sequence, hidden]");
+  if (!ctx.has(1) || !ctx.has(2) || ctx.in(1).rank() != 3 || ctx.in(2).rank() != 3)
+    return ctx.Unsupported("key and value other than [batch, keys, hidden] each (packed, or per head)");
+  if (ctx.has(6) || ctx.has(7)) return ctx.Unsupported("past_key and past_value (a key/value cache)");
+  for (size_t i = 1; i < ctx.num_outputs(); ++i)
+    if (ctx.wants(i)) return ctx.Unsupported("output ", i, " (present key/value or QK)");
+  const Tensor &key = ctx.in(1), &value = ctx.in(2);
+  for (const Tensor* t : {&query, &key, &value})
+    if (t->dtype() != DataType::kFloat) return ctx.Unsupported("query, key and value of ", DataTypeName(t->dtype()), " (float32 is supported)");
+  AttentionShape s;
+  s.heads = ctx.node.GetInt("num_heads", 0);
+  s.batch = query.dim(0), s.sequence = query.dim(1), s.q_hidden = s.k_hidden = query.dim(2);
+  s.kv_sequence = key.dim(1), s.v_hidden = value.dim(2);
+  if (key.dim(0) != s.batch || value.dim(0) != s.batch || key.dim(2) != s.q_hidden || value.dim(1) != s.kv_sequence)
+    return ctx.Invalid("query ", ShapeToString(query.shape()), ", key ", ShapeToString(key.shape()), " and value ",
+                       ShapeToString(value.shape()), " must be [B, S, D], [B, L, D] and [B, L, Dv]");
+  if (s.heads < 1 || s.q_hidden % s.heads || s.v_hidden % s.heads || s.q_hidden == 0)
+    return ctx.Invalid("num_heads ", s.heads, " must divide the hidden sizes ", s.q_hidden, " and ", s.v_hidden);
+  QPLAY_RETURN_IF_ERROR(ctx.CheckOutputSize(DataType::kFloat, {s.batch, s.sequence, s.kv_sequence}));
+  std::vector<float> q(query.data<float>(), query.data<float>() + query.size()), k(key.data<float>(), key.data<float>() + key.size()),
+      v(value.data<float>(), value.data<float>() + value.size());
+  if (ctx.has(3)) {
+    const Tensor& bias = ctx.in(3);
+    if (bias.dtype() != DataType::kFloat || bias.size() != s.columns())
+      return ctx.Invalid("bias must hold ", s.columns(), " floats (Q, K and V's), got ", ShapeToString(bias.shape()));
+    const float* b = bias.data<float>();
+    for (auto [values, width, offset] : {std::tuple<std::vector<float>*, int64_t, int64_t>{&q, s.q_hidden, 0}, {&k, s.k_hidden, s.q_hidden},
+                                         {&v, s.v_hidden, s.q_hidden + s.k_hidden}})
+      for (size_t i = 0; i < values->size(); ++i) (*values)[i] += b[offset + static_cast<int64_t>(i) % width];
+  }
+  return AttendOverHeads(ctx, {q.data(), k.data(), v.data(), s.q_hidden, s.k_hidden, s.v_hidden}, s, 4, ctx.has(5) ? &ctx.in(5) : nullptr);
 }
 
 }  // namespace
@@ -177,6 +230,7 @@ Status QAttention(KernelContext& ctx) {
 void RegisterAttentionKernels(KernelRegistry& r) {
   r.Add("Attention", Attention, "com.microsoft");
   r.Add("QAttention", QAttention, "com.microsoft");
+  r.Add("MultiHeadAttention", MultiHeadAttention, "com.microsoft");
 }
 
 }  // namespace qplay
