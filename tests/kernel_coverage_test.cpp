@@ -18,8 +18,9 @@ namespace {
 // Kernels without a passing ONNX 1.12 conformance test, each with a unit test that covers it:
 // Gelu and LpPool below; GroupNormalization in group_norm_test.cpp; ONNX Runtime's contrib Q/DQ in StaticQuantizerCnn.Int16ActivationsUseContribQdq;
 // its QLinear ops and QGemm in qlinear_contrib_test.cpp; MatMulNBits in weight_only_test.cpp;
-// GatherBlockQuantized in embedding_tables_test.cpp; Attention and MultiHeadAttention against
-// onnxruntime-node in wasm-tests/wasm/zoo-coverage.test.mjs (attention_*, mha_*), QAttention in dynamic_quantizer_test.cpp
+// GatherBlockQuantized in embedding_tables_test.cpp; Attention, MultiHeadAttention and
+// RotaryEmbedding against onnxruntime-node in wasm-tests/wasm/zoo-coverage.test.mjs
+// (attention_*, mha_*, rotary_embedding_*), QAttention in dynamic_quantizer_test.cpp
 // and against onnxruntime-node in wasm-tests/wasm/zoo-quantize.test.mjs; EmbedLayerNormalization
 // and QEmbedLayerNormalization in dynamic_quantizer_test.cpp and against onnxruntime-node in the
 // same two files (bert_embedding_attention_op13);
@@ -31,7 +32,7 @@ const std::set<std::string> kCoveredByUnitTests = {
     "com.microsoft.QLinearAdd", "com.microsoft.QLinearMul", "com.microsoft.QLinearSigmoid", "com.microsoft.QLinearLeakyRelu",
     "com.microsoft.QLinearSoftmax", "com.microsoft.QLinearAveragePool", "com.microsoft.QLinearGlobalAveragePool",
     "com.microsoft.QLinearConcat", "com.microsoft.QLinearWhere", "com.microsoft.MatMulNBits", "com.microsoft.GatherBlockQuantized", "com.microsoft.Attention", "com.microsoft.QAttention",
-    "com.microsoft.MultiHeadAttention",
+    "com.microsoft.MultiHeadAttention", "com.microsoft.RotaryEmbedding",
     "com.microsoft.EmbedLayerNormalization", "com.microsoft.QEmbedLayerNormalization", "com.microsoft.DynamicQuantizeLSTM", "com.microsoft.Gelu", "com.microsoft.FastGelu",
     "com.microsoft.BiasGelu", "com.microsoft.QuickGelu", "com.microsoft.FusedMatMul", "com.microsoft.SkipLayerNormalization",
     "SimplifiedLayerNormalization", "com.microsoft.SkipSimplifiedLayerNormalization", "Mish"};

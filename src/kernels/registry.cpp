@@ -39,6 +39,7 @@ const KernelRegistry& KernelRegistry::Get() {
     RegisterBlockQuantizedKernels(r);
     RegisterAttentionKernels(r);
     RegisterEmbeddingKernels(r);
+    RegisterRotaryEmbeddingKernels(r);
     RegisterFastConvKernels(r);
     RegisterFastMatMulKernels(r);
     RegisterFastPoolKernels(r);

@@ -55,6 +55,7 @@ void RegisterEinsumKernels(KernelRegistry& registry);
 void RegisterBlockQuantizedKernels(KernelRegistry& registry);
 void RegisterAttentionKernels(KernelRegistry& registry);
 void RegisterEmbeddingKernels(KernelRegistry& registry);
+void RegisterRotaryEmbeddingKernels(KernelRegistry& registry);
 void RegisterFastConvKernels(KernelRegistry& registry);
 void RegisterFastMatMulKernels(KernelRegistry& registry);
 void RegisterFastPoolKernels(KernelRegistry& registry);

@@ -275,6 +275,7 @@ const SchemaRegistry& SchemaRegistry::Get() {
     RegisterBlockQuantizedSchemas(r);
     RegisterAttentionSchemas(r);
     RegisterEmbeddingSchemas(r);
+    RegisterRotaryEmbeddingSchemas(r);
     RegisterConvSchemas(r);
     RegisterPoolSchemas(r);
     RegisterNormalizationSchemas(r);

@@ -232,6 +232,7 @@ void RegisterMatMulSchemas(SchemaRegistry& r);
 void RegisterBlockQuantizedSchemas(SchemaRegistry& r);
 void RegisterAttentionSchemas(SchemaRegistry& r);
 void RegisterEmbeddingSchemas(SchemaRegistry& r);
+void RegisterRotaryEmbeddingSchemas(SchemaRegistry& r);
 void RegisterConvSchemas(SchemaRegistry& r);
 void RegisterPoolSchemas(SchemaRegistry& r);
 void RegisterNormalizationSchemas(SchemaRegistry& r);

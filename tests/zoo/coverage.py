@@ -416,6 +416,21 @@ hand_built("mha_bias_attention_bias_op13", 13,
            "MultiHeadAttention: self-attention, bias, attention_bias, scale",
            [numpy_helper.from_array((mha_rng.standard_normal(24) * 0.2).astype(np.float32), "bias"),
             numpy_helper.from_array(mha_rng.standard_normal((1, 2, 4, 4)).astype(np.float32), "attention_bias")], microsoft=True)
+# com.microsoft RotaryEmbedding: half-split pairs with per-token positions on [B, S, N x H], and
+# interleaved pairs over part of each head from one start position on [B, N, S, H].
+angles = np.arange(10)[:, None] * (1e-1 ** (np.arange(4)[None, :] / 4))
+hand_built("rotary_embedding_positions_op13", 13,
+           [helper.make_node("RotaryEmbedding", ["x", "positions", "cos", "sin"], ["y"], domain="com.microsoft", num_heads=2)],
+           {"x": mha_rng.standard_normal((2, 3, 16)).astype(np.float32),
+            "positions": np.array([[0, 1, 2], [4, 7, 9]], dtype=np.int64)}, ["y"],
+           "RotaryEmbedding: per-token positions, [B, S, hidden]",
+           [floats("cos", np.cos(angles)), floats("sin", np.sin(angles))], microsoft=True)
+hand_built("rotary_embedding_interleaved_partial_op13", 13,
+           [helper.make_node("RotaryEmbedding", ["x", "start", "cos", "sin"], ["y"], domain="com.microsoft", interleaved=1,
+                             rotary_embedding_dim=4, num_heads=2)],
+           {"x": mha_rng.standard_normal((1, 2, 3, 8)).astype(np.float32)}, ["y"],
+           "RotaryEmbedding: interleaved, over half of each head, one start position, [B, N, S, H]",
+           [ints("start", [2]), floats("cos", np.cos(angles[:6, :2])), floats("sin", np.sin(angles[:6, :2]))], microsoft=True)
 hand_built("bert_embedding_attention_op13", 13,
            [helper.make_node("EmbedLayerNormalization", ["input_ids", "segment_ids", "word", "position", "segment", "gamma", "beta",
                                                          "mask"], ["embedded", "mask_index"], domain="com.microsoft", epsilon=1e-5),
