@@ -13,7 +13,8 @@ and in onnxruntime-node. The models:
 - a float16 copy of a classifier (weights in float16, cast to float32 where used) and a copy
   whose weights are in an external data file;
 - small models built by hand for opsets 18 to 21 (onnx 1.12's helper, without its checker, which
-  knows opsets up to 17).
+  knows opsets up to 17): Resize in every mode, int4/uint4/int16 Q/DQ with blocks, Scan, and
+  ONNX Runtime's contrib attention ops.
 """
 import json
 import os

@@ -1,7 +1,9 @@
 // Models qplay was never tuned on (tests/zoo/coverage.py builds them, about a minute, when the
 // tests run): torchvision classifiers, segmentation, detection with NonMaxSuppression and RoiAlign,
 // Swin and ViT, a video net, at opsets 9 to 17; a two-input text encoder; a recurrent model with
-// state inputs; float16 weights; external data; hand-built models of opsets 18 to 21. Each loads
+// state inputs; float16 weights; external data; hand-built models of opsets 18 to 21 (Resize in
+// every mode, int4/uint4/int16 Q/DQ with blocks, Scan) and of ONNX Runtime's contrib ops
+// (Attention, MultiHeadAttention, RotaryEmbedding, EmbedLayerNormalization). Each loads
 // and runs in qplay's wasm module as in onnxruntime-node: the same output shapes, integer outputs
 // equal, float outputs within 1e-3 of the output's largest magnitude. Each, carried to opset 21
 // by qplay's converter, gives the same outputs again in both. The native CLI's `info` (summary
