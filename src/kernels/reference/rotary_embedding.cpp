@@ -17,9 +17,9 @@ Status RotaryEmbedding(KernelContext& ctx) {
   if (cos.rank() != 2 || sin.shape() != cos.shape())
     return ctx.Unsupported("cos_cache ", ShapeToString(cos.shape()), " and sin_cache ", ShapeToString(sin.shape()),
                            " other than one [max positions, rotary dim / 2] each");
-  const int64_t half = cos.dim(1), rotary = ctx.node.GetInt("rotary_embedding_dim", 0) ? ctx.node.GetInt("rotary_embedding_dim", 0) : 2 * half;
-  if (ctx.node.GetInt("rotary_embedding_dim", 0) && !ctx.node.GetInt("num_heads", 0))
-    return ctx.Invalid("rotary_embedding_dim needs num_heads, as ONNX Runtime requires");
+  const int64_t requested = ctx.node.GetInt("rotary_embedding_dim", 0), half = cos.dim(1);
+  if (requested && !ctx.node.GetInt("num_heads", 0)) return ctx.Invalid("rotary_embedding_dim needs num_heads, as ONNX Runtime requires");
+  const int64_t rotary = requested ? requested : 2 * half;
   if (rotary != 2 * half) return ctx.Invalid("rotary_embedding_dim ", rotary, " needs caches of ", rotary / 2, " columns, got ", half);
   const bool bnsh = x.rank() == 4;
   const int64_t batch = x.dim(0), sequence = bnsh ? x.dim(2) : x.dim(1);
