@@ -1,5 +1,6 @@
 // IR -> ModelProto (ExportModel). Only this file and model_io.cpp see protobuf types.
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "onnx/half_precision_io.h"
@@ -125,8 +126,9 @@ Result<ExportedFiles> ExportModelFiles(const Model& model, ExternalData when, co
   }
   proto.clear_graph();
   DataSink sink{data_location, {}};
-  const Graph written = model.half_precision_io.empty() ? model.graph : WithHalfPrecisionIo(model.graph, model.half_precision_io);
-  WriteGraph(written, proto.mutable_graph(), external ? &sink : nullptr);
+  std::optional<Graph> restored;  // only a half-precision file's graph needs a rewritten copy
+  if (!model.half_precision_io.empty()) restored = WithHalfPrecisionIo(model.graph, model.half_precision_io);
+  WriteGraph(restored ? *restored : model.graph, proto.mutable_graph(), external ? &sink : nullptr);
   ExportedFiles files;
   files.model.resize(proto.ByteSizeLong());
   if (!proto.SerializeToArray(files.model.data(), static_cast<int>(files.model.size())))

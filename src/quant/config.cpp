@@ -13,12 +13,12 @@ namespace qplay {
 namespace {
 
 Result<DataType> ParseType(const std::string& name, const std::string& key) {
-  // ONNX Runtime spells them QUInt8 / QInt8 / QUInt16 / QInt16 / QUInt4 / QInt4; numpy names work too.
-  for (DataType type : {DataType::kUint8, DataType::kInt8, DataType::kUint16, DataType::kInt16, DataType::kUint4, DataType::kInt4}) {
-    const std::string numpy = DataTypeName(type);
-    const std::string ort = numpy[0] == 'u' ? "QUInt" + numpy.substr(4) : "QInt" + numpy.substr(3);
+  // ONNX Runtime's QuantType names, and numpy's.
+  const std::tuple<DataType, const char*, const char*> kNames[] = {
+      {DataType::kUint8, "uint8", "QUInt8"}, {DataType::kInt8, "int8", "QInt8"},   {DataType::kUint16, "uint16", "QUInt16"},
+      {DataType::kInt16, "int16", "QInt16"}, {DataType::kUint4, "uint4", "QUInt4"}, {DataType::kInt4, "int4", "QInt4"}};
+  for (const auto& [type, numpy, ort] : kNames)
     if (name == numpy || name == ort) return type;
-  }
   return Fail(StatusCode::kInvalidArgument, key, " '", name, "' is not one of uint8, int8, uint16, int16, uint4, int4");
 }
 

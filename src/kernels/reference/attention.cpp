@@ -8,7 +8,6 @@
 // the query with unidirectional=1. Past key/value caches and rotary embeddings are not run.
 #include <cmath>
 #include <limits>
-#include <tuple>
 #include <vector>
 
 #include "kernels/quant_math.h"
@@ -211,18 +210,26 @@ Status MultiHeadAttention(KernelContext& ctx) {
   if (s.heads < 1 || s.q_hidden % s.heads || s.v_hidden % s.heads || s.q_hidden == 0)
     return ctx.Invalid("num_heads ", s.heads, " must divide the hidden sizes ", s.q_hidden, " and ", s.v_hidden);
   QPLAY_RETURN_IF_ERROR(ctx.CheckOutputSize(DataType::kFloat, {s.batch, s.sequence, s.kv_sequence}));
-  std::vector<float> q(query.data<float>(), query.data<float>() + query.size()), k(key.data<float>(), key.data<float>() + key.size()),
-      v(value.data<float>(), value.data<float>() + value.size());
+  Projections p{query.data<float>(), key.data<float>(), value.data<float>(), s.q_hidden, s.k_hidden, s.v_hidden};
+  std::vector<float> biased[3];  // Q, K and V plus the bias, when there is one
   if (ctx.has(3)) {
     const Tensor& bias = ctx.in(3);
     if (bias.dtype() != DataType::kFloat || bias.size() != s.columns())
       return ctx.Invalid("bias must hold ", s.columns(), " floats (Q, K and V's), got ", ShapeToString(bias.shape()));
     const float* b = bias.data<float>();
-    for (auto [values, width, offset] : {std::tuple<std::vector<float>*, int64_t, int64_t>{&q, s.q_hidden, 0}, {&k, s.k_hidden, s.q_hidden},
-                                         {&v, s.v_hidden, s.q_hidden + s.k_hidden}})
-      for (size_t i = 0; i < values->size(); ++i) (*values)[i] += b[offset + static_cast<int64_t>(i) % width];
+    const Tensor* parts[3] = {&query, &key, &value};
+    const float** views[3] = {&p.q, &p.k, &p.v};
+    int64_t offset = 0;
+    for (int part = 0; part < 3; ++part) {
+      const Tensor& t = *parts[part];
+      const int64_t width = t.dim(2);
+      biased[part].assign(t.data<float>(), t.data<float>() + t.size());
+      for (size_t i = 0; i < biased[part].size(); ++i) biased[part][i] += b[offset + static_cast<int64_t>(i) % width];
+      *views[part] = biased[part].data();
+      offset += width;
+    }
   }
-  return AttendOverHeads(ctx, {q.data(), k.data(), v.data(), s.q_hidden, s.k_hidden, s.v_hidden}, s, 4, ctx.has(5) ? &ctx.in(5) : nullptr);
+  return AttendOverHeads(ctx, p, s, 4, ctx.has(5) ? &ctx.in(5) : nullptr);
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 // Control flow: If, Loop and Scan run their subgraphs through the session's graph runner.
-#include <algorithm>
 #include <atomic>
 #include <cstring>
 
+#include "kernels/axis_layout.h"
 #include "kernels/registry.h"
 
 namespace qplay {
@@ -20,15 +20,18 @@ Status If(KernelContext& ctx) {
   return Status::Ok();
 }
 
-// Stacks equally shaped tensors along a new leading axis.
-Tensor Stack(const std::vector<Tensor>& parts, DataType dtype, const Shape& part_shape) {
-  Shape shape{static_cast<int64_t>(parts.size())};
-  shape.insert(shape.end(), part_shape.begin(), part_shape.end());
-  Tensor out(dtype, shape);
-  size_t offset = 0;
-  for (const Tensor& p : parts) {
-    if (p.nbytes()) std::memcpy(out.raw() + offset, p.raw(), p.nbytes());
-    offset += p.nbytes();
+// Stacks equally shaped tensors along a new axis `axis`, the last one first when `reversed`.
+Tensor StackAlong(const std::vector<Tensor>& parts, int64_t axis, bool reversed) {
+  const Tensor& first = parts[0];
+  const auto length = static_cast<int64_t>(parts.size());
+  Shape shape = first.shape();
+  shape.insert(shape.begin() + axis, length);
+  Tensor out = Tensor::Uninitialized(first.dtype(), shape);
+  const AxisLayout layout = LayoutAround(shape, axis);
+  const size_t chunk = static_cast<size_t>(layout.inner) * ElementSize(first.dtype());
+  for (int64_t t = 0; t < length; ++t) {
+    const int64_t at = reversed ? length - 1 - t : t;
+    for (int64_t o = 0; o < layout.outer; ++o) std::memcpy(out.raw() + (o * length + at) * chunk, parts[t].raw() + o * chunk, chunk);
   }
   return out;
 }
@@ -66,27 +69,19 @@ Status Loop(KernelContext& ctx) {
   for (size_t i = 0; i < num_carried; ++i) ctx.SetOutput(i, carried[i]);
   for (size_t i = 0; i < num_scan; ++i) {
     if (scans[i].empty()) return ctx.Unsupported("a Loop that runs zero iterations with scan outputs");
-    ctx.SetOutput(num_carried + i, Stack(scans[i], scans[i][0].dtype(), scans[i][0].shape()));
+    ctx.SetOutput(num_carried + i, StackAlong(scans[i], 0, false));
   }
   return Status::Ok();
-}
-
-// Products of the dims before and from `axis`.
-std::pair<int64_t, int64_t> SplitAt(const Shape& shape, int64_t axis) {
-  int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d) (d < axis ? outer : inner) *= shape[d];
-  return {outer, inner};
 }
 
 // Entry `index` along `axis` of `x`, without that axis.
 Tensor SliceAlong(const Tensor& x, int64_t axis, int64_t index) {
   Shape shape = x.shape();
-  const int64_t length = shape[axis];
   shape.erase(shape.begin() + axis);
   Tensor out = Tensor::Uninitialized(x.dtype(), shape);
-  const auto [outer, rest] = SplitAt(x.shape(), axis);
-  const size_t chunk = static_cast<size_t>(rest / std::max<int64_t>(length, 1)) * ElementSize(x.dtype());
-  for (int64_t o = 0; o < outer; ++o) std::memcpy(out.raw() + o * chunk, x.raw() + (o * length + index) * chunk, chunk);
+  const AxisLayout layout = LayoutAround(x.shape(), axis);
+  const size_t chunk = static_cast<size_t>(layout.inner) * ElementSize(x.dtype());
+  for (int64_t o = 0; o < layout.outer; ++o) std::memcpy(out.raw() + o * chunk, x.raw() + (o * layout.length + index) * chunk, chunk);
   return out;
 }
 
@@ -147,21 +142,11 @@ Status Scan(KernelContext& ctx) {
   }
   for (size_t i = 0; i < states; ++i) ctx.SetOutput(i, carried[i]);
   for (size_t k = 0; k < num_scan_outputs; ++k) {
-    const Tensor& first = steps[k][0];
-    auto axis = ScanAttr(ctx, "scan_output_axes", k, first.rank() + 1, true);
+    auto axis = ScanAttr(ctx, "scan_output_axes", k, steps[k][0].rank() + 1, true);
     if (!axis.ok()) return axis.status();
     auto reversed = ScanAttr(ctx, "scan_output_directions", k, 0, false);
     if (!reversed.ok()) return reversed.status();
-    Shape shape = first.shape();
-    shape.insert(shape.begin() + *axis, length);
-    Tensor out = Tensor::Uninitialized(first.dtype(), shape);
-    const auto [outer, inner] = SplitAt(first.shape(), *axis);
-    const size_t chunk = static_cast<size_t>(inner) * ElementSize(first.dtype());
-    for (int64_t t = 0; t < length; ++t) {
-      const int64_t at = *reversed ? length - 1 - t : t;
-      for (int64_t o = 0; o < outer; ++o) std::memcpy(out.raw() + (o * length + at) * chunk, steps[k][t].raw() + o * chunk, chunk);
-    }
-    ctx.SetOutput(states + k, std::move(out));
+    ctx.SetOutput(states + k, StackAlong(steps[k], *axis, *reversed != 0));
   }
   return Status::Ok();
 }

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string>
 
+#include "kernels/axis_layout.h"
 #include "kernels/interpolation.h"
 #include "kernels/registry.h"
 #include "ops/resize.h"
@@ -101,24 +102,24 @@ struct AxisTaps {
 
 // Input indices [first, last) around `x` with weights filter((i - x) * shrink): with antialiasing,
 // the window ONNX Runtime's uses; otherwise the filter's own support.
-// Indices outside the input are dropped (exclude_outside) or read the nearest edge.
+// Indices outside the input are dropped (exclude_outside) or read the nearest edge. `weights`
+// holds this output index's weights before normalizing (a buffer reused across indices).
 void AddTaps(const ResizeMode& mode, int64_t in_len, double x, int64_t first, int64_t last, double shrink,
-             AxisTaps& taps) {
-  std::vector<std::pair<int64_t, double>> picked;
+             std::vector<double>& weights, AxisTaps& taps) {
+  const size_t start = taps.weight.size();
+  weights.clear();
   double total = 0;
   for (int64_t i = first; i < last; ++i) {
     if (mode.exclude_outside && (i < 0 || i >= in_len)) continue;
     const double d = (static_cast<double>(i) - x) * shrink;
-    const double w = mode.interpolation == Interpolation::kCubic ? CubicFilter(d, mode.cubic_coeff_a) : LinearFilter(d);
-    picked.push_back({std::clamp<int64_t>(i, 0, in_len - 1), w});
-    total += w;
+    weights.push_back(mode.interpolation == Interpolation::kCubic ? CubicFilter(d, mode.cubic_coeff_a) : LinearFilter(d));
+    taps.index.push_back(std::clamp<int64_t>(i, 0, in_len - 1));
+    total += weights.back();
   }
   const bool normalize = (mode.exclude_outside || mode.antialias) && total != 0;
-  for (int64_t k = 0; k < taps.width; ++k) {
-    const bool used = k < static_cast<int64_t>(picked.size());
-    taps.index.push_back(used ? picked[k].first : 0);
-    taps.weight.push_back(used ? static_cast<float>(normalize ? picked[k].second / total : picked[k].second) : 0.0f);
-  }
+  for (double w : weights) taps.weight.push_back(static_cast<float>(normalize ? w / total : w));
+  taps.index.resize(start + taps.width, 0);
+  taps.weight.resize(start + taps.width, 0.0f);
 }
 
 AxisTaps ComputeTaps(const ResizeMode& mode, const Axis& axis) {
@@ -128,9 +129,11 @@ AxisTaps ComputeTaps(const ResizeMode& mode, const Axis& axis) {
   const double support = (cubic ? 2.0 : 1.0) / (mode.antialias ? std::min(axis.scale, 1.0) : 1.0);
   if (mode.interpolation != Interpolation::kNearest) taps.width = mode.antialias ? 2 * static_cast<int64_t>(std::ceil(support)) + 1 : cubic ? 4 : 2;
   const double last = static_cast<double>(axis.in_len - 1);
+  const bool crops = mode.coordinates == "tf_crop_and_resize";
+  std::vector<double> weights;
   for (int64_t o = 0; o < axis.out_len; ++o) {
     double x = SourceCoordinate(mode, axis, static_cast<double>(o));
-    taps.outside.push_back(mode.coordinates == "tf_crop_and_resize" && !(x >= 0 && x <= last));
+    taps.outside.push_back(crops && !(x >= 0 && x <= last));
     if (!std::isfinite(x)) x = 0;
     // Beyond the filter's reach of the input every tap reads an edge, as it does here.
     if (mode.interpolation != Interpolation::kNearest) x = std::clamp(x, -support - 2, last + support + 2);
@@ -140,32 +143,24 @@ AxisTaps ComputeTaps(const ResizeMode& mode, const Axis& axis) {
     } else if (mode.antialias) {
       const double center = x + 0.5;
       AddTaps(mode, axis.in_len, x, static_cast<int64_t>(std::floor(center - support + 0.5)),
-              static_cast<int64_t>(std::floor(center + support + 0.5)), std::min(axis.scale, 1.0), taps);
+              static_cast<int64_t>(std::floor(center + support + 0.5)), std::min(axis.scale, 1.0), weights, taps);
     } else if (cubic) {
       const auto base = static_cast<int64_t>(std::floor(x));
-      AddTaps(mode, axis.in_len, x, base - 1, base + 3, 1.0, taps);
+      AddTaps(mode, axis.in_len, x, base - 1, base + 3, 1.0, weights, taps);
     } else {
       x = std::clamp(x, 0.0, last);
       const auto base = static_cast<int64_t>(std::floor(x));
-      AddTaps(mode, axis.in_len, x, base, base + 2, 1.0, taps);
+      AddTaps(mode, axis.in_len, x, base, base + 2, 1.0, weights, taps);
     }
   }
   return taps;
 }
 
-// Products of the dims before and after `axis`.
-std::pair<int64_t, int64_t> OuterInner(const Shape& shape, int64_t axis) {
-  int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < axis; ++d) outer *= shape[d];
-  for (size_t d = axis + 1; d < shape.size(); ++d) inner *= shape[d];
-  return {outer, inner};
-}
-
 // Output rows along `axis` from the input rows the taps name: copied (nearest, any element type)
 // or weighted sums (float).
 void ResampleAxis(const Tensor& in, int64_t axis, const AxisTaps& taps, Tensor& out) {
-  const auto [outer, inner] = OuterInner(in.shape(), axis);
-  const int64_t in_len = in.dim(axis), out_len = out.dim(axis);
+  const auto [outer, in_len, inner] = LayoutAround(in.shape(), axis);
+  const int64_t out_len = out.dim(axis);
   const size_t row_bytes = static_cast<size_t>(inner) * ElementSize(in.dtype());
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t j = 0; j < out_len; ++j) {
@@ -191,8 +186,7 @@ void Extrapolate(const ResizeMode& mode, int64_t axis, const AxisTaps& taps, Ten
   Tensor value(y.dtype(), {});
   value.SetFromDouble(0, mode.extrapolation_value);
   const size_t element = ElementSize(y.dtype());
-  const auto [outer, inner] = OuterInner(y.shape(), axis);
-  const int64_t len = y.dim(axis);
+  const auto [outer, len, inner] = LayoutAround(y.shape(), axis);
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t j = 0; j < len; ++j)
       if (taps.outside[j])
