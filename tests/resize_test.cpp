@@ -102,5 +102,30 @@ TEST(Resize, BadScalesAndSizesNameWhatIsWrong) {
             "node 'r' (Resize): sizes[2] is -4; sizes cannot be negative");
 }
 
+// Antialiased linear Resize-18 of x [1, 1, 1, 6] by `scale` along the last axis.
+Result<Tensor> AntialiasedResize(float scale) {
+  testing::ModelBuilder b(18);
+  b.Input("x", {1, 1, 1, 6}).Output("y", {});
+  b.Initializer("scales", {4}, {1, 1, 1, scale});
+  auto* node = b.Node("Resize", {"x", "", "scales"}, {"y"}, "r");
+  testing::SetString(node, "mode", "linear");
+  testing::SetInt(node, "antialias", 1);
+  const std::string bytes = b.Bytes();
+  auto model = LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "resize.onnx");
+  if (!model.ok()) return model.status();
+  auto session = Session::Create(*model);
+  if (!session.ok()) return session.status();
+  auto out = session->Run({{"x", Tensor(DataType::kFloat, {1, 1, 1, 6})}});
+  if (!out.ok()) return out.status();
+  return out->at("y");
+}
+
+TEST(Resize, AntialiasingToNothingGivesAnEmptyAxis) {
+  // A scale too small for one output element would ask for a window of 1e40 inputs.
+  auto empty = AntialiasedResize(1e-40f);
+  ASSERT_TRUE(empty.ok()) << empty.status().message();
+  EXPECT_EQ(empty->shape(), (Shape{1, 1, 1, 0}));
+}
+
 }  // namespace
 }  // namespace qplay

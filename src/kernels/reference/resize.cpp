@@ -122,6 +122,8 @@ void AddTaps(const ResizeMode& mode, int64_t in_len, double x, int64_t first, in
   taps.weight.resize(start + taps.width, 0.0f);
 }
 
+// An axis of at least one output element has a scale of at least 1 / (2 * in_len), so an
+// antialiasing window spans at most a few times the input.
 AxisTaps ComputeTaps(const ResizeMode& mode, const Axis& axis) {
   AxisTaps taps;
   const bool cubic = mode.interpolation == Interpolation::kCubic;
@@ -206,7 +208,7 @@ Status Resample(KernelContext& ctx, const ResizeMode& mode, const ResizeGeometry
       return ctx.Invalid("axis ", d, " is empty; it cannot be resized to ", geometry.output[d]);
   std::vector<AxisTaps> taps(rank);
   for (int64_t d = 0; d < rank; ++d)
-    if (x.dim(d) > 0)
+    if (x.dim(d) > 0 && geometry.output[d] > 0)
       taps[d] = ComputeTaps(mode, {x.dim(d), geometry.output[d], geometry.scales[d], geometry.roi_start[d], geometry.roi_end[d]});
   std::vector<int64_t> resampled;
   for (int64_t d = rank - 1; d >= 0; --d)
