@@ -20,6 +20,7 @@
 #include "data/npy.h"
 #include "data/sample_file.h"
 #include "kernels/op_support.h"
+#include "passes/float16_conversion.h"
 #include "passes/opset_upgrade.h"
 #include "kernels/kernel.h"
 #include "analysis/summary.h"
@@ -434,15 +435,34 @@ class WasmModel {
     return out;
   }
 
-  // This model carried to ai.onnx opset `options.opset` by the core's converter, as a new Model.
+  // This model carried to ai.onnx opset `options.opset` by the core's converter, rewritten in
+  // float16 when `options.float16` (with `keepIoTypes` and `keepFloat32`, op types or node names),
+  // or both, as a new Model.
   WasmModel* Convert(const val& options) const {
     return OrThrow<WasmModel*>([&]() -> Result<WasmModel*> {
-      if (!IsObject(options) || !options["opset"].isNumber())
-        return Fail(StatusCode::kInvalidArgument, "convert takes { opset: N }");
+      const bool float16 = IsObject(options) && options["float16"].isTrue();
+      if (!IsObject(options) || !(options["opset"].isNumber() || float16))
+        return Fail(StatusCode::kInvalidArgument, "convert takes { opset: N }, { float16: true } or both");
       Model converted = *model_;
-      auto upgrade = UpgradeOpset(converted, static_cast<int64_t>(options["opset"].as<double>()));
-      if (!upgrade.ok()) return upgrade.status();
-      return new WasmModel(std::move(converted), true);
+      if (options["opset"].isNumber()) {
+        auto upgrade = UpgradeOpset(converted, static_cast<int64_t>(options["opset"].as<double>()), float16);
+        if (!upgrade.ok()) return upgrade.status();
+      }
+      if (!float16) return new WasmModel(std::move(converted), true);
+      Float16Options float16_options;
+      float16_options.keep_io_types = options["keepIoTypes"].isTrue();
+      if (const val kept = options["keepFloat32"]; kept.isArray())
+        for (unsigned i = 0; i < kept["length"].as<unsigned>(); ++i) {
+          if (!kept[i].isString()) return Fail(StatusCode::kInvalidArgument, "keepFloat32[", i, "] is not an op type or node name (a string)");
+          float16_options.keep_float32.insert(kept[i].as<std::string>());
+        }
+      ConvertToFloat16(converted, float16_options);
+      // Loaded again from its bytes, as any float16 file is: it runs in float32 and saves as written.
+      auto bytes = ExportModel(converted);
+      if (!bytes.ok()) return bytes.status();
+      auto loaded = LoadModel(bytes->data(), bytes->size(), "the float16 model");
+      if (!loaded.ok()) return loaded.status();
+      return new WasmModel(std::move(loaded.value()));
     });
   }
 

@@ -34,6 +34,7 @@
 #include "cli/sample_args.h"
 #include "data/npy.h"
 #include "kernels/op_support.h"
+#include "passes/float16_conversion.h"
 #include "passes/opset_upgrade.h"
 #include "data/sample_file.h"
 #include "kernels/kernel.h"
@@ -57,6 +58,8 @@ constexpr const char* kUsage =
     "  qplay conformance DIR... [--json]\n"
     "  qplay roundtrip MODEL -o OUT\n"
     "  qplay convert MODEL -o OUT --opset N        (carries the model to ai.onnx opset N, up to 22)\n"
+    "  qplay convert MODEL -o OUT --float16 [--keep-io-types] [--keep-float32 OP_OR_NODE ...] [--opset N]\n"
+    "        (float16 weights and compute; TopK, Resize, NonMaxSuppression and the like stay float32 between casts)\n"
     "  (convert, quantize and qat write OUT's tensors to OUT.data beside it with --external-data, or once OUT passes 2 GB)\n"
     "  qplay quantize MODEL -o OUT (--calib X.npy [--calib-limit N] | --mode dynamic | --mode weight-only [--bits 4|8] [--block-size N] [--accuracy-level 0|4])\n"
     "        [--method minmax|moving-average|percentile|entropy|mse] [--percentile P] [--per-channel]\n"
@@ -95,7 +98,7 @@ struct Args {
   }
 };
 
-const std::vector<std::string> kFlags = {"--per-channel", "--symmetric-activations", "--symmetric-weights", "--reduce-range", "--cle", "--bias-correction", "--no-opset-upgrade", "--cosine", "--lsq", "--external-data"};
+const std::vector<std::string> kFlags = {"--per-channel", "--symmetric-activations", "--symmetric-weights", "--reduce-range", "--cle", "--bias-correction", "--no-opset-upgrade", "--cosine", "--lsq", "--external-data", "--float16", "--keep-io-types"};
 
 Result<Args> ParseArgs(int argc, char** argv, const std::vector<std::string>& valued) {
   Args args;
@@ -614,18 +617,30 @@ int Roundtrip(const Args& args) {
   return written.ok() ? 0 : Report(written);
 }
 
-// The model carried to a newer ai.onnx opset by the core's converter.
+// The model carried to a newer ai.onnx opset by the core's converter, rewritten in float16, or both.
 int Convert(const Args& args) {
-  if (args.positional.size() != 1 || args.Value("-o").empty() || args.Value("--opset").empty())
-    return Report(Fail(StatusCode::kInvalidArgument, "convert takes MODEL -o OUT --opset N"));
+  const bool float16 = args.Has("--float16");
+  if (args.positional.size() != 1 || args.Value("-o").empty() || (args.Value("--opset").empty() && !float16))
+    return Report(Fail(StatusCode::kInvalidArgument, "convert takes MODEL -o OUT and --opset N, --float16 or both"));
   auto model = LoadModelFile(args.positional[0]);
   if (!model.ok()) return Report(model.status());
-  auto upgrade = UpgradeOpset(*model, args.Count("--opset", "0"));
-  if (!upgrade.ok()) return Report(upgrade.status());
-  if (Status written = WriteModel(args, args.Value("-o"), *model); !written.ok()) return Report(written);
-  std::cout << "opset " << upgrade->from << " -> " << upgrade->to << ": " << upgrade->adapted_nodes
-            << " nodes rewritten by adapters\n";
-  return 0;
+  if (!args.Value("--opset").empty()) {
+    auto upgrade = UpgradeOpset(*model, args.Count("--opset", "0"), float16);
+    if (!upgrade.ok()) return Report(upgrade.status());
+    std::cout << "opset " << upgrade->from << " -> " << upgrade->to << ": " << upgrade->adapted_nodes
+              << " nodes rewritten by adapters\n";
+  }
+  if (float16) {
+    Float16Options options;
+    options.keep_io_types = args.Has("--keep-io-types");
+    if (auto kept = args.options.find("--keep-float32"); kept != args.options.end())
+      options.keep_float32.insert(kept->second.begin(), kept->second.end());
+    const Float16Report report = ConvertToFloat16(*model, options);
+    std::cout << "float16: " << report.float16_weights << " weights in float16, " << report.float32_nodes
+              << " nodes kept in float32, " << report.casts << " casts added\n";
+  }
+  Status written = WriteModel(args, args.Value("-o"), *model);
+  return written.ok() ? 0 : Report(written);
 }
 
 }  // namespace
@@ -641,7 +656,7 @@ int Dispatch(int argc, char** argv) {
                                      "--op-types", "--config", "--data", "--labels", "--compare", "--batch", "--runs", "--max-accuracy-drop", "--min-agreement",
                                      "--min-sqnr", "--warn-sqnr", "--max-tensor-bytes", "--max-loop-iterations", "--fallback", "--mode",
                                      "--train-data", "--train-labels", "--eval-data", "--eval-labels", "--epochs", "--lr", "--optimizer",
-                                     "--batch-size", "--weight-decay", "--seed", "--observer-steps"});
+                                     "--batch-size", "--weight-decay", "--seed", "--observer-steps", "--keep-float32"});
   if (!args.ok()) return Report(args.status());
   Status limits = ApplyLimits(*args);
   if (!limits.ok()) return Report(limits);

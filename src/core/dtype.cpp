@@ -56,6 +56,23 @@ float HalfToFloat(DataType type, uint16_t bits) {
   return sign ? -magnitude : magnitude;
 }
 
+uint16_t FloatToHalf(float value) {
+  uint32_t word;
+  std::memcpy(&word, &value, sizeof word);
+  const auto sign = static_cast<uint16_t>((word >> 16) & 0x8000);
+  const uint32_t magnitude = word & 0x7fffffff;
+  if (magnitude > 0x7f800000) return sign | 0x7e00;           // NaN
+  if (magnitude >= 0x477ff000) return sign | 0x7c00;          // rounds past 65504: infinity
+  if (magnitude < 0x38800000) {                               // below 2^-14: a subnormal half
+    const float scaled = std::fabs(value) * 16777216.0f;      // in units of 2^-24, rounded to even
+    return sign | static_cast<uint16_t>(std::nearbyint(scaled));
+  }
+  // Rebias the exponent and round the 13 dropped mantissa bits to nearest, ties to even.
+  const uint32_t rebiased = magnitude - (112u << 23);
+  const uint32_t rounded = rebiased + 0xfff + ((rebiased >> 13) & 1);
+  return sign | static_cast<uint16_t>(rounded >> 13);
+}
+
 double IntegerMin(DataType type) {
   if (type == DataType::kInt4) return -8;
   if (type == DataType::kUint4) return 0;

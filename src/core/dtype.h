@@ -50,6 +50,8 @@ double IntegerMax(DataType type);
 inline bool IsHalfPrecision(DataType type) { return type == DataType::kFloat16 || type == DataType::kBfloat16; }
 // The value of a half-precision element's bits (IEEE binary16, or bfloat16's top half of a float32).
 float HalfToFloat(DataType type, uint16_t bits);
+// The IEEE binary16 nearest to `value` (ties to even); past 65504 it is infinite.
+uint16_t FloatToHalf(float value);
 
 template <typename T> struct DataTypeOf;
 template <> struct DataTypeOf<float> { static constexpr DataType value = DataType::kFloat; };

@@ -26,7 +26,7 @@ OpSchema RoiAlignSchema(int64_t since) {
       .Attr("output_width", AttrType::kInt, Attribute::Int(1), AtLeast(1))
       .Attr("sampling_ratio", AttrType::kInt, Attribute::Int(0), AtLeast(0))
       .Attr("spatial_scale", AttrType::kFloat, Attribute::Float(1.0f))
-      .Infer(RoiAlignInfer);
+      .Infer(RoiAlignInfer).KeptFloat32InFloat16Models();
 }
 
 }  // namespace
@@ -38,7 +38,7 @@ void RegisterDetectionSchemas(SchemaRegistry& r) {
               .Input("score_threshold", "T", kOptional).Output("selected_indices", "I")
               .Types("T", {DataType::kFloat}).Types("I", {DataType::kInt64})
               .Attr("center_point_box", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1}))
-              .Infer(NonMaxSuppressionInfer));
+              .Infer(NonMaxSuppressionInfer).KeptFloat32InFloat16Models());
   r.Add(RoiAlignSchema(10));
   // Version 16 adds the half-pixel shift; version 10 behaves as "output_half_pixel".
   r.Add(RoiAlignSchema(16).Attr("coordinate_transformation_mode", AttrType::kString, Attribute::String("half_pixel"),

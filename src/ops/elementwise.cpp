@@ -69,8 +69,11 @@ void RegisterElementwiseSchemas(SchemaRegistry& r) {
             .Attr("direction", AttrType::kString, std::nullopt, OneOfStrings({"LEFT", "RIGHT"}))
             .Types("T", {DataType::kUint8, DataType::kUint16, DataType::kUint32, DataType::kUint64})
             .Infer(BroadcastInputs));
-  for (const char* op : {"Sum", "Mean", "Min", "Max"})
+  for (const char* op : {"Sum", "Mean"})
     r.Add(OpSchema(op, 1).Input("data_0", "T", kVariadic).Output("result", "T").Types("T", kNumericTypes).Infer(BroadcastInputs));
+  for (const char* op : {"Min", "Max"})
+    r.Add(OpSchema(op, 1).Input("data_0", "T", kVariadic).Output("result", "T").Types("T", kNumericTypes).Infer(BroadcastInputs)
+              .KeptFloat32InFloat16Models());
   r.Add(OpSchema("Where", 9).Input("condition", "B").Input("X", "T").Input("Y", "T").Output("output", "T")
             .Types("B", {DataType::kBool}).Infer(WhereInfer));
 

@@ -79,7 +79,8 @@ void RegisterNormalizationSchemas(SchemaRegistry& r) {
   r.Add(OpSchema("LayerNormalization", 17).Input("X", "T").Input("Scale", "T").Input("B", "T", kOptional)
             .Output("Y", "T").Output("Mean", "U", kOptional).Output("InvStdDev", "U", kOptional).Types("T", kFloatTypes)
             .Attr("axis", AttrType::kInt, Attribute::Int(-1), AxisInRank()).Attr("epsilon", AttrType::kFloat, F(1e-5f))
-            .Attr("stash_type", AttrType::kInt, Attribute::Int(1)).Infer(LayerNormInfer).Gradient(Inputs({0, 1, 2})));
+            .Attr("stash_type", AttrType::kInt, Attribute::Int(1)).Infer(LayerNormInfer).Gradient(Inputs({0, 1, 2}))
+            .Float32Outputs(Inputs({1, 2})));
   r.Add(OpSchema("LRN", 1).Input("X", "T").Output("Y", "T").Types("T", kFloatTypes).Attr("alpha", AttrType::kFloat, F(1e-4f))
             .Attr("beta", AttrType::kFloat, F(0.75f)).Attr("bias", AttrType::kFloat, F(1.0f))
             .Attr("size", AttrType::kInt, std::nullopt, AtLeast(1)).Infer(SameAsInput));

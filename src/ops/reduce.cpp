@@ -78,14 +78,14 @@ void RegisterReduceSchemas(SchemaRegistry& r) {
               .Attr("select_last_index", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1})).Infer(ReduceInfer));
   r.Add(OpSchema("TopK", 1).Input("X", "T").Output("Values", "T").Output("Indices", "I").Types("T", kNumericTypes)
             .Attr("axis", AttrType::kInt, Attribute::Int(-1), AxisInRank()).Attr("k", AttrType::kInt, std::nullopt, AtLeast(0))
-            .Infer(TopKInfer).Quant(SharesInputParams()));
+            .Infer(TopKInfer).Quant(SharesInputParams()).KeptFloat32InFloat16Models());
   r.Add(OpSchema("TopK", 10).Input("X", "T").Input("K", "I").Output("Values", "T").Output("Indices", "I")
             .Types("T", kNumericTypes).Types("I", {DataType::kInt64}).Attr("axis", AttrType::kInt, Attribute::Int(-1), AxisInRank())
-            .Infer(TopKInfer).Quant(SharesInputParams()));
+            .Infer(TopKInfer).Quant(SharesInputParams()).KeptFloat32InFloat16Models());
   r.Add(OpSchema("TopK", 11).Input("X", "T").Input("K", "I").Output("Values", "T").Output("Indices", "I")
             .Types("T", kNumericTypes).Types("I", {DataType::kInt64}).Attr("axis", AttrType::kInt, Attribute::Int(-1), AxisInRank())
             .Attr("largest", AttrType::kInt, Attribute::Int(1), OneOfInts({0, 1}))
-            .Attr("sorted", AttrType::kInt, Attribute::Int(1), OneOfInts({0, 1})).Infer(TopKInfer).Quant(SharesInputParams()));
+            .Attr("sorted", AttrType::kInt, Attribute::Int(1), OneOfInts({0, 1})).Infer(TopKInfer).Quant(SharesInputParams()).KeptFloat32InFloat16Models());
 }
 
 namespace {

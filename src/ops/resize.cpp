@@ -54,7 +54,7 @@ bool ResizeCopiesElements(const Graph&, const Node& node) {
 OpSchema Resize(int64_t since) {
   OpSchema s("Resize", since);
   s.Input("X", "T").Output("Y", "T").Attr("mode", AttrType::kString, Attribute::String("nearest"), OneOfStrings(kModes))
-      .Infer(ResizeInfer).Quant(SharesInputParams(ResizeCopiesElements));
+      .Infer(ResizeInfer).Quant(SharesInputParams(ResizeCopiesElements)).KeptFloat32InFloat16Models();
   if (since == 10) return s.Input("scales", "F");
   s.Input("roi", "F", kOptional).Input("scales", "F", kOptional).Input("sizes", "I", kOptional).Types("I", {DataType::kInt64})
       .Attr("coordinate_transformation_mode", AttrType::kString, Attribute::String("half_pixel"),
@@ -98,10 +98,10 @@ void RegisterResizeSchemas(SchemaRegistry& r) {
   r.Add(OpSchema("Upsample", 1).Input("X", "T").Output("Y", "T").OptionalAttr("scales", AttrType::kFloats)
             .OptionalAttr("height_scale", AttrType::kFloat).OptionalAttr("width_scale", AttrType::kFloat)
             .Attr("mode", AttrType::kString, Attribute::String("nearest"), OneOfStrings({"nearest", "linear", "bilinear"}))
-            .Infer(ResizeInfer));
+            .Infer(ResizeInfer).KeptFloat32InFloat16Models());
   r.Add(OpSchema("Upsample", 9).Input("X", "T").Input("scales", "F").Output("Y", "T")
             .Attr("mode", AttrType::kString, Attribute::String("nearest"), OneOfStrings({"nearest", "linear"}))
-            .Infer(ResizeInfer));
+            .Infer(ResizeInfer).KeptFloat32InFloat16Models());
 }
 
 namespace {

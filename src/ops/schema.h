@@ -133,6 +133,11 @@ class OpSchema {
   // Its output depends on shapes, integers and attributes only (Shape, Constant, Range):
   // training passes no gradient through it and needs none.
   OpSchema& NeedsNoGradient() { needs_no_gradient_ = true; return *this; }
+  // Converting a model to float16 (passes/float16_conversion): the op computes in float32 between
+  // casts, as onnxconverter-common's float16 tool keeps it by default (TopK, Resize, Min).
+  OpSchema& KeptFloat32InFloat16Models() { kept_float32_in_float16_ = true; return *this; }
+  // Outputs ONNX fixes at float32 whatever the op computes in (LayerNormalization's mean).
+  OpSchema& Float32Outputs(uint64_t outputs) { float32_outputs_ = outputs; return *this; }
 
   const std::string& domain() const { return domain_; }
   const std::string& op_type() const { return op_type_; }
@@ -150,6 +155,8 @@ class OpSchema {
   bool HasGradient() const { return gradient_inputs_ != 0; }
   bool GradientReaches(size_t input) const { return input < 64 && (gradient_inputs_ >> input) & 1; }
   bool NeedsNoGradient() const { return needs_no_gradient_; }
+  bool KeptFloat32InFloat16Models() const { return kept_float32_in_float16_; }
+  bool Float32Output(size_t output) const { return output < 64 && (float32_outputs_ >> output) & 1; }
 
   // Checks a node's arity, attributes and known input types against this entry; the error
   // names the node, the input, output or attribute, and what was expected.
@@ -175,6 +182,8 @@ class OpSchema {
   QuantFacts quant_;
   uint64_t gradient_inputs_ = 0;
   bool needs_no_gradient_ = false;
+  bool kept_float32_in_float16_ = false;
+  uint64_t float32_outputs_ = 0;
 };
 
 inline constexpr uint64_t kAllInputs = ~uint64_t{0};

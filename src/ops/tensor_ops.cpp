@@ -113,7 +113,7 @@ void RegisterTensorSchemas(SchemaRegistry& r) {
   r.Add(OpSchema("ConstantOfShape", 9).Input("input", "I").Output("output", "T").Types("I", {DataType::kInt64})
             .OptionalAttr("value", AttrType::kTensor).Infer(ConstantOfShapeInfer).NeedsNoGradient());
   r.Add(OpSchema("Range", 11).Input("start", "T").Input("limit", "T").Input("delta", "T").Output("output", "T")
-            .Types("T", kNumericTypes).Infer(RangeInfer).NeedsNoGradient());
+            .Types("T", kNumericTypes).Infer(RangeInfer).NeedsNoGradient().KeptFloat32InFloat16Models());
   r.Add(OpSchema("EyeLike", 9).Input("input", "T1").Output("output", "T2").OptionalAttr("dtype", AttrType::kInt)
             .Attr("k", AttrType::kInt, Attribute::Int(0)).Infer(EyeLikeInfer));
   r.Add(OpSchema("Gather", 1).Input("data", "T").Input("indices", "I").Output("output", "T").Types("I", kIndexTypes)
@@ -160,7 +160,8 @@ void RegisterTensorSchemas(SchemaRegistry& r) {
             .Infer(SameAsInput));
   r.Add(OpSchema("CumSum", 11).Input("x", "T").Input("axis", "I").Output("y", "T").Types("T", kNumericTypes)
             .Types("I", kIndexTypes).Attr("exclusive", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1}))
-            .Attr("reverse", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1})).Infer(SameAsInput));
+            .Attr("reverse", AttrType::kInt, Attribute::Int(0), OneOfInts({0, 1})).Infer(SameAsInput)
+            .KeptFloat32InFloat16Models());
 }
 
 namespace {

@@ -66,6 +66,15 @@ test('the loaded model converts to a newer opset and downloads; onnxruntime-node
   expect(await page.locator('#model-status').textContent()).toBe('Converted cnn.onnx to opset 21.');
 });
 
+test('a float16 copy with float32 inputs and outputs downloads; onnxruntime-node runs it', async () => {
+  const { page } = session;
+  await page.locator('#keep-io-types').check();
+  const { name, logits } = await downloadAndRun(page, '#convert-float16');
+  expect(name).toBe('cnn.fp16.onnx');
+  expect([logits.type, logits.dims]).toEqual(['float32', [1, 10]]);
+  expect(await page.locator('#model-status').textContent()).toBe('Converted cnn.onnx to float16.');
+});
+
 test('samples of the wrong shape or with NaN are refused by name; the previous samples stay', async () => {
   const { page } = session;
   const csv = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qplay-')), 'rows.csv');

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createOrtNodeSession, ort } from '../ort-node.mjs';
+import { asFloat } from '../half-precision.mjs';
 import { beforeAll, expect, test } from 'vitest';
 import { conformanceRoot, loadQplay, repoRoot } from './load-qplay.mjs';
 
@@ -31,14 +32,7 @@ function disagreement(ours, theirs, { rtol = 1e-3, atol = 1e-4 } = {}) {
 
 // onnxruntime returns a float16 tensor as its bits; qplay computes half-precision models in
 // float32, so the two agree to float16's precision.
-function halfBitsToFloat(bits) {
-  const exponent = (bits >> 10) & 0x1f, mantissa = bits & 0x3ff, sign = bits & 0x8000 ? -1 : 1;
-  if (exponent === 0) return sign * mantissa * 2 ** -24;
-  if (exponent === 31) return mantissa ? NaN : sign * Infinity;
-  return sign * (mantissa + 1024) * 2 ** (exponent - 25);
-}
 const halfPrecision = { rtol: 2e-3, atol: 1e-4 };
-const asFloat = (t) => (t.type === 'float16' ? { type: 'float32', dims: t.dims, data: Float32Array.from(t.data, halfBitsToFloat) } : t);
 
 // Where onnxruntime and ONNX's own reference outputs disagree, we follow ONNX (the native
 // conformance test checks that); these are not compared with onnxruntime.

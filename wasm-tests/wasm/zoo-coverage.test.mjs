@@ -7,11 +7,13 @@
 // and runs in qplay's wasm module as in onnxruntime-node: the same output shapes, integer outputs
 // equal, float outputs within 1e-3 of the output's largest magnitude. Each, carried to opset 21
 // by qplay's converter, gives the same outputs again in both. The native CLI's `info` (summary
-// and memory plan) finishes on each.
+// and memory plan) finishes on each. Each, rewritten in float16 by qplay, runs in both close to
+// its float32 original.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, expect, test } from 'vitest';
+import { asFloat, floatToHalfBits } from '../half-precision.mjs';
 import { createOrtNodeSession, ort } from '../ort-node.mjs';
 import { loadQplay, repoRoot } from './load-qplay.mjs';
 import { ensureZoo } from './zoo.mjs';
@@ -68,6 +70,64 @@ test.each(Object.entries(manifest).map(([name, entry]) => [name, entry.covers]))
       expectAgreement(converted.run(feeds), theirs);
     } finally {
       converted.delete();
+    }
+  } finally {
+    model.delete();
+  }
+}, 120000);
+
+// Signal to noise of `ours` against `reference`, in dB (Infinity when they are equal).
+function sqnr(reference, ours) {
+  let signal = 0, noise = 0;
+  reference.forEach((v, i) => {
+    signal += v * v;
+    noise += (v - ours[i]) ** 2;
+  });
+  return noise === 0 ? Infinity : 10 * Math.log10(signal / noise);
+}
+
+// Every output of `ours` as near `reference` (the float32 model's in onnxruntime-node) as half
+// precision allows: 30 dB per float output, integers equal. With `selects`, the model keeps boxes
+// by NonMaxSuppression, whose near-ties half precision reorders: only types and ranks are compared.
+function expectHalfPrecisionAgreement(ours, reference, selects) {
+  for (const [output, expected] of Object.entries(reference)) {
+    const mine = asFloat(ours[output]);
+    expect(mine.dims.length, output).toBe(expected.dims.length);
+    if (selects) continue;
+    if (!(expected.data instanceof Float32Array)) {
+      expect(Array.from(mine.data, String), output).toEqual(Array.from(expected.data, String));
+      continue;
+    }
+    expect(sqnr(expected.data, mine.data), `${output}: SQNR in dB against the float32 model`).toBeGreaterThanOrEqual(30);
+  }
+}
+
+// Rewritten in float16 by qplay's core (as onnxconverter-common's tool does), each model loads in
+// onnxruntime-node and, fed float16, answers as its float32 original does; qplay loads and runs
+// the float16 model too. Models with several inputs, state or control flow are also converted
+// with float32 inputs and outputs kept.
+test.each(Object.keys(manifest))('%s rewritten in float16 runs in onnxruntime-node and qplay', async (name) => {
+  const entry = manifest[name];
+  const feeds = Object.fromEntries(Object.entries(entry.inputs).map(([input, file]) => [input, qp.parseNpy(read(file))]));
+  const files = Object.fromEntries((entry.external ?? []).map((file) => [file, read(file)]));
+  const model = qp.loadModel(read(entry.model), files);
+  try {
+    const reference = await ortRun(path.join(zoo, entry.model), feeds);
+    const selects = entry.covers.includes('NonMaxSuppression');  // inside an If branch, where nodes() does not look
+    const keepIo = [false, ...(/text_encoder|recurrent|vad|scan/.test(name) ? [true] : [])];
+    for (const keepIoTypes of keepIo) {
+      const half = model.convert({ float16: true, keepIoTypes });
+      try {
+        const halfFeeds = Object.fromEntries(Object.entries(feeds).map(([input, t]) => [input,
+          t.type === 'float32' && !keepIoTypes ? { type: 'float16', dims: t.dims, data: Uint16Array.from(t.data, floatToHalfBits) } : t]));
+        const theirs = await ortRun(half.save(), halfFeeds);
+        for (const [output, t] of Object.entries(theirs))
+          if (reference[output].type === 'float32') expect(t.type, output).toBe(keepIoTypes ? 'float32' : 'float16');
+        expectHalfPrecisionAgreement(theirs, reference, selects);
+        expectHalfPrecisionAgreement(half.run(feeds), reference, selects);
+      } finally {
+        half.delete();
+      }
     }
   } finally {
     model.delete();

@@ -2,7 +2,7 @@
 // directly. Holds the float model, the last quantized model and the two sample sets.
 import type { QplayModule, WasmModel, WasmProgress } from './qplay-module';
 import type {
-  ActivationRanges, AnalysisReport, BackendPreset, Engine, FallbackOutcome, FallbackTarget, EpochReport, GraphNode, InitializerInfo, QatOptions, QatResult, QuantFormatOptions, QuantParams, QuantizeTensorOptions, QuantizedTensor, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
+  ActivationRanges, AnalysisReport, BackendPreset, ConvertOptions, Engine, FallbackOutcome, FallbackTarget, EpochReport, GraphNode, InitializerInfo, QatOptions, QatResult, QuantFormatOptions, QuantParams, QuantizeTensorOptions, QuantizedTensor, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
   SampleFile, SampleRole, TensorData,
 } from './types';
 
@@ -67,8 +67,8 @@ export class CoreEngine implements Engine {
     return this.loaded().layers(config);
   }
 
-  async convert(opset: number): Promise<ArrayBuffer> {
-    const converted = this.loaded().convert({ opset });
+  async convert(options: ConvertOptions): Promise<ArrayBuffer> {
+    const converted = this.loaded().convert(options);
     try {
       return converted.save().buffer as ArrayBuffer;
     } finally {

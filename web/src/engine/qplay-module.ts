@@ -3,7 +3,7 @@
 // wasm-tests/wasm/api-types.test.mjs fails when the binding and these declarations drift apart
 // (a method added or removed on either side, or a result with keys not declared here).
 import type {
-  ActivationRanges, AnalysisReport, BackendPreset, EpochReport, EvaluationReport, FallbackOutcome, FallbackTarget,
+  ActivationRanges, AnalysisReport, BackendPreset, ConvertOptions, EpochReport, EvaluationReport, FallbackOutcome, FallbackTarget,
   GraphNode, InitializerInfo, LayerErrorReport, LayerPlan, ModelInfo, QuantConfig, QuantizationNote, QuantFormatOptions, QuantParams,
   QuantizeTensorOptions, QuantizedTensor, SampleFile, TensorData,
 } from './types';
@@ -77,8 +77,8 @@ export interface WasmModel {
   initializers(): InitializerInfo[];
   initializer(name: string): TensorData & { type: string };
   nodes(): GraphNode[];
-  // This model carried to ai.onnx opset `opset` (up to 22) by the core's converter, as a new Model.
-  convert(options: { opset: number }): WasmModel;
+  // This model carried to a newer opset, rewritten in float16, or both (see ConvertOptions), as a new Model.
+  convert(options: ConvertOptions): WasmModel;
   prepared(config: QuantConfig, calibration: Samples | null): WasmModel;
   qat(config: QuantConfig, data: TensorData, labels: TensorData, evalData: TensorData | null, evalLabels: TensorData | null,
       options: QatSessionOptions): WasmQatSession;

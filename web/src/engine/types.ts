@@ -260,14 +260,24 @@ export interface BackendPreset {
   defaults: QuantConfig & { extra_options: Record<string, unknown> };
 }
 
+// What Engine.convert does: carry the model to ai.onnx opset `opset` (up to 22) with the core's
+// converter, and/or rewrite it in float16 as onnxconverter-common does (keepIoTypes: float32
+// inputs and outputs; keepFloat32: op types or node names that stay float32 beside TopK, Resize...).
+export interface ConvertOptions {
+  opset?: number;
+  float16?: boolean;
+  keepIoTypes?: boolean;
+  keepFloat32?: string[];
+}
+
 export interface Engine {
   backends(): Promise<BackendPreset[]>;
   // Replaces the loaded model only when `bytes` load; the previous one stays otherwise.
   // externalFiles: the external data files the model names, by name.
   loadModel(bytes: ArrayBuffer, externalFiles?: Record<string, ArrayBuffer>): Promise<ModelInfo>;
   layers(config: QuantConfig): Promise<LayerPlan[]>;
-  // The loaded model carried to ai.onnx opset `opset` by the core's converter, as ONNX bytes.
-  convert(opset: number): Promise<ArrayBuffer>;
+  // The loaded model carried to a newer opset, rewritten in float16, or both, as ONNX bytes.
+  convert(options: ConvertOptions): Promise<ArrayBuffer>;
   parseNpy(bytes: ArrayBuffer): Promise<TensorData>;
   // Samples from a .npy, .npz (labels under a name like 'labels' or 'y') or .csv (a label column)
   // file, by its name's extension; errors start with the name.

@@ -4,7 +4,7 @@
 // nothing the person loaded is lost.
 import { transferablesOf, type Method, type Reply, type Request } from './protocol';
 import type {
-  ActivationRanges, AnalysisReport, BackendPreset, Engine, FallbackOutcome, FallbackTarget, GraphNode, InitializerInfo, QatOptions, QatResult, QuantFormatOptions, QuantParams, QuantizeTensorOptions, QuantizedTensor, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
+  ActivationRanges, AnalysisReport, BackendPreset, ConvertOptions, Engine, FallbackOutcome, FallbackTarget, GraphNode, InitializerInfo, QatOptions, QatResult, QuantFormatOptions, QuantParams, QuantizeTensorOptions, QuantizedTensor, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
   SampleFile, SampleRole, TensorData,
 } from './types';
 
@@ -63,8 +63,8 @@ export class WorkerEngine implements Engine {
     return info;
   }
 
-  convert(opset: number): Promise<ArrayBuffer> {
-    return this.call('convert', [opset]);
+  convert(options: ConvertOptions): Promise<ArrayBuffer> {
+    return this.call('convert', [options]);
   }
 
   layers(config: QuantConfig): Promise<LayerPlan[]> {

@@ -7,7 +7,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { qplayFile } from '../engine/base-url';
 import { CancelledError, WorkerEngine } from '../engine/worker-engine';
-import type { BackendPreset, LayerPlan, ModelInfo } from '../engine/types';
+import type { BackendPreset, ConvertOptions, LayerPlan, ModelInfo } from '../engine/types';
 import { filesFromDrop, isModelFile, isSampleFile } from '../data/load-samples';
 import type { Preprocessing } from '../data/preprocessing';
 import { EXAMPLES, exampleInfo, exampleSamples, fetchBytes, referenceNumbers } from '../state/examples';
@@ -159,12 +159,14 @@ export class Playground extends LitElement {
     return true;
   }
 
-  private async convert(opset: number) {
-    this.modelStatus = `Converting ${this.modelName} to opset ${opset}…`;
+  private async convert(options: ConvertOptions) {
+    const target = options.float16 ? 'float16' : `opset ${options.opset}`;
+    this.modelStatus = `Converting ${this.modelName} to ${target}…`;
     try {
-      download(siblingName(this.modelName, `.opset${opset}.onnx`), await this.engine.convert(opset), 'application/octet-stream');
+      const suffix = options.float16 ? '.fp16.onnx' : `.opset${options.opset}.onnx`;
+      download(siblingName(this.modelName, suffix), await this.engine.convert(options), 'application/octet-stream');
       this.modelError = '';
-      this.modelStatus = `Converted ${this.modelName} to opset ${opset}.`;
+      this.modelStatus = `Converted ${this.modelName} to ${target}.`;
     } catch (e) {
       this.modelError = `Could not convert ${this.modelName}: ${(e as Error).message}`;
       this.modelStatus = `${this.modelName} is still loaded.`;
@@ -285,7 +287,7 @@ export class Playground extends LitElement {
         <qp-model-panel .name=${this.modelName} .info=${this.info} .fileBytes=${this.fileBytes} .layers=${this.layers}
           .exclude=${(this.recipe.exclude as string[] | undefined) ?? []}
           @exclude-change=${(e: CustomEvent<string[]>) => this.setRecipe({ ...this.recipe, exclude: e.detail })}
-          @convert-request=${(e: CustomEvent<number>) => this.convert(e.detail)}></qp-model-panel>
+          @convert-request=${(e: CustomEvent<ConvertOptions>) => this.convert(e.detail)}></qp-model-panel>
       </section>
       <div class="columns">
         <section ?hidden=${!this.shows('samples')}><qp-samples-panel .engine=${this.engine} .preprocessing=${this.preprocessing} .classNames=${this.classNames}

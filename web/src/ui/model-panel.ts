@@ -1,7 +1,7 @@
 // <qp-model-panel>: the loaded model's summary and its searchable layer list, each node marked
 // with what the chosen recipe does to it; a checkbox keeps a node in float (nodes_to_exclude).
 import { LitElement, css, html, nothing } from 'lit';
-import type { LayerPlan, ModelInfo, ValueInfo } from '../engine/types';
+import type { ConvertOptions, LayerPlan, ModelInfo, ValueInfo } from '../engine/types';
 import { kib } from './format';
 import { sharedStyles } from './shared-styles';
 
@@ -68,17 +68,20 @@ export class ModelPanel extends LitElement {
       <div class="layers">${this.renderLayers()}</div>`;
   }
 
-  // The model carried to a newer ai.onnx opset by the core's converter, downloaded.
+  // The model carried to a newer ai.onnx opset, or rewritten in float16, by the core's converter, downloaded.
   private renderConvert(info: ModelInfo) {
     const current = info.opsets[''] ?? info.opsets['ai.onnx'] ?? 0;
-    if (!current || current >= 22) return nothing;
-    const convert = () => {
-      const opset = Number((this.renderRoot.querySelector('#convert-opset') as HTMLInputElement).value);
-      this.dispatchEvent(new CustomEvent('convert-request', { detail: opset, bubbles: true, composed: true }));
-    };
-    return html`<p class="row"><label>Convert to ai.onnx opset
-      <input id="convert-opset" type="number" min=${current + 1} max="22" .value=${String(Math.max(current + 1, 21))} /></label>
-      <button id="convert" @click=${convert}>Download the converted model</button></p>`;
+    const request = (detail: ConvertOptions) =>
+      this.dispatchEvent(new CustomEvent('convert-request', { detail, bubbles: true, composed: true }));
+    const toOpset = () => request({ opset: Number((this.renderRoot.querySelector('#convert-opset') as HTMLInputElement).value) });
+    const toFloat16 = () => request({ float16: true, keepIoTypes: (this.renderRoot.querySelector('#keep-io-types') as HTMLInputElement).checked });
+    return html`${current && current < 22 ? html`<p class="row"><label>Convert to ai.onnx opset
+        <input id="convert-opset" type="number" min=${current + 1} max="22" .value=${String(Math.max(current + 1, 21))} /></label>
+        <button id="convert" @click=${toOpset}>Download the converted model</button></p>` : nothing}
+      <p class="row"><button id="convert-float16" @click=${toFloat16}
+          title="Weights and compute in float16, as onnxconverter-common writes it; TopK, Resize, NonMaxSuppression and quantized ops stay float32 between casts">
+          Download a float16 copy</button>
+        <label><input id="keep-io-types" type="checkbox" /> keep float32 inputs and outputs</label></p>`;
   }
 
   private renderLayers() {
