@@ -4,8 +4,10 @@
 // request (and past 2 GB) with every tensor of 1 KiB or more in the data file.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 
 #include "model_builder.h"
 #include "onnx/model.h"
@@ -68,13 +70,24 @@ TEST(ExternalData, TheCliLoaderReadsItFromTheModelsFolder) {
   EXPECT_EQ(RunAdd(*model), (std::vector<float>{11, 12, 13, 14}));
 }
 
+// Files held in memory, as the page's are: copied a range at a time.
+ExternalDataReader InMemory(std::map<std::string, std::vector<uint8_t>> files) {
+  std::map<std::string, ExternalFile> given;
+  for (auto& [name, bytes] : files) {
+    auto held = std::make_shared<std::vector<uint8_t>>(std::move(bytes));
+    given[name] = {static_cast<int64_t>(held->size()),
+                   [held](int64_t offset, int64_t length, uint8_t* out) { std::memcpy(out, held->data() + offset, length); }};
+  }
+  return ExternalDataFromFiles(std::move(given));
+}
+
 TEST(ExternalData, FilesGivenInMemoryAreReadByName) {
   const std::string bytes = AddModel("model.data", 8);
   auto model = LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "model.onnx",
-                         ExternalDataFromFiles({{"model.data", WeightBytes()}}));
+                         InMemory({{"model.data", WeightBytes()}}));
   ASSERT_TRUE(model.ok()) << model.status().message();
   EXPECT_EQ(RunAdd(*model), (std::vector<float>{11, 12, 13, 14}));
-  auto missing = LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "model.onnx", ExternalDataFromFiles({}));
+  auto missing = LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "model.onnx", InMemory({}));
   EXPECT_EQ(missing.status().message(),
             "model.onnx: initializer 'w': the external data file 'model.data' was not given with the model");
 }
@@ -111,7 +124,7 @@ TEST(ExternalData, ExportingOnRequestMovesTensorsOfAKilobyteOrMoreToTheDataFile)
   EXPECT_EQ(files->data.size(), 2048u);
   EXPECT_LT(files->model.size(), 1024u);
   auto reloaded = LoadModel(files->model.data(), files->model.size(), "model.onnx",
-                            ExternalDataFromFiles({{"model.onnx.data", files->data}}));
+                            InMemory({{"model.onnx.data", files->data}}));
   ASSERT_TRUE(reloaded.ok()) << reloaded.status().message();
   auto session = Session::Create(*reloaded);
   ASSERT_TRUE(session.ok()) << session.status().message();

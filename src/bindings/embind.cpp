@@ -617,43 +617,49 @@ WasmQatSession* WasmModel::Qat(const val& config_js, const val& train_js, const 
   });
 }
 
-// Parsing keeps the file and its weights in wasm memory at once (at most 4 GB); larger files
-// are refused before they are read rather than running out of memory half-way.
-constexpr double kMaxModelBytes = 1.5 * 1024 * 1024 * 1024;
-
-// Bytes of a Uint8Array or ArrayBuffer (throws to JavaScript for anything else).
-Result<std::vector<uint8_t>> BytesFromJs(const val& bytes, const char* what) {
+// A Uint8Array over `bytes` (a Uint8Array or an ArrayBuffer).
+Result<val> ByteView(const val& bytes, const std::string& what) {
   if (!IsObject(bytes) || bytes["byteLength"].isUndefined())
     return Fail(StatusCode::kInvalidArgument, what, " expects a Uint8Array or ArrayBuffer");
-  val view = val::global("Uint8Array").new_(bytes["buffer"].isUndefined() ? bytes : bytes["buffer"],
-                                             bytes["byteOffset"].isUndefined() ? val(0) : bytes["byteOffset"], bytes["byteLength"]);
-  return emscripten::convertJSArrayToNumberVector<uint8_t>(view);
+  return val::global("Uint8Array").new_(bytes["buffer"].isUndefined() ? bytes : bytes["buffer"],
+                                        bytes["byteOffset"].isUndefined() ? val(0) : bytes["byteOffset"], bytes["byteLength"]);
 }
 
-// files: { name: Uint8Array | ArrayBuffer } holding the external data files the model names.
+// Copies `length` bytes from `offset` of a JavaScript Uint8Array into wasm memory at `out`.
+void CopyFromJs(const val& view, int64_t offset, int64_t length, uint8_t* out) {
+  val(emscripten::typed_memory_view(static_cast<size_t>(length), out))
+      .call<void>("set", view.call<val>("subarray", static_cast<double>(offset), static_cast<double>(offset + length)));
+}
+
+// files: { name: Uint8Array | ArrayBuffer } holding the external data files the model names. The
+// model is parsed a chunk at a time and each external tensor copied straight from its file, so
+// wasm memory holds the model once, not also its file's bytes.
 WasmModel* LoadModelWithFilesJs(const val& bytes, const val& files) {
   return OrThrow<WasmModel*>([&]() -> Result<WasmModel*> {
-    if (IsObject(bytes) && !bytes["byteLength"].isUndefined() && bytes["byteLength"].as<double>() > kMaxModelBytes) {
-      char message[160];
-      std::snprintf(message, sizeof message, "model is %.0f MB; qplay in the browser loads models up to 1536 MB (wasm memory is limited to 4 GB)",
-                    bytes["byteLength"].as<double>() / (1024 * 1024));
-      return Fail(StatusCode::kInvalidArgument, message);
-    }
-    auto data = BytesFromJs(bytes, "loadModel");
-    if (!data.ok()) return data.status();
+    auto view = ByteView(bytes, "loadModel");
+    if (!view.ok()) return view.status();
     ExternalDataReader external;  // without files, a model with external data is refused, saying how to give them
     if (IsObject(files)) {
-      std::map<std::string, std::vector<uint8_t>> given;
+      std::map<std::string, ExternalFile> given;
       const val names = val::global("Object").call<val>("keys", files);
-      for (int i = 0; i < names["length"].as<int>(); ++i) {
+      for (unsigned i = 0; i < names["length"].as<unsigned>(); ++i) {
         const std::string name = names[i].as<std::string>();
-        auto file = BytesFromJs(files[name], ("external data file '" + name + "'").c_str());
+        auto file = ByteView(files[name], "external data file '" + name + "'");
         if (!file.ok()) return file.status();
-        given[name] = std::move(*file);
+        given[name] = {static_cast<int64_t>((*file)["byteLength"].as<double>()),
+                       [file = *file](int64_t offset, int64_t length, uint8_t* out) { CopyFromJs(file, offset, length, out); }};
       }
       external = ExternalDataFromFiles(std::move(given));
     }
-    auto model = LoadModel(data->data(), data->size(), "model", external);
+    const auto size = static_cast<int64_t>((*view)["byteLength"].as<double>());
+    int64_t offset = 0;
+    const ByteStream read = [&](uint8_t* out, size_t capacity) {
+      const int64_t count = std::min<int64_t>(static_cast<int64_t>(capacity), size - offset);
+      if (count > 0) CopyFromJs(*view, offset, count, out);
+      offset += count;
+      return static_cast<size_t>(count);
+    };
+    auto model = LoadModelStreamed(read, static_cast<size_t>(size), "model", external);
     if (!model.ok()) return model.status();
     return new WasmModel(std::move(model.value()));
   });

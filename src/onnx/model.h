@@ -22,10 +22,22 @@ using ExternalDataReader =
 // external data files are read through `external`; without one, such a model is refused.
 Result<Model> LoadModel(const uint8_t* data, size_t size, const std::string& source = "model",
                         const ExternalDataReader& external = {});
-// A model file and the external data files beside it (which must stay inside its folder).
+// Fills `out` with up to `capacity` of a file's next bytes and returns how many (0 at its end).
+using ByteStream = std::function<size_t(uint8_t* out, size_t capacity)>;
+// LoadModel of a file of `size` bytes read through `read` a chunk at a time, so that memory holds
+// the parsed model and not also the file's bytes.
+Result<Model> LoadModelStreamed(const ByteStream& read, size_t size, const std::string& source = "model",
+                                const ExternalDataReader& external = {});
+// A model file (streamed) and the external data files beside it (which must stay inside its folder).
 Result<Model> LoadModelFile(const std::string& path);
-// External data from files held in memory, by name (what a person picked in the page).
-ExternalDataReader ExternalDataFromFiles(std::map<std::string, std::vector<uint8_t>> files);
+// An external data file given with the model: its size, and a copy of `length` bytes from `offset`.
+struct ExternalFile {
+  int64_t size = 0;
+  std::function<void(int64_t offset, int64_t length, uint8_t* out)> copy;
+};
+// External data from files given by name (what a person picked in the page), each range
+// checked against the file's size before it is copied.
+ExternalDataReader ExternalDataFromFiles(std::map<std::string, ExternalFile> files);
 // The model exactly as it was loaded (byte-identical when nothing changed the protobuf).
 Result<std::vector<uint8_t>> SaveModel(const Model& model);
 // The IR as it is now (after passes or quantization), written as a new ModelProto that keeps

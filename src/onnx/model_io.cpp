@@ -4,6 +4,8 @@
 #include <iterator>
 #include <set>
 
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
 #include "graph/constant_nodes.h"
 #include "graph/shape_inference.h"
 #include "onnx/model.h"
@@ -171,14 +173,27 @@ class GraphReader {
   ElementTypes types_;
 };
 
-}  // namespace
+// A ByteStream as protobuf reads input, a chunk at a time.
+constexpr int kStreamChunkBytes = 1 << 20;
+class ChunkedInput : public google::protobuf::io::CopyingInputStream {
+ public:
+  explicit ChunkedInput(const ByteStream& read) : read_(read) {}
+  int Read(void* buffer, int size) override {
+    return static_cast<int>(read_(static_cast<uint8_t*>(buffer), static_cast<size_t>(size)));
+  }
 
-Result<Model> LoadModel(const uint8_t* data, size_t size, const std::string& source, const ExternalDataReader& external) {
+ private:
+  const ByteStream& read_;
+};
+
+// A file of `size` bytes that `parse` turns into a ModelProto, then into a Model.
+template <typename Parse>
+Result<Model> ParseAndRead(size_t size, const std::string& source, const ExternalDataReader& external, Parse parse) {
   if (size == 0) return Fail(StatusCode::kInvalidModel, source, " is empty (0 bytes)");
-  auto store = std::make_shared<ProtoStore>();
   if (size > static_cast<size_t>(INT32_MAX))
     return Fail(StatusCode::kInvalidModel, source, " is ", size, " bytes; ONNX protobuf files are limited to 2 GB");
-  if (!store->model.ParseFromArray(data, static_cast<int>(size)))
+  auto store = std::make_shared<ProtoStore>();
+  if (!parse(store->model))
     return Fail(StatusCode::kInvalidModel, source,
                 " is not an ONNX model: protobuf parsing failed (the file is truncated or not an .onnx file)");
   const onnx::ModelProto& proto = store->model;
@@ -207,6 +222,20 @@ Result<Model> LoadModel(const uint8_t* data, size_t size, const std::string& sou
   QPLAY_RETURN_IF_ERROR(InferShapes(model).WithContext(source));
   HoistConstantNodes(model);
   return model;
+}
+
+}  // namespace
+
+Result<Model> LoadModel(const uint8_t* data, size_t size, const std::string& source, const ExternalDataReader& external) {
+  return ParseAndRead(size, source, external, [&](onnx::ModelProto& proto) { return proto.ParseFromArray(data, static_cast<int>(size)); });
+}
+
+Result<Model> LoadModelStreamed(const ByteStream& read, size_t size, const std::string& source, const ExternalDataReader& external) {
+  return ParseAndRead(size, source, external, [&](onnx::ModelProto& proto) {
+    ChunkedInput chunks(read);
+    google::protobuf::io::CopyingInputStreamAdaptor input(&chunks, kStreamChunkBytes);
+    return proto.ParseFromZeroCopyStream(&input);
+  });
 }
 
 Result<std::vector<uint8_t>> ReadFileBytes(const std::string& path) {
@@ -244,21 +273,28 @@ ExternalDataReader ExternalDataInFolder(const std::filesystem::path& folder) {
 }  // namespace
 
 Result<Model> LoadModelFile(const std::string& path) {
-  auto bytes = ReadFileBytes(path);
-  if (!bytes.ok()) return bytes.status();
-  return LoadModel(bytes->data(), bytes->size(), path, ExternalDataInFolder(std::filesystem::path(path).parent_path()));
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) return Fail(StatusCode::kInvalidArgument, "'", path, "' is a folder, not a file");
+  std::ifstream file(path, std::ios::binary);
+  const auto size = std::filesystem::file_size(path, error);
+  if (!file || error) return Fail(StatusCode::kInvalidArgument, "cannot open '", path, "'");
+  const ByteStream read = [&file](uint8_t* out, size_t capacity) {
+    file.read(reinterpret_cast<char*>(out), static_cast<std::streamsize>(capacity));
+    return static_cast<size_t>(file.gcount());
+  };
+  return LoadModelStreamed(read, static_cast<size_t>(size), path, ExternalDataInFolder(std::filesystem::path(path).parent_path()));
 }
 
-ExternalDataReader ExternalDataFromFiles(std::map<std::string, std::vector<uint8_t>> files) {
+ExternalDataReader ExternalDataFromFiles(std::map<std::string, ExternalFile> files) {
   return [files = std::move(files)](const std::string& location, int64_t offset, int64_t length, uint8_t* out) -> Status {
     auto file = files.find(location);
     if (file == files.end())
       return Fail(StatusCode::kInvalidModel, "the external data file '", location, "' was not given with the model");
-    const auto size = static_cast<int64_t>(file->second.size());
+    const int64_t size = file->second.size;
     if (offset > size || length > size - offset)
       return Fail(StatusCode::kInvalidModel, "external data '", location, "' has ", size, " bytes; the tensor needs ", length,
                   " from offset ", offset);
-    if (length) std::memcpy(out, file->second.data() + offset, static_cast<size_t>(length));
+    if (length) file->second.copy(offset, length, out);
     return Status::Ok();
   };
 }

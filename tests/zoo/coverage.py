@@ -185,6 +185,9 @@ export("recurrent_op11", Recurrent(), {"x": image(1, 20, 16), "h": image(1, 1, 3
 def rewrite(name, source, covers, change, save=onnx.save, external=()):
     model = onnx.load(os.path.join(out, manifest[source]["model"]))
     change(model)
+    for data in external:  # onnx appends external data to a file already there
+        if os.path.exists(os.path.join(out, data)):
+            os.remove(os.path.join(out, data))
     save(model, os.path.join(out, f"{name}.onnx"))
     manifest[name] = {**manifest[source], "model": f"{name}.onnx", "covers": covers, "external": list(external)}
 
