@@ -38,6 +38,7 @@ bool IsSupportedDataType(DataType type);
 
 // int4 and uint4: ONNX packs two per byte; in memory qplay holds one per byte.
 inline bool IsFourBit(DataType type) { return type == DataType::kInt4 || type == DataType::kUint4; }
+inline bool IsSixteenBitInteger(DataType type) { return type == DataType::kInt16 || type == DataType::kUint16; }
 // Bytes `count` elements take in an ONNX file: ElementSize each, or half a byte for 4-bit types.
 inline int64_t PackedBytes(DataType type, int64_t count) {
   return IsFourBit(type) ? (count + 1) / 2 : count * static_cast<int64_t>(ElementSize(type));

@@ -31,16 +31,20 @@ OpSchema& SharedAttributes(OpSchema& s) {
       .Output("output", "T").Output("present", "T", kOptional).Infer(AttentionInfer);
 }
 
-// [batch, sequence, V's hidden size].
+// [batch, sequence, V's hidden size], and the key/value cache [batch, heads, keys, head size].
 std::vector<ValueInfo> MultiHeadAttentionInfer(InferContext& ctx) {
   const ValueInfo& query = ctx.in(0);
-  if (!query.shape || query.shape->size() != 3) return ctx.Unknown(query.dtype);
+  const std::vector<ValueInfo> unknown(3, ValueInfo::Typed(query.dtype));
+  if (!query.shape || query.shape->size() != 3) return unknown;
   Dims out = *query.shape;
   if (ctx.has(2)) {
     const ValueInfo& value = ctx.in(2);
-    out[2] = value.shape && value.shape->size() == 3 ? (*value.shape)[2] : Dim{};
+    const bool per_head = value.shape && value.shape->size() == 4;
+    out[2] = value.shape && value.shape->size() == 3 ? (*value.shape)[2]
+             : per_head && (*value.shape)[1].known() && (*value.shape)[3].known() ? Dim::Known(*(*value.shape)[1].value * *(*value.shape)[3].value)
+                                                                                   : Dim{};
   }
-  return {ValueInfo::Typed(query.dtype, out)};
+  return {ValueInfo::Typed(query.dtype, out), unknown[1], unknown[2]};
 }
 
 }  // namespace

@@ -11,8 +11,7 @@ namespace qplay {
 namespace {
 
 bool IsQuantizedInteger(DataType type) {
-  return type == DataType::kInt8 || type == DataType::kUint8 || type == DataType::kInt16 || type == DataType::kUint16 ||
-         IsFourBit(type);
+  return type == DataType::kInt8 || type == DataType::kUint8 || IsSixteenBitInteger(type) || IsFourBit(type);
 }
 
 class Float16Converter {

@@ -22,8 +22,6 @@ Result<DataType> ParseType(const std::string& name, const std::string& key) {
   return Fail(StatusCode::kInvalidArgument, key, " '", name, "' is not one of uint8, int8, uint16, int16, uint4, int4");
 }
 
-bool Is16Bit(DataType type) { return type == DataType::kInt16 || type == DataType::kUint16; }
-
 const char* ModeName(QuantMode mode) {
   return mode == QuantMode::kStatic ? "static" : mode == QuantMode::kDynamic ? "dynamic" : "weight_only";
 }
@@ -33,14 +31,14 @@ const char* ModeName(QuantMode mode) {
 Status QuantizationConfig::Validate() const {
   auto known = FindBackend(backend);
   if (!known.ok()) return known.status();
-  if (Is16Bit(weight_type)) return Fail(StatusCode::kInvalidArgument, "weight_type must be int8, uint8, int4 or uint4, got ", DataTypeName(weight_type));
+  if (IsSixteenBitInteger(weight_type)) return Fail(StatusCode::kInvalidArgument, "weight_type must be int8, uint8, int4 or uint4, got ", DataTypeName(weight_type));
   if (IsFourBit(activation_type))
     return Fail(StatusCode::kInvalidArgument, "activation_type must be uint8, int8, uint16 or int16, got ", DataTypeName(activation_type));
   if (IsFourBit(weight_type) && (mode != QuantMode::kStatic || format != QuantFormat::kQdq))
     return Fail(StatusCode::kInvalidArgument, "weight_type ", DataTypeName(weight_type),
                 " is written by static quantization in the QDQ format (opset 21 DequantizeLinear); for 4-bit weight-only ",
                 "quantization use weight_bits 4");
-  if (reduce_range && (Is16Bit(activation_type) || IsFourBit(weight_type)))
+  if (reduce_range && (IsSixteenBitInteger(activation_type) || IsFourBit(weight_type)))
     return Fail(StatusCode::kInvalidArgument, "reduce_range applies to 8-bit types, not activation_type ",
                 DataTypeName(activation_type), " with weight_type ", DataTypeName(weight_type));
   if (calibrate_method == CalibrationMethod::kPercentile && !(percentile > 50 && percentile <= 100))
@@ -70,7 +68,7 @@ int64_t QuantizationConfig::RequiredOpset() const {
     case QuantMode::kStatic:
       // 4-bit weights need opset 21's DequantizeLinear, and 16-bit activations its Q/DQ too, unless
       // the model keeps its opset: then ONNX Runtime's com.microsoft Q/DQ carry them.
-      if (IsFourBit(weight_type) || (upgrade_opset && Is16Bit(activation_type))) return 21;
+      if (IsFourBit(weight_type) || (upgrade_opset && IsSixteenBitInteger(activation_type))) return 21;
       for (const auto& [_, o] : tensor_overrides)
         if (o.quant_type && IsFourBit(*o.quant_type)) return 21;
       return per_channel ? 13 : 10;

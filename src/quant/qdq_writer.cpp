@@ -11,8 +11,6 @@
 namespace qplay {
 namespace {
 
-bool Is16Bit(DataType type) { return type == DataType::kInt16 || type == DataType::kUint16; }
-
 // Channels along `axis` (1 when axis < 0) and the index step between consecutive channels.
 std::pair<int64_t, int64_t> ChannelLayout(const Tensor& w, int64_t axis) {
   if (axis < 0) return {1, 1};
@@ -137,7 +135,7 @@ std::string QdqWriter::AddParamsInitializers(const std::string& base, const std:
 
 Node QdqWriter::MakeNode(QdqMaker make, DataType type, const std::string& name, std::vector<std::string> inputs,
                          const std::string& output) {
-  const bool contrib = Is16Bit(type) && opset_ < 21;
+  const bool contrib = IsSixteenBitInteger(type) && opset_ < 21;
   used_contrib_domain_ = used_contrib_domain_ || contrib;
   Node n = make(contrib ? "com.microsoft" : "", FreshNodeName(name), std::move(inputs), FreshName(graph_, output));
   graph_.value_types[n.outputs[0]] = ValueType{};  // reserve the name

@@ -420,6 +420,24 @@ hand_built("mha_bias_attention_bias_op13", 13,
            "MultiHeadAttention: self-attention, bias, attention_bias, scale",
            [numpy_helper.from_array((mha_rng.standard_normal(24) * 0.2).astype(np.float32), "bias"),
             numpy_helper.from_array(mha_rng.standard_normal((1, 2, 4, 4)).astype(np.float32), "attention_bias")], microsoft=True)
+# A decoder step with a key/value cache: self-attention after 3 cached positions, causal, with a
+# bias and a key padding mask over all 5 keys, returning the grown cache; and cross-attention over
+# keys and values already split by head (an encoder's cache).
+hand_built("mha_past_present_causal_op13", 13,
+           [helper.make_node("MultiHeadAttention", ["x", "x", "x", "bias", "mask", "", "past_key", "past_value"],
+                             ["y", "present_key", "present_value"], domain="com.microsoft", num_heads=2, unidirectional=1)],
+           {"x": mha_rng.standard_normal((2, 2, 8)).astype(np.float32),
+            "past_key": mha_rng.standard_normal((2, 2, 3, 4)).astype(np.float32),
+            "past_value": mha_rng.standard_normal((2, 2, 3, 4)).astype(np.float32),
+            "mask": np.array([[0, 1, 1, 1, 1], [1, 1, 1, 1, 1]], dtype=np.int32)},
+           ["y", "present_key", "present_value"], "MultiHeadAttention: key/value cache (past, present), causal, bias, padding",
+           [numpy_helper.from_array((mha_rng.standard_normal(24) * 0.2).astype(np.float32), "bias")], microsoft=True)
+hand_built("mha_per_head_key_value_op13", 13,
+           [helper.make_node("MultiHeadAttention", ["query", "key", "value"], ["y"], domain="com.microsoft", num_heads=2)],
+           {"query": mha_rng.standard_normal((2, 3, 8)).astype(np.float32),
+            "key": mha_rng.standard_normal((2, 2, 6, 4)).astype(np.float32),
+            "value": mha_rng.standard_normal((2, 2, 6, 4)).astype(np.float32)},
+           ["y"], "MultiHeadAttention: key and value per head [B, N, L, H] (a cross-attention cache)", microsoft=True)
 # com.microsoft RotaryEmbedding: half-split pairs with per-token positions on [B, S, N x H], and
 # interleaved pairs over part of each head from one start position on [B, N, S, H].
 angles = np.arange(10)[:, None] * (1e-1 ** (np.arange(4)[None, :] / 4))

@@ -1,13 +1,16 @@
 // ONNX Runtime's com.microsoft Attention, QAttention and MultiHeadAttention, as its CPU kernels
 // compute them: Q, K and V projected from one input (QAttention: an integer product of the 8-bit
 // input and weights, scaled by input_scale x weight_scale, plus the float bias), or given
-// already projected (MultiHeadAttention, keys from another sequence possibly), then per head
-// softmax(scale x Q K^T + mask + attention_bias) V with the heads side by side. The mask adds
-// mask_filter_value (-10000 by default) where a key is hidden: past a sequence's end (mask_index
-// [B]), or before its start too ([2B]), where a raw mask [B, T] or [B, S, T] holds 0, and past
-// the query with unidirectional=1. Past key/value caches and rotary embeddings are not run.
+// already projected (MultiHeadAttention, keys from another sequence possibly, after a key/value
+// cache possibly), then per head softmax(scale x Q K^T + mask + attention_bias) V with the heads
+// side by side. The mask adds mask_filter_value (-10000 by default) where a key is hidden: past a
+// sequence's end (mask_index [B]), or before its start too ([2B]), where a raw mask [B, T] or
+// [B, S, T] holds 0, and past the query with unidirectional=1. Attention's and QAttention's past
+// and rotary embeddings are not run.
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <vector>
 
 #include "kernels/quant_math.h"
@@ -23,10 +26,22 @@ struct AttentionShape {
   int64_t columns() const { return q_hidden + k_hidden + v_hidden; }
 };
 
-// Where the projected Q, K and V rows are: row b * length + i of each, `stride` floats apart.
+// Where one of Q, K and V is: head h of row i of batch entry b starts at data + b * batch + i * row
+// + h * head, whether the heads sit side by side in each row ([B, S, N x H]) or apart ([B, N, S, H]).
+struct Layout {
+  const float* data;
+  int64_t batch, row, head;
+  const float* At(int64_t b, int64_t i, int64_t h) const { return data + b * batch + i * row + h * head; }
+  static Layout HeadsSideBySide(const float* data, int64_t length, int64_t row, int64_t head_size) {
+    return {data, length * row, row, head_size};
+  }
+  static Layout HeadsApart(const float* data, int64_t heads, int64_t length, int64_t head_size) {
+    return {data, heads * length * head_size, head_size, length * head_size};
+  }
+};
+
 struct Projections {
-  const float *q, *k, *v;
-  int64_t q_stride, k_stride, v_stride;
+  Layout q, k, v;
 };
 
 Result<AttentionShape> ReadShape(const KernelContext& ctx, const Tensor& input, const Tensor& weights) {
@@ -84,8 +99,10 @@ Result<std::vector<float>> Mask(const KernelContext& ctx, const AttentionShape& 
 
 // The projections of packed rows [batch * sequence, Q | K | V columns].
 Projections Packed(const std::vector<float>& qkv, const AttentionShape& s) {
-  const int64_t cols = s.columns();
-  return {qkv.data(), qkv.data() + s.q_hidden, qkv.data() + s.q_hidden + s.k_hidden, cols, cols, cols};
+  const int64_t cols = s.columns(), hq = s.q_hidden / s.heads, hv = s.v_hidden / s.heads;
+  return {Layout::HeadsSideBySide(qkv.data(), s.sequence, cols, hq),
+          Layout::HeadsSideBySide(qkv.data() + s.q_hidden, s.sequence, cols, hq),
+          Layout::HeadsSideBySide(qkv.data() + s.q_hidden + s.k_hidden, s.sequence, cols, hv)};
 }
 
 // softmax(scale Q K^T + mask + bias) V per head, the heads side by side in the output.
@@ -108,10 +125,10 @@ Status AttendOverHeads(KernelContext& ctx, const Projections& p, const Attention
   for (int64_t b = 0; b < s.batch; ++b)
     for (int64_t h = 0; h < n; ++h)
       for (int64_t i = 0; i < len; ++i) {
-        const float* q = p.q + (b * len + i) * p.q_stride + h * hq;
+        const float* q = p.q.At(b, i, h);
         float max = -std::numeric_limits<float>::infinity();
         for (int64_t j = 0; j < keys; ++j) {
-          const float* k = p.k + (b * keys + j) * p.k_stride + h * hq;
+          const float* k = p.k.At(b, j, h);
           float dot = 0;
           for (int64_t d = 0; d < hq; ++d) dot += q[d] * k[d];
           weight[j] = scale * dot + (*mask)[(b * len + i) * keys + j];
@@ -126,7 +143,7 @@ Status AttendOverHeads(KernelContext& ctx, const Projections& p, const Attention
         float* out = y.data<float>() + (b * len + i) * s.v_hidden + h * hv;
         for (int64_t d = 0; d < hv; ++d) out[d] = 0;
         for (int64_t j = 0; j < keys; ++j) {
-          const float* v = p.v + (b * keys + j) * p.v_stride + h * hv;
+          const float* v = p.v.At(b, j, h);
           for (int64_t d = 0; d < hv; ++d) out[d] += weight[j] / sum * v[d];
         }
       }
@@ -187,49 +204,100 @@ Status QAttention(KernelContext& ctx) {
   return AttendOverHeads(ctx, Packed(qkv, *s), *s, 5, nullptr);
 }
 
-// MultiHeadAttention(query [B, S, D], key [B, L, D], value [B, L, Dv], bias [2D + Dv],
-// key_padding_mask, attention_bias): Q, K and V already projected, the bias added to each.
+// Q, K or V [B, L, D] plus its part of the bias (which `bias` points at).
+std::vector<float> Biased(const Tensor& t, const float* bias) {
+  std::vector<float> biased(t.data<float>(), t.data<float>() + t.size());
+  const int64_t width = t.dim(2);
+  for (size_t i = 0; i < biased.size(); ++i) biased[i] += bias[static_cast<int64_t>(i) % width];
+  return biased;
+}
+
+// The cache [B, N, past + L, H]: `past` (absent: none) then the new rows, head by head.
+Tensor Present(const Tensor* past, const Layout& added, const AttentionShape& s, int64_t head_size) {
+  const int64_t before = past ? past->dim(2) : 0, total = before + s.kv_sequence;
+  Tensor present(DataType::kFloat, {s.batch, s.heads, total, head_size});
+  float* out = present.data<float>();
+  for (int64_t b = 0; b < s.batch; ++b)
+    for (int64_t h = 0; h < s.heads; ++h) {
+      float* rows = out + (b * s.heads + h) * total * head_size;
+      if (past) std::copy_n(past->data<float>() + (b * s.heads + h) * before * head_size, before * head_size, rows);
+      for (int64_t j = 0; j < s.kv_sequence; ++j) std::copy_n(added.At(b, j, h), head_size, rows + (before + j) * head_size);
+    }
+  return present;
+}
+
+// MultiHeadAttention(query [B, S, D], key, value, bias [2D + Dv], key_padding_mask, attention_bias,
+// past_key, past_value), as ONNX Runtime's CPU kernel takes them: key [B, L, D] and value
+// [B, L, Dv] (the bias added to Q, K and V), or key and value per head [B, N, L, H] (a cross-
+// attention cache, without bias or past). past_key and past_value [B, N, P, H] come before the new
+// keys and values; present_key and present_value return the whole cache [B, N, P + L, H].
 Status MultiHeadAttention(KernelContext& ctx) {
   const Tensor& query = ctx.in(0);
-  if (query.rank() != 3) return ctx.Unsupported("a query of shape ", ShapeToString(query.shape()), " (packed Q, K and V); qplay takes [batch, sequence, hidden]");
-  if (!ctx.has(1) || !ctx.has(2) || ctx.in(1).rank() != 3 || ctx.in(2).rank() != 3)
-    return ctx.Unsupported("key and value other than [batch, keys, hidden] each (packed, or per head)");
-  if (ctx.has(6) || ctx.has(7)) return ctx.Unsupported("past_key and past_value (a key/value cache)");
-  for (size_t i = 1; i < ctx.num_outputs(); ++i)
-    if (ctx.wants(i)) return ctx.Unsupported("output ", i, " (present key/value or QK)");
+  if (query.rank() != 3)
+    return ctx.Unsupported("a query of shape ", ShapeToString(query.shape()), " (packed Q, K and V, which ONNX Runtime's CPU kernel refuses too); qplay takes [batch, sequence, hidden]");
+  if (!ctx.has(1) || !ctx.has(2) || ctx.in(1).rank() != ctx.in(2).rank() || (ctx.in(1).rank() != 3 && ctx.in(1).rank() != 4))
+    return ctx.Unsupported("key and value other than [batch, keys, hidden] or [batch, heads, keys, head size] each (packed K and V, which ONNX Runtime's CPU kernel refuses too)");
+  if (ctx.has(8) || ctx.has(9)) return ctx.Unsupported("past_sequence_length and cache_indirection (decoder masked attention)");
+  if (ctx.wants(3)) return ctx.Unsupported("the qk output");
   const Tensor &key = ctx.in(1), &value = ctx.in(2);
-  for (const Tensor* t : {&query, &key, &value})
-    if (t->dtype() != DataType::kFloat) return ctx.Unsupported("query, key and value of ", DataTypeName(t->dtype()), " (float32 is supported)");
+  const Tensor* past_key = ctx.has(6) ? &ctx.in(6) : nullptr;
+  const Tensor* past_value = ctx.has(7) ? &ctx.in(7) : nullptr;
+  for (const Tensor* t : {&query, &key, &value, past_key, past_value})
+    if (t && t->dtype() != DataType::kFloat) return ctx.Unsupported("query, key, value and past of ", DataTypeName(t->dtype()), " (float32 is supported)");
+  const bool per_head = key.rank() == 4;
   AttentionShape s;
   s.heads = ctx.node.GetInt("num_heads", 0);
   s.batch = query.dim(0), s.sequence = query.dim(1), s.q_hidden = s.k_hidden = query.dim(2);
-  s.kv_sequence = key.dim(1), s.v_hidden = value.dim(2);
-  if (key.dim(0) != s.batch || value.dim(0) != s.batch || key.dim(2) != s.q_hidden || value.dim(1) != s.kv_sequence)
-    return ctx.Invalid("query ", ShapeToString(query.shape()), ", key ", ShapeToString(key.shape()), " and value ",
-                       ShapeToString(value.shape()), " must be [B, S, D], [B, L, D] and [B, L, Dv]");
-  if (s.heads < 1 || s.q_hidden % s.heads || s.v_hidden % s.heads || s.q_hidden == 0)
-    return ctx.Invalid("num_heads ", s.heads, " must divide the hidden sizes ", s.q_hidden, " and ", s.v_hidden);
-  QPLAY_RETURN_IF_ERROR(ctx.CheckOutputSize(DataType::kFloat, {s.batch, s.sequence, s.kv_sequence}));
-  Projections p{query.data<float>(), key.data<float>(), value.data<float>(), s.q_hidden, s.k_hidden, s.v_hidden};
+  if (s.heads < 1 || s.q_hidden % s.heads || s.q_hidden == 0)
+    return ctx.Invalid("num_heads ", s.heads, " must divide the query's hidden size ", s.q_hidden);
+  const int64_t hq = s.q_hidden / s.heads;
+  s.kv_sequence = key.dim(per_head ? 2 : 1);
+  s.v_hidden = per_head ? value.dim(1) * value.dim(3) : value.dim(2);
+  const bool fits = per_head ? key.shape() == Shape{s.batch, s.heads, s.kv_sequence, hq} && value.dim(0) == s.batch &&
+                                   value.dim(1) == s.heads && value.dim(2) == s.kv_sequence
+                             : key.shape() == Shape{s.batch, s.kv_sequence, s.q_hidden} && value.dim(0) == s.batch && value.dim(1) == s.kv_sequence;
+  if (!fits)
+    return ctx.Invalid("query ", ShapeToString(query.shape()), ", key ", ShapeToString(key.shape()), " and value ", ShapeToString(value.shape()),
+                       " must be [B, S, D] with [B, L, D] and [B, L, Dv], or with [B, N, L, D / N] and [B, N, L, Dv / N]");
+  if (s.v_hidden % s.heads) return ctx.Invalid("num_heads ", s.heads, " must divide the value's hidden size ", s.v_hidden);
+  const int64_t hv = s.v_hidden / s.heads;
+  if (per_head && (ctx.has(3) || past_key || past_value)) return ctx.Invalid("key and value per head take no bias and no past");
+  if (!past_key != !past_value) return ctx.Invalid("past_key and past_value come together");
+  if (past_key && (past_key->rank() != 4 || past_value->rank() != 4 || past_key->shape() != Shape{s.batch, s.heads, past_key->dim(2), hq} ||
+                   past_value->shape() != Shape{s.batch, s.heads, past_key->dim(2), hv}))
+    return ctx.Invalid("past_key and past_value must be [", s.batch, ", ", s.heads, ", past, ", hq, "] and [..., ", hv, "], got ",
+                       ShapeToString(past_key->shape()), " and ", ShapeToString(past_value->shape()));
+  const int64_t total = s.kv_sequence + (past_key ? past_key->dim(2) : 0);
+  QPLAY_RETURN_IF_ERROR(ctx.CheckOutputSize(DataType::kFloat, {s.batch, s.sequence, total}));
+  QPLAY_RETURN_IF_ERROR(ctx.CheckOutputSize(DataType::kFloat, {s.batch, s.heads, total, std::max(hq, hv)}));
+
   std::vector<float> biased[3];  // Q, K and V plus the bias, when there is one
+  const float* rows[3] = {query.data<float>(), key.data<float>(), value.data<float>()};
   if (ctx.has(3)) {
     const Tensor& bias = ctx.in(3);
     if (bias.dtype() != DataType::kFloat || bias.size() != s.columns())
       return ctx.Invalid("bias must hold ", s.columns(), " floats (Q, K and V's), got ", ShapeToString(bias.shape()));
-    const float* b = bias.data<float>();
     const Tensor* parts[3] = {&query, &key, &value};
-    const float** views[3] = {&p.q, &p.k, &p.v};
-    int64_t offset = 0;
-    for (int part = 0; part < 3; ++part) {
-      const Tensor& t = *parts[part];
-      const int64_t width = t.dim(2);
-      biased[part].assign(t.data<float>(), t.data<float>() + t.size());
-      for (size_t i = 0; i < biased[part].size(); ++i) biased[part][i] += b[offset + static_cast<int64_t>(i) % width];
-      *views[part] = biased[part].data();
-      offset += width;
+    for (int part = 0, offset = 0; part < 3; offset += static_cast<int>(parts[part]->dim(2)), ++part) {
+      biased[part] = Biased(*parts[part], bias.data<float>() + offset);
+      rows[part] = biased[part].data();
     }
   }
-  return AttendOverHeads(ctx, p, s, 4, ctx.has(5) ? &ctx.in(5) : nullptr);
+  Projections p{Layout::HeadsSideBySide(rows[0], s.sequence, s.q_hidden, hq),
+                per_head ? Layout::HeadsApart(rows[1], s.heads, s.kv_sequence, hq) : Layout::HeadsSideBySide(rows[1], s.kv_sequence, s.k_hidden, hq),
+                per_head ? Layout::HeadsApart(rows[2], s.heads, s.kv_sequence, hv) : Layout::HeadsSideBySide(rows[2], s.kv_sequence, s.v_hidden, hv)};
+  std::optional<Tensor> present_key, present_value;
+  if (past_key || ctx.wants(1) || ctx.wants(2)) {
+    present_key = Present(past_key, p.k, s, hq);
+    present_value = Present(past_value, p.v, s, hv);
+    s.kv_sequence = total;
+    p.k = Layout::HeadsApart(present_key->data<float>(), s.heads, total, hq);
+    p.v = Layout::HeadsApart(present_value->data<float>(), s.heads, total, hv);
+  }
+  QPLAY_RETURN_IF_ERROR(AttendOverHeads(ctx, p, s, 4, ctx.has(5) ? &ctx.in(5) : nullptr));
+  if (ctx.wants(1)) ctx.SetOutput(1, std::move(*present_key));
+  if (ctx.wants(2)) ctx.SetOutput(2, std::move(*present_value));
+  return Status::Ok();
 }
 
 }  // namespace
