@@ -375,11 +375,52 @@ TEST(FastKernels, FloatArithmeticBitExact) {
     }
 }
 
+TEST(FastKernels, ResizeNearestAndLinearBitExact) {
+  // Over H and W, up, down and mixed, in each coordinate mode; nearest on 8-bit tensors too. A
+  // 3-D input, cubic mode and tf_crop_and_resize go to the reference kernel.
+  Tensor x8(DataType::kUint8, {2, 3, 5, 7});
+  for (int64_t i = 0; i < x8.size(); ++i) x8.data<uint8_t>()[i] = static_cast<uint8_t>(rng());
+  const std::vector<std::pair<float, float>> scales = {{2, 2}, {1, 2}, {2, 1}, {0.5f, 0.6f}, {1.5f, 2.5f}, {3, 3}};
+  auto check = [&](const Tensor& x, const std::string& mode, const std::string& coordinates, const std::string& nearest,
+                   std::pair<float, float> scale) {
+    const std::vector<float> factors = x.rank() == 4 ? std::vector<float>{1, 1, scale.first, scale.second}
+                                                     : std::vector<float>{1, scale.first, scale.second};
+    Case c{"Resize", "", {x, Tensor::FromVector<float>({8}, {0, 0, 0.1f, 0.2f, 1, 1, 0.9f, 0.7f}),
+                          Tensor::FromVector<float>({static_cast<int64_t>(factors.size())}, factors)}};
+    if (x.rank() != 4 || coordinates != "tf_crop_and_resize") c.inputs[1] = Tensor();
+    c.attributes = {{"mode", Attribute::String(mode)}, {"coordinate_transformation_mode", Attribute::String(coordinates)},
+                    {"nearest_mode", Attribute::String(nearest)}};
+    const std::string what = mode + " " + coordinates + " " + nearest + " " + ShapeToString(x.shape()) + " x" +
+                             std::to_string(scale.first) + "," + std::to_string(scale.second);
+    const Tensor expected = RunVariant(c, KernelVariant::kReference, false), got = RunVariant(c, KernelVariant::kFast, false);
+    ASSERT_EQ(got.shape(), expected.shape()) << what;
+    ASSERT_EQ(std::memcmp(got.raw(), expected.raw(), got.nbytes()), 0) << what;
+  };
+  const Tensor x = RandomFloat({2, 3, 5, 7});
+  for (const auto& scale : scales) {
+    for (const char* coordinates : {"half_pixel", "asymmetric", "align_corners", "pytorch_half_pixel", "tf_half_pixel_for_nn"})
+      for (const char* nearest : {"round_prefer_floor", "floor", "ceil"}) {
+        check(x, "nearest", coordinates, nearest, scale);
+        check(x8, "nearest", coordinates, nearest, scale);
+      }
+    for (const char* coordinates : {"half_pixel", "asymmetric", "align_corners", "pytorch_half_pixel"}) check(x, "linear", coordinates, "floor", scale);
+    check(x, "cubic", "half_pixel", "floor", scale);
+    check(x, "linear", "tf_crop_and_resize", "floor", scale);
+    check(RandomFloat({3, 5, 7}), "linear", "half_pixel", "floor", scale);
+  }
+  for (const char* mode : {"nearest", "linear"}) {  // Upsample-9: asymmetric, nearest rounding down
+    Case c{"Upsample", "", {x, Tensor::FromVector<float>({4}, {1, 1, 2, 3})}, {{"mode", Attribute::String(mode)}}, 9};
+    const Tensor expected = RunVariant(c, KernelVariant::kReference, false), got = RunVariant(c, KernelVariant::kFast, false);
+    ASSERT_EQ(got.shape(), expected.shape()) << mode;
+    ASSERT_EQ(std::memcmp(got.raw(), expected.raw(), got.nbytes()), 0) << mode;
+  }
+}
+
 TEST(FastKernels, EveryFastKernelIsCoveredHere) {
   EXPECT_EQ(KernelRegistry::Get().FastOpTypes(),
             (std::vector<std::string>{"Add", "Conv", "ConvInteger", "DequantizeLinear", "Div", "DynamicQuantizeLinear", "Erf", "Gemm",
                                       "LayerNormalization", "MatMul", "MatMulInteger", "MaxPool", "Mul",
-                                      "QLinearConv", "QLinearMatMul", "QuantizeLinear", "Softmax", "Sub", "com.microsoft.QGemm",
+                                      "QLinearConv", "QLinearMatMul", "QuantizeLinear", "Resize", "Softmax", "Sub", "Upsample", "com.microsoft.QGemm",
                                       "com.microsoft.QLinearAdd", "com.microsoft.QLinearGlobalAveragePool", "com.microsoft.QLinearLeakyRelu", "com.microsoft.QLinearMul",
                                       "com.microsoft.QLinearSigmoid", "com.microsoft.QLinearSoftmax"}));
 }

@@ -48,6 +48,7 @@ const KernelRegistry& KernelRegistry::Get() {
     RegisterFastFloatKernels(r);
     RegisterFastFloatBinaryKernels(r);
     RegisterFastQLinearTableKernels(r);
+    RegisterFastResizeKernels(r);
     return r;
   }();
   return registry;

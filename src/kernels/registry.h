@@ -64,5 +64,6 @@ void RegisterFastQLinearBinaryKernels(KernelRegistry& registry);
 void RegisterFastFloatKernels(KernelRegistry& registry);
 void RegisterFastFloatBinaryKernels(KernelRegistry& registry);
 void RegisterFastQLinearTableKernels(KernelRegistry& registry);
+void RegisterFastResizeKernels(KernelRegistry& registry);
 
 }  // namespace qplay
