@@ -3,8 +3,9 @@
 // one JSON line per case: our median ms, onnxruntime-web's median ms and their ratio
 // (> 1: qplay is faster), runs interleaved; then the 8-bit GEMM's GOPS against the dot-product peak measured in
 // the same run, and the size of qplay.wasm. `make bench` builds everything first and exports
-// the MobileNetV2-shaped model (build/bench/mobilenet_v2.onnx).
-//   node bench/speed.mjs [--runs N]
+// the MobileNetV2-shaped model and a segmentation net (build/bench/*.onnx). --case NAME runs
+// one model's cases only, then stops.
+//   node bench/speed.mjs [--runs N] [--case cnn|transformer|mobilenet_v2|segmentation]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -79,8 +80,10 @@ const cases = [
   { name: 'cnn', file: 'examples/models/cnn.onnx', shape: [1, 28, 28], batches: [1, 64] },
   { name: 'transformer', file: 'examples/models/transformer.onnx', shape: [1, 28, 28], batches: [1, 64] },
   { name: 'mobilenet_v2', file: 'build/bench/mobilenet_v2.onnx', shape: [3, 224, 224], batches: [1] },
+  { name: 'segmentation', file: 'build/bench/segmentation.onnx', shape: [3, 256, 256], batches: [1] },
 ];
-for (const { name, file, shape, batches } of cases) {
+const only = process.argv.includes('--case') ? process.argv[process.argv.indexOf('--case') + 1] : null;
+for (const { name, file, shape, batches } of cases.filter((c) => !only || c.name === only)) {
   const full = path.join(repoRoot, file);
   if (!fs.existsSync(full)) {
     console.log(JSON.stringify({ case: name, skipped: `${file} is missing (make bench exports it)` }));
@@ -95,6 +98,8 @@ for (const { name, file, shape, batches } of cases) {
     await compare(`${name} int8 (QDQ) batch ${batch}`, int8, feeds);
   }
 }
+
+if (only) process.exit(0);
 
 qp.measureInt8Gemm(64, 256, 288);  // warm-up: the engine tiers the peak loop up to optimized code
 for (const [m, n, k] of [[64, 256, 288], [128, 196, 576]]) {

@@ -145,6 +145,37 @@ TEST(FastKernels, ConvFloat) {
            ConvAttributes(s)};
     ExpectFastMatchesReference(c, "Conv " + std::to_string(s.channels) + "->" + std::to_string(s.out_channels));
   }
+  // Patches past 1M floats per output row are packed a row at a time: a 3x3 window and a pointwise one.
+  for (const ConvSpec& s : {ConvSpec{1, 128, 4, 1, 3, 1030, 3, 1, 1, 1}, ConvSpec{1, 1100, 3, 1, 2, 1000, 1, 1, 0, 1}}) {
+    Case c{"Conv", "", {RandomFloat({s.batch, s.channels, s.height, s.width}), RandomFloat({s.out_channels, s.channels, s.kernel, s.kernel}),
+                        RandomFloat({s.out_channels})},
+           ConvAttributes(s)};
+    ExpectFastMatchesReference(c, "Conv in row tiles " + std::to_string(s.channels) + "->" + std::to_string(s.out_channels));
+  }
+}
+
+TEST(FastKernels, ConvTransposeFloat) {
+  struct Spec {
+    int64_t channels, out_per_group, group, height, width, kernel_h, kernel_w;
+    std::map<std::string, Attribute> attributes;
+  };
+  const std::vector<Spec> specs = {
+      {8, 4, 1, 5, 6, 2, 2, {{"strides", Attribute::Ints({2, 2})}}},
+      {3, 5, 1, 4, 7, 3, 3, {{"strides", Attribute::Ints({2, 2})}, {"pads", Attribute::Ints({1, 1, 1, 1})}, {"output_padding", Attribute::Ints({1, 1})}}},
+      {4, 3, 2, 5, 5, 3, 2, {{"strides", Attribute::Ints({1, 3})}, {"dilations", Attribute::Ints({2, 1})}, {"group", Attribute::Int(2)}}},
+      {6, 2, 3, 3, 4, 4, 4, {{"strides", Attribute::Ints({2, 2})}, {"group", Attribute::Int(3)}, {"auto_pad", Attribute::String("SAME_UPPER")}}},
+      {5, 4, 1, 6, 5, 3, 3, {{"output_shape", Attribute::Ints({13, 11})}, {"strides", Attribute::Ints({2, 2})}}},
+      {16, 9, 1, 1, 1, 1, 1, {}},
+  };
+  for (const Spec& s : specs)
+    for (bool bias : {false, true}) {
+      Case c{"ConvTranspose", "", {RandomFloat({2, s.channels, s.height, s.width}),
+                                   RandomFloat({s.channels, s.out_per_group, s.kernel_h, s.kernel_w}),
+                                   bias ? RandomFloat({s.out_per_group * s.group}) : Tensor()},
+             s.attributes};
+      ExpectFastMatchesReference(c, "ConvTranspose " + std::to_string(s.channels) + "->" + std::to_string(s.out_per_group * s.group) +
+                                        (bias ? " with bias" : ""));
+    }
 }
 
 TEST(FastKernels, QLinearConvBitExact) {
@@ -418,7 +449,7 @@ TEST(FastKernels, ResizeNearestAndLinearBitExact) {
 
 TEST(FastKernels, EveryFastKernelIsCoveredHere) {
   EXPECT_EQ(KernelRegistry::Get().FastOpTypes(),
-            (std::vector<std::string>{"Add", "Conv", "ConvInteger", "DequantizeLinear", "Div", "DynamicQuantizeLinear", "Erf", "Gemm",
+            (std::vector<std::string>{"Add", "Conv", "ConvInteger", "ConvTranspose", "DequantizeLinear", "Div", "DynamicQuantizeLinear", "Erf", "Gemm",
                                       "LayerNormalization", "MatMul", "MatMulInteger", "MaxPool", "Mul",
                                       "QLinearConv", "QLinearMatMul", "QuantizeLinear", "Resize", "Softmax", "Sub", "Upsample", "com.microsoft.QGemm",
                                       "com.microsoft.QLinearAdd", "com.microsoft.QLinearGlobalAveragePool", "com.microsoft.QLinearLeakyRelu", "com.microsoft.QLinearMul",

@@ -23,6 +23,22 @@ struct ConvShape {
 // Checks X (N x C x spatial...) against W (M x C/group x kernel...) and the node's group.
 Result<ConvShape> PlanConv(const KernelContext& ctx, const Tensor& x, const Tensor& w);
 
+// A transposed convolution's sizes: X (N x C x spatial...), W (C x M/group x kernel...), and the
+// output's spatial lengths and pads after output_shape, auto_pad and output_padding.
+struct TransposedConvShape {
+  int64_t rank = 0, batch = 0, in_channels = 0, out_channels = 0, group = 1, in_per_group = 0, out_per_group = 0;
+  Shape input, kernel, strides, dilations, pads, output;
+  Shape OutputShape() const {
+    Shape s{batch, out_channels};
+    s.insert(s.end(), output.begin(), output.end());
+    return s;
+  }
+};
+
+// Checks a float ConvTranspose's X, W, attributes and bias, computing its output sizes without
+// overflowing int64.
+Result<TransposedConvShape> PlanConvTranspose(const KernelContext& ctx, const Tensor& x, const Tensor& w);
+
 // Calls fn(out_offset, out_index) over every spatial output position in row-major order.
 template <typename Fn>
 void ForEachPosition(const Shape& dims, Fn&& fn) {

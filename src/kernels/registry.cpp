@@ -49,6 +49,7 @@ const KernelRegistry& KernelRegistry::Get() {
     RegisterFastFloatBinaryKernels(r);
     RegisterFastQLinearTableKernels(r);
     RegisterFastResizeKernels(r);
+    RegisterFastConvTransposeKernels(r);
     return r;
   }();
   return registry;

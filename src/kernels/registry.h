@@ -65,5 +65,6 @@ void RegisterFastFloatKernels(KernelRegistry& registry);
 void RegisterFastFloatBinaryKernels(KernelRegistry& registry);
 void RegisterFastQLinearTableKernels(KernelRegistry& registry);
 void RegisterFastResizeKernels(KernelRegistry& registry);
+void RegisterFastConvTransposeKernels(KernelRegistry& registry);
 
 }  // namespace qplay

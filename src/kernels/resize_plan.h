@@ -32,11 +32,16 @@ struct AxisTaps {
   std::vector<uint8_t> outside;  // per output index: it samples outside the input (tf_crop_and_resize)
 
   bool Extrapolates() const { return std::find(outside.begin(), outside.end(), 1) != outside.end(); }
-  // True when every output index reads its own input element: nothing to resample.
+  // True when every output index reads only its own input element, with weight 1 (a linear axis
+  // at scale 1 has a second tap of weight 0): nothing to resample.
   bool Identity(int64_t in_len) const {
-    if (width != 1 || static_cast<int64_t>(index.size()) != in_len || Extrapolates()) return false;
+    if (static_cast<int64_t>(index.size()) != in_len * width || Extrapolates()) return false;
     for (int64_t i = 0; i < in_len; ++i)
-      if (index[i] != i || weight[i] != 1) return false;
+      for (int64_t k = 0; k < width; ++k) {
+        const float w = weight[i * width + k];
+        if (w != 0 && (w != 1 || index[i * width + k] != i || k != 0)) return false;
+        if (k == 0 && w != 1) return false;
+      }
     return true;
   }
 };

@@ -45,9 +45,10 @@ class Patches {
            positions() == g_.input[0] * g_.input[1];
   }
 
-  // Calls run(kk, first position, first input offset, count, input step) for each run.
+  // Calls run(kk, first position, first input offset, count, input step) for each run of output
+  // rows [row_begin, row_end), positions counted from the first of those rows.
   template <typename Run>
-  void ForEachRun(int64_t channels, Run run) const {
+  void ForEachRun(int64_t channels, int64_t row_begin, int64_t row_end, Run run) const {
     const int64_t h = g_.input[0], w = g_.input[1];
     for (int64_t c = 0; c < channels; ++c)
       for (int64_t ky = 0; ky < g_.kernel[0]; ++ky)
@@ -55,10 +56,10 @@ class Patches {
           const int64_t kk = (c * g_.kernel[0] + ky) * g_.kernel[1] + kx;
           const ColumnRange& cols = columns_[kx];
           if (cols.begin >= cols.end) continue;
-          for (int64_t oy = 0; oy < g_.output[0]; ++oy) {
+          for (int64_t oy = row_begin; oy < row_end; ++oy) {
             const int64_t iy = oy * g_.strides[0] + ky * g_.dilations[0] - g_.pad_begin[0];
             if (iy < 0 || iy >= h) continue;
-            run(kk, oy * g_.output[1] + cols.begin, (c * h + iy) * w + cols.begin * g_.strides[1] + cols.shift,
+            run(kk, (oy - row_begin) * g_.output[1] + cols.begin, (c * h + iy) * w + cols.begin * g_.strides[1] + cols.shift,
                 cols.end - cols.begin, g_.strides[1]);
           }
         }
@@ -72,27 +73,27 @@ class Patches {
   std::vector<ColumnRange> columns_;
 };
 
-F32PackedB PackPatchesF32(const float* x, int64_t channels, const Patches& patches) {
-  F32PackedB b;
+// The patches of output rows [row_begin, row_end) as B, in `b` (its buffer reused).
+void PackPatchesF32(const float* x, int64_t channels, const Patches& patches, int64_t row_begin, int64_t row_end, F32PackedB& b) {
+  const int64_t width = patches.geometry().output[1];
   b.k = channels * patches.taps();
-  b.n = patches.positions();
+  b.n = (row_end - row_begin) * width;
   b.data.assign(static_cast<size_t>(b.panels() * b.k * kF32GemmNr), 0.0f);
   const int64_t full_panels = patches.Pointwise() ? b.n / kF32GemmNr : 0;
   for (int64_t p = 0; p < full_panels; ++p)  // 8 consecutive pixels of each plane, two vectors
     for (int64_t kk = 0; kk < b.k; ++kk) {
-      const float* src = x + kk * b.n + p * kF32GemmNr;
+      const float* src = x + kk * patches.positions() + row_begin * width + p * kF32GemmNr;
       float* dst = b.data.data() + (p * b.k + kk) * kF32GemmNr;
       wasm_v128_store(dst, wasm_v128_load(src));
       wasm_v128_store(dst + 4, wasm_v128_load(src + 4));
     }
-  patches.ForEachRun(channels, [&](int64_t kk, int64_t pos, int64_t at, int64_t count, int64_t step) {
+  patches.ForEachRun(channels, row_begin, row_end, [&](int64_t kk, int64_t pos, int64_t at, int64_t count, int64_t step) {
     if (pos + count <= full_panels * kF32GemmNr) return;
     const int64_t skip = std::max<int64_t>(0, full_panels * kF32GemmNr - pos);
     pos += skip, at += skip * step, count -= skip;
     for (int64_t i = 0; i < count; ++i, ++pos, at += step)
       b.data[((pos / kF32GemmNr) * b.k + kk) * kF32GemmNr + pos % kF32GemmNr] = x[at];
   });
-  return b;
 }
 
 // Scratch reused across the images of one call: the im2col bytes, or the padded int16 planes.
@@ -115,7 +116,7 @@ void PackPatchesI8(const T* x, int64_t channels, const Patches& patches, int32_t
   if (PacksPatchesDirectly(patches.geometry())) return PackI8Patches(x, channels, patches.geometry(), zero_point, scratch.planes, b);
   std::vector<T>& columns = scratch.columns;
   columns.assign(static_cast<size_t>(k * n), static_cast<T>(zero_point));
-  patches.ForEachRun(channels, [&](int64_t kk, int64_t pos, int64_t at, int64_t count, int64_t step) {
+  patches.ForEachRun(channels, 0, patches.geometry().output[0], [&](int64_t kk, int64_t pos, int64_t at, int64_t count, int64_t step) {
     T* dst = columns.data() + kk * n + pos;
     if (step == 1) CopyRun(dst, x + at, count);
     else for (int64_t i = 0; i < count; ++i) dst[i] = x[at + i * step];
@@ -138,6 +139,8 @@ int64_t PadPlane(const WindowGeometry& g, CopyRow copy_row, std::vector<T>& padd
   for (int64_t y = 0; y < h; ++y) copy_row(y, padded.data() + (y + g.pad_begin[0]) * pw + g.pad_begin[1]);
   return pw;
 }
+
+constexpr int64_t kPatchTileFloats = 1024 * 1024;
 
 Status Conv(KernelContext& ctx) {
   const Tensor &x = ctx.in(0), &w = ctx.in(1);
@@ -164,13 +167,19 @@ Status Conv(KernelContext& ctx) {
   }
   const Patches patches(g);
   const int64_t k = cpg * patches.taps();
+  // Output rows in tiles of about 4 MB of packed patches, not the whole image's (tens of MB on large inputs).
+  const int64_t rows_per_tile = std::max<int64_t>(1, kPatchTileFloats / std::max<int64_t>(1, k * g.output[1]));
+  F32PackedB packed;
   for (int64_t b = 0; b < s.batch; ++b)
     for (int64_t grp = 0; grp < s.group; ++grp) {
-      const F32PackedB packed = PackPatchesF32(x.data<float>() + (b * s.in_channels + grp * cpg) * in_plane, cpg, patches);
       F32GemmParams params;
       params.row_bias = bias ? bias + grp * mpg : nullptr;
-      f32_gemm_4x8__wasmsimd(mpg, w.data<float>() + grp * mpg * k, k, packed,
-                             y.data<float>() + (b * s.out_channels + grp * mpg) * out_plane, out_plane, params);
+      for (int64_t row = 0; row < g.output[0]; row += rows_per_tile) {
+        PackPatchesF32(x.data<float>() + (b * s.in_channels + grp * cpg) * in_plane, cpg, patches, row,
+                       std::min(g.output[0], row + rows_per_tile), packed);
+        f32_gemm_4x8__wasmsimd(mpg, w.data<float>() + grp * mpg * k, k, packed,
+                               y.data<float>() + (b * s.out_channels + grp * mpg) * out_plane + row * g.output[1], out_plane, params);
+      }
     }
   return Status::Ok();
 }

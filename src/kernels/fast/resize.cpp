@@ -40,7 +40,7 @@ void NearestRows(const T* in, int64_t planes, int64_t h, int64_t w, const AxisTa
 
 Status Nearest(KernelContext& ctx, const ResizePlan& plan) {
   const Tensor& x = ctx.in(0);
-  Tensor& y = ctx.Output(0, x.dtype(), plan.output);
+  Tensor& y = ctx.OutputToOverwrite(0, x.dtype(), plan.output);
   const int64_t planes = x.dim(0) * x.dim(1), h = x.dim(2), w = x.dim(3);
   const AxisTaps &rows = plan.taps[2], &columns = plan.taps[3];
   const int64_t out_h = plan.output[2], out_w = plan.output[3];
@@ -84,7 +84,7 @@ Status Linear(KernelContext& ctx, const ResizePlan& plan) {
     }
     horizontal = resampled.data();
   }
-  Tensor& y = ctx.Output(0, DataType::kFloat, plan.output);
+  Tensor& y = ctx.OutputToOverwrite(0, DataType::kFloat, plan.output);
   if (!down) {
     std::memcpy(y.data<float>(), horizontal, static_cast<size_t>(y.size()) * sizeof(float));
     return Status::Ok();

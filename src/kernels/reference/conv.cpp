@@ -116,55 +116,12 @@ Status QLinearConv(KernelContext& ctx) {
 
 Status ConvTranspose(KernelContext& ctx) {
   const Tensor &x = ctx.in(0), &w = ctx.in(1);
-  if (x.dtype() != DataType::kFloat) return ctx.Unsupported("element type ", DataTypeName(x.dtype()));
-  if (x.rank() < 3 || w.rank() != x.rank())
-    return ctx.Invalid("X ", ShapeToString(x.shape()), " and W ", ShapeToString(w.shape()), " must be N x C x spatial...");
-  const int64_t rank = x.rank() - 2, batch = x.dim(0), channels = x.dim(1);
-  const int64_t group = ctx.node.GetInt("group", 1);
-  if (group <= 0 || w.dim(0) != channels || channels % group)
-    return ctx.Invalid("W ", ShapeToString(w.shape()), " does not match ", channels, " input channels with group ", group);
-  const int64_t mpg = w.dim(1), out_channels = mpg * group, cpg = channels / group;
-  const Shape in(x.shape().begin() + 2, x.shape().end()), kernel(w.shape().begin() + 2, w.shape().end());
-  const Shape strides = ctx.node.GetInts("strides", Shape(rank, 1));
-  const Shape dilations = ctx.node.GetInts("dilations", Shape(rank, 1));
-  const Shape out_pad = ctx.node.GetInts("output_padding", Shape(rank, 0));
-  Shape pads = ctx.node.GetInts("pads", Shape(2 * rank, 0));
-  const Shape requested = ctx.node.GetInts("output_shape");
-  const std::string auto_pad = ctx.node.GetString("auto_pad", "NOTSET");
-  for (const auto& [name, values, count] : {std::tuple<const char*, const Shape*, int64_t>{"strides", &strides, rank},
-                                            {"dilations", &dilations, rank}, {"output_padding", &out_pad, rank}, {"pads", &pads, 2 * rank}})
-    if (static_cast<int64_t>(values->size()) != count) return ctx.Invalid("attribute '", name, "' needs ", count, " values, got ", values->size());
-  if (!requested.empty() && static_cast<int64_t>(requested.size()) < rank)
-    return ctx.Invalid("attribute 'output_shape' needs ", rank, " values or more, got ", requested.size());
-  Shape out(rank);
-  for (int64_t d = 0; d < rank; ++d) {
-    // Sizes come from the file: the output length is computed without overflowing int64.
-    int64_t full = 0;
-    if (__builtin_mul_overflow(strides[d], in[d] - 1, &full) || __builtin_add_overflow(full, out_pad[d] + 1, &full) ||
-        (kernel[d] > 0 && dilations[d] > (INT64_MAX - full) / kernel[d]))
-      return ctx.Invalid("the output length along spatial dim ", d, " overflows int64");
-    full += (kernel[d] - 1) * dilations[d];
-    if (!requested.empty() || auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
-      out[d] = !requested.empty() ? requested[requested.size() - rank + d] : full;
-      if (requested.empty() && __builtin_mul_overflow(in[d], strides[d], &out[d]))
-        return ctx.Invalid("the output length along spatial dim ", d, " overflows int64");
-      int64_t total = 0;
-      if (__builtin_sub_overflow(full, out[d], &total)) return ctx.Invalid("output_shape ", ShapeToString(requested), " is out of range");
-      const bool upper = auto_pad != "SAME_LOWER";
-      pads[d] = upper ? total / 2 : total - total / 2;
-      pads[d + rank] = total - pads[d];
-    } else {
-      if (__builtin_sub_overflow(full, pads[d], &out[d]) || __builtin_sub_overflow(out[d], pads[d + rank], &out[d]))
-        return ctx.Invalid("pads ", ShapeToString(pads), " are out of range");
-    }
-  }
-  for (int64_t d = 0; d < rank; ++d)
-    if (out[d] < 0) return ctx.Invalid("the output length along spatial dim ", d, " is ", out[d]);
-  if (ctx.has(2) && ctx.in(2).size() != out_channels)
-    return ctx.Invalid("B has ", ctx.in(2).size(), " values for ", out_channels, " output channels");
-  Shape out_shape{batch, out_channels};
-  out_shape.insert(out_shape.end(), out.begin(), out.end());
-  Tensor& y = ctx.Output(0, DataType::kFloat, out_shape);
+  auto s = PlanConvTranspose(ctx, x, w);
+  if (!s.ok()) return s.status();
+  const int64_t rank = s->rank, batch = s->batch, channels = s->in_channels, out_channels = s->out_channels;
+  const int64_t mpg = s->out_per_group, cpg = s->in_per_group;
+  const Shape &in = s->input, &kernel = s->kernel, &strides = s->strides, &dilations = s->dilations, &pads = s->pads, &out = s->output;
+  Tensor& y = ctx.Output(0, DataType::kFloat, s->OutputShape());
   const float *px = x.data<float>(), *pw = w.data<float>();
   float* py = y.data<float>();
   const int64_t in_size = NumElements(in), out_size = NumElements(out), k_size = NumElements(kernel);
