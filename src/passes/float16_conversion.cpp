@@ -65,7 +65,7 @@ class Float16Converter {
   // a quantized op (8-bit tensors beside float scales), or qplay has no schema for it.
   bool ComputesInFloat32(const Node& node) const {
     if (IsOp(node, ops::kCast)) return options_.keep_float32.count(node.op_type) || options_.keep_float32.count(node.name);
-    if (IsOp(node, ops::kConstant)) return !node.Has("value");
+    if (IsOp(node, ops::kConstant)) return !node.Has("value") && IsFloat(node.outputs[0]);  // value_float(s) stays float32
     if (options_.keep_float32.count(node.op_type) || (!node.name.empty() && options_.keep_float32.count(node.name))) return true;
     const OpSchema* schema = SchemaRegistry::Get().Find(node.domain, node.op_type, model_.Opset(node.domain));
     if (!schema || schema->KeptFloat32InFloat16Models()) return true;

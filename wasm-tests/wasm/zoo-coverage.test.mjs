@@ -47,7 +47,8 @@ function expectAgreement(ours, theirs) {
   }
 }
 
-const ortRun = async (model, feeds) => (await createOrtNodeSession(model))
+// logSeverityLevel 3: onnxruntime warns, for each float16 node it has no CPU kernel for, that it cannot constant-fold it.
+const ortRun = async (model, feeds) => (await createOrtNodeSession(model, { logSeverityLevel: 3 }))
   .run(Object.fromEntries(Object.entries(feeds).map(([input, t]) => [input, new ort.Tensor(t.type, t.data, t.dims)])));
 
 test.each(Object.entries(manifest).map(([name, entry]) => [name, entry.covers]))('%s (%s) runs as in onnxruntime-node', async (name) => {
@@ -144,7 +145,8 @@ test.each(['convnext_tiny_op14', 'resnet18_op13', 'resnet18_external_op13'])('lo
   const bytes = read(entry.model);
   const files = Object.fromEntries((entry.external ?? []).map((file) => [file, read(file)]));
   const given = bytes.length + Object.values(files).reduce((sum, file) => sum + file.length, 0);
-  const before = fresh.HEAP8.length;
+  const heapBytes = () => /** @type {any} */ (fresh).HEAP8.length;  // Emscripten's heap view, outside the declared API
+  const before = heapBytes();
   fresh.loadModel(bytes, files).delete();
-  expect((fresh.HEAP8.length - before) / given).toBeLessThanOrEqual(1.2);
+  expect((heapBytes() - before) / given).toBeLessThanOrEqual(1.2);
 }, 120000);

@@ -100,8 +100,6 @@ export interface WasmQatSession {
 export type Samples = TensorData | Record<string, TensorData>;
 
 export interface QplayModule {
-  // The module's memory (Emscripten's view of the wasm heap); its length is the heap's size.
-  HEAP8: Int8Array;
   // externalFiles: the external data files the model names ({ 'model.onnx.data': bytes }).
   loadModel(bytes: Uint8Array | ArrayBuffer, externalFiles?: Record<string, Uint8Array | ArrayBuffer> | null): WasmModel;
   parseTensorProto(bytes: Uint8Array): TensorData & { type: string; name?: string };
