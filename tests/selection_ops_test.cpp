@@ -1,5 +1,5 @@
-// TopK, ScatterElements and OneHot beyond ONNX's conformance cases: how TopK ranks ties and NaN,
-// and what is wrong named in each error.
+// TopK, ScatterElements, OneHot and RoiAlign beyond ONNX's conformance cases: how TopK ranks ties
+// and NaN, what is wrong named in each error, and RoiAlign over NaN regions.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -54,6 +54,17 @@ TEST(OneHot, NamesABadDepth) {
                                {"b_depth", Tensor::FromVector<float>({1}, {0})},
                                {"c_values", Tensor::FromVector<float>({2}, {0, 1})}});
   EXPECT_EQ(out.status().message(), "node 'node' (OneHot): depth must be a positive number of classes, got 0");
+}
+
+TEST(RoiAlign, ANaNRegionSamplesNothing) {
+  // The fuzzer's case: a NaN roi once cast NaN sample coordinates to integers.
+  const float nan = std::nanf("");
+  auto out = RunOne("RoiAlign", {{"a_x", Tensor::FromVector<float>({1, 1, 2, 2}, {1, 2, 3, 4})},
+                                 {"b_rois", Tensor::FromVector<float>({2, 4}, {nan, 0, 1, 1, 0, 0, 1, 1})},
+                                 {"c_batch", Tensor::FromVector<int64_t>({2}, {0, 0})}});
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_EQ(out->at("y").data<float>()[0], 0.0f);
+  EXPECT_GT(out->at("y").data<float>()[1], 0.0f);
 }
 
 }  // namespace

@@ -92,11 +92,11 @@ struct Sample {
 };
 
 // Where sample (y, x) falls in an height x width map: zero weights when it lies more than a pixel
-// outside, else clamped to the map's edge.
+// outside (or is NaN, from a NaN roi), else clamped to the map's edge.
 template <typename T>
 Sample<T> BilinearSample(T y, T x, int64_t height, int64_t width) {
   Sample<T> s;
-  if (y < -1.0 || y > height || x < -1.0 || x > width) return s;
+  if (!(y >= -1.0 && y <= height && x >= -1.0 && x <= width)) return s;
   y = std::max<T>(y, 0);
   x = std::max<T>(x, 0);
   int64_t y_low = static_cast<int64_t>(y), x_low = static_cast<int64_t>(x), y_high, x_high;
@@ -155,9 +155,11 @@ Status RoiAlignTyped(KernelContext& ctx) {
       roi_h = std::max<T>(roi_h, 1);
     }
     const T bin_h = roi_h / static_cast<T>(out_h), bin_w = roi_w / static_cast<T>(out_w);
-    const T grid_h_real = sampling_ratio > 0 ? static_cast<T>(sampling_ratio) : std::ceil(roi_h / static_cast<T>(out_h));
-    const T grid_w_real = sampling_ratio > 0 ? static_cast<T>(sampling_ratio) : std::ceil(roi_w / static_cast<T>(out_w));
-    if (!(grid_h_real * grid_w_real <= 1 << 20))
+    // A roi of negative extent (half_pixel allows it) or of NaN coordinates samples nothing, as
+    // ONNX Runtime's loops do.
+    const T grid_h_real = std::max<T>(0, sampling_ratio > 0 ? static_cast<T>(sampling_ratio) : std::ceil(roi_h / static_cast<T>(out_h)));
+    const T grid_w_real = std::max<T>(0, sampling_ratio > 0 ? static_cast<T>(sampling_ratio) : std::ceil(roi_w / static_cast<T>(out_w)));
+    if (!(grid_h_real <= 1 << 20 && grid_w_real <= 1 << 20 && grid_h_real * grid_w_real <= 1 << 20))
       return ctx.Invalid("roi ", n, " would take ", grid_h_real, " x ", grid_w_real, " samples per bin");
     const int64_t grid_h = static_cast<int64_t>(grid_h_real), grid_w = static_cast<int64_t>(grid_w_real);
     const T count = static_cast<T>(std::max<int64_t>(grid_h * grid_w, 1));
