@@ -173,8 +173,10 @@ class GraphReader {
   ElementTypes types_;
 };
 
-// A ByteStream as protobuf reads input, a chunk at a time.
+// A file streamed into the parser is copied in chunks of this many bytes.
 constexpr int kStreamChunkBytes = 1 << 20;
+
+// A ByteStream as protobuf reads input, a chunk at a time.
 class ChunkedInput : public google::protobuf::io::CopyingInputStream {
  public:
   explicit ChunkedInput(const ByteStream& read) : read_(read) {}
