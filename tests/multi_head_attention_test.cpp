@@ -4,8 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "model_builder.h"
-#include "onnx/model.h"
-#include "runtime/session.h"
+#include "run_model.h"
 
 namespace qplay {
 namespace {
@@ -16,7 +15,7 @@ struct Feed {
 };
 
 // One MultiHeadAttention node (2 heads) over the given inputs ("" skips one), run on a repeating ramp.
-Result<std::map<std::string, Tensor>> RunAttention(const std::vector<Feed>& feeds, const std::vector<std::string>& outputs) {
+Result<TensorMap> RunAttention(const std::vector<Feed>& feeds, const std::vector<std::string>& outputs) {
   testing::ModelBuilder b(13);
   b.Import("com.microsoft", 1);
   std::vector<std::string> inputs;
@@ -33,12 +32,7 @@ Result<std::map<std::string, Tensor>> RunAttention(const std::vector<Feed>& feed
   auto* node = b.Node("MultiHeadAttention", inputs, outputs, "mha");
   node->set_domain("com.microsoft");
   testing::SetInt(node, "num_heads", 2);
-  const std::string bytes = b.Bytes();
-  auto model = LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "mha.onnx");
-  if (!model.ok()) return model.status();
-  auto session = Session::Create(*model);
-  if (!session.ok()) return session.status();
-  return session->Run(values);
+  return testing::LoadAndRun(b.Bytes(), values, "mha.onnx");
 }
 
 TEST(MultiHeadAttention, ReturnsTheCacheGrownByTheNewKeysAndValues) {

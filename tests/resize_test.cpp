@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "model_builder.h"
+#include "run_model.h"
 #include "onnx/model.h"
 #include "runtime/session.h"
 
@@ -110,12 +111,7 @@ Result<Tensor> AntialiasedResize(float scale) {
   auto* node = b.Node("Resize", {"x", "", "scales"}, {"y"}, "r");
   testing::SetString(node, "mode", "linear");
   testing::SetInt(node, "antialias", 1);
-  const std::string bytes = b.Bytes();
-  auto model = LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "resize.onnx");
-  if (!model.ok()) return model.status();
-  auto session = Session::Create(*model);
-  if (!session.ok()) return session.status();
-  auto out = session->Run({{"x", Tensor(DataType::kFloat, {1, 1, 1, 6})}});
+  auto out = testing::LoadAndRun(b.Bytes(), {{"x", Tensor(DataType::kFloat, {1, 1, 1, 6})}}, "resize.onnx");
   if (!out.ok()) return out.status();
   return out->at("y");
 }

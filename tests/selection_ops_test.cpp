@@ -5,8 +5,7 @@
 #include <cmath>
 
 #include "model_builder.h"
-#include "onnx/model.h"
-#include "runtime/session.h"
+#include "run_model.h"
 
 namespace qplay {
 namespace {
@@ -21,12 +20,7 @@ Result<TensorMap> RunOne(const std::string& op, const TensorMap& inputs, std::ve
   }
   for (const auto& out : outputs) b.Output(out);
   b.Node(op, names, outputs, "node");
-  const std::string bytes = b.Bytes();
-  auto model = LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "one.onnx");
-  if (!model.ok()) return model.status();
-  auto session = Session::Create(*model);
-  if (!session.ok()) return session.status();
-  return session->Run(inputs);
+  return testing::LoadAndRun(b.Bytes(), inputs, "one.onnx");
 }
 
 TEST(TopK, RanksNaNFirstAndTiesByIndex) {
