@@ -123,5 +123,12 @@ TEST(Resize, AntialiasingToNothingGivesAnEmptyAxis) {
   EXPECT_EQ(empty->shape(), (Shape{1, 1, 1, 0}));
 }
 
+TEST(Resize, AnEmptyOutputPlansNoAxis) {
+  // One axis resized to nothing empties the output; the other's 10^10 indices are never planned.
+  auto r = Resize({1, 10'000'000'000, 0, 6}, {}, {}, "stretch");
+  ASSERT_TRUE(r.output.ok()) << r.output.status().message();
+  EXPECT_EQ(r.output->shape(), (Shape{1, 10'000'000'000, 0, 6}));
+}
+
 }  // namespace
 }  // namespace qplay

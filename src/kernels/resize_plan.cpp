@@ -142,6 +142,9 @@ Result<ResizePlan> PlanResize(KernelContext& ctx) {
     if (x.dim(d) == 0 && geometry->output[d] != 0)
       return ctx.Invalid("axis ", d, " is empty; it cannot be resized to ", geometry->output[d]);
   ResizePlan plan{*mode, geometry->output, std::vector<AxisTaps>(rank), {}};
+  // An empty output reads nothing, however long its other axes (an axis of 10^10 would take
+  // minutes to plan).
+  if (std::find(plan.output.begin(), plan.output.end(), 0) != plan.output.end()) return plan;
   for (int64_t d = 0; d < rank; ++d)
     if (x.dim(d) > 0 && plan.output[d] > 0)
       plan.taps[d] = ComputeTaps(plan.mode, {x.dim(d), plan.output[d], geometry->scales[d], geometry->roi_start[d], geometry->roi_end[d]});

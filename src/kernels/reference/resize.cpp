@@ -55,7 +55,7 @@ Status Resize(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
   if (plan->resampled.empty() || x.size() == 0) {
     Tensor& y = ctx.Output(0, x.dtype(), plan->output);
-    if (x.size() > 0) std::memcpy(y.raw(), x.raw(), x.nbytes());
+    if (y.size() > 0) std::memcpy(y.raw(), x.raw(), y.nbytes());  // nothing resampled: the same shape
     return Status::Ok();
   }
   Tensor current = x;
