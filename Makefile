@@ -77,6 +77,7 @@ bench: all
 	@mkdir -p build/bench
 	@[ -f build/bench/mobilenet_v2.onnx ] || /usr/bin/python3 bench/models/export_mobilenet_v2.py build/bench/mobilenet_v2.onnx
 	@[ -f build/bench/segmentation.onnx ] || /usr/bin/python3 bench/models/export_segmentation.py build/bench/segmentation.onnx
+	@[ -f build/bench/ocr_classifier.onnx ] || /usr/bin/python3 bench/models/export_ocr_classifier.py build/bench/ocr_classifier.onnx
 	@node bench/speed.mjs
 
 # qplay's quantization of the bundled models beside PyTorch's (examples/README.md). Not a test.

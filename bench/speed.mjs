@@ -3,9 +3,9 @@
 // one JSON line per case: our median ms, onnxruntime-web's median ms and their ratio
 // (> 1: qplay is faster), runs interleaved; then the 8-bit GEMM's GOPS against the dot-product peak measured in
 // the same run, and the size of qplay.wasm. `make bench` builds everything first and exports
-// the MobileNetV2-shaped model and a segmentation net (build/bench/*.onnx). --case NAME runs
+// the MobileNetV2-shaped model, a segmentation net and a PaddleOCR-style classifier (build/bench/*.onnx). --case NAME runs
 // one model's cases only, then stops.
-//   node bench/speed.mjs [--runs N] [--case cnn|transformer|mobilenet_v2|segmentation]
+//   node bench/speed.mjs [--runs N] [--case cnn|transformer|mobilenet_v2|segmentation|ocr_classifier]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -81,6 +81,7 @@ const cases = [
   { name: 'transformer', file: 'examples/models/transformer.onnx', shape: [1, 28, 28], batches: [1, 64] },
   { name: 'mobilenet_v2', file: 'build/bench/mobilenet_v2.onnx', shape: [3, 224, 224], batches: [1] },
   { name: 'segmentation', file: 'build/bench/segmentation.onnx', shape: [3, 256, 256], batches: [1] },
+  { name: 'ocr_classifier', file: 'build/bench/ocr_classifier.onnx', shape: [3, 48, 192], batches: [1] },
 ];
 const only = process.argv.includes('--case') ? process.argv[process.argv.indexOf('--case') + 1] : null;
 for (const { name, file, shape, batches } of cases.filter((c) => !only || c.name === only)) {

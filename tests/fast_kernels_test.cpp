@@ -447,11 +447,75 @@ TEST(FastKernels, ResizeNearestAndLinearBitExact) {
   }
 }
 
+// Random values with the edge cases every activation must keep: zeros of both signs, the
+// bounds, infinities and NaN.
+Tensor ActivationInputs(Shape shape) {
+  Tensor x = RandomFloat(std::move(shape), -8.0f, 8.0f);
+  const float special[] = {0.0f, -0.0f, 3.0f, -3.0f, 6.0f, INFINITY, -INFINITY, NAN, 1e-30f, -1e-30f};
+  for (size_t i = 0; i < std::size(special) && static_cast<int64_t>(i) < x.size(); ++i) x.data<float>()[i * 3 % x.size()] = special[i];
+  return x;
+}
+
+void ExpectBitExact(const Case& c, const std::string& what) {
+  const Tensor expected = RunVariant(c, KernelVariant::kReference, false), got = RunVariant(c, KernelVariant::kFast, false);
+  ASSERT_EQ(got.shape(), expected.shape()) << what;
+  for (int64_t i = 0; i < got.size(); ++i) {
+    const float g = got.data<float>()[i], e = expected.data<float>()[i];
+    if (std::isnan(g) && std::isnan(e)) continue;
+    ASSERT_EQ(std::memcmp(&g, &e, sizeof g), 0) << what << " element " << i << ": " << g << " against " << e;
+  }
+}
+
+TEST(FastKernels, ActivationsBitExact) {
+  // 4-lane blocks and a tail; Clip at opset 6 (attributes) and 13 (inputs, one omitted).
+  for (const Shape& shape : {Shape{37}, Shape{2, 3, 8}}) {
+    const Tensor x = ActivationInputs(shape);
+    ExpectBitExact({"Relu", "", {x}}, "Relu");
+    ExpectBitExact({"LeakyRelu", "", {x}, {{"alpha", Attribute::Float(0.1f)}}}, "LeakyRelu");
+    ExpectBitExact({"HardSigmoid", "", {x}, {{"alpha", Attribute::Float(0.3f)}, {"beta", Attribute::Float(0.4f)}}}, "HardSigmoid");
+    ExpectBitExact({"HardSwish", "", {x}, {}, 14}, "HardSwish");
+    ExpectBitExact({"Clip", "", {x}, {{"min", Attribute::Float(-1)}, {"max", Attribute::Float(6)}}, 6}, "Clip-6");
+    ExpectBitExact({"Clip", "", {x, Tensor(), Tensor::FromVector<float>({}, {6})}}, "Clip-13, max only");
+    ExpectBitExact({"Clip", "", {x, Tensor::FromVector<float>({}, {0}), Tensor::FromVector<float>({}, {6})}}, "Clip-13");
+  }
+}
+
+TEST(FastKernels, FusedConvIsConvThenActivation) {
+  // Every activation after a dense and a depthwise convolution: within the float tolerance of
+  // the reference, and equal bit for bit to the fast Conv followed by the activation's own fast
+  // kernel (or the reference's, for Sigmoid and Tanh). A sum input Z takes the reference's path.
+  using Param = std::vector<float>;
+  const std::vector<std::pair<std::string, Param>> activations = {
+      {"Relu", {}}, {"LeakyRelu", {0.2f}}, {"Clip", {0, 6}}, {"HardSigmoid", {0.2f, 0.5f}}, {"HardSwish", {}}, {"Sigmoid", {}}, {"Tanh", {}}};
+  for (const ConvSpec& s : {ConvSpec{1, 6, 5, 1, 9, 11, 3, 1, 1, 1}, ConvSpec{2, 8, 8, 8, 7, 6, 3, 2, 1, 1}})
+    for (const auto& [activation, params] : activations) {
+      const std::string what = "FusedConv " + activation + " group " + std::to_string(s.group);
+      Case c{"FusedConv", "com.microsoft", {RandomFloat({s.batch, s.channels, s.height, s.width}, -4, 4),
+                                             RandomFloat({s.out_channels, s.channels / s.group, s.kernel, s.kernel}), RandomFloat({s.out_channels})},
+             ConvAttributes(s), 1};
+      c.attributes["activation"] = Attribute::String(activation);
+      if (!params.empty()) c.attributes["activation_params"] = Attribute::Floats(params);
+      ExpectFastMatchesReference(c, what);
+
+      const Tensor conv = RunVariant({"Conv", "", c.inputs, ConvAttributes(s)}, KernelVariant::kFast, false);
+      Case alone{activation, "", {conv}, {}, 14};
+      if (activation == "LeakyRelu") alone.attributes["alpha"] = Attribute::Float(params[0]);
+      if (activation == "HardSigmoid") alone.attributes = {{"alpha", Attribute::Float(params[0])}, {"beta", Attribute::Float(params[1])}};
+      if (activation == "Clip") alone.inputs = {conv, Tensor::FromVector<float>({}, {params[0]}), Tensor::FromVector<float>({}, {params[1]})};
+      const Tensor fused = RunVariant(c, KernelVariant::kFast, false), separate = RunVariant(alone, KernelVariant::kFast, false);
+      ASSERT_EQ(std::memcmp(fused.raw(), separate.raw(), fused.nbytes()), 0) << what << " against Conv then " << activation;
+
+      c.inputs.push_back(conv);  // Z
+      ExpectFastMatchesReference(c, what + " with Z");
+    }
+}
+
 TEST(FastKernels, EveryFastKernelIsCoveredHere) {
   EXPECT_EQ(KernelRegistry::Get().FastOpTypes(),
-            (std::vector<std::string>{"Add", "Conv", "ConvInteger", "ConvTranspose", "DequantizeLinear", "Div", "DynamicQuantizeLinear", "Erf", "Gemm",
-                                      "LayerNormalization", "MatMul", "MatMulInteger", "MaxPool", "Mul",
-                                      "QLinearConv", "QLinearMatMul", "QuantizeLinear", "Resize", "Softmax", "Sub", "Upsample", "com.microsoft.QGemm",
+            (std::vector<std::string>{"Add", "Clip", "Conv", "ConvInteger", "ConvTranspose", "DequantizeLinear", "Div", "DynamicQuantizeLinear", "Erf", "Gemm",
+                                      "HardSigmoid", "HardSwish", "LayerNormalization", "LeakyRelu", "MatMul", "MatMulInteger", "MaxPool", "Mul",
+                                      "QLinearConv", "QLinearMatMul", "QuantizeLinear", "Relu", "Resize", "Softmax", "Sub", "Upsample",
+                                      "com.microsoft.FusedConv", "com.microsoft.QGemm",
                                       "com.microsoft.QLinearAdd", "com.microsoft.QLinearGlobalAveragePool", "com.microsoft.QLinearLeakyRelu", "com.microsoft.QLinearMul",
                                       "com.microsoft.QLinearSigmoid", "com.microsoft.QLinearSoftmax"}));
 }

@@ -13,11 +13,11 @@ Result<EvaluationReport> Evaluate(const Model& reference, const Model* compared,
   if (!feeds.ok()) return feeds.status();
   if (labels && labels->size() != feeds->samples())
     return Fail(StatusCode::kInvalidArgument, labels->size(), " labels for ", feeds->samples(), " samples");
-  auto ref_session = Session::Create(reference);
+  auto ref_session = Session::Create(reference, {.optimize = true});
   if (!ref_session.ok()) return ref_session.status();
   std::optional<Session> cmp_session;
   if (compared) {
-    auto s = Session::Create(*compared);
+    auto s = Session::Create(*compared, {.optimize = true});
     if (!s.ok()) return s.status().WithContext("compared model");
     cmp_session.emplace(s.value());
   }

@@ -39,7 +39,7 @@ int64_t Macs(const Node& node, int64_t opset, const Sizes& sizes) {
 }  // namespace
 
 Result<ModelProfile> ProfileModel(const Model& model, const TensorMap& feeds, int runs) {
-  auto session = Session::Create(model);
+  auto session = Session::Create(model, {.optimize = true});
   if (!session.ok()) return session.status();
   const Graph& graph = session->model().graph;
   auto warm = session->Run(feeds);  // packs weights, fills caches
@@ -74,7 +74,7 @@ Result<ModelProfile> ProfileModel(const Model& model, const TensorMap& feeds, in
     std::vector<double>& samples = times[n];
     std::sort(samples.begin(), samples.end());
     NodeProfile p{node.name, (node.domain.empty() ? "" : node.domain + ".") + node.op_type,
-                  samples.empty() ? 0.0 : samples[samples.size() / 2], Macs(node, model.Opset(node.domain), sizes), 0};
+                  samples.empty() ? 0.0 : samples[samples.size() / 2], Macs(node, session->model().Opset(node.domain), sizes), 0};
     for (const auto& names : {node.inputs, node.outputs})
       for (const auto& name : names)
         if (sizes.bytes.count(name)) p.bytes += sizes.bytes.at(name);

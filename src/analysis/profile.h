@@ -1,5 +1,6 @@
 // Per-op profile of one model on one input batch: time per node (the median of several runs,
-// as the session executes it: a QDQ model through its integer kernels), multiply-accumulates
+// as the session executes it: a QDQ model through its integer kernels, any model optimized, so
+// activations appear inside the FusedConv they were fused into), multiply-accumulates
 // for the matrix ops, and bytes read and written; totals per op type; the model's size.
 #pragma once
 #include <map>

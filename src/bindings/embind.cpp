@@ -232,7 +232,7 @@ class WasmModel {
   val RunWithProgress(const val& inputs, const val& progress) {
     return OrThrow<val>([&]() -> Result<val> {
       if (!session_) {
-        auto session = Session::Create(*model_);
+        auto session = Session::Create(*model_, {.optimize = true});
         if (!session.ok()) return session.status();
         session_.emplace(session.value());
       }

@@ -181,7 +181,7 @@ int Run(const Args& args) {
   if (args.positional.size() != 1) return Report(Fail(StatusCode::kInvalidArgument, "run takes one MODEL"));
   auto model = LoadModelFile(args.positional[0]);
   if (!model.ok()) return Report(model.status());
-  auto session = Session::Create(*model);
+  auto session = Session::Create(*model, {.optimize = true});
   if (!session.ok()) return Report(session.status());
   TensorMap inputs;
   auto it = args.options.find("--input");

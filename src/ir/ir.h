@@ -63,6 +63,12 @@ struct Attribute {
     a.ints = std::move(values);
     return a;
   }
+  static Attribute Floats(std::vector<float> values) {
+    Attribute a;
+    a.kind = Kind::kFloats;
+    a.floats = std::move(values);
+    return a;
+  }
   static Attribute String(std::string value) {
     Attribute a;
     a.kind = Kind::kString;

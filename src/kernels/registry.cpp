@@ -50,6 +50,7 @@ const KernelRegistry& KernelRegistry::Get() {
     RegisterFastQLinearTableKernels(r);
     RegisterFastResizeKernels(r);
     RegisterFastConvTransposeKernels(r);
+    RegisterFastActivationKernels(r);
     return r;
   }();
   return registry;

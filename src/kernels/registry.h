@@ -66,5 +66,6 @@ void RegisterFastFloatBinaryKernels(KernelRegistry& registry);
 void RegisterFastQLinearTableKernels(KernelRegistry& registry);
 void RegisterFastResizeKernels(KernelRegistry& registry);
 void RegisterFastConvTransposeKernels(KernelRegistry& registry);
+void RegisterFastActivationKernels(KernelRegistry& registry);
 
 }  // namespace qplay

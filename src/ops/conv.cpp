@@ -1,4 +1,5 @@
 // Convolutions: Conv, ConvTranspose and the integer forms ConvInteger and QLinearConv.
+#include "ops/conv.h"
 #include "ops/schema.h"
 #include "ops/window.h"
 
@@ -22,11 +23,17 @@ int64_t ConvTransposeMacs(const Node&, const std::vector<Shape>& in, const std::
   return NumElements(in[0]) * (NumElements(in[1]) / in[1][0]);
 }
 
+std::vector<std::string> FusedActivationNames() {
+  std::vector<std::string> names;
+  for (OpType op : ops::kFusedConvActivations) names.emplace_back(op.type);
+  return names;
+}
+
 int64_t OutputChannelsFirst(const Node&, const Shape&) { return 0; }   // W [M, C/group, k...]
 int64_t OutputChannelsSecond(const Node&, const Shape&) { return 1; }  // W [C, M/group, k...]
 
-OpSchema Convolution(const std::string& op, int64_t since) {
-  OpSchema s(op, since);
+OpSchema Convolution(const std::string& op, int64_t since, const std::string& domain = "") {
+  OpSchema s(op, since, domain);
   WindowAttrs(s).Attr("group", AttrType::kInt, Attribute::Int(1), AtLeast(1));
   return s;
 }
@@ -37,6 +44,12 @@ void RegisterConvSchemas(SchemaRegistry& r) {
   r.Add(Convolution("Conv", 1).Input("X", "T").Input("W", "T").Input("B", "T", kOptional).Output("Y", "T")
             .Types("T", kFloatTypes).Infer(ConvInfer).Macs(ConvMacs<1>).Quant(Weighted(1, OutputChannelsFirst, 2))
             .Gradient(Inputs({0, 1, 2})));
+  // ONNX Runtime's Conv with its sum input Z and activation fused (ConvActivationFusion), which
+  // qplay's inference optimizer also writes (passes/inference_optimization.h).
+  r.Add(Convolution("FusedConv", 1, std::string(kMicrosoftDomain)).Input("X", "T").Input("W", "T").Input("B", "T", kOptional)
+            .Input("Z", "T", kOptional).Output("Y", "T").Types("T", {DataType::kFloat})
+            .OptionalAttr("activation", AttrType::kString, OneOfStrings(FusedActivationNames()))
+            .OptionalAttr("activation_params", AttrType::kFloats).Infer(ConvInfer).Macs(ConvMacs<1>));
   r.Add(Convolution("ConvTranspose", 1).Input("X", "T").Input("W", "T").Input("B", "T", kOptional).Output("Y", "T")
             .Types("T", kFloatTypes).OptionalAttr("output_padding", AttrType::kInts, AtLeast(0))
             .OptionalAttr("output_shape", AttrType::kInts, AtLeast(0)).Infer(ConvInfer).Macs(ConvTransposeMacs)

@@ -7,6 +7,7 @@
 #include "kernels/registry.h"
 #include "ops/quantize.h"
 #include "ops/schema.h"
+#include "passes/inference_optimization.h"
 #include "passes/qdq_fusion.h"
 
 namespace qplay {
@@ -237,6 +238,11 @@ Result<Session> Session::Create(const Model& model, const SessionOptions& option
     fused = std::make_shared<Model>(model);
     auto converted = FuseQdqGroups(*fused);
     if (!converted.ok()) return converted.status();
+  }
+  if (options.optimize) {
+    // A model the optimizer cannot rewrite (a shape it cannot infer, say) runs as written.
+    auto optimized = std::make_shared<Model>(fused ? *fused : model);
+    if (OptimizeForInference(*optimized).ok()) fused = std::move(optimized);
   }
   const Model& runnable = fused ? *fused : model;
   auto plans = std::make_shared<GraphPlans>();

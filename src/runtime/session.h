@@ -30,6 +30,11 @@ enum class QdqExecution {
 struct SessionOptions {
   QdqExecution qdq = QdqExecution::kIntegerKernels;
   KernelVariant kernels = KernelVariant::kFast;  // kReference: only the reference kernels
+  // Runs the model rewritten for speed (passes/inference_optimization.h): BatchNormalization
+  // folded, activations fused into convolutions, constants folded. Outputs agree up to float
+  // rounding; intermediates inside fused groups are never produced, so leave it off for runs
+  // whose observer reads intermediates.
+  bool optimize = false;
 };
 
 class Session {
@@ -69,7 +74,7 @@ class Session {
   Session(const Model& model, std::shared_ptr<const Model> fused, std::shared_ptr<GraphPlans> plans)
       : model_(fused ? fused.get() : &model), fused_(std::move(fused)), plans_(std::move(plans)) {}
   const Model* model_;
-  std::shared_ptr<const Model> fused_;  // the integer form of a QDQ model, when one was made
+  std::shared_ptr<const Model> fused_;  // the model rewritten (integer form of a QDQ model, optimized), when it was
   std::shared_ptr<GraphPlans> plans_;   // shared by copies of the session, caches included
 };
 

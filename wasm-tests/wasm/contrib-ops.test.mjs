@@ -1,6 +1,6 @@
-// The contrib ops ONNX Runtime's transformer optimizer writes (com.microsoft Gelu forms,
-// FusedMatMul and skip layer norms; SimplifiedLayerNormalization, which ONNX Runtime keeps in
-// ai.onnx), one node each, against onnxruntime-node's own kernels.
+// The contrib ops ONNX Runtime's optimizers write (com.microsoft Gelu forms, FusedMatMul, skip
+// layer norms and FusedConv; SimplifiedLayerNormalization, which ONNX Runtime keeps in ai.onnx),
+// one node each, against onnxruntime-node's own kernels.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,6 +26,14 @@ const cases = {
   simplified_layer_norm: ['SimplifiedLayerNormalization', { x: [2, 3, 8], scale: [8] }, ['y'], { axis: -1, epsilon: 1e-5 }],
   skip_simplified_layer_norm: ['SkipSimplifiedLayerNormalization', { input: [2, 3, 8], skip: [3, 8], gamma: [8], bias: [8] },
     ['output', '', '', 'sum'], { epsilon: 1e-5 }],
+  // ONNX Runtime's ConvActivationFusion; qplay's own optimizer writes the same op.
+  ...Object.fromEntries([
+    ['relu', 'Relu', []], ['leaky_relu', 'LeakyRelu', [0.2]], ['clip', 'Clip', [-1, 1.5]],
+    ['hard_sigmoid', 'HardSigmoid', [0.3, 0.4]], ['sigmoid', 'Sigmoid', []], ['tanh', 'Tanh', []],
+  ].map(([name, activation, params]) => [`fused_conv_${name}`, ['FusedConv', { x: [1, 3, 6, 7], w: [4, 3, 3, 3], b: [4] }, ['y'],
+    { kernel_shape: [3, 3], pads: [1, 1, 1, 1], activation, ...(params.length ? { activation_params: params } : {}) }]])),
+  fused_conv_with_sum: ['FusedConv', { x: [1, 3, 6, 7], w: [4, 3, 3, 3], b: [4], z: [1, 4, 6, 7] }, ['y'],
+    { kernel_shape: [3, 3], pads: [1, 1, 1, 1], activation: 'Relu' }],
 };
 
 // One model per case, written by ONNX's Python helper (Debian's python3-onnx).

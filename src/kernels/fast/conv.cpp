@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "kernels/conv_geometry.h"
+#include "kernels/fused_activation.h"
 #include "kernels/quant_math.h"
 #include "kernels/registry.h"
 #include "kernels/simd/depthwise.h"
@@ -142,7 +143,10 @@ int64_t PadPlane(const WindowGeometry& g, CopyRow copy_row, std::vector<T>& padd
 
 constexpr int64_t kPatchTileFloats = 1024 * 1024;
 
-Status Conv(KernelContext& ctx) {
+// Calls finish(offset, count) on each run of output elements as soon as they are computed
+// (while they are in cache): FusedConv's sum and activation.
+template <typename Finish>
+Status ConvFloat(KernelContext& ctx, Finish finish) {
   const Tensor &x = ctx.in(0), &w = ctx.in(1);
   if (x.dtype() != DataType::kFloat || x.rank() != 4 || w.dtype() != DataType::kFloat) return RunReferenceKernel(ctx);
   auto planned = PlanConv(ctx, x, w);
@@ -160,8 +164,10 @@ Status Conv(KernelContext& ctx) {
         const float* plane = x.data<float>() + (b * s.in_channels + c) * in_plane;
         const int64_t width = g.input[1];
         const int64_t pw = PadPlane<float>(g, [&](int64_t y, float* dst) { std::copy_n(plane + y * width, width, dst); }, padded);
+        const int64_t out_offset = (b * s.out_channels + c) * out_plane;
         f32_dwconv_4__wasmsimd(padded.data(), pw, g, w.data<float>() + c * NumElements(g.kernel), bias ? bias[c] : 0.0f,
-                               y.data<float>() + (b * s.out_channels + c) * out_plane);
+                               y.data<float>() + out_offset);
+        finish(y, out_offset, out_plane);
       }
     return Status::Ok();
   }
@@ -175,13 +181,29 @@ Status Conv(KernelContext& ctx) {
       F32GemmParams params;
       params.row_bias = bias ? bias + grp * mpg : nullptr;
       for (int64_t row = 0; row < g.output[0]; row += rows_per_tile) {
-        PackPatchesF32(x.data<float>() + (b * s.in_channels + grp * cpg) * in_plane, cpg, patches, row,
-                       std::min(g.output[0], row + rows_per_tile), packed);
-        f32_gemm_4x8__wasmsimd(mpg, w.data<float>() + grp * mpg * k, k, packed,
-                               y.data<float>() + (b * s.out_channels + grp * mpg) * out_plane + row * g.output[1], out_plane, params);
+        const int64_t row_end = std::min(g.output[0], row + rows_per_tile);
+        const int64_t out_offset = (b * s.out_channels + grp * mpg) * out_plane + row * g.output[1];
+        PackPatchesF32(x.data<float>() + (b * s.in_channels + grp * cpg) * in_plane, cpg, patches, row, row_end, packed);
+        f32_gemm_4x8__wasmsimd(mpg, w.data<float>() + grp * mpg * k, k, packed, y.data<float>() + out_offset, out_plane, params);
+        for (int64_t m = 0; m < mpg; ++m) finish(y, out_offset + m * out_plane, (row_end - row) * g.output[1]);
       }
     }
   return Status::Ok();
+}
+
+Status Conv(KernelContext& ctx) {
+  return ConvFloat(ctx, [](Tensor&, int64_t, int64_t) {});
+}
+
+// com.microsoft FusedConv: each run of outputs takes the activation in turn. A sum input Z
+// (which qplay's optimizer never writes) goes to the reference kernel.
+Status FusedConv(KernelContext& ctx) {
+  if (ctx.has(3)) return RunReferenceKernel(ctx);
+  auto activation = FusedActivation::Of(ctx.node);
+  if (!activation.ok()) return activation.status();
+  return ConvFloat(ctx, [&](Tensor& y, int64_t offset, int64_t count) { float* run = y.data<float>() + offset;
+    activation->Apply(run, nullptr, run, count);
+  });
 }
 
 // An 8-bit convolution's weights as GEMM rows: int16 minus their zero point, K padded to even.
@@ -296,6 +318,7 @@ Status ConvInteger(KernelContext& ctx) {
 
 void RegisterFastConvKernels(KernelRegistry& r) {
   r.Add("Conv", Conv, "", KernelVariant::kFast);
+  r.Add("FusedConv", FusedConv, "com.microsoft", KernelVariant::kFast);
   r.Add("QLinearConv", QLinearConv, "", KernelVariant::kFast);
   r.Add("ConvInteger", ConvInteger, "", KernelVariant::kFast);
 }

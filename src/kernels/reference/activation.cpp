@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/activation_functions.h"
 #include "kernels/broadcast.h"
 #include "kernels/registry.h"
 #include "ops/op_type.h"
@@ -31,7 +32,7 @@ Status Activation(KernelContext& ctx, Fn fn) {
 Status Relu(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
   if (x.dtype() == DataType::kFloat || x.dtype() == DataType::kDouble)
-    return Activation(ctx, [](auto v) { return v > 0 ? v : decltype(v)(0); });
+    return Activation(ctx, [](auto v) { return ReluOf(v); });
   Tensor& out = ctx.Output(0, x.dtype(), x.shape());
   bool visited = VisitNumeric(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
@@ -42,7 +43,7 @@ Status Relu(KernelContext& ctx) {
 
 Status LeakyRelu(KernelContext& ctx) {
   const double alpha = ctx.node.GetFloat("alpha", 0.01f);
-  return Activation(ctx, [alpha](auto v) { return v >= 0 ? v : decltype(v)(v * alpha); });
+  return Activation(ctx, [alpha](auto v) { return LeakyReluOf(v, alpha); });
 }
 
 Status Elu(KernelContext& ctx) {
@@ -69,14 +70,11 @@ Status ThresholdedRelu(KernelContext& ctx) {
 }
 
 Status Sigmoid(KernelContext& ctx) {
-  return Activation(ctx, [](auto v) {
-    using T = decltype(v);
-    return v >= 0 ? T(1) / (T(1) + std::exp(-v)) : std::exp(v) / (T(1) + std::exp(v));
-  });
+  return Activation(ctx, [](auto v) { return SigmoidOf(v); });
 }
 
 Status Tanh(KernelContext& ctx) {
-  return Activation(ctx, [](auto v) { return std::tanh(v); });
+  return Activation(ctx, [](auto v) { return TanhOf(v); });
 }
 
 Status Softplus(KernelContext& ctx) {
@@ -98,11 +96,11 @@ Status Softsign(KernelContext& ctx) {
 
 Status HardSigmoid(KernelContext& ctx) {
   const double alpha = ctx.node.GetFloat("alpha", 0.2f), beta = ctx.node.GetFloat("beta", 0.5f);
-  return Activation(ctx, [=](auto v) { return decltype(v)(std::clamp(alpha * v + beta, 0.0, 1.0)); });
+  return Activation(ctx, [=](auto v) { return HardSigmoidOf(v, decltype(v)(alpha), decltype(v)(beta)); });
 }
 
 Status HardSwish(KernelContext& ctx) {
-  return Activation(ctx, [](auto v) { return decltype(v)(v * std::clamp(v / 6.0 + 0.5, 0.0, 1.0)); });
+  return Activation(ctx, [](auto v) { return HardSwishOf(v); });
 }
 
 Status Gelu(KernelContext& ctx) {
@@ -175,6 +173,10 @@ Status PRelu(KernelContext& ctx) {
 // Clip: bounds are attributes before opset 11 and optional inputs from 11 on.
 Status Clip(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
+  for (size_t i : {1, 2})
+    if (ctx.opset >= 11 && ctx.has(i) && (ctx.in(i).size() != 1 || ctx.in(i).dtype() != x.dtype()))
+      return ctx.Invalid(i == 1 ? "min" : "max", " must be one ", DataTypeName(x.dtype()), " value, got ",
+                         DataTypeName(ctx.in(i).dtype()), " ", ShapeToString(ctx.in(i).shape()));
   Tensor& out = ctx.Output(0, x.dtype(), x.shape());
   bool visited = VisitNumeric(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
@@ -186,7 +188,7 @@ Status Clip(KernelContext& ctx) {
       if (ctx.has(1)) lo = ctx.in(1).data<T>()[0];
       if (ctx.has(2)) hi = ctx.in(2).data<T>()[0];
     }
-    for (int64_t i = 0; i < x.size(); ++i) out.data<T>()[i] = std::min(std::max(x.data<T>()[i], lo), hi);
+    for (int64_t i = 0; i < x.size(); ++i) out.data<T>()[i] = ClipOf(x.data<T>()[i], lo, hi);
   });
   return visited ? Status::Ok() : ctx.Unsupported("element type ", DataTypeName(x.dtype()));
 }

@@ -3,6 +3,7 @@
 #include <tuple>
 
 #include "kernels/conv_geometry.h"
+#include "kernels/fused_activation.h"
 #include "kernels/quant_math.h"
 #include "kernels/registry.h"
 
@@ -73,6 +74,18 @@ Status Conv(KernelContext& ctx) {
                   [py](int64_t i, T acc, int64_t) { py[i] = acc; });
     }
   });
+  return Status::Ok();
+}
+
+// com.microsoft FusedConv: Conv, then activation(y + Z) (kernels/fused_activation.h).
+Status FusedConv(KernelContext& ctx) {
+  auto activation = FusedActivation::Of(ctx.node);
+  if (!activation.ok()) return activation.status();
+  QPLAY_RETURN_IF_ERROR(Conv(ctx));
+  Tensor& y = ctx.outputs()[0];
+  auto sum = FusedConvSum(ctx, y.shape());
+  if (!sum.ok()) return sum.status();
+  activation->Apply(y.data<float>(), *sum, y.data<float>(), y.size());
   return Status::Ok();
 }
 
@@ -156,6 +169,7 @@ void RegisterConvKernels(KernelRegistry& r) {
   r.Add("ConvTranspose", ConvTranspose);
   r.Add("ConvInteger", ConvInteger);
   r.Add("QLinearConv", QLinearConv);
+  r.Add("FusedConv", FusedConv, "com.microsoft");
 }
 
 }  // namespace qplay
