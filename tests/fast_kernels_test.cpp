@@ -395,11 +395,13 @@ TEST(FastKernels, QLinearGlobalAveragePoolBitExact) {
 }
 
 TEST(FastKernels, FloatArithmeticBitExact) {
-  // The full operand on either side, a trailing block, a scalar, equal shapes; a broadcast
-  // of both operands takes the reference path.
+  // The full operand on either side, a trailing block, a per-channel block, a scalar, equal
+  // shapes, an empty output; a broadcast of both operands takes the reference path.
   for (const std::string op : {"Add", "Sub", "Mul", "Div"})
     for (const auto& [a, b] : std::vector<std::pair<Shape, Shape>>{
-             {{2, 3, 7}, {2, 3, 7}}, {{2, 3, 7}, {7}}, {{2, 3, 7}, {1, 3, 7}}, {{2, 3, 7}, {}}, {{5}, {2, 3, 5}}, {{}, {4, 9}}, {{2, 1, 5}, {3, 1}}}) {
+             {{2, 3, 7}, {2, 3, 7}}, {{2, 3, 7}, {7}}, {{2, 3, 7}, {1, 3, 7}}, {{2, 3, 7}, {}}, {{5}, {2, 3, 5}}, {{}, {4, 9}}, {{2, 1, 5}, {3, 1}},
+             {{2, 3, 4, 5}, {3, 1, 1}}, {{1, 3, 1, 1}, {2, 3, 4, 5}}, {{2, 3, 4, 5}, {3, 4, 1}}, {{2, 3, 4, 5}, {2, 1, 1, 1}},
+             {{2, 3, 4, 5}, {1, 1}}, {{2, 3, 6}, {3, 1}}, {{2, 0, 3}, {3}}}) {
       const Tensor divisor = RandomFloat(b, 0.5f, 2.0f);
       ExpectFastMatchesReference({op, "", {RandomFloat(a), op == "Div" ? divisor : RandomFloat(b)}},
                                  op + " " + ShapeToString(a) + " with " + ShapeToString(b));
@@ -510,11 +512,30 @@ TEST(FastKernels, FusedConvIsConvThenActivation) {
     }
 }
 
+TEST(FastKernels, ReductionsBitExact) {
+  // Trailing, leading and middle blocks of axes, with and without keepdims, NaN and infinities
+  // among the values; a block with a gap and the empty axes list take the reference's path.
+  const Tensor x = ActivationInputs({2, 3, 4, 5});
+  for (const std::string op : {"ReduceSum", "ReduceMean", "ReduceMax"})
+    for (const std::vector<int64_t>& axes : std::vector<std::vector<int64_t>>{{2, 3}, {-1}, {0}, {1}, {1, 2}, {0, 1, 2, 3}, {1, 3}, {}})
+      for (int64_t keepdims : {0, 1}) {
+        const std::string what = op + " axes " + ::testing::PrintToString(axes) + " keepdims " + std::to_string(keepdims);
+        Case attribute_axes{op, "", {x}, {{"keepdims", Attribute::Int(keepdims)}}, 11};
+        if (!axes.empty()) attribute_axes.attributes["axes"] = Attribute::Ints(axes);
+        ExpectBitExact(attribute_axes, what + " (opset 11)");
+        Case input_axes{op, "", {x, Tensor::FromVector<int64_t>({static_cast<int64_t>(axes.size())}, axes)},
+                        {{"keepdims", Attribute::Int(keepdims)}}, 18};
+        if (axes.empty()) input_axes.inputs.pop_back();
+        ExpectBitExact(input_axes, what + " (opset 18)");
+      }
+}
+
 TEST(FastKernels, EveryFastKernelIsCoveredHere) {
   EXPECT_EQ(KernelRegistry::Get().FastOpTypes(),
             (std::vector<std::string>{"Add", "Clip", "Conv", "ConvInteger", "ConvTranspose", "DequantizeLinear", "Div", "DynamicQuantizeLinear", "Erf", "Gemm",
                                       "HardSigmoid", "HardSwish", "LayerNormalization", "LeakyRelu", "MatMul", "MatMulInteger", "MaxPool", "Mul",
-                                      "QLinearConv", "QLinearMatMul", "QuantizeLinear", "Relu", "Resize", "Softmax", "Sub", "Upsample",
+                                      "QLinearConv", "QLinearMatMul", "QuantizeLinear", "ReduceMax", "ReduceMean", "ReduceSum", "Relu", "Resize",
+                                      "Softmax", "Sub", "Upsample",
                                       "com.microsoft.FusedConv", "com.microsoft.QGemm",
                                       "com.microsoft.QLinearAdd", "com.microsoft.QLinearGlobalAveragePool", "com.microsoft.QLinearLeakyRelu", "com.microsoft.QLinearMul",
                                       "com.microsoft.QLinearSigmoid", "com.microsoft.QLinearSoftmax"}));

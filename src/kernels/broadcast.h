@@ -1,6 +1,7 @@
 // Numpy-style broadcasting: the output shape of several inputs, and a walk over the output
 // that keeps each input's flat offset in step.
 #pragma once
+#include <optional>
 #include <algorithm>
 #include <cstdint>
 #include <string>
@@ -49,6 +50,26 @@ inline bool IsTrailingBlock(const Shape& in, const Shape& out) {
   const size_t kept = in.size() - first;
   if (kept > out.size() || NumElements(in) == 0) return false;
   return std::equal(in.begin() + static_cast<std::ptrdiff_t>(first), in.end(), out.end() - static_cast<std::ptrdiff_t>(kept));
+}
+
+// When `in` broadcasts to `out` as one block of out's adjacent dims, with 1s (or nothing) on
+// either side (a per-channel scale [C, 1, 1] against [N, C, H, W]; a bias [C] against [N, C]),
+// how many consecutive elements of out each element of in covers: H x W there, 1 for a trailing
+// block. nullopt for any other broadcast.
+inline std::optional<int64_t> BlockRunLength(const Shape& in, const Shape& out) {
+  if (in.size() > out.size() || NumElements(in) == 0) return std::nullopt;
+  const size_t pad = out.size() - in.size();
+  auto dim = [&](size_t d) { return d < pad ? int64_t{1} : in[d - pad]; };
+  size_t first = 0, last = out.size();
+  while (first < out.size() && dim(first) == 1) ++first;
+  if (first == out.size()) return NumElements(out);  // a single value covers everything
+  while (last > first && dim(last - 1) == 1) --last;
+  int64_t run = 1;
+  for (size_t d = first; d < out.size(); ++d) {
+    if (d < last && dim(d) != out[d]) return std::nullopt;
+    if (d >= last) run *= out[d];
+  }
+  return run;
 }
 
 }  // namespace qplay

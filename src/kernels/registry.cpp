@@ -51,6 +51,7 @@ const KernelRegistry& KernelRegistry::Get() {
     RegisterFastResizeKernels(r);
     RegisterFastConvTransposeKernels(r);
     RegisterFastActivationKernels(r);
+    RegisterFastReduceKernels(r);
     return r;
   }();
   return registry;

@@ -67,5 +67,6 @@ void RegisterFastQLinearTableKernels(KernelRegistry& registry);
 void RegisterFastResizeKernels(KernelRegistry& registry);
 void RegisterFastConvTransposeKernels(KernelRegistry& registry);
 void RegisterFastActivationKernels(KernelRegistry& registry);
+void RegisterFastReduceKernels(KernelRegistry& registry);
 
 }  // namespace qplay

@@ -194,7 +194,9 @@ test('report() holds the analyzer\'s whole versioned report', () => {
   expect(report.layers.map((l) => l.kind)).toContain('weight');
   expect(report.layers[0].sqnr_db).toBeLessThanOrEqual(report.layers.at(-1).sqnr_db);
   expect(report.activation_ranges.length).toBe(report.layers.filter((l) => l.kind === 'activation').length);
-  expect(report.profile.quantized.op_types.QLinearConv.macs).toBe(report.profile.float.op_types.Conv.macs);
+  // The float profile runs the optimized model: most convolutions have their Relu fused in.
+  const floatOps = report.profile.float.op_types;
+  expect(report.profile.quantized.op_types.QLinearConv.macs).toBe(floatOps.Conv.macs + floatOps['com.microsoft.FusedConv'].macs);
   expect(() => model.report(quantized, evaluation, null, () => false)).toThrow('analysis cancelled');
   quantized.delete();
   model.delete();
@@ -203,8 +205,10 @@ test('report() holds the analyzer\'s whole versioned report', () => {
 test('profile() times every node and counts the matrix ops\' multiply-accumulates', () => {
   const model = qp.loadModel(fs.readFileSync(path.join(examples, 'models/cnn.onnx')));
   const profile = model.profile({ data: evaluation.data.slice(0, 4 * 784), dims: [4, 1, 28, 28] });
-  expect(profile.nodes.length).toBe(model.info().node_count);
-  expect(profile.op_types.Conv.macs).toBeGreaterThan(0);
+  // Nodes as the optimized session runs them: BatchNormalization folded, Relu fused into FusedConv.
+  expect(profile.nodes.length).toBe(Object.values(profile.op_types).reduce((n, op) => n + op.count, 0));
+  expect(profile.nodes.length).toBeLessThan(model.info().node_count);
+  expect(profile.op_types['com.microsoft.FusedConv'].macs).toBeGreaterThan(0);
   expect(profile.total_ms).toBeGreaterThan(0);
   expect(profile.parameter_bytes).toBeGreaterThan(100000);
   expect(() => model.profile({ data: new Float32Array(3), dims: [3] })).toThrow("data: input 'input' is float32 [batch, 1, 28, 28] but its array is [3]");

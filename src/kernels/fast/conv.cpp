@@ -46,24 +46,34 @@ class Patches {
            positions() == g_.input[0] * g_.input[1];
   }
 
-  // Calls run(kk, first position, first input offset, count, input step) for each run of output
-  // rows [row_begin, row_end), positions counted from the first of those rows.
-  template <typename Run>
-  void ForEachRun(int64_t channels, int64_t row_begin, int64_t row_end, Run run) const {
+  // Calls row(kk, first position, first input offset or -1, begin, end, input step) for each
+  // output row in [row_begin, row_end) and each row kk of B: positions are counted from the first
+  // of those rows; the row's output columns [begin, end) sample the input from that offset on,
+  // the others (and every column when the offset is -1) fall in the padding.
+  template <typename Row>
+  void ForEachRow(int64_t channels, int64_t row_begin, int64_t row_end, Row row) const {
     const int64_t h = g_.input[0], w = g_.input[1];
     for (int64_t c = 0; c < channels; ++c)
       for (int64_t ky = 0; ky < g_.kernel[0]; ++ky)
         for (int64_t kx = 0; kx < g_.kernel[1]; ++kx) {
           const int64_t kk = (c * g_.kernel[0] + ky) * g_.kernel[1] + kx;
           const ColumnRange& cols = columns_[kx];
-          if (cols.begin >= cols.end) continue;
           for (int64_t oy = row_begin; oy < row_end; ++oy) {
             const int64_t iy = oy * g_.strides[0] + ky * g_.dilations[0] - g_.pad_begin[0];
-            if (iy < 0 || iy >= h) continue;
-            run(kk, (oy - row_begin) * g_.output[1] + cols.begin, (c * h + iy) * w + cols.begin * g_.strides[1] + cols.shift,
-                cols.end - cols.begin, g_.strides[1]);
+            const bool inside = iy >= 0 && iy < h && cols.begin < cols.end;
+            row(kk, (oy - row_begin) * g_.output[1], inside ? (c * h + iy) * w + cols.begin * g_.strides[1] + cols.shift : -1,
+                cols.begin, cols.end, g_.strides[1]);
           }
         }
+  }
+
+  // Calls run(kk, first position, first input offset, count, input step) for each run of output
+  // rows [row_begin, row_end) that samples the input, positions counted from the first of those rows.
+  template <typename Run>
+  void ForEachRun(int64_t channels, int64_t row_begin, int64_t row_end, Run run) const {
+    ForEachRow(channels, row_begin, row_end, [&](int64_t kk, int64_t pos, int64_t at, int64_t begin, int64_t end, int64_t step) {
+      if (at >= 0) run(kk, pos + begin, at, end - begin, step);
+    });
   }
 
  private:
@@ -74,12 +84,27 @@ class Patches {
   std::vector<ColumnRange> columns_;
 };
 
-// The patches of output rows [row_begin, row_end) as B, in `b` (its buffer reused).
+// Row kk of B at positions [pos, pos + count): x[at], x[at + step], ..., or zeros when x is null;
+// a panel's lanes at a time.
+void PutRun(F32PackedB& b, int64_t kk, int64_t pos, const float* x, int64_t at, int64_t count, int64_t step) {
+  int64_t lane = pos % kF32GemmNr;
+  float* dst = b.data.data() + ((pos / kF32GemmNr) * b.k + kk) * kF32GemmNr;
+  while (count > 0) {
+    const int64_t n = std::min(count, kF32GemmNr - lane);
+    if (!x) std::fill_n(dst + lane, n, 0.0f);
+    else if (step == 1) std::copy_n(x + at, n, dst + lane);
+    else for (int64_t i = 0; i < n; ++i) dst[lane + i] = x[at + i * step];
+    at += n * step, count -= n, lane = 0, dst += b.k * kF32GemmNr;
+  }
+}
+
+// The patches of output rows [row_begin, row_end) as B, in `b` (its buffer reused). Every
+// element is written once, samples and padding zeros alike, so the buffer is not cleared first.
 void PackPatchesF32(const float* x, int64_t channels, const Patches& patches, int64_t row_begin, int64_t row_end, F32PackedB& b) {
   const int64_t width = patches.geometry().output[1];
   b.k = channels * patches.taps();
   b.n = (row_end - row_begin) * width;
-  b.data.assign(static_cast<size_t>(b.panels() * b.k * kF32GemmNr), 0.0f);
+  b.data.resize(static_cast<size_t>(b.panels() * b.k * kF32GemmNr));
   const int64_t full_panels = patches.Pointwise() ? b.n / kF32GemmNr : 0;
   for (int64_t p = 0; p < full_panels; ++p)  // 8 consecutive pixels of each plane, two vectors
     for (int64_t kk = 0; kk < b.k; ++kk) {
@@ -88,13 +113,17 @@ void PackPatchesF32(const float* x, int64_t channels, const Patches& patches, in
       wasm_v128_store(dst, wasm_v128_load(src));
       wasm_v128_store(dst + 4, wasm_v128_load(src + 4));
     }
-  patches.ForEachRun(channels, row_begin, row_end, [&](int64_t kk, int64_t pos, int64_t at, int64_t count, int64_t step) {
-    if (pos + count <= full_panels * kF32GemmNr) return;
-    const int64_t skip = std::max<int64_t>(0, full_panels * kF32GemmNr - pos);
-    pos += skip, at += skip * step, count -= skip;
-    for (int64_t i = 0; i < count; ++i, ++pos, at += step)
-      b.data[((pos / kF32GemmNr) * b.k + kk) * kF32GemmNr + pos % kF32GemmNr] = x[at];
+  const int64_t written = full_panels * kF32GemmNr;  // positions the panels above hold
+  patches.ForEachRow(channels, row_begin, row_end, [&](int64_t kk, int64_t row, int64_t at, int64_t begin, int64_t end, int64_t step) {
+    if (at < 0) begin = end = width;
+    // Three segments of the row: padding, samples, padding; each clipped to positions not yet written.
+    const int64_t bounds[4] = {0, begin, end, width};
+    for (int s = 0; s < 3; ++s) {
+      const int64_t first = std::max(row + bounds[s], written), last = row + bounds[s + 1];
+      if (first < last) PutRun(b, kk, first, s == 1 ? x : nullptr, at + (first - row - begin) * step, last - first, step);
+    }
   });
+  for (int64_t kk = 0; kk < b.k; ++kk) PutRun(b, kk, b.n, nullptr, 0, b.panels() * kF32GemmNr - b.n, 0);  // the last panel's tail
 }
 
 // Scratch reused across the images of one call: the im2col bytes, or the padded int16 planes.
@@ -175,7 +204,8 @@ Status ConvFloat(KernelContext& ctx, Finish finish) {
   const int64_t k = cpg * patches.taps();
   // Output rows in tiles of about 4 MB of packed patches, not the whole image's (tens of MB on large inputs).
   const int64_t rows_per_tile = std::max<int64_t>(1, kPatchTileFloats / std::max<int64_t>(1, k * g.output[1]));
-  F32PackedB packed;
+  // Kept across calls: growing a vector zero-fills it, which cost as much as packing.
+  thread_local F32PackedB packed;
   for (int64_t b = 0; b < s.batch; ++b)
     for (int64_t grp = 0; grp < s.group; ++grp) {
       F32GemmParams params;
@@ -188,6 +218,7 @@ Status ConvFloat(KernelContext& ctx, Finish finish) {
         for (int64_t m = 0; m < mpg; ++m) finish(y, out_offset + m * out_plane, (row_end - row) * g.output[1]);
       }
     }
+  if (packed.data.capacity() > 2 * kPatchTileFloats) packed.data = {};  // one huge row's patches are not kept
   return Status::Ok();
 }
 

@@ -1,8 +1,11 @@
 // Fast float Add, Sub, Mul and Div with numpy broadcasting where one operand is the whole
 // output and the other repeats along it (equal shapes, a trailing block such as a bias or a
-// positional embedding, a scalar): a vector loop over each repetition. Each element is the
+// positional embedding, a per-channel scale such as a squeeze-excite gate, a scalar): a vector
+// loop over each repetition. Each element is the
 // same IEEE operation as in the reference kernel, so the results are its bit for bit; other
 // broadcasts and types go to the reference kernel.
+#include <algorithm>
+
 #include "kernels/broadcast.h"
 #include "kernels/registry.h"
 #include "kernels/simd/simd.h"
@@ -28,22 +31,26 @@ float Apply(float a, float b) {
   return a / b;
 }
 
-// y[i] = full[i] op repeated[i % period], or repeated[i % period] op full[i] when the repeated
-// operand is the left one.
+// y[i] = full[i] op repeated[(i / run) % period], or repeated[...] op full[i] when the repeated
+// operand is the left one: each repeated element covers `run` consecutive outputs.
 template <Op kOp, bool kRepeatedFirst>
-void Run(const float* full, const float* repeated, int64_t period, int64_t count, float* y) {
+void Run(const float* full, const float* repeated, int64_t period, int64_t run, int64_t count, float* y) {
   auto apply = [](auto f, auto r) { return kRepeatedFirst ? Apply<kOp>(r, f) : Apply<kOp>(f, r); };
-  int64_t j = 0;
-  if (period == 1) {  // a scalar
-    const v128_t splat = wasm_f32x4_splat(repeated[0]);
-    for (; j + 4 <= count; j += 4) wasm_v128_store(y + j, apply(wasm_v128_load(full + j), splat));
-    for (; j < count; ++j) y[j] = apply(full[j], repeated[0]);
+  if (run == 1 && period > 1) {  // a trailing block: a vector of each operand
+    for (int64_t start = 0; start < count; start += period) {
+      int64_t j = 0;
+      for (; j + 4 <= period; j += 4)
+        wasm_v128_store(y + start + j, apply(wasm_v128_load(full + start + j), wasm_v128_load(repeated + j)));
+      for (; j < period; ++j) y[start + j] = apply(full[start + j], repeated[j]);
+    }
     return;
   }
-  for (int64_t start = 0; start < count; start += period) {
-    for (j = 0; j + 4 <= period; j += 4)
-      wasm_v128_store(y + start + j, apply(wasm_v128_load(full + start + j), wasm_v128_load(repeated + j)));
-    for (; j < period; ++j) y[start + j] = apply(full[start + j], repeated[j]);
+  for (int64_t start = 0, r = 0; start < count; start += run, r = (r + 1) % period) {  // one value per run
+    const v128_t splat = wasm_f32x4_splat(repeated[r]);
+    int64_t j = start;
+    const int64_t end = std::min(count, start + run);
+    for (; j + 4 <= end; j += 4) wasm_v128_store(y + j, apply(wasm_v128_load(full + j), splat));
+    for (; j < end; ++j) y[j] = apply(full[j], repeated[r]);
   }
 }
 
@@ -53,12 +60,13 @@ Status Binary(KernelContext& ctx) {
   if (a.dtype() != DataType::kFloat || b.dtype() != DataType::kFloat) return RunReferenceKernel(ctx);
   auto shape = BroadcastShapes({a.shape(), b.shape()});
   if (!shape.ok()) return RunReferenceKernel(ctx);  // it names the shapes
-  const bool a_full = a.shape() == *shape && IsTrailingBlock(b.shape(), *shape);
-  const bool b_full = !a_full && b.shape() == *shape && IsTrailingBlock(a.shape(), *shape);
-  if (!a_full && !b_full) return RunReferenceKernel(ctx);
+  const std::optional<int64_t> b_run = a.shape() == *shape ? BlockRunLength(b.shape(), *shape) : std::nullopt;
+  const std::optional<int64_t> a_run = !b_run && b.shape() == *shape ? BlockRunLength(a.shape(), *shape) : std::nullopt;
+  if (!a_run && !b_run) return RunReferenceKernel(ctx);
   Tensor& y = ctx.OutputToOverwrite(0, DataType::kFloat, *shape);
-  if (a_full) Run<kOp, false>(a.data<float>(), b.data<float>(), b.size(), y.size(), y.data<float>());
-  else Run<kOp, true>(b.data<float>(), a.data<float>(), a.size(), y.size(), y.data<float>());
+  if (y.size() == 0) return Status::Ok();
+  if (b_run) Run<kOp, false>(a.data<float>(), b.data<float>(), b.size(), *b_run, y.size(), y.data<float>());
+  else Run<kOp, true>(b.data<float>(), a.data<float>(), a.size(), *a_run, y.size(), y.data<float>());
   return Status::Ok();
 }
 

@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "kernels/conv_geometry.h"
+#include "kernels/reduce_axes.h"
 #include "kernels/registry.h"
 
 namespace qplay {
@@ -21,24 +22,13 @@ struct ReducePlan {
 };
 
 Result<ReducePlan> PlanReduce(const KernelContext& ctx, const Tensor& x) {
-  // axes are an attribute before opset 18, except ReduceSum which moved them to an input at 13.
-  const int64_t input_since = ctx.node.op_type == "ReduceSum" ? 13 : 18;
-  std::vector<int64_t> axes = ctx.opset >= input_since ? (ctx.has(1) ? ctx.in(1).ToInt64Vector() : std::vector<int64_t>{})
-                                                       : ctx.node.GetInts("axes");
-  const bool keepdims = ctx.node.GetInt("keepdims", 1) != 0;
-  const bool noop = ctx.node.GetInt("noop_with_empty_axes", 0) != 0;
-  std::vector<bool> reduced(x.rank(), axes.empty() && !noop);
-  for (int64_t axis : axes) {
-    if (!NormalizeAxis(axis, x.rank())) return ctx.Invalid("axis out of range for rank ", x.rank());
-    reduced[axis] = true;
-  }
+  auto axes = ReadReducedAxes(ctx, x);
+  if (!axes.ok()) return axes.status();
+  const std::vector<bool>& reduced = axes->reduced;
   ReducePlan plan;
-  Shape kept;
-  for (int64_t d = 0; d < x.rank(); ++d) {
+  plan.output = axes->output;
+  for (int64_t d = 0; d < x.rank(); ++d)
     if (reduced[d]) plan.group *= x.dim(d);
-    else kept.push_back(x.dim(d));
-    if (!reduced[d] || keepdims) plan.output.push_back(reduced[d] ? 1 : x.dim(d));
-  }
   plan.target.resize(static_cast<size_t>(x.size()));
   ForEachPosition(x.shape(), [&](int64_t i, const std::vector<int64_t>& index) {
     int64_t t = 0;
