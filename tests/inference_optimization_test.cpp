@@ -93,5 +93,23 @@ TEST(InferenceOptimization, AnOptimizedSessionComputesWhatTheModelSays) {
   EXPECT_TRUE(seen.count("bn") && seen.count("c2"));
 }
 
+TEST(InferenceOptimization, EightBitWeightsStayEightBit) {
+  // A weight-only quantized MatMul: folding its DequantizeLinear would store the weight in float32, four times the bytes.
+  testing::ModelBuilder b(13);
+  b.Input("x", {2, 4}).Output("y");
+  auto* w = b.graph()->add_initializer();
+  w->set_name("w_q");
+  w->set_data_type(onnx::TensorProto::INT8);
+  for (int64_t d : {4, 3}) w->add_dims(d);
+  w->set_raw_data(std::string("\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c", 12));
+  b.Initializer("w_scale", {}, {0.5f});
+  b.Node("DequantizeLinear", {"w_q", "w_scale"}, {"w"}, "dq");
+  b.Node("MatMul", {"x", "w"}, {"y"}, "matmul");
+  Model model = Load(b.Bytes());
+  ASSERT_TRUE(OptimizeForInference(model).ok());
+  ASSERT_EQ(model.graph.nodes.size(), 2u);
+  EXPECT_EQ(model.graph.initializers.at("w_q").dtype(), DataType::kInt8);
+}
+
 }  // namespace
 }  // namespace qplay

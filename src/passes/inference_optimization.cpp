@@ -109,7 +109,9 @@ Result<PassReport> FuseConvActivations(Model& model) {
 
 Result<std::vector<PassReport>> OptimizeForInference(Model& model) {
   std::vector<PassReport> reports;
-  for (auto pass : {FoldConstants, RemoveIdentities, FoldBatchNormalization, FuseDecomposedOps, FuseConvActivations}) {
+  auto fold_constants = [](Model& m) { return FoldConstants(m, /*keep_size=*/true); };  // int8 weights stay int8
+  for (auto pass : std::initializer_list<Result<PassReport> (*)(Model&)>{fold_constants, RemoveIdentities, FoldBatchNormalization,
+                                                                         FuseDecomposedOps, FuseConvActivations}) {
     auto report = pass(model);
     if (!report.ok()) return report.status();
     reports.push_back(std::move(report.value()));

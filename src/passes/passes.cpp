@@ -21,7 +21,7 @@ int64_t OpsetOf(const Model& model, const Node& node) {
 
 }  // namespace
 
-Result<PassReport> FoldConstants(Model& model) {
+Result<PassReport> FoldConstants(Model& model, bool keep_size) {
   PassReport report{"fold constants", {}};
   Graph& graph = model.graph;
   std::vector<Node> kept;
@@ -41,7 +41,11 @@ Result<PassReport> FoldConstants(Model& model) {
     for (const auto& in : node.inputs) inputs.push_back(in.empty() ? nullptr : &graph.initializers.at(in));
     while (!inputs.empty() && !inputs.back()) inputs.pop_back();
     KernelContext ctx(node, OpsetOf(model, node), inputs, nullptr);
-    if (!Invoke(kernel, ctx).ok()) {  // leave it for the runtime to report
+    size_t in_bytes = 0, out_bytes = 0;
+    for (const Tensor* t : inputs) in_bytes += t ? t->nbytes() : 0;
+    const bool ran = Invoke(kernel, ctx).ok();  // else left for the runtime to report
+    for (const Tensor& t : ctx.outputs()) out_bytes += t.nbytes();
+    if (!ran || (keep_size && !inputs.empty() && out_bytes > in_bytes)) {
       kept.push_back(std::move(node));
       continue;
     }
@@ -198,7 +202,9 @@ Result<PassReport> FuseMatMulAddIntoGemm(Model& model) {
 
 Result<std::vector<PassReport>> PrepareForQuantization(Model& model) {
   std::vector<PassReport> reports;
-  for (auto pass : {FoldConstants, RemoveIdentities, FoldBatchNormalization, FuseMatMulAddIntoGemm, FuseDecomposedOps}) {
+  auto fold_constants = [](Model& m) { return FoldConstants(m); };
+  for (auto pass : std::initializer_list<Result<PassReport> (*)(Model&)>{fold_constants, RemoveIdentities, FoldBatchNormalization,
+                                                                         FuseMatMulAddIntoGemm, FuseDecomposedOps}) {
     auto report = pass(model);
     if (!report.ok()) return report.status();
     reports.push_back(std::move(report.value()));

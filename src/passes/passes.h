@@ -14,8 +14,10 @@ struct PassReport {
   std::vector<std::string> changes;
 };
 
-// Constant nodes and nodes whose inputs are all constant become initializers.
-Result<PassReport> FoldConstants(Model& model);
+// Constant nodes and nodes whose inputs are all constant become initializers. With
+// `keep_size`, a node whose outputs would outweigh its inputs (a DequantizeLinear of 8-bit
+// weights, an Expand) is left to run, so that the model does not grow.
+Result<PassReport> FoldConstants(Model& model, bool keep_size = false);
 // Identity and inference-mode Dropout nodes are bypassed.
 Result<PassReport> RemoveIdentities(Model& model);
 // BatchNormalization after Conv, ConvTranspose (group 1) or Gemm is folded into its weights and bias.
