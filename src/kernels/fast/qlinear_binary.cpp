@@ -1,6 +1,6 @@
 // Fast com.microsoft QLinearAdd and QLinearMul: ONNX Runtime's arithmetic
 // (kernels/qlinear_binary_math.h) four lanes at a time, bit for bit the reference's. Operands of
-// one shape, one repeating whole along the other (x + bias), or a single value; other
+// one shape, either repeating whole along the other (x + bias, bias + x), or a single value; other
 // broadcasts, and scales whose sums could leave the lanes' exact range, use the reference.
 #include <algorithm>
 #include <cmath>
@@ -42,11 +42,12 @@ void Store4(T* y, v128_t c, const RoundingLanes& rounding) {
   wasm_v128_store32_lane(y, bytes, 0);
 }
 
-// y[i] = c(a[i], b[i % b_period]) for the general layout; with `scalar`, one operand is a single
-// value and `fixed` already holds it. Lanes run within each period; the tail of each period is scalar.
+// y[i] = c(a[i], b[i % period]) for the general layout, or c(a[i % period], b[i]) when
+// `a_repeats`; with `scalar`, one operand is a single value and `fixed` already holds it. Lanes
+// run within each period; the tail of each period is scalar.
 template <typename T, bool kMul>
-void Run(const T* a, const T* b, int64_t b_period, const QLinearAddTerms& add, const QLinearMulTerms& mul, ScalarOperand scalar,
-         T* y, int64_t count) {
+void Run(const T* a, const T* b, int64_t period, bool a_repeats, const QLinearAddTerms& add, const QLinearMulTerms& mul,
+         ScalarOperand scalar, T* y, int64_t count) {
   constexpr float kMin = std::is_signed_v<T> ? -128.0f : 0.0f, kMax = std::is_signed_v<T> ? 127.0f : 255.0f;
   const RoundingLanes rounding(kMin, kMax, 0);
   auto one = [&](int32_t qa, int32_t qb) {
@@ -74,15 +75,18 @@ void Run(const T* a, const T* b, int64_t b_period, const QLinearAddTerms& add, c
   const v128_t ratio_a = wasm_f32x4_splat(add.ratio_a), ratio_b = wasm_f32x4_splat(add.ratio_b), fixed = wasm_f32x4_splat(add.fixed);
   const v128_t zero_a = wasm_i32x4_splat(mul.zero_a), zero_b = wasm_i32x4_splat(mul.zero_b);
   const v128_t mul_ratio = wasm_f32x4_splat(mul.ratio), zero_c = wasm_f32x4_splat(mul.zero_c);
-  for (int64_t start = 0; start < count; start += b_period) {
+  // The repeating operand advances by the period's offset j only; the other by start + j.
+  const int64_t a_step = a_repeats ? 0 : 1, b_step = a_repeats ? 1 : 0;
+  for (int64_t start = 0; start < count; start += period) {
+    const T *a_run = a + start * a_step, *b_run = b + start * b_step;
     int64_t j = 0;
-    for (; j + 4 <= b_period; j += 4) {
-      const v128_t qa = Widen4(a + start + j), qb = Widen4(b + j);
+    for (; j + 4 <= period; j += 4) {
+      const v128_t qa = Widen4(a_run + j), qb = Widen4(b_run + j);
       const v128_t c = kMul ? wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_mul(wasm_i32x4_sub(qa, zero_a), wasm_i32x4_sub(qb, zero_b))), mul_ratio), zero_c)
                             : FusedMultiplyAdd4(qa, ratio_a, FusedMultiplyAdd4(qb, ratio_b, fixed));
       Store4(y + start + j, c, rounding);
     }
-    for (; j < b_period; ++j) y[start + j] = one(a[start + j], b[j]);
+    for (; j < period; ++j) y[start + j] = one(a_run[j], b_run[j]);
   }
 }
 
@@ -107,13 +111,16 @@ Status Binary(KernelContext& ctx) {
   const bool single_a = a.size() == 1 && scalar == ScalarOperand::kA, single_b = b.size() == 1 && scalar == ScalarOperand::kB;
   const bool same = a.shape() == *shape && b.shape() == *shape && scalar == ScalarOperand::kNone;
   const bool b_repeats = a.shape() == *shape && IsTrailingBlock(b.shape(), *shape) && scalar == ScalarOperand::kNone;
-  if (!(single_a || single_b || same || b_repeats)) return RunReferenceKernel(ctx);
+  // A bias first (Add(bias, x), as PyTorch exports Linear on 3-D inputs).
+  const bool a_repeats = !b_repeats && b.shape() == *shape && IsTrailingBlock(a.shape(), *shape) && scalar == ScalarOperand::kNone;
+  if (!(single_a || single_b || same || b_repeats || a_repeats)) return RunReferenceKernel(ctx);
   Tensor& y = ctx.OutputToOverwrite(0, type, *shape);
-  const int64_t period = single_a || single_b ? y.size() : b.size();
+  if (y.size() == 0) return Status::Ok();
+  const int64_t period = single_a || single_b ? y.size() : a_repeats ? a.size() : b.size();
   if (type == DataType::kUint8)
-    Run<uint8_t, kMul>(a.data<uint8_t>(), b.data<uint8_t>(), period, add, mul, scalar, y.data<uint8_t>(), y.size());
+    Run<uint8_t, kMul>(a.data<uint8_t>(), b.data<uint8_t>(), period, a_repeats, add, mul, scalar, y.data<uint8_t>(), y.size());
   else
-    Run<int8_t, kMul>(a.data<int8_t>(), b.data<int8_t>(), period, add, mul, scalar, y.data<int8_t>(), y.size());
+    Run<int8_t, kMul>(a.data<int8_t>(), b.data<int8_t>(), period, a_repeats, add, mul, scalar, y.data<int8_t>(), y.size());
   return Status::Ok();
 }
 
