@@ -18,6 +18,8 @@ import torch
 from onnx import helper, numpy_helper
 from torch import nn
 
+from batch_norm import randomize_batch_norm_statistics
+
 
 def hard_swish(x):
     return x * torch.clamp(x + 3, 0, 6) / 6
@@ -85,10 +87,7 @@ def weights_as_constant_nodes(model):
 if __name__ == "__main__":
     torch.manual_seed(0)
     model = TextDirectionClassifier().eval()
-    for m in model.modules():
-        if isinstance(m, nn.BatchNorm2d):  # statistics away from the identity, as trained ones are
-            m.running_mean.uniform_(-0.2, 0.2)
-            m.running_var.uniform_(0.5, 1.5)
+    randomize_batch_norm_statistics(model)
     warnings.filterwarnings("ignore", message=".*training-amenable mode")  # the model is in eval mode
     torch.onnx.export(model, torch.rand(1, 3, 48, 192), sys.argv[1], input_names=["input"], output_names=["output"],
                       opset_version=11, training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=True,

@@ -11,6 +11,8 @@ import sys
 import torch
 from torch import nn
 
+from batch_norm import randomize_batch_norm_statistics
+
 
 def conv_bn(inp, out, stride):
     return nn.Sequential(nn.Conv2d(inp, out, 3, stride, 1, bias=False), nn.BatchNorm2d(out), nn.ReLU())
@@ -33,9 +35,6 @@ class Segmenter(nn.Module):
 if __name__ == "__main__":
     torch.manual_seed(0)
     model = Segmenter().eval()
-    for m in model.modules():
-        if isinstance(m, nn.BatchNorm2d):  # statistics away from the identity, as trained ones are
-            m.running_mean.uniform_(-0.2, 0.2)
-            m.running_var.uniform_(0.5, 1.5)
+    randomize_batch_norm_statistics(model)
     torch.onnx.export(model, torch.rand(1, 3, 256, 256), sys.argv[1], input_names=["input"], output_names=["output"],
                       opset_version=13, dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})

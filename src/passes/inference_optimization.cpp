@@ -5,7 +5,6 @@
 #include <optional>
 #include <set>
 
-#include "graph/shape_inference.h"
 #include "ops/conv.h"
 #include "passes/decomposed_ops.h"
 #include "passes/graph_edit.h"
@@ -108,16 +107,8 @@ Result<PassReport> FuseConvActivations(Model& model) {
 }
 
 Result<std::vector<PassReport>> OptimizeForInference(Model& model) {
-  std::vector<PassReport> reports;
   auto fold_constants = [](Model& m) { return FoldConstants(m, /*keep_size=*/true); };  // int8 weights stay int8
-  for (auto pass : std::initializer_list<Result<PassReport> (*)(Model&)>{fold_constants, RemoveIdentities, FoldBatchNormalization,
-                                                                         FuseDecomposedOps, FuseConvActivations}) {
-    auto report = pass(model);
-    if (!report.ok()) return report.status();
-    reports.push_back(std::move(report.value()));
-  }
-  QPLAY_RETURN_IF_ERROR(InferShapes(model));
-  return reports;
+  return RunPasses(model, {fold_constants, RemoveIdentities, FoldBatchNormalization, FuseDecomposedOps, FuseConvActivations});
 }
 
 }  // namespace qplay

@@ -200,17 +200,20 @@ Result<PassReport> FuseMatMulAddIntoGemm(Model& model) {
   return report;
 }
 
-Result<std::vector<PassReport>> PrepareForQuantization(Model& model) {
+Result<std::vector<PassReport>> RunPasses(Model& model, std::initializer_list<Pass> passes) {
   std::vector<PassReport> reports;
-  auto fold_constants = [](Model& m) { return FoldConstants(m); };
-  for (auto pass : std::initializer_list<Result<PassReport> (*)(Model&)>{fold_constants, RemoveIdentities, FoldBatchNormalization,
-                                                                         FuseMatMulAddIntoGemm, FuseDecomposedOps}) {
+  for (Pass pass : passes) {
     auto report = pass(model);
     if (!report.ok()) return report.status();
     reports.push_back(std::move(report.value()));
   }
   QPLAY_RETURN_IF_ERROR(InferShapes(model));
   return reports;
+}
+
+Result<std::vector<PassReport>> PrepareForQuantization(Model& model) {
+  auto fold_constants = [](Model& m) { return FoldConstants(m); };
+  return RunPasses(model, {fold_constants, RemoveIdentities, FoldBatchNormalization, FuseMatMulAddIntoGemm, FuseDecomposedOps});
 }
 
 }  // namespace qplay

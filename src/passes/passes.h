@@ -1,6 +1,7 @@
 // Graph transforms run before quantization. Each keeps the float model's outputs (up to
 // rounding) and reports what it changed, one line per change naming the nodes.
 #pragma once
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ Result<PassReport> FoldBatchNormalization(Model& model);
 // bias, becomes one Gemm (as ONNX Runtime's MatMulAddFusion and TFLite's fully connected
 // do), so the bias is quantized to int32 with the weight.
 Result<PassReport> FuseMatMulAddIntoGemm(Model& model);
+
+using Pass = Result<PassReport> (*)(Model& model);
+// Runs `passes` in order, stopping at the first error, then infers types and shapes again.
+Result<std::vector<PassReport>> RunPasses(Model& model, std::initializer_list<Pass> passes);
 
 // The four above in order (constants, identities, batch norms, MatMul + Add), then decomposed
 // ops fused where the opset allows (decomposed_ops.h), then shape inference again.
