@@ -1,8 +1,9 @@
-// Fast Conv and QLinearConv for 2-D NCHW inputs. A grouped or dense convolution is a GEMM:
+// Fast Conv, FusedConv and QLinearConv for 2-D NCHW inputs. A grouped or dense convolution is a GEMM:
 // the weights (rows: output channels) times the input patches of one image and group. Float
 // patches are packed straight into the GEMM's panel layout; 8-bit ones are gathered as bytes
 // (im2col: mostly copies of contiguous runs) and then widened and interleaved by vector code. Depthwise
-// convolutions run the SIMD depthwise kernels over each zero-padded channel plane. Other
+// convolutions run the SIMD depthwise kernels over each zero-padded channel plane. A float
+// com.microsoft FusedConv applies its activation to each tile of output as it is computed. Other
 // shapes and types go to the reference kernel.
 #include <algorithm>
 #include <memory>
@@ -172,7 +173,7 @@ int64_t PadPlane(const WindowGeometry& g, CopyRow copy_row, std::vector<T>& padd
 
 constexpr int64_t kPatchTileFloats = 1024 * 1024;
 
-// Calls finish(offset, count) on each run of output elements as soon as they are computed
+// Calls finish(y, offset, count) on each run of output elements as soon as they are computed
 // (while they are in cache): FusedConv's sum and activation.
 template <typename Finish>
 Status ConvFloat(KernelContext& ctx, Finish finish) {
