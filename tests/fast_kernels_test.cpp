@@ -530,6 +530,21 @@ TEST(FastKernels, ReductionsBitExact) {
       }
 }
 
+TEST(FastKernels, ABiasOfTheWrongLengthIsAnErrorInBothVariants) {
+  // W has 12 output channels, B 4 values: the kernels would read past B.
+  Node node;
+  node.op_type = "Conv";
+  node.inputs = {"x", "w", "b"};
+  node.outputs = {"y"};
+  const Tensor x = RandomFloat({1, 3, 5, 5}), w = RandomFloat({12, 3, 3, 1}), b = RandomFloat({4});
+  const std::vector<const Tensor*> inputs{&x, &w, &b};
+  for (KernelVariant variant : {KernelVariant::kReference, KernelVariant::kFast}) {
+    KernelContext ctx(node, 13, inputs, nullptr);
+    const Status status = KernelRegistry::Get().Find("", "Conv", variant)(ctx);
+    EXPECT_EQ(status.message(), "B has 4 values for 12 output channels");
+  }
+}
+
 TEST(FastKernels, EveryFastKernelIsCoveredHere) {
   EXPECT_EQ(KernelRegistry::Get().FastOpTypes(),
             (std::vector<std::string>{"Add", "Clip", "Conv", "ConvInteger", "ConvTranspose", "DequantizeLinear", "Div", "DynamicQuantizeLinear", "Erf", "Gemm",

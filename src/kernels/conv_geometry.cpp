@@ -1,5 +1,7 @@
 #include "kernels/conv_geometry.h"
 
+#include "ops/conv.h"
+
 namespace qplay {
 
 Result<ConvShape> PlanConv(const KernelContext& ctx, const Tensor& x, const Tensor& w) {
@@ -14,6 +16,11 @@ Result<ConvShape> PlanConv(const KernelContext& ctx, const Tensor& x, const Tens
   if (s.group <= 0 || s.in_channels % s.group || s.out_channels % s.group || w.dim(1) * s.group != s.in_channels)
     return ctx.Invalid("X has ", s.in_channels, " channels, W ", ShapeToString(w.shape()), ", group ", s.group,
                        ": expected W's dim 1 = channels / group");
+  // B, when given, holds one value per output channel: Conv's and FusedConv's input 2,
+  // QLinearConv's input 8 (ConvInteger's input 2 is a zero point).
+  const size_t bias_input = IsOp(ctx.node, ops::kQLinearConv) ? 8 : IsOp(ctx.node, ops::kConvInteger) ? 0 : 2;
+  if (bias_input > 0 && ctx.has(bias_input) && ctx.in(bias_input).size() != s.out_channels)
+    return ctx.Invalid("B has ", ctx.in(bias_input).size(), " values for ", s.out_channels, " output channels");
   auto window = ComputeWindow(ctx.node, Shape(x.shape().begin() + 2, x.shape().end()),
                               Shape(w.shape().begin() + 2, w.shape().end()));
   if (!window.ok()) return window.status();

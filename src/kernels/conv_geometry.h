@@ -20,7 +20,8 @@ struct ConvShape {
   }
 };
 
-// Checks X (N x C x spatial...) against W (M x C/group x kernel...) and the node's group.
+// Checks X (N x C x spatial...) against W (M x C/group x kernel...), the node's group and the
+// bias' length.
 Result<ConvShape> PlanConv(const KernelContext& ctx, const Tensor& x, const Tensor& w);
 
 // A transposed convolution's sizes: X (N x C x spatial...), W (C x M/group x kernel...), and the
