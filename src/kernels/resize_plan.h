@@ -59,4 +59,8 @@ struct ResizePlan {
 // cannot compute in.
 Result<ResizePlan> PlanResize(KernelContext& ctx);
 
+// Runs any plan the way the reference kernel does (kernels/reference/resize.cpp): what the fast
+// kernel calls for plans it does not take, without planning again.
+Status ResizeByPlan(KernelContext& ctx, const ResizePlan& plan);
+
 }  // namespace qplay

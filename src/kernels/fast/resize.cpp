@@ -107,7 +107,7 @@ Status Resize(KernelContext& ctx) {
   if (ctx.in(0).rank() != 4) return RunReferenceKernel(ctx);
   auto plan = PlanResize(ctx);
   if (!plan.ok()) return plan.status();
-  if (!Spatial(*plan, ctx.in(0))) return RunReferenceKernel(ctx);
+  if (!Spatial(*plan, ctx.in(0))) return ResizeByPlan(ctx, *plan);
   return plan->mode.interpolation == Interpolation::kNearest ? Nearest(ctx, *plan) : Linear(ctx, *plan);
 }
 

@@ -49,27 +49,35 @@ void Extrapolate(const ResizeMode& mode, int64_t axis, const AxisTaps& taps, Ten
         for (int64_t i = 0; i < inner; ++i) std::memcpy(y.raw() + ((o * len + j) * inner + i) * element, value.raw(), element);
 }
 
-Status Resize(KernelContext& ctx) {
-  auto plan = PlanResize(ctx);
-  if (!plan.ok()) return plan.status();
+}  // namespace
+
+Status ResizeByPlan(KernelContext& ctx, const ResizePlan& plan) {
   const Tensor& x = ctx.in(0);
-  if (plan->resampled.empty() || x.size() == 0) {
-    Tensor& y = ctx.Output(0, x.dtype(), plan->output);
+  if (plan.resampled.empty() || x.size() == 0) {
+    Tensor& y = ctx.Output(0, x.dtype(), plan.output);
     if (y.size() > 0) std::memcpy(y.raw(), x.raw(), y.nbytes());  // nothing resampled: the same shape
     return Status::Ok();
   }
   Tensor current = x;
-  for (int64_t d : plan->resampled) {
+  for (int64_t d : plan.resampled) {
     Shape shape = current.shape();
-    shape[d] = plan->output[d];
+    shape[d] = plan.output[d];
     auto next = Tensor::Allocate(x.dtype(), shape, "an intermediate of the resize");
     if (!next.ok()) return next.status();
-    ResampleAxis(current, d, plan->taps[d], *next);
+    ResampleAxis(current, d, plan.taps[d], *next);
     current = std::move(*next);
   }
-  for (int64_t d : plan->resampled) Extrapolate(plan->mode, d, plan->taps[d], current);
+  for (int64_t d : plan.resampled) Extrapolate(plan.mode, d, plan.taps[d], current);
   ctx.SetOutput(0, std::move(current));
   return Status::Ok();
+}
+
+namespace {
+
+Status Resize(KernelContext& ctx) {
+  auto plan = PlanResize(ctx);
+  if (!plan.ok()) return plan.status();
+  return ResizeByPlan(ctx, *plan);
 }
 
 }  // namespace
