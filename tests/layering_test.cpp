@@ -29,7 +29,7 @@ const std::map<std::string, std::set<std::string>>& AllowedIncludes() {
         {"graph", {"kernels"}},
         {"onnx", {"graph", "onnx_schema"}},
         {"passes", {"onnx"}},
-        {"runtime", {"passes"}},
+        {"runtime", {"passes", "data"}},
         {"quant", {"runtime"}},
         {"train", {"quant", "data"}},
         {"analysis", {"quant", "data"}},

@@ -51,13 +51,47 @@ TEST(Npz, NamesWhatIsDamaged) {
   EXPECT_EQ(Error(inflated), "a.npz/x.npy: its deflate data is damaged (invalid distance code)");
 }
 
-TEST(Npz, AnEntryAnnouncingMoreThanTheTensorBudgetIsRefusedBeforeUnpacking) {
-  auto bytes = Archive("savez_compressed.npz");
-  // The first central directory entry's uncompressed size: 4 GiB - 1.
-  size_t entry = 0;
-  while (!(bytes[entry] == 'P' && bytes[entry + 1] == 'K' && bytes[entry + 2] == 1 && bytes[entry + 3] == 2)) ++entry;
-  for (int i = 0; i < 4; ++i) bytes[entry + 24 + i] = 0xfe;
-  EXPECT_EQ(Error(bytes), "a.npz/x.npy would unpack to 4278124286 bytes; the limit is 2 GiB");
+TEST(Npz, AnEntryPastTheTensorBudgetIsRefusedWhenReadWholeButStreamedWhenOpened) {
+  const auto bytes = Archive("savez_compressed.npz");
+  SetMaxTensorBytes(64);
+  EXPECT_EQ(Error(bytes), "a.npz/x.npy would unpack to 152 bytes; the limit is 64 bytes");
+  auto opened = OpenNpz(BorrowedBytes(bytes.data(), bytes.size(), "a.npz"));
+  SetMaxTensorBytes(kDefaultMaxTensorBytes);
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  EXPECT_FALSE((*opened)[0].array.in_memory());
+}
+
+// What calibration does with a file: rows read a run at a time, in order and again from the start.
+TEST(Npz, OpenedArraysReadTheirRowsAsAsked) {
+  for (const char* name : {"savez.npz", "savez_compressed.npz"}) {
+    const auto bytes = Archive(name);
+    auto opened = OpenNpz(BorrowedBytes(bytes.data(), bytes.size(), name));
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    const SampleArray& x = (*opened)[0].array;
+    EXPECT_EQ(x.shape(), (Shape{2, 3}));
+    for (int pass = 0; pass < 2; ++pass) {
+      for (int64_t row : {0, 1}) {
+        auto rows = x.Rows(row, 1);
+        ASSERT_TRUE(rows.ok()) << rows.status().message();
+        EXPECT_EQ(rows->shape(), (Shape{1, 3}));
+        if (row == 1) EXPECT_EQ(rows->data<float>()[2], 1.25f) << name;
+      }
+    }
+    auto last_only = x.Rows(1, 1);  // a jump backwards from the end restarts the stream
+    ASSERT_TRUE(last_only.ok());
+    EXPECT_EQ(last_only->data<float>()[2], 1.25f);
+  }
+}
+
+TEST(Npz, AnOpenedArchiveIsCheckedThroughWhenOpened) {
+  auto flipped = Archive("savez.npz");
+  flipped[0x80] ^= 0xff;
+  EXPECT_EQ(OpenNpz(BorrowedBytes(flipped.data(), flipped.size(), "a.npz")).status().message(),
+            "a.npz/x.npy: its CRC-32 does not match its data");
+  auto inflated = Archive("savez_compressed.npz");
+  inflated[0x50] ^= 0x55;
+  EXPECT_EQ(OpenNpz(BorrowedBytes(inflated.data(), inflated.size(), "a.npz")).status().message(),
+            "a.npz/x.npy: its deflate data is damaged (invalid distance code)");
 }
 
 }  // namespace

@@ -2,7 +2,12 @@
 // other integer or float widths (runtime/sample_feeds.h), and the calibrator and evaluator on them.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "analysis/evaluate.h"
+#include "data/npy.h"
+#include "data/sample_file.h"
 #include "model_builder.h"
 #include "onnx/model.h"
 #include "quant/calibrator.h"
@@ -53,13 +58,19 @@ std::string BindError(const Model& model, const SampleSet& arrays) {
   return SampleFeeds::Bind(model.graph, arrays, "calibration").status().message();
 }
 
+TensorMap RunOf(const SampleFeeds& feeds, int64_t start, int64_t count) {
+  auto run = feeds.Run(start, count);
+  EXPECT_TRUE(run.ok()) << run.status().message();
+  return run.ok() ? *run : TensorMap{};
+}
+
 TEST(SampleFeeds, StateInputsAreConstantsAndEachRunTakesOneSample) {
   const Model model = StatefulModel();
   auto feeds = SampleFeeds::Bind(model.graph, {{"x", Floats({5, 4})}, {"state", Floats({2, 1, 4})}, {"sr", Tensor::Scalar<int64_t>(16000)}});
   ASSERT_TRUE(feeds.ok()) << feeds.status().message();
   EXPECT_EQ(feeds->samples(), 5);
   EXPECT_EQ(feeds->RunSize(50), 1);
-  const TensorMap run = feeds->Run(2, 1);
+  const TensorMap run = RunOf(*feeds, 2, 1);
   EXPECT_EQ(run.at("x").shape(), (Shape{1, 4}));
   EXPECT_EQ(run.at("x").data<float>()[0], 8.0f);
   EXPECT_EQ(run.at("state").shape(), (Shape{2, 1, 4}));
@@ -71,7 +82,7 @@ TEST(SampleFeeds, OneStatePerSampleIsFedWhole) {
   auto feeds = SampleFeeds::Bind(model.graph, {{"x", Floats({3, 4})}, {"state", Floats({3, 2, 1, 4})}, {"sr", Tensor::Scalar<int64_t>(8000)}});
   ASSERT_TRUE(feeds.ok()) << feeds.status().message();
   EXPECT_EQ(feeds->samples(), 3);
-  const TensorMap run = feeds->Run(1, 1);
+  const TensorMap run = RunOf(*feeds, 1, 1);
   EXPECT_EQ(run.at("state").shape(), (Shape{2, 1, 4}));
   EXPECT_EQ(run.at("state").data<float>()[0], 8.0f);
 }
@@ -83,7 +94,7 @@ TEST(SampleFeeds, SeveralInputsGoInBatchesAndIntegerArraysTakeTheInputsType) {
   ASSERT_TRUE(feeds.ok()) << feeds.status().message();
   EXPECT_EQ(feeds->samples(), 6);
   EXPECT_EQ(feeds->RunSize(4), 4);
-  const TensorMap run = feeds->Run(4, 2);
+  const TensorMap run = RunOf(*feeds, 4, 2);
   EXPECT_EQ(run.at("ids").dtype(), DataType::kInt64);
   EXPECT_EQ(run.at("ids").shape(), (Shape{2, 3}));
   EXPECT_EQ(run.at("mask").data<int64_t>()[5], 1);
@@ -93,7 +104,7 @@ TEST(SampleFeeds, Float64ArraysAreRoundedToFloat32) {
   const Model model = SingleInputModel({-1, 2});
   auto feeds = SampleFeeds::Bind(model.graph, {{"", Tensor::FromVector<double>({1, 2}, {0.1, -2.5})}});
   ASSERT_TRUE(feeds.ok()) << feeds.status().message();
-  EXPECT_EQ(feeds->Run(0, 1).at("x").data<float>()[0], 0.1f);
+  EXPECT_EQ(RunOf(*feeds, 0, 1).at("x").data<float>()[0], 0.1f);
 }
 
 TEST(SampleFeeds, AFixedBatchSetsTheRunSize) {
@@ -125,7 +136,7 @@ TEST(SampleFeeds, AFixedBatchSetsTheRunSize) {
   auto one_run = SampleFeeds::Bind(sequence_first.graph, {{"x", Floats({10, 1, 8})}, {"h", Floats({1, 1, 8})}});
   ASSERT_TRUE(one_run.ok()) << one_run.status().message();
   EXPECT_EQ(one_run->samples(), 1);
-  EXPECT_EQ(one_run->Run(0, 1).at("x").shape(), (Shape{10, 1, 8}));
+  EXPECT_EQ(RunOf(*one_run, 0, 1).at("x").shape(), (Shape{10, 1, 8}));
 }
 
 TEST(SampleFeeds, ErrorsNameTheInputAndWhatWasExpected) {
@@ -146,8 +157,11 @@ TEST(SampleFeeds, ErrorsNameTheInputAndWhatWasExpected) {
     b.Node("Identity", {"ids"}, {"y"});
     return Load(b);
   }();
-  EXPECT_EQ(BindError(int8_ids, {{"ids", Tensor::FromVector<int64_t>({1, 2}, {5, 300})}}),
-            "calibration: input 'ids' takes int8 but its int64 array holds 300 at element 1");
+  // Values are converted a run at a time, so one that does not fit is found by the run that reads it.
+  auto out_of_range = SampleFeeds::Bind(int8_ids.graph, {{"ids", Tensor::FromVector<int64_t>({2, 2}, {1, 2, 5, 300})}}, "calibration");
+  ASSERT_TRUE(out_of_range.ok()) << out_of_range.status().message();
+  EXPECT_TRUE(out_of_range->Run(0, 1).ok());
+  EXPECT_EQ(out_of_range->Run(1, 1).status().message(), "calibration: input 'ids' takes int8 but its int64 array holds 300 at element 3");
 
   const Model single = SingleInputModel({-1, 4});
   EXPECT_EQ(BindError(single, {{"x", Floats({4})}}), "calibration: input 'x' is float32 [batch, 4] but its array is [4]: samples go along a first axis");
@@ -171,6 +185,32 @@ TEST(SampleFeeds, CalibrationAndEvaluationFeedEveryInput) {
   ASSERT_TRUE(report.ok()) << report.status().message();
   EXPECT_EQ(report->samples, 3);
   EXPECT_EQ(report->outputs.at("y").max_abs, 0.0);
+}
+
+// A file read a run at a time (the CLI's --calib FILE) feeds what the array in memory feeds.
+TEST(SampleFeeds, AnArrayReadFromAFileFeedsWhatItsTensorFeeds) {
+  const Model model = TwoInputModel();
+  const Tensor ids = Tensor::FromVector<int32_t>({5, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 300});
+  const std::string path = (std::filesystem::path(::testing::TempDir()) / "sample_feeds_ids.npy").string();
+  {
+    std::ofstream out(path, std::ios::binary);
+    auto bytes = EncodeNpy(ids);
+    out.write(reinterpret_cast<const char*>(bytes->data()), static_cast<std::streamsize>(bytes->size()));
+  }
+  auto file = OpenSampleFile(FileBytes(path).value());
+  ASSERT_TRUE(file.ok()) << file.status().message();
+  EXPECT_FALSE(file->arrays.at("").in_memory());
+  const Tensor mask = Tensor::FromVector<int64_t>({5, 3}, std::vector<int64_t>(15, 1));
+  auto streamed = SampleFeeds::Bind(model.graph, {{"ids", file->arrays.at("")}, {"mask", mask}});
+  auto in_memory = SampleFeeds::Bind(model.graph, {{"ids", ids}, {"mask", mask}});
+  ASSERT_TRUE(streamed.ok() && in_memory.ok());
+  for (int64_t start : {3, 0, 2}) {
+    const TensorMap a = RunOf(*streamed, start, 2), b = RunOf(*in_memory, start, 2);
+    EXPECT_EQ(a.at("ids").ToInt64Vector(), b.at("ids").ToInt64Vector()) << start;
+    EXPECT_EQ(a.at("ids").dtype(), DataType::kInt64);
+  }
+  EXPECT_EQ(streamed->Head(2).arrays().at("ids").shape(), (Shape{2, 3}));
+  std::filesystem::remove(path);
 }
 
 }  // namespace

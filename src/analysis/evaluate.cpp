@@ -30,7 +30,9 @@ Result<EvaluationReport> Evaluate(const Model& reference, const Model* compared,
   const int64_t batch = feeds->RunSize(batch_size);
   for (int64_t start = 0; start < report.samples; start += batch) {
     const int64_t count = std::min(batch, report.samples - start);
-    const TensorMap inputs = feeds->Run(start, count);
+    auto run_inputs = feeds->Run(start, count);
+    if (!run_inputs.ok()) return run_inputs.status();
+    const TensorMap& inputs = *run_inputs;
     auto ref_out = ref_session->Run(inputs);
     if (!ref_out.ok()) return ref_out.status();
     TensorMap cmp_out = *ref_out;

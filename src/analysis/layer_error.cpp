@@ -185,7 +185,9 @@ Result<LayerErrorReport> AnalyzeLayerError(const Model& float_model, const Model
   const int64_t batch = feeds->RunSize(batch_size);
   for (int64_t start = 0; start < report.samples; start += batch) {
     const int64_t count = std::min(batch, report.samples - start);
-    const TensorMap inputs = feeds->Run(start, count);
+    auto run_inputs = feeds->Run(start, count);
+    if (!run_inputs.ok()) return run_inputs.status();
+    const TensorMap& inputs = *run_inputs;
     TensorMap float_values;
     for (const auto& [name, t] : inputs)
       if (needed.count(name)) float_values[name] = t;

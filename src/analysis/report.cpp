@@ -42,12 +42,13 @@ Result<AnalysisReport> AnalyzeQuantization(const Model& float_model, const Model
 
   auto feeds = SampleFeeds::Bind(float_model.graph, data, "the analysis data");
   if (!feeds.ok()) return feeds.status();
-  const TensorMap first = feeds->Run(0, feeds->RunSize(1));
-  auto float_profile = ProfileModel(float_model, first, options.profile_runs);
+  auto first = feeds->FirstRun();
+  if (!first.ok()) return first.status();
+  auto float_profile = ProfileModel(float_model, *first, options.profile_runs);
   if (!float_profile.ok()) return float_profile.status().WithContext("float model");
   report.float_profile = std::move(float_profile.value());
   QPLAY_RETURN_IF_ERROR(step(4));
-  auto quantized_profile = ProfileModel(quantized, first, options.profile_runs);
+  auto quantized_profile = ProfileModel(quantized, *first, options.profile_runs);
   if (!quantized_profile.ok()) return quantized_profile.status().WithContext("quantized model");
   report.quantized_profile = std::move(quantized_profile.value());
 

@@ -2,6 +2,8 @@
 // Its functions, methods and result shapes are declared once, in web/src/engine/qplay-module.ts;
 // wasm-tests/wasm/api-types.test.mjs fails when this file and that declaration drift apart.
 #include <emscripten/bind.h>
+#include <emscripten/em_js.h>
+#include <emscripten/emscripten.h>
 #include <emscripten/val.h>
 
 #include <cmath>
@@ -33,6 +35,21 @@
 #include "train/qat.h"
 
 using emscripten::val;
+
+// Reads `length` bytes at `offset` through reader.read into `out`: the byte count it gave, or -1
+// when it threw (its message kept in Module.qplayReadError), so no JavaScript exception unwinds
+// the C++ frames that asked.
+EM_JS(double, qplay_read_js, (emscripten::EM_VAL reader, double offset, double length, uint8_t* out), {
+  try {
+    const bytes = Emval.toValue(reader).read(offset, length);
+    if (!(bytes instanceof Uint8Array)) throw new Error('read() must return a Uint8Array');
+    if (bytes.length === length) HEAPU8.set(bytes, out);
+    return bytes.length;
+  } catch (e) {
+    Module.qplayReadError = String(e && e.message || e);
+    return -1;
+  }
+});
 
 namespace qplay {
 namespace {
@@ -127,15 +144,79 @@ Result<TensorMap> TensorsFromJs(const val& object) {
   return tensors;
 }
 
+// A sample file read through a JavaScript reader { name, size, read(offset, length) ->
+// Uint8Array }: in the page's worker a File read with FileReaderSync, in Node a file descriptor.
+class JsBytes : public ByteSource {
+ public:
+  JsBytes(val reader, uint64_t size, std::string name) : reader_(std::move(reader)), size_(size), name_(std::move(name)) {}
+  uint64_t size() const override { return size_; }
+  const std::string& name() const override { return name_; }
+  Status Read(uint64_t offset, uint64_t length, uint8_t* out) const override {
+    if (offset > size_ || length > size_ - offset)
+      return Fail(StatusCode::kInvalidArgument, name_, ": bytes ", offset, " to ", offset + length, " were asked for, but it holds ", size_);
+    const double got = qplay_read_js(reader_.as_handle(), static_cast<double>(offset), static_cast<double>(length), out);
+    if (got < 0)
+      return Fail(StatusCode::kInvalidArgument, "reading ", name_, " failed: ", val::module_property("qplayReadError").as<std::string>());
+    if (got != static_cast<double>(length))
+      return Fail(StatusCode::kInvalidArgument, "reading ", name_, ": ", length, " bytes at ", offset, " were asked for, read() gave ", got);
+    return Status::Ok();
+  }
+
+ private:
+  val reader_;
+  uint64_t size_;
+  std::string name_;
+};
+
+bool IsReader(const val& js) { return IsObject(js) && js["read"].typeOf().as<std::string>() == "function"; }
+
+// The sample file behind a reader, its arrays read as they are used.
+Result<SampleFile> OpenSampleFileJs(const val& reader) {
+  if (!reader["name"].isString() || !reader["size"].isNumber())
+    return Fail(StatusCode::kInvalidArgument, "a sample file reader needs a name (string), a size (number) and read(offset, length)");
+  const double size = reader["size"].as<double>();
+  if (!(size >= 0 && size <= 9007199254740992.0)) return Fail(StatusCode::kInvalidArgument, "a sample file's size must be a whole number of bytes");
+  return OpenSampleFile(std::make_shared<JsBytes>(reader, static_cast<uint64_t>(size), reader["name"].as<std::string>()));
+}
+
 // Samples for a model's inputs: one tensor { data, dims } for a single-input model, or
-// { input: { data, dims } } by input name (runtime/sample_feeds.h says how each is fed).
+// { input: { data, dims } } by input name (runtime/sample_feeds.h says how each is fed). A
+// sample file reader (JsBytes) may stand for the whole set or for one input's array; its
+// arrays are then read a run at a time.
 Result<SampleSet> SamplesFromJs(const std::string& what, const val& js) {
+  if (IsReader(js)) {
+    auto file = OpenSampleFileJs(js);
+    if (!file.ok()) return file.status();
+    auto combined = CombineSampleFiles({{"", std::move(*file), what}});
+    if (!combined.ok()) return combined.status();
+    return std::move(combined->arrays);
+  }
   if (IsObject(js) && !js["dims"].isUndefined()) {
     auto tensor = TensorFromJs(what, js);
     if (!tensor.ok()) return tensor.status();
     return SampleSet{{"", tensor.value()}};
   }
-  return TensorsFromJs(js);
+  if (!IsObject(js)) return Fail(StatusCode::kInvalidArgument, what, ": expected a tensor, an object of tensors by input, or a sample file reader");
+  std::vector<GivenSampleFile> files;
+  val tensors = val::object();
+  val names = val::global("Object").call<val>("keys", js);
+  for (unsigned i = 0; i < names["length"].as<unsigned>(); ++i) {
+    const std::string name = names[i].as<std::string>();
+    if (!IsReader(js[name])) {
+      tensors.set(name, js[name]);
+      continue;
+    }
+    auto file = OpenSampleFileJs(js[name]);
+    if (!file.ok()) return file.status();
+    files.push_back({name, std::move(*file), what + " for input '" + name + "'"});
+  }
+  auto in_memory = TensorsFromJs(tensors);
+  if (!in_memory.ok()) return in_memory.status();
+  auto combined = CombineSampleFiles(std::move(files));
+  if (!combined.ok()) return combined.status();
+  SampleSet samples = std::move(combined->arrays);
+  for (auto& [name, tensor] : *in_memory) samples[name] = std::move(tensor);
+  return samples;
 }
 
 val JsonToJs(const std::string& json) { return val::global("JSON").call<val>("parse", json); }
@@ -308,7 +389,9 @@ class WasmModel {
       if (!samples.ok()) return samples.status();
       auto feeds = SampleFeeds::Bind(model_->graph, *samples, "data");
       if (!feeds.ok()) return feeds.status();
-      auto profile = ProfileModel(*model_, feeds->Run(0, feeds->RunSize(1)));
+      auto first = feeds->FirstRun();
+      if (!first.ok()) return first.status();
+      auto profile = ProfileModel(*model_, *first);
       if (!profile.ok()) return profile.status();
       return JsonToJs(profile->ToJson());
     });
@@ -705,9 +788,35 @@ val ParseSampleFileJs(const std::string& name, const val& bytes) {
     if (!file.ok()) return file.status();
     val result = val::object();
     val arrays = val::object();
-    for (const auto& [array_name, tensor] : file->arrays) arrays.set(array_name, TensorToJs(tensor));
+    for (const auto& [array_name, array] : file->arrays) {
+      auto tensor = array.All();
+      if (!tensor.ok()) return tensor.status();
+      arrays.set(array_name, TensorToJs(*tensor));
+    }
     result.set("arrays", arrays);
-    result.set("samples", file->arrays.size() == 1 ? TensorToJs(file->arrays.begin()->second) : val::null());
+    result.set("samples", file->arrays.size() == 1 ? arrays[file->arrays.begin()->first] : val::null());
+    result.set("labels", file->labels ? TensorToJs(*file->labels) : val::null());
+    return result;
+  });
+}
+
+// What a sample file reader holds, its data left unread: { arrays: { name: { dims, type } },
+// labels: tensor or null }.
+val InspectSampleFileJs(const val& reader) {
+  return OrThrow<val>([&]() -> Result<val> {
+    auto file = OpenSampleFileJs(reader);
+    if (!file.ok()) return file.status();
+    val arrays = val::object();
+    for (const auto& [name, array] : file->arrays) {
+      val info = val::object();
+      val dims = val::array();
+      for (int64_t d : array.shape()) dims.call<void>("push", static_cast<double>(d));
+      info.set("dims", dims);
+      info.set("type", DataTypeName(array.dtype()));
+      arrays.set(name, info);
+    }
+    val result = val::object();
+    result.set("arrays", arrays);
     result.set("labels", file->labels ? TensorToJs(*file->labels) : val::null());
     return result;
   });
@@ -897,6 +1006,7 @@ EMSCRIPTEN_BINDINGS(qplay) {
   emscripten::function("parseTensorProto", &ParseTensorProtoJs);
   emscripten::function("parseNpy", &ParseNpyJs);
   emscripten::function("parseSampleFile", &ParseSampleFileJs);
+  emscripten::function("inspectSampleFile", &InspectSampleFileJs);
   emscripten::function("supportedOpsTable", &SupportedOpsMarkdown);
   emscripten::function("measureInt8Gemm", &MeasureInt8GemmJs);
   emscripten::function("backends", &BackendsJs);

@@ -515,7 +515,9 @@ int Profile(const Args& args) {
   if (!data.ok()) return Report(data.status());
   auto feeds = SampleFeeds::Bind(model->graph, data->arrays, "--data");
   if (!feeds.ok()) return Report(feeds.status());
-  auto profile = ProfileModel(*model, feeds->Run(0, feeds->RunSize(1)), static_cast<int>(args.Count("--runs", "5")));
+  auto first = feeds->FirstRun();
+  if (!first.ok()) return Report(first.status());
+  auto profile = ProfileModel(*model, *first, static_cast<int>(args.Count("--runs", "5")));
   if (!profile.ok()) return Report(profile.status());
   if (args.json) {
     std::cout << profile->ToJson() << "\n";

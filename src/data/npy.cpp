@@ -54,24 +54,30 @@ Result<Shape> ParseShape(const std::string& header, size_t at, const std::string
 
 }  // namespace
 
-Result<Tensor> ParseNpy(const uint8_t* data, size_t size, const std::string& source) {
+Result<SampleArray> OpenNpy(ByteSourcePtr bytes) {
   static const uint8_t kMagic[] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
-  if (size < 10 || std::memcmp(data, kMagic, 6) != 0)
+  const std::string& source = bytes->name();
+  const uint64_t size = bytes->size();
+  uint8_t lead[12] = {};
+  if (size >= 10) QPLAY_RETURN_IF_ERROR(bytes->Read(0, 10, lead));
+  if (size < 10 || std::memcmp(lead, kMagic, 6) != 0)
     return Fail(StatusCode::kInvalidArgument, source, " is not a .npy file (missing the \\x93NUMPY magic)");
-  const int major = data[6];
-  size_t header_len, offset;
+  const int major = lead[6];
+  uint64_t header_len, offset;
   if (major == 1) {
-    header_len = data[8] | (data[9] << 8);
+    header_len = lead[8] | (lead[9] << 8);
     offset = 10;
   } else {
     if (size < 12) return Fail(StatusCode::kInvalidArgument, source, " is truncated");
-    header_len = data[8] | (data[9] << 8) | (data[10] << 16) | (static_cast<size_t>(data[11]) << 24);
+    QPLAY_RETURN_IF_ERROR(bytes->Read(10, 2, lead + 10));
+    header_len = lead[8] | (lead[9] << 8) | (lead[10] << 16) | (static_cast<uint64_t>(lead[11]) << 24);
     offset = 12;
   }
   if (header_len > size - offset)
     return Fail(StatusCode::kInvalidArgument, source, " is truncated in its header (", header_len, " bytes announced, ",
                 size - offset, " present)");
-  const std::string header(reinterpret_cast<const char*>(data + offset), header_len);
+  std::string header(header_len, '\0');
+  QPLAY_RETURN_IF_ERROR(bytes->Read(offset, header_len, reinterpret_cast<uint8_t*>(header.data())));
 
   const size_t descr_at = ValueOf(header, "descr");
   const size_t descr_end = descr_at == std::string::npos ? descr_at : header.find('\'', descr_at + 1);
@@ -90,21 +96,15 @@ Result<Tensor> ParseNpy(const uint8_t* data, size_t size, const std::string& sou
   const size_t fortran = ValueOf(header, "fortran_order");
   if (fortran != std::string::npos && header.compare(fortran, 4, "True") == 0)
     return Fail(StatusCode::kUnsupported, source, " is in Fortran order; save it with np.ascontiguousarray");
-  auto parsed = ParseShape(header, ValueOf(header, "shape"), source);
-  if (!parsed.ok()) return parsed.status();
-  const Shape& shape = *parsed;
+  auto shape = ParseShape(header, ValueOf(header, "shape"), source);
+  if (!shape.ok()) return shape.status();
+  return SampleArray::InBytes(std::move(bytes), offset + header_len, dtype, std::move(*shape));
+}
 
-  const std::optional<int64_t> count = CheckedNumElements(shape);
-  if (!count)
-    return Fail(StatusCode::kInvalidArgument, source, " has shape ", ShapeToString(shape), ", more elements than int64 counts");
-  const size_t body = offset + header_len;
-  const uint64_t needed = static_cast<uint64_t>(*count) * ElementSize(dtype);
-  if (static_cast<uint64_t>(*count) > UINT64_MAX / 8 || size - body < needed)
-    return Fail(StatusCode::kInvalidArgument, source, " holds ", size - body, " bytes of data but shape ",
-                ShapeToString(shape), " of ", DataTypeName(dtype), " needs ", needed);
-  auto tensor = Tensor::Allocate(dtype, shape, source);
-  if (tensor.ok()) std::memcpy(tensor->raw(), data + body, needed);
-  return tensor;
+Result<Tensor> ParseNpy(const uint8_t* data, size_t size, const std::string& source) {
+  auto array = OpenNpy(BorrowedBytes(data, size, source));
+  if (!array.ok()) return array.status();
+  return array->All();
 }
 
 Result<std::vector<uint8_t>> EncodeNpy(const Tensor& tensor) {

@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "data/npy.h"
 
@@ -19,17 +20,25 @@ constexpr uint32_t kStored = 0, kDeflated = 8;
 // Deflate's best case: a 258-byte match in under 2 bits, so at most about 1032 bytes out per byte in.
 constexpr uint64_t kMaxDeflateRatio = 1032;
 
-// Little-endian reads from the archive; every read is bounds-checked by its caller's `Has`.
+// Little-endian reads from bytes read out of the archive; every read is bounds-checked by its caller's `Has`.
 struct Bytes {
-  const uint8_t* data;
-  size_t size;
-  bool Has(uint64_t at, uint64_t length) const { return at <= size && length <= size - at; }
+  std::vector<uint8_t> data;
+  uint64_t base = 0;  // where data[0] lies in the archive
+  bool Has(uint64_t at, uint64_t length) const { return at >= base && at - base <= data.size() && length <= data.size() - (at - base); }
   uint64_t Read(uint64_t at, int width) const {
     uint64_t value = 0;
-    for (int i = width - 1; i >= 0; --i) value = value << 8 | data[at + i];
+    for (int i = width - 1; i >= 0; --i) value = value << 8 | data[at - base + i];
     return value;
   }
 };
+
+// Bytes [at, at + length) of the archive, or nothing when it does not hold them all.
+std::optional<Bytes> ReadBytes(const ByteSource& zip, uint64_t at, uint64_t length) {
+  if (at > zip.size() || length > zip.size() - at) return std::nullopt;
+  Bytes bytes{std::vector<uint8_t>(static_cast<size_t>(length)), at};
+  if (!zip.Read(at, length, bytes.data.data()).ok()) return std::nullopt;
+  return bytes;
+}
 
 struct Entry {
   std::string name;
@@ -45,11 +54,14 @@ Status Broken(const std::string& source, const std::string& why) {
   return Fail(StatusCode::kInvalidArgument, source, " is not a valid .npz (zip) file: ", why);
 }
 
-Result<Directory> FindDirectory(const Bytes& zip, const std::string& source) {
+Result<Directory> FindDirectory(const ByteSource& archive, const std::string& source) {
   // The end record is the last 22 bytes, unless a comment of up to 64 KiB follows it.
-  if (zip.size < 22) return Broken(source, "it is shorter than a zip's end record");
-  const uint64_t lowest = zip.size > 22 + 0xffff ? zip.size - 22 - 0xffff : 0;
-  uint64_t end = zip.size - 22;
+  if (archive.size() < 22) return Broken(source, "it is shorter than a zip's end record");
+  const uint64_t lowest = archive.size() > 22 + 0xffff ? archive.size() - 22 - 0xffff : 0;
+  auto tail = ReadBytes(archive, lowest, archive.size() - lowest);
+  if (!tail) return Broken(source, "its end could not be read");
+  const Bytes& zip = *tail;
+  uint64_t end = archive.size() - 22;
   while (zip.Read(end, 4) != kEndOfDirectory) {
     if (end == lowest) return Broken(source, "it has no end-of-central-directory record");
     --end;
@@ -58,12 +70,14 @@ Result<Directory> FindDirectory(const Bytes& zip, const std::string& source) {
   if (zip.Read(end + 4, 2) != 0 || zip.Read(end + 6, 2) != 0) return Broken(source, "it spans several disks");
   const bool zip64 = dir.entries == 0xffff || dir.offset == 0xffffffff || dir.size == 0xffffffff;
   if (zip64) {
-    if (end < 20 || zip.Read(end - 20, 4) != kZip64EndLocator) return Broken(source, "its zip64 end locator is missing");
-    const uint64_t record = zip.Read(end - 20 + 8, 8);
-    if (!zip.Has(record, 56) || zip.Read(record, 4) != kZip64End) return Broken(source, "its zip64 end record is missing");
-    dir = {zip.Read(record + 32, 8), zip.Read(record + 48, 8), zip.Read(record + 40, 8)};
+    auto locator = end >= 20 ? ReadBytes(archive, end - 20, 20) : std::nullopt;
+    if (!locator || locator->Read(end - 20, 4) != kZip64EndLocator) return Broken(source, "its zip64 end locator is missing");
+    auto record = ReadBytes(archive, locator->Read(end - 20 + 8, 8), 56);
+    if (!record || record->Read(record->base, 4) != kZip64End) return Broken(source, "its zip64 end record is missing");
+    dir = {record->Read(record->base + 32, 8), record->Read(record->base + 48, 8), record->Read(record->base + 40, 8)};
   }
-  if (!zip.Has(dir.offset, dir.size)) return Broken(source, "its central directory lies past the end of the file");
+  if (dir.offset > archive.size() || dir.size > archive.size() - dir.offset)
+    return Broken(source, "its central directory lies past the end of the file");
   return dir;
 }
 
@@ -87,7 +101,10 @@ Status ReadZip64Extra(const Bytes& zip, uint64_t at, uint64_t length, Entry& ent
   return Status::Ok();
 }
 
-Result<std::vector<Entry>> ReadDirectory(const Bytes& zip, const Directory& dir, const std::string& source) {
+Result<std::vector<Entry>> ReadDirectory(const ByteSource& archive, const Directory& dir, const std::string& source) {
+  auto directory = ReadBytes(archive, dir.offset, dir.size);
+  if (!directory) return Broken(source, "its central directory could not be read");
+  const Bytes& zip = *directory;
   std::vector<Entry> entries;
   uint64_t at = dir.offset;
   const uint64_t end = dir.offset + dir.size;
@@ -105,7 +122,7 @@ Result<std::vector<Entry>> ReadDirectory(const Bytes& zip, const Directory& dir,
     entry.compressed = zip.Read(at + 20, 4);
     entry.uncompressed = zip.Read(at + 24, 4);
     entry.local_header = zip.Read(at + 42, 4);
-    entry.name.assign(reinterpret_cast<const char*>(zip.data + at + 46), name_length);
+    entry.name.assign(reinterpret_cast<const char*>(zip.data.data() + (at - zip.base) + 46), name_length);
     auto extra = ReadZip64Extra(zip, at + 46 + name_length, extra_length, entry, source);
     if (!extra.ok()) return extra;
     entries.push_back(std::move(entry));
@@ -114,79 +131,194 @@ Result<std::vector<Entry>> ReadDirectory(const Bytes& zip, const Directory& dir,
   return entries;
 }
 
-// The entry's bytes, inflated if needed and checked against its CRC-32.
-Result<std::vector<uint8_t>> ReadEntry(const Bytes& zip, const Entry& entry, const std::string& where) {
+// A deflated entry, inflated as it is read: forwards from where the last read ended, or again
+// from the start for an earlier offset (a second pass over the samples).
+class Inflated : public ByteSource {
+ public:
+  Inflated(ByteSourcePtr archive, uint64_t start, uint64_t compressed, uint64_t size, std::string name)
+      : archive_(std::move(archive)), start_(start), compressed_(compressed), size_(size), name_(std::move(name)) {}
+  ~Inflated() override { inflateEnd(&stream_); }
+  Inflated(const Inflated&) = delete;
+  Inflated& operator=(const Inflated&) = delete;
+
+  uint64_t size() const override { return size_; }
+  const std::string& name() const override { return name_; }
+  Status Read(uint64_t offset, uint64_t length, uint8_t* out) const override {
+    if (offset > size_ || length > size_ - offset)
+      return Fail(StatusCode::kInvalidArgument, name_, ": bytes ", offset, " to ", offset + length, " were asked for, but it unpacks to ", size_);
+    if (!started_ || offset < produced_) QPLAY_RETURN_IF_ERROR(Restart());
+    std::vector<uint8_t> skipped;
+    while (produced_ < offset) {
+      skipped.resize(static_cast<size_t>(std::min<uint64_t>(offset - produced_, kChunk)));
+      QPLAY_RETURN_IF_ERROR(Inflate(skipped.data(), skipped.size()));
+    }
+    QPLAY_RETURN_IF_ERROR(Inflate(out, length));
+    return produced_ == size_ ? CheckEnds() : Status::Ok();
+  }
+
+ private:
+  static constexpr uint64_t kChunk = 1u << 16;
+
+  Status Broken(const std::string& why) const { return Fail(StatusCode::kInvalidArgument, name_, ": ", why); }
+  std::string Announced() const { return "the " + std::to_string(size_) + " announced"; }
+
+  Status Restart() const {
+    if (started_) inflateEnd(&stream_);
+    stream_ = z_stream{};
+    started_ = inflateInit2(&stream_, -MAX_WBITS) == Z_OK;
+    consumed_ = produced_ = 0;
+    return started_ ? Status::Ok() : Broken("zlib could not start");
+  }
+
+  // Inflates the next `length` bytes into `out`.
+  Status Inflate(uint8_t* out, uint64_t length) const {
+    while (length) {
+      if (stream_.avail_in == 0 && consumed_ < compressed_) {
+        input_.resize(static_cast<size_t>(std::min(compressed_ - consumed_, kChunk)));
+        QPLAY_RETURN_IF_ERROR(archive_->Read(start_ + consumed_, input_.size(), input_.data()));
+        consumed_ += input_.size();
+        stream_.next_in = input_.data();
+        stream_.avail_in = static_cast<uInt>(input_.size());
+      }
+      const uInt asked = static_cast<uInt>(std::min(length, kChunk));
+      stream_.next_out = out;
+      stream_.avail_out = asked;
+      const int code = inflate(&stream_, Z_NO_FLUSH);
+      const uInt got = asked - stream_.avail_out;
+      out += got, length -= got, produced_ += got;
+      if (code == Z_STREAM_END && length) return Broken("it unpacks to fewer bytes than " + Announced());
+      if (code == Z_BUF_ERROR && stream_.avail_in == 0 && consumed_ == compressed_) return Broken("its deflate data ends early");
+      if (code != Z_OK && code != Z_STREAM_END && code != Z_BUF_ERROR)
+        return Broken(std::string("its deflate data is damaged") + (stream_.msg ? std::string(" (") + stream_.msg + ")" : ""));
+    }
+    return Status::Ok();
+  }
+
+  // After the announced size, the stream must end without another byte.
+  Status CheckEnds() const {
+    for (;;) {
+      if (stream_.avail_in == 0 && consumed_ < compressed_) {
+        uint8_t one = 0;
+        QPLAY_RETURN_IF_ERROR(archive_->Read(start_ + consumed_, 1, &one));
+        input_.assign(1, one);
+        ++consumed_;
+        stream_.next_in = input_.data();
+        stream_.avail_in = 1;
+      }
+      uint8_t extra = 0;
+      stream_.next_out = &extra;
+      stream_.avail_out = 1;
+      const int code = inflate(&stream_, Z_NO_FLUSH);
+      if (stream_.avail_out == 0) return Broken("it unpacks to more bytes than " + Announced());
+      if (code == Z_STREAM_END) return Status::Ok();
+      if (code == Z_BUF_ERROR && stream_.avail_in == 0 && consumed_ == compressed_) return Broken("its deflate data ends early");
+      if (code != Z_OK && code != Z_BUF_ERROR) return Broken("its deflate data is damaged");
+    }
+  }
+
+  ByteSourcePtr archive_;
+  uint64_t start_, compressed_, size_;
+  std::string name_;
+  mutable z_stream stream_{};
+  mutable bool started_ = false;
+  mutable uint64_t consumed_ = 0, produced_ = 0;
+  mutable std::vector<uint8_t> input_;
+};
+
+// Reads the entry through once, a chunk at a time, and checks its size and CRC-32, so that a
+// damaged entry is refused when the archive is opened, not halfway through calibrating.
+Status Verify(const ByteSource& entry, uint32_t expected) {
+  constexpr uint64_t kChunk = 1u << 20;
+  std::vector<uint8_t> chunk(static_cast<size_t>(std::min(entry.size(), kChunk)));
+  uint32_t crc = static_cast<uint32_t>(crc32(0, nullptr, 0));
+  for (uint64_t at = 0; at < entry.size(); at += kChunk) {
+    const uint64_t n = std::min(entry.size() - at, kChunk);
+    QPLAY_RETURN_IF_ERROR(entry.Read(at, n, chunk.data()));
+    crc = static_cast<uint32_t>(crc32(crc, chunk.data(), static_cast<uInt>(n)));
+  }
+  if (entry.size() == 0) QPLAY_RETURN_IF_ERROR(entry.Read(0, 0, chunk.data()));
+  if (crc != expected) return Fail(StatusCode::kInvalidArgument, entry.name(), ": its CRC-32 does not match its data");
+  return Status::Ok();
+}
+
+bool IsNpy(const Entry& entry) {
+  const std::string suffix = ".npy";
+  return entry.name.size() > suffix.size() && entry.name.compare(entry.name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// The entry's bytes as a source, checked through once (Verify): stored ones read in place,
+// deflated ones inflated as they are read. Damage is refused now, naming the entry.
+// `limit` bounds what the entry may unpack to (what memory can hold, when it is read whole).
+Result<ByteSourcePtr> OpenEntry(const ByteSourcePtr& archive, const Entry& entry, const std::string& where, uint64_t limit) {
   auto broken = [&](const std::string& why) { return Fail(StatusCode::kInvalidArgument, where, ": ", why); };
   if (entry.flags & 1) return broken("the entry is encrypted");
-  if (!zip.Has(entry.local_header, 30) || zip.Read(entry.local_header, 4) != kLocalHeader)
-    return broken("its local header is missing");
-  const uint64_t start = entry.local_header + 30 + zip.Read(entry.local_header + 26, 2) + zip.Read(entry.local_header + 28, 2);
-  if (!zip.Has(start, entry.compressed))
+  auto local = ReadBytes(*archive, entry.local_header, 30);
+  if (!local || local->Read(entry.local_header, 4) != kLocalHeader) return broken("its local header is missing");
+  const uint64_t start = entry.local_header + 30 + local->Read(entry.local_header + 26, 2) + local->Read(entry.local_header + 28, 2);
+  if (start > archive->size() || entry.compressed > archive->size() - start)
     return broken("its " + std::to_string(entry.compressed) + " bytes of data run past the end of the file");
-  if (entry.uncompressed > TensorBudgetBytes())
-    return Fail(StatusCode::kInvalidArgument, where, " would unpack to ", entry.uncompressed, " bytes; the limit is ",
-                TensorBudgetText());
   if (entry.method != kStored && entry.method != kDeflated)
     return broken("it is compressed with method " + std::to_string(entry.method) + "; .npz files use stored or deflate");
   if (entry.method == kStored && entry.compressed != entry.uncompressed) return broken("a stored entry's two sizes differ");
-  // Checked before allocating, so that a few bytes cannot ask for gigabytes.
+  // Checked before reading, so that a few bytes cannot announce gigabytes.
   if (entry.method == kDeflated && entry.uncompressed / kMaxDeflateRatio > entry.compressed)
     return broken(std::to_string(entry.compressed) + " bytes of deflate data cannot unpack to the " +
                   std::to_string(entry.uncompressed) + " announced");
-  std::vector<uint8_t> out(static_cast<size_t>(entry.uncompressed));
-  if (entry.method == kStored) {
-    std::copy_n(zip.data + start, out.size(), out.begin());
-  } else {
-    z_stream stream{};
-    if (inflateInit2(&stream, -MAX_WBITS) != Z_OK) return broken("zlib could not start");
-    // zlib counts in uInt: feed and drain in chunks so sizes past 4 GiB cannot wrap.
-    const uint64_t chunk = 1u << 30;
-    uint64_t in_left = entry.compressed, out_left = out.size();
-    stream.next_in = const_cast<Bytef*>(zip.data + start);
-    stream.next_out = out.data();
-    // Both buffers are refilled before each call, so Z_BUF_ERROR means one of them is used up.
-    int code = Z_OK;
-    while (code == Z_OK) {
-      if (stream.avail_in == 0 && in_left) in_left -= stream.avail_in = static_cast<uInt>(std::min(in_left, chunk));
-      if (stream.avail_out == 0 && out_left) out_left -= stream.avail_out = static_cast<uInt>(std::min(out_left, chunk));
-      code = inflate(&stream, Z_NO_FLUSH);
-    }
-    const bool full = stream.avail_out == 0 && out_left == 0;
-    const std::string why = stream.msg ? std::string(" (") + stream.msg + ")" : "";
-    inflateEnd(&stream);
-    const std::string announced = std::to_string(entry.uncompressed) + " announced";
-    if (code == Z_BUF_ERROR) return broken(full ? "it unpacks to more bytes than the " + announced : "its deflate data ends early");
-    if (code != Z_STREAM_END) return broken("its deflate data is damaged" + why);
-    if (!full) return broken("it unpacks to fewer bytes than the " + announced);
-  }
-  uint32_t crc = static_cast<uint32_t>(crc32(0, nullptr, 0));
-  for (size_t at = 0; at < out.size(); at += 1u << 30)
-    crc = static_cast<uint32_t>(crc32(crc, out.data() + at, static_cast<uInt>(std::min<size_t>(out.size() - at, 1u << 30))));
-  if (crc != entry.crc) return broken("its CRC-32 does not match its data");
-  return out;
+  if (entry.uncompressed > limit)
+    return Fail(StatusCode::kInvalidArgument, where, " would unpack to ", entry.uncompressed, " bytes; the limit is ", TensorBudgetText());
+  ByteSourcePtr bytes = entry.method == kStored
+                            ? ByteRange(archive, start, entry.compressed, where)
+                            : std::make_shared<Inflated>(archive, start, entry.compressed, entry.uncompressed, where);
+  QPLAY_RETURN_IF_ERROR(Verify(*bytes, entry.crc));
+  return bytes;
 }
+
+// The .npy entries of the archive, in archive order.
+Result<std::vector<Entry>> NpyEntries(const ByteSource& archive) {
+  auto dir = FindDirectory(archive, archive.name());
+  if (!dir.ok()) return dir.status();
+  auto entries = ReadDirectory(archive, *dir, archive.name());
+  if (!entries.ok()) return entries.status();
+  std::vector<Entry> npy;
+  for (Entry& entry : *entries)
+    if (IsNpy(entry)) npy.push_back(std::move(entry));
+  if (npy.empty()) return Fail(StatusCode::kInvalidArgument, archive.name(), ": the archive holds no .npy arrays");
+  return npy;
+}
+
+std::string ArrayName(const Entry& entry) { return entry.name.substr(0, entry.name.size() - 4); }
 
 }  // namespace
 
+Result<std::vector<NamedSampleArray>> OpenNpz(ByteSourcePtr archive) {
+  auto entries = NpyEntries(*archive);
+  if (!entries.ok()) return entries.status();
+  std::vector<NamedSampleArray> arrays;
+  for (const Entry& entry : *entries) {
+    auto bytes = OpenEntry(archive, entry, archive->name() + "/" + entry.name, UINT64_MAX);
+    if (!bytes.ok()) return bytes.status();
+    auto array = OpenNpy(std::move(*bytes));
+    if (!array.ok()) return array.status();
+    arrays.push_back({ArrayName(entry), std::move(*array)});
+  }
+  return arrays;
+}
+
 Result<std::vector<NamedArray>> ParseNpz(const uint8_t* data, size_t size, const std::string& source) {
-  const Bytes zip{data, size};
-  auto dir = FindDirectory(zip, source);
-  if (!dir.ok()) return dir.status();
-  auto entries = ReadDirectory(zip, *dir, source);
+  const ByteSourcePtr archive = BorrowedBytes(data, size, source);
+  auto entries = NpyEntries(*archive);
   if (!entries.ok()) return entries.status();
   std::vector<NamedArray> arrays;
   for (const Entry& entry : *entries) {
-    const std::string suffix = ".npy";
-    if (entry.name.size() <= suffix.size() || entry.name.compare(entry.name.size() - suffix.size(), suffix.size(), suffix) != 0)
-      continue;
     const std::string where = source + "/" + entry.name;
-    auto bytes = ReadEntry(zip, entry, where);
+    auto bytes = OpenEntry(archive, entry, where, TensorBudgetBytes());
     if (!bytes.ok()) return bytes.status();
-    auto tensor = ParseNpy(bytes->data(), bytes->size(), where);
+    auto unpacked = ReadAll(**bytes);
+    if (!unpacked.ok()) return unpacked.status();
+    auto tensor = ParseNpy(unpacked->data(), unpacked->size(), where);
     if (!tensor.ok()) return tensor.status();
-    arrays.push_back({entry.name.substr(0, entry.name.size() - suffix.size()), std::move(*tensor)});
+    arrays.push_back({ArrayName(entry), std::move(*tensor)});
   }
-  if (arrays.empty()) return Fail(StatusCode::kInvalidArgument, source, ": the archive holds no .npy arrays");
   return arrays;
 }
 

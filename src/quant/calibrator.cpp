@@ -45,12 +45,13 @@ Result<std::map<std::string, FloatRange>> Calibrate(const Model& model, const st
   const int64_t batch = feeds.RunSize(options.batch_size);
   for (int64_t start = 0; start < total; start += batch) {
     const int64_t count = std::min(batch, total - start);
-    const TensorMap inputs = feeds.Run(start, count);
-    for (const auto& [name, t] : inputs) {
+    auto inputs = feeds.Run(start, count);
+    if (!inputs.ok()) return inputs.status();
+    for (const auto& [name, t] : *inputs) {
       QPLAY_RETURN_IF_ERROR(CheckFinite(name, t, start));
       observe(name, t);
     }
-    auto run = session->Run(inputs, [&](const Node&, const std::string& name, const Tensor& t) { observe(name, t); });
+    auto run = session->Run(*inputs, [&](const Node&, const std::string& name, const Tensor& t) { observe(name, t); });
     if (!run.ok()) return run.status().WithContext("calibration sample " + std::to_string(start));
     if (progress && !progress(start + count, total)) return Fail(StatusCode::kCancelled, "calibration cancelled");
   }

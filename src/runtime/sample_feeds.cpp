@@ -29,17 +29,22 @@ std::pair<double, double> IntegerLimits(DataType t) {
   return {lo, hi};
 }
 
-// `array` as the element type `input` declares, when the conversion keeps every value.
-Result<Tensor> ToDeclaredType(const std::string& input, const ValueType* declared, const Tensor& array, const std::string& what) {
-  if (!declared || declared->dtype == DataType::kUndefined || declared->dtype == array.dtype()) return array;
+// Whether arrays of `given` can feed an input declared as `declared`: the same type, or one
+// that converts (float64 to float32, integers to integers whose range holds the values).
+Status CheckConvertible(const std::string& input, const ValueType* declared, DataType given, const std::string& what) {
+  if (!declared || declared->dtype == DataType::kUndefined || declared->dtype == given) return Status::Ok();
   const DataType to = declared->dtype;
-  const bool float_from_double = to == DataType::kFloat && array.dtype() == DataType::kDouble;
-  if (!float_from_double && !(IsIntegerType(to) && IsIntegerType(array.dtype())))
-    return Fail(StatusCode::kInvalidArgument, what, ": input '", input, "' takes ", DataTypeName(to), " but its array is ",
-                DataTypeName(array.dtype()));
+  if ((to == DataType::kFloat && given == DataType::kDouble) || (IsIntegerType(to) && IsIntegerType(given))) return Status::Ok();
+  return Fail(StatusCode::kInvalidArgument, what, ": input '", input, "' takes ", DataTypeName(to), " but its array is ", DataTypeName(given));
+}
+
+// `array` as the element type `to`, when the conversion keeps every value (CheckConvertible
+// passed); `first_element` places the array's elements in the whole set, for errors.
+Result<Tensor> ToType(const std::string& input, DataType to, const Tensor& array, int64_t first_element, const std::string& what) {
+  if (to == DataType::kUndefined || to == array.dtype()) return array;
   auto converted = Tensor::Allocate(to, array.shape(), what + " for input '" + input + "'");
   if (!converted.ok()) return converted.status();
-  if (float_from_double) {
+  if (to == DataType::kFloat && array.dtype() == DataType::kDouble) {
     for (int64_t i = 0; i < array.size(); ++i) converted->data<float>()[i] = static_cast<float>(array.data<double>()[i]);
     return converted;
   }
@@ -48,7 +53,7 @@ Result<Tensor> ToDeclaredType(const std::string& input, const ValueType* declare
     const double v = array.GetAsDouble(i);
     if (v < lo || v > hi)
       return Fail(StatusCode::kInvalidArgument, what, ": input '", input, "' takes ", DataTypeName(to), " but its ",
-                  DataTypeName(array.dtype()), " array holds ", array.GetAsInt64(i), " at element ", i);
+                  DataTypeName(array.dtype()), " array holds ", array.GetAsInt64(i), " at element ", first_element + i);
     converted->SetFromDouble(i, v);
   }
   return converted;
@@ -94,22 +99,22 @@ Result<SampleFeeds> SampleFeeds::Bind(const Graph& graph, const SampleSet& array
   std::set<std::string> whole_inputs;    // arrays of [N, *input shape]: one whole input per run
   for (const auto& entry : *by_input) {
     const std::string& input = entry.first;  // a named variable: lambdas cannot capture structured bindings in C++17
-    const Tensor& given = entry.second;
+    const SampleArray& array = entry.second;
     const ValueType* declared = graph.TypeOf(input);
-    auto array = ToDeclaredType(input, declared, given, what);
-    if (!array.ok()) return array.status();
-    const Shape& shape = array->shape();
+    QPLAY_RETURN_IF_ERROR(CheckConvertible(input, declared, array.dtype(), what));
+    if (declared) feeds.types_[input] = declared->dtype;
+    const Shape& shape = array.shape();
     const bool has_shape = declared && declared->shape;
     const std::vector<Dim> dims = has_shape ? *declared->shape : std::vector<Dim>{};
     const size_t rank = shape.size();
     auto describe = [&] {
-      return "input '" + input + "' is " + DataTypeName(array->dtype()) + " " + (has_shape ? declared->ShapeString() : "of any shape") +
+      return "input '" + input + "' is " + DataTypeName(declared && declared->dtype != DataType::kUndefined ? declared->dtype : array.dtype()) + " " + (has_shape ? declared->ShapeString() : "of any shape") +
              " but its array is " + ShapeToString(shape);
     };
     if (has_shape && rank == dims.size() && FullyDeclared(dims) && Fits(dims, shape, 0)) {
-      feeds.constants_[input] = *array;
+      feeds.constants_[input] = array;
     } else if (has_shape && rank == dims.size() + 1 && FullyDeclared(dims) && Fits(dims, shape, 0)) {
-      feeds.per_sample_[input] = *array;
+      feeds.per_sample_[input] = array;
       whole_inputs.insert(input);
       counts[input] = shape[0];
     } else if (rank == 0) {
@@ -125,7 +130,7 @@ Result<SampleFeeds> SampleFeeds::Bind(const Graph& graph, const SampleSet& array
                       " for '", input, "')");
         feeds.fixed_batch_ = batch;
       }
-      feeds.per_sample_[input] = *array;
+      feeds.per_sample_[input] = array;
       counts[input] = shape[0];
     }
   }
@@ -133,7 +138,7 @@ Result<SampleFeeds> SampleFeeds::Bind(const Graph& graph, const SampleSet& array
   // of samples rather than constants; with different first dimensions, they are one run.
   std::set<int64_t> first_dims;
   for (const auto& [input, array] : feeds.constants_)
-    if (array.rank() > 0) first_dims.insert(array.dim(0));
+    if (array.rank() > 0) first_dims.insert(array.shape()[0]);
   if (feeds.per_sample_.empty() && first_dims.size() == 1) {
     feeds.fixed_batch_ = *first_dims.begin();
     for (auto it = feeds.constants_.begin(); it != feeds.constants_.end();) {
@@ -141,7 +146,7 @@ Result<SampleFeeds> SampleFeeds::Bind(const Graph& graph, const SampleSet& array
         ++it;
         continue;
       }
-      counts[it->first] = it->second.dim(0);
+      counts[it->first] = it->second.shape()[0];
       feeds.per_sample_.insert(*it);
       it = feeds.constants_.erase(it);
     }
@@ -162,7 +167,20 @@ Result<SampleFeeds> SampleFeeds::Bind(const Graph& graph, const SampleSet& array
     return Fail(StatusCode::kInvalidArgument, what, ": the model's batch is fixed at ", feeds.fixed_batch_, ", and ", feeds.samples_,
                 " samples do not fill whole batches (give a multiple of ", feeds.fixed_batch_,
                 " samples, or arrays of [N, *input shape] for N whole inputs)");
+  for (const auto& [input, array] : feeds.constants_) {
+    auto value = array.All();
+    if (!value.ok()) return value.status();
+    auto converted = ToType(input, feeds.TypeOf(input), *value, 0, what);
+    if (!converted.ok()) return converted.status();
+    feeds.constant_values_[input] = std::move(*converted);
+  }
+  feeds.what_ = what;
   return feeds;
+}
+
+DataType SampleFeeds::TypeOf(const std::string& input) const {
+  auto it = types_.find(input);
+  return it == types_.end() ? DataType::kUndefined : it->second;
 }
 
 int64_t SampleFeeds::RunSize(int64_t preferred) const {
@@ -171,15 +189,16 @@ int64_t SampleFeeds::RunSize(int64_t preferred) const {
   return std::max<int64_t>(preferred, 1);
 }
 
-TensorMap SampleFeeds::Run(int64_t start, int64_t count) const {
-  TensorMap feeds = constants_;
+Result<TensorMap> SampleFeeds::Run(int64_t start, int64_t count) const {
+  TensorMap feeds = constant_values_;
   for (const auto& [input, array] : per_sample_) {
-    if (!wholes_.count(input)) {
-      feeds[input] = array.SliceRows(start, count);
-      continue;
-    }
-    const Shape one(array.shape().begin() + 1, array.shape().end());
-    feeds[input] = array.SliceRows(start, 1).Reshaped(one);
+    const bool whole = wholes_.count(input) > 0;
+    auto rows = array.Rows(start, whole ? 1 : count);
+    if (!rows.ok()) return rows.status();
+    const int64_t per_row = rows->size() / std::max<int64_t>(rows->dim(0), 1);
+    auto converted = ToType(input, TypeOf(input), *rows, start * per_row, what_);
+    if (!converted.ok()) return converted.status();
+    feeds[input] = whole ? converted->Reshaped(Shape(array.shape().begin() + 1, array.shape().end())) : std::move(*converted);
   }
   return feeds;
 }
@@ -188,7 +207,7 @@ SampleFeeds SampleFeeds::Head(int64_t count) const {
   SampleFeeds head = *this;
   const int64_t unit = std::max<int64_t>(fixed_batch_, 1);
   head.samples_ = std::clamp(count / unit * unit, std::min(unit, samples_), samples_);
-  for (auto& [input, array] : head.per_sample_) array = array.SliceRows(0, head.samples_);
+  for (auto& [input, array] : head.per_sample_) array = array.FirstRows(head.samples_);
   return head;
 }
 
@@ -202,9 +221,10 @@ Status ObserveSamples(const Session& session, const SampleFeeds& feeds,
                       const std::function<void(const std::string& name, const Tensor& value)>& observe) {
   const int64_t run_size = feeds.RunSize(1);
   for (int64_t start = 0; start < feeds.samples(); start += run_size) {
-    const TensorMap inputs = feeds.Run(start, run_size);
-    for (const auto& [name, t] : inputs) observe(name, t);
-    auto run = session.Run(inputs, [&](const Node&, const std::string& name, const Tensor& t) { observe(name, t); });
+    auto inputs = feeds.Run(start, run_size);
+    if (!inputs.ok()) return inputs.status();
+    for (const auto& [name, t] : *inputs) observe(name, t);
+    auto run = session.Run(*inputs, [&](const Node&, const std::string& name, const Tensor& t) { observe(name, t); });
     if (!run.ok()) return run.status().WithContext("sample " + std::to_string(start));
   }
   return Status::Ok();

@@ -134,6 +134,10 @@ describe('results have the declared shapes', () => {
       check('QplayModule', 'parseSampleFile', qp.parseSampleFile(name, fs.readFileSync(path.join(repoRoot, 'tests/data', name))));
     check('QplayModule', 'supportedOpsTable', qp.supportedOpsTable());
     check('QplayModule', 'parseSampleFile', qp.parseSampleFile('rows.csv', new TextEncoder().encode('1,2\n3,4\n')));
+    for (const name of ['savez.npz', 'rows.csv']) {
+      const bytes = name.endsWith('.csv') ? new TextEncoder().encode('1,2\n3,4\n') : fs.readFileSync(path.join(repoRoot, 'tests/data', name));
+      check('QplayModule', 'inspectSampleFile', qp.inspectSampleFile({ name, size: bytes.length, read: (offset, length) => bytes.subarray(offset, offset + length) }));
+    }
     check('QplayModule', 'parseTensorProto', qp.parseTensorProto(fs.readFileSync(
       '/usr/share/libonnx-testdata/data/node/test_relu/test_data_set_0/input_0.pb')));
     check('QplayModule', 'measureInt8Gemm', qp.measureInt8Gemm(8, 8, 16));

@@ -93,11 +93,25 @@ export interface WasmQatSession {
   delete(): void;
 }
 
-// A sample file's contents: the samples, and their labels where the file holds them.
-// A data set for a model's inputs: one tensor for a single-input model, or tensors by input
-// name. A tensor shaped exactly like its input is fed to every run (a state, a sample rate); in
-// any other the first axis counts samples (runtime/sample_feeds.h).
-export type Samples = TensorData | Record<string, TensorData>;
+// A .npy, .npz or .csv file the core reads a few samples at a time, so that a data set need not
+// fit in memory: in a worker, a File read with FileReaderSync; in Node, a file descriptor.
+// read() returns exactly `length` bytes from `offset`; an error it throws is reported, named.
+export interface SampleFileReader {
+  name: string;  // its extension picks the format
+  size: number;
+  read(offset: number, length: number): Uint8Array;
+}
+
+// A data set for a model's inputs: one tensor (or sample file) for a single-input model, or
+// tensors (or sample files) by input name. A tensor shaped exactly like its input is fed to every
+// run (a state, a sample rate); in any other the first axis counts samples (runtime/sample_feeds.h).
+export type Samples = TensorData | SampleFileReader | Record<string, TensorData | SampleFileReader>;
+
+// What a sample file holds, its data left unread: each array's shape and type, and labels.
+export interface SampleFileContents {
+  arrays: Record<string, { dims: number[]; type: string }>;
+  labels: (TensorData & { type: string }) | null;
+}
 
 export interface QplayModule {
   // externalFiles: the external data files the model names ({ 'model.onnx.data': bytes }).
@@ -106,6 +120,7 @@ export interface QplayModule {
   parseNpy(bytes: Uint8Array): TensorData & { type: string };
   // Samples from a .npy, .npz or .csv file (by its name's extension); errors start with the name.
   parseSampleFile(name: string, bytes: Uint8Array): SampleFile;
+  inspectSampleFile(reader: SampleFileReader): SampleFileContents;
   // Every op the runtime runs, with the opset versions of its definitions, as a Markdown table.
   supportedOpsTable(): string;
   measureInt8Gemm(m: number, n: number, k: number): Int8GemmThroughput;
