@@ -144,6 +144,20 @@ Result<TensorMap> TensorsFromJs(const val& object) {
   return tensors;
 }
 
+val JsonToJs(const std::string& json) { return val::global("JSON").call<val>("parse", json); }
+
+// options[key] when it is a number, else `fallback`.
+double NumberOption(const val& options, const char* key, double fallback) {
+  return IsObject(options) && options[key].isNumber() ? options[key].as<double>() : fallback;
+}
+
+// options[key] as a whole number in [min, max] (WholeNumber), the fallback when absent.
+Result<int64_t> WholeOption(const val& options, const char* key, int64_t fallback, int64_t min, int64_t max) {
+  return WholeNumber(key, NumberOption(options, key, static_cast<double>(fallback)), min, max);
+}
+
+bool FlagOption(const val& options, const char* key) { return IsObject(options) && options[key].isTrue(); }
+
 // A sample file read through a JavaScript reader { name, size, read(offset, length) ->
 // Uint8Array }: in the page's worker a File read with FileReaderSync, in Node a file descriptor.
 class JsBytes : public ByteSource {
@@ -170,13 +184,26 @@ class JsBytes : public ByteSource {
 
 bool IsReader(const val& js) { return IsObject(js) && js["read"].typeOf().as<std::string>() == "function"; }
 
-// The sample file behind a reader, its arrays read as they are used.
+// The sample file behind a reader, its arrays read as they are used; with reader.rows
+// { start, count }, only those samples of each array.
 Result<SampleFile> OpenSampleFileJs(const val& reader) {
   if (!reader["name"].isString() || !reader["size"].isNumber())
     return Fail(StatusCode::kInvalidArgument, "a sample file reader needs a name (string), a size (number) and read(offset, length)");
   const double size = reader["size"].as<double>();
   if (!(size >= 0 && size <= 9007199254740992.0)) return Fail(StatusCode::kInvalidArgument, "a sample file's size must be a whole number of bytes");
-  return OpenSampleFile(std::make_shared<JsBytes>(reader, static_cast<uint64_t>(size), reader["name"].as<std::string>()));
+  const std::string name = reader["name"].as<std::string>();
+  auto file = OpenSampleFile(std::make_shared<JsBytes>(reader, static_cast<uint64_t>(size), name));
+  if (!file.ok() || !IsObject(reader["rows"])) return file;
+  auto start = WholeOption(reader["rows"], "start", 0, 0, INT64_MAX), count = WholeOption(reader["rows"], "count", 0, 0, INT64_MAX);
+  if (!start.ok()) return start.status();
+  if (!count.ok()) return count.status();
+  for (auto& [array_name, array] : file->arrays) {
+    const int64_t rows = array.rank() ? array.shape()[0] : 0;
+    if (*start > rows || *count > rows - *start)
+      return Fail(StatusCode::kInvalidArgument, name, ": samples ", *start, " to ", *start + *count, " were asked for, but it holds ", rows);
+    array = array.RowsView(*start, *count);
+  }
+  return file;
 }
 
 // Samples for a model's inputs: one tensor { data, dims } for a single-input model, or
@@ -218,20 +245,6 @@ Result<SampleSet> SamplesFromJs(const std::string& what, const val& js) {
   for (auto& [name, tensor] : *in_memory) samples[name] = std::move(tensor);
   return samples;
 }
-
-val JsonToJs(const std::string& json) { return val::global("JSON").call<val>("parse", json); }
-
-// options[key] when it is a number, else `fallback`.
-double NumberOption(const val& options, const char* key, double fallback) {
-  return IsObject(options) && options[key].isNumber() ? options[key].as<double>() : fallback;
-}
-
-// options[key] as a whole number in [min, max] (WholeNumber), the fallback when absent.
-Result<int64_t> WholeOption(const val& options, const char* key, int64_t fallback, int64_t min, int64_t max) {
-  return WholeNumber(key, NumberOption(options, key, static_cast<double>(fallback)), min, max);
-}
-
-bool FlagOption(const val& options, const char* key) { return IsObject(options) && options[key].isTrue(); }
 
 // Throws a JS Error. Call only when no C++ object with a destructor is alive in the caller
 // (a JS throw unwinds wasm frames without running destructors).
@@ -800,8 +813,10 @@ val ParseSampleFileJs(const std::string& name, const val& bytes) {
   });
 }
 
-// What a sample file reader holds, its data left unread: { arrays: { name: { dims, type } },
-// labels: tensor or null }.
+// What a sample file reader holds, read through once without keeping it: { arrays: { name:
+// { dims, type, first: its first sample (or the array, if it has no sample axis) or null,
+// nonFinite: the first NaN or infinity { sample, element, value } or null } }, labels: tensor
+// or null }.
 val InspectSampleFileJs(const val& reader) {
   return OrThrow<val>([&]() -> Result<val> {
     auto file = OpenSampleFileJs(reader);
@@ -813,6 +828,20 @@ val InspectSampleFileJs(const val& reader) {
       for (int64_t d : array.shape()) dims.call<void>("push", static_cast<double>(d));
       info.set("dims", dims);
       info.set("type", DataTypeName(array.dtype()));
+      const bool has_first = array.rank() == 0 || array.shape()[0] > 0;
+      auto first = array.rank() == 0 ? array.All() : array.Rows(0, has_first ? 1 : 0);
+      if (!first.ok()) return first.status();
+      info.set("first", has_first ? TensorToJs(*first) : val::null());
+      auto non_finite = FindNonFinite(array);
+      if (!non_finite.ok()) return non_finite.status();
+      val found = val::null();
+      if (*non_finite) {
+        found = val::object();
+        found.set("sample", static_cast<double>((*non_finite)->sample));
+        found.set("element", static_cast<double>((*non_finite)->element));
+        found.set("value", (*non_finite)->value);
+      }
+      info.set("nonFinite", found);
       arrays.set(name, info);
     }
     val result = val::object();

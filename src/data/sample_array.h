@@ -3,6 +3,7 @@
 // than calibrating on 100.
 #pragma once
 #include <cstdint>
+#include <optional>
 
 #include "core/status.h"
 #include "core/tensor.h"
@@ -26,15 +27,25 @@ class SampleArray {
   Result<Tensor> Rows(int64_t start, int64_t count) const;
   // The whole array (a rank-0 array included).
   Result<Tensor> All() const;
-  // The same array cut to its first `count` rows (at most as many as it has), nothing read.
-  SampleArray FirstRows(int64_t count) const;
+  // The same array cut to rows [start, start + count) (clamped to those it has), nothing read.
+  SampleArray RowsView(int64_t start, int64_t count) const;
 
  private:
-  Tensor tensor_;         // in memory, or
-  ByteSourcePtr bytes_;   // read from here
+  Tensor tensor_;          // in memory (rows from first_row_ on), or
+  int64_t first_row_ = 0;
+  ByteSourcePtr bytes_;    // read from here
   uint64_t offset_ = 0;
   DataType dtype_ = DataType::kUndefined;
   Shape shape_;
 };
+
+struct NonFiniteValue {
+  int64_t sample;   // along the first axis
+  int64_t element;  // within the sample
+  double value;     // NaN or an infinity
+};
+
+// The first NaN or infinity of a float array, read a chunk of rows at a time; none for other types.
+Result<std::optional<NonFiniteValue>> FindNonFinite(const SampleArray& array);
 
 }  // namespace qplay

@@ -207,7 +207,7 @@ SampleFeeds SampleFeeds::Head(int64_t count) const {
   SampleFeeds head = *this;
   const int64_t unit = std::max<int64_t>(fixed_batch_, 1);
   head.samples_ = std::clamp(count / unit * unit, std::min(unit, samples_), samples_);
-  for (auto& [input, array] : head.per_sample_) array = array.FirstRows(head.samples_);
+  for (auto& [input, array] : head.per_sample_) array = array.RowsView(0, head.samples_);
   return head;
 }
 

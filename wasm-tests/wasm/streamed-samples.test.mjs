@@ -54,7 +54,8 @@ test('an .npz read through a reader: its arrays and labels inspected, its sample
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qplay-')), 'eval.npz');
   fs.writeFileSync(file, archive);
   const contents = qp.inspectSampleFile(fileReader(file));
-  expect(contents.arrays).toEqual({ x: { dims: [1000, 1, 28, 28], type: 'float32' } });
+  expect(Object.keys(contents.arrays)).toEqual(['x']);
+  expect(contents.arrays.x).toMatchObject({ dims: [1000, 1, 28, 28], type: 'float32', nonFinite: null });
   expect(contents.labels.dims).toEqual([1000]);
   const streamed = model.evaluate(fileReader(file), contents.labels, null, null);
   const inMemory = model.evaluate(qp.parseNpy(fs.readFileSync(dataFile('evaluation_images.npy'))), contents.labels, null, null);
@@ -72,4 +73,25 @@ test('a reader that throws, or gives too few bytes, is named and the model stays
   const quantized = model.quantize(config, fileReader(dataFile('calibration_images.npy')), null);
   expect(quantized.info().op_histogram.QuantizeLinear).toBeGreaterThan(0);
   quantized.delete();
+});
+
+test('a reader limited to some rows feeds those samples; inspecting finds the first NaN', () => {
+  const file = dataFile('evaluation_images.npy');
+  const all = qp.parseNpy(fs.readFileSync(file));
+  const per = 28 * 28;
+  const rows = { ...fileReader(file), rows: { start: 600, count: 400 } };
+  const contents = qp.inspectSampleFile(rows);
+  expect(contents.arrays[''].dims).toEqual([400, 1, 28, 28]);
+  expect(Array.from(contents.arrays[''].first.data)).toEqual(Array.from(all.data.subarray(600 * per, 601 * per)));
+  expect(contents.arrays[''].nonFinite).toBe(null);
+  const tail = { data: all.data.slice(600 * per), dims: [400, 1, 28, 28] };
+  expect(model.evaluate(rows, null, null, null).outputs).toEqual(model.evaluate(tail, null, null, null).outputs);
+  expect(() => qp.inspectSampleFile({ ...fileReader(file), rows: { start: 900, count: 200 } }))
+    .toThrow('evaluation_images.npy: samples 900 to 1100 were asked for, but it holds 1000');
+
+  const bytes = Buffer.from(fs.readFileSync(file));
+  const dataStart = bytes.length - 1000 * per * 4;
+  bytes.writeFloatLE(NaN, dataStart + (700 * per + 5) * 4);
+  const found = qp.inspectSampleFile({ name: 'nan.npy', size: bytes.length, read: (o, l) => bytes.subarray(o, o + l) }).arrays[''].nonFinite;
+  expect(found).toEqual({ sample: 700, element: 5, value: NaN });
 });

@@ -96,10 +96,12 @@ export interface WasmQatSession {
 // A .npy, .npz or .csv file the core reads a few samples at a time, so that a data set need not
 // fit in memory: in a worker, a File read with FileReaderSync; in Node, a file descriptor.
 // read() returns exactly `length` bytes from `offset`; an error it throws is reported, named.
+// rows: only these samples of each of its arrays.
 export interface SampleFileReader {
   name: string;  // its extension picks the format
   size: number;
   read(offset: number, length: number): Uint8Array;
+  rows?: { start: number; count: number };
 }
 
 // A data set for a model's inputs: one tensor (or sample file) for a single-input model, or
@@ -107,9 +109,15 @@ export interface SampleFileReader {
 // run (a state, a sample rate); in any other the first axis counts samples (runtime/sample_feeds.h).
 export type Samples = TensorData | SampleFileReader | Record<string, TensorData | SampleFileReader>;
 
-// What a sample file holds, its data left unread: each array's shape and type, and labels.
+// What a sample file holds, read through once without keeping it: each array's shape, type,
+// first sample and first NaN or infinity, and the labels.
 export interface SampleFileContents {
-  arrays: Record<string, { dims: number[]; type: string }>;
+  arrays: Record<string, {
+    dims: number[];
+    type: string;
+    first: (TensorData & { type: string }) | null;
+    nonFinite: { sample: number; element: number; value: number } | null;
+  }>;
   labels: (TensorData & { type: string }) | null;
 }
 
