@@ -101,3 +101,32 @@ test('qat trains on the labelled calibration samples epoch by epoch, stops when 
   const report = await engine.evaluate();  // the QAT model is now the engine's quantized model
   expect(report.compare.accuracy).toBeCloseTo(result.best.accuracy, 1);
 });
+
+// The page keeps a dropped .npy or .npz in its File: the engine reads its rows as it runs.
+test('sets that are rows of a file give what the same sets in memory give', async () => {
+  const images = fs.readFileSync(path.join(examples, 'data/evaluation_images.npy'));
+  const file = new File([images], 'evaluation_images.npy');
+  const streaming = new CoreEngine(await loadQplay(), (blob, offset, length) => {
+    expect(blob).toBe(file);
+    return new Uint8Array(images.buffer, images.byteOffset + offset, length);
+  });
+  await streaming.loadModel(bytesOf('models/cnn.onnx'));
+  const labels = await engine.parseNpy(bytesOf('data/evaluation_labels.npy'));
+  const rows = (start, count) => ({ file, start, dims: [count, 1, 28, 28], type: 'float32' });
+  const slice = (t, start, count) => ({ data: t.data.slice(start, start + count), dims: [count] });
+  await streaming.setSamples('calibration', rows(0, 300), slice(labels, 0, 300));
+  await streaming.setSamples('evaluation', rows(300, 700), slice(labels, 300, 700));
+  const all = await engine.parseNpy(bytesOf('data/evaluation_images.npy'));
+  const tensor = (start, count) => ({ data: all.data.slice(start * 784, (start + count) * 784), dims: [count, 1, 28, 28] });
+  const inMemory = new CoreEngine(await loadQplay());
+  await inMemory.loadModel(bytesOf('models/cnn.onnx'));
+  await inMemory.setSamples('calibration', tensor(0, 300), slice(labels, 0, 300));
+  await inMemory.setSamples('evaluation', tensor(300, 700), slice(labels, 300, 700));
+  for (const e of [streaming, inMemory]) await e.quantize({ per_channel: true });
+  expect(await streaming.evaluate()).toEqual(await inMemory.evaluate());
+  expect(await streaming.analyze()).toEqual(await inMemory.analyze());
+  const [streamed, held] = [await streaming.sample('evaluation', 5), await inMemory.sample('evaluation', 5)];
+  expect([streamed.dims, Array.from(streamed.data)]).toEqual([held.dims, Array.from(held.data)]);
+  const qat = { epochs: 1, learningRate: 1e-4, optimizer: 'sgd', batchSize: 32 };
+  expect((await streaming.qat({}, qat)).epochs).toEqual((await inMemory.qat({}, qat)).epochs);
+});

@@ -40,10 +40,10 @@ export async function samplesFromFiles(files: File[], engine: Engine, preprocess
   let samples: Samples;
   if (tensors.length > 1) throw new Error(`drop one .npy, .npz or .csv file at a time (got ${tensors.map((f) => f.name).join(', ')})`);
   if (tensors.length === 1) {
-    const { data, labels } = await readTensorFile(tensors[0], engine);
+    const { data, labels, first } = await readTensorFile(tensors[0], engine);
     if (labels && labels.dims[0] !== data.dims[0])
       throw new Error(`${tensors[0].name}: ${data.dims[0]} samples but ${labels.dims[0]} labels`);
-    samples = { source: tensors[0].name, data, labels, classNames };
+    samples = { source: tensors[0].name, data, labels, classNames, first };
   } else {
     samples = await decodeImages(files, preprocessing, classNames, progress);
   }

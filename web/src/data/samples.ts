@@ -1,17 +1,21 @@
-// A set of samples as the page holds it before handing it to the engine.
-import type { TensorData } from '../engine/types';
+// A set of samples as the page holds it before handing it to the engine: in memory (decoded
+// images, a .csv), or rows of a .npy/.npz file that the engine reads as it runs.
+import { isFileRows, type SampleData, type TensorData } from '../engine/types';
 import { sliceSamples } from '../engine/core-engine';
 
 export interface Samples {
   source: string;            // what they came from, for the page to say
-  data: TensorData;          // [N, ...sample dims]
+  data: SampleData;          // [N, ...sample dims]
   labels: TensorData | null; // int64 [N]
   classNames?: string[];
+  first?: TensorData;        // the first sample, when `data` is read from a file
 }
 
 export const sampleCount = (s: Samples) => s.data.dims[0];
 
+// Samples in a file were looked through when the file was read (readTensorFile).
 export function checkFinite(s: Samples): void {
+  if (isFileRows(s.data)) return;
   const values = s.data.data;
   if (!(values instanceof Float32Array)) return;
   const bad = values.findIndex((v) => !Number.isFinite(v));
@@ -25,7 +29,7 @@ export function checkFinite(s: Samples): void {
 // Math.min(...values): a 224 x 224 RGB image has more values than a call takes arguments).
 export function firstSample(s: Samples): { tensor: TensorData; min: number; max: number; mean: number } {
   const per = s.data.dims.slice(1).reduce((a, b) => a * b, 1);
-  const tensor: TensorData = { data: s.data.data.slice(0, per) as TensorData['data'], dims: [1, ...s.data.dims.slice(1)] };
+  const tensor: TensorData = isFileRows(s.data) ? s.first! : { data: s.data.data.slice(0, per) as TensorData['data'], dims: [1, ...s.data.dims.slice(1)] };
   let min = Infinity, max = -Infinity, sum = 0;
   for (let i = 0; i < per; i++) {
     const v = Number(tensor.data[i]);
@@ -40,16 +44,19 @@ export function firstSample(s: Samples): { tensor: TensorData; min: number; max:
 export function split(s: Samples, share: number): { calibration: Samples; evaluation: Samples } {
   const n = sampleCount(s);
   const k = Math.min(n - 1, Math.max(1, Math.round(n * share)));
-  // Copies: each part's buffer is later transferred on its own.
+  // Copies: each part's buffer is later transferred on its own. A file's rows are narrowed.
   const copy = (t: TensorData, start: number, count: number): TensorData => {
     const view = sliceSamples(t, start, count);
     return { ...view, data: view.data.slice() as TensorData['data'] };
   };
+  const rows = (d: SampleData, start: number, count: number): SampleData =>
+    (isFileRows(d) ? { ...d, start: d.start + start, dims: [count, ...d.dims.slice(1)] } : copy(d, start, count));
   const part = (start: number, count: number, name: string): Samples => ({
     source: `${s.source} (${name})`,
-    data: copy(s.data, start, count),
+    data: rows(s.data, start, count),
     labels: s.labels && copy(s.labels, start, count),
     classNames: s.classNames,
+    first: start === 0 ? s.first : undefined,
   });
   return { calibration: part(0, k, 'calibration'), evaluation: part(k, n - k, 'evaluation') };
 }

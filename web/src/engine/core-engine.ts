@@ -1,15 +1,25 @@
 // The Engine over the wasm module in this thread. The worker runs one; Node tests run one
 // directly. Holds the float model, the last quantized model and the two sample sets.
-import type { QplayModule, WasmModel, WasmProgress } from './qplay-module';
-import type {
-  ActivationRanges, AnalysisReport, BackendPreset, ConvertOptions, Engine, FallbackOutcome, FallbackTarget, EpochReport, GraphNode, InitializerInfo, QatOptions, QatResult, QuantFormatOptions, QuantParams, QuantizeTensorOptions, QuantizedTensor, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
-  SampleFile, SampleRole, TensorData,
+import type { QplayModule, SampleFileReader, WasmModel, WasmProgress } from './qplay-module';
+import {
+  isFileRows, type ActivationRanges, type AnalysisReport, type BackendPreset, type ConvertOptions, type Engine, type FallbackOutcome, type FallbackTarget, type EpochReport, type GraphNode, type InitializerInfo, type QatOptions, type QatResult, type QuantFormatOptions, type QuantParams, type QuantizeTensorOptions, type QuantizedTensor, type EvaluationReport, type LayerErrorReport, type LayerPlan, type Latency, type ModelInfo, type ProgressFn, type QuantConfig, type QuantizedModel,
+  type FileRows, type SampleData, type SampleFile, type SampleFileContents, type SampleRole, type TensorData,
 } from './types';
 
 interface SampleSet {
-  data: TensorData;
+  data: SampleData;
   labels: TensorData | null;
 }
+
+// Reads bytes [offset, offset + length) of a File synchronously: what the core's sample file
+// readers need, since wasm cannot wait for a promise. Workers have FileReaderSync; Node tests
+// pass their own.
+export type ReadBlob = (blob: Blob, offset: number, length: number) => Uint8Array;
+
+const readWithFileReaderSync: ReadBlob = (blob, offset, length) => {
+  if (typeof FileReaderSync === 'undefined') throw new Error('reading a file a few samples at a time needs a worker (FileReaderSync)');
+  return new Uint8Array(new FileReaderSync().readAsArrayBuffer(blob.slice(offset, offset + length)));
+};
 
 // The layer analysis compares every quantized tensor; this many samples show where error comes from.
 const ANALYSIS_SAMPLES = 200;
@@ -21,6 +31,13 @@ export function sliceSamples(tensor: TensorData, start: number, count: number): 
     dims: [count, ...tensor.dims.slice(1)],
     type: tensor.type,
   };
+}
+
+// Samples [start, start + count) of a set, as a copy or as a narrower range of its file.
+function samplesOf(data: SampleData, start: number, count: number): SampleData {
+  if (isFileRows(data)) return { ...data, start: data.start + start, dims: [count, ...data.dims.slice(1)] };
+  const view = sliceSamples(data, start, count);
+  return { ...view, data: view.data.slice() as TensorData['data'] };
 }
 
 function median(values: number[]): number {
@@ -40,7 +57,7 @@ export class CoreEngine implements Engine {
   private stopRequested = false;
   private samples: Partial<Record<SampleRole, SampleSet>> = {};
 
-  constructor(private readonly qp: QplayModule) {}
+  constructor(private readonly qp: QplayModule, private readonly readBlob: ReadBlob = readWithFileReaderSync) {}
 
   async backends(): Promise<BackendPreset[]> {
     return this.qp.backends();
@@ -84,7 +101,11 @@ export class CoreEngine implements Engine {
     return this.qp.parseSampleFile(name, new Uint8Array(bytes));
   }
 
-  async setSamples(role: SampleRole, data: TensorData, labels: TensorData | null): Promise<void> {
+  async inspectSampleFile(file: File): Promise<SampleFileContents> {
+    return this.qp.inspectSampleFile(this.reader(file));
+  }
+
+  async setSamples(role: SampleRole, data: SampleData, labels: TensorData | null): Promise<void> {
     if (!data.dims.length || data.dims[0] === 0) throw new Error(`the ${role} set is empty`);
     if (labels && labels.data.length !== data.dims[0])
       throw new Error(`the ${role} set has ${data.dims[0]} samples but ${labels.data.length} labels`);
@@ -94,13 +115,12 @@ export class CoreEngine implements Engine {
   async sample(role: SampleRole, index: number): Promise<TensorData> {
     const set = this.samplesFor(role);
     if (index < 0 || index >= set.data.dims[0]) throw new Error(`the ${role} set has no sample ${index}`);
-    const one = sliceSamples(set.data, index, 1);
-    return { ...one, data: one.data.slice() as TensorData['data'] };
+    return this.oneSample(set.data, index);
   }
 
   async quantize(config: QuantConfig, progress?: ProgressFn): Promise<QuantizedModel> {
     const model = this.loaded();
-    const calibration = config.mode === 'dynamic' || config.mode === 'weight_only' ? {} : { [this.inputName()]: this.samplesFor('calibration').data };
+    const calibration = config.mode === 'dynamic' || config.mode === 'weight_only' ? {} : { [this.inputName()]: this.feed(this.samplesFor('calibration').data) };
     const next = model.quantize(config, calibration, toProgress(progress));
     this.dropQuantized();
     this.quantized = next;
@@ -110,7 +130,8 @@ export class CoreEngine implements Engine {
   async qat(config: QuantConfig, options: QatOptions, progress?: ProgressFn): Promise<QatResult> {
     const train = this.samplesFor('calibration'), evaluation = this.samples.evaluation;
     if (!train.labels) throw new Error('quantization-aware training needs labels for the calibration samples');
-    const session = this.loaded().qat(config, train.data, train.labels, evaluation?.labels ? evaluation.data : null,
+    // Training holds its set in memory: it goes over it once per epoch, in shuffled order.
+    const session = this.loaded().qat(config, this.inMemory(train.data), train.labels, evaluation?.labels ? this.inMemory(evaluation.data) : null,
                                       evaluation?.labels ?? null, options);
     const epochs: EpochReport[] = [];
     this.stopRequested = false;
@@ -135,14 +156,14 @@ export class CoreEngine implements Engine {
 
   async fallback(config: QuantConfig, target: FallbackTarget, progress?: ProgressFn): Promise<FallbackOutcome> {
     const { data, labels } = this.samplesFor('evaluation');
-    const calibration = { [this.inputName()]: this.samplesFor('calibration').data };
-    const { model, ...outcome } = this.loaded().sensitivity(config, calibration, data, labels, target, toProgress(progress));
+    const calibration = { [this.inputName()]: this.feed(this.samplesFor('calibration').data) };
+    const { model, ...outcome } = this.loaded().sensitivity(config, calibration, this.feed(data), labels, target, toProgress(progress));
     return { ...outcome, bytes: ownBuffer(model) };
   }
 
   async report(progress?: ProgressFn): Promise<AnalysisReport> {
     const { data, labels } = this.samplesFor('evaluation');
-    return this.loaded().report(this.quantizedModel(), data, labels, toProgress(progress));
+    return this.loaded().report(this.quantizedModel(), this.feed(data), labels, toProgress(progress));
   }
 
   async setQuantized(bytes: ArrayBuffer): Promise<ModelInfo> {
@@ -154,18 +175,18 @@ export class CoreEngine implements Engine {
 
   async evaluate(progress?: ProgressFn): Promise<EvaluationReport> {
     const { data, labels } = this.samplesFor('evaluation');
-    return this.loaded().evaluate(data, labels, this.quantizedModel(), toProgress(progress));
+    return this.loaded().evaluate(this.feed(data), labels, this.quantizedModel(), toProgress(progress));
   }
 
   async analyze(progress?: ProgressFn): Promise<LayerErrorReport> {
     const { data } = this.samplesFor('evaluation');
     const count = Math.min(data.dims[0], ANALYSIS_SAMPLES);
-    return this.loaded().analyze(sliceSamples(data, 0, count), this.quantizedModel(), toProgress(progress));
+    return this.loaded().analyze(this.feed(samplesOf(data, 0, count)), this.quantizedModel(), toProgress(progress));
   }
 
   // Median time of one sample through each model, after a warm-up run.
   async latency(): Promise<Latency> {
-    const input = { [this.inputName()]: sliceSamples(this.samplesFor('evaluation').data, 0, 1) };
+    const input = { [this.inputName()]: this.oneSample(this.samplesFor('evaluation').data, 0) };
     const time = (model: WasmModel) => {
       model.run(input);
       const times: number[] = [];
@@ -209,7 +230,7 @@ export class CoreEngine implements Engine {
   }
 
   private withPrepared<T>(config: QuantConfig, read: (model: WasmModel) => T): T {
-    const calibration = this.samples.calibration ? { [this.inputName()]: this.samples.calibration.data } : null;
+    const calibration = this.samples.calibration ? { [this.inputName()]: this.feed(this.samples.calibration.data) } : null;
     const prepared = this.loaded().prepared(config, calibration);
     try {
       return read(prepared);
@@ -219,7 +240,33 @@ export class CoreEngine implements Engine {
   }
 
   async rangeChoices(tensors: string[], options: { percentile?: number; symmetric?: boolean; bins?: number }): Promise<ActivationRanges[]> {
-    return this.loaded().rangeChoices(tensors, { [this.inputName()]: this.samplesFor('calibration').data }, options);
+    return this.loaded().rangeChoices(tensors, { [this.inputName()]: this.feed(this.samplesFor('calibration').data) }, options);
+  }
+
+  private reader(file: File, rows?: FileRows): SampleFileReader {
+    const reader: SampleFileReader = { name: file.name, size: file.size, read: (offset, length) => this.readBlob(file, offset, length) };
+    return rows ? { ...reader, rows: { start: rows.start, count: rows.dims[0] } } : reader;
+  }
+
+  // What the module is given for a set: the tensor, or a reader of the file's rows.
+  private feed(data: SampleData): TensorData | SampleFileReader {
+    return isFileRows(data) ? this.reader(data.file, data) : data;
+  }
+
+  // The set as one tensor, read whole from its file if need be.
+  private inMemory(data: SampleData): TensorData {
+    if (!isFileRows(data)) return data;
+    const { samples } = this.qp.parseSampleFile(data.file.name, this.readBlob(data.file, 0, data.file.size));
+    if (!samples) throw new Error(`${data.file.name}: the file holds several arrays`);
+    return samplesOf(samples, data.start, data.dims[0]) as TensorData;
+  }
+
+  // Sample `index` of a set as a tensor [1, ...], read alone from its file if need be.
+  private oneSample(data: SampleData, index: number): TensorData {
+    const one = samplesOf(data, index, 1);
+    if (!isFileRows(one)) return one;
+    const [array] = Object.values(this.qp.inspectSampleFile(this.reader(one.file, one)).arrays);
+    return array.first!;
   }
 
   private loaded(): WasmModel {

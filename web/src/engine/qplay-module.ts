@@ -5,7 +5,7 @@
 import type {
   ActivationRanges, AnalysisReport, BackendPreset, ConvertOptions, EpochReport, EvaluationReport, FallbackOutcome, FallbackTarget,
   GraphNode, InitializerInfo, LayerErrorReport, LayerPlan, ModelInfo, QuantConfig, QuantizationNote, QuantFormatOptions, QuantParams,
-  QuantizeTensorOptions, QuantizedTensor, SampleFile, TensorData,
+  QuantizeTensorOptions, QuantizedTensor, SampleFile, SampleFileContents, TensorData,
 } from './types';
 
 // Called during long work with the steps done and the total; returning false cancels it.
@@ -109,17 +109,6 @@ export interface SampleFileReader {
 // run (a state, a sample rate); in any other the first axis counts samples (runtime/sample_feeds.h).
 export type Samples = TensorData | SampleFileReader | Record<string, TensorData | SampleFileReader>;
 
-// What a sample file holds, read through once without keeping it: each array's shape, type,
-// first sample and first NaN or infinity, and the labels.
-export interface SampleFileContents {
-  arrays: Record<string, {
-    dims: number[];
-    type: string;
-    first: (TensorData & { type: string }) | null;
-    nonFinite: { sample: number; element: number; value: number } | null;
-  }>;
-  labels: (TensorData & { type: string }) | null;
-}
 
 export interface QplayModule {
   // externalFiles: the external data files the model names ({ 'model.onnx.data': bytes }).

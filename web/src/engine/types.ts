@@ -10,6 +10,30 @@ export interface TensorData {
   type?: string;
 }
 
+// Samples [start, start + dims[0]) of the one array of a .npy or .npz file, which the engine
+// reads a run at a time (so a set need not fit in memory); dims as a tensor of them would have.
+export interface FileRows {
+  file: File;
+  start: number;
+  dims: number[];
+  type: string;
+}
+
+export type SampleData = TensorData | FileRows;
+export const isFileRows = (data: SampleData): data is FileRows => 'file' in data;
+
+// What a .npy or .npz file holds, read through once in the engine without keeping it: each
+// array's shape, type, first sample and first NaN or infinity, and the labels.
+export interface SampleFileContents {
+  arrays: Record<string, {
+    dims: number[];
+    type: string;
+    first: TensorData | null;
+    nonFinite: { sample: number; element: number; value: number } | null;
+  }>;
+  labels: TensorData | null;
+}
+
 // The arrays of a sample file (.npy, .npz, .csv) by name ('' for an .npy's or a .csv's array);
 // samples: the only array, null when the file holds several; labels, if the file holds them.
 export interface SampleFile {
@@ -282,7 +306,8 @@ export interface Engine {
   // Samples from a .npy, .npz (labels under a name like 'labels' or 'y') or .csv (a label column)
   // file, by its name's extension; errors start with the name.
   parseSampleFile(name: string, bytes: ArrayBuffer): Promise<SampleFile>;
-  setSamples(role: SampleRole, data: TensorData, labels: TensorData | null): Promise<void>;
+  inspectSampleFile(file: File): Promise<SampleFileContents>;
+  setSamples(role: SampleRole, data: SampleData, labels: TensorData | null): Promise<void>;
   sample(role: SampleRole, index: number): Promise<TensorData>;
   quantize(config: QuantConfig, progress?: ProgressFn): Promise<QuantizedModel>;
   // A quantized model from a file instead (one quantize() wrote before, say).

@@ -3,9 +3,9 @@
 // held — the model, the sample sets and the last quantized model — from Blobs kept here, so
 // nothing the person loaded is lost.
 import { transferablesOf, type Method, type Reply, type Request } from './protocol';
-import type {
-  ActivationRanges, AnalysisReport, BackendPreset, ConvertOptions, Engine, FallbackOutcome, FallbackTarget, GraphNode, InitializerInfo, QatOptions, QatResult, QuantFormatOptions, QuantParams, QuantizeTensorOptions, QuantizedTensor, EvaluationReport, LayerErrorReport, LayerPlan, Latency, ModelInfo, ProgressFn, QuantConfig, QuantizedModel,
-  SampleFile, SampleRole, TensorData,
+import {
+  isFileRows, type ActivationRanges, type AnalysisReport, type BackendPreset, type ConvertOptions, type Engine, type FallbackOutcome, type FallbackTarget, type GraphNode, type InitializerInfo, type QatOptions, type QatResult, type QuantFormatOptions, type QuantParams, type QuantizeTensorOptions, type QuantizedTensor, type EvaluationReport, type LayerErrorReport, type LayerPlan, type Latency, type ModelInfo, type ProgressFn, type QuantConfig, type QuantizedModel,
+  type SampleData, type SampleFile, type SampleFileContents, type SampleRole, type TensorData,
 } from './types';
 
 export class CancelledError extends Error {
@@ -35,6 +35,10 @@ async function restore(saved: SavedTensor): Promise<TensorData> {
   return { data: new Ctor(await saved.blob.arrayBuffer()), dims: saved.dims, type: saved.type };
 }
 
+// Rows of a file are kept as they are: the File is the saved copy.
+const saveData = (data: SampleData) => (isFileRows(data) ? data : save(data));
+const restoreData = (saved: ReturnType<typeof saveData>) => ('file' in saved ? Promise.resolve(saved) : restore(saved));
+
 export class WorkerEngine implements Engine {
   private worker!: Worker;
   private pending = new Map<number, Pending>();
@@ -42,7 +46,7 @@ export class WorkerEngine implements Engine {
   private ready: Promise<unknown> = Promise.resolve();
   private savedModel: Blob | null = null;
   private savedExternalFiles: Record<string, Blob> = {};
-  private savedSamples: Partial<Record<SampleRole, { data: SavedTensor; labels: SavedTensor | null }>> = {};
+  private savedSamples: Partial<Record<SampleRole, { data: ReturnType<typeof saveData>; labels: SavedTensor | null }>> = {};
   private savedQuantized: Blob | null = null;
 
   constructor(private readonly qplayUrl: string) {
@@ -79,8 +83,12 @@ export class WorkerEngine implements Engine {
     return this.call('parseSampleFile', [name, bytes]);
   }
 
-  async setSamples(role: SampleRole, data: TensorData, labels: TensorData | null): Promise<void> {
-    const saved = { data: save(data), labels: labels && save(labels) };
+  inspectSampleFile(file: File): Promise<SampleFileContents> {
+    return this.call('inspectSampleFile', [file]);
+  }
+
+  async setSamples(role: SampleRole, data: SampleData, labels: TensorData | null): Promise<void> {
+    const saved = { data: saveData(data), labels: labels && save(labels) };
     await this.call('setSamples', [role, data, labels]);
     this.savedSamples[role] = saved;
   }
@@ -192,7 +200,7 @@ export class WorkerEngine implements Engine {
       await this.post(this.request('loadModel', [await this.savedModel.arrayBuffer(), files]));
     }
     for (const [role, saved] of Object.entries(this.savedSamples))
-      await this.post(this.request('setSamples', [role, await restore(saved.data), saved.labels && (await restore(saved.labels))]));
+      await this.post(this.request('setSamples', [role, await restoreData(saved.data), saved.labels && (await restore(saved.labels))]));
     if (this.savedQuantized) await this.post(this.request('setQuantized', [await this.savedQuantized.arrayBuffer()]));
   }
 

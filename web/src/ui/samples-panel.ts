@@ -7,7 +7,7 @@ import { isImage } from '../data/images';
 import { samplesFromFiles } from '../data/load-samples';
 import { tensorToPixels, type Preprocessing } from '../data/preprocessing';
 import { checkShape, firstSample, sampleCount, split, type Samples } from '../data/samples';
-import { readTensorFile } from '../data/tensor-files';
+import { readLabelFile } from '../data/tensor-files';
 import { sharedStyles } from './shared-styles';
 import './sample-image';
 
@@ -143,7 +143,7 @@ export class SamplesPanel extends LitElement {
     input.value = '';
     if (!file || !this.pool || !this.engine) return;
     try {
-      const { data } = await readTensorFile(file, this.engine, true);
+      const data = await readLabelFile(file, this.engine);
       if (data.dims[0] !== sampleCount(this.pool)) throw new Error(`${data.dims[0]} labels for ${sampleCount(this.pool)} samples`);
       this.usePool({ ...this.pool, labels: data, source: `${this.pool.source} + ${file.name}` });
     } catch (err) {
