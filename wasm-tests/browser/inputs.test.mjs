@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { zipSync } from 'fflate';
 import { beforeAll, expect, test } from 'vitest';
 import { downloadAndRun } from './downloaded-model.mjs';
 import { repoRoot, runAndWait, usePage, waitForModel } from './serve-and-launch.mjs';
@@ -100,6 +101,22 @@ test('a folder of images, one folder per class, becomes labelled samples split f
   expect(accuracy).toBeGreaterThan(85);  // the PNGs decode to what the model was trained on
   expect(await page.locator('#metrics').textContent()).not.toContain('PyTorch');  // measured on other samples
   await session.screenshot('image-samples');
+});
+
+// The worker keeps the File and reads its rows a run at a time (FileReaderSync), never the whole set.
+test('an .npz of samples and labels stays in its file and goes through the whole flow', async () => {
+  const { page } = session;
+  const data = (name) => fs.readFileSync(path.join(repoRoot, 'examples/data', name));
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'qplay-')), 'set.npz');
+  fs.writeFileSync(file, zipSync({ 'x.npy': data('evaluation_images.npy'), 'labels.npy': data('evaluation_labels.npy') }, { level: 6 }));
+  await page.locator('#sample-files').setInputFiles(file);
+  await page.waitForFunction(() => document.querySelector('qplay-playground').renderRoot.querySelector('qp-samples-panel')
+    .summary.includes('set.npz'));
+  expect(await page.locator('#samples-summary').textContent()).toBe(
+    '200 calibration samples (set.npz (calibration)) and 800 evaluation samples (set.npz (evaluation)), with labels.');
+  await runAndWait(page);
+  expect(parseFloat(await page.locator('#float-accuracy').textContent())).toBeGreaterThan(85);
+  expect(await page.locator('#quantized-accuracy').textContent()).toMatch(/^\d+\.\d%$/);
 });
 
 test('a second model through the file picker goes through the same flow', async () => {
