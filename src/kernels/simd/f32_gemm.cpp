@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/thread_pool.h"
 #include "kernels/simd/simd.h"
 
 namespace qplay {
@@ -82,17 +83,20 @@ void f32_gemm__ref(int64_t m, const float* a, int64_t lda, const F32PackedB& b, 
 
 void f32_gemm_4x8__wasmsimd(int64_t m, const float* a, int64_t lda, const F32PackedB& b, float* c, int64_t ldc,
                             const F32GemmParams& params) {
-  for (int64_t p = 0; p < b.panels(); ++p) {
-    const int64_t columns = std::min(kF32GemmNr, b.n - p * kF32GemmNr);
-    int64_t row = 0;
-    for (; row + kF32GemmMr <= m; row += kF32GemmMr) Block4x8<4>(row, p, columns, a, lda, b, c, ldc, params);
-    switch (m - row) {
-      case 3: Block4x8<3>(row, p, columns, a, lda, b, c, ldc, params); break;
-      case 2: Block4x8<2>(row, p, columns, a, lda, b, c, ldc, params); break;
-      case 1: Block4x8<1>(row, p, columns, a, lda, b, c, ldc, params); break;
-      default: break;
+  // Panels of columns are independent: the threads take runs of them.
+  ParallelFor(b.panels(), GrainForWork(m * b.k * kF32GemmNr), [&](int64_t first, int64_t last) {
+    for (int64_t p = first; p < last; ++p) {
+      const int64_t columns = std::min(kF32GemmNr, b.n - p * kF32GemmNr);
+      int64_t row = 0;
+      for (; row + kF32GemmMr <= m; row += kF32GemmMr) Block4x8<4>(row, p, columns, a, lda, b, c, ldc, params);
+      switch (m - row) {
+        case 3: Block4x8<3>(row, p, columns, a, lda, b, c, ldc, params); break;
+        case 2: Block4x8<2>(row, p, columns, a, lda, b, c, ldc, params); break;
+        case 1: Block4x8<1>(row, p, columns, a, lda, b, c, ldc, params); break;
+        default: break;
+      }
     }
-  }
+  });
 }
 
 }  // namespace qplay

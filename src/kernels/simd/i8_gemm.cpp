@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/thread_pool.h"
 #include "kernels/simd/requantize.h"
 
 namespace qplay {
@@ -157,17 +158,20 @@ void i8_gemm__ref(int64_t m, const int16_t* a, int64_t lda, const I8PackedB& b, 
 void i8_gemm_4x8__wasmsimd_dot16(int64_t m, const int16_t* a, int64_t lda, const I8PackedB& b, const I8GemmOutput& out) {
   const OutputRange range = RangeOf(out.type, out.zero_point);
   const RoundingLanes rounding(range.lo, range.hi, out.zero_point);
-  for (int64_t p = 0; p < b.panels(); ++p) {
-    const PanelColumns columns = ColumnsOf(p, b, out);
-    int64_t row = 0;
-    for (; row + kI8GemmMr <= m; row += kI8GemmMr) Block4x8<4>(row, columns, a, lda, b, out, rounding);
-    switch (m - row) {
-      case 3: Block4x8<3>(row, columns, a, lda, b, out, rounding); break;
-      case 2: Block4x8<2>(row, columns, a, lda, b, out, rounding); break;
-      case 1: Block4x8<1>(row, columns, a, lda, b, out, rounding); break;
-      default: break;
+  // Panels of columns are independent: the threads take runs of them.
+  ParallelFor(b.panels(), GrainForWork(m * EvenK(b.k) * kI8GemmNr), [&](int64_t first, int64_t last) {
+    for (int64_t p = first; p < last; ++p) {
+      const PanelColumns columns = ColumnsOf(p, b, out);
+      int64_t row = 0;
+      for (; row + kI8GemmMr <= m; row += kI8GemmMr) Block4x8<4>(row, columns, a, lda, b, out, rounding);
+      switch (m - row) {
+        case 3: Block4x8<3>(row, columns, a, lda, b, out, rounding); break;
+        case 2: Block4x8<2>(row, columns, a, lda, b, out, rounding); break;
+        case 1: Block4x8<1>(row, columns, a, lda, b, out, rounding); break;
+        default: break;
+      }
     }
-  }
+  });
 }
 
 }  // namespace qplay
