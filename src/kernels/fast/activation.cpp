@@ -3,6 +3,7 @@
 // types, and Clip bounds of another type, go to the reference kernels.
 #include <limits>
 
+#include "core/thread_pool.h"
 #include "kernels/fused_activation.h"
 #include "kernels/registry.h"
 
@@ -12,7 +13,9 @@ namespace {
 Status Run(KernelContext& ctx, const FusedActivation& activation) {
   const Tensor& x = ctx.in(0);
   Tensor& y = ctx.OutputToOverwrite(0, DataType::kFloat, x.shape());
-  activation.Apply(x.data<float>(), nullptr, y.data<float>(), x.size());
+  ParallelFor(x.size(), GrainForWork(1), [&](int64_t begin, int64_t end) {
+    activation.Apply(x.data<float>() + begin, nullptr, y.data<float>() + begin, end - begin);
+  });
   return Status::Ok();
 }
 

@@ -13,6 +13,7 @@
 #include "kernels/fused_activation.h"
 #include "kernels/quant_math.h"
 #include "kernels/registry.h"
+#include "core/thread_pool.h"
 #include "kernels/simd/depthwise.h"
 #include "kernels/simd/f32_gemm.h"
 #include "kernels/simd/i8_gemm.h"
@@ -48,13 +49,14 @@ class Patches {
   }
 
   // Calls row(kk, first position, first input offset or -1, begin, end, input step) for each
-  // output row in [row_begin, row_end) and each row kk of B: positions are counted from the first
-  // of those rows; the row's output columns [begin, end) sample the input from that offset on,
-  // the others (and every column when the offset is -1) fall in the padding.
+  // output row in [row_begin, row_end) and each row kk of B from channels [channel_begin,
+  // channel_end): positions are counted from the first of those rows; the row's output columns
+  // [begin, end) sample the input from that offset on, the others (and every column when the
+  // offset is -1) fall in the padding.
   template <typename Row>
-  void ForEachRow(int64_t channels, int64_t row_begin, int64_t row_end, Row row) const {
+  void ForEachRow(int64_t channel_begin, int64_t channel_end, int64_t row_begin, int64_t row_end, Row row) const {
     const int64_t h = g_.input[0], w = g_.input[1];
-    for (int64_t c = 0; c < channels; ++c)
+    for (int64_t c = channel_begin; c < channel_end; ++c)
       for (int64_t ky = 0; ky < g_.kernel[0]; ++ky)
         for (int64_t kx = 0; kx < g_.kernel[1]; ++kx) {
           const int64_t kk = (c * g_.kernel[0] + ky) * g_.kernel[1] + kx;
@@ -72,7 +74,7 @@ class Patches {
   // rows [row_begin, row_end) that samples the input, positions counted from the first of those rows.
   template <typename Run>
   void ForEachRun(int64_t channels, int64_t row_begin, int64_t row_end, Run run) const {
-    ForEachRow(channels, row_begin, row_end, [&](int64_t kk, int64_t pos, int64_t at, int64_t begin, int64_t end, int64_t step) {
+    ForEachRow(0, channels, row_begin, row_end, [&](int64_t kk, int64_t pos, int64_t at, int64_t begin, int64_t end, int64_t step) {
       if (at >= 0) run(kk, pos + begin, at, end - begin, step);
     });
   }
@@ -101,30 +103,35 @@ void PutRun(F32PackedB& b, int64_t kk, int64_t pos, const float* x, int64_t at, 
 
 // The patches of output rows [row_begin, row_end) as B, in `b` (its buffer reused). Every
 // element is written once, samples and padding zeros alike, so the buffer is not cleared first.
+// The threads take runs of channels, whose rows of B are disjoint.
 void PackPatchesF32(const float* x, int64_t channels, const Patches& patches, int64_t row_begin, int64_t row_end, F32PackedB& b) {
-  const int64_t width = patches.geometry().output[1];
-  b.k = channels * patches.taps();
+  const int64_t width = patches.geometry().output[1], taps = patches.taps();
+  b.k = channels * taps;
   b.n = (row_end - row_begin) * width;
   b.data.resize(static_cast<size_t>(b.panels() * b.k * kF32GemmNr));
   const int64_t full_panels = patches.Pointwise() ? b.n / kF32GemmNr : 0;
-  for (int64_t p = 0; p < full_panels; ++p)  // 8 consecutive pixels of each plane, two vectors
-    for (int64_t kk = 0; kk < b.k; ++kk) {
-      const float* src = x + kk * patches.positions() + row_begin * width + p * kF32GemmNr;
-      float* dst = b.data.data() + (p * b.k + kk) * kF32GemmNr;
-      wasm_v128_store(dst, wasm_v128_load(src));
-      wasm_v128_store(dst + 4, wasm_v128_load(src + 4));
-    }
-  const int64_t written = full_panels * kF32GemmNr;  // positions the panels above hold
-  patches.ForEachRow(channels, row_begin, row_end, [&](int64_t kk, int64_t row, int64_t at, int64_t begin, int64_t end, int64_t step) {
-    if (at < 0) begin = end = width;
-    // Three segments of the row: padding, samples, padding; each clipped to positions not yet written.
-    const int64_t bounds[4] = {0, begin, end, width};
-    for (int s = 0; s < 3; ++s) {
-      const int64_t first = std::max(row + bounds[s], written), last = row + bounds[s + 1];
-      if (first < last) PutRun(b, kk, first, s == 1 ? x : nullptr, at + (first - row - begin) * step, last - first, step);
-    }
+  const int64_t written = full_panels * kF32GemmNr;  // positions the pointwise panels hold
+  ParallelFor(channels, GrainForWork(taps * b.n), [&](int64_t channel_begin, int64_t channel_end) {
+    for (int64_t p = 0; p < full_panels; ++p)  // 8 consecutive pixels of each plane, two vectors
+      for (int64_t kk = channel_begin * taps; kk < channel_end * taps; ++kk) {
+        const float* src = x + kk * patches.positions() + row_begin * width + p * kF32GemmNr;
+        float* dst = b.data.data() + (p * b.k + kk) * kF32GemmNr;
+        wasm_v128_store(dst, wasm_v128_load(src));
+        wasm_v128_store(dst + 4, wasm_v128_load(src + 4));
+      }
+    patches.ForEachRow(channel_begin, channel_end, row_begin, row_end,
+                       [&](int64_t kk, int64_t row, int64_t at, int64_t begin, int64_t end, int64_t step) {
+      if (at < 0) begin = end = width;
+      // Three segments of the row: padding, samples, padding; each clipped to positions not yet written.
+      const int64_t bounds[4] = {0, begin, end, width};
+      for (int s = 0; s < 3; ++s) {
+        const int64_t first = std::max(row + bounds[s], written), last = row + bounds[s + 1];
+        if (first < last) PutRun(b, kk, first, s == 1 ? x : nullptr, at + (first - row - begin) * step, last - first, step);
+      }
+    });
+    for (int64_t kk = channel_begin * taps; kk < channel_end * taps; ++kk)  // the last panel's tail
+      PutRun(b, kk, b.n, nullptr, 0, b.panels() * kF32GemmNr - b.n, 0);
   });
-  for (int64_t kk = 0; kk < b.k; ++kk) PutRun(b, kk, b.n, nullptr, 0, b.panels() * kF32GemmNr - b.n, 0);  // the last panel's tail
 }
 
 // Scratch reused across the images of one call: the im2col bytes, or the padded int16 planes.
@@ -187,18 +194,20 @@ Status ConvFloat(KernelContext& ctx, Finish finish) {
   const float* bias = ctx.has(2) ? ctx.in(2).data<float>() : nullptr;
   const int64_t in_plane = g.input[0] * g.input[1], out_plane = g.output[0] * g.output[1];
   const int64_t cpg = s.in_channels / s.group, mpg = s.out_channels / s.group;
-  if (IsDepthwise(s)) {
-    std::vector<float> padded;
-    for (int64_t b = 0; b < s.batch; ++b)
-      for (int64_t c = 0; c < s.in_channels; ++c) {
-        const float* plane = x.data<float>() + (b * s.in_channels + c) * in_plane;
+  if (IsDepthwise(s)) {  // the threads take runs of planes, each padding its own
+    ParallelFor(s.batch * s.in_channels, GrainForWork(out_plane * NumElements(g.kernel)), [&](int64_t first, int64_t last) {
+      std::vector<float> padded;
+      for (int64_t plane_index = first; plane_index < last; ++plane_index) {
+        const int64_t c = plane_index % s.in_channels;
+        const float* plane = x.data<float>() + plane_index * in_plane;
         const int64_t width = g.input[1];
         const int64_t pw = PadPlane<float>(g, [&](int64_t y, float* dst) { std::copy_n(plane + y * width, width, dst); }, padded);
-        const int64_t out_offset = (b * s.out_channels + c) * out_plane;
+        const int64_t out_offset = plane_index * out_plane;  // depthwise: as many output channels as input ones
         f32_dwconv_4__wasmsimd(padded.data(), pw, g, w.data<float>() + c * NumElements(g.kernel), bias ? bias[c] : 0.0f,
                                y.data<float>() + out_offset);
         finish(y, out_offset, out_plane);
       }
+    });
     return Status::Ok();
   }
   const Patches patches(g);
@@ -216,7 +225,10 @@ Status ConvFloat(KernelContext& ctx, Finish finish) {
         const int64_t out_offset = (b * s.out_channels + grp * mpg) * out_plane + row * g.output[1];
         PackPatchesF32(x.data<float>() + (b * s.in_channels + grp * cpg) * in_plane, cpg, patches, row, row_end, packed);
         f32_gemm_4x8__wasmsimd(mpg, w.data<float>() + grp * mpg * k, k, packed, y.data<float>() + out_offset, out_plane, params);
-        for (int64_t m = 0; m < mpg; ++m) finish(y, out_offset + m * out_plane, (row_end - row) * g.output[1]);
+        const int64_t run = (row_end - row) * g.output[1];
+        ParallelFor(mpg, GrainForWork(run), [&](int64_t first, int64_t last) {
+          for (int64_t m = first; m < last; ++m) finish(y, out_offset + m * out_plane, run);
+        });
       }
     }
   if (packed.data.capacity() > 2 * kPatchTileFloats) packed.data = {};  // one huge row's patches are not kept
@@ -292,15 +304,18 @@ void DepthwiseQLinear(const ConvShape& s, const T* x, int32_t x_zp, const Widene
   const WindowGeometry& g = s.window;
   const int64_t in_plane = g.input[0] * g.input[1], out_plane = g.output[0] * g.output[1];
   const int64_t out_bytes = static_cast<int64_t>(ElementSize(y.dtype()));
-  std::vector<int16_t> padded;
-  for (int64_t b = 0; b < s.batch; ++b)
-    for (int64_t c = 0; c < s.in_channels; ++c) {
-      const T* plane = x + (b * s.in_channels + c) * in_plane;
+  // The threads take runs of planes, each padding its own.
+  ParallelFor(s.batch * s.in_channels, GrainForWork(out_plane * NumElements(g.kernel)), [&](int64_t first, int64_t last) {
+    std::vector<int16_t> padded;
+    for (int64_t plane_index = first; plane_index < last; ++plane_index) {
+      const int64_t c = plane_index % s.in_channels;
+      const T* plane = x + plane_index * in_plane;
       const int64_t w = g.input[1];
       const int64_t pw = PadPlane<int16_t>(g, [&](int64_t y, int16_t* dst) { WidenRun(plane + y * w, w, x_zp, dst); }, padded);
       i16_dwconv_8__wasmsimd(padded.data(), pw, g, weights.rows.data() + c * weights.lda, bias ? bias[c] : 0, multiplier[c], out_zp,
-                             y.dtype(), y.raw() + (b * s.out_channels + c) * out_plane * out_bytes);
+                             y.dtype(), y.raw() + plane_index * out_plane * out_bytes);
     }
+  });
 }
 
 Status QLinearConv(KernelContext& ctx) {

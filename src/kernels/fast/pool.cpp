@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/thread_pool.h"
 #include "kernels/conv_geometry.h"
 #include "kernels/quant_math.h"
 #include "kernels/registry.h"
@@ -165,9 +166,20 @@ Status MaxPool(KernelContext& ctx) {
   const WindowGeometry& g = *window;
   Tensor& y = ctx.OutputToOverwrite(0, x.dtype(), {x.dim(0), x.dim(1), g.output[0], g.output[1]});
   const int64_t planes = x.dim(0) * x.dim(1);
+  const int64_t in_plane = g.input[0] * g.input[1], out_plane = g.output[0] * g.output[1];
+  // The threads take runs of output rows (2x2 tiling) or of planes; each run's reads and
+  // stores stay inside its own rows.
   auto pool = [&](auto* input, auto* output) {
-    if (TwoByTwoTiling(g)) MaxPool2x2(input, output, planes * g.output[0], g.input[1]);
-    else MaxPool2d(input, output, planes, g);
+    if (TwoByTwoTiling(g)) {
+      const int64_t rows = planes * g.output[0], w = g.input[1];
+      ParallelFor(rows, GrainForWork(2 * w), [&](int64_t first, int64_t last) {
+        MaxPool2x2(input + first * 2 * w, output + first * (w / 2), last - first, w);
+      });
+    } else {
+      ParallelFor(planes, GrainForWork(out_plane * NumElements(g.kernel)), [&](int64_t first, int64_t last) {
+        MaxPool2d(input + first * in_plane, output + first * out_plane, last - first, g);
+      });
+    }
   };
   if (x.dtype() == DataType::kFloat) pool(x.data<float>(), y.data<float>());
   else if (x.dtype() == DataType::kUint8) pool(x.data<uint8_t>(), y.data<uint8_t>());

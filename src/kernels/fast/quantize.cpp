@@ -5,6 +5,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "core/thread_pool.h"
 #include "kernels/quant_math.h"
 #include "kernels/registry.h"
 #include "kernels/simd/requantize.h"
@@ -18,13 +19,18 @@ struct ParamBlocks {
   int64_t inner = 0, channels = 1;
 };
 
-// Calls fn(first element, channel) for each run of `blocks.inner` elements of x.
+// Calls fn(first element, count, channel) on runs of x that share one scale and zero point; the
+// threads take contiguous pieces of x, cut at the blocks' edges.
 template <typename Fn>
-void ForEachBlock(const Tensor& x, const ParamBlocks& blocks, Fn fn) {
-  const int64_t block = blocks.channels * blocks.inner;
-  const int64_t outer = block ? x.size() / block : 0;
-  for (int64_t o = 0; o < outer; ++o)
-    for (int64_t c = 0; c < blocks.channels; ++c) fn((o * blocks.channels + c) * blocks.inner, c);
+void ForEachRun(const Tensor& x, const ParamBlocks& blocks, Fn fn) {
+  if (blocks.inner == 0) return;
+  ParallelFor(x.size(), GrainForWork(1), [&](int64_t begin, int64_t end) {
+    for (int64_t at = begin; at < end;) {
+      const int64_t block = at / blocks.inner, stop = std::min(end, (block + 1) * blocks.inner);
+      fn(at, stop - at, block % blocks.channels);
+      at = stop;
+    }
+  });
 }
 
 // False where the reference kernel runs: opset 21's blocks, and QuantizeLinear's output_dtype.
@@ -78,8 +84,8 @@ void QuantizeRun(const float* x, int64_t count, int32_t zero_point, float scale,
 template <typename T>
 Tensor Dequantized(const Tensor& x, const Tensor& scale, const Tensor* zero_point, const ParamBlocks& blocks) {
   Tensor y = Tensor::Uninitialized(DataType::kFloat, x.shape());
-  ForEachBlock(x, blocks, [&](int64_t at, int64_t c) {
-    DequantizeRun(x.data<T>() + at, blocks.inner, ZeroPointAt(zero_point, c), scale.data<float>()[c], y.data<float>() + at);
+  ForEachRun(x, blocks, [&](int64_t at, int64_t count, int64_t c) {
+    DequantizeRun(x.data<T>() + at, count, ZeroPointAt(zero_point, c), scale.data<float>()[c], y.data<float>() + at);
   });
   return y;
 }
@@ -106,11 +112,11 @@ Status QuantizeLinear(KernelContext& ctx) {
       !PlanBlocks(ctx, x, scale, blocks))
     return RunReferenceKernel(ctx);
   Tensor& y = ctx.OutputToOverwrite(0, type, x.shape());
-  ForEachBlock(x, blocks, [&](int64_t at, int64_t c) {
+  ForEachRun(x, blocks, [&](int64_t at, int64_t count, int64_t c) {
     const int32_t zp = ZeroPointAt(zero_point, c);
     const float s = scale.data<float>()[c];
-    if (type == DataType::kUint8) QuantizeRun(x.data<float>() + at, blocks.inner, zp, s, y.data<uint8_t>() + at);
-    else QuantizeRun(x.data<float>() + at, blocks.inner, zp, s, y.data<int8_t>() + at);
+    if (type == DataType::kUint8) QuantizeRun(x.data<float>() + at, count, zp, s, y.data<uint8_t>() + at);
+    else QuantizeRun(x.data<float>() + at, count, zp, s, y.data<int8_t>() + at);
   });
   return Status::Ok();
 }
