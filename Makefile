@@ -8,12 +8,16 @@ export NODE_PATH := /usr/share/nodejs
 NATIVE := build/native
 ASAN := build/asan
 WASM := build/wasm
+WASM_THREADS := build/wasm-threads
 WEB := build/web
 WASM_DEPS := build/third_party/protobuf-wasm/lib/libprotobuf-lite.a build/third_party/zlib-wasm/lib/libz.a
+WASM_THREADS_DEPS := build/third_party-threads/protobuf-wasm/lib/libprotobuf-lite.a build/third_party-threads/zlib-wasm/lib/libz.a
+# Threads in the threaded module, the caller's included (core/thread_pool.h).
+WASM_THREAD_COUNT := 4
 
-.PHONY: all setup native asan wasm web serve test test-native test-wasm test-browser test-asan fuzz conformance bench bench-accuracy clean
+.PHONY: all setup native asan wasm wasm-threads web serve test test-native test-wasm test-browser test-asan fuzz conformance bench bench-accuracy clean
 
-all: native wasm web
+all: native wasm wasm-threads web
 
 setup:
 	@scripts/setup.sh
@@ -35,10 +39,20 @@ wasm: setup $(WASM_DEPS)
 	@[ -f $(WASM)/CMakeCache.txt ] || emcmake cmake -S . -B $(WASM) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(WASM) -j$(JOBS)
 
-web: wasm
+$(WASM_THREADS_DEPS):
+	@scripts/build-wasm-deps.sh threads
+
+# The same module with Emscripten pthreads: qplay-threads.js, for cross-origin isolated pages.
+wasm-threads: setup $(WASM_THREADS_DEPS)
+	@[ -f $(WASM_THREADS)/CMakeCache.txt ] || emcmake cmake -S . -B $(WASM_THREADS) -DCMAKE_BUILD_TYPE=Release \
+	  -DQPLAY_WASM_THREADS=$(WASM_THREAD_COUNT) -DQPLAY_WASM_DEPS=$(CURDIR)/build/third_party-threads >/dev/null
+	@cmake --build $(WASM_THREADS) -j$(JOBS)
+
+web: wasm wasm-threads
 	@npx vite build --config web/vite.config.js --logLevel warn
 	@node scripts/build-docs.mjs
-	@cp $(WASM)/qplay.js $(WASM)/qplay.wasm $(WEB)/
+	@cp $(WASM)/qplay.js $(WASM)/qplay.wasm $(WASM_THREADS)/qplay-threads.js $(WASM_THREADS)/qplay-threads.wasm \
+	  $(WASM_THREADS)/qplay-threads.worker.js $(WEB)/
 	@mkdir -p $(WEB)/examples/data && cp examples/models/*.onnx examples/models/*.json $(WEB)/examples/
 	@cp examples/data/*.npy $(WEB)/examples/data/
 
@@ -52,7 +66,7 @@ test-native: native
 	@cd $(NATIVE) && ctest --output-on-failure -j$(JOBS)
 	@$(NATIVE)/qplay conformance /usr/share/libonnx-testdata/data | tail -n 1
 
-test-wasm: native wasm
+test-wasm: native wasm wasm-threads
 	@npx tsc -p wasm-tests
 	@npx vitest run --root wasm-tests --project wasm
 

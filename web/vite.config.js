@@ -21,5 +21,10 @@ module.exports = {
       output: { entryFileNames: (chunk) => (chunk.name === 'qplay-widgets' ? 'assets/qplay-widgets.js' : 'assets/[name]-[hash].js') },
     },
   },
-  preview: { host: '127.0.0.1' },
+  // Cross-origin isolation (`make serve`), so that the page can use the threaded module: every
+  // file is qplay's own, so nothing the page loads is refused under these headers.
+  preview: {
+    host: '127.0.0.1',
+    headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
+  },
 };

@@ -19,6 +19,7 @@
 #include "analysis/range_choices.h"
 #include "analysis/report.h"
 #include "analysis/sensitivity.h"
+#include "core/thread_pool.h"
 #include "data/npy.h"
 #include "data/sample_file.h"
 #include "kernels/op_support.h"
@@ -1036,6 +1037,9 @@ EMSCRIPTEN_BINDINGS(qplay) {
   emscripten::function("parseNpy", &ParseNpyJs);
   emscripten::function("parseSampleFile", &ParseSampleFileJs);
   emscripten::function("inspectSampleFile", &InspectSampleFileJs);
+  emscripten::function("threadCount", &ThreadCount);
+  emscripten::function("setThreadCount", &SetThreadCount);
+  emscripten::function("maxThreadCount", &MaxThreadCount);
   emscripten::function("supportedOpsTable", &SupportedOpsMarkdown);
   emscripten::function("measureInt8Gemm", &MeasureInt8GemmJs);
   emscripten::function("backends", &BackendsJs);

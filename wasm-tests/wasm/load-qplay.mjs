@@ -4,13 +4,15 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
-const wasmDir = path.join(repoRoot, 'build/wasm');
 
+// { threads: true } loads the threaded build (build/wasm-threads/qplay-threads.js), whose
+// pthread workers Node runs as worker threads.
 /** @returns {Promise<import('../../web/src/engine/qplay-module').QplayModule>} */
-export async function loadQplay() {
+export async function loadQplay({ threads = false } = {}) {
+  const [dir, name] = threads ? ['build/wasm-threads', 'qplay-threads'] : ['build/wasm', 'qplay'];
   const require = createRequire(import.meta.url);
-  const createQplay = require(path.join(wasmDir, 'qplay.js'));
-  return createQplay({ wasmBinary: fs.readFileSync(path.join(wasmDir, 'qplay.wasm')) });
+  const createQplay = require(path.join(repoRoot, dir, `${name}.js`));
+  return createQplay({ wasmBinary: fs.readFileSync(path.join(repoRoot, dir, `${name}.wasm`)) });
 }
 
 export const conformanceRoot = '/usr/share/libonnx-testdata/data';

@@ -4,3 +4,8 @@
 const base = new URL(/* @vite-ignore */ '../', import.meta.url);
 
 export const qplayFile = (path: string) => new URL(path, base).href;
+
+// The module a worker loads: the threaded build where the page is cross-origin isolated (only
+// there can it share memory between threads), the single-threaded one anywhere else, such as
+// a page embedding a widget without those headers.
+export const qplayModuleFile = () => qplayFile(globalThis.crossOriginIsolated ? 'qplay-threads.js' : 'qplay.js');

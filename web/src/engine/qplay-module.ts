@@ -118,6 +118,11 @@ export interface QplayModule {
   // Samples from a .npy, .npz or .csv file (by its name's extension); errors start with the name.
   parseSampleFile(name: string, bytes: Uint8Array): SampleFile;
   inspectSampleFile(reader: SampleFileReader): SampleFileContents;
+  // Threads the kernels use (qplay-threads.js: up to maxThreadCount(), the machine's count by
+  // default; qplay.js: always 1). Results are the same bits on any count.
+  threadCount(): number;
+  setThreadCount(count: number): void;
+  maxThreadCount(): number;
   // Every op the runtime runs, with the opset versions of its definitions, as a Markdown table.
   supportedOpsTable(): string;
   measureInt8Gemm(m: number, n: number, k: number): Int8GemmThroughput;
@@ -130,6 +135,11 @@ export interface QplayModule {
   quantizeTensor(tensor: TensorData, options: QuantizeTensorOptions): QuantizedTensor;
 }
 
-// build/wasm/qplay.js: in Node pass the module's bytes as wasmBinary (Node cannot fetch a path).
-export type CreateQplay = (options?: { wasmBinary?: ArrayBuffer | Uint8Array; locateFile?: (file: string) => string }) =>
-  Promise<QplayModule>;
+// build/wasm/qplay.js (or build/wasm-threads/qplay-threads.js): in Node pass the module's bytes
+// as wasmBinary (Node cannot fetch a path). The threaded module's pthread workers load its
+// script from mainScriptUrlOrBlob when it is not the script running (a worker that imported it).
+export type CreateQplay = (options?: {
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  locateFile?: (file: string) => string;
+  mainScriptUrlOrBlob?: string;
+}) => Promise<QplayModule>;

@@ -14,8 +14,10 @@ self.onmessage = async ({ data }: MessageEvent<Request>) => {
   try {
     if ('init' in data) {
       importScripts(data.init);
-      // qplay.wasm sits beside qplay.js, not beside this script.
-      engine = createQplay({ locateFile: (file) => new URL(file, data.init).href }).then((qp) => new CoreEngine(qp));
+      // qplay.wasm sits beside qplay.js, not beside this script; so does the threaded build's
+      // pthread worker script, which loads the module's script from its address.
+      engine = createQplay({ locateFile: (file) => new URL(file, data.init).href, mainScriptUrlOrBlob: data.init })
+        .then((qp) => new CoreEngine(qp));
       await engine;
       reply({ id, ok: true, result: null });
       return;

@@ -5,7 +5,7 @@
 // hides parts (for an iframe on a site that cannot run scripts); embedded elsewhere it keeps
 // to itself: the `model` and `hide` attributes say the same, and drops count only on the element.
 import { LitElement, css, html, nothing } from 'lit';
-import { qplayFile } from '../engine/base-url';
+import { qplayFile, qplayModuleFile } from '../engine/base-url';
 import { CancelledError, WorkerEngine } from '../engine/worker-engine';
 import type { BackendPreset, ConvertOptions, LayerPlan, ModelInfo } from '../engine/types';
 import { filesFromDrop, isModelFile, isSampleFile } from '../data/load-samples';
@@ -65,7 +65,7 @@ export class Playground extends LitElement {
   declare results: RunResults | null;
   declare taskRunning: boolean;  // a panel's own run: QAT, the fallback search, the analysis report
   private samplesBundled = false;
-  private readonly engine = new WorkerEngine(qplayFile('qplay.js'));
+  private readonly engine = new WorkerEngine(qplayModuleFile());
 
   static styles = [sharedStyles, css`
     :host { max-width: 72rem; margin: 0 auto; padding: 1rem; }

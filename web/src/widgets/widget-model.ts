@@ -1,6 +1,6 @@
 // The model a widget reads, loaded once per page however many widgets name it: a worker
 // engine holding the model and, for the bundled examples, their calibration samples.
-import { qplayFile } from '../engine/base-url';
+import { qplayFile, qplayModuleFile } from '../engine/base-url';
 import type { ModelInfo, TensorData } from '../engine/types';
 import { WorkerEngine } from '../engine/worker-engine';
 import { exampleInfo, exampleSamples, fetchBytes } from '../state/examples';
@@ -28,7 +28,7 @@ export function widgetModel(url: string | null | undefined): Promise<WidgetModel
 }
 
 async function load(url: string): Promise<WidgetModel> {
-  const engine = new WorkerEngine(qplayFile('qplay.js'));
+  const engine = new WorkerEngine(qplayModuleFile());
   const info = await engine.loadModel(await fetchBytes(url));
   const example = await exampleInfo(url).catch(() => null);
   if (example) {
@@ -42,7 +42,7 @@ async function load(url: string): Promise<WidgetModel> {
 // An engine with no model, for widgets that only do arithmetic.
 let math: Promise<WorkerEngine> | null = null;
 export function mathEngine(): Promise<WorkerEngine> {
-  math ??= Promise.resolve(new WorkerEngine(qplayFile('qplay.js')));
+  math ??= Promise.resolve(new WorkerEngine(qplayModuleFile()));
   return math;
 }
 
