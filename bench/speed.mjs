@@ -4,8 +4,10 @@
 // (> 1: qplay is faster), runs interleaved; then the 8-bit GEMM's GOPS against the dot-product peak measured in
 // the same run, and the size of qplay.wasm. `make bench` builds everything first and exports
 // the MobileNetV2-shaped model, a segmentation net and a PaddleOCR-style classifier (build/bench/*.onnx). --case NAME runs
-// one model's cases only, then stops.
-//   node bench/speed.mjs [--runs N] [--case cnn|transformer|mobilenet_v2|segmentation|ocr_classifier]
+// one model's cases only, then stops. --threads N times the models only, with the threaded
+// module (qplay-threads.js) at N threads beside onnxruntime-web at numThreads N, and prints how
+// much faster than itself at one thread each qplay case runs.
+//   node bench/speed.mjs [--runs N] [--case cnn|transformer|mobilenet_v2|segmentation|ocr_classifier] [--threads N]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,12 +15,15 @@ import zlib from 'node:zlib';
 import * as ort from 'onnxruntime-web';
 import { loadQplay, repoRoot } from '../wasm-tests/wasm/load-qplay.mjs';
 
-const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 20;
+const option = (flag) => (process.argv.includes(flag) ? process.argv[process.argv.indexOf(flag) + 1] : null);
+const runs = Number(option('--runs')) || 20;
+const threads = Number(option('--threads')) || 1;
 const warmups = 5;
-ort.env.wasm.numThreads = 1;
+ort.env.wasm.numThreads = threads;
 ort.env.wasm.simd = true;
 
-const qp = await loadQplay();
+const qp = await loadQplay({ threads: threads > 1 });
+qp.setThreadCount(threads);
 const calibration = qp.parseNpy(fs.readFileSync(path.join(repoRoot, 'examples/data/calibration_images.npy')));
 
 function median(times) {
@@ -60,9 +65,16 @@ async function compare(name, bytes, feeds) {
     Object.entries(feeds).map(([k, v]) => [k, new ort.Tensor('float32', v.data, v.dims)]),
   );
   const [qplayMs, ortMs] = await timeBoth(() => ours.run(feeds), () => session.run(ortFeeds));
+  const line = { case: threads > 1 ? `${name}, ${threads} threads` : name, qplay_ms: +qplayMs.toFixed(3), ort_web_ms: +ortMs.toFixed(3),
+    speedup: +(ortMs / qplayMs).toFixed(2) };
+  if (threads > 1) {  // qplay against itself on one thread, interleaved the same way
+    const oneThread = async () => { qp.setThreadCount(1); ours.run(feeds); qp.setThreadCount(threads); };
+    const [oneMs, allMs] = await timeBoth(oneThread, () => ours.run(feeds));
+    line.qplay_thread_scaling = +(oneMs / allMs).toFixed(2);
+  }
   ours.delete();
   await session.release();
-  console.log(JSON.stringify({ case: name, qplay_ms: +qplayMs.toFixed(3), ort_web_ms: +ortMs.toFixed(3), speedup: +(ortMs / qplayMs).toFixed(2) }));
+  console.log(JSON.stringify(line));
 }
 
 // The same int8 file for both engines: qplay's QDQ quantization (per-channel weights),
@@ -100,7 +112,7 @@ for (const { name, file, shape, batches } of cases.filter((c) => !only || c.name
   }
 }
 
-if (only) process.exit(0);
+if (only || threads > 1) process.exit(0);
 
 qp.measureInt8Gemm(64, 256, 288);  // warm-up: the engine tiers the peak loop up to optimized code
 for (const [m, n, k] of [[64, 256, 288], [128, 196, 576]]) {

@@ -5,6 +5,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/thread_pool.h"
 #include "kernels/simd/i8_gemm.h"
 #include "kernels/simd/simd.h"
 
@@ -71,14 +72,16 @@ void PackI8Rows(const T* rows, int64_t k, int64_t n, int32_t zero_point, I8Packe
   const int64_t pairs = EvenK(k) / 2, full_panels = n / kI8GemmNr;
   b.data.resize(static_cast<size_t>(b.panels() * pairs * kI8GemmNr * 2));
   const v128_t zp = wasm_i16x8_splat(static_cast<int16_t>(zero_point));
-  for (int64_t p = 0; p < full_panels; ++p)  // two rows' 8 samples, widened and interleaved
-    for (int64_t q = 0; q < pairs; ++q) {
-      auto load = [&](int64_t kk) { return kk < k ? WidenEight(rows + kk * n + p * kI8GemmNr, zp) : wasm_i16x8_splat(0); };
-      const v128_t even = load(2 * q), odd = load(2 * q + 1);
-      int16_t* dst = b.data.data() + (p * pairs + q) * kI8GemmNr * 2;
-      wasm_v128_store(dst, wasm_i16x8_shuffle(even, odd, 0, 8, 1, 9, 2, 10, 3, 11));
-      wasm_v128_store(dst + 8, wasm_i16x8_shuffle(even, odd, 4, 12, 5, 13, 6, 14, 7, 15));
-    }
+  ParallelFor(full_panels, GrainForWork(pairs * kI8GemmNr * 2), [&](int64_t first, int64_t last) {
+    for (int64_t p = first; p < last; ++p)  // two rows' 8 samples, widened and interleaved
+      for (int64_t q = 0; q < pairs; ++q) {
+        auto load = [&](int64_t kk) { return kk < k ? WidenEight(rows + kk * n + p * kI8GemmNr, zp) : wasm_i16x8_splat(0); };
+        const v128_t even = load(2 * q), odd = load(2 * q + 1);
+        int16_t* dst = b.data.data() + (p * pairs + q) * kI8GemmNr * 2;
+        wasm_v128_store(dst, wasm_i16x8_shuffle(even, odd, 0, 8, 1, 9, 2, 10, 3, 11));
+        wasm_v128_store(dst + 8, wasm_i16x8_shuffle(even, odd, 4, 12, 5, 13, 6, 14, 7, 15));
+      }
+  });
   if (full_panels == b.panels()) return;
   int16_t* tail = b.data.data() + full_panels * pairs * kI8GemmNr * 2;
   for (int64_t kk = 0; kk < 2 * pairs; ++kk)

@@ -1,5 +1,6 @@
 #include "kernels/simd/i8_patches.h"
 
+#include "core/thread_pool.h"
 #include "kernels/simd/i8_pack.h"
 #include "kernels/simd/simd.h"
 
@@ -43,9 +44,11 @@ void PackI8Patches(const T* x, int64_t channels, const WindowGeometry& g, int32_
   // The last panel may read up to two rows' steps past the last output row (lanes it does not keep).
   const size_t size = static_cast<size_t>(channels * plane + (g.strides[0] + 1) * pw + 4 * kI8GemmNr);
   if (planes.size() != size) planes.assign(size, 0);
-  for (int64_t c = 0; c < channels; ++c)
-    for (int64_t y = 0; y < h; ++y)
-      WidenRun(x + (c * h + y) * w, w, zero_point, planes.data() + c * plane + (y + g.pad_begin[0]) * pw + g.pad_begin[1]);
+  ParallelFor(channels, GrainForWork(h * w), [&](int64_t first, int64_t last) {
+    for (int64_t c = first; c < last; ++c)
+      for (int64_t y = 0; y < h; ++y)
+        WidenRun(x + (c * h + y) * w, w, zero_point, planes.data() + c * plane + (y + g.pad_begin[0]) * pw + g.pad_begin[1]);
+  });
 
   b.k = channels * kh * kw;
   b.n = g.output[0] * g.output[1];
@@ -57,26 +60,28 @@ void PackI8Patches(const T* x, int64_t channels, const WindowGeometry& g, int32_
     tap_offset[kk] = c * plane + ky * g.dilations[0] * pw + kx * g.dilations[1];
   }
   const std::vector<PanelSource> sources = PanelSources(g, pw, b.panels());
-  for (int64_t p = 0; p < b.panels(); ++p) {
-    const PanelSource& s = sources[p];
-    // Eight samples a column step apart from `at`: one load, or the even lanes of two.
-    auto samples = [&](const int16_t* at) {
-      if (g.strides[1] == 1) return wasm_v128_load(at);
-      return wasm_i16x8_shuffle(wasm_v128_load(at), wasm_v128_load(at + 8), 0, 2, 4, 6, 8, 10, 12, 14);
-    };
-    auto row = [&](int64_t kk) {
-      if (kk >= b.k) return wasm_i16x8_splat(0);
-      const int16_t* tap = planes.data() + tap_offset[kk];
-      const v128_t first = samples(tap + s.first);
-      return s.split == kI8GemmNr ? first : wasm_v128_bitselect(first, samples(tap + s.second), s.from_first);
-    };
-    int16_t* dst = b.data.data() + p * pairs * kI8GemmNr * 2;
-    for (int64_t q = 0; q < pairs; ++q, dst += kI8GemmNr * 2) {
-      const v128_t even = row(2 * q), odd = row(2 * q + 1);
-      wasm_v128_store(dst, wasm_i16x8_shuffle(even, odd, 0, 8, 1, 9, 2, 10, 3, 11));
-      wasm_v128_store(dst + 8, wasm_i16x8_shuffle(even, odd, 4, 12, 5, 13, 6, 14, 7, 15));
+  ParallelFor(b.panels(), GrainForWork(pairs * kI8GemmNr * 2), [&](int64_t panel_begin, int64_t panel_end) {
+    for (int64_t p = panel_begin; p < panel_end; ++p) {
+      const PanelSource& s = sources[p];
+      // Eight samples a column step apart from `at`: one load, or the even lanes of two.
+      auto samples = [&](const int16_t* at) {
+        if (g.strides[1] == 1) return wasm_v128_load(at);
+        return wasm_i16x8_shuffle(wasm_v128_load(at), wasm_v128_load(at + 8), 0, 2, 4, 6, 8, 10, 12, 14);
+      };
+      auto row = [&](int64_t kk) {
+        if (kk >= b.k) return wasm_i16x8_splat(0);
+        const int16_t* tap = planes.data() + tap_offset[kk];
+        const v128_t first = samples(tap + s.first);
+        return s.split == kI8GemmNr ? first : wasm_v128_bitselect(first, samples(tap + s.second), s.from_first);
+      };
+      int16_t* dst = b.data.data() + p * pairs * kI8GemmNr * 2;
+      for (int64_t q = 0; q < pairs; ++q, dst += kI8GemmNr * 2) {
+        const v128_t even = row(2 * q), odd = row(2 * q + 1);
+        wasm_v128_store(dst, wasm_i16x8_shuffle(even, odd, 0, 8, 1, 9, 2, 10, 3, 11));
+        wasm_v128_store(dst + 8, wasm_i16x8_shuffle(even, odd, 4, 12, 5, 13, 6, 14, 7, 15));
+      }
     }
-  }
+  });
 }
 
 template void PackI8Patches(const uint8_t*, int64_t, const WindowGeometry&, int32_t, std::vector<int16_t>&, I8PackedB&);
