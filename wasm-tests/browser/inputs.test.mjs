@@ -138,6 +138,13 @@ test('?model= naming a missing file says so', async () => {
   expect(await page.locator('#model-error').textContent()).toMatch(/^Could not fetch examples\/missing.onnx: HTTP 404/);
 });
 
+// make serve (Vite's preview) sends COOP and COEP, so the engine runs the threaded module.
+test('the page is cross-origin isolated and its engine runs the threaded module', async () => {
+  expect(await session.page.evaluate('crossOriginIsolated')).toBe(true);
+  expect(session.requests.some((r) => r.endsWith('/qplay-threads.wasm'))).toBe(true);
+  expect(session.requests.some((r) => r.endsWith('/qplay.wasm'))).toBe(false);
+});
+
 test('no page error and no request outside the origin', () => {
   const origin = new URL(session.url).origin;
   expect(session.requests.filter((r) => !r.startsWith(origin) && !r.startsWith('data:') && !r.startsWith('blob:'))).toEqual([]);

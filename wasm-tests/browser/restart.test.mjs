@@ -4,6 +4,8 @@ import { expect, test } from 'vitest';
 import { runAndWait, usePage, waitForModel } from './serve-and-launch.mjs';
 
 const session = usePage();
+// The engine's worker, not the threaded module's own pthread workers.
+const engineWorkers = (page) => page.workers().filter((w) => !w.url().endsWith('qplay-threads.worker.js'));
 
 test('a trap in the worker restarts the engine with the model and samples kept', async () => {
   const { page, url } = session;
@@ -13,7 +15,7 @@ test('a trap in the worker restarts the engine with the model and samples kept',
   const before = await page.locator('#quantized-accuracy').textContent();
 
   // The worker answers the next quantize as it answers a trap (worker.ts: a WebAssembly.RuntimeError is fatal).
-  const [worker] = page.workers();
+  const [worker] = engineWorkers(page);
   await worker.evaluate(() => {
     const handle = self.onmessage;
     self.onmessage = (event) => {
@@ -24,8 +26,9 @@ test('a trap in the worker restarts the engine with the model and samples kept',
   });
   await runAndWait(page);
   expect(await page.locator('#run-error').textContent()).toBe('The run failed: unreachable (the engine restarted; your model and samples are loaded again)');
-  expect(page.workers().length).toBe(1);
-  expect(page.workers()[0]).not.toBe(worker);
+  // The replaced worker's closing is reported late: its threads close first.
+  await expect.poll(() => engineWorkers(page).length, { timeout: 10000 }).toBe(1);
+  expect(engineWorkers(page)[0]).not.toBe(worker);
 
   await runAndWait(page);
   expect(await page.locator('#run-error').count()).toBe(0);
