@@ -85,8 +85,8 @@ FUZZ_SECONDS ?= 60
 fuzz: asan
 	@scripts/fuzz.sh $(ASAN) $(FUZZ_SECONDS)
 
-# Speed against onnxruntime-web, then calibration memory by sample count (prints JSON lines; see
-# docs/performance.md). Not a test.
+# Speed against onnxruntime-web on one thread, then on two (the threaded module), then
+# calibration memory by sample count (prints JSON lines; see docs/performance.md). Not a test.
 bench: all
 	@scripts/setup-bench.sh
 	@mkdir -p build/bench
@@ -94,6 +94,7 @@ bench: all
 	@[ -f build/bench/segmentation.onnx ] || /usr/bin/python3 bench/models/export_segmentation.py build/bench/segmentation.onnx
 	@[ -f build/bench/ocr_classifier.onnx ] || /usr/bin/python3 bench/models/export_ocr_classifier.py build/bench/ocr_classifier.onnx
 	@node bench/speed.mjs
+	@node bench/speed.mjs --threads 2
 	@node bench/calibration-memory.mjs
 
 # qplay's quantization of the bundled models beside PyTorch's (examples/README.md). Not a test.
