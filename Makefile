@@ -93,6 +93,7 @@ bench: all
 	@[ -f build/bench/mobilenet_v2.onnx ] || /usr/bin/python3 bench/models/export_mobilenet_v2.py build/bench/mobilenet_v2.onnx
 	@[ -f build/bench/segmentation.onnx ] || /usr/bin/python3 bench/models/export_segmentation.py build/bench/segmentation.onnx
 	@[ -f build/bench/ocr_classifier.onnx ] || /usr/bin/python3 bench/models/export_ocr_classifier.py build/bench/ocr_classifier.onnx
+	@[ -f build/bench/bert_encoder.onnx ] || /usr/bin/python3 bench/models/export_bert_encoder.py build/bench/bert_encoder.onnx
 	@node bench/speed.mjs
 	@node bench/speed.mjs --threads 2
 	@node bench/calibration-memory.mjs

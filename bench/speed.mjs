@@ -4,7 +4,7 @@
 // (> 1: qplay is faster), runs interleaved; then the 8-bit GEMM's GOPS against the dot-product peak measured in
 // the same run, and the size of qplay.wasm. `make bench` builds everything first and exports
 // the MobileNetV2-shaped model, a segmentation net and a PaddleOCR-style classifier (build/bench/*.onnx). --case NAME runs
-// one model's cases only, then stops. --threads N times the models only, with the threaded
+// one model's cases only, then stops. The BERT-base-shaped encoder is also quantized dynamically. --threads N times the models only, with the threaded
 // module (qplay-threads.js) at N threads beside onnxruntime-web at numThreads N, and prints how
 // much faster than itself at one thread each qplay case runs.
 //   node bench/speed.mjs [--runs N] [--case cnn|transformer|mobilenet_v2|segmentation|ocr_classifier] [--threads N]
@@ -31,24 +31,34 @@ function median(times) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-// Median ms of each engine, runs interleaved (one of each in turn) so drift in the machine's
-// speed during the run affects both alike. Warm-up (allocation, weight packing, and the
-// engine tiering wasm up from its baseline compiler to optimized code, which takes a while
-// in time rather than in calls) lasts `warmups` runs and at least a second; the measure
-// lasts `runs` runs and at least a second.
+// Median ms of each engine. On one thread, runs are interleaved (one of each in turn) so drift
+// in the machine's speed affects both alike. On several, each engine is timed in a block of its
+// own after a pause: a thread pool keeps spinning for a while after each run (onnxruntime's for
+// milliseconds), and interleaved runs would each find the other's threads on their cores.
+// Warm-up (allocation, weight packing, and the engine tiering wasm up from its baseline
+// compiler to optimized code, which takes a while in time rather than in calls) lasts
+// `warmups` runs and at least a second; the measure lasts `runs` runs and at least a second.
 async function timeBoth(ours, theirs) {
-  const pairs = async (count, seconds, record) => {
+  const repeat = async (fns, count, seconds, record) => {
     const end = performance.now() + seconds * 1000;
     for (let i = 0; i < count || performance.now() < end; i++)
-      for (const [k, fn] of [ours, theirs].entries()) {
+      for (const [k, fn] of fns.entries()) {
         const start = performance.now();
         await fn();
         record?.(k, performance.now() - start);
       }
   };
-  await pairs(warmups, 1);
   const times = [[], []];
-  await pairs(runs, 1, (k, ms) => times[k].push(ms));
+  if (threads === 1) {
+    await repeat([ours, theirs], warmups, 1);
+    await repeat([ours, theirs], runs, 1, (k, ms) => times[k].push(ms));
+  } else {
+    for (const [k, fn] of [ours, theirs].entries()) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await repeat([fn], warmups, 1);
+      await repeat([fn], runs, 1, (_, ms) => times[k].push(ms));
+    }
+  }
   return times.map(median);
 }
 
@@ -67,9 +77,9 @@ async function compare(name, bytes, feeds) {
   const [qplayMs, ortMs] = await timeBoth(() => ours.run(feeds), () => session.run(ortFeeds));
   const line = { case: threads > 1 ? `${name}, ${threads} threads` : name, qplay_ms: +qplayMs.toFixed(3), ort_web_ms: +ortMs.toFixed(3),
     speedup: +(ortMs / qplayMs).toFixed(2) };
-  if (threads > 1) {  // qplay against itself on one thread, interleaved the same way
+  if (threads > 1) {  // qplay against itself on one thread, timed the same way
     const oneThread = async () => { qp.setThreadCount(1); ours.run(feeds); qp.setThreadCount(threads); };
-    const [oneMs, allMs] = await timeBoth(oneThread, () => ours.run(feeds));
+    const [allMs, oneMs] = await timeBoth(() => ours.run(feeds), oneThread);
     line.qplay_thread_scaling = +(oneMs / allMs).toFixed(2);
   }
   ours.delete();
@@ -78,10 +88,12 @@ async function compare(name, bytes, feeds) {
 }
 
 // The same int8 file for both engines: qplay's QDQ quantization (per-channel weights),
-// calibrated on `samples` (image models on their own data; any input does for speed).
-function quantized(bytes, samples) {
+// calibrated on `samples` (image models on their own data; any input does for speed), or its
+// dynamic quantization (ONNX Runtime's quantize_dynamic layout: MatMulInteger) without samples.
+function quantized(bytes, samples, mode = 'static') {
   const model = qp.loadModel(bytes);
-  const q = model.quantize({ per_channel: true, calibration_limit: 50 }, { input: samples }, null);
+  const q = mode === 'dynamic' ? model.quantize({ mode: 'dynamic', per_channel: true }, {}, null)
+    : model.quantize({ per_channel: true, calibration_limit: 50 }, { input: samples }, null);
   const out = q.save();
   q.delete();
   model.delete();
@@ -94,9 +106,10 @@ const cases = [
   { name: 'mobilenet_v2', file: 'build/bench/mobilenet_v2.onnx', shape: [3, 224, 224], batches: [1] },
   { name: 'segmentation', file: 'build/bench/segmentation.onnx', shape: [3, 256, 256], batches: [1] },
   { name: 'ocr_classifier', file: 'build/bench/ocr_classifier.onnx', shape: [3, 48, 192], batches: [1] },
+  { name: 'bert_encoder', file: 'build/bench/bert_encoder.onnx', shape: [128, 768], batches: [1], dynamic: true },
 ];
 const only = process.argv.includes('--case') ? process.argv[process.argv.indexOf('--case') + 1] : null;
-for (const { name, file, shape, batches } of cases.filter((c) => !only || c.name === only)) {
+for (const { name, file, shape, batches, dynamic } of cases.filter((c) => !only || c.name === only)) {
   const full = path.join(repoRoot, file);
   if (!fs.existsSync(full)) {
     console.log(JSON.stringify({ case: name, skipped: `${file} is missing (make bench exports it)` }));
@@ -105,10 +118,12 @@ for (const { name, file, shape, batches } of cases.filter((c) => !only || c.name
   const float = fs.readFileSync(full);
   const samples = shape[0] === 1 && shape[1] === 28 ? calibration : input(4, shape);
   const int8 = quantized(float, samples);
+  const dynamicInt8 = dynamic ? quantized(float, null, 'dynamic') : null;
   for (const batch of batches) {
     const feeds = { input: input(batch, shape) };
     await compare(`${name} float batch ${batch}`, float, feeds);
     await compare(`${name} int8 (QDQ) batch ${batch}`, int8, feeds);
+    if (dynamicInt8) await compare(`${name} int8 (dynamic) batch ${batch}`, dynamicInt8, feeds);
   }
 }
 

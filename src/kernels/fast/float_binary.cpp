@@ -6,6 +6,7 @@
 // broadcasts and types go to the reference kernel.
 #include <algorithm>
 
+#include "core/thread_pool.h"
 #include "kernels/broadcast.h"
 #include "kernels/registry.h"
 #include "kernels/simd/simd.h"
@@ -31,10 +32,10 @@ float Apply(float a, float b) {
   return a / b;
 }
 
-// y[i] = full[i] op repeated[(i / run) % period], or repeated[...] op full[i] when the repeated
-// operand is the left one: each repeated element covers `run` consecutive outputs.
+// y[i] = full[i] op repeated[(first_run + i / run) % period], or repeated[...] op full[i] when
+// the repeated operand is the left one: each repeated element covers `run` consecutive outputs.
 template <Op kOp, bool kRepeatedFirst>
-void Run(const float* full, const float* repeated, int64_t period, int64_t run, int64_t count, float* y) {
+void Run(const float* full, const float* repeated, int64_t period, int64_t run, int64_t count, float* y, int64_t first_run = 0) {
   auto apply = [](auto f, auto r) { return kRepeatedFirst ? Apply<kOp>(r, f) : Apply<kOp>(f, r); };
   if (run == 1 && period > 1) {  // a trailing block: a vector of each operand
     for (int64_t start = 0; start < count; start += period) {
@@ -45,12 +46,31 @@ void Run(const float* full, const float* repeated, int64_t period, int64_t run, 
     }
     return;
   }
-  for (int64_t start = 0, r = 0; start < count; start += run, r = (r + 1) % period) {  // one value per run
+  for (int64_t start = 0, r = first_run % period; start < count; start += run, r = (r + 1) % period) {  // one value per run
     const v128_t splat = wasm_f32x4_splat(repeated[r]);
     int64_t j = start;
     const int64_t end = std::min(count, start + run);
     for (; j + 4 <= end; j += 4) wasm_v128_store(y + j, apply(wasm_v128_load(full + j), splat));
     for (; j < end; ++j) y[j] = apply(full[j], repeated[r]);
+  }
+}
+
+// Run over the threads: whole runs of one repeated value each, or whole periods of a trailing
+// block, or (one period covering the output: equal shapes) any pieces.
+template <Op kOp, bool kRepeatedFirst>
+void RunSplit(const float* full, const float* repeated, int64_t period, int64_t run, int64_t count, float* y) {
+  if (run > 1) {
+    ParallelFor(count / run, GrainForWork(run), [&](int64_t first, int64_t last) {
+      Run<kOp, kRepeatedFirst>(full + first * run, repeated, period, run, (last - first) * run, y + first * run, first);
+    });
+  } else if (period < count) {
+    ParallelFor(count / period, GrainForWork(period), [&](int64_t first, int64_t last) {
+      Run<kOp, kRepeatedFirst>(full + first * period, repeated, period, 1, (last - first) * period, y + first * period);
+    });
+  } else {
+    ParallelFor(count, GrainForWork(1), [&](int64_t begin, int64_t end) {
+      Run<kOp, kRepeatedFirst>(full + begin, repeated + begin, end - begin, 1, end - begin, y + begin);
+    });
   }
 }
 
@@ -65,8 +85,8 @@ Status Binary(KernelContext& ctx) {
   if (!a_run && !b_run) return RunReferenceKernel(ctx);
   Tensor& y = ctx.OutputToOverwrite(0, DataType::kFloat, *shape);
   if (y.size() == 0) return Status::Ok();
-  if (b_run) Run<kOp, false>(a.data<float>(), b.data<float>(), b.size(), *b_run, y.size(), y.data<float>());
-  else Run<kOp, true>(b.data<float>(), a.data<float>(), a.size(), *a_run, y.size(), y.data<float>());
+  if (b_run) RunSplit<kOp, false>(a.data<float>(), b.data<float>(), b.size(), *b_run, y.size(), y.data<float>());
+  else RunSplit<kOp, true>(b.data<float>(), a.data<float>(), a.size(), *a_run, y.size(), y.data<float>());
   return Status::Ok();
 }
 

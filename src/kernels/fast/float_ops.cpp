@@ -4,6 +4,7 @@
 // other axes and types go to the reference kernels.
 #include <cmath>
 
+#include "core/thread_pool.h"
 #include "kernels/registry.h"
 #include "kernels/simd/f32_math.h"
 
@@ -24,9 +25,13 @@ Status Erf(KernelContext& ctx) {
   Tensor& y = ctx.OutputToOverwrite(0, DataType::kFloat, x.shape());
   const float* px = x.data<float>();
   float* py = y.data<float>();
-  int64_t i = 0;
-  for (; i + 4 <= x.size(); i += 4) wasm_v128_store(py + i, f32x4_erf(wasm_v128_load(px + i)));
-  for (; i < x.size(); ++i) py[i] = std::erf(px[i]);
+  // The threads take runs of whole vectors, so the same elements take the scalar tail on any count.
+  ParallelFor((x.size() + 3) / 4, GrainForWork(4), [&](int64_t first, int64_t last) {
+    const int64_t end = std::min(x.size(), 4 * last);
+    int64_t i = 4 * first;
+    for (; i + 4 <= end; i += 4) wasm_v128_store(py + i, f32x4_erf(wasm_v128_load(px + i)));
+    for (; i < end; ++i) py[i] = std::erf(px[i]);
+  });
   return Status::Ok();
 }
 
@@ -41,24 +46,26 @@ Status Softmax(KernelContext& ctx) {
   const int64_t length = LastAxisLength(ctx, x, ctx.opset < 13 ? 1 : -1);
   if (x.dtype() != DataType::kFloat || length == 0) return RunReferenceKernel(ctx);
   Tensor& y = ctx.OutputToOverwrite(0, DataType::kFloat, x.shape());
-  for (int64_t row = 0; row < x.size() / length; ++row) {
-    const float* px = x.data<float>() + row * length;
-    float* py = y.data<float>() + row * length;
-    float max = px[0];
-    for (int64_t i = 1; i < length; ++i) max = std::max(max, px[i]);
-    const v128_t vmax = wasm_f32x4_splat(max);
-    v128_t vsum = wasm_f32x4_splat(0.0f);
-    int64_t i = 0;
-    for (; i + 4 <= length; i += 4) {
-      const v128_t e = f32x4_exp(wasm_f32x4_sub(wasm_v128_load(px + i), vmax));
-      wasm_v128_store(py + i, e);
-      vsum = wasm_f32x4_add(vsum, e);
+  ParallelFor(x.size() / length, GrainForWork(length), [&](int64_t first, int64_t last) {
+    for (int64_t row = first; row < last; ++row) {
+      const float* px = x.data<float>() + row * length;
+      float* py = y.data<float>() + row * length;
+      float max = px[0];
+      for (int64_t i = 1; i < length; ++i) max = std::max(max, px[i]);
+      const v128_t vmax = wasm_f32x4_splat(max);
+      v128_t vsum = wasm_f32x4_splat(0.0f);
+      int64_t i = 0;
+      for (; i + 4 <= length; i += 4) {
+        const v128_t e = f32x4_exp(wasm_f32x4_sub(wasm_v128_load(px + i), vmax));
+        wasm_v128_store(py + i, e);
+        vsum = wasm_f32x4_add(vsum, e);
+      }
+      float sum = HorizontalSum(vsum);
+      for (; i < length; ++i) sum += py[i] = std::exp(px[i] - max);
+      const float inverse = 1.0f / sum;
+      for (i = 0; i < length; ++i) py[i] *= inverse;
     }
-    float sum = HorizontalSum(vsum);
-    for (; i < length; ++i) sum += py[i] = std::exp(px[i] - max);
-    const float inverse = 1.0f / sum;
-    for (i = 0; i < length; ++i) py[i] *= inverse;
-  }
+  });
   return Status::Ok();
 }
 
@@ -73,23 +80,25 @@ Status LayerNormalization(KernelContext& ctx) {
   const float eps = ctx.node.GetFloat("epsilon", 1e-5f);
   Tensor& y = ctx.OutputToOverwrite(0, DataType::kFloat, x.shape());
   const float *ps = scale.data<float>(), *pb = bias ? bias->data<float>() : nullptr;
-  for (int64_t row = 0; row < x.size() / length; ++row) {
-    const float* px = x.data<float>() + row * length;
-    float* py = y.data<float>() + row * length;
-    double mean = 0, var = 0;  // in double, as the reference: rows can be long
-    for (int64_t i = 0; i < length; ++i) mean += px[i];
-    mean /= static_cast<double>(length);
-    for (int64_t i = 0; i < length; ++i) var += (px[i] - mean) * (px[i] - mean);
-    const float inv_std = static_cast<float>(1.0 / std::sqrt(var / static_cast<double>(length) + eps));
-    const v128_t vmean = wasm_f32x4_splat(static_cast<float>(mean)), vinv = wasm_f32x4_splat(inv_std);
-    int64_t i = 0;
-    for (; i + 4 <= length; i += 4) {
-      v128_t v = wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(px + i), vmean), vinv), wasm_v128_load(ps + i));
-      if (pb) v = wasm_f32x4_add(v, wasm_v128_load(pb + i));
-      wasm_v128_store(py + i, v);
+  ParallelFor(x.size() / length, GrainForWork(length), [&](int64_t first, int64_t last) {
+    for (int64_t row = first; row < last; ++row) {
+      const float* px = x.data<float>() + row * length;
+      float* py = y.data<float>() + row * length;
+      double mean = 0, var = 0;  // in double, as the reference: rows can be long
+      for (int64_t i = 0; i < length; ++i) mean += px[i];
+      mean /= static_cast<double>(length);
+      for (int64_t i = 0; i < length; ++i) var += (px[i] - mean) * (px[i] - mean);
+      const float inv_std = static_cast<float>(1.0 / std::sqrt(var / static_cast<double>(length) + eps));
+      const v128_t vmean = wasm_f32x4_splat(static_cast<float>(mean)), vinv = wasm_f32x4_splat(inv_std);
+      int64_t i = 0;
+      for (; i + 4 <= length; i += 4) {
+        v128_t v = wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(px + i), vmean), vinv), wasm_v128_load(ps + i));
+        if (pb) v = wasm_f32x4_add(v, wasm_v128_load(pb + i));
+        wasm_v128_store(py + i, v);
+      }
+      for (; i < length; ++i) py[i] = (px[i] - static_cast<float>(mean)) * inv_std * ps[i] + (pb ? pb[i] : 0.0f);
     }
-    for (; i < length; ++i) py[i] = (px[i] - static_cast<float>(mean)) * inv_std * ps[i] + (pb ? pb[i] : 0.0f);
-  }
+  });
   return Status::Ok();
 }
 
