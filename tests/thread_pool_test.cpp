@@ -3,8 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
+#include <mutex>
+#include <set>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "core/thread_pool.h"
@@ -50,6 +54,27 @@ TEST_F(ThreadPool, AnErrorInARangeReachesTheCallerAndThePoolGoesOn) {
     for (int64_t i = begin; i < end; ++i) sum += i;
   });
   EXPECT_EQ(sum, 4950);
+}
+
+// Threads seen running the ranges of a loop long enough for every thread to wake.
+std::set<std::thread::id> ThreadsOfALoop() {
+  std::mutex mutex;
+  std::set<std::thread::id> seen;
+  ParallelFor(64, 1, [&](int64_t, int64_t) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    std::lock_guard<std::mutex> lock(mutex);
+    seen.insert(std::this_thread::get_id());
+  });
+  return seen;
+}
+
+TEST_F(ThreadPool, LoweringTheCountLeavesTheExtraWorkersOut) {
+  SetThreadCount(3);
+  EXPECT_EQ(ThreadsOfALoop().size(), 3u);
+  SetThreadCount(2);
+  EXPECT_EQ(ThreadsOfALoop().size(), 2u);
+  SetThreadCount(1);
+  EXPECT_EQ(ThreadsOfALoop(), std::set<std::thread::id>{std::this_thread::get_id()});
 }
 
 TEST_F(ThreadPool, ALoopInsideALoopRunsOnItsCaller) {

@@ -92,6 +92,7 @@ class Pool {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       loop_ = loop;
+      active_workers_ = threads_ - 1;
       generation_.fetch_add(1);
     }
     wake_.notify_all();
@@ -109,9 +110,10 @@ class Pool {
  private:
   Pool() : threads_(std::clamp(HardwareThreads(), 1, MaxThreadCount())) {}
 
-  // Starts workers up to `count` (workers are never stopped; extra ones just find no ranges).
+  // Starts workers up to `count`. Workers are never stopped: after the count is lowered, those
+  // numbered past it sit loops out.
   void Resize(int count) {
-    for (; workers_ < count; ++workers_) std::thread([this] { WorkerLoop(); }).detach();
+    for (; workers_ < count; ++workers_) std::thread([this, index = workers_] { WorkerLoop(index); }).detach();
   }
 
   // Kernels run one loop after another, microseconds apart: waiting a little before sleeping
@@ -121,7 +123,7 @@ class Pool {
     for (int i = 0; i < 20000 && !condition(); ++i) std::this_thread::yield();
   }
 
-  void WorkerLoop() {
+  void WorkerLoop(int index) {
     uint64_t seen = 0;
     for (;;) {
       std::shared_ptr<Loop> loop;
@@ -131,7 +133,7 @@ class Pool {
         std::unique_lock<std::mutex> lock(mutex_);
         wake_.wait(lock, new_loop);
         seen = generation_.load();
-        loop = loop_;
+        if (index < active_workers_) loop = loop_;
       }
       if (loop && loop->Work()) {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -146,7 +148,8 @@ class Pool {
   std::condition_variable wake_, finished_;
   std::shared_ptr<Loop> loop_;
   std::atomic<uint64_t> generation_{0};
-  int workers_ = 0;
+  int workers_ = 0;         // started
+  int active_workers_ = 0;  // taking part in the current loop (guarded by mutex_)
 };
 
 #endif
