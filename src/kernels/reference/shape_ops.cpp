@@ -220,14 +220,16 @@ Status Slice(KernelContext& ctx) {
     if (s == 0) return ctx.Invalid("step 0 on axis ", axis);
     int64_t b = starts[i] < 0 ? starts[i] + dim : starts[i];
     int64_t e = ends[i] < 0 ? ends[i] + dim : ends[i];
+    // Counted with the step's magnitude unsigned: a step of +-2^63 has no int64 negation.
+    const uint64_t magnitude = s > 0 ? static_cast<uint64_t>(s) : 0 - static_cast<uint64_t>(s);
     if (s > 0) {
       b = std::clamp<int64_t>(b, 0, dim);
       e = std::clamp<int64_t>(e, 0, dim);
-      out_shape[axis] = e > b ? (e - b + s - 1) / s : 0;
+      out_shape[axis] = e > b ? static_cast<int64_t>(1 + static_cast<uint64_t>(e - b - 1) / magnitude) : 0;
     } else {
       b = std::clamp<int64_t>(b, -1, dim - 1);
       e = std::clamp<int64_t>(e, -1, dim - 1);
-      out_shape[axis] = b > e ? (b - e - s - 1) / -s : 0;
+      out_shape[axis] = b > e ? static_cast<int64_t>(1 + static_cast<uint64_t>(b - e - 1) / magnitude) : 0;
     }
     first[axis] = b;
     step[axis] = s;
@@ -237,7 +239,8 @@ Status Slice(KernelContext& ctx) {
   std::vector<int64_t> in_strides(x.rank());
   for (int64_t d = 0; d < x.rank(); ++d) {
     if (out_shape[d] > 0) base += first[d] * strides[d];
-    in_strides[d] = strides[d] * step[d];
+    // A step is only taken with two or more outputs, and then stays inside the axis.
+    in_strides[d] = out_shape[d] > 1 ? strides[d] * step[d] : 0;
   }
   ctx.SetOutput(0, StridedCopy(x, out_shape, in_strides, NumElements(out_shape) ? base : 0));
   return Status::Ok();
