@@ -7,6 +7,7 @@ PyTorch does:
 - HardSwish is spelled out as x * Clip(x + 3, 0, 6) / 6 and the squeeze-excite gate as
   Clip(x / 6 + 0.5, 0, 1), at opset 11;
 - every weight is a Constant node, not an initializer.
+The test zoo (tests/zoo/coverage.py) exports the same model at opsets 9 and 11.
 
   /usr/bin/python3 bench/models/export_ocr_classifier.py OUT.onnx
 """
@@ -76,6 +77,7 @@ class TextDirectionClassifier(nn.Module):
 
 
 def weights_as_constant_nodes(model):
+    """Every initializer as a Constant node, as PaddlePaddle's exporter writes weights."""
     graph = model.graph
     constants = [helper.make_node("Constant", [], [t.name], name=f"const_{t.name}", value=t) for t in graph.initializer]
     nodes = constants + list(graph.node)
@@ -84,15 +86,19 @@ def weights_as_constant_nodes(model):
     graph.node.extend(nodes)
 
 
-if __name__ == "__main__":
+def export(path, opset=11):
     torch.manual_seed(0)
     model = TextDirectionClassifier().eval()
     randomize_batch_norm_statistics(model)
     warnings.filterwarnings("ignore", message=".*training-amenable mode")  # the model is in eval mode
-    torch.onnx.export(model, torch.rand(1, 3, 48, 192), sys.argv[1], input_names=["input"], output_names=["output"],
-                      opset_version=11, training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=True,
+    torch.onnx.export(model, torch.rand(1, 3, 48, 192), path, input_names=["input"], output_names=["output"],
+                      opset_version=opset, training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=True,
                       dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
-    exported = onnx.load(sys.argv[1])
+    exported = onnx.load(path)
     weights_as_constant_nodes(exported)
     onnx.checker.check_model(exported)
-    onnx.save(exported, sys.argv[1])
+    onnx.save(exported, path)
+
+
+if __name__ == "__main__":
+    export(sys.argv[1])

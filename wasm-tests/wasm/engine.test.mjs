@@ -126,7 +126,8 @@ test('sets that are rows of a file give what the same sets in memory give', asyn
   expect(await streaming.evaluate()).toEqual(await inMemory.evaluate());
   expect(await streaming.analyze()).toEqual(await inMemory.analyze());
   const [streamed, held] = [await streaming.sample('evaluation', 5), await inMemory.sample('evaluation', 5)];
-  expect([streamed.dims, Array.from(streamed.data)]).toEqual([held.dims, Array.from(held.data)]);
-  const qat = { epochs: 1, learningRate: 1e-4, optimizer: 'sgd', batchSize: 32 };
+  expect([streamed.dims, Array.from(streamed.data, Number)]).toEqual([held.dims, Array.from(held.data, Number)]);
+  /** @type {import('../../web/src/engine/types').QatOptions} */
+  const qat = { epochs: 1, learningRate: 1e-4, optimizer: 'sgd', batchSize: 32, lsq: false, observerSteps: 0 };
   expect((await streaming.qat({}, qat)).epochs).toEqual((await inMemory.qat({}, qat)).epochs);
 });

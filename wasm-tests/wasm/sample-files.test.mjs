@@ -36,7 +36,7 @@ test('an .npz holds the samples and their labels; its samples stay in the file, 
   expect(labels.dims).toEqual([200]);
   expect(labels.data).toBeInstanceOf(BigInt64Array);
   const images = qp.parseNpy(npy('calibration_images.npy'));
-  expect(Array.from(first.data)).toEqual(Array.from(images.data.subarray(0, 784)));
+  expect(Array.from(first.data, Number)).toEqual(Array.from(images.data.subarray(0, 784), Number));
   await engine.setSamples('evaluation', { ...data, start: 150, dims: [50, 1, 28, 28] }, null);
   const sample = await engine.sample('evaluation', 3);
   expect(Array.from(sample.data)).toEqual(Array.from(images.data.subarray(153 * 784, 154 * 784)));
@@ -65,7 +65,7 @@ test('a NaN in a .npy is refused when the file is read, naming the sample', asyn
 test('a .csv gives rows of features and, from a label column, labels', async () => {
   const { data, labels } = await readTensorFile(fileOf('f1,f2,label\n0.5,1,2\n-1,3,0\n', 'rows.csv'), engine);
   expect(data.dims).toEqual([2, 2]);
-  expect(Array.from(data.data, Number)).toEqual([0.5, 1, -1, 3]);
+  expect(Array.from(/** @type {import('../../web/src/engine/types').TensorData} */ (data).data, Number)).toEqual([0.5, 1, -1, 3]);
   expect(Array.from(/** @type {BigInt64Array} */ (labels.data))).toEqual([2n, 0n]);
   await expect(readTensorFile(fileOf('1,2\n3,x\n', 'bad.csv'), engine)).rejects.toThrow("bad.csv: row 2, column 2 is not a number: 'x'");
   await expect(readTensorFile(fileOf('1,2\n3\n', 'short.csv'), engine)).rejects.toThrow('short.csv: row 2 has 1 columns, expected 2');

@@ -35,6 +35,7 @@ function outputs(qp, threads, modelBytes, input) {
   return result;
 }
 
+/** @type {[string, () => Buffer, (qp: any) => any][]} */
 const cases = [
   ['cnn (batch 64)', () => fs.readFileSync(path.join(repoRoot, 'examples/models/cnn.onnx')), (qp) => {
     const all = qp.parseNpy(images());
@@ -44,8 +45,8 @@ const cases = [
     const all = qp.parseNpy(images());
     return { data: all.data.slice(0, 8 * 784), dims: [8, 1, 28, 28] };
   }],
-  ...['mobilenet_v3_small_op17', 'shufflenet_v2_x0_5_op12'].map((name) => [name,
-    () => fs.readFileSync(path.join(zoo, `${name}.onnx`)), (qp) => qp.parseNpy(fs.readFileSync(path.join(zoo, `${name}.input.npy`)))]),
+  ...['mobilenet_v3_small_op17', 'shufflenet_v2_x0_5_op12'].map((name) => /** @type {[string, () => Buffer, (qp: any) => any]} */ ([name,
+    () => fs.readFileSync(path.join(zoo, `${name}.onnx`)), (qp) => qp.parseNpy(fs.readFileSync(path.join(zoo, `${name}.input.npy`)))])),
 ];
 
 test.each(cases)('%s: float and int8 outputs are the same bits on 1 to 4 threads as in qplay.js', (name, model, input) => {
