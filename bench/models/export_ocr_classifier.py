@@ -19,7 +19,7 @@ import torch
 from onnx import helper, numpy_helper
 from torch import nn
 
-from batch_norm import randomize_batch_norm_statistics
+from random_batch_norm import randomize_batch_norm_statistics
 
 
 def hard_swish(x):

@@ -11,7 +11,7 @@ import sys
 import torch
 from torch import nn
 
-from batch_norm import randomize_batch_norm_statistics
+from random_batch_norm import randomize_batch_norm_statistics
 
 
 def conv_bn(inp, out, stride):

@@ -31,6 +31,9 @@ from torch import nn
 from batch_norm import measure_batch_norm
 from segmentation import SegmentationOut
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../bench/models"))
+import export_ocr_classifier  # noqa: E402  (the bench's PaddleOCR-style model, written as paddle2onnx writes it)
+
 warnings.filterwarnings("ignore")
 torch.manual_seed(0)
 out = sys.argv[1]
@@ -180,6 +183,11 @@ export("text_encoder_op14", TextEncoder(),
        "text encoder with two inputs")
 export("recurrent_op11", Recurrent(), {"x": image(1, 20, 16), "h": image(1, 1, 32), "c": image(1, 1, 32)}, 11,
        "LSTM and GRU with state inputs")
+for opset in (9, 11):
+    name = f"ocr_classifier_op{opset}"
+    export_ocr_classifier.export(os.path.join(out, f"{name}.onnx"), opset)
+    manifest[name] = {"model": f"{name}.onnx", "inputs": save_inputs(name, {"input": image(1, 3, 48, 192)}),
+                      "covers": "PaddleOCR-style classifier: Constant-node weights, BatchNormalization, HardSwish spelled out"}
 
 
 def rewrite(name, source, covers, change, save=onnx.save, external=()):
@@ -207,18 +215,8 @@ def to_float16_weights(model):
     graph.node.extend(nodes)
 
 
-def weights_in_constant_nodes(model):
-    """Every initializer as a Constant node, as PaddlePaddle's exporter writes weights."""
-    graph = model.graph
-    constants = [helper.make_node("Constant", [], [init.name], value=init) for init in graph.initializer]
-    nodes = constants + list(graph.node)
-    del graph.initializer[:]
-    del graph.node[:]
-    graph.node.extend(nodes)
-
-
 rewrite("resnet18_constant_weights_op9", "resnet18_op9", "weights in Constant nodes (PaddlePaddle's form)",
-        weights_in_constant_nodes)
+        export_ocr_classifier.weights_as_constant_nodes)
 rewrite("resnet18_fp16_op13", "resnet18_op13", "float16 weights", to_float16_weights)
 rewrite("resnet18_external_op13", "resnet18_op13", "weights in an external data file", lambda m: None,
         save=lambda m, path: onnx.save(m, path, save_as_external_data=True, location="resnet18_external_op13.data",
