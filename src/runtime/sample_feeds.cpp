@@ -107,8 +107,9 @@ Result<SampleFeeds> SampleFeeds::Bind(const Graph& graph, const SampleSet& array
     const bool has_shape = declared && declared->shape;
     const std::vector<Dim> dims = has_shape ? *declared->shape : std::vector<Dim>{};
     const size_t rank = shape.size();
+    const DataType input_type = declared && declared->dtype != DataType::kUndefined ? declared->dtype : array.dtype();
     auto describe = [&] {
-      return "input '" + input + "' is " + DataTypeName(declared && declared->dtype != DataType::kUndefined ? declared->dtype : array.dtype()) + " " + (has_shape ? declared->ShapeString() : "of any shape") +
+      return "input '" + input + "' is " + DataTypeName(input_type) + " " + (has_shape ? declared->ShapeString() : "of any shape") +
              " but its array is " + ShapeToString(shape);
     };
     if (has_shape && rank == dims.size() && FullyDeclared(dims) && Fits(dims, shape, 0)) {
