@@ -78,8 +78,13 @@ class Pool {
   void Run(int64_t count, int64_t grain, const std::function<void(int64_t, int64_t)>& body) {
     std::unique_lock<std::mutex> caller(caller_mutex_, std::try_to_lock);
     const int64_t ranges = (count + grain - 1) / grain;
-    if (!caller.owns_lock() || threads_ == 1 || ranges < 2) {  // another caller has the pool, or nothing to split
+    if (!caller.owns_lock() || threads_ == 1) {  // another caller has the pool, or there is no pool
       RunRange(body, 0, count);
+      return;
+    }
+    if (ranges < 2) {  // one range: the loops inside it may split instead
+      caller.unlock();
+      body(0, count);
       return;
     }
     Resize(threads_ - 1);

@@ -17,7 +17,8 @@ int MaxThreadCount();
 
 // Calls body(begin, end) on contiguous ranges covering [0, count), each at least `grain` long
 // (except the last), spread over the threads, and returns when all have run. The first
-// exception a range throws is rethrown here. A loop inside a loop runs on its caller.
+// exception a range throws is rethrown here. A loop inside a loop that was split runs on its
+// caller; inside one that was not (a single range), it may split.
 void ParallelFor(int64_t count, int64_t grain, const std::function<void(int64_t begin, int64_t end)>& body);
 
 // The grain that gives each range about 64 K units of work (multiply-adds, elements moved) when

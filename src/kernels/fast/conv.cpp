@@ -216,8 +216,11 @@ Status ConvFloat(KernelContext& ctx, Finish finish) {
   const int64_t rows_per_tile = std::max<int64_t>(1, kPatchTileFloats / std::max<int64_t>(1, k * g.output[1]));
   // Kept across calls: growing a vector zero-fills it, which cost as much as packing.
   thread_local F32PackedB packed;
-  for (int64_t b = 0; b < s.batch; ++b)
-    for (int64_t grp = 0; grp < s.group; ++grp) {
+  // The threads take whole images and groups when there are several; else the packing and the
+  // GEMM split theirs.
+  ParallelFor(s.batch * s.group, GrainForWork(mpg * k * out_plane), [&](int64_t first, int64_t last) {
+    for (int64_t image_group = first; image_group < last; ++image_group) {
+      const int64_t b = image_group / s.group, grp = image_group % s.group;
       F32GemmParams params;
       params.row_bias = bias ? bias + grp * mpg : nullptr;
       for (int64_t row = 0; row < g.output[0]; row += rows_per_tile) {
@@ -226,12 +229,13 @@ Status ConvFloat(KernelContext& ctx, Finish finish) {
         PackPatchesF32(x.data<float>() + (b * s.in_channels + grp * cpg) * in_plane, cpg, patches, row, row_end, packed);
         f32_gemm_4x8__wasmsimd(mpg, w.data<float>() + grp * mpg * k, k, packed, y.data<float>() + out_offset, out_plane, params);
         const int64_t run = (row_end - row) * g.output[1];
-        ParallelFor(mpg, GrainForWork(run), [&](int64_t first, int64_t last) {
-          for (int64_t m = first; m < last; ++m) finish(y, out_offset + m * out_plane, run);
+        ParallelFor(mpg, GrainForWork(run), [&](int64_t m_begin, int64_t m_end) {
+          for (int64_t m = m_begin; m < m_end; ++m) finish(y, out_offset + m * out_plane, run);
         });
       }
+      if (packed.data.capacity() > 2 * kPatchTileFloats) packed.data = {};  // one huge row's patches are not kept
     }
-  if (packed.data.capacity() > 2 * kPatchTileFloats) packed.data = {};  // one huge row's patches are not kept
+  });
   return Status::Ok();
 }
 
@@ -280,20 +284,25 @@ void IntegerConvGemm(const ConvShape& s, const Tensor& x, int32_t x_zp, const Wi
   const Patches patches(g);
   const int32_t* bias = out.row_bias;
   const float* scale = out.scale;
-  I8PackedB packed;
-  PatchScratch<uint8_t> scratch_u8;
-  PatchScratch<int8_t> scratch_i8;
-  for (int64_t b = 0; b < s.batch; ++b)
-    for (int64_t grp = 0; grp < s.group; ++grp) {
+  // The threads take whole images and groups when there are several; else the packing and the
+  // GEMM split theirs.
+  ParallelFor(s.batch * s.group, GrainForWork(mpg * weights.lda * out_plane), [&](int64_t first, int64_t last) {
+    I8PackedB packed;
+    PatchScratch<uint8_t> scratch_u8;
+    PatchScratch<int8_t> scratch_i8;
+    I8GemmOutput part = out;
+    for (int64_t image_group = first; image_group < last; ++image_group) {
+      const int64_t b = image_group / s.group, grp = image_group % s.group;
       const int64_t offset = (b * s.in_channels + grp * cpg) * in_plane;
       if (x.dtype() == DataType::kUint8) PackPatchesI8(x.data<uint8_t>() + offset, cpg, patches, x_zp, scratch_u8, packed);
       else PackPatchesI8(x.data<int8_t>() + offset, cpg, patches, x_zp, scratch_i8, packed);
-      out.data = y.raw() + (b * s.out_channels + grp * mpg) * out_plane * out_bytes;
-      out.ldc = out_plane;
-      out.row_bias = bias ? bias + grp * mpg : nullptr;
-      out.scale = scale ? scale + grp * mpg : nullptr;
-      i8_gemm_4x8__wasmsimd_dot16(mpg, weights.rows.data() + grp * mpg * weights.lda, weights.lda, packed, out);
+      part.data = y.raw() + (b * s.out_channels + grp * mpg) * out_plane * out_bytes;
+      part.ldc = out_plane;
+      part.row_bias = bias ? bias + grp * mpg : nullptr;
+      part.scale = scale ? scale + grp * mpg : nullptr;
+      i8_gemm_4x8__wasmsimd_dot16(mpg, weights.rows.data() + grp * mpg * weights.lda, weights.lda, packed, part);
     }
+  });
 }
 
 // A depthwise QLinearConv: each channel plane, minus the input zero point and padded with
