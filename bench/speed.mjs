@@ -3,7 +3,8 @@
 // one JSON line per case: our median ms, onnxruntime-web's median ms and their ratio
 // (> 1: qplay is faster), runs interleaved; then the 8-bit GEMM's GOPS against the dot-product peak measured in
 // the same run, and the size of qplay.wasm. `make bench` builds everything first and exports
-// the MobileNetV2-shaped model, a segmentation net and a PaddleOCR-style classifier (build/bench/*.onnx). --case NAME runs
+// the MobileNetV2-shaped model, a segmentation net, a PaddleOCR-style classifier and a BERT-base-shaped encoder
+// (build/bench/*.onnx). --case NAME runs
 // one model's cases only, then stops. The BERT-base-shaped encoder is also quantized dynamically. --threads N times the models only, with the threaded
 // module (qplay-threads.js) at N threads beside onnxruntime-web at numThreads N, and prints how
 // much faster than itself at one thread each qplay case runs.
