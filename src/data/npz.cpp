@@ -225,6 +225,18 @@ class Inflated : public ByteSource {
   mutable std::vector<uint8_t> input_;
 };
 
+// CRC-32 continued over `size` bytes (zlib counts in uInt: a gigabyte at a time).
+uint32_t Crc32(uint32_t crc, const uint8_t* data, uint64_t size) {
+  for (uint64_t at = 0; at < size; at += 1u << 30)
+    crc = static_cast<uint32_t>(crc32(crc, data + at, static_cast<uInt>(std::min<uint64_t>(size - at, 1u << 30))));
+  return crc;
+}
+
+Status CheckCrc(const ByteSource& entry, uint32_t crc, uint32_t expected) {
+  if (crc != expected) return Fail(StatusCode::kInvalidArgument, entry.name(), ": its CRC-32 does not match its data");
+  return Status::Ok();
+}
+
 // Reads the entry through once, a chunk at a time, and checks its size and CRC-32, so that a
 // damaged entry is refused when the archive is opened, not halfway through calibrating.
 Status Verify(const ByteSource& entry, uint32_t expected) {
@@ -234,11 +246,10 @@ Status Verify(const ByteSource& entry, uint32_t expected) {
   for (uint64_t at = 0; at < entry.size(); at += kChunk) {
     const uint64_t n = std::min(entry.size() - at, kChunk);
     QPLAY_RETURN_IF_ERROR(entry.Read(at, n, chunk.data()));
-    crc = static_cast<uint32_t>(crc32(crc, chunk.data(), static_cast<uInt>(n)));
+    crc = Crc32(crc, chunk.data(), n);
   }
   if (entry.size() == 0) QPLAY_RETURN_IF_ERROR(entry.Read(0, 0, chunk.data()));
-  if (crc != expected) return Fail(StatusCode::kInvalidArgument, entry.name(), ": its CRC-32 does not match its data");
-  return Status::Ok();
+  return CheckCrc(entry, crc, expected);
 }
 
 bool IsNpy(const Entry& entry) {
@@ -246,10 +257,11 @@ bool IsNpy(const Entry& entry) {
   return entry.name.size() > suffix.size() && entry.name.compare(entry.name.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// The entry's bytes as a source, checked through once (Verify): stored ones read in place,
-// deflated ones inflated as they are read. Damage is refused now, naming the entry.
-// `limit` bounds what the entry may unpack to (what memory can hold, when it is read whole).
-Result<ByteSourcePtr> OpenEntry(const ByteSourcePtr& archive, const Entry& entry, const std::string& where, uint64_t limit) {
+// The entry's bytes as a source: stored ones read in place, deflated ones inflated as they are
+// read. Damage the headers show is refused now, naming the entry; the data's is found by reading
+// it through (Verify, or a whole read and its CRC-32). `limit` bounds what the entry may unpack
+// to (what memory can hold, when it is read whole).
+Result<ByteSourcePtr> EntryBytes(const ByteSourcePtr& archive, const Entry& entry, const std::string& where, uint64_t limit) {
   auto broken = [&](const std::string& why) { return Fail(StatusCode::kInvalidArgument, where, ": ", why); };
   if (entry.flags & 1) return broken("the entry is encrypted");
   auto local = ReadBytes(*archive, entry.local_header, 30);
@@ -266,11 +278,8 @@ Result<ByteSourcePtr> OpenEntry(const ByteSourcePtr& archive, const Entry& entry
                   std::to_string(entry.uncompressed) + " announced");
   if (entry.uncompressed > limit)
     return Fail(StatusCode::kInvalidArgument, where, " would unpack to ", entry.uncompressed, " bytes; the limit is ", TensorBudgetText());
-  ByteSourcePtr bytes = entry.method == kStored
-                            ? ByteRange(archive, start, entry.compressed, where)
-                            : std::make_shared<Inflated>(archive, start, entry.compressed, entry.uncompressed, where);
-  QPLAY_RETURN_IF_ERROR(Verify(*bytes, entry.crc));
-  return bytes;
+  if (entry.method == kStored) return ByteRange(archive, start, entry.compressed, where);
+  return ByteSourcePtr(std::make_shared<Inflated>(archive, start, entry.compressed, entry.uncompressed, where));
 }
 
 // The .npy entries of the archive, in archive order.
@@ -295,8 +304,9 @@ Result<std::vector<NamedSampleArray>> OpenNpz(ByteSourcePtr archive) {
   if (!entries.ok()) return entries.status();
   std::vector<NamedSampleArray> arrays;
   for (const Entry& entry : *entries) {
-    auto bytes = OpenEntry(archive, entry, archive->name() + "/" + entry.name, UINT64_MAX);
+    auto bytes = EntryBytes(archive, entry, archive->name() + "/" + entry.name, UINT64_MAX);
     if (!bytes.ok()) return bytes.status();
+    QPLAY_RETURN_IF_ERROR(Verify(**bytes, entry.crc));
     auto array = OpenNpy(std::move(*bytes));
     if (!array.ok()) return array.status();
     arrays.push_back({ArrayName(entry), std::move(*array)});
@@ -311,10 +321,11 @@ Result<std::vector<NamedArray>> ParseNpz(const uint8_t* data, size_t size, const
   std::vector<NamedArray> arrays;
   for (const Entry& entry : *entries) {
     const std::string where = source + "/" + entry.name;
-    auto bytes = OpenEntry(archive, entry, where, TensorBudgetBytes());
+    auto bytes = EntryBytes(archive, entry, where, TensorBudgetBytes());
     if (!bytes.ok()) return bytes.status();
     auto unpacked = ReadAll(**bytes);
     if (!unpacked.ok()) return unpacked.status();
+    QPLAY_RETURN_IF_ERROR(CheckCrc(**bytes, Crc32(static_cast<uint32_t>(crc32(0, nullptr, 0)), unpacked->data(), unpacked->size()), entry.crc));
     auto tensor = ParseNpy(unpacked->data(), unpacked->size(), where);
     if (!tensor.ok()) return tensor.status();
     arrays.push_back({ArrayName(entry), std::move(*tensor)});
