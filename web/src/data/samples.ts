@@ -1,7 +1,7 @@
 // A set of samples as the page holds it before handing it to the engine: in memory (decoded
 // images, a .csv), or rows of a .npy/.npz file that the engine reads as it runs.
 import { isFileRows, type SampleData, type TensorData } from '../engine/types';
-import { sliceSamples } from '../engine/core-engine';
+import { samplesOf } from '../engine/core-engine';
 
 export interface Samples {
   source: string;            // what they came from, for the page to say
@@ -44,17 +44,10 @@ export function firstSample(s: Samples): { tensor: TensorData; min: number; max:
 export function split(s: Samples, share: number): { calibration: Samples; evaluation: Samples } {
   const n = sampleCount(s);
   const k = Math.min(n - 1, Math.max(1, Math.round(n * share)));
-  // Copies: each part's buffer is later transferred on its own. A file's rows are narrowed.
-  const copy = (t: TensorData, start: number, count: number): TensorData => {
-    const view = sliceSamples(t, start, count);
-    return { ...view, data: view.data.slice() as TensorData['data'] };
-  };
-  const rows = (d: SampleData, start: number, count: number): SampleData =>
-    (isFileRows(d) ? { ...d, start: d.start + start, dims: [count, ...d.dims.slice(1)] } : copy(d, start, count));
   const part = (start: number, count: number, name: string): Samples => ({
     source: `${s.source} (${name})`,
-    data: rows(s.data, start, count),
-    labels: s.labels && copy(s.labels, start, count),
+    data: samplesOf(s.data, start, count),
+    labels: s.labels && (samplesOf(s.labels, start, count) as TensorData),
     classNames: s.classNames,
     first: start === 0 ? s.first : undefined,
   });

@@ -33,8 +33,9 @@ export function sliceSamples(tensor: TensorData, start: number, count: number): 
   };
 }
 
-// Samples [start, start + count) of a set, as a copy or as a narrower range of its file.
-function samplesOf(data: SampleData, start: number, count: number): SampleData {
+// Samples [start, start + count) of a set, as a copy (its buffer can be transferred on its own)
+// or as a narrower range of its file.
+export function samplesOf(data: SampleData, start: number, count: number): SampleData {
   if (isFileRows(data)) return { ...data, start: data.start + start, dims: [count, ...data.dims.slice(1)] };
   const view = sliceSamples(data, start, count);
   return { ...view, data: view.data.slice() as TensorData['data'] };
