@@ -91,6 +91,22 @@ TEST(HostileRuns, BatchNormalizationOfAnEmptyBatchGivesAnEmptyBatch) {
   EXPECT_EQ(out->at("y").shape(), (Shape{0, 2, 2, 2}));
 }
 
+// Found by the fuzz smoke run: Clip before opset 11 turned its float default bounds (+-3.4e38)
+// into int8, which is undefined; they saturate now.
+TEST(HostileRuns, ClipOfInt8BeforeOpset11KeepsEveryValue) {
+  testing::ModelBuilder b(10);
+  b.Input("x", {3}, onnx::TensorProto::INT8).Output("y", {3}, onnx::TensorProto::INT8);
+  b.Node("Clip", {"x"}, {"y"});
+  const std::string bytes = b.Bytes();
+  auto model = LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  auto session = Session::Create(*model);
+  ASSERT_TRUE(session.ok()) << session.status().message();
+  auto out = session->Run({{"x", Tensor::FromVector<int8_t>({3}, {-128, 0, 127})}});
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_EQ(out->at("y").ToInt64Vector(), (std::vector<int64_t>{-128, 0, 127}));
+}
+
 TEST(HostileRuns, TheLimitsAreSetByTheCaller) {
   const std::string model = testing::SourcePath("tests/hostile/expand_huge.onnx");
   const auto refused = testing::RunCli("run " + model + " --max-tensor-bytes 1048576");

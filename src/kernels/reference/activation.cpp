@@ -182,8 +182,9 @@ Status Clip(KernelContext& ctx) {
     using T = decltype(tag);
     T lo = std::numeric_limits<T>::lowest(), hi = std::numeric_limits<T>::max();
     if (ctx.opset < 11) {
-      lo = static_cast<T>(ctx.node.GetFloat("min", -std::numeric_limits<float>::max()));
-      hi = static_cast<T>(ctx.node.GetFloat("max", std::numeric_limits<float>::max()));
+      // Saturating: the float defaults (and any bound) may lie outside an integer type's range.
+      lo = ConvertFromDouble<T>(ctx.node.GetFloat("min", -std::numeric_limits<float>::max()));
+      hi = ConvertFromDouble<T>(ctx.node.GetFloat("max", std::numeric_limits<float>::max()));
     } else {
       if (ctx.has(1)) lo = ctx.in(1).data<T>()[0];
       if (ctx.has(2)) hi = ctx.in(2).data<T>()[0];
