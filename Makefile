@@ -9,15 +9,16 @@ NATIVE := build/native
 ASAN := build/asan
 WASM := build/wasm
 WASM_THREADS := build/wasm-threads
+WASM_RELAXED := build/wasm-relaxed
 WEB := build/web
 WASM_DEPS := build/third_party/protobuf-wasm/lib/libprotobuf-lite.a build/third_party/zlib-wasm/lib/libz.a
 WASM_THREADS_DEPS := build/third_party-threads/protobuf-wasm/lib/libprotobuf-lite.a build/third_party-threads/zlib-wasm/lib/libz.a
 # Threads in the threaded module, the caller's included (core/thread_pool.h).
 WASM_THREAD_COUNT := 4
 
-.PHONY: all setup native asan wasm wasm-threads web serve test test-native test-wasm test-browser test-asan fuzz conformance bench bench-accuracy clean
+.PHONY: all setup native asan wasm wasm-threads wasm-relaxed web serve test test-native test-wasm test-browser test-asan fuzz conformance bench bench-accuracy clean
 
-all: native wasm wasm-threads web
+all: native wasm wasm-threads wasm-relaxed web
 
 setup:
 	@scripts/setup.sh
@@ -48,11 +49,19 @@ wasm-threads: setup $(WASM_THREADS_DEPS)
 	  -DQPLAY_WASM_THREADS=$(WASM_THREAD_COUNT) -DQPLAY_WASM_DEPS=$(CURDIR)/build/third_party-threads >/dev/null
 	@cmake --build $(WASM_THREADS) -j$(JOBS)
 
-web: wasm wasm-threads
+# The relaxed-SIMD module, qplay-relaxed.js, built with LLVM 19 (scripts/llvm19-for-emcc.sh), for
+# engines that validate relaxed SIMD; it links the same dependencies as qplay.js.
+wasm-relaxed: setup $(WASM_DEPS)
+	@[ -f $(WASM_RELAXED)/CMakeCache.txt ] || EM_LLVM_ROOT=$$(scripts/llvm19-for-emcc.sh) emcmake cmake -S . -B $(WASM_RELAXED) \
+	  -DCMAKE_BUILD_TYPE=Release -DQPLAY_WASM_RELAXED=ON >/dev/null
+	@EM_LLVM_ROOT=$$(scripts/llvm19-for-emcc.sh) cmake --build $(WASM_RELAXED) -j$(JOBS)
+
+web: wasm wasm-threads wasm-relaxed
 	@npx vite build --config web/vite.config.js --logLevel warn
 	@node scripts/build-docs.mjs
 	@cp $(WASM)/qplay.js $(WASM)/qplay.wasm $(WASM_THREADS)/qplay-threads.js $(WASM_THREADS)/qplay-threads.wasm \
-	  $(WASM_THREADS)/qplay-threads.worker.js $(WEB)/
+	  $(WASM_THREADS)/qplay-threads.worker.js \
+	  $(WASM_RELAXED)/qplay-relaxed.js $(WASM_RELAXED)/qplay-relaxed.wasm $(WEB)/
 	@mkdir -p $(WEB)/examples/data && cp examples/models/*.onnx examples/models/*.json $(WEB)/examples/
 	@cp examples/data/*.npy $(WEB)/examples/data/
 
@@ -66,7 +75,7 @@ test-native: native
 	@cd $(NATIVE) && ctest --output-on-failure -j$(JOBS)
 	@$(NATIVE)/qplay conformance /usr/share/libonnx-testdata/data | tail -n 1
 
-test-wasm: native wasm wasm-threads
+test-wasm: native wasm wasm-threads wasm-relaxed
 	@npx tsc -p wasm-tests
 	@npx vitest run --root wasm-tests --project wasm
 
@@ -107,4 +116,4 @@ conformance: native
 	@$(NATIVE)/qplay conformance /usr/share/libonnx-testdata/data
 
 clean:
-	rm -rf $(NATIVE) $(ASAN) $(WASM) $(WEB)
+	rm -rf $(NATIVE) $(ASAN) $(WASM) $(WASM_THREADS) $(WASM_RELAXED) $(WEB)

@@ -8,6 +8,7 @@ apt_packages=(
   libgtest-dev nlohmann-json3-dev zlib1g-dev cmake make g++ chromium libonnx-testdata dpkg-dev
   python3-torch python3-torchvision python3-onnx  # tests/zoo builds torchvision architectures, exports and quantizes them
   clang-14 libclang-rt-14-dev        # make test-asan and make fuzz: ASan, UBSan and libFuzzer
+  clang-19 lld-19                    # the relaxed-SIMD module (scripts/llvm19-for-emcc.sh)
 )
 
 missing=()

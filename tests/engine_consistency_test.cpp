@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "kernels/simd/relaxed_dot.h"
 #include "onnx/model.h"
 #include "quant/static_quantizer.h"
 #include "runtime/session.h"
@@ -75,6 +76,17 @@ TEST_P(EngineConsistency, FastKernelsAgreeWithTheReferenceKernels) {
     const float* r = reference.data<float>() + row * classes;
     EXPECT_EQ(std::max_element(f, f + classes) - f, std::max_element(r, r + classes) - r) << "image " << row;
   }
+}
+
+// The relaxed module's 8-bit GEMMs (here on the emulated signed reading of its dot product)
+// give the same bits as the dot16 ones, whole model through.
+TEST_P(EngineConsistency, RelaxedGemmsGiveTheSameBits) {
+  const Tensor x = Images(16);
+  const Tensor dot16 = Logits(model_, x);
+  OverrideRelaxedDotForTesting(RelaxedDotMode::kSigned);
+  const Tensor relaxed = Logits(model_, x);
+  OverrideRelaxedDotForTesting(std::nullopt);
+  EXPECT_EQ(std::memcmp(relaxed.data<float>(), dot16.data<float>(), dot16.size() * sizeof(float)), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Bundled, EngineConsistency,

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "kernels/registry.h"
+#include "kernels/simd/relaxed_dot.h"
 
 namespace qplay {
 namespace {
@@ -178,7 +179,20 @@ TEST(FastKernels, ConvTransposeFloat) {
     }
 }
 
-TEST(FastKernels, QLinearConvBitExact) {
+// The 8-bit GEMM kernels run on i32x4.dot_i16x8_s, or (natively emulated, in the signed
+// reading) on relaxed SIMD's 8-bit dot product as the relaxed module runs them.
+class IntegerGemms : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    if (GetParam()) OverrideRelaxedDotForTesting(RelaxedDotMode::kSigned);
+  }
+  void TearDown() override { OverrideRelaxedDotForTesting(std::nullopt); }
+};
+
+INSTANTIATE_TEST_SUITE_P(Dot, IntegerGemms, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& info) { return info.param ? "Relaxed" : "Dot16"; });
+
+TEST_P(IntegerGemms, QLinearConvBitExact) {
   for (DataType type : {DataType::kUint8, DataType::kInt8})
     for (const ConvSpec& s : kConvSpecs)
       for (bool per_channel : {false, true}) {
@@ -201,7 +215,7 @@ TEST(FastKernels, QLinearConvBitExact) {
   ExpectFastMatchesReference(c, "QLinearConv with strides (2, 1)");
 }
 
-TEST(FastKernels, ConvIntegerAndMatMulIntegerBitExact) {
+TEST_P(IntegerGemms, ConvIntegerAndMatMulIntegerBitExact) {
   for (DataType type : {DataType::kUint8, DataType::kInt8})
     for (const ConvSpec& s : kConvSpecs) {
       std::map<std::string, Attribute> attributes = ConvAttributes(s);
@@ -236,7 +250,7 @@ TEST(FastKernels, MatMulAndGemmFloat) {
       }
 }
 
-TEST(FastKernels, QLinearMatMulAndQGemmBitExact) {
+TEST_P(IntegerGemms, QLinearMatMulAndQGemmBitExact) {
   for (DataType type : {DataType::kUint8, DataType::kInt8})
     for (int64_t m : {1, 4, 7})
       for (int64_t k : {1, 8, 13})

@@ -9,6 +9,7 @@
 #include "kernels/simd/depthwise.h"
 #include "kernels/simd/f32_gemm.h"
 #include "kernels/simd/i8_gemm.h"
+#include "kernels/simd/i8_gemm_relaxed.h"
 
 namespace qplay {
 namespace {
@@ -85,6 +86,71 @@ TEST(I8Gemm, SimdEqualsReferenceBitForBit) {
                    byte < static_cast<size_t>((i + 1) * out.ldc * ElementSize(type)); ++byte)
                 ASSERT_EQ(got[byte], 0xA5);
           }
+}
+
+// Natively RelaxedDotAdd is the instruction's signed reading, done exactly in base SIMD; the
+// probe must recognize it (the browser tests check the relaxed module's own reading).
+TEST(RelaxedDot, ProbeRecognizesTheSignedReading) {
+  EXPECT_EQ(ProbeRelaxedDot(RelaxedDotAdd), RelaxedDotMode::kSigned);
+  EXPECT_EQ(RelaxedDot(), RelaxedDotMode::kNone);  // not a relaxed-SIMD build: the GEMMs keep dot16
+}
+
+// Raw bytes with zero points at the extremes (the corrections' largest terms), both operand
+// types, per-row and per-column zero points on the A and B sides.
+template <typename TA, typename TB>
+void CheckRelaxedGemm(std::mt19937& rng) {
+  std::uniform_int_distribution<int> byte(0, 255);
+  auto value = [&](auto tag) { return static_cast<decltype(tag)>(byte(rng) - (std::is_signed_v<decltype(tag)> ? 128 : 0)); };
+  for (DataType type : {DataType::kUint8, DataType::kFloat, DataType::kInt32})
+    for (int64_t m : {1, 3, 4, 5, 9})
+      for (int64_t n : {1, 7, 8, 9, 17})
+        for (int64_t k : {1, 3, 4, 5, 16, 33})
+          for (int variant = 0; variant < 2; ++variant) {
+            std::vector<TA> a(static_cast<size_t>(m * k));
+            std::vector<TB> b(static_cast<size_t>(k * n));
+            for (TA& v : a) v = value(TA{});
+            for (TB& v : b) v = value(TB{});
+            std::vector<int32_t> a_zp(static_cast<size_t>(m)), b_zp(static_cast<size_t>(n));
+            const int32_t lowest = std::is_signed_v<TA> ? -128 : 0;
+            for (int32_t& z : a_zp) z = variant ? value(TA{}) : lowest + 255 * (byte(rng) % 2);
+            for (int32_t& z : b_zp) z = variant ? value(TB{}) : (std::is_signed_v<TB> ? -128 : 255);
+            const int64_t lda = EvenK(k);
+            std::vector<int16_t> widened(static_cast<size_t>(m * lda), 0);
+            for (int64_t i = 0; i < m; ++i)
+              for (int64_t kk = 0; kk < k; ++kk) widened[i * lda + kk] = static_cast<int16_t>(a[i * k + kk] - a_zp[i]);
+            const I8PackedB reference_b = PackI8B(k, n, [&](int64_t kk, int64_t j) { return b[kk * n + j] - b_zp[j]; });
+            I8x4Rows rows;
+            ToI8x4Rows(a.data(), m, k, a_zp.data(), 1, rows);
+            I8x4PackedB packed;
+            if (variant) packed = PackI8x4B<TB>(k, n, RelaxedDotMode::kSigned, [&](int64_t kk, int64_t j) { return b[kk * n + j]; },
+                                                [&](int64_t j) { return b_zp[j]; });
+            else PackI8x4Rows(b.data(), k, n, b_zp[0], RelaxedDotMode::kSigned, packed);
+            std::vector<int32_t> bias(static_cast<size_t>(n));
+            for (auto& x : bias) x = byte(rng) * 40 - 5000;
+            std::vector<float> scale(static_cast<size_t>(n));
+            for (auto& s : scale) s = 0.0002f * static_cast<float>(byte(rng) + 1);
+            I8GemmOutput out;
+            out.type = type;
+            out.ldc = n + kPad;
+            out.scale = scale.data();
+            out.col_bias = bias.data();
+            out.zero_point = type == DataType::kUint8 ? 128 : 0;
+            const size_t bytes = static_cast<size_t>(m * out.ldc) * ElementSize(type);
+            std::vector<uint8_t> expected(bytes, 0xA5), got(bytes, 0xA5);
+            out.data = expected.data();
+            i8_gemm__ref(m, widened.data(), lda, reference_b, out);
+            out.data = got.data();
+            i8_gemm_4x8__wasmrelaxed(m, ViewFrom(rows, 0), packed, out);
+            ASSERT_EQ(got, expected) << DataTypeName(type) << " m=" << m << " n=" << n << " k=" << k << " variant " << variant;
+          }
+}
+
+TEST(I8GemmRelaxed, EqualsReferenceBitForBit) {
+  std::mt19937 rng(4);
+  CheckRelaxedGemm<uint8_t, int8_t>(rng);
+  CheckRelaxedGemm<uint8_t, uint8_t>(rng);
+  CheckRelaxedGemm<int8_t, int8_t>(rng);
+  CheckRelaxedGemm<int8_t, uint8_t>(rng);
 }
 
 // Window geometry of a 2-D depthwise case over an already padded plane.

@@ -27,6 +27,7 @@
 #include "passes/opset_upgrade.h"
 #include "kernels/kernel.h"
 #include "analysis/summary.h"
+#include "kernels/simd/relaxed_dot.h"
 #include "kernels/simd/throughput.h"
 #include "quant/backend.h"
 #include "quant/layer_plan.h"
@@ -1001,6 +1002,8 @@ val MeasureInt8GemmJs(double m, double n, double k) {
   return out;
 }
 
+std::string RelaxedDotJs() { return RelaxedDotModeName(RelaxedDot()); }
+
 }  // namespace
 }  // namespace qplay
 
@@ -1040,6 +1043,7 @@ EMSCRIPTEN_BINDINGS(qplay) {
   emscripten::function("threadCount", &ThreadCount);
   emscripten::function("setThreadCount", &SetThreadCount);
   emscripten::function("maxThreadCount", &MaxThreadCount);
+  emscripten::function("relaxedDot", &RelaxedDotJs);
   emscripten::function("supportedOpsTable", &SupportedOpsMarkdown);
   emscripten::function("measureInt8Gemm", &MeasureInt8GemmJs);
   emscripten::function("backends", &BackendsJs);

@@ -17,6 +17,7 @@
 #include "kernels/simd/depthwise.h"
 #include "kernels/simd/f32_gemm.h"
 #include "kernels/simd/i8_gemm.h"
+#include "kernels/simd/i8_gemm_relaxed.h"
 #include "kernels/simd/i8_pack.h"
 #include "kernels/simd/i8_patches.h"
 #include "kernels/simd/simd.h"
@@ -147,19 +148,34 @@ struct PatchScratch {
 // (im2col: row kk = channel and tap, one sample per output position, the zero point where
 // the window leaves the image).
 template <typename T>
-void PackPatchesI8(const T* x, int64_t channels, const Patches& patches, int32_t zero_point, PatchScratch<T>& scratch,
-                   I8PackedB& b) {
-  const int64_t k = channels * patches.taps(), n = patches.positions();
-  if (patches.Pointwise()) return PackI8Rows(x, k, n, zero_point, b);
-  if (PacksPatchesDirectly(patches.geometry())) return PackI8Patches(x, channels, patches.geometry(), zero_point, scratch.planes, b);
-  std::vector<T>& columns = scratch.columns;
-  columns.assign(static_cast<size_t>(k * n), static_cast<T>(zero_point));
+void GatherPatches(const T* x, int64_t channels, const Patches& patches, int32_t zero_point, std::vector<T>& columns) {
+  const int64_t n = patches.positions();
+  columns.assign(static_cast<size_t>(channels * patches.taps() * n), static_cast<T>(zero_point));
   patches.ForEachRun(channels, 0, patches.geometry().output[0], [&](int64_t kk, int64_t pos, int64_t at, int64_t count, int64_t step) {
     T* dst = columns.data() + kk * n + pos;
     if (step == 1) CopyRun(dst, x + at, count);
     else for (int64_t i = 0; i < count; ++i) dst[i] = x[at + i * step];
   });
-  PackI8Rows(columns.data(), k, n, zero_point, b);
+}
+
+template <typename T>
+void PackPatchesI8(const T* x, int64_t channels, const Patches& patches, int32_t zero_point, PatchScratch<T>& scratch,
+                   I8PackedB& b) {
+  const int64_t k = channels * patches.taps(), n = patches.positions();
+  if (patches.Pointwise()) return PackI8Rows(x, k, n, zero_point, b);
+  if (PacksPatchesDirectly(patches.geometry())) return PackI8Patches(x, channels, patches.geometry(), zero_point, scratch.planes, b);
+  GatherPatches(x, channels, patches, zero_point, scratch.columns);
+  PackI8Rows(scratch.columns.data(), k, n, zero_point, b);
+}
+
+// The same patches for the relaxed-SIMD GEMM, in the engine's reading of its operand (b.mode).
+template <typename T>
+void PackPatchesI8(const T* x, int64_t channels, const Patches& patches, int32_t zero_point, PatchScratch<T>& scratch,
+                   I8x4PackedB& b) {
+  const int64_t k = channels * patches.taps(), n = patches.positions();
+  if (patches.Pointwise()) return PackI8x4Rows(x, k, n, zero_point, b.mode, b);
+  GatherPatches(x, channels, patches, zero_point, scratch.columns);
+  PackI8x4Rows(scratch.columns.data(), k, n, zero_point, b.mode, b);
 }
 
 bool IsDepthwise(const ConvShape& s) { return s.group == s.in_channels && s.out_channels == s.in_channels && s.group > 1; }
@@ -273,10 +289,35 @@ std::shared_ptr<const WidenedWeights> Widen(KernelContext& ctx, const ConvShape&
   });
 }
 
-// y = weights x patches per image and group, through the 8-bit GEMM; `out` says how the
-// accumulators are stored (requantized per output channel, or as int32).
-void IntegerConvGemm(const ConvShape& s, const Tensor& x, int32_t x_zp, const WidenedWeights& weights, Tensor& y,
-                     I8GemmOutput out) {
+// The weights as rows of bytes for the relaxed-SIMD GEMM (i8_gemm_relaxed.h).
+std::shared_ptr<const I8x4Rows> WeightBytes(KernelContext& ctx, const ConvShape& s, size_t w_input, size_t zp_input) {
+  const Tensor& w = ctx.in(w_input);
+  const Tensor* w_zp = ctx.has(zp_input) ? &ctx.in(zp_input) : nullptr;
+  const int64_t k = (s.in_channels / s.group) * NumElements(s.window.kernel);
+  return ctx.Derived<I8x4Rows>(ctx.constant(w_input) && (!w_zp || ctx.constant(zp_input)), [&] {
+    std::vector<int32_t> zero_points(static_cast<size_t>(s.out_channels));
+    for (int64_t m = 0; m < s.out_channels; ++m) zero_points[m] = ZeroPointAt(w_zp, m);
+    I8x4Rows rows;
+    if (w.dtype() == DataType::kUint8) ToI8x4Rows(w.data<uint8_t>(), s.out_channels, k, zero_points.data(), 1, rows);
+    else ToI8x4Rows(w.data<int8_t>(), s.out_channels, k, zero_points.data(), 1, rows);
+    return rows;
+  });
+}
+
+// One group's weights (mpg rows from `first_row`) times its packed patches, on either GEMM.
+void GroupGemm(int64_t mpg, const WidenedWeights& weights, int64_t first_row, const I8PackedB& patches, const I8GemmOutput& out) {
+  i8_gemm_4x8__wasmsimd_dot16(mpg, weights.rows.data() + first_row * weights.lda, weights.lda, patches, out);
+}
+
+void GroupGemm(int64_t mpg, const I8x4Rows& weights, int64_t first_row, const I8x4PackedB& patches, const I8GemmOutput& out) {
+  i8_gemm_4x8__wasmrelaxed(mpg, ViewFrom(weights, first_row), patches, out);
+}
+
+// y = weights x patches per image and group, through the 8-bit GEMM whose layouts Weights and
+// PackedB are; `out` says how the accumulators are stored (requantized per output channel, or
+// as int32).
+template <typename PackedB, typename Weights>
+void IntegerConvGemm(const ConvShape& s, const Tensor& x, int32_t x_zp, const Weights& weights, Tensor& y, I8GemmOutput out) {
   const WindowGeometry& g = s.window;
   const int64_t in_plane = g.input[0] * g.input[1], out_plane = g.output[0] * g.output[1];
   const int64_t cpg = s.in_channels / s.group, mpg = s.out_channels / s.group;
@@ -286,8 +327,8 @@ void IntegerConvGemm(const ConvShape& s, const Tensor& x, int32_t x_zp, const Wi
   const float* scale = out.scale;
   // The threads take whole images and groups when there are several; else the packing and the
   // GEMM split theirs.
-  ParallelFor(s.batch * s.group, GrainForWork(mpg * weights.lda * out_plane), [&](int64_t first, int64_t last) {
-    I8PackedB packed;
+  ParallelFor(s.batch * s.group, GrainForWork(mpg * cpg * patches.taps() * out_plane), [&](int64_t first, int64_t last) {
+    PackedB packed;
     PatchScratch<uint8_t> scratch_u8;
     PatchScratch<int8_t> scratch_i8;
     I8GemmOutput part = out;
@@ -300,9 +341,17 @@ void IntegerConvGemm(const ConvShape& s, const Tensor& x, int32_t x_zp, const Wi
       part.ldc = out_plane;
       part.row_bias = bias ? bias + grp * mpg : nullptr;
       part.scale = scale ? scale + grp * mpg : nullptr;
-      i8_gemm_4x8__wasmsimd_dot16(mpg, weights.rows.data() + grp * mpg * weights.lda, weights.lda, packed, part);
+      GroupGemm(mpg, weights, grp * mpg, packed, part);
     }
   });
+}
+
+// The convolution on the GEMM that runs here: relaxed SIMD's 8-bit dot product where the engine
+// reads it exactly, else i32x4.dot_i16x8_s; weights from inputs w_input and zp_input.
+void IntegerConv(KernelContext& ctx, const ConvShape& s, size_t w_input, size_t zp_input, const Tensor& x, int32_t x_zp, Tensor& y,
+                 const I8GemmOutput& out) {
+  if (RelaxedDot() == RelaxedDotMode::kNone) return IntegerConvGemm<I8PackedB>(s, x, x_zp, *Widen(ctx, s, w_input, zp_input), y, out);
+  IntegerConvGemm<I8x4PackedB>(s, x, x_zp, *WeightBytes(ctx, s, w_input, zp_input), y, out);
 }
 
 // A depthwise QLinearConv: each channel plane, minus the input zero point and padded with
@@ -341,8 +390,8 @@ Status QLinearConv(KernelContext& ctx) {
   for (int64_t m = 0; m < s.out_channels; ++m)
     multiplier[m] = x_scale * w_scale.data<float>()[w_scale.size() == 1 ? 0 : m] / y_scale;
   Tensor& y = ctx.OutputToOverwrite(0, y_zp.dtype(), s.OutputShape());
-  auto weights = Widen(ctx, s, 3, 5);
   if (IsDepthwise(s)) {
+    auto weights = Widen(ctx, s, 3, 5);
     if (x.dtype() == DataType::kUint8) DepthwiseQLinear(s, x.data<uint8_t>(), x_zp, *weights, bias, multiplier, out_zp, y);
     else DepthwiseQLinear(s, x.data<int8_t>(), x_zp, *weights, bias, multiplier, out_zp, y);
     return Status::Ok();
@@ -353,7 +402,7 @@ Status QLinearConv(KernelContext& ctx) {
   out.scale = multiplier.data();
   out.scale_per_row = true;
   out.zero_point = out_zp;
-  IntegerConvGemm(s, x, x_zp, *weights, y, out);
+  IntegerConv(ctx, s, 3, 5, x, x_zp, y, out);
   return Status::Ok();
 }
 
@@ -366,7 +415,7 @@ Status ConvInteger(KernelContext& ctx) {
   Tensor& y = ctx.OutputToOverwrite(0, DataType::kInt32, planned->OutputShape());
   I8GemmOutput out;
   out.type = DataType::kInt32;
-  IntegerConvGemm(*planned, x, ZeroPointAt(ctx.has(2) ? &ctx.in(2) : nullptr, 0), *Widen(ctx, *planned, 1, 3), y, out);
+  IntegerConv(ctx, *planned, 1, 3, x, ZeroPointAt(ctx.has(2) ? &ctx.in(2) : nullptr, 0), y, out);
   return Status::Ok();
 }
 

@@ -10,6 +10,7 @@
 #include "kernels/registry.h"
 #include "kernels/simd/f32_gemm.h"
 #include "kernels/simd/i8_gemm.h"
+#include "kernels/simd/i8_gemm_relaxed.h"
 #include "kernels/simd/i8_pack.h"
 
 namespace qplay {
@@ -21,13 +22,6 @@ bool OneGemm(const MatMulPlan& plan) {
   for (size_t i = 0; i < plan.a_offsets.size(); ++i)
     if (plan.b_offsets[i] != 0 || plan.a_offsets[i] != static_cast<int64_t>(i) * plan.m * plan.k) return false;
   return true;
-}
-
-// A's rows minus its zero point, widened to int16 with K padded to even, into `out`.
-void WidenRows(const Tensor& a, int64_t offset, int64_t rows, int64_t k, int32_t zero_point, std::vector<int16_t>& out) {
-  out.resize(static_cast<size_t>(rows * EvenK(k)));
-  if (a.dtype() == DataType::kUint8) WidenI8Rows(a.data<uint8_t>() + offset, rows, k, zero_point, out.data());
-  else WidenI8Rows(a.data<int8_t>() + offset, rows, k, zero_point, out.data());
 }
 
 Status MatMul(KernelContext& ctx) {
@@ -75,33 +69,70 @@ Status Gemm(KernelContext& ctx) {
   return Status::Ok();
 }
 
-// B minus its (per-column) zero point, packed into `packed`; (kk, j) of B is
+// B for whichever 8-bit GEMM runs here: relaxed SIMD's 8-bit dot product where the engine reads it
+// exactly (i8_gemm_relaxed.h), else i32x4.dot_i16x8_s on int16 operands (i8_gemm.h).
+struct QuantizedB {
+  RelaxedDotMode mode = RelaxedDot();
+  I8PackedB dot16;
+  I8x4PackedB relaxed;
+};
+
+// Per-call scratch for A's rows in the chosen GEMM's layout.
+struct QuantizedRows {
+  std::vector<int16_t> widened;
+  I8x4Rows relaxed;
+};
+
+// B (with its per-column zero point) packed into `packed`; (kk, j) of B is
 // b[offset + kk * row_stride + j * col_stride]. Row-major B with one zero point takes the
 // vector path.
-void PackQuantizedB(const Tensor& b, const Tensor* zero_point, int64_t offset, int64_t k, int64_t n, int64_t row_stride,
-                    int64_t col_stride, I8PackedB& packed) {
+template <typename T>
+void PackQuantizedB(const T* values, const Tensor* zero_point, int64_t k, int64_t n, int64_t row_stride, int64_t col_stride,
+                    QuantizedB& packed) {
+  const bool relaxed = packed.mode != RelaxedDotMode::kNone;
   if (row_stride == n && col_stride == 1 && (!zero_point || zero_point->size() == 1)) {
     const int32_t zp = ZeroPointAt(zero_point, 0);
-    if (b.dtype() == DataType::kUint8) PackI8Rows(b.data<uint8_t>() + offset, k, n, zp, packed);
-    else PackI8Rows(b.data<int8_t>() + offset, k, n, zp, packed);
+    if (relaxed) PackI8x4Rows(values, k, n, zp, packed.mode, packed.relaxed);
+    else PackI8Rows(values, k, n, zp, packed.dot16);
     return;
   }
   std::vector<int32_t> zp(static_cast<size_t>(n));
   for (int64_t j = 0; j < n; ++j) zp[j] = ZeroPointAt(zero_point, j);
-  auto pack = [&](const auto* values) {
-    return PackI8B(k, n, [&](int64_t kk, int64_t j) { return values[offset + kk * row_stride + j * col_stride] - zp[j]; });
-  };
-  packed = b.dtype() == DataType::kUint8 ? pack(b.data<uint8_t>()) : pack(b.data<int8_t>());
+  auto value = [&](int64_t kk, int64_t j) { return values[kk * row_stride + j * col_stride]; };
+  if (relaxed) packed.relaxed = PackI8x4B<T>(k, n, packed.mode, value, [&](int64_t j) { return zp[j]; });
+  else packed.dot16 = PackI8B(k, n, [&](int64_t kk, int64_t j) { return value(kk, j) - zp[j]; });
+}
+
+void PackQuantizedB(const Tensor& b, const Tensor* zero_point, int64_t offset, int64_t k, int64_t n, int64_t row_stride,
+                    int64_t col_stride, QuantizedB& packed) {
+  if (b.dtype() == DataType::kUint8) PackQuantizedB(b.data<uint8_t>() + offset, zero_point, k, n, row_stride, col_stride, packed);
+  else PackQuantizedB(b.data<int8_t>() + offset, zero_point, k, n, row_stride, col_stride, packed);
 }
 
 // A packed B kept in the node's cache when B (and its zero point) are constants.
-std::shared_ptr<const I8PackedB> CachedB(KernelContext& ctx, bool constant, const Tensor& b, const Tensor* zero_point, int64_t k,
-                                         int64_t n, int64_t row_stride, int64_t col_stride) {
-  return ctx.Derived<I8PackedB>(constant, [&] {
-    I8PackedB packed;
+std::shared_ptr<const QuantizedB> CachedB(KernelContext& ctx, bool constant, const Tensor& b, const Tensor* zero_point, int64_t k,
+                                          int64_t n, int64_t row_stride, int64_t col_stride) {
+  return ctx.Derived<QuantizedB>(constant, [&] {
+    QuantizedB packed;
     PackQuantizedB(b, zero_point, 0, k, n, row_stride, col_stride, packed);
     return packed;
   });
+}
+
+// `rows` rows of A from element `offset` on (minus zero_point) times B, stored as `out` says.
+void QuantizedGemm(const Tensor& a, int64_t offset, int64_t rows, int64_t k, int32_t zero_point, const QuantizedB& b,
+                   QuantizedRows& scratch, const I8GemmOutput& out) {
+  const bool u8 = a.dtype() == DataType::kUint8;
+  if (b.mode != RelaxedDotMode::kNone) {
+    if (u8) ToI8x4Rows(a.data<uint8_t>() + offset, rows, k, &zero_point, 0, scratch.relaxed);
+    else ToI8x4Rows(a.data<int8_t>() + offset, rows, k, &zero_point, 0, scratch.relaxed);
+    i8_gemm_4x8__wasmrelaxed(rows, ViewFrom(scratch.relaxed, 0), b.relaxed, out);
+    return;
+  }
+  scratch.widened.resize(static_cast<size_t>(rows * EvenK(k)));
+  if (u8) WidenI8Rows(a.data<uint8_t>() + offset, rows, k, zero_point, scratch.widened.data());
+  else WidenI8Rows(a.data<int8_t>() + offset, rows, k, zero_point, scratch.widened.data());
+  i8_gemm_4x8__wasmsimd_dot16(rows, scratch.widened.data(), EvenK(k), b.dot16, out);
 }
 
 I8GemmOutput QuantizedOutput(Tensor& y, const float* scale, int32_t zero_point, int64_t n) {
@@ -129,20 +160,18 @@ Status QLinearMatMul(KernelContext& ctx) {
   const Tensor* b_zp = &ctx.in(5);
   I8GemmOutput out = QuantizedOutput(y, multiplier.data(), ZeroPointAt(&y_zp, 0), plan->n);
   const size_t out_bytes = ElementSize(y.dtype());
-  std::vector<int16_t> rows_a;
+  QuantizedRows rows_a;
   if (OneGemm(*plan)) {
     const int64_t rows = plan->m * static_cast<int64_t>(plan->a_offsets.size());
     auto packed = CachedB(ctx, ctx.constant(3) && ctx.constant(5), b, b_zp, plan->k, plan->n, plan->n, 1);
-    WidenRows(a, 0, rows, plan->k, a_zp, rows_a);
-    i8_gemm_4x8__wasmsimd_dot16(rows, rows_a.data(), EvenK(plan->k), *packed, out);
+    QuantizedGemm(a, 0, rows, plan->k, a_zp, *packed, rows_a, out);
     return Status::Ok();
   }
-  I8PackedB packed;
+  QuantizedB packed;
   for (size_t batch = 0; batch < plan->a_offsets.size(); ++batch) {
     PackQuantizedB(b, b_zp, plan->b_offsets[batch], plan->k, plan->n, plan->n, 1, packed);
-    WidenRows(a, plan->a_offsets[batch], plan->m, plan->k, a_zp, rows_a);
     out.data = y.raw() + static_cast<int64_t>(batch) * plan->m * plan->n * static_cast<int64_t>(out_bytes);
-    i8_gemm_4x8__wasmsimd_dot16(plan->m, rows_a.data(), EvenK(plan->k), packed, out);
+    QuantizedGemm(a, plan->a_offsets[batch], plan->m, plan->k, a_zp, packed, rows_a, out);
   }
   return Status::Ok();
 }
@@ -161,21 +190,19 @@ Status MatMulInteger(KernelContext& ctx) {
   out.type = DataType::kInt32;
   out.ldc = plan->n;
   const int32_t za = ZeroPointAt(a_zp, 0);
-  std::vector<int16_t> rows_a;
+  QuantizedRows rows_a;
   if (OneGemm(*plan)) {
     const int64_t rows = plan->m * static_cast<int64_t>(plan->a_offsets.size());
     auto packed = CachedB(ctx, ctx.constant(1) && (!b_zp || ctx.constant(3)), b, b_zp, plan->k, plan->n, plan->n, 1);
-    WidenRows(a, 0, rows, plan->k, za, rows_a);
     out.data = y.raw();
-    i8_gemm_4x8__wasmsimd_dot16(rows, rows_a.data(), EvenK(plan->k), *packed, out);
+    QuantizedGemm(a, 0, rows, plan->k, za, *packed, rows_a, out);
     return Status::Ok();
   }
-  I8PackedB packed;
+  QuantizedB packed;
   for (size_t batch = 0; batch < plan->a_offsets.size(); ++batch) {
     PackQuantizedB(b, b_zp, plan->b_offsets[batch], plan->k, plan->n, plan->n, 1, packed);
-    WidenRows(a, plan->a_offsets[batch], plan->m, plan->k, za, rows_a);
     out.data = y.data<int32_t>() + static_cast<int64_t>(batch) * plan->m * plan->n;
-    i8_gemm_4x8__wasmsimd_dot16(plan->m, rows_a.data(), EvenK(plan->k), packed, out);
+    QuantizedGemm(a, plan->a_offsets[batch], plan->m, plan->k, za, packed, rows_a, out);
   }
   return Status::Ok();
 }
@@ -203,9 +230,8 @@ Status QGemm(KernelContext& ctx) {
                    : CachedB(ctx, ctx.constant(3) && ctx.constant(5), b, &ctx.in(5), k, n, n, 1);
   I8GemmOutput out = QuantizedOutput(y, multiplier.data(), ZeroPointAt(y_zp, 0), n);
   out.col_bias = bias ? ctx.in(6).data<int32_t>() : nullptr;
-  std::vector<int16_t> rows;
-  WidenRows(a, 0, m, k, ZeroPointAt(&ctx.in(2), 0), rows);
-  i8_gemm_4x8__wasmsimd_dot16(m, rows.data(), EvenK(k), *packed, out);
+  QuantizedRows rows;
+  QuantizedGemm(a, 0, m, k, ZeroPointAt(&ctx.in(2), 0), *packed, rows, out);
   return Status::Ok();
 }
 

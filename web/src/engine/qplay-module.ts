@@ -123,6 +123,10 @@ export interface QplayModule {
   threadCount(): number;
   setThreadCount(count: number): void;
   maxThreadCount(): number;
+  // How the 8-bit GEMMs use relaxed SIMD's 8-bit dot product: "unsigned" or "signed" (the
+  // engine's exact reading of its second operand; qplay-relaxed.js where the engine has one) or
+  // "none" (i32x4.dot_i16x8_s).
+  relaxedDot(): 'unsigned' | 'signed' | 'none';
   // Every op the runtime runs, with the opset versions of its definitions, as a Markdown table.
   supportedOpsTable(): string;
   measureInt8Gemm(m: number, n: number, k: number): Int8GemmThroughput;
