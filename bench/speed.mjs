@@ -15,6 +15,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import * as ort from 'onnxruntime-web';
 import { loadQplay, repoRoot } from '../wasm-tests/wasm/load-qplay.mjs';
+import { input, modelsOf } from './cases.mjs';
 
 const option = (flag) => (process.argv.includes(flag) ? process.argv[process.argv.indexOf(flag) + 1] : null);
 const runs = Number(option('--runs')) || 20;
@@ -25,7 +26,6 @@ ort.env.wasm.simd = true;
 
 const qp = await loadQplay({ threads: threads > 1 });
 qp.setThreadCount(threads);
-const calibration = qp.parseNpy(fs.readFileSync(path.join(repoRoot, 'examples/data/calibration_images.npy')));
 
 function median(times) {
   const sorted = [...times].sort((a, b) => a - b);
@@ -63,12 +63,6 @@ async function timeBoth(ours, theirs) {
   return times.map(median);
 }
 
-function input(batch, shape) {
-  const dims = [batch, ...shape];
-  const size = dims.reduce((a, b) => a * b, 1);
-  return { data: Float32Array.from({ length: size }, (_, i) => (Math.sin(i * 0.37) + 1) / 2), dims, type: 'float32' };
-}
-
 async function compare(name, bytes, feeds) {
   const ours = qp.loadModel(bytes);
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
@@ -88,38 +82,8 @@ async function compare(name, bytes, feeds) {
   console.log(JSON.stringify(line));
 }
 
-// The same int8 file for both engines: qplay's QDQ quantization (per-channel weights),
-// calibrated on `samples` (image models on their own data; any input does for speed), or its
-// dynamic quantization (ONNX Runtime's quantize_dynamic layout: MatMulInteger) without samples.
-function quantized(bytes, samples, mode = 'static') {
-  const model = qp.loadModel(bytes);
-  const q = mode === 'dynamic' ? model.quantize({ mode: 'dynamic', per_channel: true }, {}, null)
-    : model.quantize({ per_channel: true, calibration_limit: 50 }, { input: samples }, null);
-  const out = q.save();
-  q.delete();
-  model.delete();
-  return out;
-}
-
-const cases = [
-  { name: 'cnn', file: 'examples/models/cnn.onnx', shape: [1, 28, 28], batches: [1, 64] },
-  { name: 'transformer', file: 'examples/models/transformer.onnx', shape: [1, 28, 28], batches: [1, 64] },
-  { name: 'mobilenet_v2', file: 'build/bench/mobilenet_v2.onnx', shape: [3, 224, 224], batches: [1] },
-  { name: 'segmentation', file: 'build/bench/segmentation.onnx', shape: [3, 256, 256], batches: [1] },
-  { name: 'ocr_classifier', file: 'build/bench/ocr_classifier.onnx', shape: [3, 48, 192], batches: [1] },
-  { name: 'bert_encoder', file: 'build/bench/bert_encoder.onnx', shape: [128, 768], batches: [1], dynamic: true },
-];
-const only = process.argv.includes('--case') ? process.argv[process.argv.indexOf('--case') + 1] : null;
-for (const { name, file, shape, batches, dynamic } of cases.filter((c) => !only || c.name === only)) {
-  const full = path.join(repoRoot, file);
-  if (!fs.existsSync(full)) {
-    console.log(JSON.stringify({ case: name, skipped: `${file} is missing (make bench exports it)` }));
-    continue;
-  }
-  const float = fs.readFileSync(full);
-  const samples = shape[0] === 1 && shape[1] === 28 ? calibration : input(4, shape);
-  const int8 = quantized(float, samples);
-  const dynamicInt8 = dynamic ? quantized(float, null, 'dynamic') : null;
+const only = option('--case');
+for (const { name, shape, batches, float, int8, dynamicInt8 } of modelsOf(qp, only)) {
   for (const batch of batches) {
     const feeds = { input: input(batch, shape) };
     await compare(`${name} float batch ${batch}`, float, feeds);

@@ -125,6 +125,18 @@ TEST(DecomposedOps, FusedWhereTheOpsetHasTheOpWithTheSameOutputs) {
   }
 }
 
+// A session's own graph (inference optimization) fuses LayerNormalization at any opset, as ONNX
+// Runtime does into its own version-1 op; a model to save keeps to its opset (above).
+TEST(DecomposedOps, SessionsFuseLayerNormalizationBelowOpset17) {
+  Model model = Load(Decomposed(13));
+  const auto before = Outputs(model);
+  ASSERT_TRUE(FuseDecomposedOps(model, FusedForms::kSession).ok());
+  EXPECT_EQ(std::count_if(model.graph.nodes.begin(), model.graph.nodes.end(), [](const Node& n) { return n.op_type == "LayerNormalization"; }),
+            1);
+  const auto after = Outputs(model);
+  for (int64_t i = 0; i < before.at("y").size(); ++i) EXPECT_NEAR(after.at("y").data<float>()[i], before.at("y").data<float>()[i], 1e-5);
+}
+
 TEST(DecomposedOps, GeluFusesFromOpset20) {
   Model model = Load(Decomposed(13));
   model.opsets[""] = 20;

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "kernels/simd/relaxed_dot.h"
+#include "kernels/simd/relaxed_dot_mode.h"
 #include "onnx/model.h"
 #include "quant/static_quantizer.h"
 #include "runtime/session.h"

@@ -9,7 +9,7 @@
 #include <random>
 
 #include "kernels/registry.h"
-#include "kernels/simd/relaxed_dot.h"
+#include "kernels/simd/relaxed_dot_mode.h"
 
 namespace qplay {
 namespace {

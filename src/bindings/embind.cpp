@@ -27,7 +27,7 @@
 #include "passes/opset_upgrade.h"
 #include "kernels/kernel.h"
 #include "analysis/summary.h"
-#include "kernels/simd/relaxed_dot.h"
+#include "kernels/simd/relaxed_dot_mode.h"
 #include "kernels/simd/throughput.h"
 #include "quant/backend.h"
 #include "quant/layer_plan.h"

@@ -76,11 +76,14 @@ void RegisterNormalizationSchemas(SchemaRegistry& r) {
         .Infer(SkipNormInfer);
     r.Add(std::move(s));
   }
-  r.Add(OpSchema("LayerNormalization", 17).Input("X", "T").Input("Scale", "T").Input("B", "T", kOptional)
-            .Output("Y", "T").Output("Mean", "U", kOptional).Output("InvStdDev", "U", kOptional).Types("T", kFloatTypes)
-            .Attr("axis", AttrType::kInt, Attribute::Int(-1), AxisInRank()).Attr("epsilon", AttrType::kFloat, F(1e-5f))
-            .Attr("stash_type", AttrType::kInt, Attribute::Int(1)).Infer(LayerNormInfer).Gradient(Inputs({0, 1, 2}))
-            .Float32Outputs(Inputs({1, 2})));
+  // ONNX Runtime registers LayerNormalization in ai.onnx from version 1, its own op before ONNX 17
+  // defined the same one; qplay's inference optimizer writes it at any opset, as ONNX Runtime's does.
+  for (int64_t since : {1, 17})
+    r.Add(OpSchema("LayerNormalization", since).Input("X", "T").Input("Scale", "T").Input("B", "T", kOptional)
+              .Output("Y", "T").Output("Mean", "U", kOptional).Output("InvStdDev", "U", kOptional).Types("T", kFloatTypes)
+              .Attr("axis", AttrType::kInt, Attribute::Int(-1), AxisInRank()).Attr("epsilon", AttrType::kFloat, F(1e-5f))
+              .Attr("stash_type", AttrType::kInt, Attribute::Int(1)).Infer(LayerNormInfer).Gradient(Inputs({0, 1, 2}))
+              .Float32Outputs(Inputs({1, 2})));
   r.Add(OpSchema("LRN", 1).Input("X", "T").Output("Y", "T").Types("T", kFloatTypes).Attr("alpha", AttrType::kFloat, F(1e-4f))
             .Attr("beta", AttrType::kFloat, F(0.75f)).Attr("bias", AttrType::kFloat, F(1.0f))
             .Attr("size", AttrType::kInt, std::nullopt, AtLeast(1)).Infer(SameAsInput));

@@ -23,7 +23,7 @@ constexpr double kSqrt2OverPi = 0.7978845608028654;
 // whose intermediate values are read outside it, or that overlaps an earlier match, is dropped.
 class Matcher {
  public:
-  explicit Matcher(const Model& model) : model_(model), graph_(model.graph) {
+  Matcher(const Model& model, FusedForms forms) : model_(model), graph_(model.graph), forms_(forms) {
     for (size_t i = 0; i < graph_.nodes.size(); ++i) {
       for (const auto& out : graph_.nodes[i].outputs) producer_[out] = i;
       for (const auto& in : graph_.nodes[i].inputs) readers_[in].push_back(i);
@@ -169,7 +169,7 @@ class Matcher {
       }
     }
     std::optional<Node> fused;
-    if (Opset() >= 17 && !scale.empty()) {
+    if ((Opset() >= 17 || forms_ == FusedForms::kSession) && !scale.empty()) {
       std::vector<std::string> inputs{x, scale};
       if (!shift.empty()) inputs.push_back(shift);
       fused = Fused(ops::kLayerNormalization, last, inputs,
@@ -326,6 +326,7 @@ class Matcher {
 
   const Model& model_;
   const Graph& graph_;
+  FusedForms forms_;
   std::map<std::string, size_t> producer_;
   std::map<std::string, std::vector<size_t>> readers_;
   std::set<size_t> claimed_;
@@ -334,13 +335,13 @@ class Matcher {
 
 }  // namespace
 
-std::vector<DecomposedOp> FindDecomposedOps(const Model& model) { return Matcher(model).FindAll(); }
+std::vector<DecomposedOp> FindDecomposedOps(const Model& model, FusedForms forms) { return Matcher(model, forms).FindAll(); }
 
-Result<PassReport> FuseDecomposedOps(Model& model) {
+Result<PassReport> FuseDecomposedOps(Model& model, FusedForms forms) {
   PassReport report{"fuse decomposed ops", {}};
   std::vector<bool> removed(model.graph.nodes.size());
   std::map<size_t, Node> replaced;  // the last node of each fused op -> the fused node
-  for (DecomposedOp& op : FindDecomposedOps(model)) {
+  for (DecomposedOp& op : FindDecomposedOps(model, forms)) {
     if (!op.fused) continue;
     report.changes.push_back(Message(op.nodes.size(), " nodes from ", model.graph.nodes[op.nodes.front()].Describe(), " to ",
                                      model.graph.nodes[op.nodes.back()].Describe(), " fused into ", op.op_type));

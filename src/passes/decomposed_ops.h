@@ -28,9 +28,14 @@ struct DecomposedOp {
   std::optional<Node> fused;
 };
 
-std::vector<DecomposedOp> FindDecomposedOps(const Model& model);
+// Which single nodes a decomposed op may become: only ops of the model's opset (a model to
+// save), or also those ONNX Runtime defines at any opset and fuses into at session creation
+// (a session's own graph): LayerNormalization below opset 17.
+enum class FusedForms { kModelOpset, kSession };
+
+std::vector<DecomposedOp> FindDecomposedOps(const Model& model, FusedForms forms = FusedForms::kModelOpset);
 
 // Replaces each decomposed op that has a fused form by its single node.
-Result<PassReport> FuseDecomposedOps(Model& model);
+Result<PassReport> FuseDecomposedOps(Model& model, FusedForms forms = FusedForms::kModelOpset);
 
 }  // namespace qplay

@@ -108,7 +108,8 @@ Result<PassReport> FuseConvActivations(Model& model) {
 
 Result<std::vector<PassReport>> OptimizeForInference(Model& model) {
   auto fold_constants = [](Model& m) { return FoldConstants(m, /*keep_size=*/true); };  // int8 weights stay int8
-  return RunPasses(model, {fold_constants, RemoveIdentities, FoldBatchNormalization, FuseDecomposedOps, FuseConvActivations});
+  auto fuse_decomposed = [](Model& m) { return FuseDecomposedOps(m, FusedForms::kSession); };
+  return RunPasses(model, {fold_constants, RemoveIdentities, FoldBatchNormalization, fuse_decomposed, FuseConvActivations});
 }
 
 }  // namespace qplay

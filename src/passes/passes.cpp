@@ -213,7 +213,8 @@ Result<std::vector<PassReport>> RunPasses(Model& model, std::initializer_list<Pa
 
 Result<std::vector<PassReport>> PrepareForQuantization(Model& model) {
   auto fold_constants = [](Model& m) { return FoldConstants(m); };
-  return RunPasses(model, {fold_constants, RemoveIdentities, FoldBatchNormalization, FuseMatMulAddIntoGemm, FuseDecomposedOps});
+  auto fuse_decomposed = [](Model& m) { return FuseDecomposedOps(m); };
+  return RunPasses(model, {fold_constants, RemoveIdentities, FoldBatchNormalization, FuseMatMulAddIntoGemm, fuse_decomposed});
 }
 
 }  // namespace qplay

@@ -138,11 +138,12 @@ test('?model= naming a missing file says so', async () => {
   expect(await page.locator('#model-error').textContent()).toMatch(/^Could not fetch examples\/missing.onnx: HTTP 404/);
 });
 
-// make serve (Vite's preview) sends COOP and COEP, so the engine runs the threaded module.
-test('the page is cross-origin isolated and its engine runs the threaded module', async () => {
+// make serve (Vite's preview) sends COOP and COEP, so the engine runs the threaded module, in
+// its relaxed-SIMD build since Chromium runs relaxed SIMD.
+test('the page is cross-origin isolated and its engine runs the threaded relaxed-SIMD module', async () => {
   expect(await session.page.evaluate('crossOriginIsolated')).toBe(true);
-  expect(session.requests.some((r) => r.endsWith('/qplay-threads.wasm'))).toBe(true);
-  expect(session.requests.some((r) => r.endsWith('/qplay.wasm'))).toBe(false);
+  expect(session.requests.some((r) => r.endsWith('/qplay-threads-relaxed.wasm'))).toBe(true);
+  expect(session.requests.filter((r) => /\/qplay(-threads)?\.wasm$/.test(r))).toEqual([]);
 });
 
 test('no page error and no request outside the origin', () => {

@@ -5,7 +5,7 @@ import { runAndWait, usePage, waitForModel } from './serve-and-launch.mjs';
 
 const session = usePage();
 // The engine's worker, not the threaded module's own pthread workers.
-const engineWorkers = (page) => page.workers().filter((w) => !w.url().endsWith('qplay-threads.worker.js'));
+const engineWorkers = (page) => page.workers().filter((w) => !/qplay-threads(-relaxed)?\.worker\.js$/.test(w.url()));
 
 test('a trap in the worker restarts the engine with the model and samples kept', async () => {
   const { page, url } = session;

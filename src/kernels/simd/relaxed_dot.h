@@ -5,28 +5,10 @@
 // int16 (x64 without VNNI). RelaxedDot() tells which, from a probe run once; the 8-bit GEMM uses
 // the instruction only when the reading is exact, and stores its operands for that reading.
 #pragma once
-#include <optional>
-
+#include "kernels/simd/relaxed_dot_mode.h"
 #include "kernels/simd/simd.h"
 
 namespace qplay {
-
-enum class RelaxedDotMode {
-  kNone,      // not built with relaxed SIMD, or not exact on full bytes
-  kUnsigned,  // the second operand's bytes are 0..255
-  kSigned,    // the second operand's bytes are -128..127
-};
-
-// This build's and engine's reading of the instruction, probed once.
-RelaxedDotMode RelaxedDot();
-
-// Makes RelaxedDot() return `mode` until called again with nullopt: the native tests run
-// whole models through the relaxed GEMMs on the emulated signed reading below. Sessions keep
-// weights packed for the GEMM they first ran, so a session must not outlive a change.
-void OverrideRelaxedDotForTesting(std::optional<RelaxedDotMode> mode);
-
-// "unsigned", "signed" or "none": for the module's build information and the benchmarks.
-const char* RelaxedDotModeName(RelaxedDotMode mode);
 
 // The reading `dot_add` gives on full bytes: the probe behind RelaxedDot, for tests.
 template <typename DotAdd>
