@@ -125,14 +125,18 @@ TEST(DecomposedOps, FusedWhereTheOpsetHasTheOpWithTheSameOutputs) {
   }
 }
 
-// A session's own graph (inference optimization) fuses LayerNormalization at any opset, as ONNX
-// Runtime does into its own version-1 op; a model to save keeps to its opset (above).
-TEST(DecomposedOps, SessionsFuseLayerNormalizationBelowOpset17) {
+// A session's own graph (inference optimization) fuses LayerNormalization and Gelu at any
+// opset, as ONNX Runtime does into its own ops; a model to save keeps to its opset (above).
+TEST(DecomposedOps, SessionsFuseLayerNormalizationAndGeluAtAnyOpset) {
   Model model = Load(Decomposed(13));
   const auto before = Outputs(model);
   ASSERT_TRUE(FuseDecomposedOps(model, FusedForms::kSession).ok());
-  EXPECT_EQ(std::count_if(model.graph.nodes.begin(), model.graph.nodes.end(), [](const Node& n) { return n.op_type == "LayerNormalization"; }),
-            1);
+  const auto count = [&](const char* op, const char* domain) {
+    return std::count_if(model.graph.nodes.begin(), model.graph.nodes.end(),
+                         [&](const Node& n) { return n.op_type == op && n.domain == domain; });
+  };
+  EXPECT_EQ(count("LayerNormalization", ""), 1);
+  EXPECT_EQ(count("Gelu", "com.microsoft"), 1);
   const auto after = Outputs(model);
   for (int64_t i = 0; i < before.at("y").size(); ++i) EXPECT_NEAR(after.at("y").data<float>()[i], before.at("y").data<float>()[i], 1e-5);
 }

@@ -313,9 +313,11 @@ TEST(FastKernels, QLinearAddAndMulBitExact) {
       }
 }
 
-TEST(FastKernels, ErfSoftmaxAndLayerNormalizationFloat) {
+TEST(FastKernels, ErfGeluSoftmaxAndLayerNormalizationFloat) {
   for (const Shape& shape : {Shape{3}, Shape{3, 7}, Shape{2, 3, 17}, Shape{4, 16}}) {
     ExpectFastMatchesReference({"Erf", "", {RandomFloat(shape, -4.0f, 4.0f)}}, "Erf " + ShapeToString(shape));
+    ExpectFastMatchesReference({"Gelu", "", {RandomFloat(shape, -6.0f, 6.0f)}, {}, 20}, "Gelu " + ShapeToString(shape));
+    ExpectFastMatchesReference({"Gelu", "com.microsoft", {RandomFloat(shape, -6.0f, 6.0f)}, {}, 1}, "com.microsoft Gelu");
     ExpectFastMatchesReference({"Softmax", "", {RandomFloat(shape, -30.0f, 30.0f)}}, "Softmax " + ShapeToString(shape));
     const int64_t last = shape.back();
     ExpectFastMatchesReference({"LayerNormalization", "", {RandomFloat(shape, -3.0f, 5.0f), RandomFloat({last}), RandomFloat({last})}, {}, 17},
@@ -561,11 +563,11 @@ TEST(FastKernels, ABiasOfTheWrongLengthIsAnErrorInBothVariants) {
 
 TEST(FastKernels, EveryFastKernelIsCoveredHere) {
   EXPECT_EQ(KernelRegistry::Get().FastOpTypes(),
-            (std::vector<std::string>{"Add", "Clip", "Conv", "ConvInteger", "ConvTranspose", "DequantizeLinear", "Div", "DynamicQuantizeLinear", "Erf", "Gemm",
+            (std::vector<std::string>{"Add", "Clip", "Conv", "ConvInteger", "ConvTranspose", "DequantizeLinear", "Div", "DynamicQuantizeLinear", "Erf", "Gelu", "Gemm",
                                       "HardSigmoid", "HardSwish", "LayerNormalization", "LeakyRelu", "MatMul", "MatMulInteger", "MaxPool", "Mul",
                                       "QLinearConv", "QLinearMatMul", "QuantizeLinear", "ReduceMax", "ReduceMean", "ReduceSum", "Relu", "Resize",
                                       "Softmax", "Sub", "Upsample",
-                                      "com.microsoft.FusedConv", "com.microsoft.QGemm",
+                                      "com.microsoft.FusedConv", "com.microsoft.Gelu", "com.microsoft.QGemm",
                                       "com.microsoft.QLinearAdd", "com.microsoft.QLinearGlobalAveragePool", "com.microsoft.QLinearLeakyRelu", "com.microsoft.QLinearMul",
                                       "com.microsoft.QLinearSigmoid", "com.microsoft.QLinearSoftmax"}));
 }

@@ -5,6 +5,7 @@
 namespace qplay::ops {
 
 inline constexpr OpType kRelu = Onnx("Relu"), kLeakyRelu = Onnx("LeakyRelu"), kClip = Onnx("Clip"), kSigmoid = Onnx("Sigmoid"),
-                        kTanh = Onnx("Tanh"), kHardSigmoid = Onnx("HardSigmoid"), kHardSwish = Onnx("HardSwish"), kGelu = Onnx("Gelu");
+                        kTanh = Onnx("Tanh"), kHardSigmoid = Onnx("HardSigmoid"), kHardSwish = Onnx("HardSwish"), kGelu = Onnx("Gelu"),
+                        kMicrosoftGelu = Microsoft("Gelu");
 
 }  // namespace qplay::ops

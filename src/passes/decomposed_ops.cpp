@@ -253,6 +253,8 @@ class Matcher {
     std::optional<Node> fused;
     if (Opset() >= 20)
       fused = Fused(ops::kGelu, last, {x}, {{"approximate", Attribute::String(IsOp(At(i), ops::kErf) ? "none" : "tanh")}});
+    else if (forms_ == FusedForms::kSession && IsOp(At(i), ops::kErf))
+      fused = Fused(ops::kMicrosoftGelu, last, {x}, {});
     Keep(ops::kGelu.type, unit, x, last, fused);
   }
 
@@ -346,6 +348,7 @@ Result<PassReport> FuseDecomposedOps(Model& model, FusedForms forms) {
     report.changes.push_back(Message(op.nodes.size(), " nodes from ", model.graph.nodes[op.nodes.front()].Describe(), " to ",
                                      model.graph.nodes[op.nodes.back()].Describe(), " fused into ", op.op_type));
     for (size_t i : op.nodes) removed[i] = true;
+    if (!op.fused->domain.empty()) model.opsets[op.fused->domain] = std::max<int64_t>(model.opsets[op.fused->domain], 1);
     replaced[op.nodes.back()] = std::move(*op.fused);
   }
   if (replaced.empty()) return report;

@@ -30,7 +30,8 @@ struct DecomposedOp {
 
 // Which single nodes a decomposed op may become: only ops of the model's opset (a model to
 // save), or also those ONNX Runtime defines at any opset and fuses into at session creation
-// (a session's own graph): LayerNormalization below opset 17.
+// (a session's own graph): LayerNormalization below opset 17 (ONNX Runtime's version-1 op) and
+// the erf Gelu below opset 20 (com.microsoft Gelu).
 enum class FusedForms { kModelOpset, kSession };
 
 std::vector<DecomposedOp> FindDecomposedOps(const Model& model, FusedForms forms = FusedForms::kModelOpset);

@@ -1,4 +1,4 @@
-// Fast float Erf, Softmax (over the last axis) and LayerNormalization (over the last axis),
+// Fast float Erf, Gelu, Softmax (over the last axis) and LayerNormalization (over the last axis),
 // the transformer's non-GEMM float work, with the vector exp/erf of kernels/simd/f32_math.h.
 // They agree with the reference kernels within 1e-5 relative (tests/fast_kernels_test.cpp);
 // other axes and types go to the reference kernels.
@@ -19,20 +19,40 @@ int64_t LastAxisLength(const KernelContext& ctx, const Tensor& x, int64_t defaul
   return x.dim(axis);
 }
 
-Status Erf(KernelContext& ctx) {
+// y = f(x) element by element: vector_fn on whole vectors, scalar_fn on the tail. The threads
+// take runs of whole vectors, so the same elements take the scalar tail on any count.
+template <typename VectorFn, typename ScalarFn>
+Status MapFloats(KernelContext& ctx, VectorFn vector_fn, ScalarFn scalar_fn) {
   const Tensor& x = ctx.in(0);
-  if (x.dtype() != DataType::kFloat) return RunReferenceKernel(ctx);
   Tensor& y = ctx.OutputToOverwrite(0, DataType::kFloat, x.shape());
   const float* px = x.data<float>();
   float* py = y.data<float>();
-  // The threads take runs of whole vectors, so the same elements take the scalar tail on any count.
   ParallelFor((x.size() + 3) / 4, GrainForWork(4), [&](int64_t first, int64_t last) {
     const int64_t end = std::min(x.size(), 4 * last);
     int64_t i = 4 * first;
-    for (; i + 4 <= end; i += 4) wasm_v128_store(py + i, f32x4_erf(wasm_v128_load(px + i)));
-    for (; i < end; ++i) py[i] = std::erf(px[i]);
+    for (; i + 4 <= end; i += 4) wasm_v128_store(py + i, vector_fn(wasm_v128_load(px + i)));
+    for (; i < end; ++i) py[i] = scalar_fn(px[i]);
   });
   return Status::Ok();
+}
+
+Status Erf(KernelContext& ctx) {
+  if (ctx.in(0).dtype() != DataType::kFloat) return RunReferenceKernel(ctx);
+  return MapFloats(ctx, f32x4_erf, [](float v) { return std::erf(v); });
+}
+
+// x / 2 (1 + erf(x / sqrt 2)): ai.onnx Gelu (opset 20, not its tanh approximation) and
+// com.microsoft Gelu, which sessions fuse BERT's spelled-out form into at any opset.
+Status Gelu(KernelContext& ctx) {
+  if (ctx.in(0).dtype() != DataType::kFloat || ctx.node.GetString("approximate", "none") != "none") return RunReferenceKernel(ctx);
+  constexpr float kInverseSqrt2 = 0.70710678118654752f;
+  const v128_t half = wasm_f32x4_splat(0.5f), one = wasm_f32x4_splat(1.0f), inverse_sqrt2 = wasm_f32x4_splat(kInverseSqrt2);
+  return MapFloats(
+      ctx,
+      [&](v128_t v) {
+        return wasm_f32x4_mul(wasm_f32x4_mul(half, v), wasm_f32x4_add(one, f32x4_erf(wasm_f32x4_mul(v, inverse_sqrt2))));
+      },
+      [](float v) { return 0.5f * v * (1.0f + std::erf(v * kInverseSqrt2)); });
 }
 
 float HorizontalSum(v128_t v) {
@@ -106,6 +126,8 @@ Status LayerNormalization(KernelContext& ctx) {
 
 void RegisterFastFloatKernels(KernelRegistry& r) {
   r.Add("Erf", Erf, "", KernelVariant::kFast);
+  r.Add("Gelu", Gelu, "", KernelVariant::kFast);
+  r.Add("Gelu", Gelu, "com.microsoft", KernelVariant::kFast);
   r.Add("Softmax", Softmax, "", KernelVariant::kFast);
   r.Add("LayerNormalization", LayerNormalization, "", KernelVariant::kFast);
 }
