@@ -215,7 +215,7 @@ TEST_P(IntegerGemms, QLinearConvBitExact) {
   ExpectFastMatchesReference(c, "QLinearConv with strides (2, 1)");
 }
 
-TEST_P(IntegerGemms, ConvIntegerAndMatMulIntegerBitExact) {
+TEST_P(IntegerGemms, ConvIntegerMatMulIntegerAndMatMulIntegerToFloatBitExact) {
   for (DataType type : {DataType::kUint8, DataType::kInt8})
     for (const ConvSpec& s : kConvSpecs) {
       std::map<std::string, Attribute> attributes = ConvAttributes(s);
@@ -234,6 +234,13 @@ TEST_P(IntegerGemms, ConvIntegerAndMatMulIntegerBitExact) {
                                      "MatMulInteger per-column zero points");
           ExpectFastMatchesReference({"MatMulInteger", "", {Random8(type, {2, m, k}), Random8(type, {2, k, n})}},
                                      "batched MatMulInteger without zero points");
+          ExpectFastMatchesReference({"MatMulIntegerToFloat", "com.microsoft",
+                                      {Random8(type, {2, m, k}), Random8(DataType::kInt8, {k, n}), Scales(1, 0.03f), Scales(n, 0.02f),
+                                       ZeroPoint(type, 100), ZeroPoint(DataType::kInt8, -4, {n}), RandomFloat({n})}, {}, 1},
+                                     "MatMulIntegerToFloat per-column scales, zero points and bias");
+          ExpectFastMatchesReference({"MatMulIntegerToFloat", "com.microsoft",
+                                      {Random8(type, {2, m, k}), Random8(type, {2, k, n}), Scales(1, 0.03f), Scales(1, 0.5f)}, {}, 1},
+                                     "batched MatMulIntegerToFloat without zero points or bias");
         }
 }
 
@@ -567,7 +574,7 @@ TEST(FastKernels, EveryFastKernelIsCoveredHere) {
                                       "HardSigmoid", "HardSwish", "LayerNormalization", "LeakyRelu", "MatMul", "MatMulInteger", "MaxPool", "Mul",
                                       "QLinearConv", "QLinearMatMul", "QuantizeLinear", "ReduceMax", "ReduceMean", "ReduceSum", "Relu", "Resize",
                                       "Softmax", "Sub", "Upsample",
-                                      "com.microsoft.FusedConv", "com.microsoft.Gelu", "com.microsoft.QGemm",
+                                      "com.microsoft.FusedConv", "com.microsoft.Gelu", "com.microsoft.MatMulIntegerToFloat", "com.microsoft.QGemm",
                                       "com.microsoft.QLinearAdd", "com.microsoft.QLinearGlobalAveragePool", "com.microsoft.QLinearLeakyRelu", "com.microsoft.QLinearMul",
                                       "com.microsoft.QLinearSigmoid", "com.microsoft.QLinearSoftmax"}));
 }

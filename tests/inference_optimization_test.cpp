@@ -4,13 +4,18 @@
 // computes what the model as written computes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 
 #include "model_builder.h"
 #include "onnx/model.h"
 #include "passes/inference_optimization.h"
+#include "quant/dynamic_quantizer.h"
 #include "runtime/session.h"
+#include "test_data.h"
+#include "test_paths.h"
 
 namespace qplay {
 namespace {
@@ -91,6 +96,30 @@ TEST(InferenceOptimization, AnOptimizedSessionComputesWhatTheModelSays) {
   std::set<std::string> seen;
   ASSERT_TRUE(as_written->Run(inputs, [&](const Node&, const std::string& value, const Tensor&) { seen.insert(value); }).ok());
   EXPECT_TRUE(seen.count("bn") && seen.count("c2"));
+}
+
+// quantize_dynamic's MatMulInteger, Cast and scale Mul run as one MatMulIntegerToFloat, with
+// the same bits: the bundled transformer quantized dynamically, every MatMul included.
+TEST(InferenceOptimization, DynamicMatMulsRunAsMatMulIntegerToFloatBitForBit) {
+  const Model float_model = LoadModelFile(testing::SourcePath("examples/models/transformer.onnx")).value();
+  QuantizationConfig config;
+  config.mode = QuantMode::kDynamic;
+  config.per_channel = true;
+  const Model model = QuantizeDynamic(float_model, config).value().model;
+  Model optimized = model;
+  ASSERT_TRUE(OptimizeForInference(optimized).ok());
+  const auto count = [](const Model& m, const char* op) {
+    return std::count_if(m.graph.nodes.begin(), m.graph.nodes.end(), [&](const Node& n) { return n.op_type == op; });
+  };
+  EXPECT_GT(count(optimized, "MatMulIntegerToFloat"), 0);
+  EXPECT_EQ(count(optimized, "MatMulIntegerToFloat"), count(model, "MatMulInteger"));
+  EXPECT_EQ(count(optimized, "Cast"), count(model, "Cast") - count(model, "MatMulInteger"));
+  const TensorMap inputs{{"input", testing::LoadSourceNpy("examples/data/evaluation_images.npy", 16)}};
+  auto as_written = Session::Create(model)->Run(inputs);
+  auto fused = Session::Create(model, {.optimize = true})->Run(inputs);
+  ASSERT_TRUE(as_written.ok() && fused.ok());
+  const Tensor &e = as_written->at("logits"), &g = fused->at("logits");
+  EXPECT_EQ(std::memcmp(e.data<float>(), g.data<float>(), e.size() * sizeof(float)), 0);
 }
 
 TEST(InferenceOptimization, EightBitWeightsStayEightBit) {

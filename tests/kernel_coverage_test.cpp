@@ -35,7 +35,8 @@ const std::set<std::string> kCoveredByUnitTests = {
     "com.microsoft.MultiHeadAttention", "com.microsoft.RotaryEmbedding",
     "com.microsoft.EmbedLayerNormalization", "com.microsoft.QEmbedLayerNormalization", "com.microsoft.DynamicQuantizeLSTM", "com.microsoft.Gelu", "com.microsoft.FastGelu",
     "com.microsoft.BiasGelu", "com.microsoft.QuickGelu", "com.microsoft.FusedMatMul", "com.microsoft.SkipLayerNormalization",
-    "SimplifiedLayerNormalization", "com.microsoft.SkipSimplifiedLayerNormalization", "Mish", "com.microsoft.FusedConv"};
+    "SimplifiedLayerNormalization", "com.microsoft.SkipSimplifiedLayerNormalization", "Mish", "com.microsoft.FusedConv",
+    "com.microsoft.MatMulIntegerToFloat"};
 
 TEST(KernelCoverage, EveryRegisteredKernelHasAPassingTest) {
   std::set<std::string> exercised;

@@ -23,6 +23,9 @@ std::vector<ValueInfo> MatMulInfer(InferContext& ctx) { return {ValueInfo::Typed
 std::vector<ValueInfo> MatMulIntegerInfer(InferContext& ctx) {
   return {ValueInfo::Typed(DataType::kInt32, MatMulShape(ctx.in(0), ctx.in(1)))};
 }
+std::vector<ValueInfo> MatMulIntegerToFloatInfer(InferContext& ctx) {
+  return {ValueInfo::Typed(DataType::kFloat, MatMulShape(ctx.in(0), ctx.in(1)))};
+}
 std::vector<ValueInfo> QLinearMatMulInfer(InferContext& ctx) {
   return {ValueInfo::Typed(ctx.in(7).dtype, MatMulShape(ctx.in(0), ctx.in(3)))};
 }
@@ -102,6 +105,11 @@ void RegisterMatMulSchemas(SchemaRegistry& r) {
   r.Add(OpSchema("MatMulInteger", 10).Input("A", "T1").Input("B", "T2").Input("a_zero_point", "T1", kOptional)
             .Input("b_zero_point", "T2", kOptional).Output("Y", "T3").Types("T1", kInt8Types).Types("T2", kInt8Types)
             .Infer(MatMulIntegerInfer).Macs(ProductMacs));
+  // ONNX Runtime's fusion of quantize_dynamic's MatMulInteger, Cast and scale Mul (and a bias).
+  r.Add(OpSchema("MatMulIntegerToFloat", 1, std::string(kMicrosoftDomain)).Input("A", "T1").Input("B", "T2")
+            .Input("a_scale", "T3").Input("b_scale", "T3").Input("a_zero_point", "T1", kOptional)
+            .Input("b_zero_point", "T2", kOptional).Input("bias", "T3", kOptional).Output("Y", "T3").Types("T1", kInt8Types)
+            .Types("T2", kInt8Types).Types("T3", {DataType::kFloat}).Infer(MatMulIntegerToFloatInfer).Macs(ProductMacs));
   r.Add(OpSchema("QLinearMatMul", 10).Input("a", "T1").Input("a_scale", "S").Input("a_zero_point", "T1")
             .Input("b", "T2").Input("b_scale", "S").Input("b_zero_point", "T2").Input("y_scale", "S")
             .Input("y_zero_point", "T3").Output("y", "T3").Types("T1", kInt8Types).Types("T2", kInt8Types)

@@ -5,6 +5,7 @@
 namespace qplay::ops {
 
 inline constexpr OpType kMatMul = Onnx("MatMul"), kGemm = Onnx("Gemm"), kMatMulInteger = Onnx("MatMulInteger"),
-                        kQLinearMatMul = Onnx("QLinearMatMul"), kQGemm = Microsoft("QGemm");
+                        kQLinearMatMul = Onnx("QLinearMatMul"), kQGemm = Microsoft("QGemm"),
+                        kMatMulIntegerToFloat = Microsoft("MatMulIntegerToFloat");
 
 }  // namespace qplay::ops

@@ -8,6 +8,7 @@
 #include "ops/conv.h"
 #include "passes/decomposed_ops.h"
 #include "passes/graph_edit.h"
+#include "passes/matmul_integer_fusion.h"
 
 namespace qplay {
 namespace {
@@ -109,7 +110,8 @@ Result<PassReport> FuseConvActivations(Model& model) {
 Result<std::vector<PassReport>> OptimizeForInference(Model& model) {
   auto fold_constants = [](Model& m) { return FoldConstants(m, /*keep_size=*/true); };  // int8 weights stay int8
   auto fuse_decomposed = [](Model& m) { return FuseDecomposedOps(m, FusedForms::kSession); };
-  return RunPasses(model, {fold_constants, RemoveIdentities, FoldBatchNormalization, fuse_decomposed, FuseConvActivations});
+  return RunPasses(model, {fold_constants, RemoveIdentities, FoldBatchNormalization, fuse_decomposed, FuseConvActivations,
+                           FuseMatMulIntegerToFloat});
 }
 
 }  // namespace qplay

@@ -2,9 +2,11 @@
 // created: constants folded (Constant nodes become initializers, so kernels pack their weights
 // once), identities bypassed, BatchNormalization folded into the Conv, ConvTranspose or Gemm
 // before it, decomposed ops fused where the opset has them and LayerNormalization at any opset
-// (passes/decomposed_ops.h), and each float Conv's activation fused into it as a com.microsoft
-// FusedConv. Values inside a fused group no longer exist, so runs that observe intermediates
-// (calibration, per-layer error) use the model as written (SessionOptions::optimize).
+// (passes/decomposed_ops.h), each float Conv's activation fused into it as a com.microsoft
+// FusedConv, and quantize_dynamic's MatMulInteger, Cast and scale Mul into a com.microsoft
+// MatMulIntegerToFloat (passes/matmul_integer_fusion.h). Values inside a fused group no longer
+// exist, so runs that observe intermediates (calibration, per-layer error) use the model as
+// written (SessionOptions::optimize).
 #pragma once
 #include <vector>
 

@@ -1,4 +1,5 @@
-// Fast MatMul, Gemm, QLinearMatMul, MatMulInteger and com.microsoft QGemm on the SIMD GEMMs.
+// Fast MatMul, Gemm, QLinearMatMul, MatMulInteger and com.microsoft QGemm and
+// MatMulIntegerToFloat on the SIMD GEMMs.
 // A constant B (a weight) is packed once per session and kept in the node's cache; a B
 // computed at run time (attention) is packed per call. Shapes the GEMMs do not cover go to
 // the reference.
@@ -145,6 +146,31 @@ I8GemmOutput QuantizedOutput(Tensor& y, const float* scale, int32_t zero_point, 
   return out;
 }
 
+// A (minus a_zp) x B (minus b_zp), batched as MatMul is, stored as `out` says; B's inputs
+// (b_input, b_zp_input) decide whether its packing is kept.
+Status IntegerMatMul(KernelContext& ctx, const MatMulPlan& plan, size_t b_input, size_t b_zp_input, int32_t a_zp, Tensor& y,
+                     I8GemmOutput out) {
+  const Tensor &a = ctx.in(0), &b = ctx.in(b_input);
+  const Tensor* b_zp = ctx.has(b_zp_input) ? &ctx.in(b_zp_input) : nullptr;
+  const int64_t out_bytes = static_cast<int64_t>(ElementSize(y.dtype()));
+  out.ldc = plan.n;
+  QuantizedRows rows_a;
+  if (OneGemm(plan)) {
+    const int64_t rows = plan.m * static_cast<int64_t>(plan.a_offsets.size());
+    auto packed = CachedB(ctx, ctx.constant(b_input) && (!b_zp || ctx.constant(b_zp_input)), b, b_zp, plan.k, plan.n, plan.n, 1);
+    out.data = y.raw();
+    QuantizedGemm(a, 0, rows, plan.k, a_zp, *packed, rows_a, out);
+    return Status::Ok();
+  }
+  QuantizedB packed;
+  for (size_t batch = 0; batch < plan.a_offsets.size(); ++batch) {
+    PackQuantizedB(b, b_zp, plan.b_offsets[batch], plan.k, plan.n, plan.n, 1, packed);
+    out.data = y.raw() + static_cast<int64_t>(batch) * plan.m * plan.n * out_bytes;
+    QuantizedGemm(a, plan.a_offsets[batch], plan.m, plan.k, a_zp, packed, rows_a, out);
+  }
+  return Status::Ok();
+}
+
 Status QLinearMatMul(KernelContext& ctx) {
   const Tensor &a = ctx.in(0), &b = ctx.in(3), &y_zp = ctx.in(7);
   const Tensor &a_scale = ctx.in(1), &b_scale = ctx.in(4), &y_scale = ctx.in(6);
@@ -156,24 +182,7 @@ Status QLinearMatMul(KernelContext& ctx) {
   for (int64_t j = 0; j < plan->n; ++j)
     multiplier[j] = a_scale.data<float>()[0] * b_scale.data<float>()[b_scale.size() == 1 ? 0 : j] / y_scale.data<float>()[0];
   Tensor& y = ctx.OutputToOverwrite(0, y_zp.dtype(), plan->output);
-  const int32_t a_zp = ZeroPointAt(&ctx.in(2), 0);
-  const Tensor* b_zp = &ctx.in(5);
-  I8GemmOutput out = QuantizedOutput(y, multiplier.data(), ZeroPointAt(&y_zp, 0), plan->n);
-  const size_t out_bytes = ElementSize(y.dtype());
-  QuantizedRows rows_a;
-  if (OneGemm(*plan)) {
-    const int64_t rows = plan->m * static_cast<int64_t>(plan->a_offsets.size());
-    auto packed = CachedB(ctx, ctx.constant(3) && ctx.constant(5), b, b_zp, plan->k, plan->n, plan->n, 1);
-    QuantizedGemm(a, 0, rows, plan->k, a_zp, *packed, rows_a, out);
-    return Status::Ok();
-  }
-  QuantizedB packed;
-  for (size_t batch = 0; batch < plan->a_offsets.size(); ++batch) {
-    PackQuantizedB(b, b_zp, plan->b_offsets[batch], plan->k, plan->n, plan->n, 1, packed);
-    out.data = y.raw() + static_cast<int64_t>(batch) * plan->m * plan->n * static_cast<int64_t>(out_bytes);
-    QuantizedGemm(a, plan->a_offsets[batch], plan->m, plan->k, a_zp, packed, rows_a, out);
-  }
-  return Status::Ok();
+  return IntegerMatMul(ctx, *plan, 3, 5, ZeroPointAt(&ctx.in(2), 0), y, QuantizedOutput(y, multiplier.data(), ZeroPointAt(&y_zp, 0), plan->n));
 }
 
 // MatMulInteger: the 8-bit GEMM with int32 accumulators as the output (a_zero_point per tensor only).
@@ -188,21 +197,33 @@ Status MatMulInteger(KernelContext& ctx) {
   Tensor& y = ctx.OutputToOverwrite(0, DataType::kInt32, plan->output);
   I8GemmOutput out;
   out.type = DataType::kInt32;
-  out.ldc = plan->n;
-  const int32_t za = ZeroPointAt(a_zp, 0);
-  QuantizedRows rows_a;
-  if (OneGemm(*plan)) {
-    const int64_t rows = plan->m * static_cast<int64_t>(plan->a_offsets.size());
-    auto packed = CachedB(ctx, ctx.constant(1) && (!b_zp || ctx.constant(3)), b, b_zp, plan->k, plan->n, plan->n, 1);
-    out.data = y.raw();
-    QuantizedGemm(a, 0, rows, plan->k, za, *packed, rows_a, out);
-    return Status::Ok();
-  }
-  QuantizedB packed;
-  for (size_t batch = 0; batch < plan->a_offsets.size(); ++batch) {
-    PackQuantizedB(b, b_zp, plan->b_offsets[batch], plan->k, plan->n, plan->n, 1, packed);
-    out.data = y.data<int32_t>() + static_cast<int64_t>(batch) * plan->m * plan->n;
-    QuantizedGemm(a, plan->a_offsets[batch], plan->m, plan->k, za, packed, rows_a, out);
+  return IntegerMatMul(ctx, *plan, 1, 3, ZeroPointAt(a_zp, 0), y, out);
+}
+
+// com.microsoft MatMulIntegerToFloat: the accumulators scaled to float in the GEMM's epilogue
+// (float(acc) x (a_scale x b_scale), as the reference), then the bias added.
+Status MatMulIntegerToFloat(KernelContext& ctx) {
+  const Tensor &a = ctx.in(0), &b = ctx.in(1), &a_scale = ctx.in(2), &b_scale = ctx.in(3);
+  const Tensor* a_zp = ctx.has(4) ? &ctx.in(4) : nullptr;
+  const Tensor* b_zp = ctx.has(5) ? &ctx.in(5) : nullptr;
+  const Tensor* bias = ctx.has(6) ? &ctx.in(6) : nullptr;
+  if (!Is8Bit(a) || !Is8Bit(b) || a_scale.size() != 1 || (a_zp && a_zp->size() != 1)) return RunReferenceKernel(ctx);
+  auto plan = PlanMatMul(a.shape(), b.shape());
+  if (!plan.ok()) return plan.status();
+  const int64_t n = plan->n;
+  for (const Tensor* t : {&b_scale, b_zp, bias})
+    if (t && t->size() != 1 && t->size() != n) return RunReferenceKernel(ctx);
+  std::vector<float> multiplier(static_cast<size_t>(n));
+  for (int64_t j = 0; j < n; ++j) multiplier[j] = a_scale.data<float>()[0] * b_scale.data<float>()[b_scale.size() == 1 ? 0 : j];
+  Tensor& y = ctx.OutputToOverwrite(0, DataType::kFloat, plan->output);
+  I8GemmOutput out;
+  out.type = DataType::kFloat;
+  out.scale = multiplier.data();
+  QPLAY_RETURN_IF_ERROR(IntegerMatMul(ctx, *plan, 1, 5, ZeroPointAt(a_zp, 0), y, out));
+  if (bias) {
+    float* py = y.data<float>();
+    const float* pb = bias->data<float>();
+    for (int64_t i = 0; i < y.size(); ++i) py[i] += pb[bias->size() == 1 ? 0 : i % n];
   }
   return Status::Ok();
 }
@@ -242,6 +263,7 @@ void RegisterFastMatMulKernels(KernelRegistry& r) {
   r.Add("Gemm", Gemm, "", KernelVariant::kFast);
   r.Add("QLinearMatMul", QLinearMatMul, "", KernelVariant::kFast);
   r.Add("MatMulInteger", MatMulInteger, "", KernelVariant::kFast);
+  r.Add("MatMulIntegerToFloat", MatMulIntegerToFloat, "com.microsoft", KernelVariant::kFast);
   r.Add("QGemm", QGemm, "com.microsoft", KernelVariant::kFast);
 }
 

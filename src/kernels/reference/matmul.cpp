@@ -118,6 +118,32 @@ Status MatMulInteger(KernelContext& ctx) {
   return Status::Ok();
 }
 
+// com.microsoft MatMulIntegerToFloat: MatMulInteger's accumulators as floats times
+// a_scale x b_scale (per column or per tensor), plus a bias per column when given.
+Status MatMulIntegerToFloat(KernelContext& ctx) {
+  const Tensor &a = ctx.in(0), &b = ctx.in(1), &a_scale = ctx.in(2), &b_scale = ctx.in(3);
+  if (!Is8Bit(a) || !Is8Bit(b)) return ctx.Unsupported("A and B must be uint8/int8");
+  auto plan = PlanMatMul(a.shape(), b.shape());
+  if (!plan.ok()) return plan.status();
+  const Tensor* a_zp = ctx.has(4) ? &ctx.in(4) : nullptr;
+  const Tensor* b_zp = ctx.has(5) ? &ctx.in(5) : nullptr;
+  const Tensor* bias = ctx.has(6) ? &ctx.in(6) : nullptr;
+  if (a_scale.size() != 1) return ctx.Invalid("a_scale has ", a_scale.size(), " values (one expected)");
+  for (const auto& [what, t] : {std::pair{"b_scale", &b_scale}, std::pair{"b_zero_point", b_zp}, std::pair{"bias", bias}})
+    if (t && t->size() != 1 && t->size() != plan->n) return ctx.Invalid(what, " has ", t->size(), " values for ", plan->n, " columns");
+  if (a_zp && a_zp->size() != 1) return ctx.Invalid("a_zero_point has ", a_zp->size(), " values (one expected)");
+  Tensor& out = ctx.Output(0, DataType::kFloat, plan->output);
+  float* po = out.data<float>();
+  const float* pb = b_scale.data<float>();
+  RunMatMul<int32_t>(*plan, [&](int64_t i, int64_t row) { return LoadInt8(a, i) - ZeroPointAt(a_zp, 0); },
+                     [&](int64_t i, int64_t col) { return LoadInt8(b, i) - ZeroPointAt(b_zp, col); },
+                     [&](int64_t i, int32_t acc, int64_t, int64_t col) {
+                       po[i] = static_cast<float>(acc) * (a_scale.data<float>()[0] * pb[b_scale.size() == 1 ? 0 : col]);
+                       if (bias) po[i] += bias->data<float>()[bias->size() == 1 ? 0 : col];
+                     });
+  return Status::Ok();
+}
+
 Status QLinearMatMul(KernelContext& ctx) {
   const Tensor &a = ctx.in(0), &b = ctx.in(3), &y_zp = ctx.in(7);
   if (!Is8Bit(a) || !Is8Bit(b)) return ctx.Unsupported("A and B must be uint8/int8");
@@ -193,6 +219,7 @@ void RegisterMatMulKernels(KernelRegistry& r) {
   r.Add("MatMul", MatMul);
   r.Add("Gemm", Gemm);
   r.Add("MatMulInteger", MatMulInteger);
+  r.Add("MatMulIntegerToFloat", MatMulIntegerToFloat, "com.microsoft");
   r.Add("QLinearMatMul", QLinearMatMul);
   r.Add("QGemm", QGemm, "com.microsoft");
   r.Add("FusedMatMul", FusedMatMul, "com.microsoft");
