@@ -7,6 +7,7 @@
 // onnxruntime-web (> 1: qplay is faster). `make bench` exports the models first.
 //   node bench/relaxed-simd.mjs [--case NAME] [--threads N] [--runs N]
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { loadQplay, repoRoot } from '../wasm-tests/wasm/load-qplay.mjs';
@@ -17,8 +18,7 @@ const threads = Number(option('--threads')) || 1;
 const runs = Number(option('--runs')) || 20;
 const [base, relaxed] = threads > 1 ? ['qplay-threads', 'qplay-threads-relaxed'] : ['qplay', 'qplay-relaxed'];
 
-// Files the page may fetch from the bench's origin: the two modules, onnxruntime-web, models.
-const origin = 'http://bench.qplay';
+// Files the page may fetch from the bench's server: the two modules, onnxruntime-web, models.
 const files = new Map();
 for (const [name, dir] of [[base, `build/wasm${threads > 1 ? '-threads' : ''}`], [relaxed, `build/wasm${threads > 1 ? '-threads' : ''}-relaxed`]])
   for (const ext of ['.js', '.wasm', '.worker.js']) {
@@ -27,22 +27,28 @@ for (const [name, dir] of [[base, `build/wasm${threads > 1 ? '-threads' : ''}`],
   }
 const ortDir = path.join(repoRoot, 'node_modules/onnxruntime-web/dist');
 for (const file of fs.readdirSync(ortDir)) files.set(`/ort/${file}`, () => fs.readFileSync(path.join(ortDir, file)));
+files.set('/', () => '<!doctype html><title>bench</title>');
 const contentType = (p) => (p.endsWith('.wasm') ? 'application/wasm' : p.endsWith('.js') || p.endsWith('.mjs') ? 'text/javascript'
-  : p.endsWith('.html') ? 'text/html' : 'application/octet-stream');
+  : p === '/' ? 'text/html' : 'application/octet-stream');
+// Cross-origin isolated (on localhost, a secure context), so that the threaded builds and
+// onnxruntime-web's threads can run.
+const server = http.createServer((request, response) => {
+  const { pathname } = new URL(request.url, 'http://localhost');
+  const body = files.get(pathname)?.();
+  if (body === undefined) return response.writeHead(404).end();
+  response.writeHead(200, { 'content-type': contentType(pathname), 'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-embedder-policy': 'require-corp' }).end(body);
+});
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const origin = `http://localhost:${server.address().port}`;
 
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
 });
 const page = await browser.newPage();
-await page.route(`${origin}/**`, (route) => {
-  const { pathname } = new URL(route.request().url());
-  const body = pathname === '/' ? '<!doctype html><title>bench</title>' : files.get(pathname)?.();
-  if (body === undefined) return route.fulfill({ status: 404 });
-  // Cross-origin isolated, so that the threaded builds and onnxruntime-web's threads can run.
-  return route.fulfill({ body, headers: { 'content-type': contentType(pathname === '/' ? '.html' : pathname),
-    'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } });
-});
+page.on('pageerror', (error) => console.error('page error:', error.message));
+page.on('crash', () => console.error('page crashed'));
 await page.goto(`${origin}/`);
 const modes = await page.evaluate(async ([base, relaxed, threads]) => {
   const load = async (name) => {
@@ -59,7 +65,8 @@ const modes = await page.evaluate(async ([base, relaxed, threads]) => {
   window.ort.env.wasm.numThreads = threads;
   return { base: window.engines.base.relaxedDot(), relaxed: window.engines.relaxed.relaxedDot(), isolated: crossOriginIsolated };
 }, [base, relaxed, threads]);
-console.log(JSON.stringify({ chromium: browser.version(), modules: [base, relaxed], relaxed_dot: modes.relaxed, threads }));
+console.log(JSON.stringify({ chromium: browser.version(), modules: [base, relaxed], relaxed_dot: modes.relaxed, threads,
+  cross_origin_isolated: modes.isolated }));
 
 // Median ms of each engine on the model `bytes` with an input of `dims`, runs interleaved (one of each in turn), each
 // engine warmed up for 5 runs and a second of the loop (wasm tiers up in the background).
@@ -104,5 +111,16 @@ for (const { name, shape, batches, float, int8, dynamicInt8 } of modelsOf(qp, op
     }
   }
 }
+// The 8-bit GEMM alone: dot16 in both modules, and the relaxed one where it runs.
+const gemm = await page.evaluate(() => {
+  const { base, relaxed } = window.engines;
+  relaxed.measureInt8Gemm(64, 256, 288);  // warm-up
+  return [[64, 256, 288], [128, 196, 576], [128, 768, 768]].map(([m, n, k]) => ({ shape: `${m}x${n}x${k}`,
+    base: base.measureInt8Gemm(m, n, k), relaxed: relaxed.measureInt8Gemm(m, n, k) }));
+});
+for (const { shape, base: b, relaxed: r } of gemm)
+  console.log(JSON.stringify({ case: `int8 GEMM ${shape}`, dot16_gops: +b.gemm_gops.toFixed(1), relaxed_gops: +r.relaxed_gops.toFixed(1),
+    relaxed_over_dot16: +(r.relaxed_gops / b.gemm_gops).toFixed(2) }));
 await browser.close();
+server.close();
 process.exit(0);

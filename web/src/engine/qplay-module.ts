@@ -37,6 +37,7 @@ export interface Int8GemmThroughput {
   gemm_gops: number;
   peak_gops: number;
   fraction_of_peak: number;
+  relaxed_gops: number;  // the relaxed-SIMD GEMM where it runs (relaxedDot() is not "none"), else 0
 }
 
 export interface QatSessionOptions {
