@@ -68,11 +68,14 @@ const modes = await page.evaluate(async ([base, relaxed, threads]) => {
 console.log(JSON.stringify({ chromium: browser.version(), modules: [base, relaxed], relaxed_dot: modes.relaxed, threads,
   cross_origin_isolated: modes.isolated }));
 
-// Median ms of each engine on the model `bytes` with an input of `dims`, runs interleaved (one of each in turn), each
-// engine warmed up for 5 runs and a second of the loop (wasm tiers up in the background).
+// Median ms of each engine on the model `bytes` with an input of `dims`, each engine warmed up
+// for 5 runs and a second (wasm tiers up in the background). On one thread the runs are
+// interleaved (one of each in turn), so drift in the machine's speed hits all three alike; on
+// several each engine is timed in a block of its own after a pause, since a pool spinning after
+// its run would take the next engine's cores (as in bench/speed.mjs).
 async function timeThree(bytes, dims) {
   files.set('/model.onnx', () => bytes);
-  return page.evaluate(async ([dims, runs]) => {
+  return page.evaluate(async ([dims, runs, interleaved]) => {
     const modelBytes = new Uint8Array(await fetch('/model.onnx').then((r) => r.arrayBuffer()));
     const size = dims.reduce((a, b) => a * b, 1);
     const input = { data: Float32Array.from({ length: size }, (_, i) => (Math.sin(i * 0.37) + 1) / 2), dims };
@@ -81,21 +84,25 @@ async function timeThree(bytes, dims) {
     const ortFeeds = { input: new window.ort.Tensor('float32', input.data, input.dims) };
     const engines = [() => models[0].run({ input }), () => models[1].run({ input }), () => session.run(ortFeeds)];
     const times = [[], [], []];
-    const repeat = async (count, seconds, record) => {
+    const repeat = async (which, count, seconds, record) => {
       const end = performance.now() + seconds * 1000;
       for (let i = 0; i < count || performance.now() < end; i++)
-        for (const [k, run] of engines.entries()) {
+        for (const k of which) {
           const start = performance.now();
-          await run();
+          await engines[k]();
           if (record) times[k].push(performance.now() - start);
         }
     };
-    await repeat(5, 1, false);
-    await repeat(runs, 1, true);
+    const blocks = interleaved ? [[0, 1, 2]] : [[0], [1], [2]];
+    for (const which of blocks) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await repeat(which, 5, 1, false);
+      await repeat(which, runs, 1, true);
+    }
     models.forEach((m) => m.delete());
     await session.release();
     return times.map((t) => [...t].sort((a, b) => a - b)[Math.floor(t.length / 2)]);
-  }, [dims, runs]);
+  }, [dims, runs, threads === 1]);
 }
 
 const qp = await loadQplay();

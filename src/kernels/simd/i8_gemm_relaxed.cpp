@@ -42,7 +42,7 @@ void Block4x8(int64_t row, const PanelColumns& panel_columns, const I8x4RowsView
     const int64_t i = row + r;
     v128_t bias[2];
     StartFromBiases(panel_columns, out, i, bias);
-    const v128_t sum_term = wasm_i32x4_splat(a.sum_terms[row + r]), za = wasm_i32x4_splat(a.zero_points[row + r]);
+    const v128_t sum_term = wasm_i32x4_splat(a.sum_terms[i]), za = wasm_i32x4_splat(a.zero_points[i]);
     for (int h = 0; h < 2; ++h)
       acc[r][h] = wasm_i32x4_add(wasm_i32x4_sub(wasm_i32x4_sub(acc[r][h], wasm_i32x4_mul(zb[h], sum_term)), wasm_i32x4_mul(za, sums[h])),
                                  bias[h]);
