@@ -402,6 +402,31 @@ TEST(FastKernels, MaxPoolExact) {
     }
 }
 
+// Padding counted or not, ceil mode, strides, dilations, windows that leave the input: the same
+// double sums in the same order as the reference, so the same bits.
+TEST(FastKernels, AveragePoolBitExact) {
+  for (int64_t width : {7, 40})
+    for (int64_t count_pad : {0, 1})
+      for (int64_t ceil : {0, 1}) {
+        const Tensor x = RandomFloat({2, 3, 9, width});
+        for (const auto& [kernel, strides, pads, dilations] :
+             {std::tuple{Shape{3, 3}, Shape{1, 1}, Shape{1, 1, 1, 1}, Shape{1, 1}}, std::tuple{Shape{3, 2}, Shape{2, 2}, Shape{1, 0, 1, 1}, Shape{1, 1}},
+              std::tuple{Shape{2, 3}, Shape{1, 3}, Shape{0, 1, 0, 2}, Shape{2, 1}}, std::tuple{Shape{2, 2}, Shape{2, 2}, Shape{0, 0, 0, 0}, Shape{1, 1}}}) {
+          const Case c{"AveragePool", "",
+                       {x},
+                       {{"kernel_shape", Attribute::Ints(kernel)}, {"strides", Attribute::Ints(strides)}, {"pads", Attribute::Ints(pads)},
+                        {"dilations", Attribute::Ints(dilations)}, {"count_include_pad", Attribute::Int(count_pad)},
+                        {"ceil_mode", Attribute::Int(ceil)}},
+                       19};
+          const Tensor expected = RunVariant(c, KernelVariant::kReference, false), got = RunVariant(c, KernelVariant::kFast, true);
+          ASSERT_EQ(got.shape(), expected.shape());
+          EXPECT_EQ(std::memcmp(got.raw(), expected.raw(), got.nbytes()), 0)
+              << "kernel " << ShapeToString(kernel) << " strides " << ShapeToString(strides) << " count_include_pad " << count_pad
+              << " ceil " << ceil << " width " << width;
+        }
+      }
+}
+
 TEST(FastKernels, QLinearGlobalAveragePoolBitExact) {
   // Planes shorter than, equal to and longer than a vector of eight, with a tail; an input
   // scale with a long significand, so every dequantized product is rounded; an output scale
@@ -570,7 +595,7 @@ TEST(FastKernels, ABiasOfTheWrongLengthIsAnErrorInBothVariants) {
 
 TEST(FastKernels, EveryFastKernelIsCoveredHere) {
   EXPECT_EQ(KernelRegistry::Get().FastOpTypes(),
-            (std::vector<std::string>{"Add", "Clip", "Conv", "ConvInteger", "ConvTranspose", "DequantizeLinear", "Div", "DynamicQuantizeLinear", "Erf", "Gelu", "Gemm",
+            (std::vector<std::string>{"Add", "AveragePool", "Clip", "Conv", "ConvInteger", "ConvTranspose", "DequantizeLinear", "Div", "DynamicQuantizeLinear", "Erf", "Gelu", "Gemm",
                                       "HardSigmoid", "HardSwish", "LayerNormalization", "LeakyRelu", "MatMul", "MatMulInteger", "MaxPool", "Mul",
                                       "QLinearConv", "QLinearMatMul", "QuantizeLinear", "ReduceMax", "ReduceMean", "ReduceSum", "Relu", "Resize",
                                       "Softmax", "Sub", "Upsample",

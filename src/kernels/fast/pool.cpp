@@ -1,7 +1,8 @@
 // Fast pooling: 2-D MaxPool (float and 8-bit, as QDQ models run it on quantized tensors),
 // whose window taps are worked out once per output row and column, rows reduced with SIMD max
-// and no inner loop checking bounds; and QLinearGlobalAveragePool summed in vector lanes. The
-// results equal the reference kernels' exactly.
+// and no inner loop checking bounds; 2-D float AveragePool on the same tap ranges; and
+// QLinearGlobalAveragePool summed in vector lanes. The results equal the reference kernels'
+// exactly.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -187,6 +188,57 @@ Status MaxPool(KernelContext& ctx) {
   return Status::Ok();
 }
 
+// Along one axis, per output: how many kernel taps fall before the input's end plus its end
+// padding, the divisor count_include_pad counts (the reference's "padded" taps).
+std::vector<int64_t> PaddedTaps(int64_t outputs, int64_t input, int64_t kernel, int64_t stride, int64_t dilation, int64_t pad_begin,
+                                int64_t pad_end) {
+  std::vector<int64_t> taps(static_cast<size_t>(outputs));
+  for (int64_t o = 0; o < outputs; ++o)
+    for (int64_t k = 0; k < kernel; ++k) taps[o] += o * stride - pad_begin + k * dilation < input + pad_end;
+  return taps;
+}
+
+// 2-D float AveragePool: each output's taps inside the input summed in double in the
+// reference's order (rows, then taps along them) and divided in double, so the result is the
+// reference's bit for bit, without its per-tap index arithmetic.
+Status AveragePool(KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  if (x.dtype() != DataType::kFloat || x.rank() != 4) return RunReferenceKernel(ctx);
+  auto window = ComputeWindow(ctx.node, {x.dim(2), x.dim(3)}, {});
+  if (!window.ok()) return window.status();
+  const WindowGeometry& g = *window;
+  Tensor& y = ctx.OutputToOverwrite(0, DataType::kFloat, {x.dim(0), x.dim(1), g.output[0], g.output[1]});
+  const bool count_pad = ctx.node.GetInt("count_include_pad", 0) != 0;
+  const TapRange rows = ValidTaps(g.output[0], g.input[0], g.kernel[0], g.strides[0], g.dilations[0], g.pad_begin[0]);
+  const TapRange cols = ValidTaps(g.output[1], g.input[1], g.kernel[1], g.strides[1], g.dilations[1], g.pad_begin[1]);
+  const std::vector<int64_t> padded_rows =
+      PaddedTaps(g.output[0], g.input[0], g.kernel[0], g.strides[0], g.dilations[0], g.pad_begin[0], g.pad_end[0]);
+  const std::vector<int64_t> padded_cols =
+      PaddedTaps(g.output[1], g.input[1], g.kernel[1], g.strides[1], g.dilations[1], g.pad_begin[1], g.pad_end[1]);
+  const int64_t w = g.input[1], oh = g.output[0], ow = g.output[1], in_plane = g.input[0] * w;
+  ParallelFor(x.dim(0) * x.dim(1), GrainForWork(oh * ow * NumElements(g.kernel)), [&](int64_t first, int64_t last) {
+    for (int64_t plane = first; plane < last; ++plane) {
+      const float* px = x.data<float>() + plane * in_plane;
+      float* py = y.data<float>() + plane * oh * ow;
+      for (int64_t oy = 0; oy < oh; ++oy) {
+        const int64_t y0 = oy * g.strides[0] - g.pad_begin[0];
+        for (int64_t ox = 0; ox < ow; ++ox) {
+          const int64_t x0 = ox * g.strides[1] - g.pad_begin[1];
+          double sum = 0;
+          for (int64_t ky = rows.begin[oy]; ky < rows.end[oy]; ++ky) {
+            const float* row = px + (y0 + ky * g.dilations[0]) * w + x0;
+            for (int64_t kx = cols.begin[ox]; kx < cols.end[ox]; ++kx) sum += static_cast<double>(row[kx * g.dilations[1]]);
+          }
+          const int64_t count = count_pad ? padded_rows[oy] * padded_cols[ox]
+                                          : (rows.end[oy] - rows.begin[oy]) * (cols.end[ox] - cols.begin[ox]);
+          py[oy * ow + ox] = static_cast<float>(sum / static_cast<double>(count));
+        }
+      }
+    }
+  });
+  return Status::Ok();
+}
+
 // The sum of one plane's dequantized values (q - zp) x s, each rounded to float, in double as
 // the reference's float GlobalAveragePool sums them. Every term is a multiple of s's unit in
 // the last place and at most 255 s, so for planes below 2^20 values the double sum is exact
@@ -241,6 +293,7 @@ Status QLinearGlobalAveragePool(KernelContext& ctx) {
 
 void RegisterFastPoolKernels(KernelRegistry& r) {
   r.Add("MaxPool", MaxPool, "", KernelVariant::kFast);
+  r.Add("AveragePool", AveragePool, "", KernelVariant::kFast);
   r.Add("QLinearGlobalAveragePool", QLinearGlobalAveragePool, "com.microsoft", KernelVariant::kFast);
 }
 
