@@ -104,7 +104,8 @@ fuzz: asan
 	@scripts/fuzz.sh $(ASAN) $(FUZZ_SECONDS)
 
 # Speed against onnxruntime-web on one thread, then on two (the threaded module), then the
-# relaxed-SIMD builds against the base ones in Chromium, then calibration memory by sample count (prints JSON lines; see docs/performance.md). Not a test.
+# relaxed-SIMD builds against the base ones in Chromium, then calibration memory by sample
+# count (prints JSON lines; see docs/performance.md). Not a test.
 bench: all
 	@scripts/setup-bench.sh
 	@mkdir -p build/bench
