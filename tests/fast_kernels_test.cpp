@@ -343,7 +343,11 @@ TEST(FastKernels, ErfGeluSoftmaxAndLayerNormalizationFloat) {
   const Tensor reference = RunVariant(q, KernelVariant::kReference, false), fast = RunVariant(q, KernelVariant::kFast, false);
   for (int64_t i = 0; i < reference.size(); ++i)
     EXPECT_LE(std::abs(fast.data<uint8_t>()[i] - reference.data<uint8_t>()[i]), 1) << "QLinearSoftmax element " << i;
-  ExpectFastMatchesReference({"Softmax", "", {RandomFloat({2, 5, 9})}, {{"axis", Attribute::Int(1)}}}, "Softmax on a middle axis");
+  // Middle axes: columns in vectors of four with a tail (inner 9), inner 4 exactly, and NCHW channels.
+  ExpectFastMatchesReference({"Softmax", "", {RandomFloat({2, 5, 9}, -20.0f, 20.0f)}, {{"axis", Attribute::Int(1)}}}, "Softmax on a middle axis");
+  ExpectFastMatchesReference({"Softmax", "", {RandomFloat({3, 7, 4})}, {{"axis", Attribute::Int(-2)}}}, "Softmax on axis -2");
+  ExpectFastMatchesReference({"Softmax", "", {RandomFloat({2, 6, 5, 7}, -8.0f, 8.0f)}, {{"axis", Attribute::Int(1)}}}, "Softmax over NCHW channels");
+  ExpectFastMatchesReference({"Softmax", "", {RandomFloat({4, 3, 5})}, {{"axis", Attribute::Int(0)}}}, "Softmax on the first axis");
 }
 
 TEST(FastKernels, QLinearSigmoidAndLeakyReluTablesBitExact) {

@@ -1,4 +1,4 @@
-// Fast float Erf, Gelu, Softmax (over the last axis) and LayerNormalization (over the last axis),
+// Fast float Erf, Gelu, Softmax (over any axis from opset 13) and LayerNormalization (over the last axis),
 // the transformer's non-GEMM float work, with the vector exp/erf of kernels/simd/f32_math.h.
 // They agree with the reference kernels within 1e-5 relative (tests/fast_kernels_test.cpp);
 // other axes and types go to the reference kernels.
@@ -60,11 +60,54 @@ float HorizontalSum(v128_t v) {
          wasm_f32x4_extract_lane(v, 3);
 }
 
+// Softmax over a middle axis of x viewed as [outer, length, inner] (NCHW's channels, say):
+// four adjacent columns at a time, each lane its own softmax.
+Status SoftmaxOverMiddleAxis(KernelContext& ctx, int64_t axis) {
+  const Tensor& x = ctx.in(0);
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d) outer *= x.dim(d);
+  for (int64_t d = axis + 1; d < x.rank(); ++d) inner *= x.dim(d);
+  const int64_t length = x.dim(axis);
+  Tensor& y = ctx.OutputToOverwrite(0, DataType::kFloat, x.shape());
+  const v128_t one = wasm_f32x4_splat(1.0f);
+  ParallelFor(outer, GrainForWork(length * inner), [&](int64_t first, int64_t last) {
+    for (int64_t o = first; o < last; ++o) {
+      const float* px = x.data<float>() + o * length * inner;
+      float* py = y.data<float>() + o * length * inner;
+      int64_t in = 0;
+      for (; in + 4 <= inner; in += 4) {
+        v128_t max = wasm_v128_load(px + in);
+        for (int64_t i = 1; i < length; ++i) max = wasm_f32x4_pmax(max, wasm_v128_load(px + i * inner + in));
+        v128_t sum = wasm_f32x4_splat(0.0f);
+        for (int64_t i = 0; i < length; ++i) {
+          const v128_t e = f32x4_exp(wasm_f32x4_sub(wasm_v128_load(px + i * inner + in), max));
+          wasm_v128_store(py + i * inner + in, e);
+          sum = wasm_f32x4_add(sum, e);
+        }
+        const v128_t inverse = wasm_f32x4_div(one, sum);
+        for (int64_t i = 0; i < length; ++i) wasm_v128_store(py + i * inner + in, wasm_f32x4_mul(wasm_v128_load(py + i * inner + in), inverse));
+      }
+      for (; in < inner; ++in) {
+        float max = px[in], sum = 0;
+        for (int64_t i = 1; i < length; ++i) max = std::max(max, px[i * inner + in]);
+        for (int64_t i = 0; i < length; ++i) sum += py[i * inner + in] = std::exp(px[i * inner + in] - max);
+        for (int64_t i = 0; i < length; ++i) py[i * inner + in] /= sum;
+      }
+    }
+  });
+  return Status::Ok();
+}
+
 Status Softmax(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
+  if (x.dtype() != DataType::kFloat || x.rank() == 0) return RunReferenceKernel(ctx);
   // Before opset 13 Softmax flattens from its axis on, which is the last axis only when it is.
   const int64_t length = LastAxisLength(ctx, x, ctx.opset < 13 ? 1 : -1);
-  if (x.dtype() != DataType::kFloat || length == 0) return RunReferenceKernel(ctx);
+  if (length == 0) {
+    int64_t axis = ctx.node.GetInt("axis", -1);
+    if (ctx.opset < 13 || !NormalizeAxis(axis, x.rank()) || x.dim(axis) == 0) return RunReferenceKernel(ctx);
+    return SoftmaxOverMiddleAxis(ctx, axis);
+  }
   Tensor& y = ctx.OutputToOverwrite(0, DataType::kFloat, x.shape());
   ParallelFor(x.size() / length, GrainForWork(length), [&](int64_t first, int64_t last) {
     for (int64_t row = first; row < last; ++row) {
