@@ -1,5 +1,6 @@
-// Fast float Erf, Gelu, Softmax (over any axis from opset 13) and LayerNormalization (over the last axis),
-// the transformer's non-GEMM float work, with the vector exp/erf of kernels/simd/f32_math.h.
+// Fast float Erf, Gelu, Softmax (over any axis from opset 13) and LayerNormalization (over
+// the last axis), the transformer's non-GEMM float work, with the vector exp/erf of
+// kernels/simd/f32_math.h.
 // They agree with the reference kernels within 1e-5 relative (tests/fast_kernels_test.cpp);
 // other axes and types go to the reference kernels.
 #include <cmath>
