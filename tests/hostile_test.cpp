@@ -107,6 +107,24 @@ TEST(HostileRuns, ClipOfInt8BeforeOpset11KeepsEveryValue) {
   EXPECT_EQ(out->at("y").ToInt64Vector(), (std::vector<int64_t>{-128, 0, 127}));
 }
 
+// A scale that broadcasts along an inner normalized dim is valid ONNX that the kernels do not
+// index; it is refused by name rather than read cyclically. One repeated along leading dims runs.
+TEST(HostileRuns, LayerNormalizationScalesBroadcastOnlyAlongLeadingDims) {
+  for (const auto& [scale_shape, error] : {std::pair{Shape{3, 1}, std::string("node 'ln' (LayerNormalization): the scale [3, 1] repeats "
+                                                                              "along an inner dim of [3, 6]")},
+                                           std::pair{Shape{1, 6}, std::string()}}) {
+    testing::ModelBuilder b(17);
+    b.Input("x", {2, 3, 6}).Output("y");
+    b.Initializer("s", scale_shape, std::vector<float>(static_cast<size_t>(NumElements(scale_shape)), 2.0f));
+    testing::SetInt(b.Node("LayerNormalization", {"x", "s"}, {"y"}, "ln"), "axis", 1);
+    const std::string bytes = b.Bytes();
+    auto model = LoadModel(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+    ASSERT_TRUE(model.ok()) << model.status().message();
+    auto out = Session::Create(*model)->Run({{"x", Tensor(DataType::kFloat, {2, 3, 6})}});
+    EXPECT_EQ(out.status().message(), error);
+  }
+}
+
 TEST(HostileRuns, TheLimitsAreSetByTheCaller) {
   const std::string model = testing::SourcePath("tests/hostile/expand_huge.onnx");
   const auto refused = testing::RunCli("run " + model + " --max-tensor-bytes 1048576");

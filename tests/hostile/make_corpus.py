@@ -107,6 +107,13 @@ runs("range_huge", helper.make_node("Range", ["a", "b", "d"], ["y"], name="range
       helper.make_tensor("d", FLOAT, [], [1.0])])
 
 
+# LayerNormalization (below opset 17 too, as ONNX Runtime's own op) once read a scale shorter than
+# the normalized axis cyclically, giving wrong values without an error.
+model("layernorm_scale_not_broadcastable", [helper.make_node("LayerNormalization", ["x", "s"], ["y"], name="ln")],
+      [helper.make_tensor_value_info("x", FLOAT, [2, 6])], [out()], opset=14,
+      initializers=[helper.make_tensor("s", FLOAT, [4], [1.0] * 4)])
+
+
 # A Loop of 2^62 iterations once ran until killed.
 counter = helper.make_graph([helper.make_node("Identity", ["cond_in"], ["cond_out"]),
                              helper.make_node("Add", ["v_in", "one"], ["v_out"])], "body",

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <tuple>
 
+#include "kernels/broadcast.h"
 #include "kernels/registry.h"
 
 #include "ops/op_type.h"
@@ -97,6 +98,18 @@ Status GroupNormalization(KernelContext& ctx) {
   return NormalizeGroups(ctx, ctx.node.GetInt("num_groups", 1), ctx.opset < 21);
 }
 
+// Checks that `param` (the scale or bias) broadcasts to `normalized`, the dims it multiplies, in
+// the one way NormalizeLastDims indexes it: repeated along the leading dims (value i % size).
+Status CheckNormalizationParameter(const KernelContext& ctx, const char* what, const Tensor& param, const Shape& normalized) {
+  Shape kept(std::find_if(param.shape().begin(), param.shape().end(), [](int64_t d) { return d != 1; }), param.shape().end());
+  if (kept.size() <= normalized.size() && std::equal(kept.begin(), kept.end(), normalized.end() - static_cast<int64_t>(kept.size())))
+    return Status::Ok();
+  auto broadcast = BroadcastShapes({param.shape(), normalized});
+  if (!broadcast.ok() || *broadcast != normalized)
+    return ctx.Invalid(what, " ", ShapeToString(param.shape()), " does not broadcast to X's dims from the axis on, ", ShapeToString(normalized));
+  return ctx.Unsupported(what, " ", ShapeToString(param.shape()), " repeats along an inner dim of ", ShapeToString(normalized));
+}
+
 // x normalized over its dims from `axis`, times scale, plus bias: as LayerNormalization (each
 // row centred on its mean), or with `rms` as RMS normalization (divided by the root of its mean
 // square, not centred). Scale and bias broadcast over the normalized dims. The row's mean and
@@ -114,7 +127,9 @@ Status NormalizeLastDims(KernelContext& ctx, const Tensor& x, int64_t axis, bool
   for (int64_t d = axis; d < x.rank(); ++d) stat_shape[d] = 1;
   if (scale.dtype() != x.dtype() || (bias && bias->dtype() != x.dtype()))
     return ctx.Invalid("the scale and bias must have X's element type ", DataTypeName(x.dtype()));
-  if (scale.size() == 0 || (bias && bias->size() == 0)) return ctx.Invalid("the scale and bias must not be empty");
+  const Shape normalized(x.shape().begin() + axis, x.shape().end());
+  QPLAY_RETURN_IF_ERROR(CheckNormalizationParameter(ctx, "the scale", scale, normalized));
+  if (bias) QPLAY_RETURN_IF_ERROR(CheckNormalizationParameter(ctx, "the bias", *bias, normalized));
   Tensor& y = ctx.Output(0, x.dtype(), x.shape());
   Tensor* mean_out = ctx.wants(mean_output) ? &ctx.Output(mean_output, DataType::kFloat, stat_shape) : nullptr;
   Tensor* inv_std_out = ctx.wants(inv_std_output) ? &ctx.Output(inv_std_output, DataType::kFloat, stat_shape) : nullptr;
