@@ -225,6 +225,8 @@ class Inflated : public ByteSource {
   mutable std::vector<uint8_t> input_;
 };
 
+constexpr uint32_t kCrcStart = 0;  // zlib's crc32(0, Z_NULL, 0)
+
 // CRC-32 continued over `size` bytes (zlib counts in uInt: a gigabyte at a time).
 uint32_t Crc32(uint32_t crc, const uint8_t* data, uint64_t size) {
   for (uint64_t at = 0; at < size; at += 1u << 30)
@@ -242,7 +244,7 @@ Status CheckCrc(const ByteSource& entry, uint32_t crc, uint32_t expected) {
 Status Verify(const ByteSource& entry, uint32_t expected) {
   constexpr uint64_t kChunk = 1u << 20;
   std::vector<uint8_t> chunk(static_cast<size_t>(std::min(entry.size(), kChunk)));
-  uint32_t crc = static_cast<uint32_t>(crc32(0, nullptr, 0));
+  uint32_t crc = kCrcStart;
   for (uint64_t at = 0; at < entry.size(); at += kChunk) {
     const uint64_t n = std::min(entry.size() - at, kChunk);
     QPLAY_RETURN_IF_ERROR(entry.Read(at, n, chunk.data()));
@@ -325,7 +327,7 @@ Result<std::vector<NamedArray>> ParseNpz(const uint8_t* data, size_t size, const
     if (!bytes.ok()) return bytes.status();
     auto unpacked = ReadAll(**bytes);
     if (!unpacked.ok()) return unpacked.status();
-    QPLAY_RETURN_IF_ERROR(CheckCrc(**bytes, Crc32(static_cast<uint32_t>(crc32(0, nullptr, 0)), unpacked->data(), unpacked->size()), entry.crc));
+    QPLAY_RETURN_IF_ERROR(CheckCrc(**bytes, Crc32(kCrcStart, unpacked->data(), unpacked->size()), entry.crc));
     auto tensor = ParseNpy(unpacked->data(), unpacked->size(), where);
     if (!tensor.ok()) return tensor.status();
     arrays.push_back({ArrayName(entry), std::move(*tensor)});

@@ -348,7 +348,7 @@ Result<PassReport> FuseDecomposedOps(Model& model, FusedForms forms) {
     report.changes.push_back(Message(op.nodes.size(), " nodes from ", model.graph.nodes[op.nodes.front()].Describe(), " to ",
                                      model.graph.nodes[op.nodes.back()].Describe(), " fused into ", op.op_type));
     for (size_t i : op.nodes) removed[i] = true;
-    if (!op.fused->domain.empty()) model.opsets[op.fused->domain] = std::max<int64_t>(model.opsets[op.fused->domain], 1);
+    if (!op.fused->domain.empty()) ImportDomain(model, op.fused->domain);
     replaced[op.nodes.back()] = std::move(*op.fused);
   }
   if (replaced.empty()) return report;

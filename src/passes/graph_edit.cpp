@@ -80,6 +80,11 @@ void MakeNodeNamesUnique(Graph& graph) {
 
 }  // namespace
 
+void ImportDomain(Model& model, const std::string& domain) {
+  int64_t& version = model.opsets[domain];
+  version = std::max<int64_t>(version, 1);
+}
+
 Status FinishRewrite(Model& model) {
   Graph& graph = model.graph;
   MakeNodeNamesUnique(graph);

@@ -15,6 +15,8 @@ bool IsGraphOutput(const Graph& graph, const std::string& value);
 bool IsFloatValue(const Graph& graph, const std::string& name);
 // Input `input` of `node` when it is a float32 initializer, else null.
 const Tensor* FloatInitializer(const Graph& graph, const Node& node, size_t input);
+// Imports `domain` (com.microsoft, say) at version 1 at least.
+void ImportDomain(Model& model, const std::string& domain);
 // Drops initializers no node or output reads.
 void RemoveUnusedInitializers(Graph& graph);
 // Runs one node whose inputs are all initializers (a DequantizeLinear of a stored weight, say)

@@ -102,7 +102,7 @@ Result<PassReport> FuseConvActivations(Model& model) {
   for (size_t i = 0; i < graph.nodes.size(); ++i)
     if (!removed[i]) kept.push_back(std::move(graph.nodes[i]));
   graph.nodes = std::move(kept);
-  model.opsets[std::string(kMicrosoftDomain)] = std::max<int64_t>(model.opsets[std::string(kMicrosoftDomain)], 1);
+  ImportDomain(model, std::string(kMicrosoftDomain));
   QPLAY_RETURN_IF_ERROR(FinishRewrite(model));
   return report;
 }

@@ -16,7 +16,7 @@ constexpr int64_t kOnnxFloat = 1;
 
 class Fuser {
  public:
-  explicit Fuser(Graph& graph) : graph_(graph) {
+  explicit Fuser(const Graph& graph) : graph_(graph) {
     for (size_t i = 0; i < graph_.nodes.size(); ++i)
       for (const auto& out : graph_.nodes[i].outputs) producer_[out] = i;
   }
@@ -70,7 +70,7 @@ class Fuser {
            std::all_of(type->shape->begin(), type->shape->end(), [](const Dim& d) { return d.known() && *d.value == 1; });
   }
 
-  Graph& graph_;
+  const Graph& graph_;
   std::map<std::string, size_t> producer_;
 };
 
@@ -98,7 +98,7 @@ Result<PassReport> FuseMatMulIntegerToFloat(Model& model) {
     else if (!removed[i]) kept.push_back(std::move(graph.nodes[i]));
   }
   graph.nodes = std::move(kept);
-  model.opsets[std::string(kMicrosoftDomain)] = std::max<int64_t>(model.opsets[std::string(kMicrosoftDomain)], 1);
+  ImportDomain(model, std::string(kMicrosoftDomain));
   QPLAY_RETURN_IF_ERROR(FinishRewrite(model));
   return report;
 }

@@ -86,7 +86,10 @@ Status SoftmaxOverMiddleAxis(KernelContext& ctx, int64_t axis) {
           sum = wasm_f32x4_add(sum, e);
         }
         const v128_t inverse = wasm_f32x4_div(one, sum);
-        for (int64_t i = 0; i < length; ++i) wasm_v128_store(py + i * inner + in, wasm_f32x4_mul(wasm_v128_load(py + i * inner + in), inverse));
+        for (int64_t i = 0; i < length; ++i) {
+          float* at = py + i * inner + in;
+          wasm_v128_store(at, wasm_f32x4_mul(wasm_v128_load(at), inverse));
+        }
       }
       for (; in < inner; ++in) {
         float max = px[in], sum = 0;

@@ -182,7 +182,8 @@ Status QLinearMatMul(KernelContext& ctx) {
   for (int64_t j = 0; j < plan->n; ++j)
     multiplier[j] = a_scale.data<float>()[0] * b_scale.data<float>()[b_scale.size() == 1 ? 0 : j] / y_scale.data<float>()[0];
   Tensor& y = ctx.OutputToOverwrite(0, y_zp.dtype(), plan->output);
-  return IntegerMatMul(ctx, *plan, 3, 5, ZeroPointAt(&ctx.in(2), 0), y, QuantizedOutput(y, multiplier.data(), ZeroPointAt(&y_zp, 0), plan->n));
+  const I8GemmOutput out = QuantizedOutput(y, multiplier.data(), ZeroPointAt(&y_zp, 0), plan->n);
+  return IntegerMatMul(ctx, *plan, 3, 5, ZeroPointAt(&ctx.in(2), 0), y, out);
 }
 
 // MatMulInteger: the 8-bit GEMM with int32 accumulators as the output (a_zero_point per tensor only).
@@ -220,11 +221,9 @@ Status MatMulIntegerToFloat(KernelContext& ctx) {
   out.type = DataType::kFloat;
   out.scale = multiplier.data();
   QPLAY_RETURN_IF_ERROR(IntegerMatMul(ctx, *plan, 1, 5, ZeroPointAt(a_zp, 0), y, out));
-  if (bias) {
-    float* py = y.data<float>();
-    const float* pb = bias->data<float>();
-    for (int64_t i = 0; i < y.size(); ++i) py[i] += pb[bias->size() == 1 ? 0 : i % n];
-  }
+  if (bias)
+    for (float* row = y.data<float>(); row < y.data<float>() + y.size(); row += n)
+      for (int64_t j = 0; j < n; ++j) row[j] += bias->data<float>()[bias->size() == 1 ? 0 : j];
   return Status::Ok();
 }
 

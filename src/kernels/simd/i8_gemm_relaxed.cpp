@@ -130,7 +130,7 @@ void PackI8x4Rows(const T* rows, int64_t k, int64_t n, int32_t zero_point, Relax
       const int64_t col = full_panels * kI8GemmNr + j;
       const int8_t stored = kk < k && col < n ? reading.Store(rows[kk * n + col]) : 0;
       tail[((kk / 4) * kI8GemmNr + j) * 4 + kk % 4] = stored;
-      b.sums[col] += reading.Read(stored, signed_reading);
+      b.sums[col] += reading.Read(stored);
     }
 }
 

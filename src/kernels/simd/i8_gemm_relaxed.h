@@ -55,10 +55,10 @@ template <typename T>
 struct ByteReading {
   static constexpr bool kSource = std::is_signed_v<T>;
   explicit ByteReading(bool signed_reading)
-      : flip(kSource != signed_reading), shift(!flip ? 0 : kSource ? 128 : -128) {}
+      : signed_reading(signed_reading), flip(kSource != signed_reading), shift(!flip ? 0 : kSource ? 128 : -128) {}
   int8_t Store(T value) const { return static_cast<int8_t>(static_cast<uint8_t>(value) ^ (flip ? 0x80 : 0)); }
-  int32_t Read(int8_t stored, bool signed_reading) const { return signed_reading ? stored : static_cast<uint8_t>(stored); }
-  bool flip;
+  int32_t Read(int8_t stored) const { return signed_reading ? stored : static_cast<uint8_t>(stored); }
+  bool signed_reading, flip;
   int32_t shift;
 };
 
@@ -89,7 +89,7 @@ I8x4PackedB PackI8x4B(int64_t k, int64_t n, RelaxedDotMode mode, ValueFn value, 
     for (int64_t kk = 0; kk < k; ++kk) {
       const int8_t stored = reading.Store(static_cast<T>(value(kk, j)));
       b.data[((p * quads + kk / 4) * kI8GemmNr + column) * 4 + kk % 4] = stored;
-      b.sums[j] += reading.Read(stored, mode == RelaxedDotMode::kSigned);
+      b.sums[j] += reading.Read(stored);
     }
   }
   return b;

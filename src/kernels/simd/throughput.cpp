@@ -67,9 +67,10 @@ Int8GemmThroughput MeasureInt8GemmThroughput(int64_t m, int64_t n, int64_t k, do
     const int32_t zero_point = 128;
     I8x4Rows rows;
     ToI8x4Rows(bytes.data(), m, k, &zero_point, 0, rows);
-    const I8x4PackedB packed = PackI8x4B<int8_t>(k, n, RelaxedDot(), [](int64_t kk, int64_t j) { return static_cast<int8_t>((kk + j) % 7 - 3); },
-                                                 [](int64_t) { return 0; });
-    t.relaxed_gops = Rate(seconds_each, 2.0 * static_cast<double>(m * n * k), [&] { i8_gemm_4x8__wasmrelaxed(m, ViewFrom(rows, 0), packed, out); });
+    const I8x4PackedB packed = PackI8x4B<int8_t>(
+        k, n, RelaxedDot(), [](int64_t kk, int64_t j) { return static_cast<int8_t>((kk + j) % 7 - 3); }, [](int64_t) { return 0; });
+    t.relaxed_gops = Rate(seconds_each, 2.0 * static_cast<double>(m * n * k),
+                          [&] { i8_gemm_4x8__wasmrelaxed(m, ViewFrom(rows, 0), packed, out); });
   }
   std::vector<int32_t> operands(2 * 1024);
   for (size_t i = 0; i < operands.size(); ++i) operands[i] = static_cast<int32_t>(i % 13);
