@@ -1,15 +1,16 @@
 // Two builds of qplay.wasm in one Node process, runs interleaved so that the machine's drift
 // hits both alike: the median ms of float and int8 inference on the bundled models (and the
-// MobileNetV2-shaped one when `make bench` has exported it) and of a QAT epoch on the CNN.
+// models `make bench` exports, where it has) and of a QAT epoch on the CNN.
 // For refactors that must not slow anything down; a build of an older commit goes in its own
 // folder (emcmake cmake -S <checkout> -B <dir> && cmake --build <dir>).
-//   node bench/compare-builds.mjs BEFORE_DIR AFTER_DIR      (each holding qplay.js and qplay.wasm)
+//   node bench/compare-builds.mjs BEFORE_DIR AFTER_DIR [--case NAME]   (each holding qplay.js and qplay.wasm)
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { repoRoot } from '../wasm-tests/wasm/load-qplay.mjs';
+import { cases, input } from './cases.mjs';
 
-const [beforeDir, afterDir] = process.argv.slice(2).map((d) => path.resolve(d));
+const [beforeDir, afterDir] = process.argv.slice(2, 4).map((d) => path.resolve(d));
 if (!afterDir) throw new Error('usage: node bench/compare-builds.mjs BEFORE_DIR AFTER_DIR');
 const require = createRequire(import.meta.url);
 const load = (dir) => require(path.join(dir, 'qplay.js'))({ wasmBinary: fs.readFileSync(path.join(dir, 'qplay.wasm')) });
@@ -31,19 +32,16 @@ function compare(label, steps, count = runs) {
   console.log(JSON.stringify({ case: label, before_ms: +before.toFixed(3), after_ms: +after.toFixed(3), after_over_before: +(after / before).toFixed(3) }));
 }
 
-const models = [['cnn', 'examples/models/cnn.onnx', [1, 28, 28]], ['transformer', 'examples/models/transformer.onnx', [1, 28, 28]],
-  ['mobilenet_v2', 'build/bench/mobilenet_v2.onnx', [3, 224, 224]]].filter(([, file]) => fs.existsSync(path.join(repoRoot, file)));
-for (const [name, file, shape] of models) {
-  const perSample = shape.reduce((a, b) => a * b, 1);
-  const samples = { data: Float32Array.from({ length: 8 * perSample }, (_, i) => Math.sin(i) * 0.5), dims: [8, ...shape] };
-  const one = { data: samples.data.slice(0, perSample), dims: [1, ...shape] };
+const only = process.argv.indexOf('--case') > 0 ? process.argv[process.argv.indexOf('--case') + 1] : null;
+for (const c of cases.filter((c) => (!only || c.name === only) && fs.existsSync(path.join(repoRoot, c.file)))) {
+  const samples = input(8, c.shape), one = input(1, c.shape);
   const loaded = {};
   for (const [build, qp] of Object.entries(builds)) {
-    const float = qp.loadModel(fs.readFileSync(path.join(repoRoot, file)));
+    const float = qp.loadModel(fs.readFileSync(path.join(repoRoot, c.file)));
     loaded[build] = { float, int8: float.quantize({ calibration_limit: 8 }, { input: samples }, null) };
   }
   for (const kind of ['float', 'int8'])
-    compare(`${name} ${kind} batch 1`, Object.fromEntries(Object.keys(builds).map((b) => [b, () => loaded[b][kind].run({ input: one })])));
+    compare(`${c.name} ${kind} batch 1`, Object.fromEntries(Object.keys(builds).map((b) => [b, () => loaded[b][kind].run({ input: one })])));
 }
 
 const sessions = {};

@@ -153,6 +153,11 @@ TEST(FastKernels, ConvFloat) {
            ConvAttributes(s)};
     ExpectFastMatchesReference(c, "Conv in row tiles " + std::to_string(s.channels) + "->" + std::to_string(s.out_channels));
   }
+  // Unequal strides and pads, a 3x2 window dilated along one axis: phase planes of unequal sizes.
+  Case uneven{"Conv", "", {RandomFloat({2, 3, 11, 10}), RandomFloat({5, 3, 3, 2}), RandomFloat({5})},
+              {{"kernel_shape", Attribute::Ints({3, 2})}, {"strides", Attribute::Ints({3, 2})},
+               {"pads", Attribute::Ints({0, 1, 2, 1})}, {"dilations", Attribute::Ints({1, 2})}}};
+  ExpectFastMatchesReference(uneven, "Conv with strides (3, 2) and uneven pads");
 }
 
 TEST(FastKernels, ConvTransposeFloat) {

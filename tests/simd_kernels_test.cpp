@@ -7,6 +7,7 @@
 #include <random>
 
 #include "kernels/simd/depthwise.h"
+#include "kernels/simd/f32_conv_implicit.h"
 #include "kernels/simd/f32_gemm.h"
 #include "kernels/simd/i8_gemm.h"
 #include "kernels/simd/i8_gemm_relaxed.h"
@@ -40,6 +41,44 @@ TEST(F32Gemm, SimdEqualsReferenceBitForBit) {
           for (int64_t i = 0; i < m; ++i)
             for (int64_t j = n; j < ldc; ++j) ASSERT_EQ(got[i * ldc + j], 1234.5f);
         }
+}
+
+// The in-place convolution GEMM against the packed GEMM's reference on the same B written out:
+// rows of A past a quad, K past the rows summed while in cache (128), short tiles, and tiles
+// taken in runs that split rows.
+TEST(F32ConvImplicit, EqualsThePackedGemmsReferenceBitForBit) {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
+  for (int64_t m : {1, 4, 6, 13})
+    for (int64_t k : {1, 9, 130, 300})
+      for (int64_t width : {3, 8, 13}) {
+        const int64_t rows = 3, n = rows * width;
+        F32ImplicitB b;
+        b.row_stride = width + 2;
+        b.width = width;
+        for (int64_t kk = 0; kk < k; ++kk) b.offsets.push_back(kk * 7 + kk % 3);
+        std::vector<float> source(static_cast<size_t>(b.ReadEnd(rows * b.TilesPerRow())));
+        for (float& v : source) v = dist(rng);
+        b.source = source.data();
+        std::vector<float> a(static_cast<size_t>(m * k)), explicit_b(static_cast<size_t>(k * n)), row_bias(m);
+        for (auto* v : {&a, &row_bias})
+          for (float& x : *v) x = dist(rng);
+        for (int64_t kk = 0; kk < k; ++kk)
+          for (int64_t pos = 0; pos < n; ++pos)
+            explicit_b[kk * n + pos] = source[b.offsets[kk] + (pos / width) * b.row_stride + pos % width];
+        F32GemmParams params;
+        params.row_bias = row_bias.data();
+        params.min = -3.0f;
+        const int64_t ldc = n + kPad;
+        std::vector<float> expected(static_cast<size_t>(m * ldc), 1234.5f), got = expected;
+        f32_gemm__ref(m, a.data(), k, PackF32B(explicit_b.data(), k, n, n, 1), expected.data(), ldc, params);
+        const F32RowQuads quads = PackF32RowQuads(a.data(), m, k);
+        const int64_t tiles = rows * b.TilesPerRow(), split = tiles / 2 + 1;
+        f32_conv_implicit_4x8__wasmsimd(quads, b, 0, split, got.data(), ldc, params);
+        f32_conv_implicit_4x8__wasmsimd(quads, b, split, tiles, got.data(), ldc, params);
+        for (int64_t i = 0; i < m * ldc; ++i)
+          ASSERT_EQ(got[i], expected[i]) << "m=" << m << " k=" << k << " width=" << width << " at " << i;
+      }
 }
 
 TEST(I8Gemm, SimdEqualsReferenceBitForBit) {
