@@ -341,9 +341,10 @@ Status ConvFloat(KernelContext& ctx, Finish finish) {
     return Status::Ok();
   }
   const Patches patches(g);
-  // A window of several taps packs each sample that many times over: it reads them in place
-  // instead. A pointwise one's packing is a plain copy, after which the packed GEMM is faster.
-  if (patches.taps() > 1 && !PadsNegatively(g)) {
+  // A window of several taps packs each sample that many times over, and a GEMM of 16 rows or
+  // fewer uses each packed sample too few times to pay for the copy: those read their patches
+  // in place. Other pointwise ones pack (a plain copy), after which the packed GEMM is faster.
+  if ((patches.taps() > 1 || mpg <= 16) && !PadsNegatively(g)) {
     ConvInPlace(ctx, s, y, finish);
     return Status::Ok();
   }
