@@ -153,6 +153,10 @@ TEST(FastKernels, ConvFloat) {
            ConvAttributes(s)};
     ExpectFastMatchesReference(c, "Conv in row tiles " + std::to_string(s.channels) + "->" + std::to_string(s.out_channels));
   }
+  // A pointwise convolution of more than 16 output channels packs its input for the GEMM.
+  const ConvSpec pointwise{1, 8, 20, 1, 5, 7, 1, 1, 0, 1};
+  ExpectFastMatchesReference({"Conv", "", {RandomFloat({1, 8, 5, 7}), RandomFloat({20, 8, 1, 1}), RandomFloat({20})}, ConvAttributes(pointwise)},
+                             "pointwise Conv 8->20");
   // Unequal strides and pads, a 3x2 window dilated along one axis: phase planes of unequal sizes.
   Case uneven{"Conv", "", {RandomFloat({2, 3, 11, 10}), RandomFloat({5, 3, 3, 2}), RandomFloat({5})},
               {{"kernel_shape", Attribute::Ints({3, 2})}, {"strides", Attribute::Ints({3, 2})},
