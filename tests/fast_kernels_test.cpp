@@ -357,6 +357,33 @@ TEST(FastKernels, ErfGeluSoftmaxAndLayerNormalizationFloat) {
   ExpectFastMatchesReference({"Softmax", "", {RandomFloat({3, 7, 4})}, {{"axis", Attribute::Int(-2)}}}, "Softmax on axis -2");
   ExpectFastMatchesReference({"Softmax", "", {RandomFloat({2, 6, 5, 7}, -8.0f, 8.0f)}, {{"axis", Attribute::Int(1)}}}, "Softmax over NCHW channels");
   ExpectFastMatchesReference({"Softmax", "", {RandomFloat({4, 3, 5})}, {{"axis", Attribute::Int(0)}}}, "Softmax on the first axis");
+  // Before opset 13 Softmax takes rows flattened from its axis on.
+  ExpectFastMatchesReference({"Softmax", "", {RandomFloat({2, 3, 4, 5}, -8.0f, 8.0f)}, {}, 11}, "Softmax opset 11, axis 1 of 4-D");
+  ExpectFastMatchesReference({"Softmax", "", {RandomFloat({2, 3, 7}, -8.0f, 8.0f)}, {{"axis", Attribute::Int(0)}}, 1},
+                             "Softmax opset 1, axis 0");
+}
+
+TEST(FastKernels, NormalizationsFloat) {
+  // LayerNormalization over the dims from a middle axis, the scale and bias shaped as those dims.
+  for (int64_t axis : {1, -2}) {
+    const Shape shape{2, 3, 4, 5};
+    const Shape normalized(shape.begin() + (axis + 4) % 4, shape.end());
+    ExpectFastMatchesReference({"LayerNormalization", "", {RandomFloat(shape, -3.0f, 5.0f), RandomFloat(normalized), RandomFloat(normalized)},
+                                {{"axis", Attribute::Int(axis)}}, 17},
+                               "LayerNormalization from axis " + std::to_string(axis));
+  }
+  // Planes with a vector tail (5x5) and without (4x4), one channel, a batch of 3, and 3-D input.
+  for (const Shape& shape : {Shape{2, 3, 5, 5}, Shape{1, 1, 4, 4}, Shape{3, 4, 7}}) {
+    const int64_t c = shape[1];
+    ExpectFastMatchesReference({"InstanceNormalization", "", {RandomFloat(shape, -2.0f, 6.0f), RandomFloat({c}), RandomFloat({c})},
+                                {{"epsilon", Attribute::Float(1e-3f)}}, 6},
+                               "InstanceNormalization " + ShapeToString(shape));
+  }
+  // GroupNormalization's scale and bias: one per group before opset 21, one per channel from 21.
+  const Tensor x = RandomFloat({2, 6, 3, 5}, -2.0f, 6.0f);
+  const std::map<std::string, Attribute> three_groups{{"num_groups", Attribute::Int(3)}};
+  ExpectFastMatchesReference({"GroupNormalization", "", {x, RandomFloat({3}), RandomFloat({3})}, three_groups, 18}, "GroupNormalization-18");
+  ExpectFastMatchesReference({"GroupNormalization", "", {x, RandomFloat({6}), RandomFloat({6})}, three_groups, 21}, "GroupNormalization-21");
 }
 
 TEST(FastKernels, QLinearSigmoidAndLeakyReluTablesBitExact) {
@@ -609,7 +636,7 @@ TEST(FastKernels, ABiasOfTheWrongLengthIsAnErrorInBothVariants) {
 TEST(FastKernels, EveryFastKernelIsCoveredHere) {
   EXPECT_EQ(KernelRegistry::Get().FastOpTypes(),
             (std::vector<std::string>{"Add", "AveragePool", "Clip", "Conv", "ConvInteger", "ConvTranspose", "DequantizeLinear", "Div", "DynamicQuantizeLinear", "Erf", "Gelu", "Gemm",
-                                      "HardSigmoid", "HardSwish", "LayerNormalization", "LeakyRelu", "MatMul", "MatMulInteger", "MaxPool", "Mul",
+                                      "GroupNormalization", "HardSigmoid", "HardSwish", "InstanceNormalization", "LayerNormalization", "LeakyRelu", "MatMul", "MatMulInteger", "MaxPool", "Mul",
                                       "QLinearConv", "QLinearMatMul", "QuantizeLinear", "ReduceMax", "ReduceMean", "ReduceSum", "Relu", "Resize",
                                       "Softmax", "Sub", "Upsample",
                                       "com.microsoft.FusedConv", "com.microsoft.Gelu", "com.microsoft.MatMulIntegerToFloat", "com.microsoft.QGemm",

@@ -46,6 +46,7 @@ const KernelRegistry& KernelRegistry::Get() {
     RegisterFastQuantizeKernels(r);
     RegisterFastQLinearBinaryKernels(r);
     RegisterFastFloatKernels(r);
+    RegisterFastNormalizationKernels(r);
     RegisterFastFloatBinaryKernels(r);
     RegisterFastQLinearTableKernels(r);
     RegisterFastResizeKernels(r);

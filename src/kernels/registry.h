@@ -62,6 +62,7 @@ void RegisterFastPoolKernels(KernelRegistry& registry);
 void RegisterFastQuantizeKernels(KernelRegistry& registry);
 void RegisterFastQLinearBinaryKernels(KernelRegistry& registry);
 void RegisterFastFloatKernels(KernelRegistry& registry);
+void RegisterFastNormalizationKernels(KernelRegistry& registry);
 void RegisterFastFloatBinaryKernels(KernelRegistry& registry);
 void RegisterFastQLinearTableKernels(KernelRegistry& registry);
 void RegisterFastResizeKernels(KernelRegistry& registry);

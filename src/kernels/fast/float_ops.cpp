@@ -1,6 +1,5 @@
-// Fast float Erf, Gelu, Softmax (over any axis from opset 13) and LayerNormalization (over
-// the last axis), the transformer's non-GEMM float work, with the vector exp/erf of
-// kernels/simd/f32_math.h.
+// Fast float Erf, Gelu and Softmax (over any axis), the transformer's non-GEMM float work
+// beside LayerNormalization (normalization.cpp), with the vector exp/erf of kernels/simd/f32_math.h.
 // They agree with the reference kernels within 1e-5 relative (tests/fast_kernels_test.cpp);
 // other axes and types go to the reference kernels.
 #include <cmath>
@@ -12,13 +11,6 @@
 namespace qplay {
 namespace {
 
-// The number of elements along the op's axis when it is the last one (else 0).
-int64_t LastAxisLength(const KernelContext& ctx, const Tensor& x, int64_t default_axis) {
-  if (x.rank() == 0) return 0;
-  int64_t axis = ctx.node.GetInt("axis", default_axis);
-  if (!NormalizeAxis(axis, x.rank()) || axis != x.rank() - 1) return 0;
-  return x.dim(axis);
-}
 
 // y = f(x) element by element: vector_fn on whole vectors, scalar_fn on the tail. The threads
 // take runs of whole vectors, so the same elements take the scalar tail on any count.
@@ -105,13 +97,14 @@ Status SoftmaxOverMiddleAxis(KernelContext& ctx, int64_t axis) {
 Status Softmax(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
   if (x.dtype() != DataType::kFloat || x.rank() == 0) return RunReferenceKernel(ctx);
-  // Before opset 13 Softmax flattens from its axis on, which is the last axis only when it is.
-  const int64_t length = LastAxisLength(ctx, x, ctx.opset < 13 ? 1 : -1);
-  if (length == 0) {
-    int64_t axis = ctx.node.GetInt("axis", -1);
-    if (ctx.opset < 13 || !NormalizeAxis(axis, x.rank()) || x.dim(axis) == 0) return RunReferenceKernel(ctx);
+  int64_t axis = ctx.node.GetInt("axis", ctx.opset < 13 ? 1 : -1);
+  if (!NormalizeAxis(axis, x.rank()) || x.size() == 0) return RunReferenceKernel(ctx);
+  // Before opset 13 Softmax takes rows of x flattened from its axis on; from 13, x's axis.
+  int64_t length = x.dim(axis);
+  if (ctx.opset < 13)
+    for (int64_t d = axis + 1; d < x.rank(); ++d) length *= x.dim(d);
+  else if (axis != x.rank() - 1)
     return SoftmaxOverMiddleAxis(ctx, axis);
-  }
   Tensor& y = ctx.OutputToOverwrite(0, DataType::kFloat, x.shape());
   ParallelFor(x.size() / length, GrainForWork(length), [&](int64_t first, int64_t last) {
     for (int64_t row = first; row < last; ++row) {
@@ -136,39 +129,6 @@ Status Softmax(KernelContext& ctx) {
   return Status::Ok();
 }
 
-Status LayerNormalization(KernelContext& ctx) {
-  const Tensor& x = ctx.in(0);
-  const int64_t length = LastAxisLength(ctx, x, -1);
-  const Tensor& scale = ctx.in(1);
-  const Tensor* bias = ctx.has(2) ? &ctx.in(2) : nullptr;
-  if (x.dtype() != DataType::kFloat || length == 0 || scale.dtype() != DataType::kFloat || scale.size() != length ||
-      (bias && (bias->dtype() != DataType::kFloat || bias->size() != length)) || ctx.wants(1) || ctx.wants(2))
-    return RunReferenceKernel(ctx);
-  const float eps = ctx.node.GetFloat("epsilon", 1e-5f);
-  Tensor& y = ctx.OutputToOverwrite(0, DataType::kFloat, x.shape());
-  const float *ps = scale.data<float>(), *pb = bias ? bias->data<float>() : nullptr;
-  ParallelFor(x.size() / length, GrainForWork(length), [&](int64_t first, int64_t last) {
-    for (int64_t row = first; row < last; ++row) {
-      const float* px = x.data<float>() + row * length;
-      float* py = y.data<float>() + row * length;
-      double mean = 0, var = 0;  // in double, as the reference: rows can be long
-      for (int64_t i = 0; i < length; ++i) mean += px[i];
-      mean /= static_cast<double>(length);
-      for (int64_t i = 0; i < length; ++i) var += (px[i] - mean) * (px[i] - mean);
-      const float inv_std = static_cast<float>(1.0 / std::sqrt(var / static_cast<double>(length) + eps));
-      const v128_t vmean = wasm_f32x4_splat(static_cast<float>(mean)), vinv = wasm_f32x4_splat(inv_std);
-      int64_t i = 0;
-      for (; i + 4 <= length; i += 4) {
-        v128_t v = wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(px + i), vmean), vinv), wasm_v128_load(ps + i));
-        if (pb) v = wasm_f32x4_add(v, wasm_v128_load(pb + i));
-        wasm_v128_store(py + i, v);
-      }
-      for (; i < length; ++i) py[i] = (px[i] - static_cast<float>(mean)) * inv_std * ps[i] + (pb ? pb[i] : 0.0f);
-    }
-  });
-  return Status::Ok();
-}
-
 }  // namespace
 
 void RegisterFastFloatKernels(KernelRegistry& r) {
@@ -176,7 +136,6 @@ void RegisterFastFloatKernels(KernelRegistry& r) {
   r.Add("Gelu", Gelu, "", KernelVariant::kFast);
   r.Add("Gelu", Gelu, "com.microsoft", KernelVariant::kFast);
   r.Add("Softmax", Softmax, "", KernelVariant::kFast);
-  r.Add("LayerNormalization", LayerNormalization, "", KernelVariant::kFast);
 }
 
 }  // namespace qplay
