@@ -386,6 +386,59 @@ TEST(FastKernels, NormalizationsFloat) {
   ExpectFastMatchesReference({"GroupNormalization", "", {x, RandomFloat({6}), RandomFloat({6})}, three_groups, 21}, "GroupNormalization-21");
 }
 
+// Distinct bytes in every element (a random pattern), whatever the element type.
+Tensor RandomBytes(DataType type, Shape shape) {
+  Tensor t(type, std::move(shape));
+  std::uniform_int_distribution<int> byte(0, 255);
+  for (int64_t i = 0; i < t.size() * static_cast<int64_t>(ElementSize(type)); ++i) t.raw()[i] = static_cast<uint8_t>(byte(rng));
+  return t;
+}
+
+Tensor Indices(std::vector<int64_t> values, Shape shape) {
+  Tensor t(DataType::kInt64, std::move(shape));
+  std::copy(values.begin(), values.end(), t.data<int64_t>());
+  return t;
+}
+
+TEST(FastKernels, TransposeConcatAndGatherBitExact) {
+  struct Permuted {
+    Shape shape;
+    std::vector<int64_t> perm;
+  };
+  // 2-D and batched planes with tails past the 4x4 tiles and the 16-row line tiles; NCHW <->
+  // NHWC; the attention head split; dims of 1; the last axis kept; the reversed default.
+  const std::vector<Permuted> transposes = {
+      {{5, 7}, {1, 0}},          {{37, 19}, {1, 0}},           {{2, 3, 17, 9}, {0, 2, 3, 1}}, {{2, 17, 9, 3}, {0, 3, 1, 2}},
+      {{2, 6, 5, 4}, {0, 2, 1, 3}}, {{3, 1, 8, 1, 6}, {4, 2, 0, 3, 1}}, {{4, 5, 6}, {}},     {{2, 3, 4, 5, 6}, {0, 1, 4, 3, 2}},
+      {{1, 1}, {1, 0}},          {{0, 3}, {1, 0}}};
+  for (DataType type : {DataType::kFloat, DataType::kUint8, DataType::kFloat16, DataType::kInt64, DataType::kBool})
+    for (const Permuted& t : transposes) {
+      std::map<std::string, Attribute> attributes;
+      if (!t.perm.empty()) attributes["perm"] = Attribute::Ints(t.perm);
+      ExpectFastMatchesReference({"Transpose", "", {RandomBytes(type, t.shape)}, attributes}, "Transpose " + DataTypeName(type) + " " + ShapeToString(t.shape));
+    }
+  for (int64_t axis : {0, 1, -1})
+    ExpectFastMatchesReference({"Concat", "", {RandomFloat({2, 3, 5}), RandomFloat({2, 3, 5}), RandomFloat({2, 3, 5})}, {{"axis", Attribute::Int(axis)}}},
+                               "Concat on axis " + std::to_string(axis));
+  ExpectFastMatchesReference({"Concat", "", {RandomBytes(DataType::kInt64, {2, 0, 3}), RandomBytes(DataType::kInt64, {2, 4, 3})}, {{"axis", Attribute::Int(1)}}},
+                             "Concat with an empty input");
+  const Tensor table = RandomBytes(DataType::kFloat16, {4, 6, 5});
+  ExpectFastMatchesReference({"Gather", "", {table, Indices({3, -1, 0}, {3})}}, "Gather rows, a negative index");
+  ExpectFastMatchesReference({"Gather", "", {table, Indices({5, 2, 2, 0}, {2, 2})}, {{"axis", Attribute::Int(1)}}}, "Gather on axis 1, 2-D indices");
+  ExpectFastMatchesReference({"Gather", "", {table, Indices({4}, {})}, {{"axis", Attribute::Int(-1)}}}, "Gather one element per row");
+  // An index out of range fails with the reference kernel's message.
+  for (KernelVariant variant : {KernelVariant::kReference, KernelVariant::kFast}) {
+    Node node;
+    node.op_type = "Gather";
+    node.inputs = {"table", "indices"};
+    node.outputs = {"y"};
+    const Tensor indices = Indices({4}, {1});
+    const std::vector<const Tensor*> inputs{&table, &indices};
+    KernelContext ctx(node, 13, inputs, nullptr);
+    EXPECT_EQ(KernelRegistry::Get().Find("", "Gather", variant)(ctx).message(), "index 4 out of range for dim 4");
+  }
+}
+
 TEST(FastKernels, QLinearSigmoidAndLeakyReluTablesBitExact) {
   for (DataType type : {DataType::kUint8, DataType::kInt8}) {
     const std::vector<Tensor> inputs = {Random8(type, {3, 37}), Scales(1, 0.05f), ZeroPoint(type, 7), Scales(1, 1.0f / 256),
@@ -635,10 +688,10 @@ TEST(FastKernels, ABiasOfTheWrongLengthIsAnErrorInBothVariants) {
 
 TEST(FastKernels, EveryFastKernelIsCoveredHere) {
   EXPECT_EQ(KernelRegistry::Get().FastOpTypes(),
-            (std::vector<std::string>{"Add", "AveragePool", "Clip", "Conv", "ConvInteger", "ConvTranspose", "DequantizeLinear", "Div", "DynamicQuantizeLinear", "Erf", "Gelu", "Gemm",
+            (std::vector<std::string>{"Add", "AveragePool", "Clip", "Concat", "Conv", "ConvInteger", "ConvTranspose", "DequantizeLinear", "Div", "DynamicQuantizeLinear", "Erf", "Gather", "Gelu", "Gemm",
                                       "GroupNormalization", "HardSigmoid", "HardSwish", "InstanceNormalization", "LayerNormalization", "LeakyRelu", "MatMul", "MatMulInteger", "MaxPool", "Mul",
                                       "QLinearConv", "QLinearMatMul", "QuantizeLinear", "ReduceMax", "ReduceMean", "ReduceSum", "Relu", "Resize",
-                                      "Softmax", "Sub", "Upsample",
+                                      "Softmax", "Sub", "Transpose", "Upsample",
                                       "com.microsoft.FusedConv", "com.microsoft.Gelu", "com.microsoft.MatMulIntegerToFloat", "com.microsoft.QGemm",
                                       "com.microsoft.QLinearAdd", "com.microsoft.QLinearGlobalAveragePool", "com.microsoft.QLinearLeakyRelu", "com.microsoft.QLinearMul",
                                       "com.microsoft.QLinearSigmoid", "com.microsoft.QLinearSoftmax"}));

@@ -47,6 +47,7 @@ const KernelRegistry& KernelRegistry::Get() {
     RegisterFastQLinearBinaryKernels(r);
     RegisterFastFloatKernels(r);
     RegisterFastNormalizationKernels(r);
+    RegisterFastCopyKernels(r);
     RegisterFastFloatBinaryKernels(r);
     RegisterFastQLinearTableKernels(r);
     RegisterFastResizeKernels(r);

@@ -63,6 +63,7 @@ void RegisterFastQuantizeKernels(KernelRegistry& registry);
 void RegisterFastQLinearBinaryKernels(KernelRegistry& registry);
 void RegisterFastFloatKernels(KernelRegistry& registry);
 void RegisterFastNormalizationKernels(KernelRegistry& registry);
+void RegisterFastCopyKernels(KernelRegistry& registry);
 void RegisterFastFloatBinaryKernels(KernelRegistry& registry);
 void RegisterFastQLinearTableKernels(KernelRegistry& registry);
 void RegisterFastResizeKernels(KernelRegistry& registry);
