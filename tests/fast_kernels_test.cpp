@@ -582,6 +582,12 @@ TEST(FastKernels, ResizeNearestAndLinearBitExact) {
     check(x, "linear", "tf_crop_and_resize", "floor", scale);
     check(RandomFloat({3, 5, 7}), "linear", "half_pixel", "floor", scale);
   }
+  // Infinite, NaN and negative-zero samples, which a zero weight must skip, not multiply.
+  Tensor specials = RandomFloat({1, 2, 5, 7});
+  const float values[] = {INFINITY, -INFINITY, NAN, -0.0f};
+  for (int64_t i = 0; i < specials.size(); i += 5) specials.data<float>()[i] = values[i / 5 % 4];
+  for (const auto& scale : scales)
+    for (const char* coordinates : {"half_pixel", "asymmetric", "align_corners"}) check(specials, "linear", coordinates, "floor", scale);
   for (const char* mode : {"nearest", "linear"}) {  // Upsample-9: asymmetric, nearest rounding down
     Case c{"Upsample", "", {x, Tensor::FromVector<float>({4}, {1, 1, 2, 3})}, {{"mode", Attribute::String(mode)}}, 9};
     const Tensor expected = RunVariant(c, KernelVariant::kReference, false), got = RunVariant(c, KernelVariant::kFast, false);

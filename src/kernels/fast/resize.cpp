@@ -1,13 +1,16 @@
 // Fast Resize for 4-D tensors resized along their last two axes only (the upsampling in
 // segmentation and detection heads), from the reference's own plan (kernels/resize_plan.h):
 // nearest gathers each output row's columns once and copies it to the rows that repeat it, in
-// any element type; linear resamples the rows it needs horizontally, then blends two of them per
-// output row. The arithmetic is the reference's, in its order, so results are equal bit for bit.
+// any element type; linear resamples every input row horizontally, then blends two of them per
+// output row, four outputs at a time. The arithmetic is the reference's, in its order, so
+// results are equal bit for bit.
 // Cubic, antialiased and extrapolating plans, and other axes, go to the reference kernel.
 #include <cstring>
 
+#include "core/thread_pool.h"
 #include "kernels/registry.h"
 #include "kernels/resize_plan.h"
+#include "kernels/simd/simd.h"
 
 namespace qplay {
 namespace {
@@ -54,12 +57,21 @@ Status Nearest(KernelContext& ctx, const ResizePlan& plan) {
   return Status::Ok();
 }
 
-// One output index of a two-tap axis, as the reference sums it: 0, then each non-zero weight's term.
+// One output of a two-tap axis as the reference sums it: 0, then each term whose weight is not
+// 0 (so that a zero weight does not turn an infinite sample into NaN).
 inline float Blend(float w0, float a, float w1, float b) {
   float sum = 0.0f;
   if (w0 != 0) sum += w0 * a;
   if (w1 != 0) sum += w1 * b;
   return sum;
+}
+
+// Blend on four outputs: a term whose weight is 0 is masked to +0, which adds as a skipped one.
+inline v128_t Blend4(v128_t w0, v128_t a, v128_t w1, v128_t b) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  const v128_t t0 = wasm_v128_and(wasm_f32x4_mul(w0, a), wasm_f32x4_ne(w0, zero));
+  const v128_t t1 = wasm_v128_and(wasm_f32x4_mul(w1, b), wasm_f32x4_ne(w1, zero));
+  return wasm_f32x4_add(wasm_f32x4_add(zero, t0), t1);
 }
 
 Status Linear(KernelContext& ctx, const ResizePlan& plan) {
@@ -72,16 +84,23 @@ Status Linear(KernelContext& ctx, const ResizePlan& plan) {
   std::vector<float> resampled;
   const float* horizontal = x.data<float>();
   if (across) {
+    std::vector<float> w0(out_w), w1(out_w);
+    for (int64_t ox = 0; ox < out_w; ++ox) w0[ox] = columns.weight[ox * 2], w1[ox] = columns.weight[ox * 2 + 1];
+    const int64_t* index = columns.index.data();
     resampled.resize(static_cast<size_t>(planes * h * out_w));
-    for (int64_t r = 0; r < planes * h; ++r) {
-      const float* src = x.data<float>() + r * w;
-      float* dst = resampled.data() + r * out_w;
-      for (int64_t ox = 0; ox < out_w; ++ox) {
-        const int64_t* i = &columns.index[ox * 2];
-        const float* wt = &columns.weight[ox * 2];
-        dst[ox] = Blend(wt[0], src[i[0]], wt[1], src[i[1]]);
+    ParallelFor(planes * h, GrainForWork(out_w), [&](int64_t first, int64_t last) {
+      for (int64_t r = first; r < last; ++r) {
+        const float* src = x.data<float>() + r * w;
+        float* dst = resampled.data() + r * out_w;
+        int64_t ox = 0;
+        for (; ox + 4 <= out_w; ox += 4) {
+          const int64_t* i = index + ox * 2;
+          wasm_v128_store(dst + ox, Blend4(wasm_v128_load(&w0[ox]), wasm_f32x4_make(src[i[0]], src[i[2]], src[i[4]], src[i[6]]),
+                                           wasm_v128_load(&w1[ox]), wasm_f32x4_make(src[i[1]], src[i[3]], src[i[5]], src[i[7]])));
+        }
+        for (; ox < out_w; ++ox) dst[ox] = Blend(w0[ox], src[index[ox * 2]], w1[ox], src[index[ox * 2 + 1]]);
       }
-    }
+    });
     horizontal = resampled.data();
   }
   Tensor& y = ctx.OutputToOverwrite(0, DataType::kFloat, plan.output);
@@ -89,17 +108,19 @@ Status Linear(KernelContext& ctx, const ResizePlan& plan) {
     std::memcpy(y.data<float>(), horizontal, static_cast<size_t>(y.size()) * sizeof(float));
     return Status::Ok();
   }
-  for (int64_t p = 0; p < planes; ++p)
-    for (int64_t oy = 0; oy < out_h; ++oy) {
+  ParallelFor(planes * out_h, GrainForWork(out_w), [&](int64_t first, int64_t last) {
+    for (int64_t r = first; r < last; ++r) {
+      const int64_t p = r / out_h, oy = r % out_h;
       const float w0 = rows.weight[oy * 2], w1 = rows.weight[oy * 2 + 1];
       const float* a = horizontal + (p * h + rows.index[oy * 2]) * out_w;
       const float* b = horizontal + (p * h + rows.index[oy * 2 + 1]) * out_w;
-      float* dst = y.data<float>() + (p * out_h + oy) * out_w;
-      if (w0 != 0 && w1 != 0)
-        for (int64_t ox = 0; ox < out_w; ++ox) dst[ox] = (0.0f + w0 * a[ox]) + w1 * b[ox];
-      else
-        for (int64_t ox = 0; ox < out_w; ++ox) dst[ox] = Blend(w0, a[ox], w1, b[ox]);
+      float* dst = y.data<float>() + r * out_w;
+      const v128_t vw0 = wasm_f32x4_splat(w0), vw1 = wasm_f32x4_splat(w1);
+      int64_t ox = 0;
+      for (; ox + 4 <= out_w; ox += 4) wasm_v128_store(dst + ox, Blend4(vw0, wasm_v128_load(a + ox), vw1, wasm_v128_load(b + ox)));
+      for (; ox < out_w; ++ox) dst[ox] = Blend(w0, a[ox], w1, b[ox]);
     }
+  });
   return Status::Ok();
 }
 
