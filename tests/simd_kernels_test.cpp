@@ -53,13 +53,12 @@ TEST(F32ConvImplicit, EqualsThePackedGemmsReferenceBitForBit) {
     for (int64_t k : {1, 9, 130, 300})
       for (int64_t width : {3, 8, 13}) {
         const int64_t rows = 3, n = rows * width;
-        F32ImplicitB b;
+        InPlacePatches b;
         b.row_stride = width + 2;
         b.width = width;
         for (int64_t kk = 0; kk < k; ++kk) b.offsets.push_back(kk * 7 + kk % 3);
         std::vector<float> source(static_cast<size_t>(b.ReadEnd(rows * b.TilesPerRow())));
         for (float& v : source) v = dist(rng);
-        b.source = source.data();
         std::vector<float> a(static_cast<size_t>(m * k)), explicit_b(static_cast<size_t>(k * n)), row_bias(m);
         for (auto* v : {&a, &row_bias})
           for (float& x : *v) x = dist(rng);
@@ -74,8 +73,8 @@ TEST(F32ConvImplicit, EqualsThePackedGemmsReferenceBitForBit) {
         f32_gemm__ref(m, a.data(), k, PackF32B(explicit_b.data(), k, n, n, 1), expected.data(), ldc, params);
         const F32RowQuads quads = PackF32RowQuads(a.data(), m, k);
         const int64_t tiles = rows * b.TilesPerRow(), split = tiles / 2 + 1;
-        f32_conv_implicit_4x8__wasmsimd(quads, b, 0, split, got.data(), ldc, params);
-        f32_conv_implicit_4x8__wasmsimd(quads, b, split, tiles, got.data(), ldc, params);
+        f32_conv_implicit_4x8__wasmsimd(quads, source.data(), b, 0, split, got.data(), ldc, params);
+        f32_conv_implicit_4x8__wasmsimd(quads, source.data(), b, split, tiles, got.data(), ldc, params);
         for (int64_t i = 0; i < m * ldc; ++i)
           ASSERT_EQ(got[i], expected[i]) << "m=" << m << " k=" << k << " width=" << width << " at " << i;
       }

@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include "kernels/conv_geometry.h"
+#include "kernels/phase_planes.h"
 #include "kernels/fused_activation.h"
 #include "kernels/quant_math.h"
 #include "kernels/registry.h"
@@ -169,14 +170,30 @@ void PackPatchesI8(const T* x, int64_t channels, const Patches& patches, int32_t
   PackI8Rows(scratch.columns.data(), k, n, zero_point, b);
 }
 
-// The same patches for the relaxed-SIMD GEMM, in the engine's reading of its operand (b.mode).
+bool PadsNegatively(const WindowGeometry& g) {
+  for (const Shape* pads : {&g.pad_begin, &g.pad_end})
+    for (int64_t pad : *pads)
+      if (pad < 0) return true;
+  return false;
+}
+
+// The same patches for the relaxed-SIMD GEMM, in the engine's reading of its operand (b.mode),
+// read in place from x or from its phase planes (padded with the zero point).
 template <typename T>
 void PackPatchesI8(const T* x, int64_t channels, const Patches& patches, int32_t zero_point, PatchScratch<T>& scratch,
                    I8x4PackedB& b) {
   const int64_t k = channels * patches.taps(), n = patches.positions();
   if (patches.Pointwise()) return PackI8x4Rows(x, k, n, zero_point, b.mode, b);
-  GatherPatches(x, channels, patches, zero_point, scratch.columns);
-  PackI8x4Rows(scratch.columns.data(), k, n, zero_point, b.mode, b);
+  if (PadsNegatively(patches.geometry())) {
+    GatherPatches(x, channels, patches, zero_point, scratch.columns);
+    return PackI8x4Rows(scratch.columns.data(), k, n, zero_point, b.mode, b);
+  }
+  const PhasePlanes phases(patches.geometry());
+  if (!phases.InPlace()) {
+    phases.Fill(x, channels, static_cast<T>(zero_point), scratch.columns);
+    x = scratch.columns.data();
+  }
+  PackI8x4InPlace(x, phases.Patches(channels), k, n, zero_point, b.mode, b);
 }
 
 bool IsDepthwise(const ConvShape& s) { return s.group == s.in_channels && s.out_channels == s.in_channels && s.group > 1; }
@@ -197,75 +214,6 @@ int64_t PadPlane(const WindowGeometry& g, CopyRow copy_row, std::vector<T>& padd
 
 constexpr int64_t kPatchTileFloats = 1024 * 1024;
 
-bool PadsNegatively(const WindowGeometry& g) {
-  for (const Shape* pads : {&g.pad_begin, &g.pad_end})
-    for (int64_t pad : *pads)
-      if (pad < 0) return true;
-  return false;
-}
-
-// The phase planes of one image and group for a strided convolution: each channel, padded,
-// split by row and column modulo the strides into strides[0] x strides[1] planes of the
-// samples that fall on those phases. A tap then reads its phase plane at stride 1. With
-// strides of 1 that is the padded planes; with no padding either, x itself, and nothing is copied.
-struct PhasePlanes {
-  PhasePlanes(const WindowGeometry& g)
-      : g(g),
-        rows((g.input[0] + g.pad_begin[0] + g.pad_end[0] + g.strides[0] - 1) / g.strides[0]),
-        cols((g.input[1] + g.pad_begin[1] + g.pad_end[1] + g.strides[1] - 1) / g.strides[1]) {}
-  int64_t plane() const { return rows * cols; }
-  int64_t channel() const { return g.strides[0] * g.strides[1] * plane(); }
-  bool InPlace() const {
-    return g.strides == Shape{1, 1} && g.pad_begin == Shape{0, 0} && g.pad_end == Shape{0, 0};
-  }
-  // Where input sample (r, c) of the padded window's frame (r = oy * stride + ky * dilation) is.
-  int64_t At(int64_t r, int64_t c) const {
-    return ((r % g.strides[0]) * g.strides[1] + c % g.strides[1]) * plane() + (r / g.strides[0]) * cols + c / g.strides[1];
-  }
-  // Writes `channels` channels of x as phase planes, then 8 zeros of slack; each element once.
-  void Fill(const float* x, int64_t channels, std::vector<float>& out) const {
-    const int64_t h = g.input[0], w = g.input[1];
-    out.resize(static_cast<size_t>(channels * channel() + 8));
-    float* dst = out.data();
-    for (int64_t c = 0; c < channels; ++c)
-      for (int64_t phase_y = 0; phase_y < g.strides[0]; ++phase_y)
-        for (int64_t phase_x = 0; phase_x < g.strides[1]; ++phase_x)
-          for (int64_t row = 0; row < rows; ++row) {
-            const int64_t iy = row * g.strides[0] + phase_y - g.pad_begin[0];
-            // Columns [begin, end) of this phase row sample the input, from ix = col * stride + shift.
-            const int64_t shift = phase_x - g.pad_begin[1];
-            int64_t begin = 0, end = iy >= 0 && iy < h ? cols : 0;
-            while (begin < end && begin * g.strides[1] + shift < 0) ++begin;
-            while (end > begin && (end - 1) * g.strides[1] + shift >= w) --end;
-            dst = std::fill_n(dst, begin, 0.0f);
-            if (begin < end) {
-              const float* src = x + (c * h + iy) * w + begin * g.strides[1] + shift;
-              if (g.strides[1] == 1) dst = std::copy_n(src, end - begin, dst);
-              else for (int64_t col = begin; col < end; ++col, src += g.strides[1]) *dst++ = *src;
-            }
-            dst = std::fill_n(dst, cols - end, 0.0f);
-          }
-    std::fill_n(dst, 8, 0.0f);
-  }
-  const WindowGeometry& g;
-  const int64_t rows, cols;
-};
-
-// B's layout for one image and group (f32_conv_implicit.h), its source still to set: row kk =
-// (channel, ky, kx) starts at that tap's sample for output (0, 0).
-F32ImplicitB ImplicitLayout(const PhasePlanes& phases, int64_t channels) {
-  const WindowGeometry& g = phases.g;
-  F32ImplicitB b;
-  for (int64_t c = 0; c < channels; ++c)
-    for (int64_t ky = 0; ky < g.kernel[0]; ++ky)
-      for (int64_t kx = 0; kx < g.kernel[1]; ++kx)
-        b.offsets.push_back(c * phases.channel() + phases.At(ky * g.dilations[0], kx * g.dilations[1]));
-  b.row_stride = phases.cols;
-  b.width = g.output[1];
-  if (phases.cols == b.width) b.width *= g.output[0];  // rows follow each other in the source too: one long row
-  return b;
-}
-
 // A convolution as a GEMM whose patches are read in place from x or from its phase planes:
 // nothing is packed. The threads take whole images and groups when there are several, else
 // runs of output tiles.
@@ -282,26 +230,25 @@ void ConvInPlace(KernelContext& ctx, const ConvShape& s, Tensor& y, Finish finis
     return groups;
   });
   const PhasePlanes phases(g);
-  const F32ImplicitB layout = ImplicitLayout(phases, cpg);
-  const int64_t tiles = layout.TilesPerRow() * (out_plane / layout.width);
+  const InPlacePatches patches = phases.Patches(cpg);
+  const int64_t tiles = patches.TilesPerRow() * (out_plane / patches.width);
   ParallelFor(s.batch * s.group, GrainForWork(mpg * k * out_plane), [&](int64_t first, int64_t last) {
     thread_local std::vector<float> padded;
     for (int64_t image_group = first; image_group < last; ++image_group) {
       const int64_t b = image_group / s.group, grp = image_group % s.group;
       const int64_t in_offset = (b * s.in_channels + grp * cpg) * in_plane;
-      F32ImplicitB patches = layout;
       // The last tile reads 8 samples, past x's end when its row is short: then x is copied with slack.
-      if (phases.InPlace() && layout.ReadEnd(tiles) <= x.size() - in_offset) {
-        patches.source = x.data<float>() + in_offset;
-      } else {
-        phases.Fill(x.data<float>() + in_offset, cpg, padded);
-        patches.source = padded.data();
+      const float* source = x.data<float>() + in_offset;
+      if (!phases.InPlace() || patches.ReadEnd(tiles) > x.size() - in_offset) {
+        phases.Fill(source, cpg, 0.0f, padded);
+        source = padded.data();
       }
       F32GemmParams params;
       params.row_bias = bias ? bias + grp * mpg : nullptr;
       const int64_t out_offset = (b * s.out_channels + grp * mpg) * out_plane;
       ParallelFor(tiles, GrainForWork(mpg * k * 8), [&](int64_t tile_begin, int64_t tile_end) {
-        f32_conv_implicit_4x8__wasmsimd((*weights)[grp], patches, tile_begin, tile_end, y.data<float>() + out_offset, out_plane, params);
+        f32_conv_implicit_4x8__wasmsimd((*weights)[grp], source, patches, tile_begin, tile_end, y.data<float>() + out_offset, out_plane,
+                                        params);
         const int64_t begin = patches.TileStart(tile_begin), end = patches.TileStart(tile_end);
         for (int64_t m = 0; m < mpg; ++m) finish(y, out_offset + m * out_plane + begin, end - begin);
       });

@@ -48,14 +48,13 @@ struct TileOutput {
 // Rows [kk_begin, kk_end) of the sums of rows [4q, 4q + 4) of C at 8 output positions that
 // start `base` floats into the source: from zero on the first rows of B, else from the partial
 // sums in C; the row bias and the clamp after the last.
-void Tile(const float* quad, const F32ImplicitB& b, int64_t k, int64_t kk_begin, int64_t kk_end, int64_t base,
+void Tile(const float* quad, const float* source, const InPlacePatches& b, int64_t k, int64_t kk_begin, int64_t kk_end, int64_t base,
           const TileOutput& out, const float* row_bias, const F32GemmParams& params) {
   v128_t acc[4][2];
   for (int64_t r = 0; r < 4; ++r)
     for (int h = 0; h < 2; ++h) acc[r][h] = kk_begin == 0 || r >= out.rows ? wasm_f32x4_splat(0.0f) : out.Load(r, h);
-  const float* source = b.source + base;
   for (int64_t kk = kk_begin; kk < kk_end; ++kk) {
-    const float* src = source + b.offsets[kk];
+    const float* src = source + base + b.offsets[kk];
     const v128_t b0 = wasm_v128_load(src), b1 = wasm_v128_load(src + 4);
     const v128_t a = wasm_v128_load(quad + kk * 4);
     const v128_t a_rows[4] = {wasm_i32x4_shuffle(a, a, 0, 0, 0, 0), wasm_i32x4_shuffle(a, a, 1, 1, 1, 1),
@@ -78,8 +77,8 @@ void Tile(const float* quad, const F32ImplicitB& b, int64_t k, int64_t kk_begin,
 
 }  // namespace
 
-void f32_conv_implicit_4x8__wasmsimd(const F32RowQuads& a, const F32ImplicitB& b, int64_t tile_begin, int64_t tile_end,
-                                     float* c, int64_t ldc, const F32GemmParams& params) {
+void f32_conv_implicit_4x8__wasmsimd(const F32RowQuads& a, const float* source, const InPlacePatches& b, int64_t tile_begin,
+                                     int64_t tile_end, float* c, int64_t ldc, const F32GemmParams& params) {
   for (int64_t t = tile_begin; t < tile_end; ++t) {
     const int64_t oy = t / b.TilesPerRow(), ox = (t % b.TilesPerRow()) * 8;
     const int64_t columns = std::min<int64_t>(8, b.width - ox), base = b.TileBase(t);
@@ -89,7 +88,7 @@ void f32_conv_implicit_4x8__wasmsimd(const F32RowQuads& a, const F32ImplicitB& b
         const float* quad = a.data.data() + q * a.k * 4;
         const TileOutput out{c + 4 * q * ldc + oy * b.width + ox, ldc, std::min<int64_t>(4, a.m - 4 * q), columns};
         const float* row_bias = params.row_bias ? params.row_bias + 4 * q : nullptr;
-        Tile(quad, b, a.k, kk, kk_end, base, out, row_bias, params);
+        Tile(quad, source, b, a.k, kk, kk_end, base, out, row_bias, params);
       }
     }
   }

@@ -87,27 +87,43 @@ void ToI8x4Rows(const T* a, int64_t rows, int64_t k, const int32_t* zero_points,
 }
 
 template <typename T>
-void PackI8x4Rows(const T* rows, int64_t k, int64_t n, int32_t zero_point, RelaxedDotMode mode, I8x4PackedB& b) {
+void PackI8x4InPlace(const T* source, const InPlacePatches& patches, int64_t k, int64_t n, int32_t zero_point, RelaxedDotMode mode,
+                     I8x4PackedB& b) {
   const bool signed_reading = mode == RelaxedDotMode::kSigned;
   const ByteReading<T> reading(signed_reading);
   b.k = k;
   b.n = n;
   b.mode = mode;
-  const int64_t quads = QuadK(k) / 4, full_panels = n / kI8GemmNr;
+  const int64_t quads = QuadK(k) / 4;
   b.data.resize(static_cast<size_t>(b.panels() * quads * kI8GemmNr * 4));
   b.zero_points.assign(static_cast<size_t>(b.panels() * kI8GemmNr), 0);
   std::fill_n(b.zero_points.begin(), n, zero_point + reading.shift);
   b.sums.assign(b.zero_points.size(), 0);
   const v128_t flip = reading.flip ? kFlip : wasm_i32x4_splat(0);
-  ParallelFor(full_panels, GrainForWork(quads * kI8GemmNr * 4), [&](int64_t first, int64_t last) {
+  const T blank = static_cast<T>(reading.flip ? 0x80 : 0);  // a column past n: stored as 0
+  ParallelFor(b.panels(), GrainForWork(quads * kI8GemmNr * 4), [&](int64_t first, int64_t last) {
     for (int64_t p = first; p < last; ++p) {  // four rows' 8 samples, interleaved into 8 columns of 4
+      const int64_t column = p * kI8GemmNr, base = patches.At(column);
+      // A panel within one output row reads 8 adjacent samples per row of B; else they are
+      // gathered from where each column's are (-1: past n).
+      const bool adjacent = column % patches.width + kI8GemmNr <= patches.width && column + kI8GemmNr <= n;
+      int64_t at[kI8GemmNr];
+      for (int64_t j = 0; j < kI8GemmNr && !adjacent; ++j) at[j] = column + j < n ? patches.At(column + j) : -1;
+      T gathered[4][kI8GemmNr];
       v128_t sums[2] = {wasm_i32x4_splat(0), wasm_i32x4_splat(0)};
       for (int64_t q = 0; q < quads; ++q) {
         v128_t row[4];
         for (int r = 0; r < 4; ++r) {
           const int64_t kk = 4 * q + r;
-          // A row past k is the flip itself, which the flip below turns into zeros.
-          row[r] = kk < k ? wasm_v128_load64_zero(rows + kk * n + p * kI8GemmNr) : flip;
+          if (kk >= k) {
+            row[r] = flip;  // which the flip below turns into zeros
+          } else if (adjacent) {
+            row[r] = wasm_v128_load64_zero(source + patches.offsets[kk] + base);
+          } else {
+            const T* row_source = source + patches.offsets[kk];
+            for (int64_t j = 0; j < kI8GemmNr; ++j) gathered[r][j] = at[j] >= 0 ? row_source[at[j]] : blank;
+            row[r] = wasm_v128_load64_zero(gathered[r]);
+          }
         }
         const v128_t r01 = wasm_i8x16_shuffle(row[0], row[1], 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
         const v128_t r23 = wasm_i8x16_shuffle(row[2], row[3], 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
@@ -119,25 +135,23 @@ void PackI8x4Rows(const T* rows, int64_t k, int64_t n, int32_t zero_point, Relax
           sums[h] = wasm_i32x4_add(sums[h], QuadSums(columns[h], signed_reading));
         }
       }
-      wasm_v128_store(b.sums.data() + p * kI8GemmNr, sums[0]);
-      wasm_v128_store(b.sums.data() + p * kI8GemmNr + 4, sums[1]);
+      wasm_v128_store(b.sums.data() + column, sums[0]);
+      wasm_v128_store(b.sums.data() + column + 4, sums[1]);
     }
   });
-  if (full_panels == b.panels()) return;
-  int8_t* tail = b.data.data() + full_panels * quads * kI8GemmNr * 4;
-  for (int64_t kk = 0; kk < 4 * quads; ++kk)
-    for (int64_t j = 0; j < kI8GemmNr; ++j) {
-      const int64_t col = full_panels * kI8GemmNr + j;
-      const int8_t stored = kk < k && col < n ? reading.Store(rows[kk * n + col]) : 0;
-      tail[((kk / 4) * kI8GemmNr + j) * 4 + kk % 4] = stored;
-      b.sums[col] += reading.Read(stored);
-    }
+}
+
+template <typename T>
+void PackI8x4Rows(const T* rows, int64_t k, int64_t n, int32_t zero_point, RelaxedDotMode mode, I8x4PackedB& b) {
+  PackI8x4InPlace(rows, InPlacePatches::Rows(k, n), k, n, zero_point, mode, b);
 }
 
 template void ToI8x4Rows(const uint8_t*, int64_t, int64_t, const int32_t*, int64_t, I8x4Rows&);
 template void ToI8x4Rows(const int8_t*, int64_t, int64_t, const int32_t*, int64_t, I8x4Rows&);
 template void PackI8x4Rows(const uint8_t*, int64_t, int64_t, int32_t, RelaxedDotMode, I8x4PackedB&);
 template void PackI8x4Rows(const int8_t*, int64_t, int64_t, int32_t, RelaxedDotMode, I8x4PackedB&);
+template void PackI8x4InPlace(const uint8_t*, const InPlacePatches&, int64_t, int64_t, int32_t, RelaxedDotMode, I8x4PackedB&);
+template void PackI8x4InPlace(const int8_t*, const InPlacePatches&, int64_t, int64_t, int32_t, RelaxedDotMode, I8x4PackedB&);
 
 void i8_gemm_4x8__wasmrelaxed(int64_t m, const I8x4RowsView& a, const I8x4PackedB& b, const I8GemmOutput& out) {
   const RoundingLanes rounding = RoundingOf(out);

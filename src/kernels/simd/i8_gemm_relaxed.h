@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "kernels/simd/i8_gemm.h"
+#include "kernels/simd/in_place_patches.h"
 #include "kernels/simd/relaxed_dot.h"
 
 namespace qplay {
@@ -70,6 +71,12 @@ void ToI8x4Rows(const T* a, int64_t rows, int64_t k, const int32_t* zero_points,
 // B from `k` rows of `n` 8-bit values (row kk at rows + kk * n), one zero point. Reuses `b`'s storage.
 template <typename T>
 void PackI8x4Rows(const T* rows, int64_t k, int64_t n, int32_t zero_point, RelaxedDotMode mode, I8x4PackedB& b);
+
+// The same from `k` rows of B read in place (a convolution's patches in its input's phase
+// planes): element (kk, j) at source[patches.offsets[kk] + patches.At(j)].
+template <typename T>
+void PackI8x4InPlace(const T* source, const InPlacePatches& patches, int64_t k, int64_t n, int32_t zero_point, RelaxedDotMode mode,
+                     I8x4PackedB& b);
 
 // B where element (kk, j) is value(kk, j) (a T) and column j's zero point zero_point(j).
 template <typename T, typename ValueFn, typename ZeroPointFn>
