@@ -2,11 +2,12 @@
 // their outputs zeroed first and move a transposed axis an element at a time. Here an output
 // is written once; a transpose that moves the input's contiguous axis goes in tiles (4x4
 // through SIMD shuffles for 4-byte elements), so that reads and writes both use whole cache
-// lines. Strings, element sizes other than 1, 2, 4 and 8 bytes, and every error go to the
-// reference kernels.
+// lines. Strings, element sizes other than 1, 2, 4 and 8 bytes, and errors other than Concat's
+// go to the reference kernels.
 #include <cstring>
 
 #include "core/thread_pool.h"
+#include "kernels/copy_shapes.h"
 #include "kernels/registry.h"
 #include "kernels/simd/simd.h"
 
@@ -133,18 +134,11 @@ Status Concat(KernelContext& ctx) {
   const Tensor& first = ctx.in(0);
   int64_t axis = ctx.node.GetInt("axis", 0);
   if (!NormalizeAxis(axis, first.rank()) || !CopiesAsWords(first)) return RunReferenceKernel(ctx);
-  Shape out_shape = first.shape();
-  out_shape[axis] = 0;
-  for (size_t k = 0; k < ctx.num_inputs(); ++k) {
-    const Tensor& t = ctx.in(k);
-    bool same = t.rank() == first.rank() && t.dtype() == first.dtype();
-    for (int64_t d = 0; same && d < t.rank(); ++d) same = d == axis || t.dim(d) == first.dim(d);
-    if (!same) return RunReferenceKernel(ctx);
-    out_shape[axis] += t.dim(axis);
-  }
-  Tensor& y = ctx.OutputToOverwrite(0, first.dtype(), out_shape);
+  auto out_shape = ConcatShape(ctx, axis);
+  if (!out_shape.ok()) return out_shape.status();
+  Tensor& y = ctx.OutputToOverwrite(0, first.dtype(), *out_shape);
   int64_t outer = 1;
-  for (int64_t d = 0; d < axis; ++d) outer *= out_shape[d];
+  for (int64_t d = 0; d < axis; ++d) outer *= y.dim(d);
   if (y.size() == 0) return Status::Ok();
   const int64_t bytes = static_cast<int64_t>(ElementSize(first.dtype())), out_row = y.size() / outer * bytes;
   ParallelFor(outer, GrainForWork(out_row), [&](int64_t begin, int64_t end) {
@@ -185,13 +179,10 @@ Status Gather(KernelContext& ctx) {
     if (index < 0) index += dim;
     if (index < 0 || index >= dim) return RunReferenceKernel(ctx);  // which names the index
   }
-  Shape out_shape(x.shape().begin(), x.shape().begin() + axis);
-  out_shape.insert(out_shape.end(), index_tensor.shape().begin(), index_tensor.shape().end());
-  out_shape.insert(out_shape.end(), x.shape().begin() + axis + 1, x.shape().end());
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < axis; ++d) outer *= x.dim(d);
   for (int64_t d = axis + 1; d < x.rank(); ++d) inner *= x.dim(d);
-  Tensor& y = ctx.OutputToOverwrite(0, x.dtype(), out_shape);
+  Tensor& y = ctx.OutputToOverwrite(0, x.dtype(), GatherShape(x.shape(), index_tensor.shape(), axis));
   if (y.size() == 0) return Status::Ok();
   switch (ElementSize(x.dtype())) {
     case 1: GatherWords(x.raw(), y.raw(), indices, outer, dim, inner); break;

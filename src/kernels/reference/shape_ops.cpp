@@ -6,6 +6,7 @@
 
 #include "kernels/broadcast.h"
 #include "kernels/conv_geometry.h"
+#include "kernels/copy_shapes.h"
 #include "kernels/registry.h"
 
 namespace qplay {
@@ -140,18 +141,9 @@ Status Concat(KernelContext& ctx) {
   const Tensor& first = ctx.in(0);
   int64_t axis = ctx.node.GetInt("axis", 0);
   if (!NormalizeAxis(axis, first.rank())) return ctx.Invalid("axis out of range for rank ", first.rank());
-  Shape out_shape = first.shape();
-  out_shape[axis] = 0;
-  for (size_t k = 0; k < ctx.num_inputs(); ++k) {
-    const Tensor& t = ctx.in(k);
-    bool same = t.rank() == first.rank() && t.dtype() == first.dtype();
-    for (int64_t d = 0; same && d < t.rank(); ++d) same = d == axis || t.dim(d) == first.dim(d);
-    if (!same)
-      return ctx.Invalid("input ", k, " is ", DataTypeName(t.dtype()), " ", ShapeToString(t.shape()),
-                         ", which does not concatenate with input 0 ", DataTypeName(first.dtype()), " ",
-                         ShapeToString(first.shape()), " along axis ", axis);
-    out_shape[axis] += t.dim(axis);
-  }
+  auto concatenated = ConcatShape(ctx, axis);
+  if (!concatenated.ok()) return concatenated.status();
+  const Shape& out_shape = *concatenated;
   Tensor& out = ctx.Output(0, first.dtype(), out_shape);
   int64_t outer = 1;
   for (int64_t d = 0; d < axis; ++d) outer *= out_shape[d];

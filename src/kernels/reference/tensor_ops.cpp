@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "kernels/conv_geometry.h"
+#include "kernels/copy_shapes.h"
 #include "kernels/registry.h"
 
 namespace qplay {
@@ -102,14 +103,11 @@ Status Gather(KernelContext& ctx) {
   const Tensor &x = ctx.in(0), &indices = ctx.in(1);
   int64_t axis = ctx.node.GetInt("axis", 0);
   if (!NormalizeAxis(axis, x.rank())) return ctx.Invalid("axis out of range for rank ", x.rank());
-  Shape out_shape(x.shape().begin(), x.shape().begin() + axis);
-  out_shape.insert(out_shape.end(), indices.shape().begin(), indices.shape().end());
-  out_shape.insert(out_shape.end(), x.shape().begin() + axis + 1, x.shape().end());
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < axis; ++d) outer *= x.dim(d);
   for (int64_t d = axis + 1; d < x.rank(); ++d) inner *= x.dim(d);
   const int64_t dim = x.dim(axis);
-  Tensor& out = ctx.Output(0, x.dtype(), out_shape);
+  Tensor& out = ctx.Output(0, x.dtype(), GatherShape(x.shape(), indices.shape(), axis));
   const size_t bytes = ElementSize(x.dtype()) * inner;
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t k = 0; k < indices.size(); ++k) {
