@@ -19,6 +19,17 @@ bool CopiesAsWords(const Tensor& t) {
   return t.dtype() != DataType::kString && (bytes == 1 || bytes == 2 || bytes == 4 || bytes == 8);
 }
 
+// Calls fn(x's elements, y's) as unsigned words of their size (CopiesAsWords(x)).
+template <typename Fn>
+void AsWords(const Tensor& x, Tensor& y, Fn&& fn) {
+  switch (ElementSize(x.dtype())) {
+    case 1: return fn(x.data<uint8_t>(), y.data<uint8_t>());
+    case 2: return fn(x.data<uint16_t>(), y.data<uint16_t>());
+    case 4: return fn(x.data<uint32_t>(), y.data<uint32_t>());
+    default: return fn(x.data<uint64_t>(), y.data<uint64_t>());
+  }
+}
+
 // A transpose's output dims with each one's stride in the input, dims of 1 dropped and
 // neighbours that are neighbours in the input too merged.
 struct TransposeDims {
@@ -121,12 +132,7 @@ Status Transpose(KernelContext& ctx) {
     std::memcpy(y.raw(), x.raw(), ElementSize(x.dtype()));
     return Status::Ok();
   }
-  switch (ElementSize(x.dtype())) {
-    case 1: TransposeWords(x.raw(), y.raw(), dims); break;
-    case 2: TransposeWords(reinterpret_cast<const uint16_t*>(x.raw()), reinterpret_cast<uint16_t*>(y.raw()), dims); break;
-    case 4: TransposeWords(reinterpret_cast<const uint32_t*>(x.raw()), reinterpret_cast<uint32_t*>(y.raw()), dims); break;
-    default: TransposeWords(reinterpret_cast<const uint64_t*>(x.raw()), reinterpret_cast<uint64_t*>(y.raw()), dims); break;
-  }
+  AsWords(x, y, [&](const auto* in, auto* out) { TransposeWords(in, out, dims); });
   return Status::Ok();
 }
 
@@ -184,12 +190,7 @@ Status Gather(KernelContext& ctx) {
   for (int64_t d = axis + 1; d < x.rank(); ++d) inner *= x.dim(d);
   Tensor& y = ctx.OutputToOverwrite(0, x.dtype(), GatherShape(x.shape(), index_tensor.shape(), axis));
   if (y.size() == 0) return Status::Ok();
-  switch (ElementSize(x.dtype())) {
-    case 1: GatherWords(x.raw(), y.raw(), indices, outer, dim, inner); break;
-    case 2: GatherWords(reinterpret_cast<const uint16_t*>(x.raw()), reinterpret_cast<uint16_t*>(y.raw()), indices, outer, dim, inner); break;
-    case 4: GatherWords(reinterpret_cast<const uint32_t*>(x.raw()), reinterpret_cast<uint32_t*>(y.raw()), indices, outer, dim, inner); break;
-    default: GatherWords(reinterpret_cast<const uint64_t*>(x.raw()), reinterpret_cast<uint64_t*>(y.raw()), indices, outer, dim, inner); break;
-  }
+  AsWords(x, y, [&](const auto* in, auto* out) { GatherWords(in, out, indices, outer, dim, inner); });
   return Status::Ok();
 }
 
