@@ -1,17 +1,18 @@
 // Fast Conv, FusedConv and QLinearConv for 2-D NCHW inputs. A grouped or dense convolution is a GEMM:
 // the weights (rows: output channels) times the input patches of one image and group. Float
-// patches are packed straight into the GEMM's panel layout; 8-bit ones are gathered as bytes
-// (im2col: mostly copies of contiguous runs) and then widened and interleaved by vector code. Depthwise
-// convolutions run the SIMD depthwise kernels over each zero-padded channel plane. A float
-// com.microsoft FusedConv applies its activation to each tile of output as it is computed. Other
-// shapes and types go to the reference kernel.
+// patches of several taps are read in place, from the input or its phase planes
+// (kernels/phase_planes.h), and pointwise ones packed into the GEMM's panel layout; 8-bit ones
+// are packed from padded planes or gathered as bytes (im2col), and for the relaxed-SIMD GEMM
+// packed from the phase planes. Depthwise convolutions run the SIMD depthwise kernels over each
+// zero-padded channel plane. A float com.microsoft FusedConv applies its activation to each tile
+// of output as it is computed. Other shapes and types go to the reference kernel.
 #include <algorithm>
 #include <memory>
 #include <type_traits>
 
 #include "kernels/conv_geometry.h"
-#include "kernels/phase_planes.h"
 #include "kernels/fused_activation.h"
+#include "kernels/phase_planes.h"
 #include "kernels/quant_math.h"
 #include "kernels/registry.h"
 #include "core/thread_pool.h"

@@ -4,6 +4,7 @@
 // through SIMD shuffles for 4-byte elements), so that reads and writes both use whole cache
 // lines. Strings, element sizes other than 1, 2, 4 and 8 bytes, and errors other than Concat's
 // go to the reference kernels.
+#include <algorithm>
 #include <cstring>
 
 #include "core/thread_pool.h"
@@ -97,8 +98,12 @@ void TransposeWords(const Word* in, Word* out, const TransposeDims& dims) {
   for (int64_t d = rank - 1; d > 0; --d) out_strides[d - 1] = out_strides[d] * dims.sizes[d];
   // The other dims, walked as one count: each index a row or a plane.
   Shape outer_sizes, outer_in, outer_out;
-  for (int64_t d = 0; d < rank - 1; ++d)
-    if (d != inner) outer_sizes.push_back(dims.sizes[d]), outer_in.push_back(dims.in_strides[d]), outer_out.push_back(out_strides[d]);
+  for (int64_t d = 0; d < rank - 1; ++d) {
+    if (d == inner) continue;
+    outer_sizes.push_back(dims.sizes[d]);
+    outer_in.push_back(dims.in_strides[d]);
+    outer_out.push_back(out_strides[d]);
+  }
   const int64_t count = NumElements(outer_sizes), last = dims.sizes.back();
   const int64_t work = inner == rank - 1 ? last : last * dims.sizes[inner];
   ParallelFor(count, GrainForWork(work), [&](int64_t first, int64_t end) {
@@ -119,10 +124,12 @@ Status Transpose(KernelContext& ctx) {
   std::vector<int64_t> perm = ctx.node.GetInts("perm");
   if (perm.empty())
     for (int64_t d = x.rank(); d-- > 0;) perm.push_back(d);
-  std::vector<bool> seen(x.rank(), false);
-  bool valid = static_cast<int64_t>(perm.size()) == x.rank();
-  for (int64_t p : perm) valid = valid && p >= 0 && p < x.rank() && !seen[p] && (seen[p] = true);
-  if (!valid || !CopiesAsWords(x)) return RunReferenceKernel(ctx);
+  // A perm that is not a permutation of x's axes gets the reference kernel's error.
+  std::vector<int64_t> sorted = perm;
+  std::sort(sorted.begin(), sorted.end());
+  for (int64_t d = 0; d < static_cast<int64_t>(sorted.size()); ++d)
+    if (sorted[d] != d) return RunReferenceKernel(ctx);
+  if (static_cast<int64_t>(perm.size()) != x.rank() || !CopiesAsWords(x)) return RunReferenceKernel(ctx);
   Shape out_shape;
   for (int64_t p : perm) out_shape.push_back(x.dim(p));
   Tensor& y = ctx.OutputToOverwrite(0, x.dtype(), out_shape);

@@ -1,7 +1,7 @@
 // Fast float Erf, Gelu and Softmax (over any axis), the transformer's non-GEMM float work
-// beside LayerNormalization (normalization.cpp), with the vector exp/erf of kernels/simd/f32_math.h.
-// They agree with the reference kernels within 1e-5 relative (tests/fast_kernels_test.cpp);
-// other axes and types go to the reference kernels.
+// beside LayerNormalization (normalization.cpp), with the vector exp/erf of
+// kernels/simd/f32_math.h. They agree with the reference kernels within 1e-5 relative
+// (tests/fast_kernels_test.cpp); other types go to the reference kernels.
 #include <cmath>
 
 #include "core/thread_pool.h"
@@ -10,7 +10,6 @@
 
 namespace qplay {
 namespace {
-
 
 // y = f(x) element by element: vector_fn on whole vectors, scalar_fn on the tail. The threads
 // take runs of whole vectors, so the same elements take the scalar tail on any count.
