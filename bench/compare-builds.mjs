@@ -2,7 +2,9 @@
 // hits both alike: the median ms of float and int8 inference on the bundled models (and the
 // models `make bench` exports, where it has) and of a QAT epoch on the CNN.
 // For refactors that must not slow anything down; a build of an older commit goes in its own
-// folder (emcmake cmake -S <checkout> -B <dir> && cmake --build <dir>).
+// folder (emcmake cmake -S <checkout> -B <dir> && cmake --build <dir>). The module loaded
+// second can run slower in one process (float inference by up to 2x, seen 2026-12-08): run it
+// again with the folders swapped before reading a difference.
 //   node bench/compare-builds.mjs BEFORE_DIR AFTER_DIR [--case NAME]   (each holding qplay.js and qplay.wasm)
 import fs from 'node:fs';
 import path from 'node:path';
