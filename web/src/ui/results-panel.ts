@@ -7,7 +7,7 @@ import type { Engine, TensorError } from '../engine/types';
 import type { Preprocessing } from '../data/preprocessing';
 import { reportJson, type RunResults } from '../state/results';
 import { themeColor } from './chart-view';
-import { download, kib, pct, siblingName } from './format';
+import { download, kib, ms, pct, ratio, siblingName } from './format';
 import { sharedStyles } from './shared-styles';
 import './chart-view';
 import './disagreements-view';
@@ -72,7 +72,7 @@ export class ResultsPanel extends LitElement {
     const e = r.evaluation, c = e.compare;
     const engines = r.reference ? Object.entries(r.reference.engines) : [];
     const mode = String(r.config.mode ?? 'static') === 'dynamic' ? 'dynamic' : 'static';
-    const speedup = r.latency ? r.latency.float_ms / r.latency.quantized_ms : 0;
+    const speedup = r.latency ? r.latency.float_ms / r.latency.quantized_ms : NaN;
     return html`
       <table id="metrics" aria-label="float and quantized metrics">
         <tr><th></th><th class="num">float</th><th class="num">quantized</th>
@@ -85,10 +85,10 @@ export class ResultsPanel extends LitElement {
           <tr><td>output ${name}: SQNR / cosine</td><td class="num">—</td>
             <td class="num">${m.sqnr_db.toFixed(1)} dB / ${m.cosine.toFixed(4)}</td></tr>`)}
         <tr><td>model size</td><td class="num">${kib(r.floatBytes)}</td>
-          <td class="num">${kib(r.quantizedBytes)} (${(r.floatBytes / r.quantizedBytes).toFixed(2)}x smaller)</td></tr>
-        ${r.latency ? html`<tr><td>latency, batch ${r.latency.batch}, this browser</td><td class="num">${r.latency.float_ms.toFixed(2)} ms</td>
-          <td class="num">${r.latency.quantized_ms.toFixed(2)} ms
-            <span class=${speedup >= 1 ? 'better' : 'worse'}>(${speedup.toFixed(2)}x)</span></td></tr>` : nothing}
+          <td class="num">${kib(r.quantizedBytes)} (${ratio(r.floatBytes, r.quantizedBytes)} smaller)</td></tr>
+        ${r.latency ? html`<tr><td>latency, batch ${r.latency.batch}, this browser</td><td class="num">${ms(r.latency.float_ms)}</td>
+          <td class="num">${ms(r.latency.quantized_ms)}
+            <span class=${speedup >= 1 ? 'better' : 'worse'}>(${ratio(r.latency.float_ms, r.latency.quantized_ms)})</span></td></tr>` : nothing}
       </table>`;
   }
 
