@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/thread_pool.h"
+#include "kernels/moments.h"
 #include "kernels/registry.h"
 #include "kernels/simd/simd.h"
 
@@ -16,13 +17,9 @@ struct RowStats {
   float mean, inv_std;
 };
 
-// As the reference kernel: mean, then the biased variance around it, in double.
 RowStats StatsOf(const float* p, int64_t n, double eps) {
-  double mean = 0, var = 0;
-  for (int64_t i = 0; i < n; ++i) mean += p[i];
-  mean /= static_cast<double>(n);
-  for (int64_t i = 0; i < n; ++i) var += (p[i] - mean) * (p[i] - mean);
-  return {static_cast<float>(mean), static_cast<float>(1.0 / std::sqrt(var / static_cast<double>(n) + eps))};
+  const auto [mean, var] = MeanAndVariance(p, n);
+  return {static_cast<float>(mean), static_cast<float>(1.0 / std::sqrt(var + eps))};
 }
 
 // y = (x - mean) * a + b over n values, a and b the same for all.

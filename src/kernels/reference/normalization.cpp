@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "kernels/broadcast.h"
+#include "kernels/moments.h"
 #include "kernels/registry.h"
 
 #include "ops/op_type.h"
@@ -18,16 +19,6 @@ template <typename Fn>
 void VisitFloat(DataType type, Fn&& fn) {
   if (type == DataType::kFloat) fn(float{});
   else fn(double{});
-}
-
-// Mean and (biased) variance of n values, accumulated in double.
-template <typename T>
-std::pair<double, double> MeanAndVariance(const T* p, int64_t n) {
-  double mean = 0, var = 0;
-  for (int64_t i = 0; i < n; ++i) mean += p[i];
-  mean /= n;
-  for (int64_t i = 0; i < n; ++i) var += (p[i] - mean) * (p[i] - mean);
-  return {mean, var / n};
 }
 
 Status BatchNormalization(KernelContext& ctx) {
